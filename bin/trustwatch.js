@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point of the `trustwatch` command: runs the compiled CLI from dist/.
+import { main } from '../dist/cli/main.js';
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error) => {
+    process.stderr.write(`trustwatch: internal error: ${error?.stack ?? error}\n`);
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TrustContext } from '../context/context.js';
+import { emptyContext, loadContextFile } from '../context/load.js';
+import { formatProblem, type Problem } from '../model/problem.js';
+import { loadRulePaths, type RuleSet } from '../rules/load.js';
+import { placeholderLookup } from '../rules/placeholders.js';
+
+/** Helpers shared by the commands. */
+
+/** The shipped rule pack, `rules/` at the package root. */
+export const DEFAULT_RULES_PATH = fileURLToPath(new URL('../../rules/', import.meta.url));
+
+export const DEFAULT_CONTEXT_FILE = 'trustwatch.yaml';
+
+/** Loads `--context`, or `trustwatch.yaml` in the current folder when there is one. */
+export async function loadContextOption(path: string | undefined): Promise<TrustContext> {
+  if (path !== undefined) return loadContextFile(path);
+  if (existsSync(DEFAULT_CONTEXT_FILE)) return loadContextFile(DEFAULT_CONTEXT_FILE);
+  return emptyContext();
+}
+
+export async function loadRulesOption(
+  extra: readonly string[],
+  includeDefault: boolean,
+  context: TrustContext,
+): Promise<RuleSet> {
+  const paths = [...(includeDefault ? [DEFAULT_RULES_PATH] : []), ...extra];
+  return loadRulePaths(paths, { placeholders: placeholderLookup(context.settings.placeholders) });
+}
+
+export function printProblems(problems: readonly Problem[], write: (line: string) => void): void {
+  for (const problem of problems) write(formatProblem(problem));
+}
+
+/** Exit statuses of every command. */
+export const EXIT_OK = 0;
+export const EXIT_ALERTS = 1;
+export const EXIT_USAGE = 2;

@@ -1,0 +1,195 @@
+import type { Command } from 'commander';
+import { ConfigError, UsageError } from '../model/errors.js';
+import { systemClock } from '../model/logger.js';
+import { runScan, type ScanSummary } from '../pipeline/scan.js';
+import { buildMappingTable } from '../rules/logsources/registry.js';
+import { enableLinearRegexFallback } from '../rules/regex.js';
+import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
+import { SqliteStore } from '../sinks/sqlite-store.js';
+import { createFormatRegistry } from '../sources/registry.js';
+import {
+  EXIT_ALERTS,
+  EXIT_OK,
+  loadContextOption,
+  loadRulesOption,
+  printProblems,
+} from './common.js';
+import { CliLogger, type LogLevel } from './logger.js';
+import { ProgressLine } from './progress.js';
+
+interface ScanOptions {
+  context?: string;
+  rules: string[];
+  defaultRules: boolean;
+  format?: string;
+  output?: string;
+  db: string;
+  failOnAlert?: boolean;
+  strictRules?: boolean;
+  logLevel: string;
+  logFormat: string;
+  progress: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerScan(program: Command): void {
+  program
+    .command('scan')
+    .description('scan log files, folders, .gz and .zip archives, or - for standard input')
+    .argument('<paths...>', 'inputs to scan')
+    .option(
+      '--context <file>',
+      'third-party context file (default: ./trustwatch.yaml when present)',
+    )
+    .option('--rules <path>', 'more Sigma rules, a file or folder (repeatable)', collect, [])
+    .option('--no-default-rules', 'leave out the shipped rule pack')
+    .option('--format <name>', 'read every input as this format (see: trustwatch formats)')
+    .option(
+      '--output <format>',
+      `alert output: ${OUTPUT_FORMATS.join(', ')} (default: table on a terminal, else ndjson)`,
+    )
+    .option(
+      '--db <path>',
+      'SQLite database for alerts and scan statistics; :memory: keeps nothing',
+      'trustwatch.db',
+    )
+    .option('--fail-on-alert', 'exit with status 1 when alerts were raised')
+    .option(
+      '--strict-rules',
+      'exit with status 2 when any rule fails to load, instead of skipping it',
+    )
+    .option('--log-level <level>', 'debug, info, warn or error', 'warn')
+    .option('--log-format <format>', 'text or json', 'text')
+    .option('--no-progress', 'no progress line on stderr')
+    .action(async (paths: string[], options: ScanOptions) => {
+      process.exitCode = await scanCommand(paths, options);
+    });
+}
+
+async function scanCommand(paths: string[], options: ScanOptions): Promise<number> {
+  const stderr = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const level = options.logLevel as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError(
+      `--log-level must be debug, info, warn or error, not "${options.logLevel}"`,
+    );
+  if (!['text', 'json'].includes(options.logFormat))
+    throw new UsageError(`--log-format must be text or json, not "${options.logFormat}"`);
+  const logger = new CliLogger({ level, json: options.logFormat === 'json' });
+
+  const output = (options.output ?? (process.stdout.isTTY ? 'table' : 'ndjson')) as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(output))
+    throw new UsageError(
+      `--output must be one of ${OUTPUT_FORMATS.join(', ')}, not "${options.output}"`,
+    );
+  const registry = createFormatRegistry();
+  if (options.format !== undefined && !registry.get(options.format)) {
+    throw new UsageError(`unknown format "${options.format}"; trustwatch formats lists them`);
+  }
+
+  const context = await loadContextOption(options.context);
+  const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
+  const ruleErrors = ruleSet.problems.filter((problem) => problem.severity === 'error');
+  if (ruleErrors.length > 0) {
+    printProblems(ruleErrors, stderr);
+    if (options.strictRules) throw new ConfigError(ruleErrors);
+    stderr(
+      `${ruleErrors.length} rule problems: those rules are not loaded (--strict-rules makes this fatal)`,
+    );
+  }
+  if (ruleSet.rules.length === 0)
+    throw new UsageError('no rules to run: the pack was left out and --rules gave none that load');
+
+  enableLinearRegexFallback();
+  const store = new SqliteStore(options.db, systemClock);
+  const scanId = store.startScan(paths);
+  const writer = createAlertWriter(output, (text) => process.stdout.write(text));
+  const progressLine =
+    options.progress && process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
+  let newAlerts = 0;
+
+  let summary: ScanSummary;
+  try {
+    summary = await runScan(
+      {
+        paths,
+        ...(options.format ? { format: options.format } : {}),
+        context,
+        rules: ruleSet.rules,
+        registry,
+        mappings: buildMappingTable(),
+        logger,
+        clock: systemClock,
+      },
+      {
+        alert: (alert) => {
+          if (store.saveAlert(alert, scanId)) newAlerts++;
+          writer.write(alert);
+        },
+        ...(progressLine ? { progress: (progress) => progressLine.update(progress) } : {}),
+      },
+    );
+  } finally {
+    progressLine?.clear();
+  }
+  writer.end();
+
+  const totals = summary.files.reduce(
+    (sum, file) => ({
+      read: sum.read + file.read,
+      parsed: sum.parsed + file.parsed,
+      rejected: sum.rejected + file.rejected,
+    }),
+    { read: 0, parsed: 0, rejected: 0 },
+  );
+  store.finishScan(
+    scanId,
+    {
+      ...totals,
+      alerts: summary.alerts,
+      newAlerts,
+      extra: { late: summary.late, durationMs: summary.durationMs },
+    },
+    summary.files.map((file) => ({ ...file })),
+  );
+  store.close();
+  printSummary(summary, totals, newAlerts, options.db, ruleSet.rules.length, stderr);
+  return options.failOnAlert && summary.alerts > 0 ? EXIT_ALERTS : EXIT_OK;
+}
+
+function printSummary(
+  summary: ScanSummary,
+  totals: { read: number; parsed: number; rejected: number },
+  newAlerts: number,
+  db: string,
+  rules: number,
+  write: (line: string) => void,
+): void {
+  const seconds = summary.durationMs / 1000;
+  const rate = seconds > 0 ? Math.round(totals.read / seconds) : totals.read;
+  write(
+    `Scanned ${summary.files.length} inputs with ${rules} rules: ${totals.read} records read, ${totals.parsed} parsed, ${totals.rejected} rejected (${seconds.toFixed(1)} s, ${rate} records/s)`,
+  );
+  for (const file of summary.files) {
+    if (file.error) {
+      write(`  ${file.path}: not read: ${file.error}`);
+      continue;
+    }
+    const rejected = Object.entries(file.rejectedByCode)
+      .map(([code, count]) => `${code} ${count}`)
+      .join(', ');
+    write(
+      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}`,
+    );
+  }
+  if (summary.late > 0)
+    write(`  ${summary.late} matched events arrived out of order beyond the reorder buffer`);
+  write(`Alerts: ${summary.alerts}${db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`}`);
+  for (const [rule, count] of [...summary.alertsByRule].sort((a, b) => b[1] - a[1]))
+    write(`  rule ${rule}: ${count}`);
+  for (const [party, count] of [...summary.alertsByParty].sort((a, b) => b[1] - a[1]))
+    write(`  party ${party}: ${count}`);
+}

@@ -1,0 +1,28 @@
+import type { HoursRange } from './hours.js';
+import type { NetworkSet } from './networks.js';
+import type { SettingsConfig } from './schema.js';
+
+/** A trusted third party, compiled for matching. */
+export interface Party {
+  name: string;
+  kind: string;
+  description: string | undefined;
+  accounts: { pattern: string; regex: RegExp }[];
+  networks: NetworkSet;
+  tenants: ReadonlySet<string>;
+  cloudAccounts: ReadonlySet<string>;
+  apps: ReadonlySet<string>;
+  expected: {
+    hosts: { pattern: string; regex: RegExp }[];
+    networks: NetworkSet;
+    hours: HoursRange[];
+  };
+}
+
+/** The loaded context file: parties and settings, with every default filled in. */
+export interface TrustContext {
+  /** Where the context came from, or undefined for the built-in empty context. */
+  file: string | undefined;
+  parties: Party[];
+  settings: SettingsConfig;
+}

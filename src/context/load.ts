@@ -1,0 +1,166 @@
+import { readFile } from 'node:fs/promises';
+import type { Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../model/errors.js';
+import type { Problem } from '../model/problem.js';
+import type { Party, TrustContext } from './context.js';
+import { compileGlob } from './glob.js';
+import { parseHours } from './hours.js';
+import { NetworkSet } from './networks.js';
+import { type ContextConfig, contextSchema, type PartyConfig } from './schema.js';
+import { locate, locateKey, parseYaml, type YamlSource } from './yaml-doc.js';
+
+/** Reads and validates a context file; every problem is collected before a ConfigError is thrown. */
+export async function loadContextFile(file: string): Promise<TrustContext> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      {
+        code: 'config.unreadable',
+        severity: 'error',
+        message: `cannot read context file: ${(error as Error).message}`,
+        location: { file },
+      },
+    ]);
+  }
+  return parseContext(file, text);
+}
+
+/** Validates context text; `file` names it in problems. */
+export function parseContext(file: string, text: string): TrustContext {
+  const { source, problems } = parseYaml(file, text);
+  const errors = problems.filter((problem) => problem.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(errors);
+  if (source.documents.length > 1) {
+    throw new ConfigError([
+      {
+        code: 'config.multiple_documents',
+        severity: 'error',
+        message: 'a context file holds one YAML document',
+        location: { file },
+      },
+    ]);
+  }
+
+  const document = source.documents[0];
+  const raw = document ? (document.toJS() as unknown) : {};
+  const parsed = contextSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(sortByLine(schemaProblems(source, document, parsed.error.issues)));
+  }
+
+  const compileProblems: Problem[] = [];
+  const context = compileContext(file, parsed.data, (path, code, message) => {
+    const where = document ? locate(source, document, path) : { location: { file }, snippet: '' };
+    compileProblems.push({ code, severity: 'error', message, ...where });
+  });
+  if (compileProblems.length > 0) throw new ConfigError(sortByLine(compileProblems));
+  return context;
+}
+
+function schemaProblems(
+  source: YamlSource,
+  document: Document.Parsed | undefined,
+  issues: readonly z.core.$ZodIssue[],
+): Problem[] {
+  return issues.map((issue) => {
+    const path = issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key));
+    let where = document
+      ? locate(source, document, path)
+      : { location: { file: source.file }, snippet: '' };
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys' && document) {
+      where = locateKey(source, document, [...path, issue.keys[0] ?? '']);
+      message = `unknown key ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+    }
+    const at = path.length > 0 ? `${path.join('.')}: ` : '';
+    return {
+      code: `config.${issue.code}`,
+      severity: 'error' as const,
+      message: `${at}${message}`,
+      ...where,
+    };
+  });
+}
+
+function sortByLine(problems: Problem[]): Problem[] {
+  return [...problems].sort(
+    (a, b) =>
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.column ?? 0) - (b.location?.column ?? 0),
+  );
+}
+
+type Report = (path: (string | number)[], code: string, message: string) => void;
+
+/** Compiles validated configuration; values that the schema cannot check are reported. */
+export function compileContext(
+  file: string | undefined,
+  config: ContextConfig,
+  report: Report,
+): TrustContext {
+  const names = new Set<string>();
+  const parties = config.parties.map((party, index) => {
+    if (names.has(party.name.toLowerCase())) {
+      report(
+        ['parties', index, 'name'],
+        'config.duplicate_party',
+        `party "${party.name}" is listed twice`,
+      );
+    }
+    names.add(party.name.toLowerCase());
+    return compileParty(party, index, report);
+  });
+  return { file, parties, settings: config.settings };
+}
+
+function compileParty(party: PartyConfig, index: number, report: Report): Party {
+  const networks = new NetworkSet();
+  party.networks.forEach((text, item) => {
+    const error = networks.add(text);
+    if (error) report(['parties', index, 'networks', item], 'config.invalid_network', error);
+  });
+
+  const expectedNetworks = new NetworkSet();
+  party.expected.networks.forEach((text, item) => {
+    const error = expectedNetworks.add(text);
+    if (error) {
+      report(['parties', index, 'expected', 'networks', item], 'config.invalid_network', error);
+    }
+  });
+
+  const hoursTexts = party.expected.hours === undefined ? [] : [party.expected.hours].flat();
+  const hours = hoursTexts.flatMap((text, item) => {
+    const range = parseHours(text);
+    if (typeof range !== 'string') return [range];
+    const path = Array.isArray(party.expected.hours)
+      ? ['parties', index, 'expected', 'hours', item]
+      : ['parties', index, 'expected', 'hours'];
+    report(path, 'config.invalid_hours', range);
+    return [];
+  });
+
+  const lower = (values: string[]) => new Set(values.map((value) => value.toLowerCase()));
+  return {
+    name: party.name,
+    kind: party.kind,
+    description: party.description,
+    accounts: party.accounts.map((pattern) => ({ pattern, regex: compileGlob(pattern) })),
+    networks,
+    tenants: lower(party.tenants),
+    cloudAccounts: lower(party.cloud_accounts),
+    apps: lower(party.apps),
+    expected: {
+      hosts: party.expected.hosts.map((pattern) => ({ pattern, regex: compileGlob(pattern) })),
+      networks: expectedNetworks,
+      hours,
+    },
+  };
+}
+
+/** The context used when no file is given: no parties, default settings. */
+export function emptyContext(): TrustContext {
+  return compileContext(undefined, contextSchema.parse({}), () => {});
+}

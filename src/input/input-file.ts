@@ -1,0 +1,15 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * One readable input: a file, an entry of a zip archive, or standard input. `open` returns the
+ * decompressed bytes; a file can be opened more than once, standard input only once.
+ */
+export interface InputFile {
+  /** The path as given on the command line, joined with the path inside a folder or archive. */
+  path: string;
+  size: number | undefined;
+  mtimeMs: number | undefined;
+  /** True when `open` can be called again (false for standard input). */
+  reopenable: boolean;
+  open(): Promise<Readable>;
+}

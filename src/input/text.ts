@@ -1,0 +1,60 @@
+/** Text decoding of inputs: UTF-8 by default, UTF-16 when a byte order mark or its shape says so. */
+
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+export interface TextEncoding {
+  name: TextEncodingName;
+  /** Bytes of the byte order mark to skip. */
+  bomLength: number;
+}
+
+/**
+ * Chooses the encoding from the byte order mark. Without one, text whose odd (or even) bytes
+ * are mostly zero is taken as UTF-16LE (or BE), as PowerShell redirection sometimes writes it.
+ */
+export function sniffEncoding(head: Uint8Array): TextEncoding {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)
+    return { name: 'utf-8', bomLength: 3 };
+  if (head[0] === 0xff && head[1] === 0xfe) return { name: 'utf-16le', bomLength: 2 };
+  if (head[0] === 0xfe && head[1] === 0xff) return { name: 'utf-16be', bomLength: 2 };
+
+  const sample = Math.min(head.length, 512) & ~1;
+  if (sample >= 8) {
+    let zeroOdd = 0;
+    let zeroEven = 0;
+    for (let index = 0; index < sample; index += 2) {
+      if (head[index] === 0) zeroEven++;
+      if (head[index + 1] === 0) zeroOdd++;
+    }
+    const pairs = sample / 2;
+    if (zeroOdd > pairs * 0.6 && zeroEven < pairs * 0.1) return { name: 'utf-16le', bomLength: 0 };
+    if (zeroEven > pairs * 0.6 && zeroOdd < pairs * 0.1) return { name: 'utf-16be', bomLength: 0 };
+  }
+  return { name: 'utf-8', bomLength: 0 };
+}
+
+/** Decodes the head for format detection; a character cut at the end is dropped. */
+export function decodeHead(head: Uint8Array, encoding: TextEncoding): string {
+  const decoder = new TextDecoder(encoding.name, { fatal: false });
+  return decoder.decode(head.subarray(encoding.bomLength), { stream: true });
+}
+
+/** Decodes a byte stream chunk by chunk; invalid sequences become U+FFFD, never an error. */
+export async function* decodeChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  encoding: TextEncoding,
+): AsyncIterable<string> {
+  const decoder = new TextDecoder(encoding.name, { fatal: false });
+  let skip = encoding.bomLength;
+  for await (let chunk of chunks) {
+    if (skip > 0) {
+      const cut = Math.min(skip, chunk.length);
+      chunk = chunk.subarray(cut);
+      skip -= cut;
+    }
+    const text = decoder.decode(chunk, { stream: true });
+    if (text.length > 0) yield text;
+  }
+  const rest = decoder.decode();
+  if (rest.length > 0) yield rest;
+}

@@ -1,0 +1,45 @@
+/** The alert every sink receives. Field names are part of the output format (NDJSON, JSON, SQLite). */
+
+export interface EvidenceItem {
+  /** Chain step (1-based); 1 for single-event rules and the counted events of a correlation. */
+  step: number;
+  /** Name of the chain step or the rule that matched the record. */
+  label: string;
+  file: string;
+  record: number;
+  time: string;
+  summary: string;
+}
+
+export interface AlertRule {
+  id: string;
+  title: string;
+  level: string;
+  author: string;
+  /** The rule file the rule was loaded from, and its upstream address when the rule names one. */
+  source: string;
+  /** Detection rule, a Sigma correlation type, or `chain`. */
+  type: string;
+}
+
+export interface Alert {
+  /** Stable id: the same rule, party, actor and chain instance always give the same id. */
+  id: string;
+  rule: AlertRule;
+  /** DET0488 analytic id (`AN1344` …) when the rule belongs to one, else null. */
+  analytic: string | null;
+  /** ATT&CK technique ids from the rule's tags, upper case (`T1199`). */
+  attack: string[];
+  party: string | null;
+  actor: string | null;
+  host: string | null;
+  level: string;
+  first_time: string;
+  last_time: string;
+  /** Group-by values of a correlation, keyed by field or alias name. */
+  group: Record<string, string> | null;
+  evidence: EvidenceItem[];
+  /** Records that also counted but were left out of `evidence` to keep alerts bounded. */
+  evidence_omitted: number;
+  suppressed: boolean;
+}

@@ -1,0 +1,45 @@
+/** A located diagnostic: what rule and configuration loaders collect instead of throwing. */
+
+export interface Location {
+  file: string;
+  line?: number;
+  column?: number;
+  record?: number;
+  offset?: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+export interface Problem {
+  /** Stable, machine-readable code such as `rule.unknown_modifier`. */
+  code: string;
+  severity: Severity;
+  message: string;
+  location?: Location;
+  /** The offending text, as written in the input. */
+  snippet?: string;
+}
+
+export function formatLocation(location: Location | undefined): string {
+  if (!location) return '';
+  let text = location.file;
+  if (location.line !== undefined && location.line > 0) {
+    text += `:${location.line}`;
+    if (location.column !== undefined && location.column > 0) text += `:${location.column}`;
+  }
+  if (location.record !== undefined) text += ` record ${location.record}`;
+  if (location.offset !== undefined) text += ` offset ${location.offset}`;
+  return text;
+}
+
+/** Formats a problem as `file:line:col: severity code: message`, with the snippet below it. */
+export function formatProblem(problem: Problem): string {
+  const where = formatLocation(problem.location);
+  const head = `${where ? `${where}: ` : ''}${problem.severity} ${problem.code}: ${problem.message}`;
+  if (problem.snippet === undefined || problem.snippet === '') return head;
+  return `${head}\n    ${problem.snippet.split('\n')[0]?.slice(0, 200)}`;
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((problem) => problem.severity === 'error');
+}

@@ -1,0 +1,60 @@
+/** Parses the time notations that log formats write, always to epoch milliseconds UTC. */
+
+const ISO_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}:?\d{2}|UTC|GMT)?$/;
+
+/**
+ * Parses an ISO 8601 / RFC 3339 timestamp with any number of fraction digits. A timestamp
+ * without a zone is read in `defaultOffsetMinutes` (UTC unless given), never in the machine's
+ * local zone, so that results do not depend on where trustwatch runs. Returns NaN when the text
+ * is not such a timestamp.
+ */
+export function parseIsoTime(text: string, defaultOffsetMinutes = 0): number {
+  const match = ISO_PATTERN.exec(text.trim());
+  if (!match) return Number.NaN;
+  const [, year, month, day, hour, minute, second, fraction, zone] = match;
+  const millis = fraction ? Number(`0.${fraction}`) * 1000 : 0;
+  const base = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    second ? Number(second) : 0,
+  );
+  return base + Math.floor(millis + 1e-6) - zoneOffsetMinutes(zone, defaultOffsetMinutes) * 60000;
+}
+
+function zoneOffsetMinutes(zone: string | undefined, fallback: number): number {
+  if (zone === undefined) return fallback;
+  if (zone === 'Z' || zone === 'z' || zone === 'UTC' || zone === 'GMT') return 0;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+}
+
+/** Reads epoch seconds, milliseconds or microseconds, telling them apart by magnitude. */
+export function parseEpoch(value: number): number {
+  if (!Number.isFinite(value)) return Number.NaN;
+  const magnitude = Math.abs(value);
+  if (magnitude < 1e11) return Math.round(value * 1000);
+  if (magnitude < 1e14) return Math.round(value);
+  if (magnitude < 1e17) return Math.round(value / 1000);
+  return Math.round(value / 1e6);
+}
+
+/** Parses a time value of unknown notation: ISO text, epoch numbers, or `/Date(ms)/`. */
+export function parseAnyTime(value: unknown, defaultOffsetMinutes = 0): number {
+  if (typeof value === 'number') return parseEpoch(value);
+  if (typeof value !== 'string') return Number.NaN;
+  const text = value.trim();
+  if (/^-?\d+(\.\d+)?$/.test(text)) return parseEpoch(Number(text));
+  const dotnet = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(text);
+  if (dotnet) return Number(dotnet[1]);
+  return parseIsoTime(text, defaultOffsetMinutes);
+}
+
+/** Formats epoch milliseconds as ISO 8601 UTC with milliseconds. */
+export function formatTime(time: number): string {
+  return Number.isFinite(time) ? new Date(time).toISOString() : '';
+}

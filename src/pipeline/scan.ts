@@ -1,0 +1,270 @@
+import type { Readable } from 'node:stream';
+import { buildAlert, detectionFinding } from '../alert/build.js';
+import type { TrustContext } from '../context/context.js';
+import { Correlator } from '../engine/correlator.js';
+import { Detector } from '../engine/detector.js';
+import type { Finding } from '../engine/finding.js';
+import { type MergeSource, type MergeStats, mergeByTime } from '../engine/merge.js';
+import { TrustEnricher } from '../enrich/trust.js';
+import { expandPaths } from '../input/expand.js';
+import type { Alert } from '../model/alert.js';
+import { parseDuration } from '../model/duration.js';
+import type { Event } from '../model/event.js';
+import type { Clock, Logger } from '../model/logger.js';
+import type { IndexedMapping } from '../rules/logsources/mapping.js';
+import { placeholderLookup } from '../rules/placeholders.js';
+import type { CorrelationRule, DetectionRule, Rule } from '../rules/rule.js';
+import type { SourceSettings } from '../sources/format.js';
+import { type PreparedInput, prepareInput, readPrepared } from '../sources/read.js';
+import type { FormatRegistry } from '../sources/registry.js';
+
+/**
+ * The batch scan: inputs → sources → trust enrichment → detection, per input; then the matched
+ * events of all inputs merged in event-time order → correlation → alerts. Only matched events
+ * cross from the per-input stage to the merge, so the merge holds little however large the input.
+ */
+
+export interface ScanConfig {
+  paths: readonly string[];
+  /** Format name that overrides detection for every input. */
+  format?: string;
+  context: TrustContext;
+  rules: readonly Rule[];
+  registry: FormatRegistry;
+  mappings: readonly IndexedMapping[];
+  logger: Logger;
+  clock: Clock;
+  stdin?: () => Readable;
+}
+
+export interface FileStats {
+  path: string;
+  format: string | undefined;
+  read: number;
+  parsed: number;
+  rejected: number;
+  rejectedByCode: Record<string, number>;
+  /** Why the input could not be read at all. */
+  error: string | undefined;
+}
+
+export interface ScanSummary {
+  files: FileStats[];
+  events: number;
+  alerts: number;
+  alertsByRule: Map<string, number>;
+  alertsByParty: Map<string, number>;
+  /** Matched events that arrived out of order beyond the reorder buffer. */
+  late: number;
+  /** Detection rules whose log source no mapping provides. */
+  unmappedRules: DetectionRule[];
+  durationMs: number;
+}
+
+export interface ScanProgress {
+  filesDone: number;
+  filesTotal: number;
+  records: number;
+  bytes: number;
+}
+
+export interface ScanHooks {
+  alert(alert: Alert): void;
+  progress?(progress: ScanProgress): void;
+}
+
+/** Rejections logged per input before the rest are only counted. */
+const LOGGED_REJECTIONS_PER_FILE = 5;
+
+interface Matched {
+  time: number;
+  event: Event;
+  rules: DetectionRule[];
+}
+
+export function sourceSettings(context: TrustContext): SourceSettings {
+  const settings = context.settings;
+  return {
+    syslog: { ...settings.syslog },
+    limits: {
+      maxRecordLength: settings.limits.max_record_length,
+      maxDepth: settings.limits.max_depth,
+      maxFieldLength: settings.limits.max_field_length,
+    },
+  };
+}
+
+/** Step windows from `settings.chains`, keyed by analytic id or rule name, then step name. */
+export function windowOverride(context: TrustContext) {
+  return (rule: CorrelationRule, step: string): number | undefined => {
+    const chains = context.settings.chains;
+    const byAnalytic = rule.meta.analytic ? chains[rule.meta.analytic]?.[step] : undefined;
+    const byName = rule.meta.name ? chains[rule.meta.name]?.[step] : undefined;
+    const text = byAnalytic ?? byName;
+    return text === undefined ? undefined : parseDuration(text);
+  };
+}
+
+export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<ScanSummary> {
+  const started = config.clock.now();
+  const settings = sourceSettings(config.context);
+  const readOptions = {
+    settings,
+    logger: config.logger,
+    ...(config.format ? { format: config.format } : {}),
+  };
+
+  const detectionRules = config.rules.filter(
+    (rule): rule is DetectionRule => rule.kind === 'detection',
+  );
+  const detector = new Detector(detectionRules, config.mappings, {
+    placeholders: placeholderLookup(config.context.settings.placeholders),
+    maxFieldLength: settings.limits.maxFieldLength,
+  });
+  const correlator = new Correlator(config.rules, {
+    windowOverride: windowOverride(config.context),
+  });
+  const enricher = new TrustEnricher(config.context);
+
+  const files = await expandPaths(config.paths, config.stdin ? { stdin: config.stdin } : {});
+  const stats: FileStats[] = [];
+  const progress: ScanProgress = { filesDone: 0, filesTotal: files.length, records: 0, bytes: 0 };
+  const sources: MergeSource<Matched>[] = [];
+
+  for (const file of files) {
+    const fileStats: FileStats = {
+      path: file.path,
+      format: undefined,
+      read: 0,
+      parsed: 0,
+      rejected: 0,
+      rejectedByCode: {},
+      error: undefined,
+    };
+    stats.push(fileStats);
+    let prepared: PreparedInput;
+    try {
+      prepared = await prepareInput(file, config.registry, readOptions);
+    } catch (error) {
+      fileStats.error = (error as Error).message;
+      config.logger.error('input cannot be read', { file: file.path, error: fileStats.error });
+      progress.filesDone++;
+      continue;
+    }
+    if (!prepared.format) {
+      fileStats.error = prepared.reason ?? 'unknown format';
+      config.logger.warn('input skipped: no format matches', {
+        file: file.path,
+        reason: fileStats.error,
+      });
+      progress.filesDone++;
+      continue;
+    }
+    fileStats.format = prepared.format.name;
+    sources.push({
+      firstTime: prepared.firstTime,
+      open: () => readMatched(prepared, fileStats)[Symbol.asyncIterator](),
+    });
+  }
+
+  const matchedRules: number[] = [];
+  async function* readMatched(
+    prepared: PreparedInput,
+    fileStats: FileStats,
+  ): AsyncIterable<Matched[]> {
+    let logged = 0;
+    try {
+      for await (const output of readPrepared(prepared, readOptions)) {
+        fileStats.read += output.events.length + output.rejections.length;
+        fileStats.parsed += output.events.length;
+        fileStats.rejected += output.rejections.length;
+        progress.records += output.events.length + output.rejections.length;
+        for (const rejection of output.rejections) {
+          fileStats.rejectedByCode[rejection.code] =
+            (fileStats.rejectedByCode[rejection.code] ?? 0) + 1;
+          if (logged++ < LOGGED_REJECTIONS_PER_FILE) {
+            config.logger.warn('record rejected', {
+              file: rejection.origin.file,
+              line: rejection.origin.line,
+              record: rejection.origin.record,
+              code: rejection.code,
+              reason: rejection.message,
+              ...(rejection.snippet ? { text: rejection.snippet } : {}),
+            });
+          }
+        }
+
+        const batch: Matched[] = [];
+        for (const event of output.events) {
+          enricher.enrich(event);
+          detector.detect(event, matchedRules);
+          if (matchedRules.length === 0) continue;
+          batch.push({
+            time: event.time,
+            event,
+            rules: matchedRules.map((index) => detectionRules[index] as DetectionRule),
+          });
+        }
+        hooks.progress?.(progress);
+        if (batch.length > 0) yield batch;
+      }
+    } catch (error) {
+      fileStats.error = (error as Error).message;
+      config.logger.error('input read failed', { file: fileStats.path, error: fileStats.error });
+    } finally {
+      progress.filesDone++;
+      if (logged > LOGGED_REJECTIONS_PER_FILE) {
+        config.logger.warn('more records rejected', {
+          file: fileStats.path,
+          count: logged - LOGGED_REJECTIONS_PER_FILE,
+        });
+      }
+    }
+  }
+
+  const summary: ScanSummary = {
+    files: stats,
+    events: 0,
+    alerts: 0,
+    alertsByRule: new Map(),
+    alertsByParty: new Map(),
+    late: 0,
+    unmappedRules: detector.unmapped,
+    durationMs: 0,
+  };
+  const emit = (findings: Finding[]): void => {
+    for (const finding of findings) {
+      const alert = buildAlert(finding);
+      summary.alerts++;
+      summary.alertsByRule.set(
+        alert.rule.title,
+        (summary.alertsByRule.get(alert.rule.title) ?? 0) + 1,
+      );
+      if (alert.party)
+        summary.alertsByParty.set(alert.party, (summary.alertsByParty.get(alert.party) ?? 0) + 1);
+      hooks.alert(alert);
+    }
+    findings.length = 0;
+  };
+
+  const mergeStats: MergeStats = { late_total: 0 };
+  const findings: Finding[] = [];
+  for await (const matched of mergeByTime(
+    sources,
+    config.context.settings.reorder_buffer,
+    mergeStats,
+  )) {
+    for (const rule of matched.rules) {
+      if (rule.emits) findings.push(detectionFinding(rule, matched.event));
+    }
+    correlator.push(matched.event, matched.rules, findings);
+    emit(findings);
+  }
+  correlator.flush(findings);
+  emit(findings);
+
+  summary.events = stats.reduce((sum, file) => sum + file.parsed, 0);
+  summary.late = mergeStats.late_total;
+  summary.durationMs = config.clock.now() - started;
+  return summary;
+}

@@ -1,0 +1,305 @@
+import type { Problem } from '../model/problem.js';
+import { type ConditionNode, expandPattern } from './condition.js';
+import type { EvalContext } from './fields.js';
+import type { DetectionRule, SearchDefinition } from './rule.js';
+import { compileFieldTest, type FieldTestEnv, type Matcher } from './search.js';
+
+/**
+ * Compiles a detection rule's searches and condition into one matcher, and works out which
+ * literal values of a field the rule requires (for the rule index: a rule that needs
+ * `EventID: 4624` is only shown Windows events with that id).
+ */
+
+export interface CompiledDetection {
+  match: Matcher;
+  /** field → lower-cased values, one of which the field must have for any match. */
+  requires: Map<string, ReadonlySet<string>>;
+}
+
+export interface DetectionProblem {
+  path: (string | number)[];
+  code: string;
+  message: string;
+}
+
+interface CompiledSearch {
+  match: Matcher;
+  requires: Map<string, ReadonlySet<string>>;
+}
+
+const ALWAYS: Matcher = () => true;
+const NEVER: Matcher = () => false;
+
+export function compileDetection(
+  rule: DetectionRule,
+  env: FieldTestEnv,
+  problems: DetectionProblem[],
+): CompiledDetection | undefined {
+  const searches = new Map<string, CompiledSearch>();
+  for (const search of rule.searches) {
+    const compiled = compileSearch(search, env, problems);
+    if (compiled) searches.set(search.name, compiled);
+  }
+  if (problems.length > 0) return undefined;
+
+  const names = rule.searches.map((search) => search.name);
+  const compiled = rule.conditions.map((condition) => compileCondition(condition, searches, names));
+  if (compiled.length === 1) return compiled[0] as CompiledSearch;
+  return {
+    match: (context) => compiled.some((item) => item.match(context)),
+    requires: intersectRequirements(compiled.map((item) => item.requires)),
+  };
+}
+
+function compileSearch(
+  search: SearchDefinition,
+  env: FieldTestEnv,
+  problems: DetectionProblem[],
+): CompiledSearch | undefined {
+  const value = search.value;
+
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      problems.push({
+        path: search.path,
+        code: 'rule.empty_search',
+        message: `search "${search.name}" is an empty list`,
+      });
+      return undefined;
+    }
+    if (value.every((item) => item !== null && typeof item === 'object' && !Array.isArray(item))) {
+      const alternatives = value
+        .map((item, index) =>
+          compileMap(item as Record<string, unknown>, [...search.path, index], env, problems),
+        )
+        .filter((item): item is CompiledSearch => item !== undefined);
+      if (alternatives.length !== value.length) return undefined;
+      return {
+        match: (context) => alternatives.some((item) => item.match(context)),
+        requires: intersectRequirements(alternatives.map((item) => item.requires)),
+      };
+    }
+    if (value.some((item) => item !== null && typeof item === 'object')) {
+      problems.push({
+        path: search.path,
+        code: 'rule.mixed_search',
+        message: `search "${search.name}" mixes maps and plain values in one list`,
+      });
+      return undefined;
+    }
+    return compileKeywords('', value, search.path, env, problems);
+  }
+
+  if (value !== null && typeof value === 'object') {
+    return compileMap(value as Record<string, unknown>, search.path, env, problems);
+  }
+  if (typeof value === 'string' || typeof value === 'number') {
+    return compileKeywords('', [value], search.path, env, problems);
+  }
+  problems.push({
+    path: search.path,
+    code: 'rule.invalid_search',
+    message: `search "${search.name}" must be a map, a list of maps or a list of keywords`,
+  });
+  return undefined;
+}
+
+function compileKeywords(
+  key: string,
+  values: unknown[],
+  path: (string | number)[],
+  env: FieldTestEnv,
+  problems: DetectionProblem[],
+): CompiledSearch | undefined {
+  const test = compileFieldTest(key, values, env);
+  if (typeof test === 'string') {
+    problems.push({ path, code: 'rule.invalid_value', message: test });
+    return undefined;
+  }
+  return { match: test.match, requires: new Map() };
+}
+
+function compileMap(
+  map: Record<string, unknown>,
+  path: (string | number)[],
+  env: FieldTestEnv,
+  problems: DetectionProblem[],
+): CompiledSearch | undefined {
+  const tests: Matcher[] = [];
+  const requires = new Map<string, ReadonlySet<string>>();
+  let failed = false;
+
+  for (const [key, value] of Object.entries(map)) {
+    if (Array.isArray(value) && value.some((item) => item !== null && typeof item === 'object')) {
+      problems.push({
+        path: [...path, key],
+        code: 'rule.invalid_value',
+        message: `values of "${key}" must be scalars`,
+      });
+      failed = true;
+      continue;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      problems.push({
+        path: [...path, key],
+        code: 'rule.invalid_value',
+        message: `value of "${key}" is a map; expected a scalar or a list`,
+      });
+      failed = true;
+      continue;
+    }
+    const test = compileFieldTest(key, value, env);
+    if (typeof test === 'string') {
+      const code = test.startsWith('unknown modifier')
+        ? 'rule.unknown_modifier'
+        : test.startsWith('placeholder')
+          ? 'rule.placeholder_undefined'
+          : test.startsWith('regular expression')
+            ? 'rule.unsupported_regex'
+            : 'rule.invalid_value';
+      problems.push({ path: [...path, key], code, message: `${key}: ${test}` });
+      failed = true;
+      continue;
+    }
+    tests.push(test.match);
+    if (test.requires) mergeRequirement(requires, test.requires.field, test.requires.values);
+  }
+  if (failed) return undefined;
+  if (tests.length === 0) return { match: ALWAYS, requires };
+  if (tests.length === 1) return { match: tests[0] as Matcher, requires };
+  return {
+    match: (context: EvalContext) => {
+      for (const test of tests) if (!test(context)) return false;
+      return true;
+    },
+    requires,
+  };
+}
+
+/** Both requirements hold: a field required twice must take a value in both sets. */
+function mergeRequirement(
+  into: Map<string, ReadonlySet<string>>,
+  field: string,
+  values: ReadonlySet<string>,
+): void {
+  const existing = into.get(field);
+  if (!existing) {
+    into.set(field, values);
+    return;
+  }
+  into.set(field, new Set([...existing].filter((value) => values.has(value))));
+}
+
+/** One of several alternatives holds: only fields all of them require, with the union of values. */
+function intersectRequirements(
+  all: Map<string, ReadonlySet<string>>[],
+): Map<string, ReadonlySet<string>> {
+  const [first, ...rest] = all;
+  const result = new Map<string, ReadonlySet<string>>();
+  if (!first) return result;
+  for (const [field, values] of first) {
+    if (rest.every((item) => item.has(field))) {
+      const union = new Set(values);
+      for (const item of rest) for (const value of item.get(field) ?? []) union.add(value);
+      result.set(field, union);
+    }
+  }
+  return result;
+}
+
+function compileCondition(
+  node: ConditionNode,
+  searches: ReadonlyMap<string, CompiledSearch>,
+  names: readonly string[],
+): CompiledSearch {
+  switch (node.kind) {
+    case 'ref': {
+      return searches.get(node.name) ?? { match: NEVER, requires: new Map() };
+    }
+    case 'not': {
+      const inner = compileCondition(node.item, searches, names).match;
+      return { match: (context) => !inner(context), requires: new Map() };
+    }
+    case 'and': {
+      const items = node.items.map((item) => compileCondition(item, searches, names));
+      const requires = new Map<string, ReadonlySet<string>>();
+      for (const item of items)
+        for (const [field, values] of item.requires) mergeRequirement(requires, field, values);
+      const matchers = items.map((item) => item.match);
+      return {
+        match: (context) => {
+          for (const matcher of matchers) if (!matcher(context)) return false;
+          return true;
+        },
+        requires,
+      };
+    }
+    case 'or': {
+      const items = node.items.map((item) => compileCondition(item, searches, names));
+      const matchers = items.map((item) => item.match);
+      return {
+        match: (context) => {
+          for (const matcher of matchers) if (matcher(context)) return true;
+          return false;
+        },
+        requires: intersectRequirements(items.map((item) => item.requires)),
+      };
+    }
+    case 'of': {
+      const selected = expandPattern(node.pattern, names).map(
+        (name) => searches.get(name) ?? { match: NEVER, requires: new Map() },
+      );
+      if (node.count === 'all') {
+        return compileCondition(
+          {
+            kind: 'and',
+            items: expandPattern(node.pattern, names).map((name) => ({
+              kind: 'ref',
+              name,
+              column: node.column,
+            })),
+          },
+          searches,
+          names,
+        );
+      }
+      if (node.count === 1) {
+        return compileCondition(
+          {
+            kind: 'or',
+            items: expandPattern(node.pattern, names).map((name) => ({
+              kind: 'ref',
+              name,
+              column: node.column,
+            })),
+          },
+          searches,
+          names,
+        );
+      }
+      const needed = node.count;
+      const matchers = selected.map((item) => item.match);
+      return {
+        match: (context) => {
+          let count = 0;
+          for (const matcher of matchers) if (matcher(context) && ++count >= needed) return true;
+          return false;
+        },
+        requires: new Map(),
+      };
+    }
+  }
+}
+
+/** Turns detection problems into located problems through a locator of document paths. */
+export function locateDetectionProblems(
+  problems: readonly DetectionProblem[],
+  locate: (path: (string | number)[]) => Pick<Problem, 'location' | 'snippet'>,
+): Problem[] {
+  return problems.map((problem) => ({
+    code: problem.code,
+    severity: 'error',
+    message: problem.message,
+    ...locate(problem.path),
+  }));
+}

@@ -1,0 +1,164 @@
+import type { Event } from '../model/event.js';
+
+/**
+ * Field access for compiled rules. A rule's field name is looked up first among enrichment
+ * fields (`trust.party`), then as a key of the record (which may itself contain dots, as flat
+ * exports write them), then as a dotted path into nested objects (`userIdentity.arn`).
+ */
+
+export interface FieldAccessor {
+  /** The field name as the rule writes it (after log source field mapping). */
+  name: string;
+  get(event: Event): unknown;
+}
+
+const accessors = new Map<string, FieldAccessor>();
+
+export function fieldAccessor(name: string): FieldAccessor {
+  let accessor = accessors.get(name);
+  if (accessor) return accessor;
+  const parts = name.split('.');
+  accessor =
+    parts.length === 1
+      ? {
+          name,
+          get: (event) => {
+            const extra = event.extra[name];
+            return extra !== undefined ? extra : event.fields[name];
+          },
+        }
+      : {
+          name,
+          get: (event) => {
+            const extra = event.extra[name];
+            if (extra !== undefined) return extra;
+            const flat = event.fields[name];
+            if (flat !== undefined) return flat;
+            return walk(event.fields, parts);
+          },
+        };
+  accessors.set(name, accessor);
+  return accessor;
+}
+
+function walk(root: unknown, parts: readonly string[]): unknown {
+  let node = root;
+  for (const part of parts) {
+    if (node === null || typeof node !== 'object') return undefined;
+    if (Array.isArray(node)) {
+      const index = Number(part);
+      if (Number.isInteger(index)) {
+        node = node[index];
+        continue;
+      }
+      // A path through an array reaches the field of every element.
+      const values = node.map((item) => walk(item, [part]));
+      node = values.flat();
+      continue;
+    }
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/**
+ * Per-event evaluation state: string forms of field values are computed and lower-cased once
+ * per event, however many rules read them.
+ */
+export class EvalContext {
+  event: Event = undefined as unknown as Event;
+  private readonly strings = new Map<string, readonly string[]>();
+  private readonly lowered = new Map<string, readonly string[]>();
+  private keywordValues: readonly string[] | undefined;
+  private keywordLowered: readonly string[] | undefined;
+
+  constructor(private readonly maxFieldLength: number) {}
+
+  reset(event: Event): void {
+    this.event = event;
+    if (this.strings.size > 0) this.strings.clear();
+    if (this.lowered.size > 0) this.lowered.clear();
+    this.keywordValues = undefined;
+    this.keywordLowered = undefined;
+  }
+
+  value(accessor: FieldAccessor): unknown {
+    return accessor.get(this.event);
+  }
+
+  /** String forms of a field: one per scalar (array elements each), none when absent or null. */
+  stringsOf(accessor: FieldAccessor): readonly string[] {
+    let values = this.strings.get(accessor.name);
+    if (values === undefined) {
+      values = toStrings(accessor.get(this.event), this.maxFieldLength);
+      this.strings.set(accessor.name, values);
+    }
+    return values;
+  }
+
+  lowerOf(accessor: FieldAccessor): readonly string[] {
+    let values = this.lowered.get(accessor.name);
+    if (values === undefined) {
+      values = this.stringsOf(accessor).map((value) => value.toLowerCase());
+      this.lowered.set(accessor.name, values);
+    }
+    return values;
+  }
+
+  /** Every string value of the record, for keyword searches. */
+  keywords(lowered: boolean): readonly string[] {
+    if (this.keywordValues === undefined) {
+      const values: string[] = [];
+      collectStrings(this.event.fields, values, this.maxFieldLength, 0);
+      this.keywordValues = values;
+    }
+    if (!lowered) return this.keywordValues;
+    if (this.keywordLowered === undefined) {
+      this.keywordLowered = this.keywordValues.map((value) => value.toLowerCase());
+    }
+    return this.keywordLowered;
+  }
+}
+
+const EMPTY: readonly string[] = [];
+
+export function toStrings(value: unknown, maxLength: number): readonly string[] {
+  if (value === undefined || value === null) return EMPTY;
+  if (typeof value === 'string')
+    return [value.length > maxLength ? value.slice(0, maxLength) : value];
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return [String(value)];
+  }
+  if (Array.isArray(value)) {
+    const out: string[] = [];
+    for (const item of value) {
+      if (item === null || item === undefined || typeof item === 'object') continue;
+      out.push(...toStrings(item, maxLength));
+    }
+    return out;
+  }
+  return EMPTY;
+}
+
+const MAX_KEYWORD_DEPTH = 16;
+
+function collectStrings(node: unknown, out: string[], maxLength: number, depth: number): void {
+  if (node === null || node === undefined || depth > MAX_KEYWORD_DEPTH) return;
+  if (typeof node === 'string') {
+    out.push(node.length > maxLength ? node.slice(0, maxLength) : node);
+    return;
+  }
+  if (typeof node === 'number' || typeof node === 'boolean') {
+    out.push(String(node));
+    return;
+  }
+  if (Array.isArray(node)) {
+    for (const item of node) collectStrings(item, out, maxLength, depth + 1);
+    return;
+  }
+  if (typeof node === 'object') {
+    for (const value of Object.values(node as Record<string, unknown>)) {
+      collectStrings(value, out, maxLength, depth + 1);
+    }
+  }
+}

@@ -1,0 +1,387 @@
+import { createHash } from 'node:crypto';
+import type { Document } from 'yaml';
+import { locate, locateKey, type YamlSource } from '../context/yaml-doc.js';
+import type { LogSource } from '../model/event.js';
+import type { Problem } from '../model/problem.js';
+import {
+  type ConditionNode,
+  ConditionSyntaxError,
+  expandPattern,
+  parseCondition,
+  referencedNames,
+} from './condition.js';
+import { parseCorrelation } from './correlation.js';
+import type { DetectionRule, Rule, RuleMeta, SearchDefinition } from './rule.js';
+
+/**
+ * Turns one YAML document into a rule, collecting every problem with its location. Unknown
+ * top-level keys are kept (public rules carry some); unknown keys inside `logsource` and
+ * `correlation` are errors, and inside `detection` every key but `condition` is a search
+ * identifier that must be well formed and used.
+ */
+
+const KNOWN_TOP_LEVEL = new Set([
+  'title',
+  'id',
+  'name',
+  'related',
+  'status',
+  'description',
+  'license',
+  'author',
+  'references',
+  'date',
+  'modified',
+  'logsource',
+  'detection',
+  'fields',
+  'falsepositives',
+  'level',
+  'tags',
+  'scope',
+  'correlation',
+  'generate',
+  'taxonomy',
+]);
+
+const LEVELS = new Set(['informational', 'low', 'medium', 'high', 'critical']);
+const STATUSES = new Set(['stable', 'test', 'experimental', 'deprecated', 'unsupported']);
+const LOGSOURCE_KEYS = new Set(['product', 'service', 'category', 'definition']);
+const IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+export interface ParsedDocument {
+  rule?: Rule;
+  problems: Problem[];
+}
+
+type Raw = Record<string, unknown>;
+
+function isMap(value: unknown): value is Raw {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function parseRuleDocument(
+  source: YamlSource,
+  document: Document.Parsed,
+  documentIndex: number,
+): ParsedDocument {
+  const problems: Problem[] = [];
+  const error = (path: (string | number)[], code: string, message: string, onKey = false): void => {
+    const where = onKey ? locateKey(source, document, path) : locate(source, document, path);
+    problems.push({ code, severity: 'error', message, ...where });
+  };
+  const warn = (path: (string | number)[], code: string, message: string): void => {
+    problems.push({ code, severity: 'warning', message, ...locate(source, document, path) });
+  };
+
+  const raw = document.toJS({ maxAliasCount: 1000 }) as unknown;
+  if (raw === null || raw === undefined) return { problems };
+  if (!isMap(raw)) {
+    error([], 'rule.not_a_map', 'a rule document must be a map of keys');
+    return { problems };
+  }
+
+  const meta = parseMeta(raw, source, document, documentIndex, error, warn);
+  const hasDetection = raw.detection !== undefined;
+  const hasCorrelation = raw.correlation !== undefined;
+
+  if (hasDetection && hasCorrelation) {
+    error(
+      ['correlation'],
+      'rule.detection_and_correlation',
+      'a rule has either detection or correlation, not both',
+      true,
+    );
+    return { problems };
+  }
+  if (!hasDetection && !hasCorrelation) {
+    if (raw.filter !== undefined) {
+      error(
+        ['filter'],
+        'rule.unsupported_filter',
+        'Sigma filter rules are not supported yet',
+        true,
+      );
+    } else if (raw.action === 'global' || raw.action === 'repeat') {
+      error(
+        ['action'],
+        'rule.unsupported_collection',
+        'Sigma 1.x rule collections (action: global/repeat) are not supported',
+        true,
+      );
+    } else {
+      error([], 'rule.missing_detection', 'rule has neither detection nor correlation');
+    }
+    return { problems };
+  }
+
+  if (hasCorrelation) {
+    const correlation = parseCorrelation(raw, meta, error);
+    return correlation ? { rule: correlation, problems } : { problems };
+  }
+
+  const logsource = parseLogsource(raw.logsource, error, warn);
+  const detection = parseDetection(raw.detection, error, warn);
+  if (!logsource || !detection || problems.some((problem) => problem.severity === 'error')) {
+    return { problems };
+  }
+  const rule: DetectionRule = {
+    kind: 'detection',
+    meta,
+    logsource,
+    searches: detection.searches,
+    conditions: detection.conditions,
+    emits: true,
+  };
+  return { rule, problems };
+}
+
+type Report = (path: (string | number)[], code: string, message: string, onKey?: boolean) => void;
+
+function stringList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value))
+    return value.filter((item) => item !== null && item !== undefined).map(String);
+  return [String(value)];
+}
+
+function parseMeta(
+  raw: Raw,
+  source: YamlSource,
+  document: Document.Parsed,
+  documentIndex: number,
+  error: Report,
+  warn: Report,
+): RuleMeta {
+  if (typeof raw.title !== 'string' || raw.title.trim() === '') {
+    error(['title'], 'rule.missing_title', 'rule has no title');
+  }
+  const start = document.contents?.range?.[0] ?? 0;
+  const position = source.lineCounter.linePos(start);
+  const id =
+    typeof raw.id === 'string' && raw.id.trim() !== ''
+      ? raw.id.trim()
+      : `generated-${createHash('sha256').update(`${source.file}#${documentIndex}`).digest('hex').slice(0, 16)}`;
+
+  let level = 'informational';
+  if (raw.level !== undefined) {
+    if (typeof raw.level === 'string' && LEVELS.has(raw.level.toLowerCase()))
+      level = raw.level.toLowerCase();
+    else
+      warn(
+        ['level'],
+        'rule.unknown_level',
+        `level "${String(raw.level)}" is not one of ${[...LEVELS].join(', ')}`,
+      );
+  }
+  if (raw.status !== undefined && !(typeof raw.status === 'string' && STATUSES.has(raw.status))) {
+    warn(
+      ['status'],
+      'rule.unknown_status',
+      `status "${String(raw.status)}" is not one of ${[...STATUSES].join(', ')}`,
+    );
+  }
+
+  const tags = stringList(raw.tags);
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) if (!KNOWN_TOP_LEVEL.has(key)) extra[key] = value;
+
+  return {
+    id,
+    title: typeof raw.title === 'string' ? raw.title : '(untitled)',
+    name: typeof raw.name === 'string' ? raw.name : undefined,
+    status: typeof raw.status === 'string' ? raw.status : undefined,
+    level,
+    author: stringList(raw.author).join(', '),
+    description: typeof raw.description === 'string' ? raw.description : undefined,
+    tags,
+    references: stringList(raw.references),
+    analytic: analyticFromTags(tags),
+    attack: attackFromTags(tags),
+    file: source.file,
+    location: { file: source.file, line: position.line, column: position.col },
+    extra,
+  };
+}
+
+/** `det0488.an1344` → `AN1344`. */
+export function analyticFromTags(tags: readonly string[]): string | undefined {
+  for (const tag of tags) {
+    const match = /^det\d{4}\.(an\d{4})$/i.exec(tag);
+    if (match) return (match[1] as string).toUpperCase();
+  }
+  return undefined;
+}
+
+/** `attack.t1199`, `attack.t1021.002` → `T1199`, `T1021.002`. */
+export function attackFromTags(tags: readonly string[]): string[] {
+  const ids: string[] = [];
+  for (const tag of tags) {
+    const match = /^attack\.(t\d{4}(?:\.\d{3})?)$/i.exec(tag);
+    if (match) ids.push((match[1] as string).toUpperCase());
+  }
+  return ids;
+}
+
+function parseLogsource(value: unknown, error: Report, warn: Report): LogSource | undefined {
+  if (!isMap(value)) {
+    error(
+      ['logsource'],
+      'rule.missing_logsource',
+      'detection rule has no logsource map',
+      value !== undefined,
+    );
+    return undefined;
+  }
+  const logsource: LogSource = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (!LOGSOURCE_KEYS.has(key)) {
+      warn(
+        ['logsource', key],
+        'rule.unknown_logsource_key',
+        `logsource key "${key}" is not product, service, category or definition`,
+      );
+      continue;
+    }
+    if (key === 'definition') continue;
+    if (typeof item !== 'string') {
+      error(['logsource', key], 'rule.invalid_logsource', `logsource ${key} must be a string`);
+      continue;
+    }
+    logsource[key as 'product' | 'service' | 'category'] = item;
+  }
+  if (!logsource.product && !logsource.service && !logsource.category) {
+    error(
+      ['logsource'],
+      'rule.empty_logsource',
+      'logsource names no product, service or category',
+      true,
+    );
+  }
+  return logsource;
+}
+
+function parseDetection(
+  value: unknown,
+  error: Report,
+  warn: Report,
+): { searches: SearchDefinition[]; conditions: ConditionNode[] } | undefined {
+  if (!isMap(value)) {
+    error(
+      ['detection'],
+      'rule.invalid_detection',
+      'detection must be a map of search identifiers and a condition',
+    );
+    return undefined;
+  }
+
+  const searches: SearchDefinition[] = [];
+  for (const [name, item] of Object.entries(value)) {
+    if (name === 'condition') continue;
+    if (name === 'timeframe') {
+      error(
+        ['detection', name],
+        'rule.unsupported_timeframe',
+        'detection.timeframe belongs to Sigma 1.x aggregations; use a correlation rule with timespan',
+        true,
+      );
+      continue;
+    }
+    if (!IDENTIFIER.test(name)) {
+      // Public rules have a few such names; a condition can still reach them through a pattern.
+      warn(
+        ['detection', name],
+        'rule.unusual_identifier',
+        `"${name}" has characters other than letters, digits, _ . - and can be used only through a pattern such as 1 of select*`,
+      );
+    }
+    searches.push({ name, value: item, path: ['detection', name] });
+  }
+
+  const rawCondition = value.condition;
+  if (rawCondition === undefined) {
+    error(['detection'], 'rule.missing_condition', 'detection has no condition', true);
+    return undefined;
+  }
+  const texts = Array.isArray(rawCondition) ? rawCondition : [rawCondition];
+  const names = searches.map((search) => search.name);
+  const conditions: ConditionNode[] = [];
+
+  texts.forEach((text, index) => {
+    const path = Array.isArray(rawCondition)
+      ? ['detection', 'condition', index]
+      : ['detection', 'condition'];
+    if (typeof text !== 'string') {
+      error(path, 'rule.invalid_condition', 'condition must be a string');
+      return;
+    }
+    try {
+      const node = parseCondition(text);
+      checkReferences(node, names, text, path, error, warn);
+      conditions.push(node);
+    } catch (caught) {
+      if (!(caught instanceof ConditionSyntaxError)) throw caught;
+      error(path, caught.code, `${caught.message} (column ${caught.column} of "${text}")`);
+    }
+  });
+
+  const used = new Set<string>();
+  for (const node of conditions) for (const name of referencedNames(node, names)) used.add(name);
+  for (const search of searches) {
+    if (!used.has(search.name)) {
+      warn(
+        search.path,
+        'rule.unused_search',
+        `search identifier "${search.name}" is not used in the condition`,
+      );
+    }
+  }
+  return { searches, conditions };
+}
+
+function checkReferences(
+  node: ConditionNode,
+  names: readonly string[],
+  text: string,
+  path: (string | number)[],
+  error: Report,
+  warn: Report,
+): void {
+  const visit = (current: ConditionNode): void => {
+    if (current.kind === 'ref' && !names.includes(current.name)) {
+      error(
+        path,
+        'rule.undefined_search',
+        `condition "${text}" refers to "${current.name}", which is not defined`,
+      );
+    } else if (current.kind === 'of' && expandPattern(current.pattern, names).length === 0) {
+      error(
+        path,
+        'rule.empty_pattern',
+        `"${current.pattern}" in condition "${text}" matches no search identifier`,
+      );
+    } else if (current.kind === 'not') {
+      visit(current.item);
+    } else if (current.kind === 'and' || current.kind === 'or') {
+      if (current.kind === 'and' && contradicts(current.items)) {
+        warn(
+          path,
+          'rule.never_matches',
+          `condition "${text}" requires a search and its negation together`,
+        );
+      }
+      for (const item of current.items) visit(item);
+    }
+  };
+  visit(node);
+}
+
+/** `a and not a` at one level of an AND can never match. */
+function contradicts(items: readonly ConditionNode[]): boolean {
+  const positive = new Set(
+    items.filter((item) => item.kind === 'ref').map((item) => (item as { name: string }).name),
+  );
+  return items.some(
+    (item) => item.kind === 'not' && item.item.kind === 'ref' && positive.has(item.item.name),
+  );
+}

@@ -1,0 +1,77 @@
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * Sigma `|re` values are PCRE-flavoured; this turns them into JavaScript regular expressions.
+ *
+ * - A leading inline flag group (`(?i)`, `(?is)`) becomes the expression's flags, since Node 20's
+ *   engine rejects inline flags.
+ * - `\A`, `\Z` and `\z` become `^` and `$`; `(?P<name>` becomes `(?<name>`.
+ * - PCRE-only syntax that has no JavaScript meaning (possessive quantifiers, atomic groups,
+ *   inline flags later in the pattern, `\Q…\E`, POSIX classes) is reported by name.
+ *
+ * Catastrophic backtracking: V8 is told to switch a regular expression to its linear-time
+ * engine once it backtracks excessively, so a rule such as `(a+)+$` cannot stall a scan.
+ */
+
+let linearFallbackEnabled = false;
+
+export function enableLinearRegexFallback(): void {
+  if (linearFallbackEnabled) return;
+  setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  linearFallbackEnabled = true;
+}
+
+export interface RegexTranslation {
+  source: string;
+  flags: string;
+}
+
+const UNSUPPORTED: [RegExp, string][] = [
+  [/(?<!\\)(?:\\\\)*[*+?}][+]/, 'possessive quantifiers'],
+  [/\(\?>/, 'atomic groups'],
+  [/(?<!\\)(?:\\\\)*\\Q/, 'quoted sequences (\\Q…\\E)'],
+  [/\[\[:[a-z]+:\]\]/, 'POSIX character classes'],
+  [/\(\?[imsxU-]+\)/, 'inline flags after the start of the pattern'],
+  [/\(\?[imsx-]+:/, 'scoped inline flags'],
+  [/(?<!\\)(?:\\\\)*\\[GKR]/, 'PCRE-only escapes (\\G, \\K, \\R)'],
+  [/\(\?[|#]/, 'branch reset and comment groups'],
+];
+
+/** Translates a Sigma regular expression; returns a message naming the feature when it cannot. */
+export function translateRegex(
+  value: string,
+  flags: { i: boolean; m: boolean; s: boolean },
+): RegexTranslation | string {
+  let source = value;
+  const flagSet = new Set<string>();
+  if (flags.i) flagSet.add('i');
+  if (flags.m) flagSet.add('m');
+  if (flags.s) flagSet.add('s');
+
+  const leading = /^\(\?([imsx]+)\)/.exec(source);
+  if (leading) {
+    for (const flag of leading[1] as string) {
+      if (flag === 'x') return 'the extended (x) flag';
+      flagSet.add(flag);
+    }
+    source = source.slice(leading[0].length);
+  }
+
+  for (const [pattern, feature] of UNSUPPORTED) {
+    if (pattern.test(source)) return feature;
+  }
+
+  source = source
+    .replace(/\(\?P</g, '(?<')
+    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
+    .replace(/(?<!\\)((?:\\\\)*)\\A/g, '$1^')
+    .replace(/(?<!\\)((?:\\\\)*)\\[Zz]/g, '$1$');
+
+  const flagText = [...flagSet].sort().join('');
+  try {
+    new RegExp(source, flagText);
+  } catch (error) {
+    return `an expression JavaScript cannot compile (${(error as Error).message})`;
+  }
+  return { source, flags: flagText };
+}

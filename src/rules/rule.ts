@@ -1,0 +1,102 @@
+import type { LogSource } from '../model/event.js';
+import type { Location } from '../model/problem.js';
+import type { ConditionNode } from './condition.js';
+
+/** Rule metadata shared by detection and correlation rules. */
+export interface RuleMeta {
+  id: string;
+  title: string;
+  /** The `name` correlations refer to, when the rule has one. */
+  name: string | undefined;
+  status: string | undefined;
+  level: string;
+  author: string;
+  description: string | undefined;
+  tags: string[];
+  references: string[];
+  /** DET0488 analytic id from a `det0488.an13xx` tag, upper case. */
+  analytic: string | undefined;
+  /** ATT&CK technique ids from `attack.tNNNN` tags, upper case. */
+  attack: string[];
+  /** The file the rule was loaded from. */
+  file: string;
+  location: Location;
+  /** Top-level keys this engine does not use, kept as the rule wrote them. */
+  extra: Record<string, unknown>;
+}
+
+export interface SearchDefinition {
+  name: string;
+  /** The YAML value of the search identifier. */
+  value: unknown;
+  /** Path of the identifier in its document, for problems. */
+  path: (string | number)[];
+}
+
+export interface DetectionRule {
+  kind: 'detection';
+  meta: RuleMeta;
+  logsource: LogSource;
+  searches: SearchDefinition[];
+  /** Conditions of the rule; a list of several is an OR (Sigma 1.x style). */
+  conditions: ConditionNode[];
+  /** Whether matches raise alerts of their own (false for rules only correlations use). */
+  emits: boolean;
+}
+
+export type CorrelationType =
+  | 'event_count'
+  | 'value_count'
+  | 'temporal'
+  | 'temporal_ordered'
+  | 'chain';
+
+export interface CountCondition {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  eq?: number;
+}
+
+/** One record kind that can count for a chain step, and how it links to the chain. */
+export interface ChainMember {
+  rules: string[];
+  /** Key templates the record must share with the chain, by key space. */
+  links: Record<string, string[]>;
+  /** Key templates the record adds to the chain, by key space. */
+  provides: Record<string, string[]>;
+  /** Template of the actor (step 1 only); the event's own actor when absent. */
+  actor: string | undefined;
+  /** Pairs of templates that must give different values (a logon to another host). */
+  differ: [string, string][];
+}
+
+export interface ChainStep {
+  name: string;
+  /** Longest time from the nearest record of the previous step, in ms (0 for step 1). */
+  withinMs: number;
+  members: ChainMember[];
+}
+
+export interface CorrelationRule {
+  kind: 'correlation';
+  meta: RuleMeta;
+  type: CorrelationType;
+  /** Referenced rules, by id or name as written. */
+  rules: string[];
+  groupBy: string[];
+  timespanMs: number;
+  condition: CountCondition;
+  /** For value_count: the field whose distinct values are counted. */
+  valueField: string | undefined;
+  /** alias → rule id or name → field */
+  aliases: Record<string, Record<string, string>>;
+  /** Sigma `generate`: whether the referenced rules still raise alerts of their own. */
+  generate: boolean;
+  /** Whether this correlation raises alerts (false when another correlation uses it). */
+  emits: boolean;
+  steps: ChainStep[];
+}
+
+export type Rule = DetectionRule | CorrelationRule;

@@ -1,0 +1,74 @@
+import type { Alert } from '../model/alert.js';
+
+/** Alert writers for standard output: NDJSON as alerts come, JSON or a table at the end. */
+
+export type OutputFormat = 'table' | 'json' | 'ndjson';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson'];
+
+export interface AlertWriter {
+  write(alert: Alert): void;
+  end(): void;
+}
+
+export function createAlertWriter(
+  format: OutputFormat,
+  write: (text: string) => void,
+): AlertWriter {
+  if (format === 'ndjson') {
+    return { write: (alert) => write(`${JSON.stringify(alert)}\n`), end: () => {} };
+  }
+  const alerts: Alert[] = [];
+  if (format === 'json') {
+    return {
+      write: (alert) => alerts.push(alert),
+      end: () => write(`${JSON.stringify(alerts, null, 2)}\n`),
+    };
+  }
+  return {
+    write: (alert) => alerts.push(alert),
+    end: () => write(renderTable(alerts)),
+  };
+}
+
+const LEVEL_ORDER: Record<string, number> = {
+  critical: 0,
+  high: 1,
+  medium: 2,
+  low: 3,
+  informational: 4,
+};
+
+/** A readable listing: one block per alert with its evidence, most severe first. */
+export function renderTable(alerts: readonly Alert[]): string {
+  if (alerts.length === 0) return 'No alerts.\n';
+  const sorted = [...alerts].sort(
+    (a, b) =>
+      (LEVEL_ORDER[a.level] ?? 9) - (LEVEL_ORDER[b.level] ?? 9) ||
+      a.first_time.localeCompare(b.first_time),
+  );
+  const lines: string[] = [];
+  for (const alert of sorted) {
+    const analytic = alert.analytic ? `${alert.analytic} ` : '';
+    lines.push(`${alert.level.toUpperCase()}  ${analytic}${alert.rule.title}`);
+    const who = [
+      alert.party ? `party ${alert.party}` : '',
+      alert.actor ? `actor ${alert.actor}` : '',
+      alert.host ? `host ${alert.host}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    if (who) lines.push(`  ${who}`);
+    lines.push(`  ${alert.first_time} .. ${alert.last_time}   id ${alert.id}`);
+    if (alert.attack.length > 0)
+      lines.push(`  ATT&CK ${alert.attack.join(', ')}   rule by ${alert.rule.author || 'unknown'}`);
+    for (const item of alert.evidence.slice(0, 12)) {
+      lines.push(
+        `    step ${item.step} ${item.label.padEnd(12)} ${item.file}:${item.record}  ${item.summary}`,
+      );
+    }
+    const more = alert.evidence.length - 12 + alert.evidence_omitted;
+    if (more > 0) lines.push(`    … ${more} more records`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Schema of the SQLite store, as numbered migrations applied in order. A database records the
+ * versions it has in `schema_migrations`; a newer trustwatch applies the missing ones.
+ */
+export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        rule_id TEXT NOT NULL,
+        rule_title TEXT NOT NULL,
+        level TEXT NOT NULL,
+        analytic TEXT,
+        party TEXT,
+        actor TEXT,
+        host TEXT,
+        first_time TEXT NOT NULL,
+        last_time TEXT NOT NULL,
+        suppressed INTEGER NOT NULL DEFAULT 0,
+        alert_json TEXT NOT NULL,
+        first_scan_id INTEGER,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX alerts_party_time ON alerts (party, first_time);
+      CREATE INDEX alerts_rule ON alerts (rule_id);
+      CREATE TABLE scans (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        paths_json TEXT NOT NULL,
+        records_read INTEGER NOT NULL DEFAULT 0,
+        records_parsed INTEGER NOT NULL DEFAULT 0,
+        records_rejected INTEGER NOT NULL DEFAULT 0,
+        alerts_raised INTEGER NOT NULL DEFAULT 0,
+        alerts_new INTEGER NOT NULL DEFAULT 0,
+        stats_json TEXT
+      );
+      CREATE TABLE scan_files (
+        scan_id INTEGER NOT NULL REFERENCES scans (id),
+        path TEXT NOT NULL,
+        format TEXT,
+        records_read INTEGER NOT NULL,
+        records_parsed INTEGER NOT NULL,
+        records_rejected INTEGER NOT NULL,
+        rejected_json TEXT NOT NULL,
+        error TEXT
+      );
+    `,
+  },
+];

@@ -1,0 +1,160 @@
+import Database from 'better-sqlite3';
+import type { Alert } from '../model/alert.js';
+import type { Clock } from '../model/logger.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+/** Per-file counts of a scan, as stored. */
+export interface StoredFileStats {
+  path: string;
+  format: string | undefined;
+  read: number;
+  parsed: number;
+  rejected: number;
+  rejectedByCode: Record<string, number>;
+  error: string | undefined;
+}
+
+export interface StoredScanStats {
+  read: number;
+  parsed: number;
+  rejected: number;
+  alerts: number;
+  newAlerts: number;
+  extra: Record<string, unknown>;
+}
+
+/**
+ * The embedded alert store. `:memory:` keeps nothing after the process ends. Alerts are keyed by
+ * their stable id, so the same alert saved twice stays one row.
+ */
+export class SqliteStore {
+  private readonly db: Database.Database;
+  private readonly insertAlert: Database.Statement;
+  private readonly existsAlert: Database.Statement;
+
+  constructor(
+    path: string,
+    private readonly clock: Clock,
+  ) {
+    this.db = new Database(path);
+    if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    this.existsAlert = this.db.prepare('SELECT 1 FROM alerts WHERE id = ?');
+    this.insertAlert = this.db.prepare(`
+      INSERT INTO alerts (id, rule_id, rule_title, level, analytic, party, actor, host, first_time,
+        last_time, suppressed, alert_json, first_scan_id, created_at)
+      VALUES (@id, @rule_id, @rule_title, @level, @analytic, @party, @actor, @host, @first_time,
+        @last_time, @suppressed, @alert_json, @scan_id, @created_at)
+      ON CONFLICT (id) DO UPDATE SET
+        last_time = MAX(alerts.last_time, excluded.last_time),
+        alert_json = excluded.alert_json,
+        suppressed = excluded.suppressed
+    `);
+  }
+
+  /** Schema versions applied, oldest first. */
+  versions(): number[] {
+    return (
+      this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
+        version: number;
+      }[]
+    ).map((row) => row.version);
+  }
+
+  private migrate(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(this.versions());
+    const record = this.db.prepare(
+      'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
+    );
+    for (const migration of SQLITE_MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(migration.sql);
+        record.run(migration.version, new Date(this.clock.now()).toISOString());
+      })();
+    }
+  }
+
+  startScan(paths: readonly string[]): number {
+    const result = this.db
+      .prepare('INSERT INTO scans (started_at, paths_json) VALUES (?, ?)')
+      .run(new Date(this.clock.now()).toISOString(), JSON.stringify(paths));
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Saves an alert; returns true when its id was not stored before. */
+  saveAlert(alert: Alert, scanId: number | undefined): boolean {
+    const isNew = this.existsAlert.get(alert.id) === undefined;
+    this.insertAlert.run({
+      id: alert.id,
+      rule_id: alert.rule.id,
+      rule_title: alert.rule.title,
+      level: alert.level,
+      analytic: alert.analytic,
+      party: alert.party,
+      actor: alert.actor,
+      host: alert.host,
+      first_time: alert.first_time,
+      last_time: alert.last_time,
+      suppressed: alert.suppressed ? 1 : 0,
+      alert_json: JSON.stringify(alert),
+      scan_id: scanId ?? null,
+      created_at: new Date(this.clock.now()).toISOString(),
+    });
+    return isNew;
+  }
+
+  finishScan(scanId: number, stats: StoredScanStats, files: readonly StoredFileStats[]): void {
+    const update = this.db.prepare(`
+      UPDATE scans SET finished_at = ?, records_read = ?, records_parsed = ?, records_rejected = ?,
+        alerts_raised = ?, alerts_new = ?, stats_json = ? WHERE id = ?`);
+    const insertFile = this.db.prepare(`
+      INSERT INTO scan_files (scan_id, path, format, records_read, records_parsed, records_rejected,
+        rejected_json, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      update.run(
+        new Date(this.clock.now()).toISOString(),
+        stats.read,
+        stats.parsed,
+        stats.rejected,
+        stats.alerts,
+        stats.newAlerts,
+        JSON.stringify(stats.extra),
+        scanId,
+      );
+      for (const file of files) {
+        insertFile.run(
+          scanId,
+          file.path,
+          file.format ?? null,
+          file.read,
+          file.parsed,
+          file.rejected,
+          JSON.stringify(file.rejectedByCode),
+          file.error ?? null,
+        );
+      }
+    })();
+  }
+
+  alertCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS count FROM alerts').get() as { count: number })
+      .count;
+  }
+
+  listAlerts(): Alert[] {
+    return (
+      this.db.prepare('SELECT alert_json FROM alerts ORDER BY first_time, id').all() as {
+        alert_json: string;
+      }[]
+    ).map((row) => JSON.parse(row.alert_json) as Alert);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,109 @@
+import type { Event, Origin } from '../model/event.js';
+import type { Logger } from '../model/logger.js';
+
+/** How a format's records are framed in the input. */
+export type Framing = 'json' | 'xml-events' | 'lines' | 'binary';
+
+/** What a format may inspect to claim an input. */
+export interface DetectSample {
+  /** The first bytes, before decoding. */
+  head: Uint8Array;
+  /** The decoded head, for text framings. */
+  text?: string;
+  /** The first JSON record of the head, for JSON framing. */
+  firstJson?: unknown;
+  /** The first `<Event>` element of the head. */
+  firstXml?: string;
+  /** File name, for formats whose files have a fixed name (`audit.log`). */
+  name: string;
+}
+
+/** A record a format could not turn into an Event. */
+export interface Rejection {
+  code: string;
+  message: string;
+  origin: Origin;
+  snippet?: string;
+}
+
+export interface ParseOutput {
+  events: Event[];
+  rejections: Rejection[];
+}
+
+export interface SourceSettings {
+  syslog: { year?: number; timezone?: string };
+  limits: { maxRecordLength: number; maxDepth: number; maxFieldLength: number };
+}
+
+export interface ParseContext {
+  /** Display path of the input, used in every Origin. */
+  file: string;
+  /** Modification time of the input, for formats that must infer a year. */
+  mtimeMs: number | undefined;
+  settings: SourceSettings;
+  logger: Logger;
+}
+
+/** A framed record, as one format receives it. */
+export interface FramedRecord {
+  /** Parsed JSON value, `<Event>` XML text, or line text, depending on the framing. */
+  value: unknown;
+  origin: Origin;
+}
+
+/** A per-input parser: formats that join records (audit events) keep their state here. */
+export interface RecordParser {
+  push(record: FramedRecord, out: ParseOutput): void;
+  /** Emits what is still held when the input ends. */
+  end(out: ParseOutput): void;
+}
+
+export interface BinaryReader {
+  read(chunks: AsyncIterable<Buffer>, context: ParseContext): AsyncIterable<ParseOutput>;
+}
+
+export interface SourceFormat {
+  /** Stable name, as `--format` takes it. */
+  name: string;
+  description: string;
+  framing: Framing;
+  /**
+   * Scores how well the sample fits, from 0 (not this format) to 1. The highest score wins;
+   * formats that recognise a record by distinctive keys score higher than loose matches.
+   */
+  detect(sample: DetectSample): number;
+  /** Creates the parser for one input (not used by binary formats). */
+  createParser?(context: ParseContext): RecordParser;
+  /** Reads a binary input (only binary formats). */
+  binary?: BinaryReader;
+}
+
+/** Wraps a stateless record conversion as a RecordParser. */
+export function statelessParser(
+  convert: (record: FramedRecord, context: ParseContext) => Event,
+  context: ParseContext,
+): RecordParser {
+  return {
+    push(record, out) {
+      try {
+        out.events.push(convert(record, context));
+      } catch (error) {
+        out.rejections.push(rejectionFrom(error, record.origin));
+      }
+    },
+    end() {},
+  };
+}
+
+export function rejectionFrom(error: unknown, origin: Origin): Rejection {
+  const code = (error as { code?: string }).code;
+  const snippet = (error as { snippet?: string }).snippet;
+  const rejection: Rejection = {
+    code: typeof code === 'string' ? code : 'parse_error',
+    message: (error as Error).message ?? String(error),
+    origin,
+  };
+  if (snippet !== undefined) rejection.snippet = snippet;
+  return rejection;
+}

@@ -1,0 +1,37 @@
+import type { SourceFormat } from './format.js';
+import { windowsFlatFormat } from './windows/windows-flat.js';
+import { windowsJsonFormat } from './windows/windows-json.js';
+import { windowsXmlFormat } from './windows/windows-xml.js';
+import { winlogbeatFormat } from './windows/winlogbeat.js';
+
+/** The formats trustwatch reads, by name. A duplicate name is a programming error. */
+export class FormatRegistry {
+  private readonly byName = new Map<string, SourceFormat>();
+
+  constructor(formats: readonly SourceFormat[]) {
+    for (const format of formats) {
+      if (this.byName.has(format.name)) throw new Error(`duplicate source format ${format.name}`);
+      this.byName.set(format.name, format);
+    }
+  }
+
+  get(name: string): SourceFormat | undefined {
+    return this.byName.get(name);
+  }
+
+  list(): SourceFormat[] {
+    return [...this.byName.values()];
+  }
+}
+
+/** Built-in formats, in the order `trustwatch formats` lists them. */
+export const BUILTIN_FORMATS: readonly SourceFormat[] = [
+  windowsXmlFormat,
+  windowsJsonFormat,
+  windowsFlatFormat,
+  winlogbeatFormat,
+];
+
+export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {
+  return new FormatRegistry([...BUILTIN_FORMATS, ...extra]);
+}

@@ -1,0 +1,254 @@
+import { RecordError } from '../../model/errors.js';
+import type { Event, EventCore, Origin } from '../../model/event.js';
+import { parseAnyTime } from '../../model/time.js';
+
+/**
+ * Field naming shared by every Windows source. Events are flat, as the public Sigma rules for
+ * Windows expect: the System section as `EventID`, `Channel`, `Computer`, `Provider_Name`,
+ * `EventRecordID`, `TimeCreated` and so on, and each EventData `<Data Name=…>` (or UserData
+ * leaf) under its own name. Where an EventData name collides with a System name, the System
+ * value keeps the plain name and the data value is kept as `EventData.<name>`.
+ */
+
+export const WINDOWS_PRODUCT = 'windows';
+
+/** System values of one event, as strings in their written form. */
+export interface WindowsSystem {
+  providerName?: string;
+  providerGuid?: string;
+  eventSourceName?: string;
+  eventId?: string | number;
+  qualifiers?: string | number;
+  version?: string | number;
+  level?: string | number;
+  task?: string | number;
+  opcode?: string | number;
+  keywords?: string | number;
+  timeCreated?: string;
+  eventRecordId?: string | number;
+  activityId?: string;
+  relatedActivityId?: string;
+  processId?: string | number;
+  threadId?: string | number;
+  channel?: string;
+  computer?: string;
+  userId?: string;
+}
+
+const SYSTEM_FIELD_NAMES: [keyof WindowsSystem, string][] = [
+  ['providerName', 'Provider_Name'],
+  ['providerGuid', 'Provider_Guid'],
+  ['eventSourceName', 'EventSourceName'],
+  ['eventId', 'EventID'],
+  ['qualifiers', 'Qualifiers'],
+  ['version', 'Version'],
+  ['level', 'Level'],
+  ['task', 'Task'],
+  ['opcode', 'Opcode'],
+  ['keywords', 'Keywords'],
+  ['timeCreated', 'TimeCreated'],
+  ['eventRecordId', 'EventRecordID'],
+  ['activityId', 'ActivityID'],
+  ['relatedActivityId', 'RelatedActivityID'],
+  ['processId', 'ProcessID'],
+  ['threadId', 'ThreadID'],
+  ['channel', 'Channel'],
+  ['computer', 'Computer'],
+  ['userId', 'UserID'],
+];
+
+/** Builds the flat field map: data first, then System values under their Sigma names. */
+export function flattenWindows(
+  system: WindowsSystem,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(data)) fields[name] = value;
+  for (const [key, name] of SYSTEM_FIELD_NAMES) {
+    const value = system[key];
+    if (value === undefined) continue;
+    if (name in fields) fields[`EventData.${name}`] = fields[name];
+    fields[name] = value;
+  }
+  return fields;
+}
+
+/** Event ids whose Target* fields name the identity that logs on or is authenticated. */
+const TARGET_IDENTITY_EVENTS = new Set([
+  '4624',
+  '4625',
+  '4634',
+  '4647',
+  '4768',
+  '4769',
+  '4770',
+  '4771',
+  '4776',
+  '4778',
+  '4779',
+]);
+
+const EMPTY_VALUES = new Set(['', '-', 'null', '(null)', 'n/a']);
+
+function text(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const result = typeof value === 'string' ? value : String(value);
+  return EMPTY_VALUES.has(result.trim().toLowerCase()) ? undefined : result;
+}
+
+function account(domain: unknown, user: unknown): string | undefined {
+  const name = text(user);
+  if (name === undefined) return undefined;
+  const realm = text(domain);
+  return realm === undefined ? name : `${realm}\\${name}`;
+}
+
+const OUTCOME_FAILURE_EVENTS = new Set(['4625', '4771', '4776', '4825']);
+
+/** Computes the normalized core of a flat Windows event. */
+export function windowsCore(fields: Record<string, unknown>): EventCore {
+  const eventId = String(fields.EventID ?? '');
+  const subject = account(fields.SubjectDomainName, fields.SubjectUserName);
+  const target = account(fields.TargetDomainName, fields.TargetUserName);
+  const core: EventCore = {};
+
+  if (TARGET_IDENTITY_EVENTS.has(eventId) && target !== undefined) core.actor = target;
+  else if (subject !== undefined) core.actor = subject;
+  else core.actor = firstIdentity(fields);
+
+  const identities = [subject, target].filter(
+    (name): name is string => name !== undefined && name !== core.actor,
+  );
+  if (identities.length > 0) core.identities = identities;
+
+  const session = TARGET_IDENTITY_EVENTS.has(eventId)
+    ? text(fields.TargetLogonId)
+    : (text(fields.SubjectLogonId) ?? text(fields.LogonId));
+  if (session !== undefined) core.session = session;
+
+  const host = text(fields.Computer) ?? text(fields.Hostname);
+  if (host !== undefined) core.host = host;
+
+  const address =
+    text(fields.IpAddress) ??
+    text(fields.ClientAddress) ??
+    text(fields.SourceNetworkAddress) ??
+    (eventId === '1149' ? text(fields.Param3) : undefined);
+  if (address !== undefined) core.srcIp = stripIpv6Prefix(address);
+
+  const remote =
+    text(fields.TargetServerName) ?? text(fields.ShareName) ?? text(fields.ServiceName);
+  if (remote !== undefined) core.target = remote;
+
+  if (eventId !== '') core.action = eventId;
+  if (OUTCOME_FAILURE_EVENTS.has(eventId)) core.outcome = 'failure';
+  return core;
+}
+
+function firstIdentity(fields: Record<string, unknown>): string | undefined {
+  return (
+    text(fields.User) ??
+    account(fields.AccountDomain ?? fields.Domain, fields.AccountName) ??
+    account(fields.Param2, fields.Param1) ??
+    text(fields.UserID)
+  );
+}
+
+/** `::ffff:10.1.2.3` is how Windows writes IPv4 peers on dual-stack sockets. */
+function stripIpv6Prefix(address: string): string {
+  return address.toLowerCase().startsWith('::ffff:') && address.includes('.')
+    ? address.slice(7)
+    : address;
+}
+
+const DESCRIPTIONS: Record<string, string> = {
+  '1149': 'RDP user authentication succeeded',
+  '4624': 'logon',
+  '4625': 'failed logon',
+  '4634': 'logoff',
+  '4647': 'user-initiated logoff',
+  '4648': 'logon with explicit credentials',
+  '4672': 'special privileges assigned to logon',
+  '4688': 'process created',
+  '4697': 'service installed',
+  '4698': 'scheduled task created',
+  '4702': 'scheduled task updated',
+  '4720': 'user account created',
+  '4728': 'member added to security-enabled global group',
+  '4732': 'member added to security-enabled local group',
+  '4756': 'member added to security-enabled universal group',
+  '4768': 'Kerberos TGT requested',
+  '4769': 'Kerberos service ticket requested',
+  '4771': 'Kerberos pre-authentication failed',
+  '4776': 'credential validation',
+  '4778': 'session reconnected',
+  '4779': 'session disconnected',
+  '5140': 'network share accessed',
+  '5145': 'network share object checked',
+  '7045': 'service installed',
+};
+
+/** One line naming the event and the values an analyst looks at first. */
+export function windowsSummary(fields: Record<string, unknown>, core: EventCore): string {
+  const eventId = String(fields.EventID ?? '?');
+  const parts = [`${eventId} ${DESCRIPTIONS[eventId] ?? String(fields.Channel ?? 'event')}`];
+  if (fields.LogonType !== undefined && text(fields.LogonType))
+    parts.push(`type ${fields.LogonType}`);
+  if (core.actor) parts.push(core.actor);
+  if (core.srcIp) parts.push(`from ${core.srcIp}`);
+  const detail =
+    text(fields.CommandLine) ??
+    text(fields.TargetServerName) ??
+    joinShare(fields) ??
+    text(fields.ServiceName) ??
+    groupChange(fields);
+  if (detail) parts.push(truncate(detail, 160));
+  if (core.host) parts.push(`on ${core.host}`);
+  return parts.join(' ');
+}
+
+function joinShare(fields: Record<string, unknown>): string | undefined {
+  const share = text(fields.ShareName);
+  if (!share) return undefined;
+  const relative = text(fields.RelativeTargetName);
+  return relative ? `${share}\\${relative}` : share;
+}
+
+function groupChange(fields: Record<string, unknown>): string | undefined {
+  const member = text(fields.MemberName) ?? text(fields.MemberSid);
+  const group = account(fields.TargetDomainName, fields.TargetUserName);
+  if (!member || !group) return undefined;
+  return `${member} to ${group}`;
+}
+
+function truncate(value: string, length: number): string {
+  return value.length > length ? `${value.slice(0, length - 1)}…` : value;
+}
+
+/** Assembles an Event from flat fields, rejecting records without a readable time. */
+export function windowsEvent(
+  format: string,
+  fields: Record<string, unknown>,
+  timeValue: unknown,
+  origin: Origin,
+): Event {
+  const time = parseAnyTime(timeValue);
+  if (!Number.isFinite(time)) {
+    throw new RecordError(
+      'invalid_time',
+      `missing or unreadable event time: ${JSON.stringify(timeValue ?? null)}`,
+    );
+  }
+  const core = windowsCore(fields);
+  return {
+    time,
+    timeText: String(timeValue),
+    format,
+    logsource: { product: WINDOWS_PRODUCT },
+    fields,
+    core,
+    extra: {},
+    origin,
+    summary: windowsSummary(fields, core),
+  };
+}
