@@ -33,6 +33,14 @@ const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$/, 'expected a duration such as 30s, 15m, 2h or 1d');
 
+export const stepOverrideSchema = z
+  .object({
+    within: duration.optional().describe('Window from the nearest record of the previous step.'),
+    count: z.number().int().min(1).optional().describe('Threshold: how many counted records.'),
+    window: duration.optional().describe('Threshold: the time within which they must come.'),
+  })
+  .strict();
+
 export const expectedScopeSchema = z
   .object({
     hosts: z
@@ -143,10 +151,10 @@ export const settingsSchema = z
     syslog: syslogSettingsSchema.prefault({}).describe('Time of traditional syslog lines.'),
     limits: limitSettingsSchema.prefault({}).describe('Input limits.'),
     chains: z
-      .record(z.string(), z.record(z.string(), duration))
+      .record(z.string(), z.record(z.string(), z.union([duration, stepOverrideSchema])))
       .default({})
       .describe(
-        'Step windows of chain rules, keyed by analytic id or rule name, then step name: `{AN1344: {elevation: 20m, lateral: 45m}}`. A step window is the longest time from the nearest record of the previous step.',
+        'Step windows and thresholds of chain rules, keyed by analytic id or rule name, then step name: `{AN1344: {elevation: 20m}, AN1348: {exposure: {within: 45m, count: 50, window: 10m}}}`. A window is the longest time from the nearest record of the previous step; a duration alone sets the window.',
       ),
     placeholders: z
       .record(z.string(), z.array(z.union([z.string(), z.number()])))

@@ -1,7 +1,7 @@
 import type { Event } from '../model/event.js';
 import { fieldAccessor } from '../rules/fields.js';
 import type { CorrelationRule, DetectionRule, Rule } from '../rules/rule.js';
-import { ChainCorrelation, type WindowOverride } from './correlate/chain.js';
+import { ChainCorrelation, type ChainOptions } from './correlate/chain.js';
 import { CountCorrelation } from './correlate/count.js';
 import { TemporalCorrelation } from './correlate/temporal.js';
 import type { Correlation, CorrelationInput, Finding } from './finding.js';
@@ -21,9 +21,7 @@ interface Consumer {
 /** How far event time moves between sweeps of expired state, in ms. */
 const SWEEP_INTERVAL_MS = 60_000;
 
-export interface CorrelatorOptions {
-  windowOverride: WindowOverride;
-}
+export type CorrelatorOptions = ChainOptions;
 
 export class Correlator {
   private readonly consumers = new Map<Rule, Consumer[]>();
@@ -114,7 +112,7 @@ function createCorrelation(
   options: CorrelatorOptions,
   byReference: ReadonlyMap<string, Rule>,
 ): Correlation {
-  if (rule.type === 'chain') return new ChainCorrelation(rule, options.windowOverride);
+  if (rule.type === 'chain') return new ChainCorrelation(rule, options);
   if (rule.type === 'temporal' || rule.type === 'temporal_ordered') {
     const positions = new Map<Rule, number>();
     rule.rules.forEach((reference, index) => {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { buildAlert, detectionFinding } from '../alert/build.js';
 import type { TrustContext } from '../context/context.js';
+import type { StepOverride } from '../engine/correlate/chain.js';
 import { Correlator } from '../engine/correlator.js';
 import { Detector } from '../engine/detector.js';
 import type { Finding } from '../engine/finding.js';
@@ -94,15 +95,28 @@ export function sourceSettings(context: TrustContext): SourceSettings {
   };
 }
 
-/** Step windows from `settings.chains`, keyed by analytic id or rule name, then step name. */
-export function windowOverride(context: TrustContext) {
-  return (rule: CorrelationRule, step: string): number | undefined => {
+/** Step windows and thresholds from `settings.chains`, by analytic id or rule name, then step. */
+export function stepOverride(context: TrustContext) {
+  return (rule: CorrelationRule, step: string): StepOverride | undefined => {
     const chains = context.settings.chains;
     const byAnalytic = rule.meta.analytic ? chains[rule.meta.analytic]?.[step] : undefined;
     const byName = rule.meta.name ? chains[rule.meta.name]?.[step] : undefined;
-    const text = byAnalytic ?? byName;
-    return text === undefined ? undefined : parseDuration(text);
+    const value = byAnalytic ?? byName;
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') return { withinMs: parseDuration(value) };
+    const override: StepOverride = {};
+    if (value.within !== undefined) override.withinMs = parseDuration(value.within);
+    if (value.count !== undefined) override.count = value.count;
+    if (value.window !== undefined) override.windowMs = parseDuration(value.window);
+    return override;
   };
+}
+
+/** Whether an address is in a party's networks, by party name. */
+export function partyNetworks(context: TrustContext) {
+  const byName = new Map(context.parties.map((party) => [party.name, party]));
+  return (name: string, address: string): boolean =>
+    byName.get(name)?.networks.has(address) ?? false;
 }
 
 export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<ScanSummary> {
@@ -122,7 +136,8 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     maxFieldLength: settings.limits.maxFieldLength,
   });
   const correlator = new Correlator(config.rules, {
-    windowOverride: windowOverride(config.context),
+    stepOverride: stepOverride(config.context),
+    inPartyNetworks: partyNetworks(config.context),
   });
   const enricher = new TrustEnricher(config.context);
 

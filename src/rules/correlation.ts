@@ -1,13 +1,6 @@
 import { parseDuration } from '../model/duration.js';
-import type {
-  ChainMember,
-  ChainStep,
-  CorrelationRule,
-  CorrelationType,
-  CountCondition,
-  RuleMeta,
-} from './rule.js';
-import { compileTemplate } from './templates.js';
+import { parseChain } from './chain-rule.js';
+import type { CorrelationRule, CorrelationType, CountCondition, RuleMeta } from './rule.js';
 
 /**
  * Parses the `correlation` section of a Sigma correlation rule (specification v2), and the
@@ -31,20 +24,12 @@ const CORRELATION_KEYS = new Set([
   'aliases',
   'generate',
   'steps',
+  'observe',
+  'remember',
+  'actor_from',
 ]);
+const CHAIN_ONLY_KEYS = ['steps', 'observe', 'remember', 'actor_from'];
 const CONDITION_KEYS = new Set(['gt', 'gte', 'lt', 'lte', 'eq', 'field']);
-const STEP_KEYS = new Set([
-  'name',
-  'within',
-  'rules',
-  'links',
-  'provides',
-  'actor',
-  'differ',
-  'members',
-]);
-const MEMBER_KEYS = new Set(['rules', 'links', 'provides', 'actor', 'differ']);
-
 type Raw = Record<string, unknown>;
 type Report = (path: (string | number)[], code: string, message: string, onKey?: boolean) => void;
 
@@ -118,13 +103,15 @@ export function parseCorrelation(
     generate: generate === true,
     emits: true,
     steps: [],
+    chain: { observe: [], remember: {}, actorFrom: undefined },
   };
 
   if (type === 'chain') {
-    rule.steps = parseSteps(section.steps, fail);
-    rule.rules = [
-      ...new Set(rule.steps.flatMap((step) => step.members.flatMap((member) => member.rules))),
-    ];
+    const chain = parseChain(section, fail);
+    rule.steps = chain.steps;
+    rule.chain = chain.options;
+    const members = [...chain.steps.flatMap((step) => step.members), ...chain.options.observe];
+    rule.rules = [...new Set(members.flatMap((member) => member.rules))];
     if (section.timespan !== undefined) {
       fail(
         [...base, 'timespan'],
@@ -145,13 +132,11 @@ export function parseCorrelation(
     );
   else rule.rules = rules;
 
-  if (section.steps !== undefined)
-    fail(
-      [...base, 'steps'],
-      'correlation.steps_not_chain',
-      'steps belong to chain rules only',
-      true,
-    );
+  for (const key of CHAIN_ONLY_KEYS) {
+    if (section[key] !== undefined) {
+      fail([...base, key], 'correlation.chain_only', `${key} belongs to chain rules only`, true);
+    }
+  }
 
   const timespan =
     typeof section.timespan === 'string' || typeof section.timespan === 'number'
@@ -259,222 +244,4 @@ function parseCountCondition(
     );
   }
   return { condition, field };
-}
-
-function parseSteps(value: unknown, fail: Report): ChainStep[] {
-  const base = ['correlation', 'steps'];
-  if (!Array.isArray(value) || value.length < 2) {
-    fail(base, 'correlation.invalid_steps', 'a chain needs steps: a list of at least two steps');
-    return [];
-  }
-  const steps: ChainStep[] = [];
-  const names = new Set<string>();
-  const provided = new Set<string>();
-
-  value.forEach((rawStep, index) => {
-    const path = [...base, index];
-    if (!isMap(rawStep)) {
-      fail(path, 'correlation.invalid_step', 'a step must be a map');
-      return;
-    }
-    for (const key of Object.keys(rawStep)) {
-      if (!STEP_KEYS.has(key))
-        fail([...path, key], 'correlation.unknown_key', `unknown key "${key}" in step`, true);
-    }
-    const name = typeof rawStep.name === 'string' ? rawStep.name : `step${index + 1}`;
-    if (names.has(name))
-      fail([...path, 'name'], 'correlation.duplicate_step', `step name "${name}" is used twice`);
-    names.add(name);
-
-    let withinMs = 0;
-    if (index === 0) {
-      if (rawStep.within !== undefined)
-        fail(
-          [...path, 'within'],
-          'correlation.first_step_within',
-          'the first step has no window',
-          true,
-        );
-    } else {
-      const within = typeof rawStep.within === 'string' ? parseDuration(rawStep.within) : undefined;
-      if (within === undefined || within <= 0) {
-        fail(
-          [...path, 'within'],
-          'correlation.invalid_within',
-          'each step after the first needs within: a duration such as 30m',
-        );
-      } else {
-        withinMs = within;
-      }
-    }
-
-    const memberSources: { raw: Raw; path: (string | number)[] }[] = [];
-    if (rawStep.members !== undefined) {
-      if (
-        rawStep.rules !== undefined ||
-        rawStep.links !== undefined ||
-        rawStep.provides !== undefined
-      ) {
-        fail(
-          path,
-          'correlation.members_and_rules',
-          'a step has either members or rules/links/provides',
-        );
-      }
-      if (!Array.isArray(rawStep.members) || rawStep.members.length === 0) {
-        fail([...path, 'members'], 'correlation.invalid_members', 'members must be a list');
-      } else {
-        rawStep.members.forEach((member, memberIndex) => {
-          if (!isMap(member))
-            fail(
-              [...path, 'members', memberIndex],
-              'correlation.invalid_member',
-              'a member must be a map',
-            );
-          else memberSources.push({ raw: member, path: [...path, 'members', memberIndex] });
-        });
-      }
-    } else {
-      memberSources.push({ raw: rawStep, path });
-    }
-
-    // Keys provided by this step's members may link other members of the same step.
-    const stepProvides = new Set(provided);
-    for (const source of memberSources) {
-      if (isMap(source.raw.provides))
-        for (const space of Object.keys(source.raw.provides)) stepProvides.add(space);
-    }
-    const members = memberSources
-      .map((source) =>
-        parseMember(source.raw, source.path, index, stepProvides, fail, source.raw !== rawStep),
-      )
-      .filter((member): member is ChainMember => member !== undefined);
-    for (const member of members)
-      for (const space of Object.keys(member.provides)) provided.add(space);
-    steps.push({ name, withinMs, members });
-  });
-  return steps;
-}
-
-function parseMember(
-  raw: Raw,
-  path: (string | number)[],
-  stepIndex: number,
-  provided: ReadonlySet<string>,
-  fail: Report,
-  checkKeys: boolean,
-): ChainMember | undefined {
-  if (checkKeys) {
-    for (const key of Object.keys(raw)) {
-      if (!MEMBER_KEYS.has(key))
-        fail([...path, key], 'correlation.unknown_key', `unknown key "${key}" in member`, true);
-    }
-  }
-  const rules = strings(raw.rules);
-  if (!rules || rules.length === 0) {
-    fail(
-      [...path, 'rules'],
-      'correlation.missing_rules',
-      'a step needs rules: the rules whose records count for it',
-    );
-    return undefined;
-  }
-  const links = parseKeys(raw.links, [...path, 'links'], fail);
-  const provides = parseKeys(raw.provides, [...path, 'provides'], fail);
-  if (stepIndex === 0 && Object.keys(links).length > 0) {
-    fail(
-      [...path, 'links'],
-      'correlation.first_step_links',
-      'the first step opens the chain; it provides keys and links none',
-      true,
-    );
-  }
-  if (stepIndex === 0 && Object.keys(provides).length === 0) {
-    fail(path, 'correlation.missing_provides', 'the first step must provide at least one key');
-  }
-  if (stepIndex > 0 && Object.keys(links).length === 0) {
-    fail(
-      path,
-      'correlation.missing_links',
-      'a step after the first must link to the chain by a key',
-    );
-  }
-  for (const space of Object.keys(links)) {
-    if (!provided.has(space)) {
-      fail(
-        [...path, 'links', space],
-        'correlation.unknown_key_space',
-        `no earlier step provides the key "${space}"`,
-        true,
-      );
-    }
-  }
-
-  let actor: string | undefined;
-  if (raw.actor !== undefined) {
-    if (typeof raw.actor !== 'string')
-      fail([...path, 'actor'], 'correlation.invalid_actor', 'actor must be a template string');
-    else if (checkTemplate(raw.actor, [...path, 'actor'], fail)) actor = raw.actor;
-  }
-
-  const differ: [string, string][] = [];
-  if (raw.differ !== undefined) {
-    const pairs = Array.isArray(raw.differ) ? raw.differ : [];
-    pairs.forEach((pair, index) => {
-      if (
-        !Array.isArray(pair) ||
-        pair.length !== 2 ||
-        !pair.every((item) => typeof item === 'string')
-      ) {
-        fail(
-          [...path, 'differ', index],
-          'correlation.invalid_differ',
-          'differ takes pairs of templates: [[a, b], …]',
-        );
-        return;
-      }
-      if (pair.every((item) => checkTemplate(item as string, [...path, 'differ', index], fail))) {
-        differ.push([pair[0] as string, pair[1] as string]);
-      }
-    });
-    if (!Array.isArray(raw.differ))
-      fail([...path, 'differ'], 'correlation.invalid_differ', 'differ takes pairs of templates');
-  }
-  return { rules, links, provides, actor, differ };
-}
-
-function parseKeys(
-  value: unknown,
-  path: (string | number)[],
-  fail: Report,
-): Record<string, string[]> {
-  const keys: Record<string, string[]> = {};
-  if (value === undefined) return keys;
-  if (!isMap(value)) {
-    fail(path, 'correlation.invalid_keys', 'keys must map a key space to a list of templates');
-    return keys;
-  }
-  for (const [space, templates] of Object.entries(value)) {
-    const list = strings(templates);
-    if (!list || list.length === 0) {
-      fail(
-        [...path, space],
-        'correlation.invalid_keys',
-        `key "${space}" needs one or more templates`,
-      );
-      continue;
-    }
-    if (list.every((template) => checkTemplate(template, [...path, space], fail)))
-      keys[space] = list;
-  }
-  return keys;
-}
-
-function checkTemplate(template: string, path: (string | number)[], fail: Report): boolean {
-  const compiled = compileTemplate(template);
-  if (typeof compiled === 'string') {
-    fail(path, 'correlation.invalid_template', compiled);
-    return false;
-  }
-  return true;
 }

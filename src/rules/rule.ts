@@ -66,17 +66,42 @@ export interface ChainMember {
   links: Record<string, string[]>;
   /** Key templates the record adds to the chain, by key space. */
   provides: Record<string, string[]>;
-  /** Template of the actor (step 1 only); the event's own actor when absent. */
+  /** Template of the actor; the event's own actor when absent. */
   actor: string | undefined;
   /** Pairs of templates that must give different values (a logon to another host). */
   differ: [string, string][];
+  /** Records of a counted member add up toward the step's threshold instead of sufficing alone. */
+  counted: boolean;
+  /** How much one counted record adds (a template giving a number); 1 when absent. */
+  weight: string | undefined;
+  /** remembered value name → template: the value must not have been seen for the party before. */
+  unseen: Record<string, string>;
+  /** Template of an address that must lie outside the party's networks. */
+  outsideNetworks: string | undefined;
+}
+
+/** Mass activity: counted records of a step must reach `count` within `windowMs`. */
+export interface ChainThreshold {
+  count: number;
+  windowMs: number;
 }
 
 export interface ChainStep {
   name: string;
   /** Longest time from the nearest record of the previous step, in ms (0 for step 1). */
   withinMs: number;
+  threshold: ChainThreshold | undefined;
   members: ChainMember[];
+}
+
+/** Chain-wide options of the `chain` correlation type. */
+export interface ChainOptions {
+  /** Records that link to instances and feed `remember`, without counting for a step. */
+  observe: ChainMember[];
+  /** name → template of values remembered per party from every record of its instances. */
+  remember: Record<string, string>;
+  /** Step whose record names the alert's actor; the first step when absent. */
+  actorFrom: string | undefined;
 }
 
 export interface CorrelationRule {
@@ -97,6 +122,7 @@ export interface CorrelationRule {
   /** Whether this correlation raises alerts (false when another correlation uses it). */
   emits: boolean;
   steps: ChainStep[];
+  chain: ChainOptions;
 }
 
 export type Rule = DetectionRule | CorrelationRule;

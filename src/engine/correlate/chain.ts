@@ -1,5 +1,5 @@
 import type { Event } from '../../model/event.js';
-import type { CorrelationRule } from '../../rules/rule.js';
+import type { ChainMember, CorrelationRule } from '../../rules/rule.js';
 import { compileTemplate, type KeyTemplate } from '../../rules/templates.js';
 import {
   type Correlation,
@@ -7,6 +7,7 @@ import {
   type Finding,
   MAX_EVIDENCE_PER_STEP,
 } from '../finding.js';
+import { Instance } from './chain-instance.js';
 
 /**
  * The `chain` correlation: ordered steps, each with its own window, where each record counts for
@@ -18,12 +19,14 @@ import {
  *   instance of the same party and actor joins that instance instead.
  * - A record of step k (k > 1) joins every open instance that has one of its link keys, when the
  *   nearest earlier record of step k-1 in that instance is at most `within` before it
- *   (inclusive). It then adds its provided keys to the instance.
+ *   (inclusive), and the member's conditions hold (`differ`, `unseen`, `outside_networks`).
+ *   It then adds its provided keys to the instance.
+ * - A step with a threshold is reached by one record of an uncounted member, or by counted
+ *   records whose weights add up to `count` within `window`; those records become its evidence.
  * - A record joins at most one step of an instance, the highest it qualifies for. A record that
  *   joined an instance at a later step never opens a new instance.
- * - An instance is complete once its last step has a record. It is reported when no step can
- *   accept records any more (the windows have passed) or at the end of the input, with every
- *   record of every step.
+ * - An instance is complete once its last step is reached. It is reported when no step can
+ *   accept records any more (the windows have passed) or at the end of the input.
  */
 
 interface Member {
@@ -33,114 +36,115 @@ interface Member {
   provides: [string, KeyTemplate[]][];
   actor: KeyTemplate | undefined;
   differ: [KeyTemplate, KeyTemplate][];
+  counted: boolean;
+  weight: KeyTemplate | undefined;
+  unseen: [string, KeyTemplate][];
+  outsideNetworks: KeyTemplate | undefined;
 }
 
-class Instance {
-  readonly steps: Event[][];
-  readonly times: number[][];
-  readonly keys = new Set<string>();
-  readonly events = new Set<Event>();
-  omitted = 0;
-
-  constructor(
-    readonly party: string,
-    readonly actor: string,
-    readonly sessionKey: string,
-    stepCount: number,
-  ) {
-    this.steps = Array.from({ length: stepCount }, () => []);
-    this.times = Array.from({ length: stepCount }, () => []);
-  }
-
-  add(step: number, event: Event): void {
-    this.events.add(event);
-    const times = this.times[step] as number[];
-    times.push(event.time);
-    const events = this.steps[step] as Event[];
-    if (events.length < MAX_EVIDENCE_PER_STEP) events.push(event);
-    else this.omitted++;
-  }
-
-  /** Time of the latest record of `step` at or before `time`, or undefined. */
-  nearestBefore(step: number, time: number): number | undefined {
-    let nearest: number | undefined;
-    for (const candidate of this.times[step] as number[]) {
-      if (candidate <= time && (nearest === undefined || candidate > nearest)) nearest = candidate;
-    }
-    return nearest;
-  }
-
-  lastTime(step: number): number | undefined {
-    const times = this.times[step] as number[];
-    return times.length === 0 ? undefined : Math.max(...times);
-  }
-
-  get complete(): boolean {
-    return (this.times[this.times.length - 1] as number[]).length > 0;
-  }
+/** Settings that replace a step's window or threshold. */
+export interface StepOverride {
+  withinMs?: number;
+  count?: number;
+  windowMs?: number;
 }
 
-export type WindowOverride = (rule: CorrelationRule, stepName: string) => number | undefined;
+export interface ChainOptions {
+  stepOverride(rule: CorrelationRule, step: string): StepOverride | undefined;
+  /** True when the address lies in the named party's networks. */
+  inPartyNetworks(party: string, address: string): boolean;
+}
+
+interface Sighting {
+  time: number;
+  family: number;
+}
+
+/** Distinct values remembered per party and name; the oldest are dropped past this many. */
+const MAX_REMEMBERED_VALUES = 100_000;
 
 export class ChainCorrelation implements Correlation {
   private readonly members: Member[];
+  private readonly observers: Member[];
   private readonly windows: number[];
+  private readonly thresholds: ({ count: number; windowMs: number } | undefined)[];
+  private readonly actorStep: number;
+  private readonly remember: [string, KeyTemplate][];
   private readonly index = new Map<string, Set<Instance>>();
   private readonly instances = new Set<Instance>();
+  /** party → remembered name → value → first sightings by distinct instance families. */
+  private readonly sightings = new Map<string, Map<string, Map<string, Sighting[]>>>();
+  private nextFamily = 1;
 
   constructor(
     private readonly rule: CorrelationRule,
-    override: WindowOverride,
+    private readonly options: ChainOptions,
   ) {
-    this.windows = rule.steps.map((step) => override(rule, step.name) ?? step.withinMs);
-    this.members = rule.steps.flatMap((step, stepIndex) =>
-      step.members.map((member) => ({
-        step: stepIndex,
-        rules: new Set(member.rules),
-        links: compileKeys(member.links),
-        provides: compileKeys(member.provides),
-        actor: member.actor === undefined ? undefined : template(member.actor),
-        differ: member.differ.map(
-          ([a, b]) => [template(a), template(b)] as [KeyTemplate, KeyTemplate],
-        ),
-      })),
+    const overrides = rule.steps.map((step) => options.stepOverride(rule, step.name));
+    this.windows = rule.steps.map((step, index) => overrides[index]?.withinMs ?? step.withinMs);
+    this.thresholds = rule.steps.map((step, index) => {
+      if (!step.threshold) return undefined;
+      const override = overrides[index];
+      return {
+        count: override?.count ?? step.threshold.count,
+        windowMs: override?.windowMs ?? step.threshold.windowMs,
+      };
+    });
+    this.members = rule.steps.flatMap((step, index) =>
+      step.members.map((member) => compileMember(member, index)),
     );
+    this.observers = rule.chain.observe.map((member) => compileMember(member, -1));
+    this.remember = Object.entries(rule.chain.remember).map(([name, text]) => [
+      name,
+      template(text),
+    ]);
+    const actorStep = rule.chain.actorFrom
+      ? rule.steps.findIndex((step) => step.name === rule.chain.actorFrom)
+      : 0;
+    this.actorStep = Math.max(actorStep, 0);
   }
 
   size(): number {
     return this.instances.size;
   }
 
-  push(input: CorrelationInput, out: Finding[]): void {
+  push(input: CorrelationInput, _out: Finding[]): void {
     const event = input.events[0];
     if (!event) return;
-    const matched = this.members.filter((member) =>
-      input.rules.some(
+    const refs = input.rules;
+    const uses = (member: Member) =>
+      refs.some(
         (ref) => member.rules.has(ref.id) || (ref.name !== undefined && member.rules.has(ref.name)),
-      ),
-    );
-    if (matched.length === 0) return;
+      );
+    const matched = this.members.filter(uses);
+    const observed = this.observers.filter(uses);
+    if (matched.length === 0 && observed.length === 0) return;
 
-    let joined = false;
+    const touched = new Set<Instance>();
     for (const member of [...matched].sort((a, b) => b.step - a.step)) {
       if (member.step === 0 || !differs(member, event)) continue;
       for (const instance of this.candidates(member.links, event)) {
         if (instance.events.has(event)) continue;
-        const previous = instance.nearestBefore(member.step - 1, event.time);
-        if (previous === undefined || event.time - previous > (this.windows[member.step] as number))
-          continue;
-        instance.add(member.step, event);
-        this.provide(instance, member, event);
-        joined = true;
+        const joined = this.join(instance, member, event);
+        if (joined) touched.add(joined);
       }
     }
-    if (joined) return;
-
-    for (const member of matched) {
-      if (member.step !== 0 || !differs(member, event)) continue;
-      this.open(member, event);
+    for (const member of observed) {
+      for (const instance of this.candidates(member.links, event)) {
+        this.provide(instance, member, event);
+        touched.add(instance);
+      }
     }
-    void out;
+
+    const joinedStep = [...touched].some((instance) => instance.events.has(event));
+    if (!joinedStep) {
+      for (const member of matched) {
+        if (member.step !== 0 || !differs(member, event)) continue;
+        const opened = this.open(member, event);
+        if (opened) touched.add(opened);
+      }
+    }
+    for (const instance of touched) this.sight(instance, event);
   }
 
   advance(time: number, out: Finding[]): void {
@@ -153,46 +157,147 @@ export class ChainCorrelation implements Correlation {
     for (const instance of this.instances) this.close(instance, out);
   }
 
-  private open(member: Member, event: Event): void {
+  /** Adds a later-step record to an instance, or to a copy for another actor; returns the one used. */
+  private join(instance: Instance, member: Member, event: Event): Instance | undefined {
+    const previous = instance.nearestBefore(member.step - 1, event.time);
+    if (previous === undefined || event.time - previous > (this.windows[member.step] as number)) {
+      return undefined;
+    }
+    if (!this.conditionsHold(instance, member, event)) return undefined;
+
+    let target = instance;
+    if (member.step === this.actorStep) {
+      const actor = actorOf(member, event);
+      if (instance.actor === undefined) instance.actor = actor;
+      else if (instance.actor !== actor) target = this.fork(instance, actor);
+    }
+
+    const threshold = this.thresholds[member.step];
+    if (threshold && member.counted && !target.reached(member.step)) {
+      const weight = member.weight ? Number(member.weight.render(event)[0] ?? 1) : 1;
+      target.addPending(member.step, event, Number.isFinite(weight) && weight > 0 ? weight : 1);
+      target.promoteBurst(member.step, event.time, threshold);
+    } else {
+      target.add(member.step, event);
+    }
+    this.provide(target, member, event);
+    return target;
+  }
+
+  private conditionsHold(instance: Instance, member: Member, event: Event): boolean {
+    if (member.outsideNetworks) {
+      for (const address of member.outsideNetworks.render(event)) {
+        if (this.options.inPartyNetworks(instance.party, address)) return false;
+      }
+    }
+    for (const [name, item] of member.unseen) {
+      for (const value of item.render(event)) {
+        if (this.seenBefore(instance, name, value)) return false;
+      }
+    }
+    return true;
+  }
+
+  private open(member: Member, event: Event): Instance | undefined {
     const party = event.extra['trust.party'];
-    if (typeof party !== 'string') return;
-    const actor = (member.actor ? member.actor.render(event)[0] : event.core.actor) ?? '';
+    if (typeof party !== 'string') return undefined;
+    const actor = this.actorStep === 0 ? actorOf(member, event) : undefined;
     const keys = renderKeys(member.provides, event);
-    if (keys.length === 0) return;
+    if (keys.length === 0) return undefined;
 
     for (const key of keys) {
       for (const instance of this.index.get(key) ?? []) {
-        if (instance.party === party && instance.actor === actor && !instance.events.has(event)) {
+        const sameActor = this.actorStep !== 0 || instance.actor === actor;
+        if (instance.party === party && sameActor && !instance.events.has(event)) {
           instance.add(0, event);
           this.provide(instance, member, event);
-          return;
+          return instance;
         }
       }
     }
-    const instance = new Instance(party, actor, keys[0] as string, this.rule.steps.length);
+    const instance = new Instance(
+      party,
+      actor,
+      keys[0] as string,
+      this.rule.steps.length,
+      this.nextFamily++,
+    );
     this.instances.add(instance);
     instance.add(0, event);
     this.provide(instance, member, event);
+    return instance;
+  }
+
+  /** A copy of the instance's steps before the actor step, for a second actor. */
+  private fork(instance: Instance, actor: string): Instance {
+    const copy = instance.copyBefore(this.actorStep, actor);
+    this.instances.add(copy);
+    for (const key of copy.keys) this.indexKey(key, copy);
+    return copy;
   }
 
   private provide(instance: Instance, member: Member, event: Event): void {
     for (const key of renderKeys(member.provides, event)) {
       if (instance.keys.has(key)) continue;
-      instance.keys.add(key);
-      let set = this.index.get(key);
-      if (!set) {
-        set = new Set();
-        this.index.set(key, set);
-      }
-      set.add(instance);
+      instance.addKey(key, member.step);
+      this.indexKey(key, instance);
     }
+  }
+
+  private indexKey(key: string, instance: Instance): void {
+    let set = this.index.get(key);
+    if (!set) {
+      set = new Set();
+      this.index.set(key, set);
+    }
+    set.add(instance);
   }
 
   private candidates(links: [string, KeyTemplate[]][], event: Event): Set<Instance> {
     const found = new Set<Instance>();
-    for (const key of renderKeys(links, event))
+    for (const key of renderKeys(links, event)) {
       for (const instance of this.index.get(key) ?? []) found.add(instance);
+    }
     return found;
+  }
+
+  private sight(instance: Instance, event: Event): void {
+    if (this.remember.length === 0) return;
+    let byName = this.sightings.get(instance.party);
+    if (!byName) {
+      byName = new Map();
+      this.sightings.set(instance.party, byName);
+    }
+    for (const [name, item] of this.remember) {
+      let values = byName.get(name);
+      if (!values) {
+        values = new Map();
+        byName.set(name, values);
+      }
+      for (const value of item.render(event)) {
+        const list = values.get(value) ?? [];
+        // The earliest sightings of two families tell whether any other family saw it earlier.
+        if (list.length < 2 && !list.some((sighting) => sighting.family === instance.family)) {
+          list.push({ time: event.time, family: instance.family });
+        }
+        if (!values.has(value)) {
+          if (values.size >= MAX_REMEMBERED_VALUES) {
+            const oldest = values.keys().next().value;
+            if (oldest !== undefined) values.delete(oldest);
+          }
+          values.set(value, list);
+        }
+      }
+    }
+  }
+
+  /** Whether another instance of the party saw the value before this instance opened. */
+  private seenBefore(instance: Instance, name: string, value: string): boolean {
+    const list = this.sightings.get(instance.party)?.get(name)?.get(value);
+    if (!list) return false;
+    return list.some(
+      (sighting) => sighting.family !== instance.family && sighting.time < instance.openTime,
+    );
   }
 
   /** True while some step can still accept a record at `time`. */
@@ -216,10 +321,9 @@ export class ChainCorrelation implements Correlation {
     const steps = instance.steps.map((events, index) => ({
       step: index + 1,
       label: this.rule.steps[index]?.name ?? `step${index + 1}`,
-      events: [...events].sort((a, b) => a.time - b.time),
+      events: [...events].sort((a, b) => a.time - b.time).slice(0, MAX_EVIDENCE_PER_STEP),
     }));
-    const all = steps.flatMap((step) => step.events);
-    const times = all.map((event) => event.time);
+    const times = steps.flatMap((step) => step.events.map((event) => event.time));
     const firstStep = steps[0]?.events[0];
     out.push({
       rule: this.rule,
@@ -233,6 +337,26 @@ export class ChainCorrelation implements Correlation {
       omitted: instance.omitted,
     });
   }
+}
+
+function compileMember(member: ChainMember, step: number): Member {
+  return {
+    step,
+    rules: new Set(member.rules),
+    links: compileKeys(member.links),
+    provides: compileKeys(member.provides),
+    actor: member.actor === undefined ? undefined : template(member.actor),
+    differ: member.differ.map(([a, b]) => [template(a), template(b)] as [KeyTemplate, KeyTemplate]),
+    counted: member.counted,
+    weight: member.weight === undefined ? undefined : template(member.weight),
+    unseen: Object.entries(member.unseen).map(([name, text]) => [name, template(text)]),
+    outsideNetworks:
+      member.outsideNetworks === undefined ? undefined : template(member.outsideNetworks),
+  };
+}
+
+function actorOf(member: Member, event: Event): string {
+  return (member.actor ? member.actor.render(event)[0] : event.core.actor) ?? '';
 }
 
 function template(text: string): KeyTemplate {
