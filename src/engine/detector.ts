@@ -9,6 +9,7 @@ import {
 import type { DetectionRule } from '../rules/rule.js';
 import type { Matcher } from '../rules/search.js';
 import type { PlaceholderLookup } from '../rules/transforms.js';
+import { parseNumeric } from '../rules/values.js';
 
 /**
  * The stateless detection stage. Each rule is compiled once per log source mapping it selects
@@ -113,8 +114,11 @@ export class Detector {
       if (index.accessor) {
         const value = index.accessor.get(event);
         if (value !== undefined && value !== null) {
-          const bucket = index.byValue.get(String(value).toLowerCase());
-          if (bucket) this.evaluate(bucket, out);
+          const values = Array.isArray(value) ? value : [value];
+          for (const item of values) {
+            const bucket = index.byValue.get(indexKey(item));
+            if (bucket) this.evaluate(bucket, out);
+          }
         }
       }
       this.evaluate(index.unindexed, out);
@@ -163,11 +167,23 @@ function buildIndex(
       index.unindexed.push(variant);
       continue;
     }
-    for (const value of values) {
-      const bucket = index.byValue.get(value) ?? [];
+    for (const key of new Set([...values].map(indexKey))) {
+      const bucket = index.byValue.get(key) ?? [];
       bucket.push(variant);
-      index.byValue.set(value, bucket);
+      index.byValue.set(key, bucket);
     }
   }
   return index;
+}
+
+/**
+ * The bucket key of a value: numbers in canonical decimal (so that a rule's 999 and an event's
+ * `0x3e7` meet), everything else lower-cased. Keys may gather values that are not equal; the
+ * rule's own test decides, the index only keeps rules away from events they cannot match.
+ */
+function indexKey(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const text = String(value);
+  const number = parseNumeric(text);
+  return number === undefined ? text.toLowerCase() : String(number);
 }
