@@ -287,7 +287,7 @@ function parseMember(
   }
   const links = parseKeys(raw.links, [...path, 'links'], fail);
   const provides = parseKeys(raw.provides, [...path, 'provides'], fail);
-  checkLinks(links, provides, path, stepIndex, provided, fail);
+  checkLinks(links, provides, raw.provides !== undefined, path, stepIndex, provided, fail);
 
   const actor = optionalTemplate(raw.actor, [...path, 'actor'], fail);
   const weight = optionalTemplate(raw.weight, [...path, 'weight'], fail);
@@ -335,6 +335,7 @@ function parseMember(
 function checkLinks(
   links: Record<string, string[]>,
   provides: Record<string, string[]>,
+  providesWritten: boolean,
   path: Path,
   stepIndex: number,
   provided: ReadonlySet<string>,
@@ -348,7 +349,7 @@ function checkLinks(
       true,
     );
   }
-  if (stepIndex === 0 && Object.keys(provides).length === 0) {
+  if (stepIndex === 0 && Object.keys(provides).length === 0 && !providesWritten) {
     fail(path, 'correlation.missing_provides', 'the first step must provide at least one key');
   }
   if (stepIndex > 0 && Object.keys(links).length === 0) {

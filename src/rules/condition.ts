@@ -44,9 +44,9 @@ function tokenize(text: string): Token[] {
       continue;
     }
     if (char === '|') {
+      // Everything after a pipe is a Sigma 1.x aggregation, reported as such by the parser.
       tokens.push({ kind: 'pipe', text: char, column: index + 1 });
-      index++;
-      continue;
+      break;
     }
     const match = /^[A-Za-z0-9_.*-]+/.exec(text.slice(index));
     if (!match) throw new ConditionSyntaxError(`unexpected character "${char}"`, index + 1);

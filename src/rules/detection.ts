@@ -20,6 +20,8 @@ export interface DetectionProblem {
   path: (string | number)[];
   code: string;
   message: string;
+  /** The problem is about the key (field and modifiers), not its value. */
+  onKey?: boolean;
 }
 
 interface CompiledSearch {
@@ -157,7 +159,12 @@ function compileMap(
           : test.startsWith('regular expression')
             ? 'rule.unsupported_regex'
             : 'rule.invalid_value';
-      problems.push({ path: [...path, key], code, message: `${key}: ${test}` });
+      problems.push({
+        path: [...path, key],
+        code,
+        message: `${key}: ${test}`,
+        onKey: code === 'rule.unknown_modifier',
+      });
       failed = true;
       continue;
     }
@@ -294,12 +301,12 @@ function compileCondition(
 /** Turns detection problems into located problems through a locator of document paths. */
 export function locateDetectionProblems(
   problems: readonly DetectionProblem[],
-  locate: (path: (string | number)[]) => Pick<Problem, 'location' | 'snippet'>,
+  locate: (path: (string | number)[], onKey: boolean) => Pick<Problem, 'location' | 'snippet'>,
 ): Problem[] {
   return problems.map((problem) => ({
     code: problem.code,
     severity: 'error',
     message: problem.message,
-    ...locate(problem.path),
+    ...locate(problem.path, problem.onKey === true),
   }));
 }

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { locate, parseYaml } from '../context/yaml-doc.js';
+import { locate, locateKey, parseYaml } from '../context/yaml-doc.js';
 import type { Problem } from '../model/problem.js';
 import { compileDetection, type DetectionProblem, locateDetectionProblems } from './detection.js';
 import { parseRuleDocument } from './parse-rule.js';
@@ -95,7 +95,9 @@ export function loadRuleTexts(
         );
         if (detectionProblems.length > 0) {
           problems.push(
-            ...locateDetectionProblems(detectionProblems, (path) => locate(source, document, path)),
+            ...locateDetectionProblems(detectionProblems, (path, onKey) =>
+              onKey ? locateKey(source, document, path) : locate(source, document, path),
+            ),
           );
           return;
         }

@@ -327,6 +327,8 @@ function parseDetection(
 
   const used = new Set<string>();
   for (const node of conditions) for (const name of referencedNames(node, names)) used.add(name);
+  // A condition that failed to parse says nothing about which searches are used.
+  if (conditions.length < texts.length) return { searches, conditions };
   for (const search of searches) {
     if (!used.has(search.name)) {
       warn(

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadRuleTexts } from '../src/rules/load.js';
+import type { CorrelationRule, DetectionRule } from '../src/rules/rule.js';
+
+function load(text: string, placeholders: Record<string, string[]> = {}) {
+  return loadRuleTexts([{ file: 'rule.yml', text }], {
+    placeholders: (name) => placeholders[name],
+  });
+}
+
+describe('rule loading', () => {
+  it('reports every problem of a rule set at once, with code and line', () => {
+    const set = load(`title: Bad modifier
+logsource: {product: windows, service: security}
+detection:
+  sel:
+    Image|endswidth: x.exe
+  condition: sel
+---
+title: Undefined search
+logsource: {product: windows}
+detection:
+  sel: {EventID: 1}
+  condition: sel and filter
+---
+title: Syntax
+logsource: {product: windows}
+detection:
+  sel: {EventID: 1}
+  condition: sel and (
+---
+title: Good
+logsource: {product: windows}
+detection:
+  sel: {EventID: 1}
+  condition: sel
+`);
+    assert.deepEqual(
+      set.rules.map((rule) => rule.meta.title),
+      ['Good'],
+    );
+    assert.deepEqual(
+      set.problems.map((problem) => [problem.code, problem.location?.line]),
+      [
+        ['rule.unknown_modifier', 5],
+        ['rule.undefined_search', 12],
+        ['rule.condition_syntax', 18],
+      ],
+    );
+    assert.match(set.problems[0]?.message ?? '', /unknown modifier "endswidth"/);
+    assert.equal(set.problems[0]?.snippet, 'Image|endswidth: x.exe');
+    assert.match(set.problems[2]?.message ?? '', /column 10 of "sel and \("/);
+  });
+
+  it('keeps unknown top-level keys and warns about unused searches', () => {
+    const set = load(`title: Extra keys
+id: 11111111-2222-3333-4444-555555555555
+regression_tests_path: x/info.yml
+logsource: {product: windows}
+detection:
+  sel: {EventID: 1}
+  unused: {EventID: 2}
+  condition: sel
+`);
+    assert.equal(set.rules.length, 1);
+    assert.deepEqual(set.rules[0]?.meta.extra, { regression_tests_path: 'x/info.yml' });
+    assert.deepEqual(
+      set.problems.map((problem) => [problem.severity, problem.code]),
+      [['warning', 'rule.unused_search']],
+    );
+  });
+
+  it('names unsupported Sigma 1.x features', () => {
+    const set = load(`title: Aggregation
+logsource: {product: windows}
+detection:
+  sel: {EventID: 4625}
+  timeframe: 5m
+  condition: sel | count() by IpAddress > 10
+`);
+    assert.deepEqual(
+      set.problems.map((problem) => problem.code),
+      ['rule.unsupported_timeframe', 'rule.unsupported_aggregation'],
+    );
+  });
+
+  it('reports an undefined placeholder and PCRE-only syntax', () => {
+    const set = load(`title: Placeholder
+logsource: {product: windows}
+detection:
+  sel: {Image|expand: '%tools%'}
+  condition: sel
+---
+title: Atomic group
+logsource: {product: windows}
+detection:
+  sel: {CommandLine|re: '(?>a+)b'}
+  condition: sel
+`);
+    assert.deepEqual(
+      set.problems.map((problem) => problem.code),
+      ['rule.placeholder_undefined', 'rule.unsupported_regex'],
+    );
+    assert.match(set.problems[1]?.message ?? '', /atomic groups/);
+  });
+
+  it('resolves correlations by name and stops referenced rules from alerting', () => {
+    const set = load(`title: Failed
+name: failed
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: 4625}
+  condition: sel
+---
+title: Many failed
+correlation:
+  type: event_count
+  rules: [failed]
+  group-by: [IpAddress]
+  timespan: 10m
+  condition: {gte: 5}
+`);
+    assert.deepEqual(set.problems, []);
+    const [detection, correlation] = set.rules as [DetectionRule, CorrelationRule];
+    assert.equal(detection.emits, false);
+    assert.equal(correlation.emits, true);
+    assert.equal(correlation.timespanMs, 600_000);
+  });
+
+  it('validates correlation and chain sections', () => {
+    const set = load(`title: Broken correlation
+correlation:
+  type: event_count
+  rules: [nothing_here]
+  timespan: soon
+  condition: {more_than: 3}
+  colour: red
+---
+title: Broken chain
+correlation:
+  type: chain
+  steps:
+    - name: one
+      rules: [a]
+      provides: {logon: ['{TargetLogonId|nope}']}
+    - name: two
+      rules: [b]
+      links: {session: ['{SubjectLogonId}']}
+`);
+    assert.deepEqual(
+      set.problems.map((problem) => problem.code),
+      [
+        'correlation.unknown_key',
+        'correlation.invalid_timespan',
+        'correlation.unknown_condition',
+        'correlation.missing_condition',
+        'correlation.invalid_template',
+        'correlation.invalid_within',
+        'correlation.unknown_key_space',
+      ],
+    );
+    assert.equal(set.rules.length, 0);
+  });
+
+  it('rejects a duplicate rule id and keeps the first', () => {
+    const rule = `title: T
+id: dup
+logsource: {product: windows}
+detection: {sel: {EventID: 1}, condition: sel}
+`;
+    const set = load(`${rule}---\n${rule}`);
+    assert.equal(set.rules.length, 1);
+    assert.deepEqual(
+      set.problems.map((problem) => problem.code),
+      ['rules.duplicate_id'],
+    );
+  });
+});
