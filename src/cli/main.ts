@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ProblemsError, TrustwatchError } from '../model/errors.js';
 import { EXIT_USAGE } from './common.js';
+import { registerEval } from './eval-command.js';
 import { registerFormats } from './formats-command.js';
 import { registerRules } from './rules-command.js';
 import { registerScan } from './scan-command.js';
@@ -19,6 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerScan(program);
   registerFormats(program);
   registerRules(program);
+  registerEval(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
