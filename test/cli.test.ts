@@ -157,8 +157,10 @@ describe('trustwatch scan', () => {
     ]);
     assert.match(
       table.stdout,
-      /^HIGH {2}AN1344 Third-party access elevated and used to move laterally on Windows$/m,
+      /^CRITICAL {2}AN1344 Third-party access elevated and used to move laterally on Windows$/m,
     );
+    assert.match(table.stdout, /severity 90: chain \+5, out_of_scope \+10, privileged_target \+10/);
+
     assert.match(table.stdout, /step 3 lateral .*app01-security\.xml:88 {2}4688 process created/);
   });
 

@@ -3,12 +3,16 @@ import type { Finding } from '../engine/finding.js';
 import type { Alert, EvidenceItem } from '../model/alert.js';
 import type { Event } from '../model/event.js';
 import { formatTime } from '../model/time.js';
-import type { Rule } from '../rules/rule.js';
+import { fieldAccessor } from '../rules/fields.js';
+import type { DetectionRule, Rule } from '../rules/rule.js';
+import { detectionFields, stepTemplateFields } from '../rules/rule-fields.js';
+import { assessSeverity, type SeverityOptions } from './severity.js';
 
 /**
  * Turns engine findings into alerts: a stable id (the same rule, party, actor and chain instance
  * always give the same id, so that scanning the same input twice into one database adds
- * nothing), the evidence list, ATT&CK ids and the rule's attribution.
+ * nothing), the evidence list with the values that made each record count, the severity and its
+ * factors, ATT&CK ids and the rule's attribution.
  */
 
 export function alertId(parts: readonly (string | number | undefined)[]): string {
@@ -26,7 +30,50 @@ function ruleType(rule: Rule): string {
   return rule.kind === 'detection' ? 'detection' : rule.type;
 }
 
-export function evidenceItem(step: number, label: string, event: Event): EvidenceItem {
+export interface BuildOptions extends SeverityOptions {
+  /** The detection rules an event matched. */
+  matchedRules(event: Event): readonly DetectionRule[];
+}
+
+/** Most characters of one field value kept in evidence. */
+const MAX_FIELD_TEXT = 500;
+
+function fieldValues(event: Event, names: Iterable<string>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = fieldAccessor(name).get(event);
+    if (value === undefined) continue;
+    values[name] =
+      typeof value === 'string' && value.length > MAX_FIELD_TEXT
+        ? `${value.slice(0, MAX_FIELD_TEXT)}…`
+        : value;
+  }
+  return values;
+}
+
+/** The rules of this finding that the event matched: the rule itself, or those it references. */
+function relevantRules(
+  finding: Finding,
+  event: Event,
+  options: BuildOptions,
+): readonly DetectionRule[] {
+  const rule = finding.rule;
+  const matched = options.matchedRules(event);
+  if (rule.kind === 'detection') return matched.filter((item) => item === rule);
+  const references = new Set(rule.rules);
+  return matched.filter(
+    (item) =>
+      references.has(item.meta.id) ||
+      (item.meta.name !== undefined && references.has(item.meta.name)),
+  );
+}
+
+export function evidenceItem(
+  step: number,
+  label: string,
+  event: Event,
+  fields: Record<string, unknown>,
+): EvidenceItem {
   return {
     step,
     label,
@@ -34,14 +81,25 @@ export function evidenceItem(step: number, label: string, event: Event): Evidenc
     record: event.origin.record,
     time: formatTime(event.time),
     summary: event.summary,
+    fields,
   };
 }
 
 /** Builds the alert of a finding. */
-export function buildAlert(finding: Finding): Alert {
+export function buildAlert(finding: Finding, options: BuildOptions): Alert {
   const rule = finding.rule;
   const evidence = finding.steps.flatMap((step) =>
-    step.events.map((event) => evidenceItem(step.step, step.label, event)),
+    step.events.map((event) => {
+      const names = new Set<string>();
+      for (const matched of relevantRules(finding, event, options))
+        for (const name of detectionFields(matched)) names.add(name);
+      const chainStep =
+        rule.kind === 'correlation' && rule.type === 'chain'
+          ? rule.steps[step.step - 1]
+          : undefined;
+      if (chainStep) for (const name of stepTemplateFields(chainStep)) names.add(name);
+      return evidenceItem(step.step, step.label, event, fieldValues(event, names));
+    }),
   );
   const first = finding.steps[0]?.events[0];
   const id =
@@ -54,6 +112,7 @@ export function buildAlert(finding: Finding): Alert {
     rule: {
       id: rule.meta.id,
       title: rule.meta.title,
+      name: rule.meta.name ?? null,
       level: rule.meta.level,
       author: rule.meta.author,
       source: ruleSource(rule),
@@ -65,12 +124,15 @@ export function buildAlert(finding: Finding): Alert {
     actor: finding.actor ?? null,
     host: first?.core.host ?? null,
     level: rule.meta.level,
+    severity: assessSeverity(finding, options),
     first_time: formatTime(finding.firstTime),
     last_time: formatTime(finding.lastTime),
     group: finding.group,
     evidence,
     evidence_omitted: finding.omitted,
     suppressed: false,
+    suppression: null,
+    grouped: [],
   };
 }
 

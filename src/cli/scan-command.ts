@@ -187,7 +187,10 @@ function printSummary(
   }
   if (summary.late > 0)
     write(`  ${summary.late} matched events arrived out of order beyond the reorder buffer`);
-  write(`Alerts: ${summary.alerts}${db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`}`);
+  const stored = db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`;
+  const suppressed =
+    summary.suppressed > 0 ? `; ${summary.suppressed} suppressed by the allow-list` : '';
+  write(`Alerts: ${summary.alerts}${stored}${suppressed}`);
   for (const [rule, count] of [...summary.alertsByRule].sort((a, b) => b[1] - a[1]))
     write(`  rule ${rule}: ${count}`);
   for (const [party, count] of [...summary.alertsByParty].sort((a, b) => b[1] - a[1]))

@@ -19,10 +19,24 @@ export interface Party {
   };
 }
 
+/** An allow-list entry, compiled. */
+export interface AllowEntry {
+  index: number;
+  reason: string;
+  party: string | undefined;
+  actor: RegExp | undefined;
+  rule: string | undefined;
+  host: RegExp | undefined;
+  /** Last moment of event time covered, epoch ms; undefined for no end. */
+  until: number | undefined;
+  text: string;
+}
+
 /** The loaded context file: parties and settings, with every default filled in. */
 export interface TrustContext {
   /** Where the context came from, or undefined for the built-in empty context. */
   file: string | undefined;
   parties: Party[];
+  allow: AllowEntry[];
   settings: SettingsConfig;
 }

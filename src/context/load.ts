@@ -3,11 +3,16 @@ import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../model/errors.js';
 import type { Problem } from '../model/problem.js';
-import type { Party, TrustContext } from './context.js';
+import type { AllowEntry, Party, TrustContext } from './context.js';
 import { compileGlob } from './glob.js';
 import { parseHours } from './hours.js';
 import { NetworkSet } from './networks.js';
-import { type ContextConfig, contextSchema, type PartyConfig } from './schema.js';
+import {
+  type AllowEntryConfig,
+  type ContextConfig,
+  contextSchema,
+  type PartyConfig,
+} from './schema.js';
 import { locate, locateKey, parseYaml, type YamlSource } from './yaml-doc.js';
 
 /** Reads and validates a context file; every problem is collected before a ConfigError is thrown. */
@@ -113,7 +118,8 @@ export function compileContext(
     names.add(party.name.toLowerCase());
     return compileParty(party, index, report);
   });
-  return { file, parties, settings: config.settings };
+  const allow = config.allow.map((entry, index) => compileAllow(entry, index));
+  return { file, parties, allow, settings: config.settings };
 }
 
 function compileParty(party: PartyConfig, index: number, report: Report): Party {
@@ -157,6 +163,31 @@ function compileParty(party: PartyConfig, index: number, report: Report): Party 
       networks: expectedNetworks,
       hours,
     },
+  };
+}
+
+function compileAllow(entry: AllowEntryConfig, index: number): AllowEntry {
+  let until: number | undefined;
+  if (entry.until !== undefined) {
+    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(entry.until);
+    until = dateOnly ? Date.parse(`${entry.until}T23:59:59.999Z`) : Date.parse(entry.until);
+  }
+  const parts = [
+    entry.party && `party ${entry.party}`,
+    entry.actor && `actor ${entry.actor}`,
+    entry.rule && `rule ${entry.rule}`,
+    entry.host && `host ${entry.host}`,
+    entry.until && `until ${entry.until}`,
+  ].filter(Boolean);
+  return {
+    index,
+    reason: entry.reason,
+    party: entry.party,
+    actor: entry.actor === undefined ? undefined : compileGlob(entry.actor),
+    rule: entry.rule,
+    host: entry.host === undefined ? undefined : compileGlob(entry.host),
+    until,
+    text: parts.join(', '),
   };
 }
 

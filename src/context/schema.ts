@@ -165,15 +165,60 @@ export const settingsSchema = z
   })
   .strict();
 
+const isoDate = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/,
+    'expected a date such as 2026-12-31',
+  );
+
+export const allowEntrySchema = z
+  .object({
+    reason: z
+      .string()
+      .min(1)
+      .describe('Why these alerts are expected; shown with every suppressed alert.'),
+    party: z.string().min(1).optional().describe('Party name the alert must have.'),
+    actor: z.string().min(1).optional().describe('Actor glob (`*`, `?`, case-insensitive).'),
+    rule: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Rule id, name or title; or an analytic id such as AN1344.'),
+    host: z.string().min(1).optional().describe('Host glob of the alert.'),
+    until: isoDate
+      .optional()
+      .describe('Last day (UTC, inclusive) of event time the entry covers; without it, no end.'),
+  })
+  .strict();
+
 export const contextSchema = z
   .object({
     parties: z.array(partySchema).default([]).describe('The trusted third parties.'),
+    allow: z
+      .array(allowEntrySchema)
+      .default([])
+      .describe(
+        'Allow-list: alerts that match an entry are kept and counted as suppressed, never dropped. An entry needs a reason and at least one of party, actor, rule, host.',
+      ),
     settings: settingsSchema
       .prefault({})
       .describe('Overrides of the defaults of sources, rules and chains.'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    config.allow.forEach((entry, index) => {
+      if (!entry.party && !entry.actor && !entry.rule && !entry.host) {
+        context.addIssue({
+          code: 'custom',
+          path: ['allow', index],
+          message: 'an allow entry needs at least one of party, actor, rule, host',
+        });
+      }
+    });
+  });
 
 export type PartyConfig = z.infer<typeof partySchema>;
 export type SettingsConfig = z.infer<typeof settingsSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
+export type AllowEntryConfig = z.infer<typeof allowEntrySchema>;

@@ -9,11 +9,34 @@ export interface EvidenceItem {
   record: number;
   time: string;
   summary: string;
+  /** Values of the fields the matching rule and the chain's links read, as the record has them. */
+  fields: Record<string, unknown>;
+}
+
+/** One reason for an alert's severity, with the points it adds. */
+export interface SeverityFactor {
+  factor: string;
+  points: number;
+  detail: string;
+}
+
+export interface Severity {
+  level: 'low' | 'medium' | 'high' | 'critical';
+  score: number;
+  factors: SeverityFactor[];
+}
+
+export interface Suppression {
+  reason: string;
+  /** The allow-list entry, as the context file writes it. */
+  entry: string;
 }
 
 export interface AlertRule {
   id: string;
   title: string;
+  /** The rule's `name`, which correlations refer to, or null. */
+  name: string | null;
   level: string;
   author: string;
   /** The rule file the rule was loaded from, and its upstream address when the rule names one. */
@@ -34,6 +57,7 @@ export interface Alert {
   actor: string | null;
   host: string | null;
   level: string;
+  severity: Severity;
   first_time: string;
   last_time: string;
   /** Group-by values of a correlation, keyed by field or alias name. */
@@ -42,4 +66,7 @@ export interface Alert {
   /** Records that also counted but were left out of `evidence` to keep alerts bounded. */
   evidence_omitted: number;
   suppressed: boolean;
+  suppression: Suppression | null;
+  /** Ids of chain alerts merged into this one (same rule, party and actor, overlapping in time). */
+  grouped: string[];
 }

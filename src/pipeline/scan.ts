@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { buildAlert, detectionFinding } from '../alert/build.js';
+import { detectionFinding } from '../alert/build.js';
+import { AlertStage } from '../alert/stage.js';
 import type { TrustContext } from '../context/context.js';
 import type { StepOverride } from '../engine/correlate/chain.js';
 import { Correlator } from '../engine/correlator.js';
@@ -53,6 +54,8 @@ export interface ScanSummary {
   files: FileStats[];
   events: number;
   alerts: number;
+  /** Alerts the allow-list marked as suppressed (counted in `alerts` too). */
+  suppressed: number;
   alertsByRule: Map<string, number>;
   alertsByParty: Map<string, number>;
   /** Matched events that arrived out of order beyond the reorder buffer. */
@@ -81,6 +84,13 @@ interface Matched {
   time: number;
   event: Event;
   rules: DetectionRule[];
+}
+
+/** Names of privileged groups and roles, for alert severity. */
+function privilegedTargets(context: TrustContext): Set<string> {
+  const lookup = placeholderLookup(context.settings.placeholders);
+  const names = [...(lookup('privileged_groups') ?? []), ...(lookup('privileged_roles') ?? [])];
+  return new Set(names.map((name) => String(name).toLowerCase()));
 }
 
 export function sourceSettings(context: TrustContext): SourceSettings {
@@ -241,16 +251,23 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     files: stats,
     events: 0,
     alerts: 0,
+    suppressed: 0,
     alertsByRule: new Map(),
     alertsByParty: new Map(),
     late: 0,
     unmappedRules: detector.unmapped,
     durationMs: 0,
   };
-  const emit = (findings: Finding[]): void => {
-    for (const finding of findings) {
-      const alert = buildAlert(finding);
+  const matchedBy = new WeakMap<Event, DetectionRule[]>();
+  const stage = new AlertStage(
+    {
+      allow: config.context.allow,
+      privilegedTargets: privilegedTargets(config.context),
+      matchedRules: (event) => matchedBy.get(event) ?? [],
+    },
+    (alert) => {
       summary.alerts++;
+      if (alert.suppressed) summary.suppressed++;
       summary.alertsByRule.set(
         alert.rule.title,
         (summary.alertsByRule.get(alert.rule.title) ?? 0) + 1,
@@ -258,25 +275,29 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       if (alert.party)
         summary.alertsByParty.set(alert.party, (summary.alertsByParty.get(alert.party) ?? 0) + 1);
       hooks.alert(alert);
-    }
-    findings.length = 0;
-  };
+    },
+  );
 
   const mergeStats: MergeStats = { late_total: 0 };
   const findings: Finding[] = [];
+  let lastTime = Number.NEGATIVE_INFINITY;
   for await (const matched of mergeByTime(
     sources,
     config.context.settings.reorder_buffer,
     mergeStats,
   )) {
+    lastTime = Math.max(lastTime, matched.time);
+    matchedBy.set(matched.event, matched.rules);
     for (const rule of matched.rules) {
       if (rule.emits) findings.push(detectionFinding(rule, matched.event));
     }
     correlator.push(matched.event, matched.rules, findings);
-    emit(findings);
+    stage.push(findings, matched.time);
+    findings.length = 0;
   }
   correlator.flush(findings);
-  emit(findings);
+  stage.push(findings, lastTime);
+  stage.flush();
 
   summary.events = stats.reduce((sum, file) => sum + file.parsed, 0);
   summary.late = mergeStats.late_total;

@@ -42,6 +42,28 @@ export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> 
       'Exchange Trusted Subsystem',
     ],
   },
+  privileged_roles: {
+    description:
+      'Cloud and directory roles or policies whose grant counts as a privileged target in alert severity.',
+    values: [
+      'AdministratorAccess',
+      'IAMFullAccess',
+      'Global Administrator',
+      'Company Administrator',
+      'Privileged Role Administrator',
+      'Privileged Authentication Administrator',
+      'Application Administrator',
+      'Exchange Administrator',
+      'Security Administrator',
+      'Owner',
+      'User Access Administrator',
+      'roles/owner',
+      'roles/editor',
+      'roles/iam.securityAdmin',
+      'SUPER_ADMIN',
+      'Super Administrator',
+    ],
+  },
   an1344_remote_tool_images: {
     description: 'Executables (path suffixes) that run code or sessions on another host.',
     values: ['\\psexec.exe', '\\psexec64.exe', '\\paexec.exe', '\\winrs.exe', '\\mstsc.exe'],

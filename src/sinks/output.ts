@@ -1,9 +1,13 @@
 import type { Alert } from '../model/alert.js';
+import { toOcsf } from './ocsf.js';
 
 /** Alert writers for standard output: NDJSON as alerts come, JSON or a table at the end. */
 
-export type OutputFormat = 'table' | 'json' | 'ndjson';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson'];
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'ocsf';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'ocsf'];
+
+/** The version written into OCSF metadata. */
+export const PRODUCT_VERSION = '0.1.0';
 
 export interface AlertWriter {
   write(alert: Alert): void;
@@ -16,6 +20,12 @@ export function createAlertWriter(
 ): AlertWriter {
   if (format === 'ndjson') {
     return { write: (alert) => write(`${JSON.stringify(alert)}\n`), end: () => {} };
+  }
+  if (format === 'ocsf') {
+    return {
+      write: (alert) => write(`${JSON.stringify(toOcsf(alert, PRODUCT_VERSION))}\n`),
+      end: () => {},
+    };
   }
   const alerts: Alert[] = [];
   if (format === 'json') {
@@ -43,32 +53,49 @@ export function renderTable(alerts: readonly Alert[]): string {
   if (alerts.length === 0) return 'No alerts.\n';
   const sorted = [...alerts].sort(
     (a, b) =>
-      (LEVEL_ORDER[a.level] ?? 9) - (LEVEL_ORDER[b.level] ?? 9) ||
+      Number(a.suppressed) - Number(b.suppressed) ||
+      (LEVEL_ORDER[a.severity.level] ?? 9) - (LEVEL_ORDER[b.severity.level] ?? 9) ||
       a.first_time.localeCompare(b.first_time),
   );
   const lines: string[] = [];
-  for (const alert of sorted) {
-    const analytic = alert.analytic ? `${alert.analytic} ` : '';
-    lines.push(`${alert.level.toUpperCase()}  ${analytic}${alert.rule.title}`);
-    const who = [
-      alert.party ? `party ${alert.party}` : '',
-      alert.actor ? `actor ${alert.actor}` : '',
-      alert.host ? `host ${alert.host}` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    if (who) lines.push(`  ${who}`);
-    lines.push(`  ${alert.first_time} .. ${alert.last_time}   id ${alert.id}`);
-    if (alert.attack.length > 0)
-      lines.push(`  ATT&CK ${alert.attack.join(', ')}   rule by ${alert.rule.author || 'unknown'}`);
-    for (const item of alert.evidence.slice(0, 12)) {
-      lines.push(
-        `    step ${item.step} ${item.label.padEnd(12)} ${item.file}:${item.record}  ${item.summary}`,
-      );
-    }
-    const more = alert.evidence.length - 12 + alert.evidence_omitted;
-    if (more > 0) lines.push(`    … ${more} more records`);
-    lines.push('');
-  }
+  for (const alert of sorted) lines.push(...renderAlert(alert), '');
   return `${lines.join('\n')}\n`;
+}
+
+const EVIDENCE_SHOWN = 12;
+
+function renderAlert(alert: Alert): string[] {
+  const lines: string[] = [];
+  const analytic = alert.analytic ? `${alert.analytic} ` : '';
+  const mark = alert.suppressed ? '  [suppressed]' : '';
+  lines.push(`${alert.severity.level.toUpperCase()}  ${analytic}${alert.rule.title}${mark}`);
+
+  const who = [
+    alert.party ? `party ${alert.party}` : '',
+    alert.actor ? `actor ${alert.actor}` : '',
+    alert.host ? `host ${alert.host}` : '',
+  ].filter(Boolean);
+  if (who.length > 0) lines.push(`  ${who.join(', ')}`);
+  lines.push(`  ${alert.first_time} .. ${alert.last_time}   id ${alert.id}`);
+  if (alert.attack.length > 0) {
+    lines.push(`  ATT&CK ${alert.attack.join(', ')}   rule by ${alert.rule.author || 'unknown'}`);
+  }
+
+  const factors = alert.severity.factors.filter((factor) => factor.factor !== 'rule_level');
+  if (factors.length > 0) {
+    const listed = factors.map((factor) => `${factor.factor} +${factor.points}`).join(', ');
+    lines.push(`  severity ${alert.severity.score}: ${listed}`);
+  }
+  if (alert.suppression) {
+    lines.push(`  suppressed: ${alert.suppression.reason} (${alert.suppression.entry})`);
+  }
+
+  const chain = alert.rule.type !== 'detection';
+  for (const item of alert.evidence.slice(0, EVIDENCE_SHOWN)) {
+    const step = chain ? `step ${item.step} ${item.label.padEnd(12)} ` : '';
+    lines.push(`    ${step}${item.file}:${item.record}  ${item.summary}`);
+  }
+  const more = alert.evidence.length - EVIDENCE_SHOWN + alert.evidence_omitted;
+  if (more > 0) lines.push(`    … ${more} more records`);
+  return lines;
 }
