@@ -5,7 +5,7 @@ import type { Event } from '../model/event.js';
 import { formatTime } from '../model/time.js';
 import { fieldAccessor } from '../rules/fields.js';
 import type { DetectionRule, Rule } from '../rules/rule.js';
-import { detectionFields, stepTemplateFields } from '../rules/rule-fields.js';
+import { detectionFields, memberTemplateFields } from '../rules/rule-fields.js';
 import { assessSeverity, type SeverityOptions } from './severity.js';
 
 /**
@@ -91,13 +91,17 @@ export function buildAlert(finding: Finding, options: BuildOptions): Alert {
   const evidence = finding.steps.flatMap((step) =>
     step.events.map((event) => {
       const names = new Set<string>();
-      for (const matched of relevantRules(finding, event, options))
-        for (const name of detectionFields(matched)) names.add(name);
+      const matched = relevantRules(finding, event, options);
+      for (const item of matched) for (const name of detectionFields(item)) names.add(name);
       const chainStep =
         rule.kind === 'correlation' && rule.type === 'chain'
           ? rule.steps[step.step - 1]
           : undefined;
-      if (chainStep) for (const name of stepTemplateFields(chainStep)) names.add(name);
+      const refs = new Set(matched.flatMap((item) => [item.meta.id, item.meta.name ?? '']));
+      for (const member of chainStep?.members ?? []) {
+        if (!member.rules.some((reference) => refs.has(reference))) continue;
+        for (const name of memberTemplateFields(member)) names.add(name);
+      }
       return evidenceItem(step.step, step.label, event, fieldValues(event, names));
     }),
   );

@@ -33,10 +33,13 @@ export class AlertGrouper {
     this.pending.set(key, { alert, lastTime: Date.parse(alert.last_time), windowMs });
   }
 
-  /** Emits groups that no later alert can join any more. */
+  /**
+   * Emits groups that no later alert can join any more. A chain alert is raised when its chain
+   * closes, up to one chain span after its first record, so a group waits two spans.
+   */
   advance(now: number): void {
     for (const [key, group] of this.pending) {
-      if (now > group.lastTime + group.windowMs) {
+      if (now > group.lastTime + 2 * group.windowMs) {
         this.pending.delete(key);
         this.emit(group.alert);
       }

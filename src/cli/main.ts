@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ProblemsError, TrustwatchError } from '../model/errors.js';
 import { EXIT_USAGE } from './common.js';
 import { registerEval } from './eval-command.js';
+import { registerExplain } from './explain-command.js';
 import { registerFormats } from './formats-command.js';
 import { registerRules } from './rules-command.js';
 import { registerScan } from './scan-command.js';
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerFormats(program);
   registerRules(program);
   registerEval(program);
+  registerExplain(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

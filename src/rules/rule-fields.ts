@@ -1,4 +1,5 @@
-import type { ChainStep, DetectionRule } from './rule.js';
+import type { ChainMember, DetectionRule } from './rule.js';
+
 import { compileTemplate } from './templates.js';
 
 /** Field names a rule reads, for showing the values that made a record count. */
@@ -26,22 +27,21 @@ export function detectionFields(rule: DetectionRule): string[] {
   return list;
 }
 
-export function stepTemplateFields(step: ChainStep): string[] {
-  const cached = cache.get(step);
+/** Fields the link, provide and actor templates of a chain member read. */
+export function memberTemplateFields(member: ChainMember): string[] {
+  const cached = cache.get(member);
   if (cached) return cached;
   const fields = new Set<string>();
-  for (const member of step.members) {
-    const templates = [
-      ...Object.values(member.links).flat(),
-      ...Object.values(member.provides).flat(),
-      ...(member.actor ? [member.actor] : []),
-    ];
-    for (const text of templates) {
-      const compiled = compileTemplate(text);
-      if (typeof compiled !== 'string') for (const field of compiled.fields) fields.add(field);
-    }
+  const templates = [
+    ...Object.values(member.links).flat(),
+    ...Object.values(member.provides).flat(),
+    ...(member.actor ? [member.actor] : []),
+  ];
+  for (const text of templates) {
+    const compiled = compileTemplate(text);
+    if (typeof compiled !== 'string') for (const field of compiled.fields) fields.add(field);
   }
   const list = [...fields];
-  cache.set(step, list);
+  cache.set(member, list);
   return list;
 }

@@ -141,6 +141,14 @@ export class SqliteStore {
     })();
   }
 
+  /** Alerts whose id starts with `prefix` (at most 10). */
+  findAlerts(prefix: string): Alert[] {
+    const rows = this.db
+      .prepare("SELECT alert_json FROM alerts WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10")
+      .all(`${prefix.replace(/[\\%_]/g, '\\$&')}%`) as { alert_json: string }[];
+    return rows.map((row) => JSON.parse(row.alert_json) as Alert);
+  }
+
   alertCount(): number {
     return (this.db.prepare('SELECT COUNT(*) AS count FROM alerts').get() as { count: number })
       .count;
