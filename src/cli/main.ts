@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ProblemsError, TrustwatchError } from '../model/errors.js';
+import { registerBaseline } from './baseline-command.js';
 import { EXIT_USAGE } from './common.js';
 import { registerEval } from './eval-command.js';
 import { registerExplain } from './explain-command.js';
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRules(program);
   registerEval(program);
   registerExplain(program);
+  registerBaseline(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

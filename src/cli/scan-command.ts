@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { ConfigError, UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
-import { runScan, type ScanSummary } from '../pipeline/scan.js';
+import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
+import { prepareBaseline } from './baseline-options.js';
 import {
   EXIT_ALERTS,
   EXIT_OK,
@@ -15,6 +16,7 @@ import {
   printProblems,
 } from './common.js';
 import { CliLogger, type LogLevel } from './logger.js';
+
 import { ProgressLine } from './progress.js';
 
 interface ScanOptions {
@@ -29,6 +31,9 @@ interface ScanOptions {
   logLevel: string;
   logFormat: string;
   progress: boolean;
+  learn?: boolean;
+  baselineUntil?: string;
+  geo: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -62,6 +67,12 @@ export function registerScan(program: Command): void {
     .option('--log-level <level>', 'debug, info, warn or error', 'warn')
     .option('--log-format <format>', 'text or json', 'text')
     .option('--no-progress', 'no progress line on stderr')
+    .option('--learn', 'add what this scan sees to the baselines in the database, after the scan')
+    .option(
+      '--baseline-until <time>',
+      'learn baselines from events before this time first, then hunt only in events from it on',
+    )
+    .option('--no-geo', 'no country and ASN lookup of source addresses')
     .action(async (paths: string[], options: ScanOptions) => {
       process.exitCode = await scanCommand(paths, options);
     });
@@ -111,19 +122,22 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     options.progress && process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
   let newAlerts = 0;
 
+  const base: ScanConfig = {
+    paths,
+    ...(options.format ? { format: options.format } : {}),
+    context,
+    rules: ruleSet.rules,
+    registry,
+    mappings: buildMappingTable(),
+    logger,
+    clock: systemClock,
+  };
+  const baseline = await prepareBaseline(options, store, base);
+
   let summary: ScanSummary;
   try {
     summary = await runScan(
-      {
-        paths,
-        ...(options.format ? { format: options.format } : {}),
-        context,
-        rules: ruleSet.rules,
-        registry,
-        mappings: buildMappingTable(),
-        logger,
-        clock: systemClock,
-      },
+      { ...base, ...baseline.config },
       {
         alert: (alert) => {
           if (store.saveAlert(alert, scanId)) newAlerts++;
@@ -136,6 +150,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     progressLine?.clear();
   }
   writer.end();
+  baseline.save();
 
   const totals = summary.files.reduce(
     (sum, file) => ({

@@ -156,7 +156,30 @@ export const settingsSchema = z
       .describe(
         'Step windows and thresholds of chain rules, keyed by analytic id or rule name, then step name: `{AN1344: {elevation: 20m}, AN1348: {exposure: {within: 45m, count: 50, window: 10m}}}`. A window is the longest time from the nearest record of the previous step; a duration alone sets the window.',
       ),
+    geo: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Resolve source addresses to geo.country, geo.asn and geo.as_org.'),
+        country_database: z
+          .string()
+          .optional()
+          .describe(
+            'A MaxMind-format country database (GeoLite2/GeoIP2 Country, DB-IP) instead of the shipped one.',
+          ),
+        asn_database: z
+          .string()
+          .optional()
+          .describe(
+            'A MaxMind-format ASN database (GeoLite2 ASN) or an ip-location-db ASN CSV instead of the shipped one.',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Offline geolocation of source addresses.'),
     placeholders: z
+
       .record(z.string(), z.array(z.union([z.string(), z.number()])))
       .default({})
       .describe(

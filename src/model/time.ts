@@ -1,7 +1,7 @@
 /** Parses the time notations that log formats write, always to epoch milliseconds UTC. */
 
 const ISO_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}:?\d{2}|UTC|GMT)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}:?\d{2}|UTC|GMT)?$/;
 
 /**
  * Parses an ISO 8601 / RFC 3339 timestamp with any number of fraction digits. A timestamp
@@ -18,8 +18,9 @@ export function parseIsoTime(text: string, defaultOffsetMinutes = 0): number {
     Number(year),
     Number(month) - 1,
     Number(day),
-    Number(hour),
-    Number(minute),
+    hour ? Number(hour) : 0,
+    minute ? Number(minute) : 0,
+
     second ? Number(second) : 0,
   );
   return base + Math.floor(millis + 1e-6) - zoneOffsetMinutes(zone, defaultOffsetMinutes) * 60000;

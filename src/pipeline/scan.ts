@@ -7,6 +7,8 @@ import { Correlator } from '../engine/correlator.js';
 import { Detector } from '../engine/detector.js';
 import type { Finding } from '../engine/finding.js';
 import { type MergeSource, type MergeStats, mergeByTime } from '../engine/merge.js';
+import { BaselineEnricher, type SightingSet } from '../enrich/baseline.js';
+import { applyGeo, type GeoResolver } from '../enrich/geo.js';
 import { TrustEnricher } from '../enrich/trust.js';
 import { expandPaths } from '../input/expand.js';
 import type { Alert } from '../model/alert.js';
@@ -37,6 +39,14 @@ export interface ScanConfig {
   logger: Logger;
   clock: Clock;
   stdin?: () => Readable;
+  /** Resolves source addresses to geo.*; geolocation is off without it. */
+  geo?: GeoResolver;
+  /** Baselines read by enrichment, and a set that collects the scan's sightings when learning. */
+  baseline?: { snapshot: SightingSet; learning?: SightingSet };
+  /** Only events before this time add to the baseline being learned; all when absent. */
+  learnUntil?: number;
+  /** Events before this time are skipped after reading (a learning period scanned apart). */
+  huntFrom?: number;
 }
 
 export interface FileStats {
@@ -150,6 +160,14 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     inPartyNetworks: partyNetworks(config.context),
   });
   const enricher = new TrustEnricher(config.context);
+  const geo = config.geo;
+  const { learnUntil, huntFrom } = config;
+  const baseline = config.baseline
+    ? new BaselineEnricher(config.baseline.snapshot, config.baseline.learning)
+    : undefined;
+  const baselineReadOnly = config.baseline
+    ? new BaselineEnricher(config.baseline.snapshot, undefined)
+    : undefined;
 
   const files = await expandPaths(config.paths, config.stdin ? { stdin: config.stdin } : {});
   const stats: FileStats[] = [];
@@ -221,7 +239,16 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
 
         const batch: Matched[] = [];
         for (const event of output.events) {
+          if (huntFrom !== undefined && event.time < huntFrom) continue;
           enricher.enrich(event);
+          if (geo && event.core.srcIp !== undefined) {
+            const known = geo.cached(event.core.srcIp);
+            applyGeo(event, known === undefined ? await geo.lookup(event.core.srcIp) : known);
+          }
+          if (baseline) {
+            const learn = learnUntil === undefined || event.time < learnUntil;
+            (learn ? baseline : baselineReadOnly)?.enrich(event);
+          }
           detector.detect(event, matchedRules);
           if (matchedRules.length === 0) continue;
           batch.push({

@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
+import type { BaselineAttribute, BaselineEntityKind } from '../enrich/baseline.js';
+import { SightingSet } from '../enrich/baseline.js';
 import type { Alert } from '../model/alert.js';
+
 import type { Clock } from '../model/logger.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
@@ -147,6 +150,50 @@ export class SqliteStore {
       .prepare("SELECT alert_json FROM alerts WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10")
       .all(`${prefix.replace(/[\\%_]/g, '\\$&')}%`) as { alert_json: string }[];
     return rows.map((row) => JSON.parse(row.alert_json) as Alert);
+  }
+
+  /** The stored baselines. */
+  loadBaseline(): SightingSet {
+    const set = new SightingSet();
+    const rows = this.db
+      .prepare(
+        'SELECT entity_kind, entity, attribute, value, first_seen, last_seen, count FROM baselines',
+      )
+      .all() as {
+      entity_kind: BaselineEntityKind;
+      entity: string;
+      attribute: BaselineAttribute;
+      value: string;
+      first_seen: number;
+      last_seen: number;
+      count: number;
+    }[];
+    for (const row of rows) {
+      set.add({
+        kind: row.entity_kind,
+        entity: row.entity,
+        attribute: row.attribute,
+        value: row.value,
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+        count: row.count,
+      });
+    }
+    return set;
+  }
+
+  /** Merges sightings into the stored baselines: earliest first, latest last, counts added. */
+  saveBaseline(sightings: SightingSet): void {
+    const upsert = this.db.prepare(`
+      INSERT INTO baselines (entity_kind, entity, attribute, value, first_seen, last_seen, count)
+      VALUES (@kind, @entity, @attribute, @value, @firstSeen, @lastSeen, @count)
+      ON CONFLICT (entity_kind, entity, attribute, value) DO UPDATE SET
+        first_seen = MIN(baselines.first_seen, excluded.first_seen),
+        last_seen = MAX(baselines.last_seen, excluded.last_seen),
+        count = baselines.count + excluded.count`);
+    this.db.transaction(() => {
+      for (const sighting of sightings.values()) upsert.run(sighting);
+    })();
   }
 
   alertCount(): number {

@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { SightingSet } from '../enrich/baseline.js';
+import { UsageError } from '../model/errors.js';
+import { systemClock } from '../model/logger.js';
+import { runScan } from '../pipeline/scan.js';
+import { buildMappingTable } from '../rules/logsources/registry.js';
+import { SqliteStore } from '../sinks/sqlite-store.js';
+import { createFormatRegistry } from '../sources/registry.js';
+import { geoResolver } from './baseline-options.js';
+import { EXIT_OK, loadContextOption } from './common.js';
+import { CliLogger } from './logger.js';
+
+interface BuildOptions {
+  context?: string;
+  db: string;
+  format?: string;
+  geo: boolean;
+}
+
+interface ShowOptions {
+  db: string;
+  party?: string;
+  actor?: string;
+}
+
+export function registerBaseline(program: Command): void {
+  const baseline = program
+    .command('baseline')
+    .description('first-seen baselines of third-party activity');
+  baseline
+    .command('build')
+    .description('learn baselines from history into the database, without raising alerts')
+    .argument('<paths...>', 'inputs to learn from')
+    .option(
+      '--context <file>',
+      'third-party context file (default: ./trustwatch.yaml when present)',
+    )
+    .option('--db <path>', 'SQLite database to keep the baselines in', 'trustwatch.db')
+    .option('--format <name>', 'read every input as this format')
+    .option('--no-geo', 'no country and ASN lookup of source addresses')
+    .action(async (paths: string[], options: BuildOptions) => {
+      process.exitCode = await buildCommand(paths, options);
+    });
+  baseline
+    .command('show')
+    .description('list the stored baselines')
+    .option('--db <path>', 'SQLite database that holds the baselines', 'trustwatch.db')
+    .option('--party <name>', 'only this party')
+    .option('--actor <name>', 'only this actor (lower case, as stored)')
+    .action((options: ShowOptions) => {
+      process.exitCode = showCommand(options);
+    });
+}
+
+async function buildCommand(paths: string[], options: BuildOptions): Promise<number> {
+  if (options.db === ':memory:')
+    throw new UsageError('baselines must go into a database file, not :memory:');
+  const context = await loadContextOption(options.context);
+  const store = new SqliteStore(options.db, systemClock);
+  const learning = new SightingSet();
+  const geo = geoResolver(context, options.geo);
+  const summary = await runScan(
+    {
+      paths,
+      ...(options.format ? { format: options.format } : {}),
+      context,
+      rules: [],
+      registry: createFormatRegistry(),
+      mappings: buildMappingTable(),
+      logger: new CliLogger({ level: 'warn', json: false }),
+      clock: systemClock,
+      ...(geo ? { geo } : {}),
+      baseline: { snapshot: new SightingSet(), learning },
+    },
+    { alert: () => {} },
+  );
+  store.saveBaseline(learning);
+  store.close();
+  process.stderr.write(
+    `Learned ${learning.size} sightings of third-party activity from ${summary.events} events in ${summary.files.length} inputs into ${options.db}\n`,
+  );
+  return EXIT_OK;
+}
+
+function showCommand(options: ShowOptions): number {
+  const store = new SqliteStore(options.db, systemClock);
+  const sightings = [...store.loadBaseline().values()]
+    .filter((item) =>
+      options.party ? item.kind === 'party' && item.entity === options.party : true,
+    )
+    .filter((item) =>
+      options.actor ? item.kind === 'actor' && item.entity === options.actor : true,
+    )
+    .sort(
+      (a, b) =>
+        a.kind.localeCompare(b.kind) ||
+        a.entity.localeCompare(b.entity) ||
+        a.attribute.localeCompare(b.attribute) ||
+        b.count - a.count,
+    );
+  store.close();
+  for (const item of sightings) {
+    const first = new Date(item.firstSeen).toISOString();
+    const last = new Date(item.lastSeen).toISOString();
+    process.stdout.write(
+      `${item.kind}\t${item.entity}\t${item.attribute}\t${item.value}\t${item.count}\t${first}\t${last}\n`,
+    );
+  }
+  return EXIT_OK;
+}

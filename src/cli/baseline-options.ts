@@ -1,0 +1,87 @@
+import type { TrustContext } from '../context/context.js';
+import { SightingSet } from '../enrich/baseline.js';
+import { GeoResolver } from '../enrich/geo.js';
+import { UsageError } from '../model/errors.js';
+import { parseAnyTime } from '../model/time.js';
+import { runScan, type ScanConfig } from '../pipeline/scan.js';
+import type { SqliteStore } from '../sinks/sqlite-store.js';
+
+/**
+ * The baseline and geolocation parts of a scan: the stored baselines as a read-only snapshot,
+ * an optional learning period scanned first (`--baseline-until`), and the sightings to store
+ * afterwards when the user asks to learn (`--learn`).
+ */
+
+export interface BaselineOptions {
+  learn?: boolean;
+  baselineUntil?: string;
+  geo: boolean;
+}
+
+export interface PreparedBaseline {
+  config: Pick<ScanConfig, 'geo' | 'baseline' | 'huntFrom'>;
+  /** Writes what the scans learned into the store (nothing unless learning). */
+  save(): void;
+}
+
+export function geoResolver(context: TrustContext, enabled: boolean): GeoResolver | undefined {
+  const settings = context.settings.geo;
+  if (!enabled || !settings.enabled) return undefined;
+  return new GeoResolver({
+    ...(settings.country_database ? { countryDatabase: settings.country_database } : {}),
+    ...(settings.asn_database ? { asnDatabase: settings.asn_database } : {}),
+  });
+}
+
+export async function prepareBaseline(
+  options: BaselineOptions,
+  store: SqliteStore,
+  base: ScanConfig,
+): Promise<PreparedBaseline> {
+  const geo = geoResolver(base.context, options.geo);
+  const snapshot = store.loadBaseline();
+  const learning = options.learn ? new SightingSet() : undefined;
+  const config: PreparedBaseline['config'] = {
+    baseline: { snapshot, ...(learning ? { learning } : {}) },
+  };
+  if (geo) config.geo = geo;
+
+  if (options.baselineUntil !== undefined) {
+    if (base.paths.includes('-')) {
+      throw new UsageError(
+        '--baseline-until reads the inputs twice, so it cannot read standard input',
+      );
+    }
+    const until = parseAnyTime(options.baselineUntil);
+
+    if (!Number.isFinite(until)) {
+      throw new UsageError(
+        `--baseline-until needs a time such as 2024-03-01 or 2024-03-01T08:00Z, not "${options.baselineUntil}"`,
+      );
+    }
+    // The learning period is read first, without rules, so that the hunt sees its baseline.
+    const period = new SightingSet();
+    await runScan(
+      {
+        ...base,
+        rules: [],
+        ...(geo ? { geo } : {}),
+        baseline: { snapshot: new SightingSet(), learning: period },
+        learnUntil: until,
+      },
+      { alert: () => {} },
+    );
+    for (const sighting of period.values()) {
+      snapshot.add(sighting);
+      learning?.add(sighting);
+    }
+    config.huntFrom = until;
+  }
+
+  return {
+    config,
+    save: () => {
+      if (learning) store.saveBaseline(learning);
+    },
+  };
+}
