@@ -23,7 +23,8 @@ export interface SeverityOptions {
 
 function levelOf(score: number): Severity['level'] {
   if (score >= 80) return 'critical';
-  if (score >= 55) return 'high';
+  if (score >= 60) return 'high';
+
   if (score >= 35) return 'medium';
   return 'low';
 }

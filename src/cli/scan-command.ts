@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { Alert } from '../model/alert.js';
 import { ConfigError, UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
 import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
+import { renderReport } from '../sinks/html-report.js';
 import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
@@ -34,6 +37,7 @@ interface ScanOptions {
   learn?: boolean;
   baselineUntil?: string;
   geo: boolean;
+  report?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -73,6 +77,7 @@ export function registerScan(program: Command): void {
       'learn baselines from events before this time first, then hunt only in events from it on',
     )
     .option('--no-geo', 'no country and ASN lookup of source addresses')
+    .option('--report <file>', 'also write a self-contained HTML report of the alerts to this file')
     .action(async (paths: string[], options: ScanOptions) => {
       process.exitCode = await scanCommand(paths, options);
     });
@@ -121,6 +126,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   const progressLine =
     options.progress && process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
   let newAlerts = 0;
+  const reported: Alert[] = [];
 
   const base: ScanConfig = {
     paths,
@@ -142,6 +148,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
         alert: (alert) => {
           if (store.saveAlert(alert, scanId)) newAlerts++;
           writer.write(alert);
+          if (options.report) reported.push(alert);
         },
         ...(progressLine ? { progress: (progress) => progressLine.update(progress) } : {}),
       },
@@ -171,6 +178,21 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     summary.files.map((file) => ({ ...file })),
   );
   store.close();
+  if (options.report) {
+    writeFileSync(
+      options.report,
+      renderReport({
+        title: 'trustwatch scan report',
+        generatedAt: systemClock.now(),
+        inputs: summary.files.length,
+        records: totals.read,
+        rejected: totals.rejected,
+        alerts: reported,
+        activity: summary.activity,
+      }),
+    );
+    stderr(`Report written to ${options.report}`);
+  }
   printSummary(summary, totals, newAlerts, options.db, ruleSet.rules.length, stderr);
   return options.failOnAlert && summary.alerts > 0 ? EXIT_ALERTS : EXIT_OK;
 }

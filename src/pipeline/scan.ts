@@ -72,6 +72,8 @@ export interface ScanSummary {
   late: number;
   /** Detection rules whose log source no mapping provides. */
   unmappedRules: DetectionRule[];
+  /** Events of each party per hour (epoch ms of the hour's start). */
+  activity: Map<string, Map<number, number>>;
   durationMs: number;
 }
 
@@ -241,6 +243,9 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
         for (const event of output.events) {
           if (huntFrom !== undefined && event.time < huntFrom) continue;
           enricher.enrich(event);
+          const party = event.extra['trust.party'];
+          if (typeof party === 'string') countActivity(summary.activity, party, event.time);
+
           if (geo && event.core.srcIp !== undefined) {
             const known = geo.cached(event.core.srcIp);
             applyGeo(event, known === undefined ? await geo.lookup(event.core.srcIp) : known);
@@ -283,6 +288,8 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     alertsByParty: new Map(),
     late: 0,
     unmappedRules: detector.unmapped,
+    activity: new Map(),
+
     durationMs: 0,
   };
   const matchedBy = new WeakMap<Event, DetectionRule[]>();
@@ -330,4 +337,20 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   summary.late = mergeStats.late_total;
   summary.durationMs = config.clock.now() - started;
   return summary;
+}
+
+const HOUR_MS = 3_600_000;
+
+function countActivity(
+  activity: Map<string, Map<number, number>>,
+  party: string,
+  time: number,
+): void {
+  let hours = activity.get(party);
+  if (!hours) {
+    hours = new Map();
+    activity.set(party, hours);
+  }
+  const hour = Math.floor(time / HOUR_MS) * HOUR_MS;
+  hours.set(hour, (hours.get(hour) ?? 0) + 1);
 }
