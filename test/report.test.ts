@@ -63,7 +63,7 @@ describe('HTML report', () => {
       const chainAlert = page.locator(`details.alert[data-alert-id="${chain.id}"]`);
       await chainAlert.locator('summary').click();
       assert.match(
-        await chainAlert.locator('summary').innerText(),
+        (await chainAlert.locator('summary').textContent()) ?? '',
         /AN1344 Third-party access elevated and used to move laterally on Windows/,
       );
       assert.equal(

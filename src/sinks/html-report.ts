@@ -20,7 +20,7 @@ export interface ReportInput {
 const LEVELS = ['critical', 'high', 'medium', 'low'] as const;
 const STEP_COLOURS = ['#2563eb', '#d97706', '#dc2626', '#7c3aed', '#059669'];
 
-function escape(text: unknown): string {
+function escapeHtml(text: unknown): string {
   return String(text ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -56,10 +56,10 @@ export function renderReport(input: ReportInput): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(input.title)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml(input.title)}</title><style>${STYLE}</style></head>
 <body>
-<header><h1>${escape(input.title)}</h1>
-<div>${input.inputs} inputs, ${input.records} records (${input.rejected} rejected), generated ${escape(new Date(input.generatedAt).toISOString())}</div></header>
+<header><h1>${escapeHtml(input.title)}</h1>
+<div>${input.inputs} inputs, ${input.records} records (${input.rejected} rejected), generated ${escapeHtml(new Date(input.generatedAt).toISOString())}</div></header>
 <main>
 <section id="summary"><h2>Alerts</h2><div class="counts">${counts}<span><b>${suppressed}</b> suppressed</span></div></section>
 <section id="alerts"><h2>Alert list</h2>${renderAlertList(input.alerts)}</section>
@@ -85,25 +85,25 @@ function renderAlertList(alerts: readonly Alert[]): string {
 
 function renderAlert(alert: Alert): string {
   const level = alert.severity.level;
-  const who = [alert.party, alert.actor, alert.host].filter(Boolean).map(escape).join(' · ');
+  const who = [alert.party, alert.actor, alert.host].filter(Boolean).map(escapeHtml).join(' · ');
   const factors = alert.severity.factors
     .map(
       (factor) =>
-        `<span class="factor" title="${escape(factor.detail)}">${escape(factor.factor)} +${factor.points}</span>`,
+        `<span class="factor" title="${escapeHtml(factor.detail)}">${escapeHtml(factor.factor)} +${factor.points}</span>`,
     )
     .join('');
   const rows = alert.evidence
     .map(
       (item) =>
-        `<tr><td><code>${escape(item.time)}</code></td><td>${item.step} ${escape(item.label)}</td><td><code>${escape(item.file)}:${item.record}</code></td><td>${escape(item.summary)}</td></tr>`,
+        `<tr><td><code>${escapeHtml(item.time)}</code></td><td>${item.step} ${escapeHtml(item.label)}</td><td><code>${escapeHtml(item.file)}:${item.record}</code></td><td>${escapeHtml(item.summary)}</td></tr>`,
     )
     .join('');
   const suppression = alert.suppression
-    ? `<p>Suppressed: ${escape(alert.suppression.reason)} <span class="muted">(${escape(alert.suppression.entry)})</span></p>`
+    ? `<p>Suppressed: ${escapeHtml(alert.suppression.reason)} <span class="muted">(${escapeHtml(alert.suppression.entry)})</span></p>`
     : '';
-  return `<details class="alert${alert.suppressed ? ' suppressed' : ''}" data-alert-id="${escape(alert.id)}">
-<summary><span class="badge ${level}">${level}</span> ${alert.analytic ? `<b>${escape(alert.analytic)}</b> ` : ''}${escape(alert.rule.title)} <span class="muted">${who} · ${escape(alert.first_time)}</span></summary>
-<p>Rule by ${escape(alert.rule.author || 'unknown')} · <code>${escape(alert.rule.source)}</code> · ATT&amp;CK ${escape(alert.attack.join(', ') || 'none')} · id <code>${escape(alert.id)}</code></p>
+  return `<details class="alert${alert.suppressed ? ' suppressed' : ''}" data-alert-id="${escapeHtml(alert.id)}">
+<summary><span class="badge ${level}">${level}</span> ${alert.analytic ? `<b>${escapeHtml(alert.analytic)}</b> ` : ''}${escapeHtml(alert.rule.title)} <span class="muted">${who} · ${escapeHtml(alert.first_time)}</span></summary>
+<p>Rule by ${escapeHtml(alert.rule.author || 'unknown')} · <code>${escapeHtml(alert.rule.source)}</code> · ATT&amp;CK ${escapeHtml(alert.attack.join(', ') || 'none')} · id <code>${escapeHtml(alert.id)}</code></p>
 <p>Severity ${alert.severity.score}: ${factors}</p>${suppression}
 ${renderTimeline(alert)}
 <table class="evidence"><thead><tr><th>time</th><th>step</th><th>record</th><th>what</th></tr></thead><tbody>${rows}</tbody></table>
@@ -128,17 +128,17 @@ function renderTimeline(alert: Alert): string {
       const y = 14 + index * rowHeight;
       const label = alert.evidence.find((item) => item.step === step)?.label ?? `step ${step}`;
       const name = alert.rule.type === 'detection' ? 'match' : `${step} ${label}`.slice(0, 16);
-      return `<text x="4" y="${y + 4}" font-size="11">${escape(name)}</text><line x1="${left}" x2="${width - 20}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`;
+      return `<text x="4" y="${y + 4}" font-size="11">${escapeHtml(name)}</text><line x1="${left}" x2="${width - 20}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`;
     })
     .join('');
   const dots = alert.evidence
     .map((item) => {
       const y = 14 + steps.indexOf(item.step) * rowHeight;
       const colour = STEP_COLOURS[(item.step - 1) % STEP_COLOURS.length];
-      return `<circle class="evidence-dot" cx="${x(Date.parse(item.time)).toFixed(1)}" cy="${y}" r="5" fill="${colour}"><title>${escape(`${item.time} ${item.summary}`)}</title></circle>`;
+      return `<circle class="evidence-dot" cx="${x(Date.parse(item.time)).toFixed(1)}" cy="${y}" r="5" fill="${colour}"><title>${escapeHtml(`${item.time} ${item.summary}`)}</title></circle>`;
     })
     .join('');
-  const axis = `<text x="${left}" y="${height - 4}" font-size="11" fill="#6b7280">${escape(new Date(start).toISOString())}</text><text x="${width - 20}" y="${height - 4}" font-size="11" fill="#6b7280" text-anchor="end">${escape(new Date(end).toISOString())}</text>`;
+  const axis = `<text x="${left}" y="${height - 4}" font-size="11" fill="#6b7280">${escapeHtml(new Date(start).toISOString())}</text><text x="${width - 20}" y="${height - 4}" font-size="11" fill="#6b7280" text-anchor="end">${escapeHtml(new Date(end).toISOString())}</text>`;
   return `<svg class="timeline" width="${width}" height="${height}" role="img" aria-label="evidence timeline">${rows}${dots}${axis}</svg>`;
 }
 
@@ -175,7 +175,7 @@ function renderActivity(
       }
       const total = values.reduce((sum, value) => sum + value, 0);
       const partyAlerts = alerts.filter((alert) => alert.party === party);
-      return `<div class="party" data-party="${escape(party)}"><h3>${escape(party)} <span class="muted">${total} events, ${partyAlerts.length} alerts</span></h3>${renderBars(values, first, bucket, partyAlerts)}</div>`;
+      return `<div class="party" data-party="${escapeHtml(party)}"><h3>${escapeHtml(party)} <span class="muted">${total} events, ${partyAlerts.length} alerts</span></h3>${renderBars(values, first, bucket, partyAlerts)}</div>`;
     })
     .join('\n');
 }
@@ -196,16 +196,16 @@ function renderBars(
 
       const barHeight = (value / max) * (height - 30);
       const label = `${new Date(first + index * bucket).toISOString()}: ${value} events`;
-      return `<rect class="activity-bar" x="${(10 + index * barWidth).toFixed(1)}" y="${(height - 20 - barHeight).toFixed(1)}" width="${Math.max(barWidth - 1, 1).toFixed(1)}" height="${barHeight.toFixed(1)}" fill="#93c5fd"><title>${escape(label)}</title></rect>`;
+      return `<rect class="activity-bar" x="${(10 + index * barWidth).toFixed(1)}" y="${(height - 20 - barHeight).toFixed(1)}" width="${Math.max(barWidth - 1, 1).toFixed(1)}" height="${barHeight.toFixed(1)}" fill="#93c5fd"><title>${escapeHtml(label)}</title></rect>`;
     })
     .join('');
   const span = values.length * bucket;
   const markers = alerts
     .map((alert) => {
       const x = 10 + ((Date.parse(alert.first_time) - first) / span) * (width - 20);
-      return `<line class="alert-marker" x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="4" y2="${height - 20}" stroke="#dc2626" stroke-width="2"><title>${escape(`${alert.first_time} ${alert.rule.title}`)}</title></line>`;
+      return `<line class="alert-marker" x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="4" y2="${height - 20}" stroke="#dc2626" stroke-width="2"><title>${escapeHtml(`${alert.first_time} ${alert.rule.title}`)}</title></line>`;
     })
     .join('');
-  const axis = `<text x="10" y="${height - 4}" font-size="11" fill="#6b7280">${escape(new Date(first).toISOString())}</text><text x="${width - 10}" y="${height - 4}" font-size="11" fill="#6b7280" text-anchor="end">${escape(new Date(first + span).toISOString())}</text>`;
+  const axis = `<text x="10" y="${height - 4}" font-size="11" fill="#6b7280">${escapeHtml(new Date(first).toISOString())}</text><text x="${width - 10}" y="${height - 4}" font-size="11" fill="#6b7280" text-anchor="end">${escapeHtml(new Date(first + span).toISOString())}</text>`;
   return `<svg class="activity" width="${width}" height="${height}" role="img" aria-label="activity over time">${bars}${markers}${axis}</svg>`;
 }
