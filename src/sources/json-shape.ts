@@ -51,7 +51,12 @@ export interface RecordTime {
 
 /** Warnings about records without a readable time, per input, before they are only counted. */
 const TIME_WARNINGS_PER_INPUT = 3;
-const timeWarnings = new WeakMap<ParseContext, number>();
+/**
+ * Records warned about, by input path. The scan parses the head of an input twice (once to find
+ * its first time), so the record numbers make each record's warning appear once.
+ */
+const timeWarnings = new Map<string, number[]>();
+const MAX_TRACKED_INPUTS = 10_000;
 
 /**
  * Reads a record's event time from the first candidate that holds a readable time. A record
@@ -74,9 +79,10 @@ export function recordTime(
     unreadable ??= candidate;
   }
 
-  const warned = timeWarnings.get(context) ?? 0;
-  if (warned < TIME_WARNINGS_PER_INPUT) {
-    timeWarnings.set(context, warned + 1);
+  const warned = timeWarnings.get(context.file) ?? [];
+  if (warned.length < TIME_WARNINGS_PER_INPUT && !warned.includes(origin.record)) {
+    if (timeWarnings.size >= MAX_TRACKED_INPUTS) timeWarnings.clear();
+    timeWarnings.set(context.file, [...warned, origin.record]);
     context.logger.warn('record without a readable event time; using the input time', {
       file: origin.file,
       record: origin.record,

@@ -161,7 +161,9 @@ export const googleWorkspaceFormat: SourceFormat = {
       return 1;
     }
     const application = pick(value, 'id', 'applicationName');
-    return typeof application === 'string' && isObject(value.actor) ? 0.9 : 0;
+    if (typeof application !== 'string') return 0;
+    const activityKeys = ['actor', 'events', 'name', 'type', 'ipAddress'];
+    return activityKeys.some((key) => value[key] !== undefined) ? 0.9 : 0;
   },
   createParser,
 };
