@@ -8,9 +8,9 @@ import { hasShared, SHARED_ROOT } from './helpers/shared.js';
 /**
  * Runs the CLI on every labelled case of the shared scenario suite for the analytics trustwatch
  * implements, and compares with expected.json under the suite's matching rule: analytic, party
- * and actor equal, and for every step at least one of the labelled records cited. A case whose
- * logs include a file that no input format reads yet is skipped, naming the file, since its
- * alerts cannot be judged.
+ * and actor equal, and for every step at least one of the labelled records cited. A case is
+ * skipped, naming the file, while one of its log files has no input format, because its alerts
+ * cannot be judged then.
  */
 
 const IMPLEMENTED = new Set(['AN1344', 'AN1346', 'AN1349']);

@@ -5,9 +5,10 @@ import { parseAlerts, runCli } from './helpers/cli.js';
 import { sharedPath } from './helpers/shared.js';
 
 /**
- * The public SigmaHQ rules for Google Cloud and Workspace, GitHub, the Azure Activity Log and
- * macOS load unmodified, every one of them maps to a log source the new formats provide, and
- * they fire on the shared corpus (and a scenario's unified log) as the counts below say.
+ * Checks that the public SigmaHQ rules for Google Cloud and Workspace, GitHub, the Azure
+ * Activity Log and macOS load unmodified and that each maps to a log source the new formats
+ * provide. They must also raise the alerts counted below on the shared corpus and on a
+ * scenario's unified log.
  */
 
 const RULE_FOLDERS = [

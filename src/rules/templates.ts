@@ -81,8 +81,8 @@ function remoteHosts(value: string): string[] {
 }
 
 /**
- * The string, number and boolean values of text that holds JSON, as Entra audit records write
- * modified properties (`["4f1c…"]`, `"True"`, `[true]`); text that is not JSON stays as it is.
+ * Reads the string, number and boolean values of JSON text, as Entra audit records write
+ * modified properties (`["4f1c…"]`, `"True"`, `[true]`). Text that is not JSON stays as it is.
  */
 function jsonValues(value: string): string[] {
   const text = value.trim();

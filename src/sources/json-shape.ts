@@ -10,7 +10,7 @@ export function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** The value at a path of object keys, or undefined when any step is missing. */
+/** Returns the value at a path of object keys, or undefined when any step is missing. */
 export function pick(root: unknown, ...path: string[]): unknown {
   let node = root;
   for (const key of path) {
@@ -22,7 +22,7 @@ export function pick(root: unknown, ...path: string[]): unknown {
 
 const EMPTY_TEXT = new Set(['', '-', 'null', '(null)', 'n/a']);
 
-/** A scalar as text, or undefined for absent, empty and placeholder values (`-`, `null`). */
+/** Returns a scalar as text, or undefined for absent, empty and placeholder values (`-`, `null`). */
 export function text(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'object') return undefined;
@@ -30,7 +30,7 @@ export function text(value: unknown): string | undefined {
   return EMPTY_TEXT.has(result.toLowerCase()) ? undefined : result;
 }
 
-/** The first of the values that is non-empty text. */
+/** Returns the first of the values that is non-empty text. */
 export function firstText(...values: unknown[]): string | undefined {
   for (const value of values) {
     const found = text(value);
@@ -59,7 +59,7 @@ const timeWarnings = new Map<string, number[]>();
 const MAX_TRACKED_INPUTS = 10_000;
 
 /**
- * Reads a record's event time from the first candidate that holds a readable time. A record
+ * Reads a record's event time from the first candidate that is a readable time. A record
  * whose candidates are all absent or unreadable, as partial or hand-written test records are,
  * is still parsed: it takes the input's modification time (0 for standard input), keeps the
  * unreadable text (or an empty one) as `timeText`, and the first few such records of an input

@@ -26,7 +26,7 @@ function tempFile(name: string, text: string): string {
   return path;
 }
 
-/** One `log show --style ndjson` line of the given process. */
+/** Writes one `log show --style ndjson` line of the given process. */
 function logLine(time: string, processPath: string, message: string): string {
   return JSON.stringify({
     eventMessage: message,

@@ -12,11 +12,11 @@ import { evidenceKeys, scanWithPack } from '../helpers/scan.js';
 import { sharedPath } from '../helpers/shared.js';
 
 /**
- * The Entra ID and Microsoft 365 members of the AN1349 chain, run on the labelled M365 case
- * through minimal stand-ins for the formats of those logs: records keep their own fields, as the
- * Azure Monitor export and the Management Activity API name them, and the app a record concerns
- * is its `core.app`. The real formats live elsewhere; this test pins what the chain needs of
- * them.
+ * Runs the Entra ID and Microsoft 365 members of the AN1349 chain on the labelled M365 case,
+ * through minimal stand-ins for the formats of those logs. The stand-in records keep their own
+ * fields, as the Azure Monitor export and the Management Activity API name them, and the app a
+ * record concerns is its `core.app`. The real formats are built elsewhere, so this test pins
+ * what the chain needs of them.
  */
 
 function newValues(record: JsonObject): string[] {
@@ -29,7 +29,7 @@ function newValues(record: JsonObject): string[] {
   );
 }
 
-/** The application id an `Add service principal` record creates (its AppPrincipalId). */
+/** Finds the application id an `Add service principal` record creates (its AppPrincipalId). */
 function appPrincipalId(record: JsonObject): string | undefined {
   for (const value of newValues(record)) {
     const match = /^\["([0-9a-f-]{36})"\]$/i.exec(value);

@@ -5,7 +5,7 @@ import type { LogSourceMapping } from './mapping.js';
  * `gcp`, with service `gcp.audit` for Cloud Audit Logs and `google_workspace.<application>` for
  * the Admin SDK Reports applications. The rules test some fields under the names of other
  * exports (Elastic's `gcp.audit.method_name`, a `data.` prefix, Cloud Logging's
- * `protoPayload.metadata.event.eventName` for Workspace); those names map to the fields the
+ * `protoPayload.metadata.event.eventName` for Workspace), so those names map to the fields the
  * sources write.
  */
 

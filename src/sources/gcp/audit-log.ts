@@ -8,7 +8,7 @@ import { firstText, isObject, type JsonObject, pick, recordTime, truncate } from
  * Google Cloud audit logs as Cloud Logging writes them: one `LogEntry` per record with an
  * `AuditLog` in `protoPayload`, `resource`, `severity`, `timestamp` and `logName`, from
  * `gcloud logging read --format=json` (an array), a sink export or one entry per line. Some
- * exports write the top-level keys in lower case (`protopayload`, `logname`); those records get
+ * exports write the top-level keys in lower case (`protopayload`, `logname`). Those records get
  * the standard names beside their own, so that rules see one shape.
  */
 
@@ -45,7 +45,7 @@ const LOG_ENTRY_KEYS = [
 
 const SERVICE_ACCOUNT = /^[^@\s]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/i;
 
-/** The project of a user-managed service account (`name@project.iam.gserviceaccount.com`). */
+/** Returns the project of a user-managed service account (`name@project.iam.gserviceaccount.com`). */
 export function serviceAccountProject(principal: string | undefined): string | undefined {
   if (principal === undefined) return undefined;
   return SERVICE_ACCOUNT.exec(principal)?.[1]?.toLowerCase();

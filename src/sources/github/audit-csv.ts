@@ -9,7 +9,7 @@ import { githubEvent } from './audit-fields.js';
  * The CSV export of the GitHub audit log web UI: a header row of keys (`action`, `actor`,
  * `created_at`, `actor_location.country_code`, `data.hook_id` …), then one entry per row. A
  * quoted value may hold commas, doubled quotes and line breaks, so a row can span lines; its
- * record is the line it starts on. Empty cells are left out, and a cell that holds a JSON array
+ * record is the line it starts on. Empty cells are left out, and a cell that contains a JSON array
  * or object (`data.events`) is parsed. Dotted keys stay flat, as rules read them by that name.
  */
 

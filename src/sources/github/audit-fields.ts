@@ -7,10 +7,10 @@ import { firstText, isObject, type JsonObject, recordTime, truncate } from '../j
  * from the REST API, a JSON or CSV export, or a stream. Entries keep their own fields (`action`,
  * `actor`, `org`, `repo`, `created_at`, `programmatic_access_type` …). Two fields are added:
  *
- * - `app_slug`, the GitHub App the entry concerns or that acts: `integration` when present, the
- *   login of a `<slug>[bot]` actor, or for `integration_installation.*` entries without
- *   `integration` the app's `name` as GitHub turns names into slugs (lower case, runs of other
- *   characters as one `-`);
+ * - `app_slug`, the GitHub App the entry concerns or that acts. It is `integration` when present,
+ *   else the login of a `<slug>[bot]` actor. For `integration_installation.*` entries without
+ *   `integration`, it is the app's `name` turned into a slug as GitHub does (lower case, runs of
+ *   other characters as one `-`);
  * - `permission_levels`, a `permissions` map (`{administration: write}`) as a list of
  *   `name:level` texts (`administration:write`), so that a rule can test it against a list.
  */

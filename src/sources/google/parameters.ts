@@ -2,10 +2,11 @@ import { isObject, type JsonObject } from '../json-shape.js';
 
 /**
  * Admin SDK Reports parameters. The API writes each as `{name, value | intValue | boolValue |
- * multiValue | multiIntValue | messageValue | multiMessageValue}`; trustwatch keeps them as a map
- * from name to value (`parameters.client_id`, `parameters.scope`), the shape Panther's export and
- * most rule sets use. `intValue` is an int64 the API writes as a string: it becomes a number when
- * it is exact as one. A message value becomes a map of its own parameters.
+ * multiValue | multiIntValue | messageValue | multiMessageValue}`. trustwatch keeps them as a map
+ * from name to value (`parameters.client_id`, `parameters.scope`), the shape that Panther's
+ * export and most rule sets use. `intValue` is an int64 that the API writes as a string, and it
+ * becomes a number when it fits one exactly. A message value becomes a map of its own
+ * parameters.
  */
 
 const VALUE_KEYS = [

@@ -140,7 +140,7 @@ function createParser(context: ParseContext): RecordParser {
   };
 }
 
-/** An activity names its application under `id`, or is one of Panther's partial test records. */
+/** Tells activities, which name their application under `id`, and Panther's partial test records from other JSON. */
 function isActivity(value: JsonObject): boolean {
   return (
     isObject(value.id) ||

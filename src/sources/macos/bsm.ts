@@ -6,11 +6,11 @@ import { firstText, isObject, recordTime, truncate } from '../json-shape.js';
 import { MACOS_PRODUCT } from './unified-log.js';
 
 /**
- * OpenBSM audit records from macOS as NXLog's `im_bsm` module flattens them (and as the Log
- * Analytics custom table `BSMmacOS_CL` stores them): `EventType` (`AUE_…`), `EventTime` in the
- * Mac's local time without a zone, `Subject*` tokens with user and group names, `Text`,
- * `ReturnErrno`. `EventReceivedTime` carries the collector's offset, which places `EventTime`
- * in UTC. Records are log source `macos`/`bsm`.
+ * OpenBSM audit records from macOS as NXLog's `im_bsm` module flattens them, which is also how
+ * the Log Analytics custom table `BSMmacOS_CL` stores them. Fields are `EventType` (`AUE_…`),
+ * `EventTime` in the Mac's local time without a zone, `Subject*` tokens with user and group
+ * names, `Text` and `ReturnErrno`. `EventReceivedTime` carries the collector's offset, which
+ * places `EventTime` in UTC. Records are log source `macos`/`bsm`.
  */
 
 /** The audit user id of a process that never logged in (`AU_DEFAUDITID`). */

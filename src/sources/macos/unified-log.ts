@@ -11,8 +11,10 @@ import { parseLogMessage } from './log-messages.js';
  * +0100`), `eventMessage`, `processImagePath`, `processID`, `subsystem`, `category`, `bootUUID`
  * and the rest as `log` writes them. The messages of sshd, screensharingd, sudo, su, mdmclient
  * and NetAuthSysAgent are parsed into fields (see log-messages.ts). `process` is added: the
- * file name of `processImagePath`. Records are log source `macos`/`unified_log`; sudo records
- * are also `process_creation` (log source mappings), since sudo logs the command it runs.
+ * file name of `processImagePath`. Records are log source `macos`/`unified_log`, and sudo
+ * records are also `process_creation` (log source mappings), since sudo logs the command it
+ * runs. A configuration profile's identifier is the event's app, so that a party's `apps` in the
+ * context file can name the profiles of its MDM.
  */
 
 export const MACOS_PRODUCT = 'macos';
