@@ -119,3 +119,87 @@ describe('AN1349 chain on GitHub', () => {
     assert.equal(an1349(await scanWithPack([path], settings)).length, 1);
   });
 });
+
+const GOOGLE_PARTY = `
+parties:
+  - name: Acme Backup
+    kind: saas-app
+    apps: ["555566667777-acme.apps.googleusercontent.com"]
+`;
+const CLIENT = '555566667777-acme.apps.googleusercontent.com';
+
+function activity(minutes: number, application: string, event: object, actor: object) {
+  return {
+    kind: 'admin#reports#activity',
+    id: { time: new Date(START + minutes * MINUTE).toISOString(), applicationName: application },
+    actor,
+    events: [event],
+  };
+}
+
+function downloads(count: number, fromMinute: number, byApp: boolean) {
+  const actor = byApp
+    ? { email: 'alice@contoso.example', applicationInfo: { oauthClientId: CLIENT } }
+    : { email: 'alice@contoso.example' };
+  return Array.from({ length: count }, (_, index) =>
+    activity(
+      fromMinute + index * 0.2,
+      'drive',
+      {
+        type: 'access',
+        name: 'download',
+        parameters: [{ name: 'doc_id', value: `doc-${index}` }],
+      },
+      actor,
+    ),
+  );
+}
+
+const AUTHORIZE = activity(
+  0,
+  'token',
+  {
+    type: 'auth',
+    name: 'authorize',
+    parameters: [
+      { name: 'client_id', value: CLIENT },
+      { name: 'scope', multiValue: ['openid'] },
+    ],
+  },
+  { email: 'alice@contoso.example' },
+);
+
+const DELEGATION = activity(
+  10,
+  'admin',
+  {
+    type: 'SECURITY_SETTINGS',
+    name: 'AUTHORIZE_API_CLIENT_ACCESS',
+    parameters: [
+      { name: 'API_CLIENT_NAME', value: CLIENT },
+      { name: 'API_SCOPES', multiValue: ['https://www.googleapis.com/auth/admin.directory.user'] },
+    ],
+  },
+  { email: 'it-admin@contoso.example' },
+);
+
+function reportsFile(items: object[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'trustwatch-an1349-'));
+  const path = join(dir, 'activities.json');
+  writeFileSync(path, JSON.stringify({ kind: 'admin#reports#activities', items: items.reverse() }));
+  return path;
+}
+
+describe('AN1349 chain on Google Workspace', () => {
+  it('accepts domain-wide delegation as the grant', async () => {
+    const path = reportsFile([AUTHORIZE, DELEGATION, ...downloads(20, 20, true)]);
+    const alerts = an1349(await scanWithPack([path], GOOGLE_PARTY));
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0]?.actor, CLIENT);
+  });
+
+  it('counts only downloads made by the app', async () => {
+    const path = reportsFile([AUTHORIZE, DELEGATION, ...downloads(25, 20, false)]);
+    assert.equal(an1349(await scanWithPack([path], GOOGLE_PARTY)).length, 0);
+  });
+});
