@@ -3,6 +3,9 @@
  * replaces any of them under `settings.placeholders`; `trustwatch rules placeholders` lists them.
  */
 
+import { MACOS_PLACEHOLDERS } from './placeholders-macos.js';
+import { SAAS_PLACEHOLDERS } from './placeholders-saas.js';
+
 export interface PlaceholderDefault {
   description: string;
   values: readonly (string | number)[];
@@ -93,6 +96,8 @@ export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> 
       'Named pipes on IPC$ (5145 RelativeTargetName) used to create services or tasks remotely.',
     values: ['svcctl', 'atsvc'],
   },
+  ...MACOS_PLACEHOLDERS,
+  ...SAAS_PLACEHOLDERS,
 };
 
 /** Looks a placeholder up in the context's values first, then in the defaults. */

@@ -80,6 +80,31 @@ function remoteHosts(value: string): string[] {
   return [...hosts];
 }
 
+/**
+ * Reads the string, number and boolean values of JSON text, as Entra audit records write
+ * modified properties (`["4f1c…"]`, `"True"`, `[true]`). Text that is not JSON stays as it is.
+ */
+function jsonValues(value: string): string[] {
+  const text = value.trim();
+  const first = text.charAt(0);
+  if (first !== '[' && first !== '{' && first !== '"') return [value];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [value];
+  }
+  const found: string[] = [];
+  const collect = (item: unknown): void => {
+    if (item === null || item === undefined) return;
+    if (Array.isArray(item)) item.forEach(collect);
+    else if (typeof item === 'object') Object.values(item).forEach(collect);
+    else found.push(String(item));
+  };
+  collect(parsed);
+  return found;
+}
+
 export const TEMPLATE_FILTERS: ReadonlyMap<string, TemplateFilter> = new Map<
   string,
   TemplateFilter
@@ -90,6 +115,7 @@ export const TEMPLATE_FILTERS: ReadonlyMap<string, TemplateFilter> = new Map<
   ['logon_id', logonId],
   ['user', userName],
   ['remote_host', remoteHosts],
+  ['json', jsonValues],
 ]);
 
 type Part = { literal: string } | { field: string; filters: TemplateFilter[] };

@@ -1,4 +1,12 @@
+import { azureActivityFormat } from './azure/activity-log.js';
 import type { SourceFormat } from './format.js';
+import { gcpAuditFormat } from './gcp/audit-log.js';
+import { githubAuditCsvFormat } from './github/audit-csv.js';
+import { githubAuditFormat } from './github/audit-log.js';
+import { googleWorkspaceFormat } from './google/workspace-reports.js';
+import { macosBsmFormat } from './macos/bsm.js';
+import { macosEsloggerFormat } from './macos/eslogger.js';
+import { macosUnifiedLogFormat } from './macos/unified-log.js';
 import { windowsFlatFormat } from './windows/windows-flat.js';
 import { windowsJsonFormat } from './windows/windows-json.js';
 import { windowsXmlFormat } from './windows/windows-xml.js';
@@ -30,6 +38,14 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   windowsJsonFormat,
   windowsFlatFormat,
   winlogbeatFormat,
+  googleWorkspaceFormat,
+  githubAuditFormat,
+  githubAuditCsvFormat,
+  gcpAuditFormat,
+  azureActivityFormat,
+  macosUnifiedLogFormat,
+  macosEsloggerFormat,
+  macosBsmFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {

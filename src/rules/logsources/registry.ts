@@ -1,8 +1,18 @@
+import { AZURE_ACTIVITY_LOGSOURCES } from './azure-activity.js';
+import { GCP_LOGSOURCES } from './gcp.js';
+import { GITHUB_LOGSOURCES } from './github.js';
+import { MACOS_LOGSOURCES } from './macos.js';
 import type { IndexedMapping, LogSourceMapping } from './mapping.js';
 import { WINDOWS_LOGSOURCES } from './windows.js';
 
 /** Built-in log source mappings, per platform. */
-export const BUILTIN_LOGSOURCES: readonly LogSourceMapping[] = [...WINDOWS_LOGSOURCES];
+export const BUILTIN_LOGSOURCES: readonly LogSourceMapping[] = [
+  ...WINDOWS_LOGSOURCES,
+  ...GCP_LOGSOURCES,
+  ...GITHUB_LOGSOURCES,
+  ...AZURE_ACTIVITY_LOGSOURCES,
+  ...MACOS_LOGSOURCES,
+];
 
 /** The mapping table: built-in mappings, then the user's, each numbered. */
 export function buildMappingTable(extra: readonly LogSourceMapping[] = []): IndexedMapping[] {
