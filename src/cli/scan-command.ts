@@ -8,11 +8,13 @@ import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/o
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
 import {
+  applyPlaceholderOption,
   EXIT_ALERTS,
   EXIT_OK,
   loadContextOption,
   loadRulesOption,
   printProblems,
+  UNRESOLVED_PLACEHOLDERS_HELP,
 } from './common.js';
 import { CliLogger, type LogLevel } from './logger.js';
 import { ProgressLine } from './progress.js';
@@ -25,6 +27,7 @@ interface ScanOptions {
   output?: string;
   db: string;
   failOnAlert?: boolean;
+  unresolvedPlaceholders?: string;
   strictRules?: boolean;
   logLevel: string;
   logFormat: string;
@@ -54,6 +57,7 @@ export function registerScan(program: Command): void {
       'SQLite database for alerts and scan statistics; :memory: keeps nothing',
       'trustwatch.db',
     )
+    .option('--unresolved-placeholders <mode>', UNRESOLVED_PLACEHOLDERS_HELP)
     .option('--fail-on-alert', 'exit with status 1 when alerts were raised')
     .option(
       '--strict-rules',
@@ -91,6 +95,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   }
 
   const context = await loadContextOption(options.context);
+  applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
   const ruleErrors = ruleSet.problems.filter((problem) => problem.severity === 'error');
   if (ruleErrors.length > 0) {

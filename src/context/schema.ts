@@ -18,6 +18,9 @@ export const PARTY_KINDS = [
   'saas-app',
 ] as const;
 
+/** What a Sigma `|expand` placeholder without values becomes (see rules/placeholders.ts). */
+export const UNRESOLVED_PLACEHOLDER_MODES = ['reject', 'wildcard', 'empty'] as const;
+
 /** A CIDR network or a single address. */
 const network = z.string().superRefine((text, context) => {
   const parsed = parseNetwork(text);
@@ -152,7 +155,13 @@ export const settingsSchema = z
       .record(z.string(), z.array(z.union([z.string(), z.number()])))
       .default({})
       .describe(
-        'Values for Sigma `|expand` placeholders, by name without the percent signs; they replace the shipped defaults.',
+        'Values for Sigma `|expand` placeholders, by name without the percent signs; they replace the shipped defaults. Values are in Sigma notation, so `*` and `?` are wildcards.',
+      ),
+    unresolved_placeholders: z
+      .enum(UNRESOLVED_PLACEHOLDER_MODES)
+      .default('reject')
+      .describe(
+        'What a placeholder without values becomes: `reject` leaves the rule out and reports it (what the Sigma specification asks), `wildcard` matches any text in its place, `empty` makes the value that contains it match nothing. `--unresolved-placeholders` overrides it.',
       ),
   })
   .strict();

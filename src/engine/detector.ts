@@ -6,9 +6,9 @@ import {
   LogSourceRouter,
   mappingsForRule,
 } from '../rules/logsources/mapping.js';
+import type { Placeholders } from '../rules/placeholders.js';
 import type { DetectionRule } from '../rules/rule.js';
 import type { Matcher } from '../rules/search.js';
-import type { PlaceholderLookup } from '../rules/transforms.js';
 
 /**
  * The stateless detection stage. Each rule is compiled once per log source mapping it selects
@@ -30,7 +30,7 @@ interface MappingIndex {
 }
 
 export interface DetectorOptions {
-  placeholders: PlaceholderLookup;
+  placeholders: Placeholders;
   maxFieldLength: number;
 }
 

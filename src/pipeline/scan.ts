@@ -118,7 +118,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     (rule): rule is DetectionRule => rule.kind === 'detection',
   );
   const detector = new Detector(detectionRules, config.mappings, {
-    placeholders: placeholderLookup(config.context.settings.placeholders),
+    placeholders: placeholderLookup(
+      config.context.settings.placeholders,
+      config.context.settings.unresolved_placeholders,
+    ),
     maxFieldLength: settings.limits.maxFieldLength,
   });
   const correlator = new Correlator(config.rules, {

@@ -1,7 +1,7 @@
 import type { Problem } from '../model/problem.js';
 import { type ConditionNode, expandPattern } from './condition.js';
 import type { EvalContext } from './fields.js';
-import type { DetectionRule, SearchDefinition } from './rule.js';
+import type { DetectionRule, FilterRule, SearchDefinition } from './rule.js';
 import { compileFieldTest, type FieldTestEnv, type Matcher } from './search.js';
 
 /**
@@ -44,11 +44,47 @@ export function compileDetection(
 
   const names = rule.searches.map((search) => search.name);
   const compiled = rule.conditions.map((condition) => compileCondition(condition, searches, names));
-  if (compiled.length === 1) return compiled[0] as CompiledSearch;
+  const detection: CompiledSearch =
+    compiled.length === 1
+      ? (compiled[0] as CompiledSearch)
+      : {
+          match: (context) => compiled.some((item) => item.match(context)),
+          requires: intersectRequirements(compiled.map((item) => item.requires)),
+        };
+  if (rule.filters.length === 0) return detection;
+
+  // A filter only narrows the rule, so the rule's requirements for the index still hold.
+  const filters: Matcher[] = [];
+  for (const filter of rule.filters) {
+    const matcher = compileFilter(filter, env, problems);
+    if (matcher) filters.push(matcher);
+  }
+  if (problems.length > 0) return undefined;
+  const base = detection.match;
   return {
-    match: (context) => compiled.some((item) => item.match(context)),
-    requires: intersectRequirements(compiled.map((item) => item.requires)),
+    match: (context) => {
+      if (!base(context)) return false;
+      for (const filter of filters) if (!filter(context)) return false;
+      return true;
+    },
+    requires: detection.requires,
   };
+}
+
+/** Compiles a filter's searches and condition into the matcher a filtered rule must also pass. */
+export function compileFilter(
+  filter: FilterRule,
+  env: FieldTestEnv,
+  problems: DetectionProblem[],
+): Matcher | undefined {
+  const searches = new Map<string, CompiledSearch>();
+  for (const search of filter.searches) {
+    const compiled = compileSearch(search, env, problems);
+    if (compiled) searches.set(search.name, compiled);
+  }
+  if (problems.length > 0) return undefined;
+  const names = filter.searches.map((search) => search.name);
+  return compileCondition(filter.condition, searches, names).match;
 }
 
 function compileSearch(

@@ -2,14 +2,9 @@ import { NetworkSet } from '../context/networks.js';
 import { parseAnyTime } from '../model/time.js';
 import { type EvalContext, type FieldAccessor, fieldAccessor } from './fields.js';
 import { MODIFIERS } from './modifiers.js';
+import type { Placeholders } from './placeholders.js';
 import { translateRegex } from './regex.js';
-import {
-  bytesAsText,
-  type PlaceholderLookup,
-  type SigmaValue,
-  TRANSFORMS,
-  valueFromYaml,
-} from './transforms.js';
+import { bytesAsText, type SigmaValue, TRANSFORMS, valueFromYaml } from './transforms.js';
 import { compileStringTest, type MatchMode, parseNumeric, type StringTest } from './values.js';
 
 /**
@@ -30,7 +25,7 @@ export interface CompiledFieldTest {
 }
 
 export interface FieldTestEnv {
-  placeholders: PlaceholderLookup;
+  placeholders: Placeholders;
   /** Maps a rule's field name to the event field of the log source (identity if unmapped). */
   mapField(name: string): string;
 }
@@ -97,6 +92,8 @@ export function compileFieldTest(
     if (typeof result === 'string') return result;
     values = result;
   }
+  // Only `|expand` with `unresolved: empty` can leave no values: such a value matches nothing.
+  if (values.length === 0) return { match: () => false };
 
   const isKeyword = field === '';
   const accessor = isKeyword ? undefined : fieldAccessor(env.mapField(field));
