@@ -53,7 +53,7 @@ async function checkCommand(paths: string[], options: CheckOptions): Promise<num
   printProblems(problems, out);
 
   const detections = set.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
-  const detector = new Detector(detections, buildMappingTable(), {
+  const detector = new Detector(detections, buildMappingTable(context.settings.logsources), {
     placeholders: placeholderLookup(
       context.settings.placeholders,
       context.settings.unresolved_placeholders,

@@ -125,7 +125,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
         context,
         rules: ruleSet.rules,
         registry,
-        mappings: buildMappingTable(),
+        mappings: buildMappingTable(context.settings.logsources),
         logger,
         clock: systemClock,
       },
