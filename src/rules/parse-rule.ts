@@ -12,6 +12,7 @@ import {
 } from './condition.js';
 import { parseCorrelation } from './correlation.js';
 import type { DetectionRule, FilterRule, Rule, RuleMeta, SearchDefinition } from './rule.js';
+import { ruleSourceOf } from './rule-source.js';
 
 /**
  * Turns one YAML document into a rule, collecting every problem with its location. Unknown
@@ -261,6 +262,7 @@ function parseMeta(
     analytic: analyticFromTags(tags),
     attack: attackFromTags(tags),
     file: source.file,
+    source: ruleSourceOf(source.file),
     location: { file: source.file, line: position.line, column: position.col },
     extra,
   };

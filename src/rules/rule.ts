@@ -20,6 +20,8 @@ export interface RuleMeta {
   attack: string[];
   /** The file the rule was loaded from. */
   file: string;
+  /** Upstream address of the rule (SigmaHQ tree), or its file path; alerts cite it. */
+  source: string;
   location: Location;
   /** Top-level keys this engine does not use, kept as the rule wrote them. */
   extra: Record<string, unknown>;

@@ -59,8 +59,8 @@ export function renderTable(alerts: readonly Alert[]): string {
       .join(', ');
     if (who) lines.push(`  ${who}`);
     lines.push(`  ${alert.first_time} .. ${alert.last_time}   id ${alert.id}`);
-    if (alert.attack.length > 0)
-      lines.push(`  ATT&CK ${alert.attack.join(', ')}   rule by ${alert.rule.author || 'unknown'}`);
+    if (alert.attack.length > 0) lines.push(`  ATT&CK ${alert.attack.join(', ')}`);
+    lines.push(`  rule by ${alert.rule.author || 'unknown author'}: ${alert.rule.source}`);
     for (const item of alert.evidence.slice(0, 12)) {
       lines.push(
         `    step ${item.step} ${item.label.padEnd(12)} ${item.file}:${item.record}  ${item.summary}`,
