@@ -4,6 +4,8 @@ import { systemClock } from '../model/logger.js';
 import { runScan, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
+import { selectRules } from '../rules/select.js';
+import { renderHitTable } from '../sinks/hit-table.js';
 import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
@@ -16,10 +18,11 @@ import {
   printProblems,
   UNRESOLVED_PLACEHOLDERS_HELP,
 } from './common.js';
+import { type HuntOptions, parseHuntOptions, registerHuntOptions } from './hunt-options.js';
 import { CliLogger, type LogLevel } from './logger.js';
 import { ProgressLine } from './progress.js';
 
-interface ScanOptions {
+interface ScanOptions extends HuntOptions {
   context?: string;
   rules: string[];
   defaultRules: boolean;
@@ -37,7 +40,7 @@ interface ScanOptions {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerScan(program: Command): void {
-  program
+  const command = program
     .command('scan')
     .description('scan log files, folders, .gz and .zip archives, or - for standard input')
     .argument('<paths...>', 'inputs to scan')
@@ -65,10 +68,10 @@ export function registerScan(program: Command): void {
     )
     .option('--log-level <level>', 'debug, info, warn or error', 'warn')
     .option('--log-format <format>', 'text or json', 'text')
-    .option('--no-progress', 'no progress line on stderr')
-    .action(async (paths: string[], options: ScanOptions) => {
-      process.exitCode = await scanCommand(paths, options);
-    });
+    .option('--no-progress', 'no progress line on stderr');
+  registerHuntOptions(command).action(async (paths: string[], options: ScanOptions) => {
+    process.exitCode = await scanCommand(paths, options);
+  });
 }
 
 async function scanCommand(paths: string[], options: ScanOptions): Promise<number> {
@@ -94,6 +97,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     throw new UsageError(`unknown format "${options.format}"; trustwatch formats lists them`);
   }
 
+  const hunt = parseHuntOptions(options, systemClock.now());
   const context = await loadContextOption(options.context);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
@@ -107,11 +111,18 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   }
   if (ruleSet.rules.length === 0)
     throw new UsageError('no rules to run: the pack was left out and --rules gave none that load');
+  const rules = hunt.selection ? selectRules(ruleSet.rules, hunt.selection) : ruleSet.rules;
+  if (rules.length === 0)
+    throw new UsageError(
+      `none of the ${ruleSet.rules.length} loaded rules match --level, --status, --tag and --rule-id`,
+    );
 
   enableLinearRegexFallback();
   const store = new SqliteStore(options.db, systemClock);
   const scanId = store.startScan(paths);
-  const writer = createAlertWriter(output, (text) => process.stdout.write(text));
+  const writer = createAlertWriter(output, (text) => process.stdout.write(text), {
+    ...(hunt.timezone ? { timezone: hunt.timezone } : {}),
+  });
   const progressLine =
     options.progress && process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
   let newAlerts = 0;
@@ -123,7 +134,8 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
         paths,
         ...(options.format ? { format: options.format } : {}),
         context,
-        rules: ruleSet.rules,
+        rules,
+        ...(hunt.timeRange ? { timeRange: hunt.timeRange } : {}),
         registry,
         mappings: buildMappingTable(context.settings.logsources),
         logger,
@@ -161,7 +173,12 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     summary.files.map((file) => ({ ...file })),
   );
   store.close();
-  printSummary(summary, totals, newAlerts, options.db, ruleSet.rules.length, stderr);
+  printSummary(summary, totals, newAlerts, options.db, rules.length, stderr);
+  const table = renderHitTable(summary.alertsByRule.values(), hunt.timezone ?? 'UTC');
+  if (table.length > 0) {
+    stderr('Hits per rule:');
+    for (const line of table) stderr(`  ${line}`);
+  }
   return options.failOnAlert && summary.alerts > 0 ? EXIT_ALERTS : EXIT_OK;
 }
 
@@ -186,15 +203,21 @@ function printSummary(
     const rejected = Object.entries(file.rejectedByCode)
       .map(([code, count]) => `${code} ${count}`)
       .join(', ');
+    const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
     write(
-      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}`,
+      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${outOfRange}`,
+    );
+  }
+  const evaluated = summary.detection.events_total;
+  if (evaluated > 0) {
+    const perEvent = summary.detection.evaluations_total / evaluated;
+    write(
+      `Rule evaluations: ${summary.detection.evaluations_total} for ${evaluated} events (${perEvent.toFixed(2)} per event)`,
     );
   }
   if (summary.late > 0)
     write(`  ${summary.late} matched events arrived out of order beyond the reorder buffer`);
   write(`Alerts: ${summary.alerts}${db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`}`);
-  for (const [rule, count] of [...summary.alertsByRule].sort((a, b) => b[1] - a[1]))
-    write(`  rule ${rule}: ${count}`);
   for (const [party, count] of [...summary.alertsByParty].sort((a, b) => b[1] - a[1]))
     write(`  party ${party}: ${count}`);
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { buildAlert, detectionFinding } from '../alert/build.js';
 import type { TrustContext } from '../context/context.js';
 import { Correlator } from '../engine/correlator.js';
-import { Detector } from '../engine/detector.js';
+import { Detector, type DetectorStats } from '../engine/detector.js';
 import type { Finding } from '../engine/finding.js';
 import { type MergeSource, type MergeStats, mergeByTime } from '../engine/merge.js';
 import { TrustEnricher } from '../enrich/trust.js';
@@ -14,6 +14,7 @@ import type { Clock, Logger } from '../model/logger.js';
 import type { IndexedMapping } from '../rules/logsources/mapping.js';
 import { placeholderLookup } from '../rules/placeholders.js';
 import type { CorrelationRule, DetectionRule, Rule } from '../rules/rule.js';
+import { countHit, type RuleHits } from '../sinks/hit-table.js';
 import type { SourceSettings } from '../sources/format.js';
 import { type PreparedInput, prepareInput, readPrepared } from '../sources/read.js';
 import type { FormatRegistry } from '../sources/registry.js';
@@ -35,6 +36,13 @@ export interface ScanConfig {
   logger: Logger;
   clock: Clock;
   stdin?: () => Readable;
+  /** Only events at or after `since` and before `until` (epoch ms) are evaluated. */
+  timeRange?: TimeRange;
+}
+
+export interface TimeRange {
+  since?: number;
+  until?: number;
 }
 
 export interface FileStats {
@@ -44,6 +52,8 @@ export interface FileStats {
   parsed: number;
   rejected: number;
   rejectedByCode: Record<string, number>;
+  /** Parsed events left out by the time range. */
+  outOfRange: number;
   /** Why the input could not be read at all. */
   error: string | undefined;
 }
@@ -52,12 +62,15 @@ export interface ScanSummary {
   files: FileStats[];
   events: number;
   alerts: number;
-  alertsByRule: Map<string, number>;
+  /** Alerts per rule id. */
+  alertsByRule: Map<string, RuleHits>;
   alertsByParty: Map<string, number>;
   /** Matched events that arrived out of order beyond the reorder buffer. */
   late: number;
   /** Detection rules whose log source no mapping provides. */
   unmappedRules: DetectionRule[];
+  /** How many rule evaluations the detector's index let through, over how many events. */
+  detection: DetectorStats;
   durationMs: number;
 }
 
@@ -105,6 +118,12 @@ export function windowOverride(context: TrustContext) {
   };
 }
 
+function outsideRange(time: number, range: TimeRange | undefined): boolean {
+  if (!range) return false;
+  if (range.since !== undefined && !(time >= range.since)) return true;
+  return range.until !== undefined && !(time < range.until);
+}
+
 export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<ScanSummary> {
   const started = config.clock.now();
   const settings = sourceSettings(config.context);
@@ -142,6 +161,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       parsed: 0,
       rejected: 0,
       rejectedByCode: {},
+      outOfRange: 0,
       error: undefined,
     };
     stats.push(fileStats);
@@ -199,6 +219,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
 
         const batch: Matched[] = [];
         for (const event of output.events) {
+          if (outsideRange(event.time, config.timeRange)) {
+            fileStats.outOfRange++;
+            continue;
+          }
           enricher.enrich(event);
           detector.detect(event, matchedRules);
           if (matchedRules.length === 0) continue;
@@ -233,16 +257,14 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     alertsByParty: new Map(),
     late: 0,
     unmappedRules: detector.unmapped,
+    detection: detector.stats,
     durationMs: 0,
   };
   const emit = (findings: Finding[]): void => {
     for (const finding of findings) {
       const alert = buildAlert(finding);
       summary.alerts++;
-      summary.alertsByRule.set(
-        alert.rule.title,
-        (summary.alertsByRule.get(alert.rule.title) ?? 0) + 1,
-      );
+      countHit(summary.alertsByRule, alert, finding.firstTime, finding.lastTime);
       if (alert.party)
         summary.alertsByParty.set(alert.party, (summary.alertsByParty.get(alert.party) ?? 0) + 1);
       hooks.alert(alert);

@@ -1,9 +1,23 @@
 import type { Alert } from '../model/alert.js';
+import { parseIsoTime } from '../model/time.js';
+import { formatTimeIn } from '../model/time-zone.js';
+import { countAlertHit, type RuleHits, renderHitTable } from './hit-table.js';
 
-/** Alert writers for standard output: NDJSON as alerts come, JSON or a table at the end. */
+/**
+ * Alert writers for standard output: NDJSON as alerts come, JSON or a table at the end, or only
+ * the per-rule hit table (`hits`).
+ */
 
-export type OutputFormat = 'table' | 'json' | 'ndjson';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson'];
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'hits';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'hits'];
+
+export interface AlertWriterOptions {
+  /**
+   * IANA zone of the times that the table and hit table show. Without it the table shows UTC
+   * ISO times; NDJSON and JSON always carry UTC ISO times.
+   */
+  timezone?: string;
+}
 
 export interface AlertWriter {
   write(alert: Alert): void;
@@ -13,7 +27,18 @@ export interface AlertWriter {
 export function createAlertWriter(
   format: OutputFormat,
   write: (text: string) => void,
+  options: AlertWriterOptions = {},
 ): AlertWriter {
+  if (format === 'hits') {
+    const hits = new Map<string, RuleHits>();
+    return {
+      write: (alert) => countAlertHit(hits, alert),
+      end: () => {
+        const lines = renderHitTable(hits.values(), options.timezone ?? 'UTC');
+        write(lines.length > 0 ? `${lines.join('\n')}\n` : 'No alerts.\n');
+      },
+    };
+  }
   if (format === 'ndjson') {
     return { write: (alert) => write(`${JSON.stringify(alert)}\n`), end: () => {} };
   }
@@ -26,7 +51,7 @@ export function createAlertWriter(
   }
   return {
     write: (alert) => alerts.push(alert),
-    end: () => write(renderTable(alerts)),
+    end: () => write(renderTable(alerts, options.timezone)),
   };
 }
 
@@ -39,7 +64,9 @@ const LEVEL_ORDER: Record<string, number> = {
 };
 
 /** A readable listing: one block per alert with its evidence, most severe first. */
-export function renderTable(alerts: readonly Alert[]): string {
+export function renderTable(alerts: readonly Alert[], timezone?: string): string {
+  const time = (text: string) =>
+    timezone === undefined ? text : formatTimeIn(parseIsoTime(text), timezone);
   if (alerts.length === 0) return 'No alerts.\n';
   const sorted = [...alerts].sort(
     (a, b) =>
@@ -58,7 +85,7 @@ export function renderTable(alerts: readonly Alert[]): string {
       .filter(Boolean)
       .join(', ');
     if (who) lines.push(`  ${who}`);
-    lines.push(`  ${alert.first_time} .. ${alert.last_time}   id ${alert.id}`);
+    lines.push(`  ${time(alert.first_time)} .. ${time(alert.last_time)}   id ${alert.id}`);
     if (alert.attack.length > 0) lines.push(`  ATT&CK ${alert.attack.join(', ')}`);
     lines.push(`  rule by ${alert.rule.author || 'unknown author'}: ${alert.rule.source}`);
     for (const item of alert.evidence.slice(0, 12)) {
