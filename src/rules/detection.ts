@@ -1,19 +1,21 @@
 import type { Problem } from '../model/problem.js';
 import { type ConditionNode, expandPattern } from './condition.js';
 import type { EvalContext } from './fields.js';
+import { cheapest, type Requirement, union } from './index-keys.js';
 import type { DetectionRule, FilterRule, SearchDefinition } from './rule.js';
 import { compileFieldTest, type FieldTestEnv, type Matcher } from './search.js';
 
 /**
- * Compiles a detection rule's searches and condition into one matcher, and works out which
- * literal values of a field the rule requires (for the rule index: a rule that needs
- * `EventID: 4624` is only shown Windows events with that id).
+ * Compiles a detection rule's searches and condition into one matcher, and works out the index
+ * keys of which one holds for every match (index-keys.ts): a rule that needs `EventID: 4624`
+ * is only shown Windows events with that id, and one that needs `Image|endswith: '\sc.exe'`
+ * only events whose Image has the word `sc`.
  */
 
 export interface CompiledDetection {
   match: Matcher;
-  /** field → lower-cased values, one of which the field must have for any match. */
-  requires: Map<string, ReadonlySet<string>>;
+  /** Index keys of which one holds for any match; empty when none is known. */
+  requires: Requirement;
 }
 
 export interface DetectionProblem {
@@ -24,7 +26,7 @@ export interface DetectionProblem {
 
 interface CompiledSearch {
   match: Matcher;
-  requires: Map<string, ReadonlySet<string>>;
+  requires: Requirement;
 }
 
 const ALWAYS: Matcher = () => true;
@@ -49,7 +51,7 @@ export function compileDetection(
       ? (compiled[0] as CompiledSearch)
       : {
           match: (context) => compiled.some((item) => item.match(context)),
-          requires: intersectRequirements(compiled.map((item) => item.requires)),
+          requires: unionOf(compiled.map((item) => item.requires)),
         };
   if (rule.filters.length === 0) return detection;
 
@@ -112,7 +114,7 @@ function compileSearch(
       if (alternatives.length !== value.length) return undefined;
       return {
         match: (context) => alternatives.some((item) => item.match(context)),
-        requires: intersectRequirements(alternatives.map((item) => item.requires)),
+        requires: unionOf(alternatives.map((item) => item.requires)),
       };
     }
     if (value.some((item) => item !== null && typeof item === 'object')) {
@@ -162,7 +164,7 @@ function compileMap(
   problems: DetectionProblem[],
 ): CompiledSearch | undefined {
   const tests: Matcher[] = [];
-  const requires = new Map<string, ReadonlySet<string>>();
+  const fieldRequirements: Requirement[] = [];
   let failed = false;
 
   for (const [key, value] of Object.entries(map)) {
@@ -198,9 +200,11 @@ function compileMap(
       continue;
     }
     tests.push(test.match);
-    if (test.requires) mergeRequirement(requires, test.requires.field, test.requires.values);
+    if (test.requires) fieldRequirements.push(test.requires);
   }
   if (failed) return undefined;
+  // Every field test of a map must pass, so the cheapest requirement of any of them holds.
+  const requires: Requirement = cheapest(fieldRequirements) ?? new Map();
   if (tests.length === 0) return { match: ALWAYS, requires };
   if (tests.length === 1) return { match: tests[0] as Matcher, requires };
   return {
@@ -212,35 +216,9 @@ function compileMap(
   };
 }
 
-/** Both requirements hold: a field required twice must take a value in both sets. */
-function mergeRequirement(
-  into: Map<string, ReadonlySet<string>>,
-  field: string,
-  values: ReadonlySet<string>,
-): void {
-  const existing = into.get(field);
-  if (!existing) {
-    into.set(field, values);
-    return;
-  }
-  into.set(field, new Set([...existing].filter((value) => values.has(value))));
-}
-
-/** One of several alternatives holds: only fields all of them require, with the union of values. */
-function intersectRequirements(
-  all: Map<string, ReadonlySet<string>>[],
-): Map<string, ReadonlySet<string>> {
-  const [first, ...rest] = all;
-  const result = new Map<string, ReadonlySet<string>>();
-  if (!first) return result;
-  for (const [field, values] of first) {
-    if (rest.every((item) => item.has(field))) {
-      const union = new Set(values);
-      for (const item of rest) for (const value of item.get(field) ?? []) union.add(value);
-      result.set(field, union);
-    }
-  }
-  return result;
+/** One of several alternatives holds: the union of their requirements, if each has one. */
+function unionOf(all: Requirement[]): Requirement {
+  return union(all) ?? new Map();
 }
 
 function compileCondition(
@@ -258,9 +236,7 @@ function compileCondition(
     }
     case 'and': {
       const items = node.items.map((item) => compileCondition(item, searches, names));
-      const requires = new Map<string, ReadonlySet<string>>();
-      for (const item of items)
-        for (const [field, values] of item.requires) mergeRequirement(requires, field, values);
+      const requires = cheapest(items.map((item) => item.requires)) ?? new Map();
       const matchers = items.map((item) => item.match);
       return {
         match: (context) => {
@@ -278,7 +254,7 @@ function compileCondition(
           for (const matcher of matchers) if (matcher(context)) return true;
           return false;
         },
-        requires: intersectRequirements(items.map((item) => item.requires)),
+        requires: unionOf(items.map((item) => item.requires)),
       };
     }
     case 'of': {
@@ -321,7 +297,8 @@ function compileCondition(
           for (const matcher of matchers) if (matcher(context) && ++count >= needed) return true;
           return false;
         },
-        requires: new Map(),
+        // At least one of them matches, whatever the count.
+        requires: unionOf(selected.map((item) => item.requires)),
       };
     }
   }
