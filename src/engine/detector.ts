@@ -12,10 +12,10 @@ import type { DetectionRule } from '../rules/rule.js';
 import type { Matcher } from '../rules/search.js';
 
 /**
- * The stateless detection stage. Each rule is compiled once per log source mapping it selects
- * (field names differ between mappings), and indexed under the index keys of which one holds
- * for every match (an `EventID` value, or a whole word of `Image` or `CommandLine`; see
- * rules/index-keys.ts), so that an event is shown only the rules that could match it.
+ * The stateless detection stage. Each rule is compiled once per log source mapping it selects,
+ * because field names differ between mappings. Each compiled rule is indexed under its index
+ * keys (an `EventID` value, or a whole word of `Image` or `CommandLine`), one of which is true
+ * for every match (rules/index-keys.ts). So an event is shown only the rules that could match.
  */
 
 interface Variant {

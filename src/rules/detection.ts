@@ -6,10 +6,10 @@ import type { DetectionRule, FilterRule, SearchDefinition } from './rule.js';
 import { compileFieldTest, type FieldTestEnv, type Matcher } from './search.js';
 
 /**
- * Compiles a detection rule's searches and condition into one matcher, and works out the index
- * keys of which one holds for every match (index-keys.ts): a rule that needs `EventID: 4624`
- * is only shown Windows events with that id, and one that needs `Image|endswith: '\sc.exe'`
- * only events whose Image has the word `sc`.
+ * Compiles a detection rule's searches and condition into one matcher, and works out its index
+ * keys (index-keys.ts), one of which is true for every match. A rule that needs
+ * `EventID: 4624` is only shown Windows events with that id. A rule that needs
+ * `Image|endswith: '\sc.exe'` is only shown events whose Image has the word `sc`.
  */
 
 export interface CompiledDetection {
@@ -216,7 +216,7 @@ function compileMap(
   };
 }
 
-/** One of several alternatives holds: the union of their requirements, if each has one. */
+/** Unites the requirements of alternatives (an OR); empty unless each has one. */
 function unionOf(all: Requirement[]): Requirement {
   return union(all) ?? new Map();
 }

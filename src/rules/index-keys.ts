@@ -2,8 +2,8 @@ import type { MatchMode, Token } from './values.js';
 
 /**
  * Index keys: necessary conditions that the detector's rule index looks up per event. A rule's
- * requirement is a set of (key, value) pairs of which at least one holds for every event the
- * rule matches; an event that meets none of them is never shown the rule. Two kinds of keys:
+ * requirement is a set of (key, value) pairs, and at least one pair is true for every event the
+ * rule matches. So an event that meets none of them is never shown the rule. Two kinds of keys:
  *
  * - `=Field`: the lower-cased field equals the value (Sigma equality, `EventID: 4688`);
  * - `~Field`: the lower-cased field contains the value as a whole word, a run of `[a-z0-9]`
@@ -64,7 +64,7 @@ export function requirementCost(requirement: Requirement): number {
   return cost;
 }
 
-/** The cheaper of several requirements that all hold (an AND); undefined when none is known. */
+/** Picks the cheapest of requirements that are all true (an AND); undefined when none is known. */
 export function cheapest(
   requirements: readonly (Requirement | undefined)[],
 ): Requirement | undefined {
@@ -81,7 +81,7 @@ export function cheapest(
   return best;
 }
 
-/** The union of requirements of which one holds (an OR); undefined unless each is known. */
+/** Unites requirements of which one is true (an OR); undefined unless each is known. */
 export function union(requirements: readonly (Requirement | undefined)[]): Requirement | undefined {
   const result = new Map<string, Set<string>>();
   for (const requirement of requirements) {

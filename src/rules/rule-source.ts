@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /**
- * Where a rule comes from, for attribution in alerts (the Detection Rule License 1.1 of the
+ * The source address of a rule, for attribution in alerts (the Detection Rule License 1.1 of the
  * public Sigma rules asks every match to carry the rule's author and a link to the rule). A file
  * inside a SigmaHQ-style tree gets its upstream address on GitHub, at the checkout's commit when
  * the tree is a git checkout and at `master` otherwise; any other file gets its own path.
@@ -21,7 +21,7 @@ const SIGMAHQ_FOLDERS = [
 
 const UPSTREAM = 'https://github.com/SigmaHQ/sigma/blob';
 
-/** A tree counts as SigmaHQ-style when its root holds at least two of the SigmaHQ folders. */
+/** A tree counts as SigmaHQ-style when its root contains at least two of the SigmaHQ folders. */
 const MIN_FOLDERS = 2;
 
 const roots = new Map<string, { isSigmaHq: boolean; revision: string }>();
@@ -36,7 +36,7 @@ function describeRoot(root: string) {
   return found;
 }
 
-/** The commit a git checkout is at, read from `.git` without running git. */
+/** Reads the commit of a git checkout from `.git`, without running git. */
 function gitRevision(root: string): string | undefined {
   try {
     const gitDir = join(root, '.git');
@@ -57,7 +57,7 @@ function gitRevision(root: string): string | undefined {
   return undefined;
 }
 
-/** The upstream address of a rule file in a SigmaHQ-style tree, or the file path. */
+/** Returns the upstream address of a rule file in a SigmaHQ-style tree, or the file path. */
 export function ruleSourceOf(file: string): string {
   const absolute = resolve(file);
   let folder = dirname(absolute);

@@ -25,7 +25,7 @@ export type Matcher = (context: EvalContext) => boolean;
 
 export interface CompiledFieldTest {
   match: Matcher;
-  /** Index keys of which one holds whenever the test passes (see index-keys.ts). */
+  /** Index keys, one of which is true whenever the test passes (see index-keys.ts). */
   requires?: Requirement;
 }
 
@@ -221,7 +221,7 @@ function valueTest(
   return compiled;
 }
 
-/** The index key that one value of a field test guarantees, if any. */
+/** Returns the index key that one value of a field test guarantees, if any. */
 function valueRequirement(
   field: string,
   value: SigmaValue,

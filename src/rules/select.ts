@@ -67,10 +67,10 @@ export function selectRules(rules: readonly Rule[], selection: RuleSelection): R
     }
   }
 
-  const kept = rules.filter((rule) => chosen.has(rule) || needed.has(rule));
-  for (const rule of kept) {
+  const result = rules.filter((rule) => chosen.has(rule) || needed.has(rule));
+  for (const rule of result) {
     if (rule.kind !== 'detection') continue;
     rule.emits = chosen.has(rule) && (!needed.has(rule) || generated.has(rule));
   }
-  return kept;
+  return result;
 }
