@@ -113,7 +113,7 @@ function setUp() {
   writeFileSync(file, `${exampleLines().join('\n')}\n`);
   const context = parseContext('trustwatch.yaml', CONTEXT);
   const set = loadRuleTexts([{ file: 'example.yml', text: RULES }], {
-    placeholders: () => undefined,
+    placeholders: { values: () => undefined, unresolved: 'reject' },
   });
   assert.deepEqual(set.problems, []);
   return { file, context, rules: set.rules };
@@ -124,7 +124,7 @@ describe('chain worked example', () => {
     const { file, context, rules } = setUp();
     const detections = rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
     const detector = new Detector(detections, buildMappingTable(), {
-      placeholders: () => undefined,
+      placeholders: { values: () => undefined, unresolved: 'reject' },
       maxFieldLength: 1 << 20,
     });
     const correlator = new Correlator(rules, {

@@ -5,7 +5,7 @@ import type { CorrelationRule, DetectionRule } from '../src/rules/rule.js';
 
 function load(text: string, placeholders: Record<string, string[]> = {}) {
   return loadRuleTexts([{ file: 'rule.yml', text }], {
-    placeholders: (name) => placeholders[name],
+    placeholders: { values: (name: string) => placeholders[name], unresolved: 'reject' },
   });
 }
 

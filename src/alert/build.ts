@@ -21,11 +21,6 @@ export function alertId(parts: readonly (string | number | undefined)[]): string
   return hash.digest('hex').slice(0, 32);
 }
 
-function ruleSource(rule: Rule): string {
-  const url = rule.meta.extra.upstream_url ?? rule.meta.extra.source;
-  return typeof url === 'string' ? url : rule.meta.file;
-}
-
 function ruleType(rule: Rule): string {
   return rule.kind === 'detection' ? 'detection' : rule.type;
 }
@@ -119,7 +114,8 @@ export function buildAlert(finding: Finding, options: BuildOptions): Alert {
       name: rule.meta.name ?? null,
       level: rule.meta.level,
       author: rule.meta.author,
-      source: ruleSource(rule),
+      source: rule.meta.source,
+      file: rule.meta.file,
       type: ruleType(rule),
     },
     analytic: rule.meta.analytic ?? null,

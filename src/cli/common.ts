@@ -2,9 +2,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TrustContext } from '../context/context.js';
 import { emptyContext, loadContextFile } from '../context/load.js';
+import { UsageError } from '../model/errors.js';
 import { formatProblem, type Problem } from '../model/problem.js';
 import { loadRulePaths, type RuleSet } from '../rules/load.js';
-import { placeholderLookup } from '../rules/placeholders.js';
+import {
+  placeholderLookup,
+  UNRESOLVED_PLACEHOLDER_MODES,
+  type UnresolvedPlaceholders,
+} from '../rules/placeholders.js';
 
 /** Helpers shared by the commands. */
 
@@ -26,8 +31,27 @@ export async function loadRulesOption(
   context: TrustContext,
 ): Promise<RuleSet> {
   const paths = [...(includeDefault ? [DEFAULT_RULES_PATH] : []), ...extra];
-  return loadRulePaths(paths, { placeholders: placeholderLookup(context.settings.placeholders) });
+  return loadRulePaths(paths, {
+    placeholders: placeholderLookup(
+      context.settings.placeholders,
+      context.settings.unresolved_placeholders,
+    ),
+  });
 }
+
+/** Applies `--unresolved-placeholders` over the context's setting. */
+export function applyPlaceholderOption(context: TrustContext, mode: string | undefined): void {
+  if (mode === undefined) return;
+  if (!(UNRESOLVED_PLACEHOLDER_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(
+      `--unresolved-placeholders must be ${UNRESOLVED_PLACEHOLDER_MODES.join(', ')}, not "${mode}"`,
+    );
+  }
+  context.settings.unresolved_placeholders = mode as UnresolvedPlaceholders;
+}
+
+export const UNRESOLVED_PLACEHOLDERS_HELP =
+  'what a |expand placeholder without a value in settings.placeholders becomes: reject (the rule is not loaded; default), wildcard (matches any text) or empty (the value matches nothing)';
 
 export function printProblems(problems: readonly Problem[], write: (line: string) => void): void {
   for (const problem of problems) write(formatProblem(problem));

@@ -1,18 +1,23 @@
 import type { Command } from 'commander';
 import { Detector } from '../engine/detector.js';
+import { formatLocation } from '../model/problem.js';
+import type { RuleSet } from '../rules/load.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { placeholderLookup } from '../rules/placeholders.js';
 import type { DetectionRule } from '../rules/rule.js';
 import {
+  applyPlaceholderOption,
   EXIT_OK,
   EXIT_USAGE,
   loadContextOption,
   loadRulesOption,
   printProblems,
+  UNRESOLVED_PLACEHOLDERS_HELP,
 } from './common.js';
 
 interface CheckOptions {
   context?: string;
+  unresolvedPlaceholders?: string;
   defaultRules: boolean;
   warnings: boolean;
 }
@@ -29,6 +34,7 @@ export function registerRules(program: Command): void {
     .option('--context <file>', 'context file, for placeholder values')
     .option('--no-default-rules', 'check only the given paths')
     .option('--no-warnings', 'report errors only')
+    .option('--unresolved-placeholders <mode>', UNRESOLVED_PLACEHOLDERS_HELP)
     .action(async (paths: string[], options: CheckOptions) => {
       process.exitCode = await checkCommand(paths, options);
     });
@@ -39,6 +45,7 @@ async function checkCommand(paths: string[], options: CheckOptions): Promise<num
     process.stdout.write(`${line}\n`);
   };
   const context = await loadContextOption(options.context);
+  applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const set = await loadRulesOption(paths, options.defaultRules, context);
   const problems = options.warnings
     ? set.problems
@@ -46,37 +53,58 @@ async function checkCommand(paths: string[], options: CheckOptions): Promise<num
   printProblems(problems, out);
 
   const detections = set.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
-  const detector = new Detector(detections, buildMappingTable(), {
-    placeholders: placeholderLookup(context.settings.placeholders),
+  const detector = new Detector(detections, buildMappingTable(context.settings.logsources), {
+    placeholders: placeholderLookup(
+      context.settings.placeholders,
+      context.settings.unresolved_placeholders,
+    ),
     maxFieldLength: context.settings.limits.max_field_length,
   });
   const unmapped = new Map<string, number>();
   for (const rule of detector.unmapped) {
-    const key = Object.entries(rule.logsource)
-      .map(([name, value]) => `${name}=${value}`)
+    const key = (['product', 'service', 'category'] as const)
+      .filter((name) => rule.logsource[name] !== undefined)
+      .map((name) => `${name}=${rule.logsource[name]}`)
       .join(' ');
     unmapped.set(key, (unmapped.get(key) ?? 0) + 1);
   }
 
   const errors = set.problems.filter((problem) => problem.severity === 'error');
-  const failedRules = new Set(
-    errors.map((problem) => `${problem.location?.file}:${problem.location?.line ?? 0}`),
-  ).size;
-  const byCode = new Map<string, number>();
-  for (const problem of errors) byCode.set(problem.code, (byCode.get(problem.code) ?? 0) + 1);
-
-  out('');
-  out(`Loaded ${set.rules.length} of ${set.documents} rule documents from ${set.files} files.`);
-  if (errors.length > 0) {
-    out(`${errors.length} errors in about ${failedRules} rules, by code:`);
-    for (const [code, count] of [...byCode].sort((a, b) => b[1] - a[1])) out(`  ${code}: ${count}`);
-  }
   const warnings = set.problems.length - errors.length;
-  if (warnings > 0) out(`${warnings} warnings.`);
+  printSummary(set, warnings, out);
   if (unmapped.size > 0) {
-    out(`${detector.unmapped.length} loaded rules have a log source no input format provides yet:`);
+    out('');
+    out(
+      `${detector.unmapped.length} loaded rules have a log source that no input format provides yet; they load, but no input can match them:`,
+    );
     for (const [logsource, count] of [...unmapped].sort((a, b) => b[1] - a[1]))
       out(`  ${logsource}: ${count}`);
   }
   return errors.length > 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+/** Prints how many documents loaded, and for each that did not, the errors that left it out. */
+function printSummary(set: RuleSet, warnings: number, out: (line: string) => void): void {
+  const kinds = { detection: 0, correlation: 0 };
+  for (const rule of set.rules) kinds[rule.kind]++;
+  out('');
+  out(
+    `Loaded ${set.rules.length + set.filters.length} of ${set.documents} rule documents from ${set.files} files: ${kinds.detection} detection rules, ${kinds.correlation} correlation rules, ${set.filters.length} filters.`,
+  );
+  if (set.rejected.length > 0) {
+    const byCode = new Map<string, number>();
+    for (const document of set.rejected) {
+      for (const code of new Set(document.errors.map((problem) => problem.code)))
+        byCode.set(code, (byCode.get(code) ?? 0) + 1);
+    }
+    out(`${set.rejected.length} rule documents not loaded, by error code:`);
+    for (const [code, count] of [...byCode].sort((a, b) => b[1] - a[1])) out(`  ${code}: ${count}`);
+    out('Not loaded:');
+    for (const document of set.rejected) {
+      const first = document.errors[0];
+      const more = document.errors.length > 1 ? ` (and ${document.errors.length - 1} more)` : '';
+      out(`  ${formatLocation(document.location)}: ${first?.code}: ${first?.message}${more}`);
+    }
+  }
+  if (warnings > 0) out(`${warnings} warnings.`);
 }

@@ -7,22 +7,27 @@ import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js'
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { renderReport } from '../sinks/html-report.js';
+import { selectRules } from '../rules/select.js';
+import { renderHitTable } from '../sinks/hit-table.js';
 import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
 import { prepareBaseline } from './baseline-options.js';
 import {
+  applyPlaceholderOption,
   EXIT_ALERTS,
   EXIT_OK,
   loadContextOption,
   loadRulesOption,
   printProblems,
+  UNRESOLVED_PLACEHOLDERS_HELP,
 } from './common.js';
+import { type HuntOptions, parseHuntOptions, registerHuntOptions } from './hunt-options.js';
 import { CliLogger, type LogLevel } from './logger.js';
 
 import { ProgressLine } from './progress.js';
 
-interface ScanOptions {
+interface ScanOptions extends HuntOptions {
   context?: string;
   rules: string[];
   defaultRules: boolean;
@@ -30,6 +35,7 @@ interface ScanOptions {
   output?: string;
   db: string;
   failOnAlert?: boolean;
+  unresolvedPlaceholders?: string;
   strictRules?: boolean;
   logLevel: string;
   logFormat: string;
@@ -43,7 +49,7 @@ interface ScanOptions {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerScan(program: Command): void {
-  program
+  const command = program
     .command('scan')
     .description('scan log files, folders, .gz and .zip archives, or - for standard input')
     .argument('<paths...>', 'inputs to scan')
@@ -63,6 +69,7 @@ export function registerScan(program: Command): void {
       'SQLite database for alerts and scan statistics; :memory: keeps nothing',
       'trustwatch.db',
     )
+    .option('--unresolved-placeholders <mode>', UNRESOLVED_PLACEHOLDERS_HELP)
     .option('--fail-on-alert', 'exit with status 1 when alerts were raised')
     .option(
       '--strict-rules',
@@ -77,10 +84,10 @@ export function registerScan(program: Command): void {
       'learn baselines from events before this time first, then hunt only in events from it on',
     )
     .option('--no-geo', 'no country and ASN lookup of source addresses')
-    .option('--report <file>', 'also write a self-contained HTML report of the alerts to this file')
-    .action(async (paths: string[], options: ScanOptions) => {
-      process.exitCode = await scanCommand(paths, options);
-    });
+    .option('--report <file>', 'also write a self-contained HTML report of the alerts to this file');
+  registerHuntOptions(command).action(async (paths: string[], options: ScanOptions) => {
+    process.exitCode = await scanCommand(paths, options);
+  });
 }
 
 async function scanCommand(paths: string[], options: ScanOptions): Promise<number> {
@@ -106,7 +113,9 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     throw new UsageError(`unknown format "${options.format}"; trustwatch formats lists them`);
   }
 
+  const hunt = parseHuntOptions(options, systemClock.now());
   const context = await loadContextOption(options.context);
+  applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
   const ruleErrors = ruleSet.problems.filter((problem) => problem.severity === 'error');
   if (ruleErrors.length > 0) {
@@ -118,11 +127,18 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   }
   if (ruleSet.rules.length === 0)
     throw new UsageError('no rules to run: the pack was left out and --rules gave none that load');
+  const rules = hunt.selection ? selectRules(ruleSet.rules, hunt.selection) : ruleSet.rules;
+  if (rules.length === 0)
+    throw new UsageError(
+      `none of the ${ruleSet.rules.length} loaded rules match --level, --status, --tag and --rule-id`,
+    );
 
   enableLinearRegexFallback();
   const store = new SqliteStore(options.db, systemClock);
   const scanId = store.startScan(paths);
-  const writer = createAlertWriter(output, (text) => process.stdout.write(text));
+  const writer = createAlertWriter(output, (text) => process.stdout.write(text), {
+    ...(hunt.timezone ? { timezone: hunt.timezone } : {}),
+  });
   const progressLine =
     options.progress && process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
   let newAlerts = 0;
@@ -132,12 +148,14 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     paths,
     ...(options.format ? { format: options.format } : {}),
     context,
-    rules: ruleSet.rules,
+    rules,
+    ...(hunt.timeRange ? { timeRange: hunt.timeRange } : {}),
     registry,
-    mappings: buildMappingTable(),
+    mappings: buildMappingTable(context.settings.logsources),
     logger,
     clock: systemClock,
   };
+
   const baseline = await prepareBaseline(options, store, base);
 
   let summary: ScanSummary;
@@ -193,7 +211,12 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     );
     stderr(`Report written to ${options.report}`);
   }
-  printSummary(summary, totals, newAlerts, options.db, ruleSet.rules.length, stderr);
+  printSummary(summary, totals, newAlerts, options.db, rules.length, stderr);
+  const table = renderHitTable(summary.alertsByRule.values(), hunt.timezone ?? 'UTC');
+  if (table.length > 0) {
+    stderr('Hits per rule:');
+    for (const line of table) stderr(`  ${line}`);
+  }
   return options.failOnAlert && summary.alerts > 0 ? EXIT_ALERTS : EXIT_OK;
 }
 
@@ -218,8 +241,16 @@ function printSummary(
     const rejected = Object.entries(file.rejectedByCode)
       .map(([code, count]) => `${code} ${count}`)
       .join(', ');
+    const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
     write(
-      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}`,
+      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${outOfRange}`,
+    );
+  }
+  const evaluated = summary.detection.events_total;
+  if (evaluated > 0) {
+    const perEvent = summary.detection.evaluations_total / evaluated;
+    write(
+      `Rule evaluations: ${summary.detection.evaluations_total} for ${evaluated} events (${perEvent.toFixed(2)} per event)`,
     );
   }
   if (summary.late > 0)
@@ -228,8 +259,6 @@ function printSummary(
   const suppressed =
     summary.suppressed > 0 ? `; ${summary.suppressed} suppressed by the allow-list` : '';
   write(`Alerts: ${summary.alerts}${stored}${suppressed}`);
-  for (const [rule, count] of [...summary.alertsByRule].sort((a, b) => b[1] - a[1]))
-    write(`  rule ${rule}: ${count}`);
   for (const [party, count] of [...summary.alertsByParty].sort((a, b) => b[1] - a[1]))
     write(`  party ${party}: ${count}`);
 }

@@ -18,6 +18,9 @@ export const PARTY_KINDS = [
   'saas-app',
 ] as const;
 
+/** What a Sigma `|expand` placeholder without values becomes (see rules/placeholders.ts). */
+export const UNRESOLVED_PLACEHOLDER_MODES = ['reject', 'wildcard', 'empty'] as const;
+
 /** A CIDR network or a single address. */
 const network = z.string().superRefine((text, context) => {
   const parsed = parseNetwork(text);
@@ -138,6 +141,41 @@ export const limitSettingsSchema = z
   })
   .strict();
 
+const logsourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, 'expected a Sigma log source name such as process_creation');
+
+export const logsourceMappingSchema = z
+  .object({
+    logsource: z
+      .object({
+        product: logsourceName.describe('Product, as rules write it: `windows`, `linux`, `aws`.'),
+        service: logsourceName.optional().describe('Service, as rules write it: `sysmon`.'),
+        category: logsourceName
+          .optional()
+          .describe('Category, as rules write it: `process_creation`.'),
+      })
+      .strict()
+      .describe('The Sigma log source that rules name.'),
+    where: z
+      .record(
+        z.string().min(1),
+        z.array(z.union([z.string(), z.number()])).min(1, 'list at least one value'),
+      )
+      .optional()
+      .describe(
+        'Event fields and the values one of which each must have (case-insensitive equality), such as `{Channel: [Microsoft-Windows-Sysmon/Operational], EventID: [1]}`. Without it, an event belongs to the log source when its parser sets the same one.',
+      ),
+    fields: z
+      .record(z.string().min(1), z.string().min(1))
+      .optional()
+      .describe(
+        'Rule field name to event field name, for events that name a field differently (`Image: NewProcessName`).',
+      ),
+    description: z.string().optional().describe('Free text shown by `rules check`.'),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     reorder_buffer: z
@@ -183,7 +221,19 @@ export const settingsSchema = z
       .record(z.string(), z.array(z.union([z.string(), z.number()])))
       .default({})
       .describe(
-        'Values for Sigma `|expand` placeholders, by name without the percent signs; they replace the shipped defaults.',
+        'Values for Sigma `|expand` placeholders, by name without the percent signs; they replace the shipped defaults. Values are in Sigma notation, so `*` and `?` are wildcards.',
+      ),
+    logsources: z
+      .array(logsourceMappingSchema)
+      .default([])
+      .describe(
+        'More log source mappings, added to the built-in ones: which events a rule log source stands for and how its field names map. A rule is compiled once per mapping it selects, so an added mapping widens what rules see.',
+      ),
+    unresolved_placeholders: z
+      .enum(UNRESOLVED_PLACEHOLDER_MODES)
+      .default('reject')
+      .describe(
+        'What a placeholder without values becomes: `reject` leaves the rule out and reports it (what the Sigma specification asks), `wildcard` matches any text in its place, `empty` makes the value that contains it match nothing. `--unresolved-placeholders` overrides it.',
       ),
   })
   .strict();

@@ -1,37 +1,39 @@
 import type { Event } from '../model/event.js';
 import { compileDetection, type DetectionProblem } from '../rules/detection.js';
 import { EvalContext, type FieldAccessor, fieldAccessor } from '../rules/fields.js';
+import type { Requirement } from '../rules/index-keys.js';
 import {
   type IndexedMapping,
   LogSourceRouter,
   mappingsForRule,
 } from '../rules/logsources/mapping.js';
+import type { Placeholders } from '../rules/placeholders.js';
 import type { DetectionRule } from '../rules/rule.js';
 import type { Matcher } from '../rules/search.js';
-import type { PlaceholderLookup } from '../rules/transforms.js';
 import { parseNumeric } from '../rules/values.js';
 
 /**
- * The stateless detection stage. Each rule is compiled once per log source mapping it selects
- * (field names differ between mappings), and indexed by the literal value it requires of the
- * mapping's most selective field (the Windows `EventID`, for example), so that an event is
- * shown only the rules that could match it.
+ * The stateless detection stage. Each rule is compiled once per log source mapping it selects,
+ * because field names differ between mappings. Each compiled rule is indexed under its index
+ * keys (an `EventID` value, or a whole word of `Image` or `CommandLine`), one of which is true
+ * for every match (rules/index-keys.ts). So an event is shown only the rules that could match.
  */
 
 interface Variant {
   ruleIndex: number;
   match: Matcher;
+  /** Stamp of the last event the variant ran on: a variant in several buckets runs once. */
+  seen: number;
 }
 
+/** Variants of one mapping bucketed by index key and value; see rules/index-keys.ts. */
 interface MappingIndex {
-  /** Field whose value picks the bucket, or undefined when no rule requires one. */
-  accessor: FieldAccessor | undefined;
-  byValue: Map<string, Variant[]>;
+  keys: { accessor: FieldAccessor; words: boolean; byValue: Map<string, Variant[]> }[];
   unindexed: Variant[];
 }
 
 export interface DetectorOptions {
-  placeholders: PlaceholderLookup;
+  placeholders: Placeholders;
   maxFieldLength: number;
 }
 
@@ -51,6 +53,7 @@ export class Detector {
   private readonly context: EvalContext;
   private readonly mappings: number[] = [];
   private readonly matchedStamp: Uint32Array;
+  private readonly variants: Variant[] = [];
   private stamp = 0;
 
   constructor(
@@ -63,10 +66,7 @@ export class Detector {
     this.context = new EvalContext(options.maxFieldLength);
     this.matchedStamp = new Uint32Array(rules.length);
 
-    const variantsByMapping = new Map<
-      number,
-      { variant: Variant; requires: Map<string, ReadonlySet<string>> }[]
-    >();
+    const variantsByMapping = new Map<number, { variant: Variant; requires: Requirement }[]>();
     rules.forEach((rule, ruleIndex) => {
       const selected = mappingsForRule(rule.logsource, table);
       if (selected.length === 0) {
@@ -83,7 +83,9 @@ export class Detector {
         );
         if (!compiled) continue;
         const list = variantsByMapping.get(mapping.index) ?? [];
-        list.push({ variant: { ruleIndex, match: compiled.match }, requires: compiled.requires });
+        const variant: Variant = { ruleIndex, match: compiled.match, seen: 0 };
+        this.variants.push(variant);
+        list.push({ variant, requires: compiled.requires });
         variantsByMapping.set(mapping.index, list);
       }
     });
@@ -103,6 +105,7 @@ export class Detector {
     this.stamp = (this.stamp + 1) >>> 0;
     if (this.stamp === 0) {
       this.matchedStamp.fill(0);
+      for (const variant of this.variants) variant.seen = 0;
       this.stamp = 1;
     }
     const context = this.context;
@@ -111,14 +114,11 @@ export class Detector {
     for (const mapping of this.mappings) {
       const index = this.indexes.get(mapping);
       if (!index) continue;
-      if (index.accessor) {
-        const value = index.accessor.get(event);
-        if (value !== undefined && value !== null) {
-          const values = Array.isArray(value) ? value : [value];
-          for (const item of values) {
-            const bucket = index.byValue.get(indexKey(item));
-            if (bucket) this.evaluate(bucket, out);
-          }
+      for (const key of index.keys) {
+        const values = key.words ? context.wordsOf(key.accessor) : context.lowerOf(key.accessor);
+        for (const value of values) {
+          const bucket = key.byValue.get(key.words ? value : indexKey(value));
+          if (bucket) this.evaluate(bucket, out);
         }
       }
       this.evaluate(index.unindexed, out);
@@ -129,7 +129,8 @@ export class Detector {
     const stamp = this.stamp;
     const matched = this.matchedStamp;
     for (const variant of variants) {
-      if (matched[variant.ruleIndex] === stamp) continue;
+      if (matched[variant.ruleIndex] === stamp || variant.seen === stamp) continue;
+      variant.seen = stamp;
       this.stats.evaluations_total++;
       if (variant.match(this.context)) {
         matched[variant.ruleIndex] = stamp;
@@ -139,38 +140,31 @@ export class Detector {
   }
 }
 
-/** Picks the field most rules of the mapping require, and buckets those rules by its values. */
-function buildIndex(
-  variants: { variant: Variant; requires: Map<string, ReadonlySet<string>> }[],
-): MappingIndex {
-  const counts = new Map<string, number>();
-  for (const { requires } of variants) {
-    for (const field of requires.keys()) counts.set(field, (counts.get(field) ?? 0) + 1);
-  }
-  let best: string | undefined;
-  let bestCount = 0;
-  for (const [field, count] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) {
-    if (count > bestCount) {
-      best = field;
-      bestCount = count;
-    }
-  }
-
-  const index: MappingIndex = {
-    accessor: best === undefined ? undefined : fieldAccessor(best),
-    byValue: new Map(),
-    unindexed: [],
-  };
+/** Buckets each variant under every (key, value) pair of its requirement. */
+function buildIndex(variants: { variant: Variant; requires: Requirement }[]): MappingIndex {
+  const keys = new Map<string, MappingIndex['keys'][number]>();
+  const index: MappingIndex = { keys: [], unindexed: [] };
   for (const { variant, requires } of variants) {
-    const values = best === undefined ? undefined : requires.get(best);
-    if (!values || values.size === 0) {
+    if (requires.size === 0) {
       index.unindexed.push(variant);
       continue;
     }
-    for (const key of new Set([...values].map(indexKey))) {
-      const bucket = index.byValue.get(key) ?? [];
-      bucket.push(variant);
-      index.byValue.set(key, bucket);
+    for (const [name, values] of requires) {
+      let key = keys.get(name);
+      if (!key) {
+        key = {
+          accessor: fieldAccessor(name.slice(1)),
+          words: name.startsWith('~'),
+          byValue: new Map(),
+        };
+        keys.set(name, key);
+        index.keys.push(key);
+      }
+      for (const value of new Set([...values].map((item) => (key.words ? item : indexKey(item))))) {
+        const bucket = key.byValue.get(value) ?? [];
+        bucket.push(variant);
+        key.byValue.set(value, bucket);
+      }
     }
   }
   return index;

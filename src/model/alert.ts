@@ -39,8 +39,13 @@ export interface AlertRule {
   name: string | null;
   level: string;
   author: string;
-  /** The rule file the rule was loaded from, and its upstream address when the rule names one. */
+  /**
+   * Link to the rule: its upstream address when the file sits in a SigmaHQ-style tree, else the
+   * file path.
+   */
   source: string;
+  /** The rule file the rule was loaded from. */
+  file: string;
   /** Detection rule, a Sigma correlation type, or `chain`. */
   type: string;
 }

@@ -4,7 +4,7 @@ import { AlertStage } from '../alert/stage.js';
 import type { TrustContext } from '../context/context.js';
 import type { StepOverride } from '../engine/correlate/chain.js';
 import { Correlator } from '../engine/correlator.js';
-import { Detector } from '../engine/detector.js';
+import { Detector, type DetectorStats } from '../engine/detector.js';
 import type { Finding } from '../engine/finding.js';
 import { type MergeSource, type MergeStats, mergeByTime } from '../engine/merge.js';
 import { BaselineEnricher, type SightingSet } from '../enrich/baseline.js';
@@ -18,6 +18,7 @@ import type { Clock, Logger } from '../model/logger.js';
 import type { IndexedMapping } from '../rules/logsources/mapping.js';
 import { placeholderLookup } from '../rules/placeholders.js';
 import type { CorrelationRule, DetectionRule, Rule } from '../rules/rule.js';
+import { countHit, type RuleHits } from '../sinks/hit-table.js';
 import type { SourceSettings } from '../sources/format.js';
 import { type PreparedInput, prepareInput, readPrepared } from '../sources/read.js';
 import type { FormatRegistry } from '../sources/registry.js';
@@ -47,6 +48,13 @@ export interface ScanConfig {
   learnUntil?: number;
   /** Events before this time are skipped after reading (a learning period scanned apart). */
   huntFrom?: number;
+  /** Only events at or after `since` and before `until` (epoch ms) are evaluated. */
+  timeRange?: TimeRange;
+}
+
+export interface TimeRange {
+  since?: number;
+  until?: number;
 }
 
 export interface FileStats {
@@ -56,6 +64,8 @@ export interface FileStats {
   parsed: number;
   rejected: number;
   rejectedByCode: Record<string, number>;
+  /** Parsed events left out by the time range. */
+  outOfRange: number;
   /** Why the input could not be read at all. */
   error: string | undefined;
 }
@@ -66,7 +76,8 @@ export interface ScanSummary {
   alerts: number;
   /** Alerts the allow-list marked as suppressed (counted in `alerts` too). */
   suppressed: number;
-  alertsByRule: Map<string, number>;
+  /** Alerts per rule id. */
+  alertsByRule: Map<string, RuleHits>;
   alertsByParty: Map<string, number>;
   /** Matched events that arrived out of order beyond the reorder buffer. */
   late: number;
@@ -74,6 +85,8 @@ export interface ScanSummary {
   unmappedRules: DetectionRule[];
   /** Events of each party per hour (epoch ms of the hour's start). */
   activity: Map<string, Map<number, number>>;
+  /** How many rule evaluations the detector's index let through, over how many events. */
+  detection: DetectorStats;
   durationMs: number;
 }
 
@@ -101,7 +114,7 @@ interface Matched {
 /** Names of privileged groups and roles, for alert severity. */
 function privilegedTargets(context: TrustContext): Set<string> {
   const lookup = placeholderLookup(context.settings.placeholders);
-  const names = [...(lookup('privileged_groups') ?? []), ...(lookup('privileged_roles') ?? [])];
+  const names = [...(lookup.values('privileged_groups') ?? []), ...(lookup.values('privileged_roles') ?? [])];
   return new Set(names.map((name) => String(name).toLowerCase()));
 }
 
@@ -141,6 +154,12 @@ export function partyNetworks(context: TrustContext) {
     byName.get(name)?.networks.has(address) ?? false;
 }
 
+function outsideRange(time: number, range: TimeRange | undefined): boolean {
+  if (!range) return false;
+  if (range.since !== undefined && !(time >= range.since)) return true;
+  return range.until !== undefined && !(time < range.until);
+}
+
 export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<ScanSummary> {
   const started = config.clock.now();
   const settings = sourceSettings(config.context);
@@ -154,7 +173,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     (rule): rule is DetectionRule => rule.kind === 'detection',
   );
   const detector = new Detector(detectionRules, config.mappings, {
-    placeholders: placeholderLookup(config.context.settings.placeholders),
+    placeholders: placeholderLookup(
+      config.context.settings.placeholders,
+      config.context.settings.unresolved_placeholders,
+    ),
     maxFieldLength: settings.limits.maxFieldLength,
   });
   const correlator = new Correlator(config.rules, {
@@ -184,6 +206,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       parsed: 0,
       rejected: 0,
       rejectedByCode: {},
+      outOfRange: 0,
       error: undefined,
     };
     stats.push(fileStats);
@@ -242,6 +265,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
         const batch: Matched[] = [];
         for (const event of output.events) {
           if (huntFrom !== undefined && event.time < huntFrom) continue;
+          if (outsideRange(event.time, config.timeRange)) {
+            fileStats.outOfRange++;
+            continue;
+          }
           enricher.enrich(event);
           const party = event.extra['trust.party'];
           if (typeof party === 'string') countActivity(summary.activity, party, event.time);
@@ -290,6 +317,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     unmappedRules: detector.unmapped,
     activity: new Map(),
 
+    detection: detector.stats,
     durationMs: 0,
   };
   const matchedBy = new WeakMap<Event, DetectionRule[]>();
@@ -302,10 +330,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     (alert) => {
       summary.alerts++;
       if (alert.suppressed) summary.suppressed++;
-      summary.alertsByRule.set(
-        alert.rule.title,
-        (summary.alertsByRule.get(alert.rule.title) ?? 0) + 1,
-      );
+      countHit(summary.alertsByRule, alert, Date.parse(alert.first_time), Date.parse(alert.last_time));
       if (alert.party)
         summary.alertsByParty.set(alert.party, (summary.alertsByParty.get(alert.party) ?? 0) + 1);
       hooks.alert(alert);

@@ -1,19 +1,21 @@
 import type { Problem } from '../model/problem.js';
 import { type ConditionNode, expandPattern } from './condition.js';
 import type { EvalContext } from './fields.js';
-import type { DetectionRule, SearchDefinition } from './rule.js';
+import { cheapest, type Requirement, union } from './index-keys.js';
+import type { DetectionRule, FilterRule, SearchDefinition } from './rule.js';
 import { compileFieldTest, type FieldTestEnv, type Matcher } from './search.js';
 
 /**
- * Compiles a detection rule's searches and condition into one matcher, and works out which
- * literal values of a field the rule requires (for the rule index: a rule that needs
- * `EventID: 4624` is only shown Windows events with that id).
+ * Compiles a detection rule's searches and condition into one matcher, and works out its index
+ * keys (index-keys.ts), one of which is true for every match. A rule that needs
+ * `EventID: 4624` is only shown Windows events with that id. A rule that needs
+ * `Image|endswith: '\sc.exe'` is only shown events whose Image has the word `sc`.
  */
 
 export interface CompiledDetection {
   match: Matcher;
-  /** field → lower-cased values, one of which the field must have for any match. */
-  requires: Map<string, ReadonlySet<string>>;
+  /** Index keys of which one holds for any match; empty when none is known. */
+  requires: Requirement;
 }
 
 export interface DetectionProblem {
@@ -26,7 +28,7 @@ export interface DetectionProblem {
 
 interface CompiledSearch {
   match: Matcher;
-  requires: Map<string, ReadonlySet<string>>;
+  requires: Requirement;
 }
 
 const ALWAYS: Matcher = () => true;
@@ -46,11 +48,47 @@ export function compileDetection(
 
   const names = rule.searches.map((search) => search.name);
   const compiled = rule.conditions.map((condition) => compileCondition(condition, searches, names));
-  if (compiled.length === 1) return compiled[0] as CompiledSearch;
+  const detection: CompiledSearch =
+    compiled.length === 1
+      ? (compiled[0] as CompiledSearch)
+      : {
+          match: (context) => compiled.some((item) => item.match(context)),
+          requires: unionOf(compiled.map((item) => item.requires)),
+        };
+  if (rule.filters.length === 0) return detection;
+
+  // A filter only narrows the rule, so the rule's requirements for the index still hold.
+  const filters: Matcher[] = [];
+  for (const filter of rule.filters) {
+    const matcher = compileFilter(filter, env, problems);
+    if (matcher) filters.push(matcher);
+  }
+  if (problems.length > 0) return undefined;
+  const base = detection.match;
   return {
-    match: (context) => compiled.some((item) => item.match(context)),
-    requires: intersectRequirements(compiled.map((item) => item.requires)),
+    match: (context) => {
+      if (!base(context)) return false;
+      for (const filter of filters) if (!filter(context)) return false;
+      return true;
+    },
+    requires: detection.requires,
   };
+}
+
+/** Compiles a filter's searches and condition into the matcher a filtered rule must also pass. */
+export function compileFilter(
+  filter: FilterRule,
+  env: FieldTestEnv,
+  problems: DetectionProblem[],
+): Matcher | undefined {
+  const searches = new Map<string, CompiledSearch>();
+  for (const search of filter.searches) {
+    const compiled = compileSearch(search, env, problems);
+    if (compiled) searches.set(search.name, compiled);
+  }
+  if (problems.length > 0) return undefined;
+  const names = filter.searches.map((search) => search.name);
+  return compileCondition(filter.condition, searches, names).match;
 }
 
 function compileSearch(
@@ -78,7 +116,7 @@ function compileSearch(
       if (alternatives.length !== value.length) return undefined;
       return {
         match: (context) => alternatives.some((item) => item.match(context)),
-        requires: intersectRequirements(alternatives.map((item) => item.requires)),
+        requires: unionOf(alternatives.map((item) => item.requires)),
       };
     }
     if (value.some((item) => item !== null && typeof item === 'object')) {
@@ -128,7 +166,7 @@ function compileMap(
   problems: DetectionProblem[],
 ): CompiledSearch | undefined {
   const tests: Matcher[] = [];
-  const requires = new Map<string, ReadonlySet<string>>();
+  const fieldRequirements: Requirement[] = [];
   let failed = false;
 
   for (const [key, value] of Object.entries(map)) {
@@ -169,9 +207,11 @@ function compileMap(
       continue;
     }
     tests.push(test.match);
-    if (test.requires) mergeRequirement(requires, test.requires.field, test.requires.values);
+    if (test.requires) fieldRequirements.push(test.requires);
   }
   if (failed) return undefined;
+  // Every field test of a map must pass, so the cheapest requirement of any of them holds.
+  const requires: Requirement = cheapest(fieldRequirements) ?? new Map();
   if (tests.length === 0) return { match: ALWAYS, requires };
   if (tests.length === 1) return { match: tests[0] as Matcher, requires };
   return {
@@ -183,35 +223,9 @@ function compileMap(
   };
 }
 
-/** Both requirements hold: a field required twice must take a value in both sets. */
-function mergeRequirement(
-  into: Map<string, ReadonlySet<string>>,
-  field: string,
-  values: ReadonlySet<string>,
-): void {
-  const existing = into.get(field);
-  if (!existing) {
-    into.set(field, values);
-    return;
-  }
-  into.set(field, new Set([...existing].filter((value) => values.has(value))));
-}
-
-/** One of several alternatives holds: only fields all of them require, with the union of values. */
-function intersectRequirements(
-  all: Map<string, ReadonlySet<string>>[],
-): Map<string, ReadonlySet<string>> {
-  const [first, ...rest] = all;
-  const result = new Map<string, ReadonlySet<string>>();
-  if (!first) return result;
-  for (const [field, values] of first) {
-    if (rest.every((item) => item.has(field))) {
-      const union = new Set(values);
-      for (const item of rest) for (const value of item.get(field) ?? []) union.add(value);
-      result.set(field, union);
-    }
-  }
-  return result;
+/** Unites the requirements of alternatives (an OR); empty unless each has one. */
+function unionOf(all: Requirement[]): Requirement {
+  return union(all) ?? new Map();
 }
 
 function compileCondition(
@@ -229,9 +243,7 @@ function compileCondition(
     }
     case 'and': {
       const items = node.items.map((item) => compileCondition(item, searches, names));
-      const requires = new Map<string, ReadonlySet<string>>();
-      for (const item of items)
-        for (const [field, values] of item.requires) mergeRequirement(requires, field, values);
+      const requires = cheapest(items.map((item) => item.requires)) ?? new Map();
       const matchers = items.map((item) => item.match);
       return {
         match: (context) => {
@@ -249,7 +261,7 @@ function compileCondition(
           for (const matcher of matchers) if (matcher(context)) return true;
           return false;
         },
-        requires: intersectRequirements(items.map((item) => item.requires)),
+        requires: unionOf(items.map((item) => item.requires)),
       };
     }
     case 'of': {
@@ -292,7 +304,8 @@ function compileCondition(
           for (const matcher of matchers) if (matcher(context) && ++count >= needed) return true;
           return false;
         },
-        requires: new Map(),
+        // At least one of them matches, whatever the count.
+        requires: unionOf(selected.map((item) => item.requires)),
       };
     }
   }

@@ -1,4 +1,5 @@
 import type { Event } from '../model/event.js';
+import { wordsOf } from './index-keys.js';
 
 /**
  * Field access for compiled rules. A rule's field name is looked up first among enrichment
@@ -69,6 +70,7 @@ export class EvalContext {
   event: Event = undefined as unknown as Event;
   private readonly strings = new Map<string, readonly string[]>();
   private readonly lowered = new Map<string, readonly string[]>();
+  private readonly words = new Map<string, ReadonlySet<string>>();
   private keywordValues: readonly string[] | undefined;
   private keywordLowered: readonly string[] | undefined;
 
@@ -78,6 +80,7 @@ export class EvalContext {
     this.event = event;
     if (this.strings.size > 0) this.strings.clear();
     if (this.lowered.size > 0) this.lowered.clear();
+    if (this.words.size > 0) this.words.clear();
     this.keywordValues = undefined;
     this.keywordLowered = undefined;
   }
@@ -103,6 +106,19 @@ export class EvalContext {
       this.lowered.set(accessor.name, values);
     }
     return values;
+  }
+
+  /** Whole words of the lower-cased field values, for the rule index (`[a-z0-9]` runs). */
+  wordsOf(accessor: FieldAccessor): ReadonlySet<string> {
+    let words = this.words.get(accessor.name);
+    if (words === undefined) {
+      const found = new Set<string>();
+      for (const value of this.lowerOf(accessor))
+        for (const word of wordsOf(value)) found.add(word);
+      words = found;
+      this.words.set(accessor.name, words);
+    }
+    return words;
   }
 
   /** Every string value of the record, for keyword searches. */

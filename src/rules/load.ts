@@ -1,11 +1,18 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { locate, locateKey, parseYaml } from '../context/yaml-doc.js';
-import type { Problem } from '../model/problem.js';
-import { compileDetection, type DetectionProblem, locateDetectionProblems } from './detection.js';
+import type { Document } from 'yaml';
+import { locate, locateKey, locationAt, parseYaml, type YamlSource } from '../context/yaml-doc.js';
+import type { Location, Problem } from '../model/problem.js';
+import {
+  compileDetection,
+  compileFilter,
+  type DetectionProblem,
+  locateDetectionProblems,
+} from './detection.js';
+import { applyFilters } from './filters.js';
 import { parseRuleDocument } from './parse-rule.js';
-import type { Rule } from './rule.js';
-import type { PlaceholderLookup } from './transforms.js';
+import { type Placeholders, placeholderNames } from './placeholders.js';
+import type { DetectionRule, FilterRule, Rule } from './rule.js';
 
 /**
  * Loads Sigma rules from files and folders (recursively, `.yml` and `.yaml`), validates them,
@@ -15,14 +22,25 @@ import type { PlaceholderLookup } from './transforms.js';
 
 export interface RuleSet {
   rules: Rule[];
+  /** Sigma filters, already applied to the rules they name. */
+  filters: FilterRule[];
   problems: Problem[];
+  /** Documents that did not load, each with the errors that left it out. */
+  rejected: RejectedDocument[];
   /** Rule documents read, loaded or not. */
   documents: number;
   files: number;
 }
 
+export interface RejectedDocument {
+  file: string;
+  location: Location | undefined;
+  title: string | undefined;
+  errors: Problem[];
+}
+
 export interface LoadRulesOptions {
-  placeholders: PlaceholderLookup;
+  placeholders: Placeholders;
 }
 
 const RULE_EXTENSIONS = new Set(['.yml', '.yaml']);
@@ -72,55 +90,159 @@ export function loadRuleTexts(
   options: LoadRulesOptions,
 ): RuleSet {
   const problems: Problem[] = [];
+  const rejected: RejectedDocument[] = [];
   const parsed: Rule[] = [];
+  const filters: FilterRule[] = [];
   let documents = 0;
 
   for (const { file, text } of texts) {
     const { source, problems: yamlProblems } = parseYaml(file, text);
     problems.push(...yamlProblems);
-    if (yamlProblems.some((problem) => problem.severity === 'error')) continue;
+    const yamlErrors = yamlProblems.filter((problem) => problem.severity === 'error');
+    if (yamlErrors.length > 0) {
+      documents += Math.max(1, source.documents.length);
+      rejected.push({
+        file,
+        location: yamlErrors[0]?.location,
+        title: undefined,
+        errors: yamlErrors,
+      });
+      continue;
+    }
 
     source.documents.forEach((document, index) => {
       if (document.contents === null) return;
       documents++;
-      const result = parseRuleDocument(source, document, index);
-      problems.push(...result.problems);
-      if (!result.rule) return;
-      if (result.rule.kind === 'detection') {
-        const detectionProblems: DetectionProblem[] = [];
-        compileDetection(
-          result.rule,
-          { placeholders: options.placeholders, mapField: (name) => name },
-          detectionProblems,
-        );
-        if (detectionProblems.length > 0) {
-          problems.push(
-            ...locateDetectionProblems(detectionProblems, (path, onKey) =>
-              onKey ? locateKey(source, document, path) : locate(source, document, path),
-            ),
-          );
-          return;
-        }
-      }
-      parsed.push(result.rule);
+      const loaded = loadDocument(source, document, index, options);
+      problems.push(...loaded.problems);
+      if (loaded.rule) parsed.push(loaded.rule);
+      else if (loaded.filter) filters.push(loaded.filter);
+      else rejected.push(rejection(source, document, loaded.problems));
     });
   }
 
-  const rules = resolveReferences(parsed, problems);
-  return { rules, problems, documents, files: texts.length };
+  const rules = resolveReferences(parsed, problems, rejected);
+  problems.push(...applyFilters(filters, rules));
+  return { rules, filters, problems, rejected, documents, files: texts.length };
+}
+
+/** Parses one document and compiles its searches once, to report value problems. */
+function loadDocument(
+  source: YamlSource,
+  document: Document.Parsed,
+  index: number,
+  options: LoadRulesOptions,
+): { rule?: Rule; filter?: FilterRule; problems: Problem[] } {
+  const result = parseRuleDocument(source, document, index);
+  const problems = [...result.problems];
+  const env = { placeholders: options.placeholders, mapField: (name: string) => name };
+  const located = (found: DetectionProblem[]) =>
+    locateDetectionProblems(found, (path, onKey) =>
+      onKey ? locateKey(source, document, path) : locate(source, document, path),
+    );
+
+
+  if (result.filter) {
+    const found: DetectionProblem[] = [];
+    compileFilter(result.filter, env, found);
+    if (found.length > 0) return { problems: [...problems, ...located(found)] };
+    return { filter: result.filter, problems };
+  }
+  const rule = result.rule;
+  if (!rule) return { problems };
+  if (rule.kind !== 'detection') return { rule, problems };
+
+  const found: DetectionProblem[] = [];
+  compileDetection(rule, env, found);
+  if (found.length > 0) return { problems: [...problems, ...located(found)] };
+  for (const use of unresolvedPlaceholders(rule, options.placeholders)) {
+    problems.push({
+      code: 'rule.placeholder_unresolved',
+      severity: 'warning',
+      message: `placeholder %${use.name}% has no value in settings.placeholders; it is handled as ${options.placeholders.unresolved}`,
+      ...locate(source, document, use.path),
+    });
+  }
+  return { rule, problems };
+}
+
+function rejection(
+  source: YamlSource,
+  document: Document.Parsed,
+  problems: readonly Problem[],
+): RejectedDocument {
+  const errors = problems.filter((problem) => problem.severity === 'error');
+  const title = document.get('title');
+  return {
+    file: source.file,
+    location: errors[0]?.location ?? locationAt(source, document.contents?.range?.[0] ?? 0),
+    title: typeof title === 'string' ? title : undefined,
+    errors,
+  };
+}
+
+/** Placeholders of a rule's `|expand` values that have no values, with their document paths. */
+export function unresolvedPlaceholders(
+  rule: DetectionRule,
+  placeholders: Placeholders,
+): { name: string; path: (string | number)[] }[] {
+  const found: { name: string; path: (string | number)[] }[] = [];
+  const visitMap = (map: unknown, path: (string | number)[]): void => {
+    if (map === null || typeof map !== 'object' || Array.isArray(map)) return;
+    for (const [key, value] of Object.entries(map)) {
+      if (!key.split('|').includes('expand')) continue;
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (typeof item !== 'string') continue;
+        for (const name of placeholderNames(item)) {
+          if (placeholders.values(name) === undefined) found.push({ name, path: [...path, key] });
+        }
+      }
+    }
+  };
+  for (const search of rule.searches) {
+    if (!Array.isArray(search.value)) {
+      visitMap(search.value, search.path);
+      continue;
+    }
+    search.value.forEach((item, index) => {
+      visitMap(item, [...search.path, index]);
+    });
+  }
+  return found;
 }
 
 /**
  * Checks ids, links correlations to the rules they name (by id or name), and marks rules used
  * only by correlations as not generating alerts of their own.
  */
-function resolveReferences(rules: Rule[], problems: Problem[]): Rule[] {
+function resolveReferences(
+  rules: Rule[],
+  problems: Problem[],
+  rejected: RejectedDocument[],
+): Rule[] {
+  const rejectedByRule = new Map<Rule, RejectedDocument>();
+  const reject = (rule: Rule, problem: Problem): void => {
+    problems.push(problem);
+    const entry = rejectedByRule.get(rule);
+    if (entry) {
+      entry.errors.push(problem);
+      return;
+    }
+    const created = {
+      file: rule.meta.file,
+      location: rule.meta.location,
+      title: rule.meta.title,
+      errors: [problem],
+    };
+    rejectedByRule.set(rule, created);
+    rejected.push(created);
+  };
   const byId = new Map<string, Rule>();
   const kept: Rule[] = [];
   for (const rule of rules) {
     const existing = byId.get(rule.meta.id);
     if (existing) {
-      problems.push({
+      reject(rule, {
         code: 'rules.duplicate_id',
         severity: 'error',
         message: `rule id ${rule.meta.id} is already used by ${existing.meta.file}; this rule is not loaded`,
@@ -143,7 +265,7 @@ function resolveReferences(rules: Rule[], problems: Problem[]): Rule[] {
     for (const reference of rule.rules) {
       const target = byId.get(reference) ?? byName.get(reference);
       if (!target) {
-        problems.push({
+        reject(rule, {
           code: 'correlation.unknown_rule',
           severity: 'error',
           message: `correlation "${rule.meta.title}" refers to rule "${reference}", which is not loaded`,
@@ -153,7 +275,7 @@ function resolveReferences(rules: Rule[], problems: Problem[]): Rule[] {
         continue;
       }
       if (rule.type === 'chain' && target.kind !== 'detection') {
-        problems.push({
+        reject(rule, {
           code: 'correlation.chain_of_correlation',
           severity: 'error',
           message: `chain "${rule.meta.title}" step rule "${reference}" must be a detection rule`,

@@ -11,7 +11,8 @@ import {
   referencedNames,
 } from './condition.js';
 import { parseCorrelation } from './correlation.js';
-import type { DetectionRule, Rule, RuleMeta, SearchDefinition } from './rule.js';
+import type { DetectionRule, FilterRule, Rule, RuleMeta, SearchDefinition } from './rule.js';
+import { ruleSourceOf } from './rule-source.js';
 
 /**
  * Turns one YAML document into a rule, collecting every problem with its location. Unknown
@@ -42,6 +43,7 @@ const KNOWN_TOP_LEVEL = new Set([
   'correlation',
   'generate',
   'taxonomy',
+  'filter',
 ]);
 
 const LEVELS = new Set(['informational', 'low', 'medium', 'high', 'critical']);
@@ -51,6 +53,7 @@ const IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export interface ParsedDocument {
   rule?: Rule;
+  filter?: FilterRule;
   problems: Problem[];
 }
 
@@ -96,13 +99,12 @@ export function parseRuleDocument(
   }
   if (!hasDetection && !hasCorrelation) {
     if (raw.filter !== undefined) {
-      error(
-        ['filter'],
-        'rule.unsupported_filter',
-        'Sigma filter rules are not supported yet',
-        true,
-      );
-    } else if (raw.action === 'global' || raw.action === 'repeat') {
+      const filter = parseFilter(raw, meta, error, warn);
+      return filter && !problems.some((problem) => problem.severity === 'error')
+        ? { filter, problems }
+        : { problems };
+    }
+    if (raw.action === 'global' || raw.action === 'repeat') {
       error(
         ['action'],
         'rule.unsupported_collection',
@@ -131,9 +133,70 @@ export function parseRuleDocument(
     logsource,
     searches: detection.searches,
     conditions: detection.conditions,
+    filters: [],
     emits: true,
   };
   return { rule, problems };
+}
+
+/**
+ * Parses a Sigma filter (filters specification v2): `filter.rules` names the rules it applies
+ * to by id or name (`any` or an empty list: every rule of its log source), and the rest of
+ * `filter` is search identifiers and one condition, which every match of those rules must also
+ * meet. Filters are therefore written as `not selection`.
+ */
+function parseFilter(
+  raw: Raw,
+  meta: RuleMeta,
+  error: Report,
+  warn: Report,
+): FilterRule | undefined {
+  const logsource = parseLogsource(raw.logsource, error, warn);
+  const body = raw.filter;
+  if (!isMap(body)) {
+    error(['filter'], 'filter.invalid', 'filter must be a map of rules, searches and a condition');
+    return undefined;
+  }
+
+  let targets: string[] | 'any' | undefined;
+  const rules = body.rules;
+  if (rules === undefined || rules === null) {
+    error(
+      ['filter'],
+      'filter.missing_rules',
+      'filter has no rules; list rule ids or names, or write rules: any',
+      true,
+    );
+  } else if (typeof rules === 'string') {
+    targets = ['any', 'all'].includes(rules.toLowerCase()) ? 'any' : [rules];
+  } else if (Array.isArray(rules) && rules.every((item) => typeof item === 'string')) {
+    targets = rules.length === 0 ? 'any' : (rules as string[]);
+  } else {
+    error(
+      ['filter', 'rules'],
+      'filter.invalid_rules',
+      'filter.rules must be a rule id or name, a list of them, or any',
+    );
+  }
+
+  if (Array.isArray(body.condition)) {
+    error(
+      ['filter', 'condition'],
+      'filter.invalid_condition',
+      'a filter has exactly one condition',
+    );
+    return undefined;
+  }
+  const detection = parseDetection(body, error, warn, 'filter', ['rules']);
+  if (!logsource || !detection || !targets || detection.conditions.length !== 1) return undefined;
+  return {
+    kind: 'filter',
+    meta,
+    logsource,
+    targets,
+    searches: detection.searches,
+    condition: detection.conditions[0] as ConditionNode,
+  };
 }
 
 type Report = (path: (string | number)[], code: string, message: string, onKey?: boolean) => void;
@@ -199,6 +262,7 @@ function parseMeta(
     analytic: analyticFromTags(tags),
     attack: attackFromTags(tags),
     file: source.file,
+    source: ruleSourceOf(source.file),
     location: { file: source.file, line: position.line, column: position.col },
     extra,
   };
@@ -261,26 +325,32 @@ function parseLogsource(value: unknown, error: Report, warn: Report): LogSource 
   return logsource;
 }
 
+/**
+ * Parses a map of search identifiers and a condition: a rule's `detection`, or a filter's
+ * `filter` (`section`), whose `reserved` keys are not search identifiers.
+ */
 function parseDetection(
   value: unknown,
   error: Report,
   warn: Report,
+  section = 'detection',
+  reserved: readonly string[] = [],
 ): { searches: SearchDefinition[]; conditions: ConditionNode[] } | undefined {
   if (!isMap(value)) {
     error(
-      ['detection'],
+      [section],
       'rule.invalid_detection',
-      'detection must be a map of search identifiers and a condition',
+      `${section} must be a map of search identifiers and a condition`,
     );
     return undefined;
   }
 
   const searches: SearchDefinition[] = [];
   for (const [name, item] of Object.entries(value)) {
-    if (name === 'condition') continue;
+    if (name === 'condition' || reserved.includes(name)) continue;
     if (name === 'timeframe') {
       error(
-        ['detection', name],
+        [section, name],
         'rule.unsupported_timeframe',
         'detection.timeframe belongs to Sigma 1.x aggregations; use a correlation rule with timespan',
         true,
@@ -290,17 +360,17 @@ function parseDetection(
     if (!IDENTIFIER.test(name)) {
       // Public rules have a few such names; a condition can still reach them through a pattern.
       warn(
-        ['detection', name],
+        [section, name],
         'rule.unusual_identifier',
         `"${name}" has characters other than letters, digits, _ . - and can be used only through a pattern such as 1 of select*`,
       );
     }
-    searches.push({ name, value: item, path: ['detection', name] });
+    searches.push({ name, value: item, path: [section, name] });
   }
 
   const rawCondition = value.condition;
   if (rawCondition === undefined) {
-    error(['detection'], 'rule.missing_condition', 'detection has no condition', true);
+    error([section], 'rule.missing_condition', `${section} has no condition`, true);
     return undefined;
   }
   const texts = Array.isArray(rawCondition) ? rawCondition : [rawCondition];
@@ -309,8 +379,8 @@ function parseDetection(
 
   texts.forEach((text, index) => {
     const path = Array.isArray(rawCondition)
-      ? ['detection', 'condition', index]
-      : ['detection', 'condition'];
+      ? [section, 'condition', index]
+      : [section, 'condition'];
     if (typeof text !== 'string') {
       error(path, 'rule.invalid_condition', 'condition must be a string');
       return;

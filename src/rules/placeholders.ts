@@ -1,10 +1,30 @@
 /**
- * Default values of the `|expand` placeholders the shipped rule pack uses. The context file
- * replaces any of them under `settings.placeholders`; `trustwatch rules placeholders` lists them.
+ * Values of Sigma `|expand` placeholders: the defaults of those the shipped rule pack uses, which
+ * the context file replaces under `settings.placeholders`, and what a placeholder without values
+ * becomes. The Sigma specification requires a tool that cannot resolve a placeholder to reject
+ * the rule, which is the default; `wildcard` and `empty` are explicit choices that let such rules load.
  */
 
 import { MACOS_PLACEHOLDERS } from './placeholders-macos.js';
 import { SAAS_PLACEHOLDERS } from './placeholders-saas.js';
+import { UNRESOLVED_PLACEHOLDER_MODES } from '../context/schema.js';
+
+export { UNRESOLVED_PLACEHOLDER_MODES };
+
+/** Handling of a placeholder without values. */
+export type UnresolvedPlaceholders = (typeof UNRESOLVED_PLACEHOLDER_MODES)[number];
+
+/** Placeholder values as rules are compiled against them. */
+export interface Placeholders {
+  /** Values of a placeholder, in Sigma notation; undefined when none are set. */
+  values(name: string): readonly (string | number)[] | undefined;
+  /**
+   * `reject`: the rule is not loaded. `wildcard`: the placeholder matches any text (`*`), so a
+   * selection that uses it matches more. `empty`: the placeholder has no values, so the value
+   * that contains it matches nothing.
+   */
+  unresolved: UnresolvedPlaceholders;
+}
 
 export interface PlaceholderDefault {
   description: string;
@@ -103,7 +123,17 @@ export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> 
 /** Looks a placeholder up in the context's values first, then in the defaults. */
 export function placeholderLookup(
   overrides: Readonly<Record<string, readonly (string | number)[]>>,
-) {
-  return (name: string): readonly (string | number)[] | undefined =>
-    overrides[name] ?? DEFAULT_PLACEHOLDERS[name]?.values;
+  unresolved: UnresolvedPlaceholders = 'reject',
+): Placeholders {
+  return {
+    values: (name) => overrides[name] ?? DEFAULT_PLACEHOLDERS[name]?.values,
+    unresolved,
+  };
+}
+
+const PLACEHOLDER_NAME = /(?<!\\)%([A-Za-z0-9_.-]+)%/g;
+
+/** Names of the placeholders in a value, without the percent signs; `\%` is a plain percent. */
+export function placeholderNames(value: string): string[] {
+  return [...value.matchAll(PLACEHOLDER_NAME)].map((match) => match[1] as string);
 }

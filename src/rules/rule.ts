@@ -20,6 +20,8 @@ export interface RuleMeta {
   attack: string[];
   /** The file the rule was loaded from. */
   file: string;
+  /** Upstream address of the rule (SigmaHQ tree), or its file path; alerts cite it. */
+  source: string;
   location: Location;
   /** Top-level keys this engine does not use, kept as the rule wrote them. */
   extra: Record<string, unknown>;
@@ -40,8 +42,22 @@ export interface DetectionRule {
   searches: SearchDefinition[];
   /** Conditions of the rule; a list of several is an OR (Sigma 1.x style). */
   conditions: ConditionNode[];
+  /** Sigma filters applied to the rule: each condition must hold too. */
+  filters: FilterRule[];
   /** Whether matches raise alerts of their own (false for rules only correlations use). */
   emits: boolean;
+}
+
+/** A Sigma filter: searches and a condition added to the detection rules it names. */
+export interface FilterRule {
+  kind: 'filter';
+  meta: RuleMeta;
+  /** Rules of this log source (the rule names at least these keys, with equal values) qualify. */
+  logsource: LogSource;
+  /** Ids or names of the rules, or `any` for every rule of the log source. */
+  targets: string[] | 'any';
+  searches: SearchDefinition[];
+  condition: ConditionNode;
 }
 
 export type CorrelationType =

@@ -1,16 +1,19 @@
 import { NetworkSet } from '../context/networks.js';
 import { parseAnyTime } from '../model/time.js';
 import { type EvalContext, type FieldAccessor, fieldAccessor } from './fields.js';
+import { cheapest, patternWord, type Requirement } from './index-keys.js';
 import { MODIFIERS } from './modifiers.js';
+import type { Placeholders } from './placeholders.js';
 import { translateRegex } from './regex.js';
+import { bytesAsText, type SigmaValue, TRANSFORMS, valueFromYaml } from './transforms.js';
 import {
-  bytesAsText,
-  type PlaceholderLookup,
-  type SigmaValue,
-  TRANSFORMS,
-  valueFromYaml,
-} from './transforms.js';
-import { compileStringTest, type MatchMode, parseNumeric, type StringTest } from './values.js';
+  compileStringTest,
+  hasWildcards,
+  type MatchMode,
+  parseNumeric,
+  type StringTest,
+  tokensToText,
+} from './values.js';
 
 /**
  * Compiles one `field|modifiers: values` entry of a selection into a matcher. Literal values of
@@ -20,17 +23,14 @@ import { compileStringTest, type MatchMode, parseNumeric, type StringTest } from
 
 export type Matcher = (context: EvalContext) => boolean;
 
-/** Literal equality values a matcher requires of one field, for the rule index. */
-export type Requirements = Map<string, ReadonlySet<string>>;
-
 export interface CompiledFieldTest {
   match: Matcher;
-  /** Set when the test passes only for these lower-cased values of `field`. */
-  requires?: { field: string; values: ReadonlySet<string> };
+  /** Index keys, one of which is true whenever the test passes (see index-keys.ts). */
+  requires?: Requirement;
 }
 
 export interface FieldTestEnv {
-  placeholders: PlaceholderLookup;
+  placeholders: Placeholders;
   /** Maps a rule's field name to the event field of the log source (identity if unmapped). */
   mapField(name: string): string;
 }
@@ -97,6 +97,8 @@ export function compileFieldTest(
     if (typeof result === 'string') return result;
     values = result;
   }
+  // Only `|expand` with `unresolved: empty` can leave no values: such a value matches nothing.
+  if (values.length === 0) return { match: () => false };
 
   const isKeyword = field === '';
   const accessor = isKeyword ? undefined : fieldAccessor(env.mapField(field));
@@ -157,11 +159,14 @@ function valueTest(
 ): CompiledFieldTest | string {
   const read = stringsFor(accessor, !cased);
   const tests: Matcher[] = [];
+  // One requirement per value; undefined marks a value the index cannot use.
+  const valueRequirements: (Requirement | undefined)[] = [];
   const equalsLiterals = new Set<string>();
   const numbers: { value: number; text: string }[] = [];
   const literals: string[] = [];
 
   for (const value of values) {
+    valueRequirements.push(accessor ? valueRequirement(accessor.name, value, mode) : undefined);
     if (value.kind === 'null') {
       if (!accessor) return 'a keyword cannot be null';
       tests.push((context) => {
@@ -211,13 +216,46 @@ function valueTest(
   if (literals.length > 0) tests.push(literalListTest(read, literals, mode));
 
   const compiled: CompiledFieldTest = { match: combine(tests, all) };
-  const onlyEquality = tests.length === 1 && (equalsLiterals.size > 0 || numbers.length > 0);
-  if (accessor && !all && mode === 'equals' && onlyEquality) {
-    const required = new Set<string>([...equalsLiterals].map((text) => text.toLowerCase()));
-    for (const number of numbers) required.add(number.text.toLowerCase());
-    compiled.requires = { field: accessor.name, values: required };
-  }
+  const requires = all ? cheapest(valueRequirements) : unionOfValues(valueRequirements);
+  if (requires) compiled.requires = requires;
   return compiled;
+}
+
+/** Returns the index key that one value of a field test guarantees, if any. */
+function valueRequirement(
+  field: string,
+  value: SigmaValue,
+  mode: MatchMode,
+): Requirement | undefined {
+  if (value.kind === 'number') {
+    return mode === 'equals' ? new Map([[`=${field}`, new Set([value.text])]]) : undefined;
+  }
+  if (value.kind !== 'pattern' && value.kind !== 'bytes') return undefined;
+  const tokens =
+    value.kind === 'pattern'
+      ? value.tokens
+      : [{ kind: 'text' as const, text: bytesAsText(value.bytes) }];
+  if (mode === 'equals' && !hasWildcards(tokens)) {
+    return new Map([[`=${field}`, new Set([tokensToText(tokens).toLowerCase()])]]);
+  }
+  const word = patternWord(tokens, mode);
+  return word === undefined ? undefined : new Map([[`~${field}`, new Set([word])]]);
+}
+
+/** Any of the values matches: the union, known only when every value has a requirement. */
+function unionOfValues(
+  requirements: readonly (Requirement | undefined)[],
+): Requirement | undefined {
+  const result = new Map<string, Set<string>>();
+  for (const requirement of requirements) {
+    if (!requirement) return undefined;
+    for (const [key, values] of requirement) {
+      const set = result.get(key) ?? new Set<string>();
+      for (const value of values) set.add(value);
+      result.set(key, set);
+    }
+  }
+  return result.size > 0 ? result : undefined;
 }
 
 /**

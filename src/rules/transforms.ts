@@ -1,3 +1,4 @@
+import type { Placeholders } from './placeholders.js';
 import { hasWildcards, parseSigmaString, type Token, tokensToText } from './values.js';
 
 /**
@@ -13,10 +14,7 @@ export type SigmaValue =
   | { kind: 'boolean'; value: boolean }
   | { kind: 'null' };
 
-/** Looks up the values of a placeholder; undefined when the context defines none. */
-export type PlaceholderLookup = (name: string) => readonly (string | number)[] | undefined;
-
-export type Transform = (values: SigmaValue[], lookup: PlaceholderLookup) => SigmaValue[] | string;
+export type Transform = (values: SigmaValue[], placeholders: Placeholders) => SigmaValue[] | string;
 
 function bytesOf(value: SigmaValue, modifier: string): Uint8Array | string {
   if (value.kind === 'bytes') return value.bytes;
@@ -149,44 +147,67 @@ function appendToken(tokens: Token[], token: Token): Token[] {
   return [...tokens, token];
 }
 
-const PLACEHOLDER = /%([A-Za-z0-9_.-]+)%/g;
+/** A `%name%` placeholder inside a text token; a backslash before a `%` makes it plain. */
+const PLACEHOLDER = /\\%|%([A-Za-z0-9_.-]+)%/g;
 
-/** `expand`: each `%name%` is replaced by each value of the placeholder (all combinations). */
-function expand(values: SigmaValue[], lookup: PlaceholderLookup): SigmaValue[] | string {
+/**
+ * `expand`: each `%name%` is replaced by each value of the placeholder (all combinations). The
+ * values are in Sigma notation, so they may carry wildcards. A placeholder without values is
+ * handled as `placeholders.unresolved` sets.
+ */
+function expand(values: SigmaValue[], placeholders: Placeholders): SigmaValue[] | string {
   const out: SigmaValue[] = [];
   for (const value of values) {
     if (value.kind !== 'pattern') {
       out.push(value);
       continue;
     }
-    const raw = tokensToRaw(value.tokens);
-    const names = [...raw.matchAll(PLACEHOLDER)].map((match) => match[1] as string);
-    if (names.length === 0) {
-      out.push(value);
-      continue;
-    }
-    let texts = [raw];
-    for (const name of new Set(names)) {
-      const replacements = lookup(name);
-      if (replacements === undefined)
-        return `placeholder %${name}% has no value in settings.placeholders`;
-      texts = texts.flatMap((text) =>
-        replacements.map((replacement) => text.split(`%${name}%`).join(String(replacement))),
-      );
-    }
-    for (const text of texts) out.push({ kind: 'pattern', tokens: parseSigmaString(text) });
+    const variants = expandTokens(value.tokens, placeholders);
+    if (typeof variants === 'string') return variants;
+    for (const tokens of variants) out.push({ kind: 'pattern', tokens });
   }
   return out;
 }
 
-/** Back to Sigma notation, so that expanded values keep their wildcards and escapes. */
-function tokensToRaw(tokens: readonly Token[]): string {
-  return tokens
-    .map((token) => {
-      if (token.kind === 'text') return token.text.replace(/[*?\\]/g, '\\$&');
-      return token.kind === 'any' ? '*' : '?';
-    })
-    .join('');
+function expandTokens(tokens: readonly Token[], placeholders: Placeholders): Token[][] | string {
+  let variants: Token[][] = [[]];
+  for (const token of tokens) {
+    if (token.kind !== 'text') {
+      variants = variants.map((variant) => appendToken(variant, token));
+      continue;
+    }
+    let last = 0;
+    for (const match of token.text.matchAll(PLACEHOLDER)) {
+      const before = token.text.slice(last, match.index);
+      last = (match.index as number) + match[0].length;
+      const name = match[1];
+      const plain = name === undefined ? `${before}%` : before;
+      if (plain) variants = variants.map((variant) => appendText(variant, plain));
+      if (name === undefined) continue;
+
+      const replacements = placeholders.values(name);
+      if (replacements !== undefined) {
+        variants = variants.flatMap((variant) =>
+          replacements.map((replacement) =>
+            parseSigmaString(String(replacement)).reduce(appendToken, variant),
+          ),
+        );
+      } else if (placeholders.unresolved === 'wildcard') {
+        variants = variants.map((variant) => appendToken(variant, { kind: 'any' }));
+      } else if (placeholders.unresolved === 'empty') {
+        return [];
+      } else {
+        return `placeholder %${name}% has no value in settings.placeholders`;
+      }
+    }
+    const rest = token.text.slice(last);
+    if (rest) variants = variants.map((variant) => appendText(variant, rest));
+  }
+  return variants;
+}
+
+function appendText(tokens: Token[], text: string): Token[] {
+  return appendToken(tokens, { kind: 'text', text });
 }
 
 export const TRANSFORMS: ReadonlyMap<string, Transform> = new Map<string, Transform>([
@@ -222,7 +243,7 @@ export const TRANSFORMS: ReadonlyMap<string, Transform> = new Map<string, Transf
       mapBytes(values, 'utf16', (bytes) => [{ kind: 'bytes', bytes: utf16(bytes, false, true) }]),
   ],
   ['windash', (values) => windash(values)],
-  ['expand', (values, lookup) => expand(values, lookup)],
+  ['expand', (values, placeholders) => expand(values, placeholders)],
 ]);
 
 /** A value as the rule wrote it, before transformations. */

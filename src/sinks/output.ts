@@ -1,13 +1,27 @@
 import type { Alert } from '../model/alert.js';
+import { parseIsoTime } from '../model/time.js';
+import { formatTimeIn } from '../model/time-zone.js';
+import { countAlertHit, type RuleHits, renderHitTable } from './hit-table.js';
 import { toOcsf } from './ocsf.js';
 
-/** Alert writers for standard output: NDJSON as alerts come, JSON or a table at the end. */
+/**
+ * Alert writers for standard output: NDJSON or OCSF as alerts come, JSON or a table at the end,
+ * or only the per-rule hit table (`hits`).
+ */
 
-export type OutputFormat = 'table' | 'json' | 'ndjson' | 'ocsf';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'ocsf'];
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'ocsf' | 'hits';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'ocsf', 'hits'];
 
 /** The version written into OCSF metadata. */
 export const PRODUCT_VERSION = '0.1.0';
+
+export interface AlertWriterOptions {
+  /**
+   * IANA zone of the times that the table and hit table show. Without it the table shows UTC
+   * ISO times; NDJSON, OCSF and JSON always carry UTC times.
+   */
+  timezone?: string;
+}
 
 export interface AlertWriter {
   write(alert: Alert): void;
@@ -17,7 +31,18 @@ export interface AlertWriter {
 export function createAlertWriter(
   format: OutputFormat,
   write: (text: string) => void,
+  options: AlertWriterOptions = {},
 ): AlertWriter {
+  if (format === 'hits') {
+    const hits = new Map<string, RuleHits>();
+    return {
+      write: (alert) => countAlertHit(hits, alert),
+      end: () => {
+        const lines = renderHitTable(hits.values(), options.timezone ?? 'UTC');
+        write(lines.length > 0 ? `${lines.join('\n')}\n` : 'No alerts.\n');
+      },
+    };
+  }
   if (format === 'ndjson') {
     return { write: (alert) => write(`${JSON.stringify(alert)}\n`), end: () => {} };
   }
@@ -36,7 +61,7 @@ export function createAlertWriter(
   }
   return {
     write: (alert) => alerts.push(alert),
-    end: () => write(renderTable(alerts)),
+    end: () => write(renderTable(alerts, options.timezone)),
   };
 }
 
@@ -49,8 +74,10 @@ const LEVEL_ORDER: Record<string, number> = {
 };
 
 /** A readable listing: one block per alert with its evidence, most severe first. */
-export function renderTable(alerts: readonly Alert[]): string {
+export function renderTable(alerts: readonly Alert[], timezone?: string): string {
   if (alerts.length === 0) return 'No alerts.\n';
+  const time = (text: string) =>
+    timezone === undefined ? text : formatTimeIn(parseIsoTime(text), timezone);
   const sorted = [...alerts].sort(
     (a, b) =>
       Number(a.suppressed) - Number(b.suppressed) ||
@@ -58,13 +85,13 @@ export function renderTable(alerts: readonly Alert[]): string {
       a.first_time.localeCompare(b.first_time),
   );
   const lines: string[] = [];
-  for (const alert of sorted) lines.push(...renderAlert(alert), '');
+  for (const alert of sorted) lines.push(...renderAlert(alert, time), '');
   return `${lines.join('\n')}\n`;
 }
 
 const EVIDENCE_SHOWN = 12;
 
-function renderAlert(alert: Alert): string[] {
+function renderAlert(alert: Alert, time: (text: string) => string): string[] {
   const lines: string[] = [];
   const analytic = alert.analytic ? `${alert.analytic} ` : '';
   const mark = alert.suppressed ? '  [suppressed]' : '';
@@ -76,10 +103,9 @@ function renderAlert(alert: Alert): string[] {
     alert.host ? `host ${alert.host}` : '',
   ].filter(Boolean);
   if (who.length > 0) lines.push(`  ${who.join(', ')}`);
-  lines.push(`  ${alert.first_time} .. ${alert.last_time}   id ${alert.id}`);
-  if (alert.attack.length > 0) {
-    lines.push(`  ATT&CK ${alert.attack.join(', ')}   rule by ${alert.rule.author || 'unknown'}`);
-  }
+  lines.push(`  ${time(alert.first_time)} .. ${time(alert.last_time)}   id ${alert.id}`);
+  if (alert.attack.length > 0) lines.push(`  ATT&CK ${alert.attack.join(', ')}`);
+  lines.push(`  rule by ${alert.rule.author || 'unknown author'}: ${alert.rule.source}`);
 
   const factors = alert.severity.factors.filter((factor) => factor.factor !== 'rule_level');
   if (factors.length > 0) {

@@ -7,6 +7,7 @@ import type { LogSourceMapping } from './mapping.js';
  */
 
 const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
+const DEFENDER = 'Microsoft-Windows-Windows Defender/Operational';
 const POWERSHELL = ['Microsoft-Windows-PowerShell/Operational', 'PowerShellCore/Operational'];
 
 const SERVICES: [string, string[]][] = [
@@ -18,7 +19,7 @@ const SERVICES: [string, string[]][] = [
   ['powershell-classic', ['Windows PowerShell']],
   ['taskscheduler', ['Microsoft-Windows-TaskScheduler/Operational']],
   ['wmi', ['Microsoft-Windows-WMI-Activity/Operational']],
-  ['windefend', ['Microsoft-Windows-Windows Defender/Operational']],
+  ['windefend', [DEFENDER]],
   [
     'applocker',
     [
@@ -117,7 +118,41 @@ const PROCESS_CREATION_4688_FIELDS: Record<string, string> = {
   ParentProcessId: 'ProcessId',
   LogonId: 'SubjectLogonId',
   User: 'SubjectUserName',
+  IntegrityLevel: 'MandatoryLabel',
 };
+
+/** Security 5156 (Windows Filtering Platform connection allowed) named as Sysmon event 3. */
+const NETWORK_CONNECTION_5156_FIELDS: Record<string, string> = {
+  Image: 'Application',
+  // The event's own ProcessID collides with the System one, so the flat event keeps it here.
+  ProcessId: 'EventData.ProcessID',
+  SourceIp: 'SourceAddress',
+  DestinationIp: 'DestAddress',
+  DestinationPort: 'DestPort',
+};
+
+/** Security 4657 (registry value modified) named as Sysmon event 13. */
+const REGISTRY_4657_FIELDS: Record<string, string> = {
+  TargetObject: 'ObjectName',
+  Details: 'NewValue',
+  Image: 'ProcessName',
+};
+
+/** Security 4663 (an object was accessed) on files, named as the file_access rules name them. */
+const FILE_ACCESS_4663_FIELDS: Record<string, string> = {
+  FileName: 'ObjectName',
+  TargetFilename: 'ObjectName',
+  Image: 'ProcessName',
+};
+
+/**
+ * Windows Defender events that name a threat (detection, action taken, action failed), for the
+ * generic `antivirus` rules, whose `Signature` and `Filename` are Defender's `Threat Name` and
+ * `Path`.
+ */
+const DEFENDER_THREAT_EVENTS = [
+  1006, 1007, 1008, 1009, 1010, 1011, 1012, 1017, 1018, 1019, 1115, 1116, 1117, 1118, 1119,
+];
 
 function buildWindowsMappings(): LogSourceMapping[] {
   const mappings: LogSourceMapping[] = [
@@ -138,6 +173,32 @@ function buildWindowsMappings(): LogSourceMapping[] {
     fields: PROCESS_CREATION_4688_FIELDS,
     description: 'Security 4688 with field names mapped to Sysmon event 1',
   });
+  mappings.push(
+    {
+      logsource: { product: 'windows', category: 'network_connection' },
+      where: { Channel: ['Security'], EventID: [5156] },
+      fields: NETWORK_CONNECTION_5156_FIELDS,
+      description: 'Security 5156 with field names mapped to Sysmon event 3',
+    },
+    ...['registry_set', 'registry_event'].map((category) => ({
+      logsource: { product: 'windows', category },
+      where: { Channel: ['Security'], EventID: [4657] },
+      fields: REGISTRY_4657_FIELDS,
+      description: 'Security 4657 with field names mapped to Sysmon event 13',
+    })),
+    {
+      logsource: { product: 'windows', category: 'file_access' },
+      where: { Channel: ['Security'], EventID: [4663], ObjectType: ['File'] },
+      fields: FILE_ACCESS_4663_FIELDS,
+      description: 'Security 4663 on files, with the object name as FileName',
+    },
+    {
+      logsource: { product: 'windows', category: 'antivirus' },
+      where: { Channel: [DEFENDER], EventID: DEFENDER_THREAT_EVENTS },
+      fields: { Signature: 'ThreatName', Filename: 'Path' },
+      description: 'Windows Defender threat events, with Signature and Filename mapped',
+    },
+  );
   mappings.push(
     {
       logsource: { product: 'windows', category: 'ps_module' },

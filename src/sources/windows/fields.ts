@@ -7,7 +7,9 @@ import { parseAnyTime } from '../../model/time.js';
  * Windows expect: the System section as `EventID`, `Channel`, `Computer`, `Provider_Name`,
  * `EventRecordID`, `TimeCreated` and so on, and each EventData `<Data Name=…>` (or UserData
  * leaf) under its own name. Where an EventData name collides with a System name, the System
- * value keeps the plain name and the data value is kept as `EventData.<name>`.
+ * value keeps the plain name and the data value is kept as `EventData.<name>`. A data name with
+ * spaces (Windows Defender writes `Threat Name`, `Process Name`) is also kept without them
+ * (`ThreatName`), the name the public rules use.
  */
 
 export const WINDOWS_PRODUCT = 'windows';
@@ -64,6 +66,11 @@ export function flattenWindows(
 ): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(data)) fields[name] = value;
+  for (const [name, value] of Object.entries(data)) {
+    if (!name.includes(' ')) continue;
+    const compact = name.replace(/ /g, '');
+    if (!(compact in fields)) fields[compact] = value;
+  }
   for (const [key, name] of SYSTEM_FIELD_NAMES) {
     const value = system[key];
     if (value === undefined) continue;

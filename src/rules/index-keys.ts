@@ -1,0 +1,126 @@
+import type { MatchMode, Token } from './values.js';
+
+/**
+ * Index keys: necessary conditions that the detector's rule index looks up per event. A rule's
+ * requirement is a set of (key, value) pairs, and at least one pair is true for every event the
+ * rule matches. So an event that meets none of them is never shown the rule. Two kinds of keys:
+ *
+ * - `=Field`: the lower-cased field equals the value (Sigma equality, `EventID: 4688`);
+ * - `~Field`: the lower-cased field contains the value as a whole word, a run of `[a-z0-9]`
+ *   bounded by other characters or the ends of the field. A pattern such as
+ *   `Image|endswith: '\sc.exe'` requires the word `sc`, since whatever precedes `\` and follows
+ *   `.exe` cannot extend it.
+ */
+
+/** key → values; at least one pair holds for every match. */
+export type Requirement = Map<string, ReadonlySet<string>>;
+
+const WORD = /[a-z0-9]+/g;
+
+/**
+ * Words too frequent in Windows paths and command lines to narrow anything down; a pattern uses
+ * one only when it has no other.
+ */
+const COMMON_WORDS = new Set([
+  'exe',
+  'dll',
+  'c',
+  'windows',
+  'system32',
+  'syswow64',
+  'program',
+  'files',
+  'x86',
+  'users',
+  'appdata',
+  'local',
+  'roaming',
+  'temp',
+  'microsoft',
+  'programdata',
+  'hklm',
+  'hkcu',
+  'hku',
+  'software',
+  'currentversion',
+]);
+
+/** Words of a lower-cased field value, for the event side of `~` keys. */
+export function wordsOf(text: string): string[] {
+  return text.match(WORD) ?? [];
+}
+
+function weight(key: string, value: string): number {
+  if (key.startsWith('=')) return 1;
+  if (COMMON_WORDS.has(value)) return 20;
+  if (value.length <= 2) return 8;
+  return value.length === 3 ? 3 : 1;
+}
+
+/** Estimated cost of a requirement: how often its pairs may hold. */
+export function requirementCost(requirement: Requirement): number {
+  let cost = 0;
+  for (const [key, values] of requirement) for (const value of values) cost += weight(key, value);
+  return cost;
+}
+
+/** Picks the cheapest of requirements that are all true (an AND); undefined when none is known. */
+export function cheapest(
+  requirements: readonly (Requirement | undefined)[],
+): Requirement | undefined {
+  let best: Requirement | undefined;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (const requirement of requirements) {
+    if (!requirement || requirement.size === 0) continue;
+    const cost = requirementCost(requirement);
+    if (cost < bestCost) {
+      best = requirement;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+/** Unites requirements of which one is true (an OR); undefined unless each is known. */
+export function union(requirements: readonly (Requirement | undefined)[]): Requirement | undefined {
+  const result = new Map<string, Set<string>>();
+  for (const requirement of requirements) {
+    if (!requirement || requirement.size === 0) return undefined;
+    for (const [key, values] of requirement) {
+      const set = result.get(key) ?? new Set<string>();
+      for (const value of values) set.add(value);
+      result.set(key, set);
+    }
+  }
+  return result.size > 0 ? result : undefined;
+}
+
+/**
+ * The best whole word that a value in `mode` guarantees in the field, or undefined. Text next to
+ * a wildcard, a character class or an unanchored end may continue in the field, so a word
+ * touching it is not whole.
+ */
+export function patternWord(tokens: readonly Token[], mode: MatchMode): string | undefined {
+  const openStart = mode === 'contains' || mode === 'endswith';
+  const openEnd = mode === 'contains' || mode === 'startswith';
+  let best: string | undefined;
+  let bestWeight = Number.POSITIVE_INFINITY;
+  tokens.forEach((token, index) => {
+    if (token.kind !== 'text') return;
+    const text = token.text.toLowerCase();
+    const startOpen = index > 0 || openStart;
+    const endOpen = index < tokens.length - 1 || openEnd;
+    for (const match of text.matchAll(WORD)) {
+      const at = match.index as number;
+      const word = match[0];
+      if (at === 0 && startOpen) continue;
+      if (at + word.length === text.length && endOpen) continue;
+      const cost = weight('~', word);
+      if (cost < bestWeight || (cost === bestWeight && word.length > (best?.length ?? 0))) {
+        best = word;
+        bestWeight = cost;
+      }
+    }
+  });
+  return best;
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { emptyContext } from '../src/context/load.js';
+import { Detector } from '../src/engine/detector.js';
+import { expandPaths } from '../src/input/expand.js';
+import type { Event } from '../src/model/event.js';
+import { silentLogger } from '../src/model/logger.js';
+import { sourceSettings } from '../src/pipeline/scan.js';
+import { compileDetection } from '../src/rules/detection.js';
+import { EvalContext } from '../src/rules/fields.js';
+import { patternWord } from '../src/rules/index-keys.js';
+import { loadRulePaths } from '../src/rules/load.js';
+import { LogSourceRouter, mappingsForRule } from '../src/rules/logsources/mapping.js';
+import { buildMappingTable } from '../src/rules/logsources/registry.js';
+import { placeholderLookup } from '../src/rules/placeholders.js';
+import type { DetectionRule } from '../src/rules/rule.js';
+import { parseSigmaString } from '../src/rules/values.js';
+import { prepareInput, readPrepared } from '../src/sources/read.js';
+import { createFormatRegistry } from '../src/sources/registry.js';
+import { sharedPath } from './helpers/shared.js';
+
+describe('patternWord', () => {
+  const word = (value: string, mode: 'equals' | 'contains' | 'startswith' | 'endswith') =>
+    patternWord(parseSigmaString(value), mode);
+
+  it('takes whole words only', () => {
+    assert.equal(word('\\sc.exe', 'endswith'), 'sc');
+    assert.equal(word('stop', 'contains'), undefined);
+    assert.equal(word(' stop ', 'contains'), 'stop');
+    assert.equal(word('bun_environment.js', 'contains'), 'environment');
+  });
+
+  it('stops at wildcards', () => {
+    assert.equal(word('C:\\Tools\\*mimi*.exe', 'equals'), 'tools');
+    assert.equal(word('*\\rar.exe', 'equals'), 'rar');
+  });
+
+  it('uses a common word only as a last resort', () => {
+    assert.equal(word('\\Windows\\System32\\', 'contains'), 'system32');
+    assert.equal(word('\\x.exe', 'endswith'), 'x');
+  });
+});
+
+/** Reads the events of inputs with the built-in formats. */
+async function readEvents(path: string): Promise<Event[]> {
+  const registry = createFormatRegistry();
+  const options = { settings: sourceSettings(emptyContext()), logger: silentLogger };
+  const events: Event[] = [];
+  for (const file of await expandPaths([path])) {
+    const prepared = await prepareInput(file, registry, options);
+    if (!prepared.format) continue;
+    for await (const output of readPrepared(prepared, options)) events.push(...output.events);
+  }
+  return events;
+}
+
+describe('detector index', () => {
+  it('matches what every rule run on every event matches', async (t) => {
+    const rulesPath = sharedPath(t, 'peer', 'sigmahq-rules');
+    const eventsPath = sharedPath(t, 'peer', 'sigmahq-regression');
+    if (!rulesPath || !eventsPath) return;
+    const placeholders = placeholderLookup({}, 'wildcard');
+    const set = await loadRulePaths([rulesPath], { placeholders });
+    const rules = set.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
+    const table = buildMappingTable();
+    const events = await readEvents(eventsPath);
+    assert.ok(events.length >= 182);
+
+    const detector = new Detector(rules, table, { placeholders, maxFieldLength: 1 << 20 });
+    const router = new LogSourceRouter(table);
+    const context = new EvalContext(1 << 20);
+    const variants = rules.map((rule) =>
+      mappingsForRule(rule.logsource, table).map((mapping) => ({
+        mapping: mapping.index,
+        match: compileDetection(
+          rule,
+          { placeholders, mapField: (name) => mapping.fields?.[name] ?? name },
+          [],
+        )?.match,
+      })),
+    );
+
+    const out: number[] = [];
+    const routed: number[] = [];
+    for (const event of events) {
+      detector.detect(event, out);
+      router.route(event, routed);
+      context.reset(event);
+      const expected: number[] = [];
+      rules.forEach((_, index) => {
+        const hit = variants[index]?.some(
+          (variant) => routed.includes(variant.mapping) && variant.match?.(context),
+        );
+        if (hit) expected.push(index);
+      });
+      assert.deepEqual(
+        [...out].sort((a, b) => a - b),
+        expected,
+        event.origin.file,
+      );
+    }
+    // The index must keep most rules away from most events.
+    assert.ok(detector.stats.evaluations_total / events.length < rules.length / 10);
+  });
+});

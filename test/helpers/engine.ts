@@ -1,0 +1,47 @@
+import { Detector } from '../../src/engine/detector.js';
+import { loadRuleTexts, type RuleSet } from '../../src/rules/load.js';
+import type { LogSourceMapping } from '../../src/rules/logsources/mapping.js';
+import { buildMappingTable } from '../../src/rules/logsources/registry.js';
+import { type Placeholders, placeholderLookup } from '../../src/rules/placeholders.js';
+import type { DetectionRule } from '../../src/rules/rule.js';
+import { windowsEvent } from '../../src/sources/windows/fields.js';
+
+/** Helpers that load rules from inline YAML and run them on hand-made Windows events. */
+
+export function loadRules(
+  texts: Record<string, string>,
+  placeholders: Placeholders = placeholderLookup({}),
+): RuleSet {
+  return loadRuleTexts(
+    Object.entries(texts).map(([file, text]) => ({ file, text })),
+    { placeholders },
+  );
+}
+
+/** A Sysmon event with the given id and data fields, as the Windows sources build it. */
+export function sysmonEvent(eventId: number, data: Record<string, unknown>, record = 1) {
+  return windowsEvent(
+    'windows-json',
+    { ...data, EventID: eventId, Channel: 'Microsoft-Windows-Sysmon/Operational' },
+    '2025-01-01T00:00:00Z',
+    { file: 'test.json', record, line: 0 },
+  );
+}
+
+/** Titles of the detection rules of `set` that match each event, in event order. */
+export function matchTitles(
+  set: RuleSet,
+  events: ReturnType<typeof windowsEvent>[],
+  options: { placeholders?: Placeholders; mappings?: LogSourceMapping[] } = {},
+): string[][] {
+  const rules = set.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
+  const detector = new Detector(rules, buildMappingTable(options.mappings), {
+    placeholders: options.placeholders ?? placeholderLookup({}),
+    maxFieldLength: 1 << 20,
+  });
+  const out: number[] = [];
+  return events.map((event) => {
+    detector.detect(event, out);
+    return out.map((index) => rules[index]?.meta.title ?? '?');
+  });
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCliAsync } from './helpers/cli.js';
+import { sharedPath } from './helpers/shared.js';
+
+/**
+ * `rules check` over the pinned SigmaHQ rule set: every rule loads except those whose `|expand`
+ * placeholders have no value, which the Sigma specification requires a tool to reject, and all of
+ * them load once the user chooses what such a placeholder becomes.
+ */
+
+const TOTAL = 3780;
+const PLACEHOLDER_RULES = 25;
+
+describe('rules check on SigmaHQ', { concurrency: 2 }, () => {
+  it('rejects only unresolved placeholders', async (t) => {
+    const rules = sharedPath(t, 'peer', 'sigmahq-rules');
+    if (!rules) return;
+    const result = await runCliAsync([
+      'rules',
+      'check',
+      '--no-default-rules',
+      '--no-warnings',
+      rules,
+    ]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `Loaded ${TOTAL - PLACEHOLDER_RULES} of ${TOTAL} rule documents from ${TOTAL} files`,
+      ),
+    );
+    assert.match(result.stdout, new RegExp(`${PLACEHOLDER_RULES} rule documents not loaded`));
+    assert.match(
+      result.stdout,
+      new RegExp(`  rule.placeholder_undefined: ${PLACEHOLDER_RULES}\\n`),
+    );
+    const notLoaded =
+      result.stdout
+        .split('Not loaded:\n')[1]
+        ?.split('\n')
+        .filter((line) => line.startsWith('  /')) ?? [];
+    assert.equal(notLoaded.length, PLACEHOLDER_RULES);
+    for (const line of notLoaded) assert.match(line, /rule\.placeholder_undefined: .*%[^%]+%/);
+  });
+
+  it('loads every rule with wildcard placeholders', async (t) => {
+    const rules = sharedPath(t, 'peer', 'sigmahq-rules');
+    if (!rules) return;
+    const result = await runCliAsync([
+      'rules',
+      'check',
+      '--no-default-rules',
+      '--unresolved-placeholders',
+      'wildcard',
+      rules,
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`Loaded ${TOTAL} of ${TOTAL} rule documents`));
+    assert.doesNotMatch(result.stdout, /not loaded/);
+    assert.match(result.stdout, /log source that no input format provides yet/);
+  });
+
+  it('rejects an unknown placeholder mode', async () => {
+    const result = await runCliAsync(['rules', 'check', '--unresolved-placeholders', 'guess']);
+    assert.equal(result.status, 2);
+    assert.match(
+      result.stderr,
+      /--unresolved-placeholders must be reject, wildcard, empty, not "guess"/,
+    );
+  });
+});
