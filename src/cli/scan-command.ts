@@ -6,9 +6,9 @@ import { systemClock } from '../model/logger.js';
 import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
-import { renderReport } from '../sinks/html-report.js';
 import { selectRules } from '../rules/select.js';
 import { renderHitTable } from '../sinks/hit-table.js';
+import { renderReport } from '../sinks/html-report.js';
 import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
@@ -84,7 +84,10 @@ export function registerScan(program: Command): void {
       'learn baselines from events before this time first, then hunt only in events from it on',
     )
     .option('--no-geo', 'no country and ASN lookup of source addresses')
-    .option('--report <file>', 'also write a self-contained HTML report of the alerts to this file');
+    .option(
+      '--report <file>',
+      'also write a self-contained HTML report of the alerts to this file',
+    );
   registerHuntOptions(command).action(async (paths: string[], options: ScanOptions) => {
     process.exitCode = await scanCommand(paths, options);
   });

@@ -114,7 +114,10 @@ interface Matched {
 /** Names of privileged groups and roles, for alert severity. */
 function privilegedTargets(context: TrustContext): Set<string> {
   const lookup = placeholderLookup(context.settings.placeholders);
-  const names = [...(lookup.values('privileged_groups') ?? []), ...(lookup.values('privileged_roles') ?? [])];
+  const names = [
+    ...(lookup.values('privileged_groups') ?? []),
+    ...(lookup.values('privileged_roles') ?? []),
+  ];
   return new Set(names.map((name) => String(name).toLowerCase()));
 }
 
@@ -330,7 +333,12 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     (alert) => {
       summary.alerts++;
       if (alert.suppressed) summary.suppressed++;
-      countHit(summary.alertsByRule, alert, Date.parse(alert.first_time), Date.parse(alert.last_time));
+      countHit(
+        summary.alertsByRule,
+        alert,
+        Date.parse(alert.first_time),
+        Date.parse(alert.last_time),
+      );
       if (alert.party)
         summary.alertsByParty.set(alert.party, (summary.alertsByParty.get(alert.party) ?? 0) + 1);
       hooks.alert(alert);

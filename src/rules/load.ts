@@ -141,7 +141,6 @@ function loadDocument(
       onKey ? locateKey(source, document, path) : locate(source, document, path),
     );
 
-
   if (result.filter) {
     const found: DetectionProblem[] = [];
     compileFilter(result.filter, env, found);

@@ -5,9 +5,9 @@
  * the rule, which is the default; `wildcard` and `empty` are explicit choices that let such rules load.
  */
 
+import { UNRESOLVED_PLACEHOLDER_MODES } from '../context/schema.js';
 import { MACOS_PLACEHOLDERS } from './placeholders-macos.js';
 import { SAAS_PLACEHOLDERS } from './placeholders-saas.js';
-import { UNRESOLVED_PLACEHOLDER_MODES } from '../context/schema.js';
 
 export { UNRESOLVED_PLACEHOLDER_MODES };
 
