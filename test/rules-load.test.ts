@@ -177,3 +177,56 @@ detection: {sel: {EventID: 1}, condition: sel}
     );
   });
 });
+
+describe('catastrophic backtracking', () => {
+  it('is warned about when the rule loads and cannot stall a scan', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runCli, parseAlerts } = await import('./helpers/cli.js');
+    const rule = `title: Evil regex
+id: 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {CommandLine|re: '^(a+)+$'}
+  condition: sel
+`;
+    const set = load(rule);
+    assert.deepEqual(
+      set.problems.map((problem) => problem.code),
+      ['rule.regex_backtracking'],
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-regex-'));
+    writeFileSync(join(dir, 'rule.yml'), rule);
+    const lines = Array.from({ length: 200 }, (_, index) =>
+      JSON.stringify({
+        EventID: 1,
+        Channel: 'Microsoft-Windows-Sysmon/Operational',
+        Hostname: 'WS1',
+        '@timestamp': `2024-01-01T00:00:${String(index % 60).padStart(2, '0')}Z`,
+        CommandLine: `${'a'.repeat(60)}${index === 7 ? '' : 'b'}`,
+      }),
+    );
+    writeFileSync(join(dir, 'events.ndjson'), `${lines.join('\n')}\n`);
+    const started = Date.now();
+    const result = runCli([
+      'scan',
+      '--no-default-rules',
+      '--rules',
+      join(dir, 'rule.yml'),
+      '--output',
+      'ndjson',
+      '--db',
+      ':memory:',
+      join(dir, 'events.ndjson'),
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(
+      parseAlerts(result.stdout).map(
+        (alert) => (alert.evidence as { record: number }[])[0]?.record,
+      ),
+      [8],
+    );
+    assert.ok(Date.now() - started < 30_000, 'a backtracking rule finishes');
+  });
+});

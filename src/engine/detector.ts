@@ -8,8 +8,10 @@ import {
   mappingsForRule,
 } from '../rules/logsources/mapping.js';
 import type { Placeholders } from '../rules/placeholders.js';
+import { enableLinearRegexFallback } from '../rules/regex.js';
 import type { DetectionRule } from '../rules/rule.js';
 import type { Matcher } from '../rules/search.js';
+
 import { parseNumeric } from '../rules/values.js';
 
 /**
@@ -61,8 +63,11 @@ export class Detector {
     table: readonly IndexedMapping[],
     options: DetectorOptions,
   ) {
+    // A rule's regular expression that backtracks catastrophically must not stall the scan.
+    enableLinearRegexFallback();
     this.rules = rules;
     this.router = new LogSourceRouter(table);
+
     this.context = new EvalContext(options.maxFieldLength);
     this.matchedStamp = new Uint32Array(rules.length);
 

@@ -395,6 +395,8 @@ function parseDetection(
     }
   });
 
+  for (const search of searches) warnBacktracking(search, warn);
+
   const used = new Set<string>();
   for (const node of conditions) for (const name of referencedNames(node, names)) used.add(name);
   // A condition that failed to parse says nothing about which searches are used.
@@ -409,6 +411,32 @@ function parseDetection(
     }
   }
   return { searches, conditions };
+}
+
+/** A group with a quantifier inside that is itself repeated: `(a+)+`, `(\w*\s?)*`, `(x|xy){2,}`. */
+const NESTED_QUANTIFIER =
+  /\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
+
+/** Warns about regular expressions that can backtrack catastrophically. */
+function warnBacktracking(search: SearchDefinition, warn: Report): void {
+  const maps = Array.isArray(search.value) ? search.value : [search.value];
+  maps.forEach((map, index) => {
+    if (map === null || typeof map !== 'object') return;
+    for (const [key, value] of Object.entries(map as Record<string, unknown>)) {
+      if (!key.split('|').includes('re')) continue;
+      for (const pattern of Array.isArray(value) ? value : [value]) {
+        if (typeof pattern !== 'string' || !NESTED_QUANTIFIER.test(pattern)) continue;
+        const path = Array.isArray(search.value)
+          ? [...search.path, index, key]
+          : [...search.path, key];
+        warn(
+          path,
+          'rule.regex_backtracking',
+          `${key}: the repeated group in ${JSON.stringify(pattern)} can backtrack catastrophically; such matches switch to V8's linear-time engine, which keeps the scan going but slows the rule`,
+        );
+      }
+    }
+  });
 }
 
 function checkReferences(
