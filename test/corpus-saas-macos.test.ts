@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseInput } from './helpers/parse.js';
+import { parseInput, TEST_SETTINGS } from './helpers/parse.js';
 import { sharedPath } from './helpers/shared.js';
 
 /**
- * Every record of the shared corpus files of the SaaS, cloud and macOS formats parses: the
- * format is detected from the content, the event count equals the record count the corpus
- * MANIFEST gives, and nothing is rejected. Partial test records without a time are among them.
+ * Every record of the shared corpus files of the SaaS, cloud and macOS formats is accounted for:
+ * the format is detected from the content, and the records the corpus MANIFEST counts are parsed,
+ * except the partial test records without a time (Panther's), which are rejected as
+ * `invalid_time` by default and parsed with `settings.missing_time: input_time`.
  */
 
-const FILES: { path: string[]; format: string; records: number }[] = [
+const FILES: { path: string[]; format: string; records: number; timeless?: number }[] = [
   {
     path: ['google-workspace', 'elastic-integrations', 'test-token.log'],
     format: 'google-workspace',
@@ -19,11 +20,13 @@ const FILES: { path: string[]; format: string; records: number }[] = [
     path: ['google-workspace', 'panther-analysis', 'panther-gsuite-activityevent.ndjson'],
     format: 'google-workspace',
     records: 129,
+    timeless: 62,
   },
   {
     path: ['github', 'panther-analysis', 'panther-github-audit.ndjson'],
     format: 'github-audit',
     records: 98,
+    timeless: 33,
   },
   {
     path: ['gcp', 'elastic-integrations', 'test-iamcredentials-googleapis-com.log'],
@@ -34,11 +37,13 @@ const FILES: { path: string[]; format: string; records: number }[] = [
     path: ['gcp', 'panther-analysis', 'panther-gcp-auditlog.ndjson'],
     format: 'gcp-audit',
     records: 196,
+    timeless: 48,
   },
   {
     path: ['azure-activity', 'panther-analysis', 'panther-azure-monitoractivity.ndjson'],
     format: 'azure-activity',
     records: 247,
+    timeless: 33,
   },
   {
     path: ['macos', 'azure-sentinel', 'BSMmacOS_CL.slice.json'],
@@ -52,11 +57,20 @@ describe('corpus of SaaS, cloud and macOS formats', () => {
     it(`parses every record of ${file.path.at(-1)}`, async (t) => {
       const path = sharedPath(t, 'corpus', ...file.path);
       if (!path) return;
+      const timeless = file.timeless ?? 0;
       const parsed = await parseInput(path);
       assert.equal(parsed.format, file.format);
-      assert.deepEqual(parsed.rejections, []);
-      assert.equal(parsed.events.length, file.records);
-      const records = new Set(parsed.events.map((event) => event.origin.record));
+      assert.equal(parsed.events.length, file.records - timeless);
+      assert.equal(parsed.rejections.length, timeless);
+      assert.ok(parsed.rejections.every((rejection) => rejection.code === 'invalid_time'));
+
+      const lenient = await parseInput(path, undefined, {
+        ...TEST_SETTINGS,
+        missingTime: 'input_time',
+      });
+      assert.deepEqual(lenient.rejections, []);
+      assert.equal(lenient.events.length, file.records);
+      const records = new Set(lenient.events.map((event) => event.origin.record));
       assert.equal(records.size, file.records);
     });
   }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAlerts, runCli } from './helpers/cli.js';
@@ -66,8 +68,16 @@ describe('public Sigma rules for SaaS, cloud and macOS', () => {
     const inputs = INPUTS.map((parts) => sharedPath(t, ...parts));
     if (!paths || inputs.some((input) => input === undefined)) return;
     const rules = paths.flatMap((path) => ['--rules', path]);
+    // Panther's partial test records carry no time; they are parsed with the input time here.
+    const context = join(
+      mkdtempSync(join(tmpdir(), 'trustwatch-public-rules-')),
+      'trustwatch.yaml',
+    );
+    writeFileSync(context, 'settings:\n  missing_time: input_time\n');
     const result = runCli([
       'scan',
+      '--context',
+      context,
       '--no-default-rules',
       ...rules,
       '--output',

@@ -178,7 +178,14 @@ export const logsourceMappingSchema = z
 
 export const settingsSchema = z
   .object({
+    missing_time: z
+      .enum(['reject', 'input_time'])
+      .default('reject')
+      .describe(
+        'What a JSON record without a readable event time becomes: `reject` (counted and reported) or `input_time` (parsed with the input file modification time, as partial test records may need; correlations then see that time).',
+      ),
     reorder_buffer: z
+
       .number()
       .int()
       .min(1)

@@ -130,6 +130,7 @@ export function sourceSettings(context: TrustContext): SourceSettings {
       maxDepth: settings.limits.max_depth,
       maxFieldLength: settings.limits.max_field_length,
     },
+    missingTime: settings.missing_time,
   };
 }
 

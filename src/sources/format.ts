@@ -34,6 +34,12 @@ export interface ParseOutput {
 export interface SourceSettings {
   syslog: { year?: number; timezone?: string };
   limits: { maxRecordLength: number; maxDepth: number; maxFieldLength: number };
+  /**
+   * What a JSON record without a readable event time becomes: `reject` (counted and reported
+   * with the reason) or `input_time` (parsed with the input's modification time; partial test
+   * records are like this, real exports are not).
+   */
+  missingTime?: 'reject' | 'input_time';
 }
 
 export interface ParseContext {

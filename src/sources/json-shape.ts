@@ -1,3 +1,4 @@
+import { RecordError } from '../model/errors.js';
 import type { Origin } from '../model/event.js';
 import { parseAnyTime } from '../model/time.js';
 import type { ParseContext } from './format.js';
@@ -50,20 +51,12 @@ export interface RecordTime {
 }
 
 /** Warnings about records without a readable time, per input, before they are only counted. */
-const TIME_WARNINGS_PER_INPUT = 3;
 /**
- * Records warned about, by input path. The scan parses the head of an input twice (once to find
- * its first time), so the record numbers make each record's warning appear once.
- */
-const timeWarnings = new Map<string, number[]>();
-const MAX_TRACKED_INPUTS = 10_000;
-
-/**
- * Reads a record's event time from the first candidate that is a readable time. A record
- * whose candidates are all absent or unreadable, as partial or hand-written test records are,
- * is still parsed: it takes the input's modification time (0 for standard input), keeps the
- * unreadable text (or an empty one) as `timeText`, and the first few such records of an input
- * are logged as warnings with their file and record number.
+ * Reads a record's event time from the first candidate that is a readable time. A record whose
+ * candidates are all absent or unreadable cannot take part in event-time correlation: by
+ * default it is rejected with `invalid_time`, counted and reported like any bad record. With
+ * `settings.missing_time: input_time` it is parsed with the input's modification time instead,
+ * and the first such record of each input is logged.
  */
 export function recordTime(
   candidates: readonly unknown[],
@@ -78,17 +71,28 @@ export function recordTime(
     if (Number.isFinite(time)) return { time, timeText: String(candidate) };
     unreadable ??= candidate;
   }
-
-  const warned = timeWarnings.get(context.file) ?? [];
-  if (warned.length < TIME_WARNINGS_PER_INPUT && !warned.includes(origin.record)) {
-    if (timeWarnings.size >= MAX_TRACKED_INPUTS) timeWarnings.clear();
-    timeWarnings.set(context.file, [...warned, origin.record]);
-    context.logger.warn('record without a readable event time; using the input time', {
+  const found =
+    unreadable === undefined
+      ? 'none of its time fields is set'
+      : `unreadable time ${JSON.stringify(unreadable)}`;
+  if (context.settings.missingTime !== 'input_time') {
+    throw new RecordError('invalid_time', `record has no readable event time: ${found}`);
+  }
+  const warned = warnedInputs.get(context.logger) ?? new Set<string>();
+  warnedInputs.set(context.logger, warned);
+  if (!warned.has(context.file)) {
+    warned.add(context.file);
+    context.logger.warn('records without a readable event time take the input time', {
       file: origin.file,
       record: origin.record,
-      ...(unreadable === undefined ? {} : { time: String(unreadable) }),
+      reason: found,
     });
   }
-  const timeText = unreadable === undefined ? '' : String(unreadable);
-  return { time: context.mtimeMs ?? 0, timeText };
+  return {
+    time: context.mtimeMs ?? 0,
+    timeText: unreadable === undefined ? '' : String(unreadable),
+  };
 }
+
+/** Inputs whose first record without a time was already logged, per scan's logger. */
+const warnedInputs = new WeakMap<object, Set<string>>();

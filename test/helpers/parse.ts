@@ -33,12 +33,16 @@ export function collectingLogger(warnings: ParsedInput['warnings']): Logger {
   return logger;
 }
 
-export async function parseInput(path: string, format?: string): Promise<ParsedInput> {
+export async function parseInput(
+  path: string,
+  format?: string,
+  settings: SourceSettings = TEST_SETTINGS,
+): Promise<ParsedInput> {
   const [file] = await expandPaths([path], {});
   if (!file) throw new Error(`no input at ${path}`);
   const warnings: ParsedInput['warnings'] = [];
   const options = {
-    settings: TEST_SETTINGS,
+    settings,
     logger: collectingLogger(warnings),
     ...(format === undefined ? {} : { format }),
   };

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { serviceAccountProject } from '../../src/sources/gcp/audit-log.js';
-import { parseInput } from '../helpers/parse.js';
+import { parseInput, TEST_SETTINGS } from '../helpers/parse.js';
 import { fixturePath, sharedPath } from '../helpers/shared.js';
 
 describe('gcp-audit source', () => {
   it('reads Cloud Audit Log entries', async () => {
     const parsed = await parseInput(fixturePath('gcp', 'panther-auditlog.ndjson'));
     assert.equal(parsed.format, 'gcp-audit');
-    assert.equal(parsed.events.length, 4);
-    assert.equal(parsed.rejections.length, 0);
+    assert.equal(parsed.events.length, 3);
+    assert.deepEqual(
+      parsed.rejections.map((rejection) => [rejection.code, rejection.origin.record]),
+      [['invalid_time', 4]],
+    );
     const run = parsed.events[2];
     assert.deepEqual(run?.logsource, { product: 'gcp', service: 'gcp.audit' });
     assert.equal(run?.core.actor, 'some.user@company.com');
@@ -26,8 +29,11 @@ describe('gcp-audit source', () => {
     assert.equal(bigquery?.core.srcIp, '1.2.3.4');
   });
 
-  it('parses a partial entry without a time', async () => {
-    const parsed = await parseInput(fixturePath('gcp', 'panther-auditlog.ndjson'));
+  it('parses a partial entry without a time only when asked', async () => {
+    const parsed = await parseInput(fixturePath('gcp', 'panther-auditlog.ndjson'), undefined, {
+      ...TEST_SETTINGS,
+      missingTime: 'input_time',
+    });
     const partial = parsed.events[3];
     assert.equal(partial?.core.action, 'v1.compute.firewalls.patch');
     assert.equal(partial?.timeText, '');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Event } from '../../src/model/event.js';
-import { parseInput } from '../helpers/parse.js';
+import { parseInput, TEST_SETTINGS } from '../helpers/parse.js';
 import { fixturePath, sharedPath } from '../helpers/shared.js';
 
 function parametersOf(event: Event | undefined): Record<string, unknown> {
@@ -128,11 +128,17 @@ describe('google-workspace source', () => {
     );
   });
 
-  it('parses an activity without a time and warns', async () => {
+  it('rejects an activity without a time, or parses it with the input time and warns', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-gws-'));
     const path = join(dir, 'partial.ndjson');
     writeFileSync(path, `${JSON.stringify({ id: { applicationName: 'login' }, type: 'login' })}\n`);
-    const parsed = await parseInput(path);
+    const strict = await parseInput(path);
+    assert.equal(strict.events.length, 0);
+    assert.equal(strict.rejections[0]?.code, 'invalid_time');
+    const parsed = await parseInput(path, undefined, {
+      ...TEST_SETTINGS,
+      missingTime: 'input_time',
+    });
     assert.equal(parsed.events.length, 1);
     assert.equal(parsed.events[0]?.timeText, '');
     assert.equal(parsed.warnings.length, 1);
