@@ -1,3 +1,4 @@
+import { evtxFormat } from './evtx/evtx.js';
 import type { SourceFormat } from './format.js';
 import { windowsFlatFormat } from './windows/windows-flat.js';
 import { windowsJsonFormat } from './windows/windows-json.js';
@@ -30,6 +31,7 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   windowsJsonFormat,
   windowsFlatFormat,
   winlogbeatFormat,
+  evtxFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {
