@@ -18,30 +18,58 @@ interface Frame {
 
 const ALWAYS_ARRAY = 'Data';
 
+/** Distinct names kept in each cache; real logs use a few hundred. */
+const MAX_CACHED_NAMES = 4096;
+
 export class EventTreeBuilder implements XmlSink {
   /** Top-level elements of the record, by name. */
   root: Record<string, unknown> = {};
   private readonly stack: Frame[] = [];
+  private depth = 0;
+  /** Element names without prefix, and attribute keys (null for xmlns), by written name. */
+  private readonly elementNames = new Map<string, string>();
+  private readonly attributeKeys = new Map<string, string | null>();
 
   reset(): void {
     this.root = {};
-    this.stack.length = 0;
+    this.depth = 0;
+    // Damaged or hostile files could hold any number of distinct names.
+    if (this.elementNames.size > MAX_CACHED_NAMES) this.elementNames.clear();
+    if (this.attributeKeys.size > MAX_CACHED_NAMES) this.attributeKeys.clear();
   }
 
   startElement(name: string): void {
-    this.stack.push({ name: localName(name), node: undefined, text: '' });
+    let local = this.elementNames.get(name);
+    if (local === undefined) {
+      local = localName(name);
+      this.elementNames.set(name, local);
+    }
+    // Frames are reused from record to record, which saves an allocation per element.
+    const frame = this.stack[this.depth];
+    if (frame) {
+      frame.name = local;
+      frame.node = undefined;
+      frame.text = '';
+    } else {
+      this.stack.push({ name: local, node: undefined, text: '' });
+    }
+    this.depth++;
   }
 
   attribute(name: string, value: string): void {
-    if (name === 'xmlns' || name.startsWith('xmlns:')) return;
-    const frame = this.stack[this.stack.length - 1];
-    if (!frame) return;
+    let key = this.attributeKeys.get(name);
+    if (key === undefined) {
+      key = name === 'xmlns' || name.startsWith('xmlns:') ? null : `@${localName(name)}`;
+      this.attributeKeys.set(name, key);
+    }
+    const frame = this.stack[this.depth - 1];
+    if (key === null || !frame) return;
     frame.node ??= {};
-    frame.node[`@${localName(name)}`] = value;
+    frame.node[key] = value;
   }
 
   text(value: string): void {
-    const frame = this.stack[this.stack.length - 1];
+    const frame = this.stack[this.depth - 1];
     if (frame) frame.text += value;
   }
 
@@ -56,15 +84,15 @@ export class EventTreeBuilder implements XmlSink {
   processingInstruction(): void {}
 
   endElement(): void {
-    const frame = this.stack.pop();
-    if (!frame) return;
+    if (this.depth === 0) return;
+    const frame = this.stack[--this.depth] as Frame;
     let value: unknown = frame.text;
     if (frame.node) {
       if (frame.text !== '') frame.node['#text'] = frame.text;
       value = frame.node;
     }
 
-    const parent = this.stack[this.stack.length - 1];
+    const parent = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
     let container = this.root;
     if (parent) {
       parent.node ??= {};

@@ -113,7 +113,7 @@ function renderScalar(buffer: Buffer, type: number, start: number, size: number)
     case VALUE_TYPE.sizeT:
       return size >= 8 ? hex64(buffer, start) : hex32(fixed(buffer, start, size, 4, type), start);
     case VALUE_TYPE.fileTime:
-      return formatFileTime(fixed(buffer, start, size, 8, type).readBigUInt64LE(start));
+      return fileTimeText(fixed(buffer, start, size, 8, type), start);
     case VALUE_TYPE.systemTime:
       return formatSystemTime(fixed(buffer, start, size, 16, type), start);
     case VALUE_TYPE.sid:
@@ -233,13 +233,28 @@ function padHex(value: number, width: number): string {
   return value.toString(16).padStart(width, '0');
 }
 
+/**
+ * Formats the FILETIME at `start`. Times before the year 16000 are split into seconds and
+ * ticks with exact double arithmetic (2^32 = 429 * 10^7 + 4967296), which avoids BigInt.
+ */
+function fileTimeText(buffer: Buffer, start: number): string {
+  const high = buffer.readUInt32LE(start + 4);
+  if (high >= 2 ** 30) return formatFileTime(buffer.readBigUInt64LE(start));
+  const rest = high * 4967296 + buffer.readUInt32LE(start);
+  const seconds = high * 429 + Math.floor(rest / 10_000_000) - Number(FILETIME_EPOCH_SECONDS);
+  return isoWithTicks(seconds, rest % 10_000_000);
+}
+
 /** Formats 100-nanosecond intervals since 1601-01-01 UTC as `YYYY-MM-DDThh:mm:ss.fffffffZ`. */
 export function formatFileTime(ticks: bigint): string {
   const seconds = ticks / 10_000_000n - FILETIME_EPOCH_SECONDS;
-  const fraction = Number(ticks % 10_000_000n);
-  const iso = new Date(Number(seconds) * 1000).toISOString();
+  return isoWithTicks(Number(seconds), Number(ticks % 10_000_000n));
+}
+
+function isoWithTicks(seconds: number, ticks: number): string {
+  const iso = new Date(seconds * 1000).toISOString();
   if (iso.length !== 24) return iso;
-  return `${iso.slice(0, 19)}.${String(fraction).padStart(7, '0')}Z`;
+  return `${iso.slice(0, 19)}.${String(ticks).padStart(7, '0')}Z`;
 }
 
 function formatSystemTime(buffer: Buffer, start: number): string {
