@@ -25,7 +25,7 @@ const MAX_NESTING = 64;
 
 /** Read position in one token sequence: a record's event data, a definition or a BinXml value. */
 interface Cursor {
-  pos: number;
+  position: number;
   end: number;
   /** Substitution tokens are valid only inside a template definition. */
   inTemplate: boolean;
@@ -60,27 +60,27 @@ export class BinXmlReader {
   /** Parses a record's event data, from `start` to `end` (chunk offsets). */
   parseRecord(start: number, end: number): XmlContent[] {
     this.nesting = 0;
-    return this.parseFragment({ pos: start, end, inTemplate: false, dependencyIds: true });
+    return this.parseFragment({ position: start, end, inTemplate: false, dependencyIds: true });
   }
 
   /** Parses the nested fragment of a BinXml substitution value. */
   parseBinXmlValue(value: SubstitutionValue): XmlContent[] {
     this.nesting = 0;
-    const cursor = { pos: value.start, end: value.start + value.size, inTemplate: false };
+    const cursor = { position: value.start, end: value.start + value.size, inTemplate: false };
     return this.parseFragment({ ...cursor, dependencyIds: false });
   }
 
   private parseFragment(cursor: Cursor): XmlContent[] {
     const content: XmlContent[] = [];
-    while (cursor.pos < cursor.end) {
-      const token = this.buffer[cursor.pos] as number;
+    while (cursor.position < cursor.end) {
+      const token = this.buffer[cursor.position] as number;
       const base = token & ~TOKEN.moreBit;
 
       if (base === TOKEN.fragmentHeader) {
         this.need(cursor, 4);
-        cursor.pos += 4;
+        cursor.position += 4;
       } else if (base === TOKEN.endOfFragment) {
-        cursor.pos++;
+        cursor.position++;
         return this.parseFurtherFragment(cursor, content);
       } else if (base === TOKEN.openStartElement) {
         content.push(this.parseElement(cursor, token));
@@ -98,7 +98,7 @@ export class BinXmlReader {
    * fragment counts only if it parses to the end.
    */
   private parseFurtherFragment(cursor: Cursor, content: XmlContent[]): XmlContent[] {
-    const at = cursor.pos;
+    const at = cursor.position;
     const header =
       at + 4 <= cursor.end &&
       this.buffer[at] === TOKEN.fragmentHeader &&
@@ -116,7 +116,7 @@ export class BinXmlReader {
   }
 
   private parseElement(cursor: Cursor, token: number): XmlElement {
-    const start = cursor.pos;
+    const start = cursor.position;
     if (++this.nesting > MAX_NESTING) {
       throw new EvtxParseError(
         EVTX_CODES.tooComplex,
@@ -126,33 +126,33 @@ export class BinXmlReader {
     }
     const dependencyId = this.hasDependencyId(cursor);
     this.need(cursor, (dependencyId ? 3 : 1) + 8);
-    cursor.pos += dependencyId ? 3 : 1;
-    cursor.pos += 4; // data size: the tokens are read instead
+    cursor.position += dependencyId ? 3 : 1;
+    cursor.position += 4; // data size: the tokens are read instead
     const name = this.readNameReference(cursor);
     if (token & TOKEN.moreBit) {
       this.need(cursor, 4);
-      cursor.pos += 4; // attribute list size
+      cursor.position += 4; // attribute list size
     }
     const element: XmlElement = { kind: NODE.element, name, attributes: [], content: [] };
 
-    while (cursor.pos < cursor.end) {
-      const next = (this.buffer[cursor.pos] as number) & ~TOKEN.moreBit;
+    while (cursor.position < cursor.end) {
+      const next = (this.buffer[cursor.position] as number) & ~TOKEN.moreBit;
       if (next !== TOKEN.attribute) break;
-      cursor.pos++;
+      cursor.position++;
       const attribute: XmlAttribute = { name: this.readNameReference(cursor), value: [] };
       this.parseAttributeValue(cursor, attribute.value);
       element.attributes.push(attribute);
     }
 
     this.need(cursor, 1);
-    const close = this.buffer[cursor.pos];
-    cursor.pos++;
+    const close = this.buffer[cursor.position];
+    cursor.position++;
     if (close === TOKEN.closeStartElement) this.parseElementContent(cursor, element);
     else if (close !== TOKEN.closeEmptyElement) {
       throw new EvtxParseError(
         EVTX_CODES.invalidBinXml,
         `start tag of <${name}> ends with token 0x${hexByte(close)} instead of 0x02 or 0x03`,
-        cursor.pos - 1,
+        cursor.position - 1,
       );
     }
     this.nesting--;
@@ -167,7 +167,7 @@ export class BinXmlReader {
    */
   private hasDependencyId(cursor: Cursor): boolean {
     const usual = cursor.dependencyIds;
-    const start = cursor.pos;
+    const start = cursor.position;
     if (this.validNameField(cursor, start + (usual ? 7 : 5))) return usual;
     return this.validNameField(cursor, start + (usual ? 5 : 7)) ? !usual : usual;
   }
@@ -189,8 +189,8 @@ export class BinXmlReader {
   }
 
   private parseAttributeValue(cursor: Cursor, value: XmlContent[]): void {
-    while (cursor.pos < cursor.end) {
-      const base = (this.buffer[cursor.pos] as number) & ~TOKEN.moreBit;
+    while (cursor.position < cursor.end) {
+      const base = (this.buffer[cursor.position] as number) & ~TOKEN.moreBit;
       const isValuePart =
         base === TOKEN.value ||
         base === TOKEN.normalSubstitution ||
@@ -205,10 +205,10 @@ export class BinXmlReader {
   private parseElementContent(cursor: Cursor, element: XmlElement): void {
     while (true) {
       this.need(cursor, 1);
-      const token = this.buffer[cursor.pos] as number;
+      const token = this.buffer[cursor.position] as number;
       const base = token & ~TOKEN.moreBit;
       if (base === TOKEN.endElement) {
-        cursor.pos++;
+        cursor.position++;
         return;
       }
       if (base === TOKEN.openStartElement) {
@@ -219,7 +219,7 @@ export class BinXmlReader {
         throw new EvtxParseError(
           EVTX_CODES.invalidBinXml,
           `fragment ends inside <${element.name}>`,
-          cursor.pos,
+          cursor.position,
         );
       }
       this.parseCharacterData(cursor, base, element.content, element.name);
@@ -233,22 +233,22 @@ export class BinXmlReader {
     into: XmlContent[],
     where: string,
   ): void {
-    const start = cursor.pos;
+    const start = cursor.position;
     switch (base) {
       case TOKEN.value:
         into.push(this.parseValueText(cursor));
         return;
       case TOKEN.cdataSection:
-        cursor.pos++;
+        cursor.position++;
         into.push({ kind: NODE.cdata, text: this.readLengthPrefixedText(cursor) });
         return;
       case TOKEN.charReference:
         this.need(cursor, 3);
         into.push(String.fromCharCode(this.buffer.readUInt16LE(start + 1)));
-        cursor.pos += 3;
+        cursor.position += 3;
         return;
       case TOKEN.entityReference: {
-        cursor.pos++;
+        cursor.position++;
         const name = this.readNameReference(cursor);
         const text = PREDEFINED_ENTITIES[name];
         into.push(text ?? { kind: NODE.entityReference, name });
@@ -275,7 +275,7 @@ export class BinXmlReader {
           index: this.buffer.readUInt16LE(start + 1),
           optional: base === TOKEN.optionalSubstitution,
         });
-        cursor.pos += 4;
+        cursor.position += 4;
         return;
       default:
         throw new EvtxParseError(
@@ -288,52 +288,52 @@ export class BinXmlReader {
 
   private parseValueText(cursor: Cursor): string {
     this.need(cursor, 2);
-    const type = this.buffer[cursor.pos + 1];
-    cursor.pos += 2;
+    const type = this.buffer[cursor.position + 1];
+    cursor.position += 2;
     if (type !== 0x01) {
       throw new EvtxParseError(
         EVTX_CODES.invalidBinXml,
         `value token of type 0x${hexByte(type)}; only strings (0x01) are defined`,
-        cursor.pos - 1,
+        cursor.position - 1,
       );
     }
     return this.readLengthPrefixedText(cursor);
   }
 
   private parseProcessingInstruction(cursor: Cursor): XmlContent {
-    cursor.pos++;
+    cursor.position++;
     const target = this.readNameReference(cursor);
     this.need(cursor, 1);
-    if (this.buffer[cursor.pos] !== TOKEN.piData) {
+    if (this.buffer[cursor.position] !== TOKEN.piData) {
       throw new EvtxParseError(
         EVTX_CODES.invalidBinXml,
         `processing instruction target ${target} is not followed by its data token`,
-        cursor.pos,
+        cursor.position,
       );
     }
-    cursor.pos++;
+    cursor.position++;
     return { kind: NODE.processingInstruction, target, data: this.readLengthPrefixedText(cursor) };
   }
 
   private parseTemplateInstance(cursor: Cursor): XmlTemplateInstance {
-    const start = cursor.pos;
+    const start = cursor.position;
     this.need(cursor, 10);
     const definitionOffset = this.buffer.readUInt32LE(start + 6);
-    cursor.pos += 10;
+    cursor.position += 10;
 
     // A definition stored right here is inline; otherwise it was stored by an earlier record.
-    if (definitionOffset === cursor.pos) {
+    if (definitionOffset === cursor.position) {
       this.need(cursor, 24);
-      const size = this.buffer.readUInt32LE(cursor.pos + 20);
+      const size = this.buffer.readUInt32LE(cursor.position + 20);
       this.need(cursor, 24 + size);
-      cursor.pos += 24 + size;
+      cursor.position += 24 + size;
     }
     const template = this.templateAt(definitionOffset, start);
 
     this.need(cursor, 4);
-    const count = this.buffer.readUInt32LE(cursor.pos);
-    cursor.pos += 4;
-    if (count * 4 > cursor.end - cursor.pos) {
+    const count = this.buffer.readUInt32LE(cursor.position);
+    cursor.position += 4;
+    if (count * 4 > cursor.end - cursor.position) {
       throw new EvtxParseError(
         EVTX_CODES.invalidBinXml,
         `template instance declares ${count} values, more than its bytes can hold`,
@@ -341,10 +341,10 @@ export class BinXmlReader {
       );
     }
     const values: SubstitutionValue[] = new Array(count);
-    let valueStart = cursor.pos + count * 4;
+    let valueStart = cursor.position + count * 4;
     for (let index = 0; index < count; index++) {
-      const size = this.buffer.readUInt16LE(cursor.pos + index * 4);
-      const type = this.buffer[cursor.pos + index * 4 + 2] as number;
+      const size = this.buffer.readUInt16LE(cursor.position + index * 4);
+      const type = this.buffer[cursor.position + index * 4 + 2] as number;
       values[index] = { type, start: valueStart, size };
       valueStart += size;
     }
@@ -355,7 +355,7 @@ export class BinXmlReader {
         start,
       );
     }
-    cursor.pos = valueStart;
+    cursor.position = valueStart;
     return { kind: NODE.templateInstance, template, values };
   }
 
@@ -373,11 +373,11 @@ export class BinXmlReader {
 
     this.definitionsInProgress.add(offset);
     try {
-      const header = { pos: offset, end: this.length, inTemplate: true, dependencyIds: true };
+      const header = { position: offset, end: this.length, inTemplate: true, dependencyIds: true };
       this.need(header, 24);
       const size = this.buffer.readUInt32LE(offset + 20);
       this.need(header, 24 + size);
-      const body = { ...header, pos: offset + 24, end: offset + 24 + size };
+      const body = { ...header, position: offset + 24, end: offset + 24 + size };
       const content = this.parseFragment(body);
       const definition = { offset, guid: formatGuid(this.buffer, offset + 4), content };
       this.templates.set(offset, definition);
@@ -393,12 +393,12 @@ export class BinXmlReader {
   /** Reads a name offset; a name stored right after it is inline and is skipped over. */
   private readNameReference(cursor: Cursor): string {
     this.need(cursor, 4);
-    const offset = this.buffer.readUInt32LE(cursor.pos);
-    cursor.pos += 4;
-    const name = this.nameAt(offset, cursor.pos - 4);
-    if (offset === cursor.pos) {
+    const offset = this.buffer.readUInt32LE(cursor.position);
+    cursor.position += 4;
+    const name = this.nameAt(offset, cursor.position - 4);
+    if (offset === cursor.position) {
       this.need(cursor, 10 + name.length * 2);
-      cursor.pos += 10 + name.length * 2;
+      cursor.position += 10 + name.length * 2;
     }
     return name;
   }
@@ -430,19 +430,23 @@ export class BinXmlReader {
 
   private readLengthPrefixedText(cursor: Cursor): string {
     this.need(cursor, 2);
-    const characters = this.buffer.readUInt16LE(cursor.pos);
+    const characters = this.buffer.readUInt16LE(cursor.position);
     this.need(cursor, 2 + characters * 2);
-    const text = this.buffer.toString('utf16le', cursor.pos + 2, cursor.pos + 2 + characters * 2);
-    cursor.pos += 2 + characters * 2;
+    const text = this.buffer.toString(
+      'utf16le',
+      cursor.position + 2,
+      cursor.position + 2 + characters * 2,
+    );
+    cursor.position += 2 + characters * 2;
     return text;
   }
 
   private need(cursor: Cursor, bytes: number): void {
-    if (cursor.pos + bytes > cursor.end || cursor.pos + bytes > this.length) {
+    if (cursor.position + bytes > cursor.end || cursor.position + bytes > this.length) {
       throw new EvtxParseError(
         EVTX_CODES.invalidBinXml,
-        `Binary XML needs ${bytes} bytes at offset ${cursor.pos} but its data ends at ${Math.min(cursor.end, this.length)}`,
-        cursor.pos,
+        `Binary XML needs ${bytes} bytes at offset ${cursor.position} but its data ends at ${Math.min(cursor.end, this.length)}`,
+        cursor.position,
       );
     }
   }

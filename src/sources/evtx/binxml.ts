@@ -1,7 +1,7 @@
 /**
  * Binary XML as EVTX stores it: the token bytes, and the node tree the reader parses them into.
- * A tree is parsed once per template definition (and once per record for the record's own
- * tokens); substitutions stay placeholders until the expander fills them from a template
+ * A tree is parsed once per template definition, and once per record for the record's own
+ * tokens. Substitutions stay placeholders until the expander fills them from a template
  * instance's values.
  */
 

@@ -1,8 +1,8 @@
 /**
  * Cuts a byte stream into the fixed-size blocks of an EVTX file (the 4 KiB file header, then
  * 64 KiB chunks) whatever sizes the stream's buffers have. A block that lies inside one input
- * buffer is returned as a view of it; one that spans buffers is copied into a scratch buffer
- * that the next read reuses, so memory stays at one input buffer plus one chunk.
+ * buffer is returned as a view of it. A block that spans buffers is copied into a scratch
+ * buffer that the next read reuses, so memory stays at one input buffer plus one chunk.
  */
 export class BlockReader {
   /** File offset of the next block. */

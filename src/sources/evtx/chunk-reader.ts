@@ -19,8 +19,8 @@ import { EVTX_CODES, EvtxParseError } from './parse-error.js';
  * or as a rejection. A record that fails to parse is rejected alone. A damaged record header
  * is skipped by searching for the next record signature. Records that the header counts but
  * that the bytes no longer contain (cut off, or lost in a damaged span) are rejected one by
- * one. Bad checksums do not stop the reading: the records are tried anyway, and the summary
- * returned tells the caller.
+ * one. Bad checksums do not stop the reading. The records are tried anyway, and the returned
+ * summary reports the checksums to the caller.
  */
 
 /** Record header: signature (4 bytes), size (4), record id (8), written time (8). */

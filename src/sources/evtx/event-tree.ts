@@ -3,11 +3,11 @@ import type { XmlSink } from './expand.js';
 /**
  * Builds, from an expanded record, the same object tree that the Windows XML source gets from
  * fast-xml-parser, so that both sources share the readers of `System`, `EventData` and
- * `UserData` and give the same fields for the same event. The shape: an element with neither
- * attributes nor child elements is its text (`''` when empty); any other element is an object
- * with `@name` attribute keys, child elements by name (an array when a name repeats, and always
- * for `Data`), and `#text` when it has text. Namespace prefixes are dropped and `xmlns`
- * attributes left out, as the XML source's parser options do.
+ * `UserData` and give the same fields for the same event. An element with neither attributes
+ * nor child elements becomes its text (`''` when empty). Any other element becomes an object
+ * with `@name` attribute keys, child elements by name and `#text` when it has text. A child
+ * name that repeats gives an array, and `Data` always does. Namespace prefixes are dropped and
+ * `xmlns` attributes left out, as the XML source's parser options do.
  */
 
 interface Frame {

@@ -60,7 +60,7 @@ export async function* readEvtx(
 
     const out: ParseOutput = { events: [], rejections: [] };
     const summary = reader.read(block, block.length, offset, out);
-    // Checksums of a cut-off chunk cannot be checked, and the head-only peek sees one.
+    // A cut-off chunk cannot be checked, and the head-only peek reads only such a chunk.
     if (block.length === CHUNK_SIZE) {
       completeChunks++;
       if (summary.header) {
