@@ -2,8 +2,8 @@
  * Fuzzes the EVTX reader with mutated copies of EVTX files: bit flips, overwritten bytes,
  * truncation, swapped, dropped and repeated chunks, and oversized size, count and length
  * fields. Each case must finish within the time limit without a throw, and must account for
- * every record: events and rejections together are at least the records that the intact
- * chunk headers declare, and every chunk left unchanged yields exactly its original events.
+ * every record. So events and rejections together must be at least the records that the
+ * intact chunk headers declare, and every chunk left unchanged must yield its original events.
  *
  * Usage: node --import tsx scripts/fuzz-evtx.ts [--iterations N] [--seconds S] [--seed N]
  *        [--limit-ms N] [FILE.evtx ...]
@@ -52,7 +52,7 @@ function createRandom(seed: number): () => number {
 interface Original {
   name: string;
   bytes: Buffer;
-  /** Events of each chunk, as JSON of their fields, keyed by the chunk's bytes in hex hash. */
+  /** Events of each chunk, as JSON of their fields, keyed by the chunk's bytes in base64. */
   chunkEvents: Map<string, string[]>;
 }
 
@@ -233,7 +233,10 @@ const MUTATIONS: Record<string, Mutation> = {
   },
 };
 
-/** The least number of outputs: records declared by the chunk headers that are still valid. */
+/**
+ * Returns the minimum number of outputs (the records that the valid chunk headers declare) and
+ * a maximum that also allows for chunks whose header gives no count.
+ */
 function declaredRecords(file: Buffer): { minimum: number; maximum: number } {
   let minimum = 0;
   let maximum = 2; // file-level rejections

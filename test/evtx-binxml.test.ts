@@ -80,7 +80,7 @@ const sub = (index: number, type: number, optional = false): XmlNode => ({
   optional,
 });
 
-/** The event template: System from the first values, then one Data per DATA entry. */
+/** Builds the event template: System from the first values, then one Data per DATA entry. */
 function eventTemplate(extraData: XmlNode[] = []): XmlNode[] {
   const system: XmlNode = {
     element: 'System',
@@ -156,7 +156,7 @@ function eventRecord(values: ValueSpec[] = SYSTEM_VALUES): XmlNode[] {
   ];
 }
 
-/** A record with UserData given as a BinXml value that holds its own template instance. */
+/** Builds a record whose UserData is a BinXml value that contains its own template instance. */
 function userDataRecord(): XmlNode[] {
   const userData: XmlNode[] = [
     {

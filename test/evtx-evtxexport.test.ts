@@ -11,9 +11,9 @@ import { fixturePath, hasShared, SHARED_ROOT } from './helpers/shared.js';
 
 /**
  * Compares the reader with libevtx's `evtxexport` (Debian package libevtx-utils), an
- * independent EVTX reader: the number of records, and for each record the computer, the
- * provider, the event id, the level, the user SID and the EventData or UserData values in
- * order. The setup installs the package with apt-get when `evtxexport` is missing.
+ * independent EVTX reader. Both must give the same number of records. For each record they
+ * must give the same computer, provider, event id, level, user SID and EventData or UserData
+ * values in order. The setup installs the package with apt-get when `evtxexport` is missing.
  */
 
 /** libevtx 20181227 expects dependency ids in every start tag, so it cannot read this file. */
@@ -76,7 +76,7 @@ function parseBlock(block: string): ExportedEvent {
   return event;
 }
 
-/** The EventData or UserData values of an event, in document order. */
+/** Returns the EventData or UserData values of an event, in document order. */
 function dataValues(event: Event): unknown[] {
   const values: unknown[] = [];
   for (const [name, value] of Object.entries(event.fields)) {

@@ -16,7 +16,7 @@ import {
 } from './helpers/evtx-files.js';
 import { readInput, TEST_SETTINGS } from './helpers/read-input.js';
 
-/** The evtx source format as the rest of trustwatch sees it: registry, detection, stream. */
+/** The evtx source format as the rest of trustwatch uses it: registry, detection, stream. */
 
 const CONTEXT = { file: 'logs/Security.evtx', mtimeMs: undefined, settings: TEST_SETTINGS };
 

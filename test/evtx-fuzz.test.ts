@@ -7,7 +7,7 @@ import { REPO_ROOT } from './helpers/shared.js';
 
 /**
  * Runs scripts/fuzz-evtx.ts on the bundled fixtures in a child process, so that a case that
- * hangs can be stopped and named: the script prints each case before it runs it, and the test
+ * hangs can be stopped and named. The script prints each case before it runs it, and the test
  * stops the child when a case takes longer than the per-case limit plus a margin.
  * EVTX_FUZZ_SEED replays another run.
  */
