@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { BinXmlReader } from '../src/sources/evtx/binxml-reader.js';
+import { EventTreeBuilder } from '../src/sources/evtx/event-tree.js';
 import { Expander } from '../src/sources/evtx/expand.js';
 import { XmlTextWriter } from '../src/sources/evtx/render-xml.js';
 import {
@@ -328,6 +329,21 @@ describe('evtx binary xml', () => {
         '<EventRecordID>6433</EventRecordID></System><UserData><EventXML xmlns="Event_NS">' +
         '<Param1>admmig</Param1><Param2/><Param3>10.23.123.11</Param3></EventXML></UserData></Event>',
     );
+  });
+
+  it('builds own properties for any element name', () => {
+    const tree = new EventTreeBuilder();
+    tree.reset();
+    for (const name of ['constructor', 'toString', 'constructor', '__proto__']) {
+      tree.startElement(name);
+      tree.text(name);
+      tree.endElement();
+    }
+    assert.deepEqual(tree.root, {
+      constructor: ['constructor', 'constructor'],
+      toString: 'toString',
+    });
+    assert.equal(Object.getPrototypeOf(tree.root), Object.prototype);
   });
 
   it('escapes text and attributes in XML', () => {

@@ -1,3 +1,4 @@
+import { TrustwatchError } from '../../model/errors.js';
 import type { ParseOutput, Rejection } from '../format.js';
 import { BinXmlReader } from './binxml-reader.js';
 import {
@@ -193,13 +194,18 @@ export class ChunkReader {
       this.expander.expandRecord(content, this.tree);
       out.events.push(eventFromTree(this.tree.root, this.file, id));
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
+      // Only the reader's own errors carry a rejection code; any other error is a parse failure.
+      const code =
+        error instanceof TrustwatchError || error instanceof EvtxParseError
+          ? error.code
+          : undefined;
       let reason = error instanceof Error ? error.message : String(error);
       if (error instanceof EvtxParseError && error.chunkOffset > 0) {
         reason += ` (at offset ${this.fileOffset + error.chunkOffset})`;
       }
-      const known = typeof code === 'string' ? code : EVTX_CODES.invalidBinXml;
-      out.rejections.push(this.recordRejection(known, id, offset, reason));
+      out.rejections.push(
+        this.recordRejection(code ?? EVTX_CODES.invalidBinXml, id, offset, reason),
+      );
     }
   }
 

@@ -105,7 +105,7 @@ export class EventTreeBuilder implements XmlSink {
 function appendChild(container: Record<string, unknown>, name: string, value: unknown): void {
   // An element called __proto__ would replace the object's prototype: it is dropped.
   if (name === '__proto__') return;
-  const existing = container[name];
+  const existing = Object.hasOwn(container, name) ? container[name] : undefined;
   if (existing === undefined) {
     container[name] = name === ALWAYS_ARRAY ? [value] : value;
   } else if (Array.isArray(existing)) {

@@ -14,7 +14,8 @@ export function eventFromTree(
   file: string,
   headerRecordId: number,
 ): Event {
-  const event = root.Event;
+  // A record with a second fragment can hold a second Event element: the first one counts.
+  const event = Array.isArray(root.Event) ? root.Event[0] : root.Event;
   if (!isObject(event) || !event.System) {
     throw new RecordError('missing_system', '<Event> has no <System> section');
   }

@@ -123,7 +123,8 @@ function renderScalar(buffer: Buffer, type: number, start: number, size: number)
     case VALUE_TYPE.hexInt64:
       return hex64(fixed(buffer, start, size, 8, type), start);
     case VALUE_TYPE.evtHandle:
-      return String(size >= 8 ? buffer.readBigUInt64LE(start) : buffer.readUInt32LE(start));
+      if (size >= 8) return String(buffer.readBigUInt64LE(start));
+      return String(fixed(buffer, start, size, 4, type).readUInt32LE(start));
     default:
       throw new EvtxParseError(
         EVTX_CODES.invalidBinXml,
