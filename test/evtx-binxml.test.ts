@@ -8,6 +8,7 @@ import { XmlTextWriter } from '../src/sources/evtx/render-xml.js';
 import {
   buildEvtx,
   ChunkBuilder,
+  fileTimeTicks,
   type ValueSpec,
   value,
   type XmlNode,
@@ -281,6 +282,23 @@ describe('evtx binary xml', () => {
       TimeCreated: '2021-12-16T10:25:32.3510000Z',
       EventRecordID: '6433',
     });
+  });
+
+  it('takes the written time without TimeCreated', async (t) => {
+    const content: XmlNode[] = [
+      {
+        element: 'Event',
+        children: [
+          { element: 'System', children: [{ element: 'EventID', children: [{ text: '1' }] }] },
+        ],
+      },
+    ];
+    const written = fileTimeTicks('2022-03-04T05:06:07.890Z') + 1234n;
+    const chunk = new ChunkBuilder().addRecord(content, written).finish();
+    const [event] = await readChunks(t, [chunk]);
+    assert.equal(event?.timeText, '2022-03-04T05:06:07.8901234Z');
+    assert.equal(event?.time, Date.parse('2022-03-04T05:06:07.890Z'));
+    assert.deepEqual(event?.fields, { EventID: '1' });
   });
 
   it('reads records written without templates', async (t) => {

@@ -14,6 +14,7 @@ import { eventFromTree } from './evtx-event.js';
 import { Expander } from './expand.js';
 import { readUInt64 } from './file-header.js';
 import { EVTX_CODES, EvtxParseError } from './parse-error.js';
+import { formatFileTime } from './values.js';
 
 /**
  * Reads the records of one chunk. Each record the chunk header declares ends up as an event
@@ -192,7 +193,8 @@ export class ChunkReader {
       const content = this.binxml.parseRecord(offset + RECORD_HEADER_SIZE, offset + size - 4);
       this.tree.reset();
       this.expander.expandRecord(content, this.tree);
-      out.events.push(eventFromTree(this.tree.root, this.file, id));
+      const writtenTime = () => formatFileTime(this.chunk.readBigUInt64LE(offset + 16));
+      out.events.push(eventFromTree(this.tree.root, this.file, { recordId: id, writtenTime }));
     } catch (error) {
       // Only the reader's own errors carry a rejection code; any other error is a parse failure.
       const code =

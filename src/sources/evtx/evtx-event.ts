@@ -7,12 +7,13 @@ import { elementText, readEventData, readSystem, readUserData } from '../windows
  * Turns the object tree of one record into an Event, with the readers the Windows XML source
  * uses, so both give the same fields. The origin's record number is the event's own
  * `EventRecordID`: files exported from a larger log renumber their record headers from 1, but
- * keep the id that the log gave the event. The header's number is the fallback.
+ * keep the id that the log gave the event. The header's number is the fallback, and so is the
+ * record header's written time for an event without `TimeCreated`.
  */
 export function eventFromTree(
   root: Record<string, unknown>,
   file: string,
-  headerRecordId: number,
+  header: { recordId: number; writtenTime: () => string },
 ): Event {
   // A record with a second fragment can hold a second Event element: the first one counts.
   const event = Array.isArray(root.Event) ? root.Event[0] : root.Event;
@@ -29,8 +30,9 @@ export function eventFromTree(
   const fields = flattenWindows(system, data);
 
   const recordId = Number(system.eventRecordId);
-  const record = Number.isSafeInteger(recordId) && recordId > 0 ? recordId : headerRecordId;
-  return windowsEvent('evtx', fields, system.timeCreated, { file, record, line: 0 });
+  const record = Number.isSafeInteger(recordId) && recordId > 0 ? recordId : header.recordId;
+  const time = system.timeCreated ?? header.writtenTime();
+  return windowsEvent('evtx', fields, time, { file, record, line: 0 });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
