@@ -1,4 +1,5 @@
 import { azureActivityFormat } from './azure/activity-log.js';
+import { evtxFormat } from './evtx/evtx.js';
 import type { SourceFormat } from './format.js';
 import { gcpAuditFormat } from './gcp/audit-log.js';
 import { githubAuditCsvFormat } from './github/audit-csv.js';
@@ -46,6 +47,7 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   macosUnifiedLogFormat,
   macosEsloggerFormat,
   macosBsmFormat,
+  evtxFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {

@@ -1,0 +1,228 @@
+import { TrustwatchError } from '../../model/errors.js';
+import type { ParseOutput, Rejection } from '../format.js';
+import { BinXmlReader } from './binxml-reader.js';
+import {
+  CHUNK_HEADER_SIZE,
+  CHUNK_SIZE,
+  type ChunkHeader,
+  declaredRecordCount,
+  MAX_RECORDS_PER_CHUNK,
+  parseChunkHeader,
+} from './chunk-header.js';
+import { EventTreeBuilder } from './event-tree.js';
+import { eventFromTree } from './evtx-event.js';
+import { Expander } from './expand.js';
+import { readUInt64 } from './file-header.js';
+import { EVTX_CODES, EvtxParseError } from './parse-error.js';
+import { formatFileTime } from './values.js';
+
+/**
+ * Reads the records of one chunk. Each record the chunk header declares ends up as an event
+ * or as a rejection. A record that fails to parse is rejected alone. A damaged record header
+ * is skipped by searching for the next record signature. Records that the header counts but
+ * that the bytes no longer contain (cut off, or lost in a damaged span) are rejected one by
+ * one. Bad checksums do not stop the reading. The records are tried anyway, and the returned
+ * summary reports the checksums to the caller.
+ */
+
+/** Record header: signature (4 bytes), size (4), record id (8), written time (8). */
+const RECORD_HEADER_SIZE = 24;
+
+/** Smallest record: its header and the trailing copy of its size. */
+const MIN_RECORD_SIZE = RECORD_HEADER_SIZE + 4;
+
+const RECORD_SIGNATURE = Buffer.from([0x2a, 0x2a, 0x00, 0x00]);
+
+export interface ChunkSummary {
+  /** False for an unused chunk (all zero bytes), which is skipped. */
+  used: boolean;
+  header?: ChunkHeader;
+}
+
+export class ChunkReader {
+  private readonly binxml = new BinXmlReader();
+  private readonly expander = new Expander(this.binxml);
+  private readonly tree = new EventTreeBuilder();
+  private chunk: Buffer = Buffer.alloc(0);
+  private length = 0;
+  private fileOffset = 0;
+
+  constructor(private readonly file: string) {}
+
+  /** Reads the `length` present bytes of the chunk at `fileOffset` into `out`. */
+  read(chunk: Buffer, length: number, fileOffset: number, out: ParseOutput): ChunkSummary {
+    this.chunk = chunk;
+    this.length = length;
+    this.fileOffset = fileOffset;
+    if (isZero(chunk, length)) return { used: false };
+
+    if (length < CHUNK_HEADER_SIZE) {
+      out.rejections.push(
+        this.rejection(
+          EVTX_CODES.truncated,
+          `the input ends ${length} bytes into the chunk at offset ${fileOffset}, inside its header`,
+          0,
+        ),
+      );
+      return { used: true };
+    }
+
+    const header = parseChunkHeader(chunk, length);
+    const declared = header.signatureValid ? declaredRecordCount(header) : undefined;
+    if (!header.signatureValid) {
+      out.rejections.push(
+        this.rejection(
+          EVTX_CODES.invalidChunk,
+          `chunk at offset ${fileOffset} has no ElfChnk signature; its records are read without its header`,
+          0,
+        ),
+      );
+    } else if (declared === undefined) {
+      out.rejections.push(
+        this.rejection(
+          EVTX_CODES.invalidChunk,
+          `chunk at offset ${fileOffset} declares records ${header.firstRecordNumber} to ${header.lastRecordNumber}, not a range one chunk can hold; its records are read without the count`,
+          0,
+        ),
+      );
+    }
+
+    this.binxml.startChunk(chunk, length);
+    this.readRecords(header, declared, out);
+    return { used: true, header };
+  }
+
+  private readRecords(header: ChunkHeader, declared: number | undefined, out: ParseOutput): void {
+    const freeSpace = header.freeSpaceOffset;
+    const limit =
+      freeSpace > CHUNK_HEADER_SIZE && freeSpace <= this.length ? freeSpace : this.length;
+    const maximum = declared ?? MAX_RECORDS_PER_CHUNK;
+    let expectedId = header.firstRecordId;
+    let accounted = 0;
+    let offset = CHUNK_HEADER_SIZE;
+
+    while (accounted < maximum && offset + RECORD_HEADER_SIZE <= limit) {
+      const problem = this.checkRecordHeader(offset);
+      if (problem === undefined) {
+        const size = this.chunk.readUInt32LE(offset + 4);
+        const id = readUInt64(this.chunk, offset + 8);
+        this.readRecord(offset, size, id, out);
+        accounted++;
+        expectedId = id + 1;
+        offset += size;
+        continue;
+      }
+      if (problem === 'truncated') {
+        const id = offset + 16 <= this.length ? readUInt64(this.chunk, offset + 8) : expectedId;
+        const reason = `the input ends at offset ${this.fileOffset + this.length}, inside this record`;
+        out.rejections.push(this.recordRejection(EVTX_CODES.truncated, id, offset, reason));
+        accounted++;
+        expectedId = id + 1;
+        break;
+      }
+
+      // The record header is damaged: resume at the next intact record header, and reject
+      // the records that the damaged span held, as many as the record ids tell.
+      const next = this.findRecord(offset + 1, limit);
+      const nextId = next < 0 ? undefined : readUInt64(this.chunk, next + 8);
+      const span = nextId !== undefined && nextId > expectedId ? nextId - expectedId : 1;
+      const rejected = Math.min(span, maximum - accounted);
+      for (let index = 0; index < rejected; index++) {
+        out.rejections.push(
+          this.recordRejection(
+            EVTX_CODES.invalidRecord,
+            expectedId + index,
+            offset,
+            index === 0
+              ? problem
+              : `lost in the damaged bytes after the record header at offset ${this.fileOffset + offset}`,
+          ),
+        );
+      }
+      accounted += rejected;
+      expectedId += rejected;
+      if (next < 0) break;
+      offset = next;
+    }
+
+    if (declared === undefined || accounted >= declared) return;
+    const truncated = this.length < CHUNK_SIZE;
+    const at = this.fileOffset + offset;
+    for (let index = 0; accounted + index < declared; index++) {
+      out.rejections.push(
+        this.recordRejection(
+          truncated ? EVTX_CODES.truncated : EVTX_CODES.missingRecord,
+          expectedId + index,
+          offset,
+          truncated
+            ? `the input ends at offset ${this.fileOffset + this.length} before this record (records stop at offset ${at})`
+            : `the chunk header declares ${declared} records but the records stop at offset ${at}`,
+        ),
+      );
+    }
+  }
+
+  /** Returns why the record header at `offset` is unusable, or undefined when it is intact. */
+  private checkRecordHeader(offset: number): string | undefined {
+    if (!this.chunk.subarray(offset, offset + 4).equals(RECORD_SIGNATURE)) {
+      return 'no record signature (2a 2a 00 00)';
+    }
+    const size = this.chunk.readUInt32LE(offset + 4);
+    if (size < MIN_RECORD_SIZE || offset + size > CHUNK_SIZE) {
+      return `record size ${size} does not fit in the chunk`;
+    }
+    if (offset + size > this.length) return 'truncated';
+    const copy = this.chunk.readUInt32LE(offset + size - 4);
+    if (copy !== size) return `record size ${size} differs from its trailing copy ${copy}`;
+    return undefined;
+  }
+
+  /** Finds the next intact record header from `start`, or returns -1. */
+  private findRecord(start: number, limit: number): number {
+    const present = this.chunk.subarray(0, this.length);
+    let candidate = present.indexOf(RECORD_SIGNATURE, start);
+    while (candidate >= 0 && candidate + RECORD_HEADER_SIZE <= limit) {
+      if (this.checkRecordHeader(candidate) === undefined) return candidate;
+      candidate = present.indexOf(RECORD_SIGNATURE, candidate + 1);
+    }
+    return -1;
+  }
+
+  private readRecord(offset: number, size: number, id: number, out: ParseOutput): void {
+    try {
+      const content = this.binxml.parseRecord(offset + RECORD_HEADER_SIZE, offset + size - 4);
+      this.tree.reset();
+      this.expander.expandRecord(content, this.tree);
+      const writtenTime = () => formatFileTime(this.chunk.readBigUInt64LE(offset + 16));
+      out.events.push(eventFromTree(this.tree.root, this.file, { recordId: id, writtenTime }));
+    } catch (error) {
+      // Only the reader's own errors carry a rejection code; any other error is a parse failure.
+      const code =
+        error instanceof TrustwatchError || error instanceof EvtxParseError
+          ? error.code
+          : undefined;
+      let reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof EvtxParseError && error.chunkOffset > 0) {
+        reason += ` (at offset ${this.fileOffset + error.chunkOffset})`;
+      }
+      out.rejections.push(
+        this.recordRejection(code ?? EVTX_CODES.invalidBinXml, id, offset, reason),
+      );
+    }
+  }
+
+  private recordRejection(code: string, id: number, offset: number, reason: string): Rejection {
+    const message = `record ${id} at offset ${this.fileOffset + offset}: ${reason}`;
+    return { code, message, origin: { file: this.file, record: id, line: 0 } };
+  }
+
+  private rejection(code: string, message: string, record: number): Rejection {
+    return { code, message, origin: { file: this.file, record, line: 0 } };
+  }
+}
+
+const ZERO_CHUNK = Buffer.alloc(CHUNK_SIZE);
+
+function isZero(chunk: Buffer, length: number): boolean {
+  return chunk[0] === 0 && chunk.subarray(0, length).equals(ZERO_CHUNK.subarray(0, length));
+}

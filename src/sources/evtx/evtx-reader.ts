@@ -1,0 +1,126 @@
+import type { LogFields } from '../../model/logger.js';
+import type { ParseContext, ParseOutput } from '../format.js';
+import { BlockReader } from './blocks.js';
+import { CHUNK_SIZE } from './chunk-header.js';
+import { ChunkReader } from './chunk-reader.js';
+import { FILE_HEADER_SIZE, type FileHeader, parseFileHeader } from './file-header.js';
+import { EVTX_CODES } from './parse-error.js';
+
+/**
+ * Reads an EVTX byte stream chunk by chunk and yields one batch of events and rejections per
+ * chunk. Only the current chunk and its caches are held, so memory does not grow with the
+ * file. Every chunk present is read, whatever the file header counts, because the header lags
+ * behind in a dirty file; unused (all-zero) chunks are skipped.
+ */
+
+/** Defined part of the file header, enough to parse its fields. */
+const FILE_HEADER_FIELDS = 128;
+
+/** Chunks with bad checksums that are logged one by one; the rest are only counted. */
+const MAX_CHECKSUM_WARNINGS = 5;
+
+export async function* readEvtx(
+  chunks: AsyncIterable<Buffer>,
+  context: ParseContext,
+): AsyncIterable<ParseOutput> {
+  const blocks = new BlockReader(chunks);
+  const headerBytes = await blocks.read(FILE_HEADER_SIZE);
+  if (headerBytes.length === 0) return;
+
+  const start: ParseOutput = { events: [], rejections: [] };
+  const reject = (code: string, message: string) =>
+    start.rejections.push({ code, message, origin: { file: context.file, record: 0, line: 0 } });
+  if (headerBytes.length < FILE_HEADER_SIZE) {
+    reject(
+      EVTX_CODES.truncated,
+      `the input ends at offset ${headerBytes.length}, inside the ${FILE_HEADER_SIZE}-byte file header`,
+    );
+    yield start;
+    return;
+  }
+  const header = parseFileHeader(headerBytes.subarray(0, FILE_HEADER_FIELDS));
+  if (!header.signatureValid) {
+    reject(
+      EVTX_CODES.invalidFileHeader,
+      'the file header at offset 0 has no ElfFile signature; reading the chunks after it',
+    );
+  }
+  if (start.rejections.length > 0) yield start;
+
+  const reader = new ChunkReader(context.file);
+  const checksums = { failed: 0, chunks: 0 };
+  let chunkPositions = 0;
+  let completeChunks = 0;
+
+  while (true) {
+    const offset = blocks.offset;
+    const block = await blocks.read(CHUNK_SIZE);
+    if (block.length === 0) break;
+    chunkPositions++;
+
+    const out: ParseOutput = { events: [], rejections: [] };
+    const summary = reader.read(block, block.length, offset, out);
+    // A cut-off chunk cannot be checked, and the head-only peek reads only such a chunk.
+    if (block.length === CHUNK_SIZE) {
+      completeChunks++;
+      if (summary.header) {
+        checksums.chunks++;
+        const { headerChecksumValid, recordsChecksumValid } = summary.header;
+        if (!headerChecksumValid || recordsChecksumValid === false) {
+          checksums.failed++;
+          if (checksums.failed <= MAX_CHECKSUM_WARNINGS) {
+            context.logger.warn('EVTX chunk checksum mismatch; its records are read anyway', {
+              file: context.file,
+              offset,
+              header_checksum_valid: headerChecksumValid,
+              records_checksum_valid: recordsChecksumValid,
+            });
+          }
+        }
+      }
+    }
+    if (out.events.length > 0 || out.rejections.length > 0) yield out;
+    if (block.length < CHUNK_SIZE) break;
+  }
+
+  if (header.signatureValid && chunkPositions < header.chunkCount) {
+    const end: ParseOutput = { events: [], rejections: [] };
+    end.rejections.push({
+      code: EVTX_CODES.truncated,
+      message: `the file header counts ${header.chunkCount} chunks but the input ends at offset ${blocks.offset} after ${chunkPositions}; the records of the missing chunks are lost`,
+      origin: { file: context.file, record: 0, line: 0 },
+    });
+    yield end;
+  }
+  if (completeChunks > 0) logFileProblems(header, checksums, context);
+}
+
+/** Logs problems of the whole file, once it was read past its head. */
+function logFileProblems(
+  header: FileHeader,
+  checksums: { failed: number; chunks: number },
+  context: ParseContext,
+): void {
+  const fields: LogFields = { file: context.file };
+  if (header.signatureValid && !header.checksumValid) {
+    context.logger.warn('EVTX file header checksum mismatch; its chunks are read anyway', fields);
+  }
+  if (header.signatureValid && (header.majorVersion !== 3 || header.minorVersion > 2)) {
+    context.logger.warn('EVTX file version is not 3.1 or 3.2; reading it as 3.2', {
+      ...fields,
+      version: `${header.majorVersion}.${header.minorVersion}`,
+    });
+  }
+  if (header.dirty) {
+    context.logger.debug('EVTX file is dirty (not closed cleanly); its header counts may lag', {
+      ...fields,
+    });
+  }
+  if (checksums.failed > 0) {
+    context.logger.warn('EVTX chunks with checksum mismatches were read anyway', {
+      ...fields,
+      chunks_total: checksums.chunks,
+      bad_checksum_chunks_total: checksums.failed,
+    });
+  }
+}

@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { HEAD_BYTES } from '../src/input/opened.js';
+import { MemoryLogger } from '../src/model/logger.js';
+import { readEvtx } from '../src/sources/evtx/evtx-reader.js';
+import type { Rejection } from '../src/sources/format.js';
+import {
+  CHUNK_SIZE,
+  chunkOf,
+  FILE_HEADER_SIZE,
+  FIXTURES,
+  joinChunks,
+  readFixture,
+  recordOffsets,
+  sealChunk,
+  sealFileHeader,
+  writeTempFiles,
+} from './helpers/evtx-files.js';
+import { readInput, TEST_SETTINGS } from './helpers/read-input.js';
+
+/**
+ * Damaged EVTX files built from the bundled fixtures in a temporary folder: cut off, with
+ * flipped bytes, with damaged headers. Every record that can still be read must be yielded,
+ * the others rejected with a code and a message naming the file offset, and nothing may throw.
+ */
+
+const TIMEOUT = { timeout: 20_000 };
+
+/** Three chunks from three fixtures: 8, 12 and 30 records. */
+function threeChunks(): Buffer[] {
+  return [
+    chunkOf(readFixture(FIXTURES.passTheHash)),
+    chunkOf(readFixture(FIXTURES.atExec)),
+    chunkOf(readFixture(FIXTURES.psExec)),
+  ];
+}
+
+async function readBytes(t: TestContext, bytes: Buffer, format?: string) {
+  const folder = writeTempFiles(t, { 'damaged.evtx': bytes });
+  return readInput(join(folder, 'damaged.evtx'), format);
+}
+
+function recordIds(result: Awaited<ReturnType<typeof readInput>>): number[] {
+  return result.events.map((event) => event.origin.record);
+}
+
+function assertNamesOffsets(rejections: Rejection[]): void {
+  for (const rejection of rejections) assert.match(rejection.message, /offset \d+/);
+}
+
+function codes(rejections: Rejection[]): string[] {
+  return rejections.map((rejection) => rejection.code);
+}
+
+describe('evtx damaged input', () => {
+  it('reads a joined three-chunk file', TIMEOUT, async (t) => {
+    const result = await readBytes(t, joinChunks(threeChunks()));
+    assert.equal(result.format, 'evtx');
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(result.rejections, []);
+  });
+
+  it('rejects a file cut inside its header', TIMEOUT, async (t) => {
+    const result = await readBytes(t, joinChunks(threeChunks()).subarray(0, 100));
+    assert.equal(result.events.length, 0);
+    assert.deepEqual(codes(result.rejections), ['evtx_truncated']);
+    assert.match(result.rejections[0]?.message ?? '', /offset 100\b/);
+  });
+
+  it('reports chunks lost after a cut', TIMEOUT, async (t) => {
+    const file = joinChunks(threeChunks()).subarray(0, FILE_HEADER_SIZE + CHUNK_SIZE);
+    const result = await readBytes(t, file);
+    assert.equal(result.events.length, 8);
+    assert.deepEqual(codes(result.rejections), ['evtx_truncated']);
+    assert.match(result.rejections[0]?.message ?? '', /counts 3 chunks/);
+    assertNamesOffsets(result.rejections);
+  });
+
+  it('yields the records before a cut inside a chunk', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const full = await readBytes(t, joinChunks(chunks));
+    const records = recordOffsets(chunks[1] as Buffer);
+    const cutRecord = records[5] as { offset: number; size: number };
+    const cut = FILE_HEADER_SIZE + CHUNK_SIZE + cutRecord.offset + 40;
+
+    const result = await readBytes(t, joinChunks(chunks).subarray(0, cut));
+    assert.deepEqual(recordIds(result), recordIds(full).slice(0, 8 + 5));
+    assert.deepEqual(codes(result.rejections), [
+      ...new Array(12 - 5).fill('evtx_truncated'),
+      'evtx_truncated',
+    ]);
+    assertNamesOffsets(result.rejections);
+  });
+
+  it('reads a chunk with a bad checksum', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[0] as Buffer;
+    const host = Buffer.from('FS03.offsec', 'utf16le');
+    const at = chunk.lastIndexOf(host, chunk.readUInt32LE(48));
+    assert.ok(at > recordOffsets(chunk)[1]!.offset, 'the host name is a value of a later record');
+    chunk[at] = 'G'.charCodeAt(0);
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(result.rejections, []);
+    assert.ok(result.events.some((event) => event.fields.Computer === 'GS03.offsec.lan'));
+    const warnings = result.logger.entries.map((entry) => entry.message);
+    assert.ok(warnings.includes('EVTX chunk checksum mismatch; its records are read anyway'));
+  });
+
+  it('rejects only records a damaged template breaks', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[1] as Buffer;
+    const first = recordOffsets(chunk)[0] as { offset: number };
+    const definition = chunk.readUInt32LE(first.offset + 24 + 4 + 6);
+    chunk[definition + 24 + 4] = 0x7f; // the definition's first element token
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.ok(result.rejections.length > 0);
+    assert.equal(result.events.length + result.rejections.length, 50);
+    assert.ok(codes(result.rejections).every((code) => code === 'evtx_invalid_binxml'));
+    assert.match(result.rejections[0]?.message ?? '', /unexpected token 0x7f/);
+    assertNamesOffsets(result.rejections);
+  });
+
+  it('skips a record with an oversized size field', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[2] as Buffer;
+    const damaged = recordOffsets(chunk)[10] as { offset: number };
+    chunk.writeUInt32LE(0x00ffffff, damaged.offset + 4);
+    const full = await readBytes(t, joinChunks(threeChunks()));
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 49);
+    assert.deepEqual(codes(result.rejections), ['evtx_invalid_record']);
+    assert.match(result.rejections[0]?.message ?? '', /record size 16777215 does not fit/);
+    const missing = recordIds(full).filter((id) => !recordIds(result).includes(id));
+    assert.equal(missing.length, 1);
+  });
+
+  it('reads a chunk with a damaged signature', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    (chunks[1] as Buffer).write('XXXXXXX', 0, 'latin1');
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(codes(result.rejections), ['evtx_invalid_chunk']);
+    assert.match(result.rejections[0]?.message ?? '', /offset 69632 has no ElfChnk signature/);
+  });
+
+  it('reads a damaged file header when told the format', TIMEOUT, async (t) => {
+    const file = joinChunks(threeChunks());
+    file.write('Damaged', 0, 'latin1');
+    assert.equal((await readBytes(t, file)).format, undefined);
+
+    const result = await readBytes(t, file, 'evtx');
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(codes(result.rejections), ['evtx_invalid_file_header']);
+  });
+
+  it('reads every chunk of a dirty file', TIMEOUT, async (t) => {
+    const file = joinChunks(threeChunks(), { chunkCount: 1, flags: 1 });
+    file.writeUInt32LE(0x12345678, 124);
+    const result = await readBytes(t, file);
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(result.rejections, []);
+    const warnings = result.logger.entries.map((entry) => entry.message);
+    assert.ok(warnings.includes('EVTX file header checksum mismatch; its chunks are read anyway'));
+  });
+
+  it('skips unused zero chunks', TIMEOUT, async (t) => {
+    const [first, second] = threeChunks();
+    const file = joinChunks([first as Buffer, Buffer.alloc(CHUNK_SIZE), second as Buffer]);
+    const result = await readBytes(t, file);
+    assert.equal(result.events.length, 20);
+    assert.deepEqual(result.rejections, []);
+  });
+
+  it('rejects records the chunk header counts but lacks', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[0] as Buffer;
+    chunk.writeBigUInt64LE(chunk.readBigUInt64LE(16) + 3n, 16);
+    sealChunk(chunk);
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(codes(result.rejections), new Array(3).fill('evtx_missing_record'));
+    assertNamesOffsets(result.rejections);
+  });
+
+  it('never reads records from slack space', TIMEOUT, async (t) => {
+    const result = await readBytes(t, readFixture(FIXTURES.userCreated));
+    assert.deepEqual(recordIds(result), [2775247, 2775256]);
+    assert.deepEqual(result.rejections, []);
+  });
+
+  it('yields what a truncated head contains', TIMEOUT, async () => {
+    const file = readFixture(FIXTURES.psExec);
+    const logger = new MemoryLogger();
+    const context = { file: 'head.evtx', mtimeMs: undefined, settings: TEST_SETTINGS, logger };
+    const head = (async function* () {
+      yield file.subarray(0, HEAD_BYTES);
+    })();
+    let events = 0;
+    const rejected: Rejection[] = [];
+    for await (const output of readEvtx(head, context)) {
+      events += output.events.length;
+      rejected.push(...output.rejections);
+    }
+    assert.ok(events > 20);
+    assert.equal(events + rejected.length, 30);
+    assert.ok(codes(rejected).every((code) => code === 'evtx_truncated'));
+    assert.deepEqual(logger.entries, []);
+  });
+
+  it('reads a file header rewritten by a sealed edit', TIMEOUT, async (t) => {
+    const file = joinChunks(threeChunks());
+    file.writeBigUInt64LE(99n, 24);
+    sealFileHeader(file);
+    const result = await readBytes(t, file);
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(result.logger.entries, []);
+  });
+});
