@@ -112,13 +112,21 @@ export class Detector {
       if (!index) continue;
       if (index.accessor) {
         const value = index.accessor.get(event);
-        if (value !== undefined && value !== null) {
-          const bucket = index.byValue.get(String(value).toLowerCase());
-          if (bucket) this.evaluate(bucket, out);
+        if (Array.isArray(value)) {
+          // A list field matches a value when any element does, so every element picks a bucket.
+          for (const item of value) this.evaluateBucket(index, item, out);
+        } else {
+          this.evaluateBucket(index, value, out);
         }
       }
       this.evaluate(index.unindexed, out);
     }
+  }
+
+  private evaluateBucket(index: MappingIndex, value: unknown, out: number[]): void {
+    if (value === undefined || value === null || typeof value === 'object') return;
+    const bucket = index.byValue.get(String(value).toLowerCase());
+    if (bucket) this.evaluate(bucket, out);
   }
 
   private evaluate(variants: readonly Variant[], out: number[]): void {
