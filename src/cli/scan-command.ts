@@ -181,8 +181,9 @@ function printSummary(
     const rejected = Object.entries(file.rejectedByCode)
       .map(([code, count]) => `${code} ${count}`)
       .join(', ');
+    const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
     write(
-      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}`,
+      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}`,
     );
   }
   if (summary.late > 0)

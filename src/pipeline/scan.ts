@@ -41,9 +41,13 @@ export interface ScanConfig {
 export interface FileStats {
   path: string;
   format: string | undefined;
+  /** Records read: parsed plus rejected. */
   read: number;
+  /** Records that went into events. */
   parsed: number;
   rejected: number;
+  /** Events made, fewer than parsed records where a format joins records (audit logs). */
+  events: number;
   rejectedByCode: Record<string, number>;
   /** Why the input could not be read at all. */
   error: string | undefined;
@@ -153,6 +157,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       read: 0,
       parsed: 0,
       rejected: 0,
+      events: 0,
       rejectedByCode: {},
       error: undefined,
     };
@@ -190,10 +195,12 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     let logged = 0;
     try {
       for await (const output of readPrepared(prepared, readOptions)) {
-        fileStats.read += output.events.length + output.rejections.length;
-        fileStats.parsed += output.events.length;
+        const parsed = output.records ?? output.events.length;
+        fileStats.read += parsed + output.rejections.length;
+        fileStats.parsed += parsed;
         fileStats.rejected += output.rejections.length;
-        progress.records += output.events.length + output.rejections.length;
+        fileStats.events += output.events.length;
+        progress.records += parsed + output.rejections.length;
         for (const rejection of output.rejections) {
           fileStats.rejectedByCode[rejection.code] =
             (fileStats.rejectedByCode[rejection.code] ?? 0) + 1;
@@ -278,7 +285,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   correlator.flush(findings);
   emit(findings);
 
-  summary.events = stats.reduce((sum, file) => sum + file.parsed, 0);
+  summary.events = stats.reduce((sum, file) => sum + file.events, 0);
   summary.late = mergeStats.late_total;
   summary.durationMs = config.clock.now() - started;
   return summary;

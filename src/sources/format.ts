@@ -29,6 +29,11 @@ export interface Rejection {
 export interface ParseOutput {
   events: Event[];
   rejections: Rejection[];
+  /**
+   * Records that went into `events`, for formats that join several records into one event
+   * (the lines of an audit event); one per event when absent.
+   */
+  records?: number;
 }
 
 export interface SourceSettings {

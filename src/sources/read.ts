@@ -220,12 +220,12 @@ async function* parseChunks(
       const framed: FramedRecord = { value: item.value, origin };
       parser.push(framed, out);
     }
-    if (out.events.length > 0 || out.rejections.length > 0) yield out;
+    if (out.events.length > 0 || out.rejections.length > 0 || out.records) yield out;
   }
 
   const tail: ParseOutput = { events: [], rejections: [] };
   parser.end(tail);
-  if (tail.events.length > 0 || tail.rejections.length > 0) yield tail;
+  if (tail.events.length > 0 || tail.rejections.length > 0 || tail.records) yield tail;
 }
 
 function snippet(item: { snippet?: string }): { snippet?: string } {

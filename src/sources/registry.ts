@@ -1,4 +1,8 @@
 import type { SourceFormat } from './format.js';
+import { linuxAuditdFormat } from './linux/auditd.js';
+import { journaldFormat } from './linux/journald.js';
+import { logAnalyticsSyslogFormat } from './linux/log-analytics-syslog.js';
+import { linuxSyslogFormat } from './linux/syslog.js';
 import { windowsFlatFormat } from './windows/windows-flat.js';
 import { windowsJsonFormat } from './windows/windows-json.js';
 import { windowsXmlFormat } from './windows/windows-xml.js';
@@ -30,6 +34,10 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   windowsJsonFormat,
   windowsFlatFormat,
   winlogbeatFormat,
+  linuxSyslogFormat,
+  journaldFormat,
+  linuxAuditdFormat,
+  logAnalyticsSyslogFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {
