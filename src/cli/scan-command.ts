@@ -178,6 +178,10 @@ function printSummary(
       write(`  ${file.path}: not read: ${file.error}`);
       continue;
     }
+    if (file.skipped) {
+      write(`  ${file.path} [${file.format}] skipped: ${file.skipped}`);
+      continue;
+    }
     const rejected = Object.entries(file.rejectedByCode)
       .map(([code, count]) => `${code} ${count}`)
       .join(', ');

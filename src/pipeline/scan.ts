@@ -51,6 +51,8 @@ export interface FileStats {
   rejectedByCode: Record<string, number>;
   /** Why the input could not be read at all. */
   error: string | undefined;
+  /** The note for a recognised input with nothing to read (a CloudTrail digest file). */
+  skipped: string | undefined;
 }
 
 export interface ScanSummary {
@@ -160,6 +162,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       events: 0,
       rejectedByCode: {},
       error: undefined,
+      skipped: undefined,
     };
     stats.push(fileStats);
     let prepared: PreparedInput;
@@ -181,6 +184,12 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       continue;
     }
     fileStats.format = prepared.format.name;
+    if (prepared.skipped !== undefined) {
+      fileStats.skipped = prepared.skipped;
+      config.logger.info('input skipped', { file: file.path, reason: prepared.skipped });
+      progress.filesDone++;
+      continue;
+    }
     sources.push({
       firstTime: prepared.firstTime,
       open: () => readMatched(prepared, fileStats)[Symbol.asyncIterator](),

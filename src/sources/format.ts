@@ -78,6 +78,11 @@ export interface SourceFormat {
    * formats that recognise a record by distinctive keys score higher than loose matches.
    */
   detect(sample: DetectSample): number;
+  /**
+   * Set for files that a format recognises but that hold no events (CloudTrail digest files):
+   * such an input is not read, counts no records, and is reported as skipped with this note.
+   */
+  skip?: string;
   /** Creates the parser for one input (not used by binary formats). */
   createParser?(context: ParseContext): RecordParser;
   /** Reads a binary input (only binary formats). */

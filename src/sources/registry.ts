@@ -1,3 +1,4 @@
+import { cloudTrailDigestFormat, cloudTrailFormat } from './aws/cloudtrail.js';
 import type { SourceFormat } from './format.js';
 import { linuxAuditdFormat } from './linux/auditd.js';
 import { journaldFormat } from './linux/journald.js';
@@ -38,6 +39,8 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   journaldFormat,
   linuxAuditdFormat,
   logAnalyticsSyslogFormat,
+  cloudTrailFormat,
+  cloudTrailDigestFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {

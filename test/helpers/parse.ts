@@ -14,6 +14,7 @@ import { createFormatRegistry } from '../../src/sources/registry.js';
 export interface ParsedInput {
   path: string;
   format: string | undefined;
+  skipped: string | undefined;
   events: Event[];
   rejections: Rejection[];
   /** Records that went into events (lines of audit events), as the scan summary counts them. */
@@ -64,6 +65,7 @@ export async function parseInput(
   const parsed: ParsedInput = {
     path: file.path,
     format: prepared.format?.name,
+    skipped: prepared.skipped,
     events: [],
     rejections: [],
     records: 0,

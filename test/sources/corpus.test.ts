@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type ParsedInput, parsePaths } from '../helpers/parse.js';
 import { sharedPath } from '../helpers/shared.js';
 
 /**
- * Every record of the shared corpus's Linux files, counted exactly: events made,
+ * Every record of the shared corpus's Linux and CloudTrail files, counted exactly: events made,
  * records that went into them, and rejections with their lines and reasons.
  */
 
@@ -50,5 +51,66 @@ describe('shared Linux corpus', () => {
     );
     assert.ok(auoms.events.every((event) => event.fields.type === 'AUOMS_EXECVE'));
     assert.ok(auoms.events.every((event) => event.core.host === 'UBUNTU5'));
+  });
+});
+
+describe('shared CloudTrail corpus', () => {
+  it('parses all 2,900 records of the Invictus delivery files', async (t) => {
+    const root = sharedPath(t, 'corpus', 'aws-cloudtrail', 'invictus-aws-dataset');
+    if (!root) return;
+    const parsed = (await parsePaths([root])).filter((input) => input.path.endsWith('.json'));
+    assert.equal(parsed.length, 55);
+    assert.ok(parsed.every((input) => input.format === 'aws-cloudtrail'));
+    assert.equal(
+      parsed.reduce((sum, input) => sum + input.events.length, 0),
+      2900,
+    );
+    assert.deepEqual(
+      parsed.flatMap((input) => input.rejections),
+      [],
+    );
+    const assumeRoles = parsed
+      .flatMap((input) => input.events)
+      .filter((event) => event.fields.eventName === 'AssumeRole');
+    assert.equal(assumeRoles.length, 49);
+  });
+
+  it('parses the OTRF Logstash records by @timestamp', async (t) => {
+    const file = sharedPath(
+      t,
+      'corpus',
+      'aws-cloudtrail',
+      'otrf',
+      'ec2_proxy_s3_exfiltration_2020-09-14011940.json',
+    );
+    if (!file) return;
+    const [parsed] = await parsePaths([file]);
+    assert.equal(parsed?.format, 'aws-cloudtrail');
+    assert.equal(parsed?.events.length, 103);
+    assert.deepEqual(parsed?.rejections, []);
+    assert.ok(parsed?.events.every((event) => Number.isFinite(event.time)));
+  });
+
+  it('parses the Panther records and rejects those without a time', async (t) => {
+    const file = sharedPath(
+      t,
+      join('corpus', 'aws-cloudtrail', 'panther-analysis', 'panther-cloudtrail-records.ndjson'),
+    );
+    if (!file) return;
+    const [parsed] = await parsePaths([file]);
+    assert.equal(parsed?.format, 'aws-cloudtrail');
+    assert.equal(parsed?.events.length, 431);
+    // Hand-written partial test events: no eventTime at all, "redacted" or "...", or no eventName.
+    assert.deepEqual(
+      parsed?.rejections.map((rejection) => [rejection.origin.line, rejection.code]),
+      [
+        ...[34, 35, 36, 37, 88, 313, 318, 319, 377, 378, 379, 380, 381, 431, 437, 439].map(
+          (line) => [line, 'invalid_time'],
+        ),
+        [446, 'unexpected_shape'],
+        [447, 'unexpected_shape'],
+        [449, 'unexpected_shape'],
+      ],
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { AWS_LOGSOURCES } from './aws.js';
 import { LINUX_LOGSOURCES } from './linux.js';
 import type { IndexedMapping, LogSourceMapping } from './mapping.js';
 import { WINDOWS_LOGSOURCES } from './windows.js';
@@ -6,6 +7,7 @@ import { WINDOWS_LOGSOURCES } from './windows.js';
 export const BUILTIN_LOGSOURCES: readonly LogSourceMapping[] = [
   ...WINDOWS_LOGSOURCES,
   ...LINUX_LOGSOURCES,
+  ...AWS_LOGSOURCES,
 ];
 
 /** The mapping table: built-in mappings, then the user's, each numbered. */
