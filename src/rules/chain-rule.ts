@@ -96,7 +96,30 @@ export function parseChain(
       actorFrom = section.actor_from;
     }
   }
-  return { steps, options: { observe, remember, actorFrom } };
+  const options: ChainOptions = { observe, remember, actorFrom };
+  if (section.observe_within !== undefined) {
+    const within =
+      typeof section.observe_within === 'string'
+        ? parseDuration(section.observe_within)
+        : undefined;
+    if (within === undefined || within <= 0) {
+      fail(
+        ['correlation', 'observe_within'],
+        'correlation.invalid_observe_within',
+        'observe_within must be a duration such as 12h',
+      );
+    } else if (Object.keys(remember).length === 0) {
+      fail(
+        ['correlation', 'observe_within'],
+        'correlation.observe_within_without_remember',
+        'observe_within needs correlation.remember: it only extends what observers remember',
+        true,
+      );
+    } else {
+      options.observeWithinMs = within;
+    }
+  }
+  return { steps, options };
 }
 
 /** Key spaces that the `observe` members provide, read before the members are checked. */
