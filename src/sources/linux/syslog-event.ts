@@ -116,7 +116,11 @@ export function syslogSummary(fields: Record<string, unknown>, core: EventCore):
   if (core.actor) parts.push(core.actor);
   if (text(fields.auth_method)) parts.push(`by ${fields.auth_method}`);
   if (text(fields.source_ip)) parts.push(`from ${fields.source_ip}`);
-  if (text(fields.target_user)) parts.push(`as ${fields.target_user}`);
+  if (core.target) {
+    // The account a sudo, su or PAM session runs as; the account or group a tool changed.
+    const elevation = /^(sudo|su|pam)_/.test(String(fields.action));
+    parts.push(elevation ? `as ${core.target}` : core.target);
+  }
   const detail = text(fields.command) ?? (fields.action ? undefined : text(fields.message));
   if (detail) parts.push(detail.length > 160 ? `${detail.slice(0, 159)}…` : detail);
   if (core.host) parts.push(`on ${core.host}`);
