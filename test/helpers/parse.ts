@@ -35,7 +35,7 @@ export function settingsFor(options: ParseOptions = {}): SourceSettings {
   };
 }
 
-/** An input held in memory; `gzip` compresses it as a .gz file would be. */
+/** Creates an input held in memory; `gzip` compresses it as a .gz file would be. */
 export function memoryInput(
   path: string,
   content: string | Buffer,

@@ -43,7 +43,7 @@ function load(text: string) {
 }
 
 describe('chain observers', () => {
-  it('let a step link by a key only an observer provides', () => {
+  it('let steps link by observer keys', () => {
     const set = load(
       chain(`  observe:
     - rules: [example_session]

@@ -159,7 +159,7 @@ describe('CloudTrail S3 folder layout', () => {
     gzipSync(JSON.stringify(digest)),
   );
 
-  it('skips digest files with a note and reads the logs', async () => {
+  it('skips digest files with a note', async () => {
     const parsed = await parsePaths([join(temp, 'AWSLogs')]);
     const [logFile, digestFile] = parsed;
     assert.equal(parsed.length, 2);
@@ -171,7 +171,7 @@ describe('CloudTrail S3 folder layout', () => {
     assert.equal(digestFile?.records, 0);
   });
 
-  it('reports digest files as skipped in the scan summary', () => {
+  it('reports digest files as skipped', () => {
     const result = runCli([
       'scan',
       '--db',
@@ -260,7 +260,7 @@ describe('CloudTrail event lines and exports', () => {
     assert.equal(parsed.events[1]?.fields.eventSource, 'iam.amazonaws.com');
   });
 
-  it('rejects records without a name or a time, by record', async () => {
+  it('rejects records without name or time', async () => {
     const { eventTime: _dropped, ...timeless } = ASSUME_ROLE;
     const text = [ASSUME_ROLE, timeless, { eventSource: 'sts.amazonaws.com' }]
       .map((record) => JSON.stringify(record))
@@ -290,7 +290,7 @@ describe('CloudTrail core', () => {
     });
   });
 
-  it('names the session ARN and access key of an assumed role', async () => {
+  it('names the assumed-role session and key', async () => {
     const parsed = await parseText('c.ndjson', JSON.stringify(SESSION_CALL));
     const core = parsed.events[0]?.core;
     assert.equal(core?.actor, SESSION_CALL.userIdentity.arn);

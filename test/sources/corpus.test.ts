@@ -91,7 +91,7 @@ describe('shared CloudTrail corpus', () => {
     assert.ok(parsed?.events.every((event) => Number.isFinite(event.time)));
   });
 
-  it('parses the Panther records and rejects those without a time', async (t) => {
+  it('rejects Panther records without a time', async (t) => {
     const file = sharedPath(
       t,
       join('corpus', 'aws-cloudtrail', 'panther-analysis', 'panther-cloudtrail-records.ndjson'),

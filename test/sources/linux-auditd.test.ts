@@ -156,7 +156,7 @@ describe('audit event joining', () => {
     assert.equal(parsed.records, JOIN_DISTANCE_LINES + 3);
   });
 
-  it('rejects a line that is no audit record, by line', async () => {
+  it('rejects non-audit lines by line', async () => {
     const parsed = await parseText(
       'audit.log',
       [SSH_EVENT[0], 'garbage in the middle', SSH_EVENT[1]].join('\n'),

@@ -137,7 +137,7 @@ describe('sshd messages', () => {
 });
 
 describe('sudo and su messages', () => {
-  it('reads a sudo command whose command holds " ; "', () => {
+  it('reads a sudo command containing " ; "', () => {
     assert.deepEqual(
       parseMessage(
         'sudo',
@@ -237,7 +237,7 @@ describe('account and session messages', () => {
 });
 
 describe('sshd local address', () => {
-  it('adds the connection address to the login of the same process', async () => {
+  it('adds the connection address to logins', async () => {
     const text = [
       'Mar 26 23:37:01 web02 sshd[8392]: Connection from 203.0.113.25 port 44118 on 10.20.1.16 port 22 rdomain ""',
       'Mar 26 23:37:02 web02 sshd[8392]: Accepted publickey for deploy from 203.0.113.25 port 44118 ssh2: ED25519 SHA256:x',
