@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { runCli } from '../helpers/cli.js';
-import { parsePaths, parseText } from '../helpers/parse.js';
+import { parsePaths, parseText } from '../helpers/read-inputs.js';
 import { fixturePath } from '../helpers/shared.js';
 
 const INVICTUS = fixturePath(

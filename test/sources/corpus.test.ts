@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { type ParsedInput, parsePaths } from '../helpers/parse.js';
+import { type ParsedInput, parsePaths } from '../helpers/read-inputs.js';
 import { sharedPath } from '../helpers/shared.js';
 
 /**

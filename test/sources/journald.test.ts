@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseText } from '../helpers/parse.js';
+import { parseText } from '../helpers/read-inputs.js';
 
 /** Entries in the shape `journalctl -o json` writes (values are strings, times in µs). */
 function entry(message: unknown, extra: Record<string, unknown> = {}): string {

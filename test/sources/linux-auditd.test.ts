@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { decodeHex, decodeSockaddr, proctitleText } from '../../src/sources/linux/audit-decode.js';
 import { parseAuditLine } from '../../src/sources/linux/audit-record.js';
 import { JOIN_DISTANCE_LINES } from '../../src/sources/linux/auditd.js';
-import { parsePaths, parseText } from '../helpers/parse.js';
+import { parsePaths, parseText } from '../helpers/read-inputs.js';
 import { fixturePath } from '../helpers/shared.js';
 
 const SSH_EVENT = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/sources/linux/syslog-event.js';
-import { parsePaths, parseText } from '../helpers/parse.js';
+import { parsePaths, parseText } from '../helpers/read-inputs.js';
 import { fixturePath } from '../helpers/shared.js';
 
 const UTC_2024 = { syslog: { year: 2024, timezone: 'UTC' } };

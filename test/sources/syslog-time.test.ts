@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { localToUtc, SyslogClock, zoneOffsetMinutes } from '../../src/sources/linux/syslog-time.js';
-import { parseText } from '../helpers/parse.js';
+import { parseText } from '../helpers/read-inputs.js';
 
 const iso = (time: number) => new Date(time).toISOString();
 const stamp = (month: number, day: number, hour = 9, minute = 2, second = 11) => ({
