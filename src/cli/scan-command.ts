@@ -241,12 +241,17 @@ function printSummary(
       write(`  ${file.path}: not read: ${file.error}`);
       continue;
     }
+    if (file.skipped) {
+      write(`  ${file.path} [${file.format}] skipped: ${file.skipped}`);
+      continue;
+    }
     const rejected = Object.entries(file.rejectedByCode)
       .map(([code, count]) => `${code} ${count}`)
       .join(', ');
     const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
+    const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
     write(
-      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${outOfRange}`,
+      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${outOfRange}`,
     );
   }
   const evaluated = summary.detection.events_total;

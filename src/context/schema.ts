@@ -111,6 +111,13 @@ export const syslogSettingsSchema = z
       ),
     timezone: z
       .string()
+      .superRefine((zone, context) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        } catch {
+          context.addIssue({ code: 'custom', message: `unknown time zone "${zone}"` });
+        }
+      })
       .optional()
       .describe('IANA time zone of traditional syslog lines, which carry none. Default: UTC.'),
   })

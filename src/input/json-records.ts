@@ -10,8 +10,17 @@
  * holds one record at a time however large the document is.
  */
 
-/** Keys of a root object whose array holds the records. */
-export const WRAPPER_KEYS: ReadonlySet<string> = new Set(['Records', 'records', 'value', 'items']);
+/**
+ * Keys of a root object whose array contains the records. `Events` is the array of
+ * `aws cloudtrail lookup-events` output.
+ */
+export const WRAPPER_KEYS: ReadonlySet<string> = new Set([
+  'Records',
+  'records',
+  'value',
+  'items',
+  'Events',
+]);
 
 export interface JsonRecord {
   /** The parsed value, when the record is valid JSON within the limits. */

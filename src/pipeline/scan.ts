@@ -60,14 +60,20 @@ export interface TimeRange {
 export interface FileStats {
   path: string;
   format: string | undefined;
+  /** Records read: parsed plus rejected. */
   read: number;
+  /** Records that went into events. */
   parsed: number;
   rejected: number;
+  /** Events made, fewer than parsed records where a format joins records (audit logs). */
+  events: number;
   rejectedByCode: Record<string, number>;
   /** Parsed events left out by the time range. */
   outOfRange: number;
   /** Why the input could not be read at all. */
   error: string | undefined;
+  /** The note for a recognised input with nothing to read (a CloudTrail digest file). */
+  skipped: string | undefined;
 }
 
 export interface ScanSummary {
@@ -209,9 +215,11 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       read: 0,
       parsed: 0,
       rejected: 0,
+      events: 0,
       rejectedByCode: {},
       outOfRange: 0,
       error: undefined,
+      skipped: undefined,
     };
     stats.push(fileStats);
     let prepared: PreparedInput;
@@ -233,6 +241,12 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       continue;
     }
     fileStats.format = prepared.format.name;
+    if (prepared.skipped !== undefined) {
+      fileStats.skipped = prepared.skipped;
+      config.logger.info('input skipped', { file: file.path, reason: prepared.skipped });
+      progress.filesDone++;
+      continue;
+    }
     sources.push({
       firstTime: prepared.firstTime,
       open: () => readMatched(prepared, fileStats)[Symbol.asyncIterator](),
@@ -247,10 +261,12 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     let logged = 0;
     try {
       for await (const output of readPrepared(prepared, readOptions)) {
-        fileStats.read += output.events.length + output.rejections.length;
-        fileStats.parsed += output.events.length;
+        const parsed = output.records ?? output.events.length;
+        fileStats.read += parsed + output.rejections.length;
+        fileStats.parsed += parsed;
         fileStats.rejected += output.rejections.length;
-        progress.records += output.events.length + output.rejections.length;
+        fileStats.events += output.events.length;
+        progress.records += parsed + output.rejections.length;
         for (const rejection of output.rejections) {
           fileStats.rejectedByCode[rejection.code] =
             (fileStats.rejectedByCode[rejection.code] ?? 0) + 1;
@@ -367,7 +383,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   stage.push(findings, lastTime);
   stage.flush();
 
-  summary.events = stats.reduce((sum, file) => sum + file.parsed, 0);
+  summary.events = stats.reduce((sum, file) => sum + file.events, 0);
   summary.late = mergeStats.late_total;
   summary.durationMs = config.clock.now() - started;
   return summary;

@@ -58,10 +58,13 @@ export function parseChain(
   fail: Report,
 ): { steps: ChainStep[]; options: ChainOptions } {
   const remember = parseTemplateMap(section.remember, ['correlation', 'remember'], fail);
-  const steps = parseSteps(section.steps, new Set(Object.keys(remember)), fail);
-  const provided = new Set(
-    steps.flatMap((step) => step.members.flatMap((m) => Object.keys(m.provides))),
-  );
+  // Observers add their keys to the instances they link to, so steps may link by those too.
+  const observed = observedKeySpaces(section.observe);
+  const steps = parseSteps(section.steps, new Set(Object.keys(remember)), observed, fail);
+  const provided = new Set([
+    ...observed,
+    ...steps.flatMap((step) => step.members.flatMap((m) => Object.keys(m.provides))),
+  ]);
 
   const observe: ChainMember[] = [];
   if (section.observe !== undefined) {
@@ -93,10 +96,50 @@ export function parseChain(
       actorFrom = section.actor_from;
     }
   }
-  return { steps, options: { observe, remember, actorFrom } };
+  const options: ChainOptions = { observe, remember, actorFrom };
+  if (section.observe_within !== undefined) {
+    const within =
+      typeof section.observe_within === 'string'
+        ? parseDuration(section.observe_within)
+        : undefined;
+    if (within === undefined || within <= 0) {
+      fail(
+        ['correlation', 'observe_within'],
+        'correlation.invalid_observe_within',
+        'observe_within must be a duration such as 12h',
+      );
+    } else if (Object.keys(remember).length === 0) {
+      fail(
+        ['correlation', 'observe_within'],
+        'correlation.observe_within_without_remember',
+        'observe_within needs correlation.remember: it only extends what observers remember',
+        true,
+      );
+    } else {
+      options.observeWithinMs = within;
+    }
+  }
+  return { steps, options };
 }
 
-function parseSteps(value: unknown, remembered: ReadonlySet<string>, fail: Report): ChainStep[] {
+/** Key spaces that the `observe` members provide, read before the members are checked. */
+function observedKeySpaces(value: unknown): Set<string> {
+  const spaces = new Set<string>();
+  if (!Array.isArray(value)) return spaces;
+  for (const member of value) {
+    if (isMap(member) && isMap(member.provides)) {
+      for (const space of Object.keys(member.provides)) spaces.add(space);
+    }
+  }
+  return spaces;
+}
+
+function parseSteps(
+  value: unknown,
+  remembered: ReadonlySet<string>,
+  observed: ReadonlySet<string>,
+  fail: Report,
+): ChainStep[] {
   const base = ['correlation', 'steps'];
   if (!Array.isArray(value) || value.length < 2) {
     fail(base, 'correlation.invalid_steps', 'a chain needs steps: a list of at least two steps');
@@ -104,7 +147,7 @@ function parseSteps(value: unknown, remembered: ReadonlySet<string>, fail: Repor
   }
   const steps: ChainStep[] = [];
   const names = new Set<string>();
-  const provided = new Set<string>();
+  const provided = new Set<string>(observed);
 
   value.forEach((rawStep, index) => {
     const path = [...base, index];
@@ -364,7 +407,7 @@ function checkLinks(
       fail(
         [...path, 'links', space],
         'correlation.unknown_key_space',
-        `no earlier step provides the key "${space}"`,
+        `no earlier step or observer provides the key "${space}"`,
         true,
       );
     }

@@ -27,8 +27,9 @@ const CORRELATION_KEYS = new Set([
   'observe',
   'remember',
   'actor_from',
+  'observe_within',
 ]);
-const CHAIN_ONLY_KEYS = ['steps', 'observe', 'remember', 'actor_from'];
+const CHAIN_ONLY_KEYS = ['steps', 'observe', 'remember', 'actor_from', 'observe_within'];
 const CONDITION_KEYS = new Set(['gt', 'gte', 'lt', 'lte', 'eq', 'field']);
 type Raw = Record<string, unknown>;
 type Report = (path: (string | number)[], code: string, message: string, onKey?: boolean) => void;

@@ -118,6 +118,106 @@ export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> 
   },
   ...MACOS_PLACEHOLDERS,
   ...SAAS_PLACEHOLDERS,
+  an1345_privileged_users: {
+    description:
+      'Target accounts whose sudo or su counts as elevation (sudo USER=, su "(to …)", the PAM session user).',
+    values: ['root'],
+  },
+  an1345_sensitive_paths: {
+    description:
+      'Paths (Sigma wildcards) whose access counts as sensitive: audit PATH names, and paths in executed or sudo command lines. Public keys (*.pub) are left out by the rules.',
+    values: [
+      '/etc/shadow*',
+      '/etc/gshadow*',
+      '/etc/sudoers',
+      '/etc/sudoers.d/*',
+      '/etc/security/opasswd',
+      '/root/.ssh/*',
+      '/home/*/.ssh/id_*',
+      '/home/*/.ssh/authorized_keys*',
+      '/etc/ssh/ssh_host_*_key',
+      '/root/.aws/*',
+      '/home/*/.aws/credentials',
+    ],
+  },
+  an1345_account_tools: {
+    description: 'Executables (path suffixes) that change accounts, groups, passwords or sudoers.',
+    values: [
+      '/useradd',
+      '/adduser',
+      '/usermod',
+      '/userdel',
+      '/deluser',
+      '/groupadd',
+      '/groupmod',
+      '/gpasswd',
+      '/passwd',
+      '/chpasswd',
+      '/chage',
+      '/visudo',
+    ],
+  },
+  an1345_remote_shell_clients: {
+    description: 'Executables (path suffixes) that open SSH connections to other hosts.',
+    values: ['/ssh', '/scp', '/sftp'],
+  },
+  an1348_assume_role_calls: {
+    description: 'STS calls (eventName) by which a party account takes a role in the account.',
+    values: ['AssumeRole'],
+  },
+  an1348_privileged_calls: {
+    description:
+      'API calls (eventName) that count as privileged: IAM identity, credential and policy changes, snapshots, KMS grants and key policies, CloudTrail changes.',
+    values: [
+      'CreateUser',
+      'CreateLoginProfile',
+      'UpdateLoginProfile',
+      'CreateAccessKey',
+      'AddUserToGroup',
+      'AttachUserPolicy',
+      'AttachGroupPolicy',
+      'AttachRolePolicy',
+      'PutUserPolicy',
+      'PutGroupPolicy',
+      'PutRolePolicy',
+      'CreatePolicyVersion',
+      'SetDefaultPolicyVersion',
+      'CreateRole',
+      'UpdateAssumeRolePolicy',
+      'DeleteRolePermissionsBoundary',
+      'DeleteUserPermissionsBoundary',
+      'DeactivateMFADevice',
+      'DeleteVirtualMFADevice',
+      'CreateSnapshot',
+      'CreateSnapshots',
+      'CopySnapshot',
+      'CreateDBSnapshot',
+      'CreateGrant',
+      'PutKeyPolicy',
+      'StopLogging',
+      'DeleteTrail',
+      'UpdateTrail',
+      'PutEventSelectors',
+    ],
+  },
+  an1348_exposure_calls: {
+    description:
+      'API calls (eventName) that can share a resource outside the account; they count when the source finds an outside principal in them (derived.grantsOutsideAccess).',
+    values: [
+      'PutBucketPolicy',
+      'PutBucketAcl',
+      'PutObjectAcl',
+      'ModifySnapshotAttribute',
+      'ModifyImageAttribute',
+      'ModifyDBSnapshotAttribute',
+      'ModifyDBClusterSnapshotAttribute',
+    ],
+  },
+  an1348_mass_read_calls: {
+    description:
+      'S3 data calls (eventName) whose records count toward mass data access; each record is one object.',
+    values: ['GetObject'],
+  },
 };
 
 /** Looks a placeholder up in the context's values first, then in the defaults. */

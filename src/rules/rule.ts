@@ -118,6 +118,8 @@ export interface ChainOptions {
   remember: Record<string, string>;
   /** Step whose record names the alert's actor; the first step when absent. */
   actorFrom: string | undefined;
+  /** How long observers still link records to a closed instance for `remember`, in ms. */
+  observeWithinMs?: number;
 }
 
 export interface CorrelationRule {

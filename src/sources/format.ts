@@ -29,6 +29,11 @@ export interface Rejection {
 export interface ParseOutput {
   events: Event[];
   rejections: Rejection[];
+  /**
+   * Records that went into `events`, for formats that join several records into one event
+   * (the lines of an audit event); one per event when absent.
+   */
+  records?: number;
 }
 
 export interface SourceSettings {
@@ -79,6 +84,11 @@ export interface SourceFormat {
    * formats that recognise a record by distinctive keys score higher than loose matches.
    */
   detect(sample: DetectSample): number;
+  /**
+   * Set for files that a format recognises but that hold no events (CloudTrail digest files):
+   * such an input is not read, counts no records, and is reported as skipped with this note.
+   */
+  skip?: string;
   /** Creates the parser for one input (not used by binary formats). */
   createParser?(context: ParseContext): RecordParser;
   /** Reads a binary input (only binary formats). */

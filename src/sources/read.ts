@@ -28,6 +28,8 @@ export interface PreparedInput {
   format: SourceFormat | undefined;
   /** Why no format was chosen. */
   reason?: string;
+  /** The format's `skip` note, for a recognised input that is not read. */
+  skipped?: string;
   encoding: TextEncoding;
   jsonLayout?: JsonLayout;
   /** Earliest event time among the first records, for ordering inputs; undefined if unknown. */
@@ -64,7 +66,9 @@ export async function prepareInput(
     if (!prepared.format) prepared.reason = describeUnknown(opened.head, sample.detect.text);
   }
 
-  if (prepared.format) {
+  if (prepared.format?.skip !== undefined) {
+    prepared.skipped = prepared.format.skip;
+  } else if (prepared.format) {
     prepared.firstTime = await peekFirstTime(prepared, opened.head, options);
     if (prepared.format.framing === 'json' && !prepared.jsonLayout) prepared.jsonLayout = 'stream';
   }
@@ -166,7 +170,7 @@ export async function* readPrepared(
   prepared: PreparedInput,
   options: ReadOptions,
 ): AsyncIterable<ParseOutput> {
-  if (!prepared.format) return;
+  if (!prepared.format || prepared.skipped !== undefined) return;
   const opened = prepared.opened ?? (await openInput(prepared.file, 0));
   try {
     yield* parseChunks(prepared, opened.chunks(), options);
@@ -220,12 +224,12 @@ async function* parseChunks(
       const framed: FramedRecord = { value: item.value, origin };
       parser.push(framed, out);
     }
-    if (out.events.length > 0 || out.rejections.length > 0) yield out;
+    if (out.events.length > 0 || out.rejections.length > 0 || out.records) yield out;
   }
 
   const tail: ParseOutput = { events: [], rejections: [] };
   parser.end(tail);
-  if (tail.events.length > 0 || tail.rejections.length > 0) yield tail;
+  if (tail.events.length > 0 || tail.rejections.length > 0 || tail.records) yield tail;
 }
 
 function snippet(item: { snippet?: string }): { snippet?: string } {

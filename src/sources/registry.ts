@@ -1,3 +1,4 @@
+import { cloudTrailDigestFormat, cloudTrailFormat } from './aws/cloudtrail.js';
 import { azureActivityFormat } from './azure/activity-log.js';
 import { evtxFormat } from './evtx/evtx.js';
 import type { SourceFormat } from './format.js';
@@ -5,6 +6,10 @@ import { gcpAuditFormat } from './gcp/audit-log.js';
 import { githubAuditCsvFormat } from './github/audit-csv.js';
 import { githubAuditFormat } from './github/audit-log.js';
 import { googleWorkspaceFormat } from './google/workspace-reports.js';
+import { linuxAuditdFormat } from './linux/auditd.js';
+import { journaldFormat } from './linux/journald.js';
+import { logAnalyticsSyslogFormat } from './linux/log-analytics-syslog.js';
+import { linuxSyslogFormat } from './linux/syslog.js';
 import { macosBsmFormat } from './macos/bsm.js';
 import { macosEsloggerFormat } from './macos/eslogger.js';
 import { macosUnifiedLogFormat } from './macos/unified-log.js';
@@ -48,6 +53,12 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   macosEsloggerFormat,
   macosBsmFormat,
   evtxFormat,
+  linuxSyslogFormat,
+  journaldFormat,
+  linuxAuditdFormat,
+  logAnalyticsSyslogFormat,
+  cloudTrailFormat,
+  cloudTrailDigestFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {

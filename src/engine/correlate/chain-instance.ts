@@ -79,6 +79,15 @@ export class Instance {
     return nearest;
   }
 
+  /** Time of the instance's latest record of any step. */
+  latestTime(): number | undefined {
+    let latest: number | undefined;
+    for (const times of this.times) {
+      for (const time of times) if (latest === undefined || time > latest) latest = time;
+    }
+    return latest;
+  }
+
   lastTime(step: number): number | undefined {
     const times = this.times[step] as number[];
     return times.length === 0 ? undefined : Math.max(...times);

@@ -8,6 +8,7 @@ import {
   MAX_EVIDENCE_PER_STEP,
 } from '../finding.js';
 import { Instance } from './chain-instance.js';
+import { RetiredKeys } from './retired-keys.js';
 
 /**
  * The `chain` correlation: ordered steps, each with its own window, where each record counts for
@@ -27,6 +28,8 @@ import { Instance } from './chain-instance.js';
  *   joined an instance at a later step never opens a new instance.
  * - An instance is complete once its last step is reached. It is reported when no step can
  *   accept records any more (the windows have passed) or at the end of the input.
+ * - With `observe_within`, observers keep feeding `remember` through a closed instance's keys
+ *   for that long after its last record.
  */
 
 interface Member {
@@ -74,6 +77,9 @@ export class ChainCorrelation implements Correlation {
   private readonly instances = new Set<Instance>();
   /** party → remembered name → value → first sightings by distinct instance families. */
   private readonly sightings = new Map<string, Map<string, Map<string, Sighting[]>>>();
+  /** Keys of closed instances that observers still link to, for `remember`. */
+  private readonly retired = new RetiredKeys();
+  private readonly observeWithinMs: number;
   private nextFamily = 1;
 
   constructor(
@@ -102,6 +108,7 @@ export class ChainCorrelation implements Correlation {
       ? rule.steps.findIndex((step) => step.name === rule.chain.actorFrom)
       : 0;
     this.actorStep = Math.max(actorStep, 0);
+    this.observeWithinMs = this.remember.length > 0 ? (rule.chain.observeWithinMs ?? 0) : 0;
   }
 
   size(): number {
@@ -134,6 +141,11 @@ export class ChainCorrelation implements Correlation {
         this.provide(instance, member, event);
         touched.add(instance);
       }
+      if (this.observeWithinMs > 0) {
+        for (const owner of this.retired.owners(renderKeys(member.links, event), event.time)) {
+          this.sightValues(owner.party, owner.family, event);
+        }
+      }
     }
 
     const joinedStep = [...touched].some((instance) => instance.events.has(event));
@@ -151,6 +163,7 @@ export class ChainCorrelation implements Correlation {
     for (const instance of this.instances) {
       if (!this.accepting(instance, time)) this.close(instance, out);
     }
+    if (this.retired.size() > 0) this.retired.expire(time);
   }
 
   flush(out: Finding[]): void {
@@ -262,11 +275,15 @@ export class ChainCorrelation implements Correlation {
   }
 
   private sight(instance: Instance, event: Event): void {
+    this.sightValues(instance.party, instance.family, event);
+  }
+
+  private sightValues(party: string, family: number, event: Event): void {
     if (this.remember.length === 0) return;
-    let byName = this.sightings.get(instance.party);
+    let byName = this.sightings.get(party);
     if (!byName) {
       byName = new Map();
-      this.sightings.set(instance.party, byName);
+      this.sightings.set(party, byName);
     }
     for (const [name, item] of this.remember) {
       let values = byName.get(name);
@@ -277,8 +294,8 @@ export class ChainCorrelation implements Correlation {
       for (const value of item.render(event)) {
         const list = values.get(value) ?? [];
         // The earliest sightings of two families tell whether any other family saw it earlier.
-        if (list.length < 2 && !list.some((sighting) => sighting.family === instance.family)) {
-          list.push({ time: event.time, family: instance.family });
+        if (list.length < 2 && !list.some((sighting) => sighting.family === family)) {
+          list.push({ time: event.time, family });
         }
         if (!values.has(value)) {
           if (values.size >= MAX_REMEMBERED_VALUES) {
@@ -315,6 +332,10 @@ export class ChainCorrelation implements Correlation {
       const set = this.index.get(key);
       set?.delete(instance);
       if (set && set.size === 0) this.index.delete(key);
+    }
+    if (this.observeWithinMs > 0) {
+      const until = (instance.latestTime() ?? 0) + this.observeWithinMs;
+      this.retired.add(instance.keys, { party: instance.party, family: instance.family, until });
     }
     if (!instance.complete) return;
 

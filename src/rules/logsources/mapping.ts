@@ -110,8 +110,10 @@ function applies(mapping: LogSourceMapping, event: Event): boolean {
     for (const [field, values] of Object.entries(where)) {
       const found = event.fields[field];
       if (found === undefined || found === null) return false;
-      const text = normalize(found);
-      if (!values.some((value) => normalize(value) === text)) return false;
+      // A list field (the record types of a joined audit event) meets the condition when any
+      // element does.
+      const texts = Array.isArray(found) ? found.map(normalize) : [normalize(found)];
+      if (!values.some((value) => texts.includes(normalize(value)))) return false;
     }
     return true;
   }

@@ -1,6 +1,8 @@
+import { AWS_LOGSOURCES } from './aws.js';
 import { AZURE_ACTIVITY_LOGSOURCES } from './azure-activity.js';
 import { GCP_LOGSOURCES } from './gcp.js';
 import { GITHUB_LOGSOURCES } from './github.js';
+import { LINUX_LOGSOURCES } from './linux.js';
 import { MACOS_LOGSOURCES } from './macos.js';
 import type { IndexedMapping, LogSourceMapping } from './mapping.js';
 import { WINDOWS_LOGSOURCES } from './windows.js';
@@ -12,6 +14,8 @@ export const BUILTIN_LOGSOURCES: readonly LogSourceMapping[] = [
   ...GITHUB_LOGSOURCES,
   ...AZURE_ACTIVITY_LOGSOURCES,
   ...MACOS_LOGSOURCES,
+  ...LINUX_LOGSOURCES,
+  ...AWS_LOGSOURCES,
 ];
 
 /** The mapping table: built-in mappings, then the user's, each numbered. */
