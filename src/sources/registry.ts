@@ -1,3 +1,6 @@
+import { entraDiagnosticFormat } from './entra/entra-diagnostic.js';
+import { entraGraphFormat } from './entra/entra-graph.js';
+import { entraLogAnalyticsFormat } from './entra/entra-log-analytics.js';
 import type { SourceFormat } from './format.js';
 import { windowsFlatFormat } from './windows/windows-flat.js';
 import { windowsJsonFormat } from './windows/windows-json.js';
@@ -30,6 +33,9 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   windowsJsonFormat,
   windowsFlatFormat,
   winlogbeatFormat,
+  entraDiagnosticFormat,
+  entraGraphFormat,
+  entraLogAnalyticsFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {
