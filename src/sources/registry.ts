@@ -2,6 +2,9 @@ import { entraDiagnosticFormat } from './entra/entra-diagnostic.js';
 import { entraGraphFormat } from './entra/entra-graph.js';
 import { entraLogAnalyticsFormat } from './entra/entra-log-analytics.js';
 import type { SourceFormat } from './format.js';
+import { m365AuditCsvFormat } from './m365/m365-audit-csv.js';
+import { m365ManagementApiFormat } from './m365/m365-management-api.js';
+import { m365OfficeActivityFormat } from './m365/m365-office-activity.js';
 import { windowsFlatFormat } from './windows/windows-flat.js';
 import { windowsJsonFormat } from './windows/windows-json.js';
 import { windowsXmlFormat } from './windows/windows-xml.js';
@@ -36,6 +39,9 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   entraDiagnosticFormat,
   entraGraphFormat,
   entraLogAnalyticsFormat,
+  m365ManagementApiFormat,
+  m365AuditCsvFormat,
+  m365OfficeActivityFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {
