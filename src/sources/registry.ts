@@ -5,6 +5,7 @@ import type { SourceFormat } from './format.js';
 import { m365AuditCsvFormat } from './m365/m365-audit-csv.js';
 import { m365ManagementApiFormat } from './m365/m365-management-api.js';
 import { m365OfficeActivityFormat } from './m365/m365-office-activity.js';
+import { oktaSystemLogFormat } from './okta/okta-system-log.js';
 import { windowsFlatFormat } from './windows/windows-flat.js';
 import { windowsJsonFormat } from './windows/windows-json.js';
 import { windowsXmlFormat } from './windows/windows-xml.js';
@@ -42,6 +43,7 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   m365ManagementApiFormat,
   m365AuditCsvFormat,
   m365OfficeActivityFormat,
+  oktaSystemLogFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {

@@ -17,7 +17,7 @@ function fixtureRecords(): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** A field as Export-Csv writes it: quoted, with quotes doubled. */
+/** Quotes a field as Export-Csv does, doubling the quotes inside. */
 function quoted(value: string): string {
   return `"${value.replace(/"/g, '""')}"`;
 }
