@@ -1,8 +1,16 @@
+import { AZURE_LOGSOURCES } from './azure.js';
+import { M365_LOGSOURCES } from './m365.js';
 import type { IndexedMapping, LogSourceMapping } from './mapping.js';
+import { OKTA_LOGSOURCES } from './okta.js';
 import { WINDOWS_LOGSOURCES } from './windows.js';
 
 /** Built-in log source mappings, per platform. */
-export const BUILTIN_LOGSOURCES: readonly LogSourceMapping[] = [...WINDOWS_LOGSOURCES];
+export const BUILTIN_LOGSOURCES: readonly LogSourceMapping[] = [
+  ...WINDOWS_LOGSOURCES,
+  ...AZURE_LOGSOURCES,
+  ...M365_LOGSOURCES,
+  ...OKTA_LOGSOURCES,
+];
 
 /** The mapping table: built-in mappings, then the user's, each numbered. */
 export function buildMappingTable(extra: readonly LogSourceMapping[] = []): IndexedMapping[] {
