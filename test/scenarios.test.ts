@@ -11,7 +11,7 @@ import { hasShared, SHARED_ROOT } from './helpers/shared.js';
  * and actor equal, and for every step at least one of the labelled records cited.
  */
 
-const IMPLEMENTED = new Set(['AN1344']);
+const IMPLEMENTED = new Set(['AN1344', 'AN1347', 'AN1350']);
 
 interface ExpectedAlert {
   analytic: string;

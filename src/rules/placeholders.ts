@@ -3,12 +3,14 @@
  * replaces any of them under `settings.placeholders`; `trustwatch rules placeholders` lists them.
  */
 
+import { IDENTITY_PLACEHOLDERS } from './identity-placeholders.js';
+
 export interface PlaceholderDefault {
   description: string;
   values: readonly (string | number)[];
 }
 
-export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> = {
+const AN1344_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> = {
   an1344_logon_types: {
     description:
       'Windows logon types that count as a third-party logon (3 network, 10 remote interactive).',
@@ -48,6 +50,11 @@ export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> 
       'Named pipes on IPC$ (5145 RelativeTargetName) used to create services or tasks remotely.',
     values: ['svcctl', 'atsvc'],
   },
+};
+
+export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> = {
+  ...AN1344_PLACEHOLDERS,
+  ...IDENTITY_PLACEHOLDERS,
 };
 
 /** Looks a placeholder up in the context's values first, then in the defaults. */
