@@ -1,7 +1,12 @@
+import { RecordError } from '../model/errors.js';
+import type { Origin } from '../model/event.js';
+import { parseAnyTime } from '../model/time.js';
+import type { ParseContext } from './format.js';
+
 /**
  * Helpers for sources whose records are JSON objects (cloud audit logs): typed access to
  * nested values, key spellings that differ only in case, JSON held in strings, `[{Name, Value}]`
- * lists made readable as fields, and client addresses written with a port.
+ * lists made readable as fields, client addresses written with a port, and record times.
  */
 
 export type JsonObject = Record<string, unknown>;
@@ -162,4 +167,46 @@ export function decodeJsonValues(value: unknown): unknown[] {
 /** Cuts a summary detail to `length` characters. */
 export function truncate(value: string, length: number): string {
   return value.length > length ? `${value.slice(0, length - 1)}…` : value;
+}
+
+/** Records without a readable time whose fallback is logged per input; the rest are not. */
+const LOGGED_FALLBACKS = 5;
+
+/**
+ * Times of records, for one input. A record without a readable time (a partial export, or a
+ * hand-written test record) takes the input's modification time instead of being lost, and
+ * the first few of each input are logged as warnings. Without a modification time (standard
+ * input) such a record is rejected.
+ */
+export class RecordTimes {
+  private fallbacks = 0;
+
+  constructor(private readonly context: ParseContext) {}
+
+  /** Returns the first candidate that is a readable time, or the input's modification time. */
+  read(candidates: readonly unknown[], origin: Origin): { time: number; text: string } {
+    for (const value of candidates) {
+      if (value === undefined || value === null) continue;
+      const time = parseAnyTime(value);
+      if (Number.isFinite(time)) return { time, text: String(value) };
+    }
+
+    const written = candidates.find((value) => value !== undefined && value !== null);
+    const mtime = this.context.mtimeMs;
+    if (mtime === undefined) {
+      throw new RecordError(
+        'invalid_time',
+        `missing or unreadable event time: ${JSON.stringify(written ?? null)}`,
+      );
+    }
+    if (this.fallbacks++ < LOGGED_FALLBACKS) {
+      this.context.logger.warn('record has no readable time: using the file modification time', {
+        file: origin.file,
+        record: origin.record,
+        line: origin.line,
+        time: written === undefined ? null : String(written),
+      });
+    }
+    return { time: Math.floor(mtime), text: '' };
+  }
 }

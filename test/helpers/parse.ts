@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandPaths } from '../../src/input/expand.js';
+import { Readable } from 'node:stream';
+import { expandPaths, STDIN_PATH } from '../../src/input/expand.js';
+import type { InputFile } from '../../src/input/input-file.js';
 import type { Event } from '../../src/model/event.js';
 import { silentLogger } from '../../src/model/logger.js';
 import type { Rejection, SourceSettings } from '../../src/sources/format.js';
@@ -23,6 +25,17 @@ export const TEST_SETTINGS: SourceSettings = {
 export async function parsePath(path: string): Promise<ParsedInput> {
   const [file] = await expandPaths([path]);
   if (!file) throw new Error(`no input at ${path}`);
+  return parseInput(file);
+}
+
+/** Reads the text as standard input, which has no modification time. */
+export async function parseStdin(text: string): Promise<ParsedInput> {
+  const [file] = await expandPaths([STDIN_PATH], { stdin: () => Readable.from([text]) });
+  if (!file) throw new Error('no standard input');
+  return parseInput(file);
+}
+
+async function parseInput(file: InputFile): Promise<ParsedInput> {
   const options = { settings: TEST_SETTINGS, logger: silentLogger };
   const prepared = await prepareInput(file, createFormatRegistry(), options);
   const result: ParsedInput = { format: prepared.format?.name, events: [], rejections: [] };

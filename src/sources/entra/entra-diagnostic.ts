@@ -1,7 +1,7 @@
 import { RecordError } from '../../model/errors.js';
-import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
+import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { canonicalKeys, isObject } from '../record.js';
+import { canonicalKeys, isObject, RecordTimes } from '../record.js';
 import {
   DIAGNOSTIC_KEYS,
   entraEvent,
@@ -16,11 +16,11 @@ import {
  * with `time`, `category`, `operationName` and the Graph object under `properties`.
  */
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, times: RecordTimes) {
   if (!isObject(record.value)) {
     throw new RecordError('unexpected_shape', 'record is not a JSON object');
   }
-  return entraEvent('entra-diagnostic', record.value, record.origin);
+  return entraEvent('entra-diagnostic', record.value, record.origin, times);
 }
 
 export const entraDiagnosticFormat: SourceFormat = {
@@ -39,5 +39,8 @@ export const entraDiagnosticFormat: SourceFormat = {
     if (isEntraCategory(record.category) || aadiam) return 1;
     return looksLikeSignIn(properties) || looksLikeAudit(properties) ? 0.9 : 0;
   },
-  createParser: (context) => statelessParser(convert, context),
+  createParser: (context) => {
+    const times = new RecordTimes(context);
+    return statelessParser((record) => convert(record, times), context);
+  },
 };

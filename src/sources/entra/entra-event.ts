@@ -1,7 +1,12 @@
-import { RecordError } from '../../model/errors.js';
 import type { Event, EventCore, Origin } from '../../model/event.js';
-import { parseAnyTime } from '../../model/time.js';
-import { canonicalKeys, firstText, isObject, type JsonObject, keySpellings } from '../record.js';
+import {
+  canonicalKeys,
+  firstText,
+  isObject,
+  type JsonObject,
+  keySpellings,
+  type RecordTimes,
+} from '../record.js';
 import { addAuditFields, auditCore, auditSummary } from './entra-audit.js';
 import { signInCore, signInSummary } from './entra-signin.js';
 
@@ -86,33 +91,24 @@ export const DIAGNOSTIC_KEYS = keySpellings([
   'properties',
 ]);
 
-function eventTime(service: EntraService | undefined, properties: JsonObject, record: JsonObject) {
-  const candidates =
-    service === 'signinlogs'
-      ? [properties.createdDateTime, record.time]
-      : [properties.activityDateTime, properties.detectedDateTime, record.time];
-  for (const value of candidates) {
-    if (value === undefined || value === null) continue;
-    const time = parseAnyTime(value);
-    if (Number.isFinite(time)) return { time, text: String(value) };
-  }
-  return undefined;
-}
-
 /** Builds the Event of a record in the diagnostic shape. */
-export function entraEvent(format: string, input: JsonObject, origin: Origin): Event {
+export function entraEvent(
+  format: string,
+  input: JsonObject,
+  origin: Origin,
+  times: RecordTimes,
+): Event {
   const record = canonicalKeys(input, DIAGNOSTIC_KEYS);
   const properties = isObject(record.properties) ? record.properties : {};
   const category = firstText(record.category);
   const service = entraService(category, properties);
 
-  const when = eventTime(service, properties, record);
-  if (!when) {
-    throw new RecordError(
-      'invalid_time',
-      `missing or unreadable event time: ${JSON.stringify(properties.createdDateTime ?? properties.activityDateTime ?? record.time ?? null)}`,
-    );
-  }
+  // The time of the sign-in or change itself comes first; `time` is when it was logged.
+  const candidates =
+    service === 'signinlogs'
+      ? [properties.createdDateTime, record.time]
+      : [properties.activityDateTime, properties.detectedDateTime, record.time];
+  const when = times.read(candidates, origin);
 
   const fields: JsonObject = { ...record };
   let core: EventCore;

@@ -1,7 +1,7 @@
 import { RecordError } from '../../model/errors.js';
-import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
+import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { firstText, isObject, type JsonObject, pick } from '../record.js';
+import { firstText, isObject, type JsonObject, pick, RecordTimes } from '../record.js';
 import { entraEvent, looksLikeAudit, looksLikeSignIn } from './entra-event.js';
 
 /**
@@ -65,11 +65,13 @@ function fromAudit(audit: JsonObject): JsonObject {
   return record;
 }
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, times: RecordTimes) {
   const value = record.value;
   if (!isObject(value)) throw new RecordError('unexpected_shape', 'record is not a JSON object');
-  if (looksLikeAudit(value)) return entraEvent('entra-graph', fromAudit(value), record.origin);
-  if (looksLikeSignIn(value)) return entraEvent('entra-graph', fromSignIn(value), record.origin);
+  if (looksLikeAudit(value))
+    return entraEvent('entra-graph', fromAudit(value), record.origin, times);
+  if (looksLikeSignIn(value))
+    return entraEvent('entra-graph', fromSignIn(value), record.origin, times);
   throw new RecordError(
     'unexpected_shape',
     'record is neither a Graph signIn (createdDateTime, status) nor a directoryAudit (activityDisplayName, initiatedBy)',
@@ -90,5 +92,8 @@ export const entraGraphFormat: SourceFormat = {
     if (value.category !== undefined) return 0;
     return looksLikeSignIn(value) && value.userPrincipalName !== undefined ? 1 : 0;
   },
-  createParser: (context) => statelessParser(convert, context),
+  createParser: (context) => {
+    const times = new RecordTimes(context);
+    return statelessParser((record) => convert(record, times), context);
+  },
 };

@@ -1,7 +1,7 @@
 import { RecordError } from '../../model/errors.js';
-import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
+import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { firstText, isObject, type JsonObject, parseJsonText } from '../record.js';
+import { firstText, isObject, type JsonObject, parseJsonText, RecordTimes } from '../record.js';
 import { entraEvent, isEntraCategory } from './entra-event.js';
 
 /**
@@ -106,11 +106,11 @@ function signInCategory(table: string): string {
   return 'SignInLogs';
 }
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, times: RecordTimes) {
   if (!isObject(record.value)) {
     throw new RecordError('unexpected_shape', 'record is not a JSON object');
   }
-  return entraEvent('entra-log-analytics', toDiagnostic(record.value), record.origin);
+  return entraEvent('entra-log-analytics', toDiagnostic(record.value), record.origin, times);
 }
 
 export const entraLogAnalyticsFormat: SourceFormat = {
@@ -128,5 +128,8 @@ export const entraLogAnalyticsFormat: SourceFormat = {
       ? 0.9
       : 0;
   },
-  createParser: (context) => statelessParser(convert, context),
+  createParser: (context) => {
+    const times = new RecordTimes(context);
+    return statelessParser((record) => convert(record, times), context);
+  },
 };

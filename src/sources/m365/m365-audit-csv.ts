@@ -8,8 +8,8 @@ import type {
   SourceFormat,
 } from '../format.js';
 import { rejectionFrom } from '../format.js';
-import { canonicalKeys, isObject, type JsonObject, truncate } from '../record.js';
-import { UAL_KEYS, ualEvent } from './ual-event.js';
+import { isObject, type JsonObject, RecordTimes, truncate } from '../record.js';
+import { ualEvent } from './ual-event.js';
 
 /**
  * Microsoft 365 unified audit log searches exported as CSV: the Purview compliance portal's
@@ -55,8 +55,11 @@ class AuditCsvParser implements RecordParser {
   /** Set when the open row passed the record length limit; its text is no longer kept. */
   private oversize = false;
   private row = 0;
+  private readonly times: RecordTimes;
 
-  constructor(private readonly context: ParseContext) {}
+  constructor(private readonly context: ParseContext) {
+    this.times = new RecordTimes(context);
+  }
 
   push(record: FramedRecord, out: ParseOutput): void {
     const line = String(record.value);
@@ -159,8 +162,7 @@ class AuditCsvParser implements RecordParser {
       if (record[name] === undefined) record[name] = value;
     }
     // CreationDate is written in the exporter's locale and zone; AuditData keeps the UTC time.
-    const creation = canonicalKeys(data, UAL_KEYS).CreationTime;
-    return ualEvent('m365-audit-csv', record, origin, creation ?? columns.CreationDate);
+    return ualEvent('m365-audit-csv', record, origin, this.times, ['CreationTime', 'CreationDate']);
   }
 
   private reject(out: ParseOutput, code: string, message: string): void {

@@ -1,6 +1,7 @@
 import { RecordError } from '../../model/errors.js';
-import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
+import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
+import { RecordTimes } from '../record.js';
 import { looksLikeUal, ualEvent } from './ual-event.js';
 
 /**
@@ -9,14 +10,14 @@ import { looksLikeUal, ualEvent } from './ual-event.js';
  * Audit.SharePoint, Audit.General), or one record per line.
  */
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, times: RecordTimes) {
   if (!looksLikeUal(record.value)) {
     throw new RecordError(
       'unexpected_shape',
       'record has no CreationTime and Operation of the unified audit log schema',
     );
   }
-  return ualEvent('m365-management-api', record.value, record.origin);
+  return ualEvent('m365-management-api', record.value, record.origin, times);
 }
 
 export const m365ManagementApiFormat: SourceFormat = {
@@ -30,5 +31,8 @@ export const m365ManagementApiFormat: SourceFormat = {
     // Log Analytics OfficeActivity rows carry CreationTime too, beside their own columns.
     return value.OfficeWorkload === undefined && value.Type !== 'OfficeActivity' ? 1 : 0;
   },
-  createParser: (context) => statelessParser(convert, context),
+  createParser: (context) => {
+    const times = new RecordTimes(context);
+    return statelessParser((record) => convert(record, times), context);
+  },
 };

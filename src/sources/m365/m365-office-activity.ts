@@ -1,7 +1,7 @@
 import { RecordError } from '../../model/errors.js';
-import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
+import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { isObject, type JsonObject, parseJsonText } from '../record.js';
+import { isObject, type JsonObject, parseJsonText, RecordTimes } from '../record.js';
 import { ualEvent } from './ual-event.js';
 
 /**
@@ -45,18 +45,16 @@ function toCommonSchema(row: JsonObject): JsonObject {
   return record;
 }
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, times: RecordTimes) {
   const value = record.value;
   if (!isObject(value) || value.Operation === undefined) {
     throw new RecordError('unexpected_shape', 'row has no Operation column');
   }
   const row = toCommonSchema(value);
-  return ualEvent(
-    'm365-office-activity',
-    row,
-    record.origin,
-    row.TimeGenerated ?? row.CreationTime,
-  );
+  return ualEvent('m365-office-activity', row, record.origin, times, [
+    'TimeGenerated',
+    'CreationTime',
+  ]);
 }
 
 export const m365OfficeActivityFormat: SourceFormat = {
@@ -70,5 +68,8 @@ export const m365OfficeActivityFormat: SourceFormat = {
     if (value.Type === 'OfficeActivity') return 1;
     return value.OfficeWorkload !== undefined && value.TimeGenerated !== undefined ? 0.9 : 0;
   },
-  createParser: (context) => statelessParser(convert, context),
+  createParser: (context) => {
+    const times = new RecordTimes(context);
+    return statelessParser((record) => convert(record, times), context);
+  },
 };

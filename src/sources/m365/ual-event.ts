@@ -1,6 +1,4 @@
-import { RecordError } from '../../model/errors.js';
 import type { Event, EventCore, Origin } from '../../model/event.js';
-import { parseAnyTime } from '../../model/time.js';
 import {
   addNamedValues,
   canonicalKeys,
@@ -11,6 +9,7 @@ import {
   type JsonObject,
   keySpellings,
   pick,
+  type RecordTimes,
   text,
   truncate,
 } from '../record.js';
@@ -230,29 +229,26 @@ function ualSummary(fields: JsonObject, core: EventCore): string {
 }
 
 /**
- * Builds the Event of a record in the Management Activity API schema. `timeValue` overrides
- * `CreationTime` for exports that keep the time elsewhere.
+ * Builds the Event of a record in the Management Activity API schema. `timeFields` names the
+ * fields that hold its time, best first, for exports that keep it elsewhere than CreationTime.
  */
 export function ualEvent(
   format: string,
   input: JsonObject,
   origin: Origin,
-  timeValue?: unknown,
+  times: RecordTimes,
+  timeFields: readonly string[] = ['CreationTime'],
 ): Event {
   const fields: JsonObject = { ...canonicalKeys(input, UAL_KEYS) };
-  const when = timeValue ?? fields.CreationTime;
-  const time = parseAnyTime(when);
-  if (!Number.isFinite(time)) {
-    throw new RecordError(
-      'invalid_time',
-      `missing or unreadable CreationTime: ${JSON.stringify(when ?? null)}`,
-    );
-  }
+  const { time, text: timeText } = times.read(
+    timeFields.map((name) => fields[name]),
+    origin,
+  );
   addReadableFields(fields);
   const core = ualCore(fields);
   return {
     time,
-    timeText: String(when),
+    timeText,
     format,
     logsource: { product: M365_PRODUCT, service: 'audit' },
     fields,

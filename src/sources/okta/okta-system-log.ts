@@ -1,7 +1,6 @@
 import { RecordError } from '../../model/errors.js';
 import type { EventCore } from '../../model/event.js';
-import { parseAnyTime } from '../../model/time.js';
-import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
+import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
 import {
   canonicalKeys,
@@ -11,6 +10,7 @@ import {
   type JsonObject,
   keySpellings,
   pick,
+  RecordTimes,
   text,
   truncate,
 } from '../record.js';
@@ -111,25 +111,17 @@ function oktaSummary(event: JsonObject, core: EventCore): string {
   return parts.join(' ');
 }
 
-function convert(record: FramedRecord, _context: ParseContext) {
+/** Reads one event; an object without eventType (a partial record) is still an Okta event. */
+function convert(record: FramedRecord, times: RecordTimes) {
   if (!isObject(record.value)) {
     throw new RecordError('unexpected_shape', 'record is not a JSON object');
   }
   const event = canonicalKeys(record.value, OKTA_KEYS);
-  if (event.eventType === undefined) {
-    throw new RecordError('unexpected_shape', 'record has no eventType');
-  }
-  const time = parseAnyTime(event.published);
-  if (!Number.isFinite(time)) {
-    throw new RecordError(
-      'invalid_time',
-      `missing or unreadable published time: ${JSON.stringify(event.published ?? null)}`,
-    );
-  }
+  const { time, text: timeText } = times.read([event.published], record.origin);
   const core = oktaCore(event);
   return {
     time,
-    timeText: String(event.published),
+    timeText,
     format: 'okta-system-log',
     logsource: { product: OKTA_PRODUCT, service: OKTA_PRODUCT },
     fields: { ...event },
@@ -155,5 +147,8 @@ export const oktaSystemLogFormat: SourceFormat = {
       event.displayMessage !== undefined;
     return oktaShaped && (event.published !== undefined || event.uuid !== undefined) ? 1 : 0;
   },
-  createParser: (context) => statelessParser(convert, context),
+  createParser: (context) => {
+    const times = new RecordTimes(context);
+    return statelessParser((record) => convert(record, times), context);
+  },
 };
