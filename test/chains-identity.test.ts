@@ -92,6 +92,29 @@ describe('AN1347 on Okta', () => {
     assert.ok(alerts[0]?.attack.includes('T1199'));
   });
 
+  it('follows a grant made to the federated identity', async () => {
+    const granted = okta(5, 'user.account.privilege.grant', {
+      actor: { id: '00u9admin', type: 'User', alternateId: 'admin@contoso.example' },
+      target: [{ id: '00u1partner', type: 'User', alternateId: 'tech@acme.example' }],
+      debugContext: { debugData: { privilegeGranted: 'Super administrator' } },
+    });
+    const events = [
+      okta(0, 'user.authentication.auth_via_IDP'),
+      granted,
+      okta(15, 'system.idp.lifecycle.create', {
+        target: [{ id: '0oa2', type: 'IdentityProvider' }],
+      }),
+    ];
+    const result = await scanFiles({
+      files: { 'okta.json': JSON.stringify(events) },
+      context: CONTEXT,
+    });
+    const alerts = chainAlerts(result.alerts, 'AN1347');
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0]?.actor, 'tech@acme.example');
+    assert.deepEqual(steps(alerts[0]), [1, 2, 3]);
+  });
+
   it('ignores the grant of a role outside the privileged list', async () => {
     const events = [
       okta(0, 'user.authentication.auth_via_IDP'),
