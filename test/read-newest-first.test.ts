@@ -5,8 +5,8 @@ import { scanFiles } from './helpers/scan.js';
 /**
  * Inputs whose records run newest first (Microsoft Graph pages, for one) keep their earliest
  * events at the end. When such an input is longer than the head that the reader looks at, the
- * merge must open it at once instead of when the head's earliest time comes, or its older
- * events arrive after the other inputs' later ones and chains miss them.
+ * merge must open it at once, not when the head's earliest time comes. Otherwise its older
+ * events arrive after the other inputs' later ones, and chains miss them.
  */
 
 const RULES = `

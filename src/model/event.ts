@@ -36,8 +36,9 @@ export interface EventCore {
   /** The acting identity's home tenant or organisation. */
   tenant?: string;
   /**
-   * A tenant the record acts on that is not the actor's own: the partner tenant of a delegated
-   * administration relationship, say. It ties records of the customer's own admins to a party.
+   * A tenant the record acts on that is not the actor's own, such as the partner tenant of a
+   * delegated administration relationship. It ties records of the customer's own admins to a
+   * party.
    */
   targetTenant?: string;
   cloudAccount?: string;

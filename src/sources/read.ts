@@ -141,9 +141,9 @@ function describeUnknown(head: Buffer, text: string | undefined): string {
 }
 
 /**
- * The earliest event time in the input's head. An input longer than its head whose records run
- * newest first (as Microsoft Graph and other APIs return them) keeps its earliest events at the
- * end, so its first time is unknown and the merge opens it at once.
+ * Finds the earliest event time in the input's head. An input longer than its head whose records
+ * run newest first (as Microsoft Graph and other APIs return them) keeps its earliest events at
+ * the end, so its first time is unknown and the merge opens it at once.
  */
 async function peekFirstTime(
   prepared: PreparedInput,

@@ -4,9 +4,9 @@ import { parseAnyTime } from '../model/time.js';
 import type { ParseContext } from './format.js';
 
 /**
- * Helpers for sources whose records are JSON objects (cloud audit logs): typed access to
- * nested values, key spellings that differ only in case, JSON held in strings, `[{Name, Value}]`
- * lists made readable as fields, client addresses written with a port, and record times.
+ * Helpers for sources whose records are JSON objects (cloud audit logs). They give typed access
+ * to nested values, key spellings that differ only in case, JSON kept in strings, `[{Name,
+ * Value}]` lists made readable as fields, client addresses written with a port, and record times.
  */
 
 export type JsonObject = Record<string, unknown>;
