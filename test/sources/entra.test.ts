@@ -119,6 +119,43 @@ describe('entra-log-analytics', () => {
   });
 });
 
+describe('entra-log-analytics sign-ins', () => {
+  it('reads SigninLogs rows into the diagnostic shape', async () => {
+    // The legacy-auth sign-in, written as a Log Analytics SigninLogs row: PascalCase columns,
+    // nested values as JSON strings.
+    const record = fixtureLines(PANTHER)[3] as Record<string, unknown>;
+    const properties = record.properties as Record<string, unknown>;
+    const row: Record<string, unknown> = {
+      TimeGenerated: record.time,
+      Type: 'SigninLogs',
+      OperationName: 'Sign-in activity',
+      ResultType: '0',
+      CorrelationId: record.correlationid,
+      IPAddress: properties.ipAddress,
+    };
+    for (const [key, value] of Object.entries(properties)) {
+      if (key === 'ipAddress' || key === 'id') continue;
+      const column = key.charAt(0).toUpperCase() + key.slice(1);
+      row[column] = value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
+    }
+    const parsed = await parseText('signinlogs.json', JSON.stringify(row));
+    assert.equal(parsed.format, 'entra-log-analytics');
+    const signIn = parsed.events[0];
+    assert.equal(signIn?.logsource.service, 'signinlogs');
+    assert.equal(signIn?.core.actor, 'eve@lexcorp.com');
+    assert.equal(signIn?.core.tenant, '4328f0a8-06da-4457-b0d0-2c8e115e52cc');
+    assert.equal(signIn?.core.srcIp, '12.12.12.12');
+    assert.equal(signIn?.core.outcome, 'success');
+    assert.equal(signIn?.fields.category, 'SignInLogs');
+    const converted = signIn?.fields.properties as Record<string, unknown> | undefined;
+    assert.deepEqual(converted?.status, {
+      additionalDetails: 'MFA requirement satisfied by claim in the token',
+      errorCode: 0,
+    });
+    assert.equal(converted?.crossTenantAccessType, 'none');
+  });
+});
+
 describe('entra corpus', () => {
   const cases: [string[], string, number][] = [
     [['entra-id', 'elastic-integrations', 'test-auditlogs-raw.log'], 'entra-diagnostic', 3],
