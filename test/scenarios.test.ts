@@ -13,7 +13,7 @@ import { hasShared, SHARED_ROOT } from './helpers/shared.js';
  * cannot be judged then.
  */
 
-const IMPLEMENTED = new Set(['AN1344', 'AN1345', 'AN1346', 'AN1348', 'AN1349']);
+const IMPLEMENTED = new Set(['AN1344', 'AN1345', 'AN1346', 'AN1347', 'AN1348', 'AN1349', 'AN1350']);
 
 /** Inputs the scan skipped because no format matches them, from its summary on stderr. */
 function unreadInputs(stderr: string): string[] {

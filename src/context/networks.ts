@@ -48,7 +48,10 @@ export function parseNetwork(
 const addressCache = new Map<string, { address: string; family: 'ipv4' | 'ipv6' } | undefined>();
 const ADDRESS_CACHE_LIMIT = 100_000;
 
-/** Parses an address as logs write it, unmapping `::ffff:a.b.c.d` and dropping brackets and zones. */
+/**
+ * Parses an address as logs write it, unmapping `::ffff:a.b.c.d` and dropping brackets, zones
+ * and ports (`[2001:db8::1]:443`, `192.0.2.1:443`, as Microsoft 365 writes client addresses).
+ */
 export function normalizeAddress(
   text: string,
 ): { address: string; family: 'ipv4' | 'ipv6' } | undefined {
@@ -56,6 +59,8 @@ export function normalizeAddress(
   if (cached !== undefined || addressCache.has(text)) return cached;
   let value = text.trim();
   if (value.startsWith('[') && value.includes(']')) value = value.slice(1, value.indexOf(']'));
+  const port = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(value);
+  if (port) value = port[1] as string;
   const zone = value.indexOf('%');
   if (zone > 0) value = value.slice(0, zone);
   let result: { address: string; family: 'ipv4' | 'ipv6' } | undefined;

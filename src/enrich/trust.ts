@@ -7,10 +7,17 @@ import type { Event } from '../model/event.js';
  * `trust.matched_by` and, for tagged events, `trust.in_scope` with `trust.scope_reason`.
  *
  * When attributes point at different parties, the most specific wins, in this order: account,
- * app, tenant, cloud account, network. `trust.matched_by` names the attribute that decided.
+ * app, tenant, cloud account, network, then a partner tenant the record names as its target.
+ * `trust.matched_by` names the attribute that decided.
  */
 
-export type MatchAttribute = 'account' | 'app' | 'tenant' | 'cloud_account' | 'network';
+export type MatchAttribute =
+  | 'account'
+  | 'app'
+  | 'tenant'
+  | 'cloud_account'
+  | 'network'
+  | 'target_tenant';
 
 export interface PartyMatch {
   party: Party;
@@ -48,6 +55,9 @@ export class TrustEnricher {
 
     const byNetwork = this.byNetwork(core.srcIp);
     if (byNetwork) return { party: byNetwork, matchedBy: 'network' };
+
+    const byTargetTenant = this.bySet(core.targetTenant, (party) => party.tenants);
+    if (byTargetTenant) return { party: byTargetTenant, matchedBy: 'target_tenant' };
     return undefined;
   }
 

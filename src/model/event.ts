@@ -33,7 +33,14 @@ export interface EventCore {
   target?: string;
   action?: string;
   outcome?: 'success' | 'failure';
+  /** The acting identity's home tenant or organisation. */
   tenant?: string;
+  /**
+   * A tenant the record acts on that is not the actor's own, such as the partner tenant of a
+   * delegated administration relationship. It ties records of the customer's own admins to a
+   * party.
+   */
+  targetTenant?: string;
   cloudAccount?: string;
   app?: string;
 }

@@ -157,6 +157,12 @@ export function stepOverride(context: TrustContext) {
   };
 }
 
+/** Builds the test of whether a party, by name, lists any networks. */
+export function partyHasNetworks(context: TrustContext) {
+  const byName = new Map(context.parties.map((party) => [party.name, party]));
+  return (name: string): boolean => (byName.get(name)?.networks.size ?? 0) > 0;
+}
+
 /** Whether an address is in a party's networks, by party name. */
 export function partyNetworks(context: TrustContext) {
   const byName = new Map(context.parties.map((party) => [party.name, party]));
@@ -192,6 +198,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   const correlator = new Correlator(config.rules, {
     stepOverride: stepOverride(config.context),
     inPartyNetworks: partyNetworks(config.context),
+    partyHasNetworks: partyHasNetworks(config.context),
   });
   const enricher = new TrustEnricher(config.context);
   const geo = config.geo;

@@ -22,6 +22,7 @@ const STEP_KEYS = new Set([
   'weight',
   'unseen',
   'outside_networks',
+  'inside_networks',
   'members',
 ]);
 const MEMBER_KEYS = new Set([
@@ -34,6 +35,7 @@ const MEMBER_KEYS = new Set([
   'weight',
   'unseen',
   'outside_networks',
+  'inside_networks',
 ]);
 const MEMBER_SHORTHAND = ['rules', 'links', 'provides', 'actor', 'differ', 'counted', 'weight'];
 
@@ -339,6 +341,7 @@ function parseMember(
     [...path, 'outside_networks'],
     fail,
   );
+  const insideNetworks = optionalTemplate(raw.inside_networks, [...path, 'inside_networks'], fail);
   const unseen = parseTemplateMap(raw.unseen, [...path, 'unseen'], fail);
   for (const name of Object.keys(unseen)) {
     if (!remembered.has(name)) {
@@ -372,6 +375,7 @@ function parseMember(
     weight,
     unseen,
     outsideNetworks,
+    insideNetworks,
   };
 }
 

@@ -26,12 +26,14 @@ export interface Placeholders {
   unresolved: UnresolvedPlaceholders;
 }
 
+import { IDENTITY_PLACEHOLDERS } from './identity-placeholders.js';
+
 export interface PlaceholderDefault {
   description: string;
   values: readonly (string | number)[];
 }
 
-export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> = {
+const AN1344_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> = {
   an1344_logon_types: {
     description:
       'Windows logon types that count as a third-party logon (3 network, 10 remote interactive).',
@@ -218,6 +220,11 @@ export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> 
       'S3 data calls (eventName) whose records count toward mass data access; each record is one object.',
     values: ['GetObject'],
   },
+};
+
+export const DEFAULT_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> = {
+  ...AN1344_PLACEHOLDERS,
+  ...IDENTITY_PLACEHOLDERS,
 };
 
 /** Looks a placeholder up in the context's values first, then in the defaults. */

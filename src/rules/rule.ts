@@ -94,6 +94,8 @@ export interface ChainMember {
   unseen: Record<string, string>;
   /** Template of an address that must lie outside the party's networks. */
   outsideNetworks: string | undefined;
+  /** Template of an address that must lie in the party's networks, when the party lists any. */
+  insideNetworks: string | undefined;
 }
 
 /** Mass activity: counted records of a step must reach `count` within `windowMs`. */

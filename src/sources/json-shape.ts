@@ -50,7 +50,6 @@ export interface RecordTime {
   timeText: string;
 }
 
-/** Warnings about records without a readable time, per input, before they are only counted. */
 /**
  * Reads a record's event time from the first candidate that is a readable time. A record whose
  * candidates are all absent or unreadable cannot take part in event-time correlation: by
@@ -78,6 +77,12 @@ export function recordTime(
   if (context.settings.missingTime !== 'input_time') {
     throw new RecordError('invalid_time', `record has no readable event time: ${found}`);
   }
+  if (context.mtimeMs === undefined) {
+    throw new RecordError(
+      'invalid_time',
+      `record has no readable event time (${found}) and the input has no modification time`,
+    );
+  }
   const warned = warnedInputs.get(context.logger) ?? new Set<string>();
   warnedInputs.set(context.logger, warned);
   if (!warned.has(context.file)) {
@@ -89,10 +94,21 @@ export function recordTime(
     });
   }
   return {
-    time: context.mtimeMs ?? 0,
+    time: Math.floor(context.mtimeMs),
     timeText: unreadable === undefined ? '' : String(unreadable),
   };
 }
 
 /** Inputs whose first record without a time was already logged, per scan's logger. */
 const warnedInputs = new WeakMap<object, Set<string>>();
+
+/** Reads the times of one input's records, for sources that pass the reader along. */
+export class RecordTimes {
+  constructor(private readonly context: ParseContext) {}
+
+  /** Returns the first candidate that is a readable time; see `recordTime` for the rest. */
+  read(candidates: readonly unknown[], origin: Origin): { time: number; text: string } {
+    const { time, timeText } = recordTime(candidates, this.context, origin);
+    return { time, text: timeText };
+  }
+}

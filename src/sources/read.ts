@@ -144,25 +144,36 @@ function describeUnknown(head: Buffer, text: string | undefined): string {
     : `no known format matches the content (it starts with "${printable}")`;
 }
 
+/**
+ * Finds the earliest event time in the input's head. An input longer than its head whose records
+ * run newest first (as Microsoft Graph and other APIs return them) keeps its earliest events at
+ * the end, so its first time is unknown and the merge opens it at once.
+ */
 async function peekFirstTime(
   prepared: PreparedInput,
   head: Buffer,
   options: ReadOptions,
 ): Promise<number | undefined> {
+  let earliest: number | undefined;
   let first: number | undefined;
+  let last: number | undefined;
   const headOnly = (async function* () {
     yield head;
   })();
   try {
     for await (const output of parseChunks(prepared, headOnly, options)) {
       for (const event of output.events) {
-        if (first === undefined || event.time < first) first = event.time;
+        if (earliest === undefined || event.time < earliest) earliest = event.time;
+        first ??= event.time;
+        last = event.time;
       }
     }
   } catch {
     // A head cut in the middle of a binary structure says nothing about the whole input.
   }
-  return first;
+  const wholeInput = head.length < HEAD_BYTES;
+  if (!wholeInput && first !== undefined && last !== undefined && last < first) return undefined;
+  return earliest;
 }
 
 /** Reads every record of a prepared input, in input order, as batches of events and rejections. */

@@ -1,5 +1,8 @@
 import { cloudTrailDigestFormat, cloudTrailFormat } from './aws/cloudtrail.js';
 import { azureActivityFormat } from './azure/activity-log.js';
+import { entraDiagnosticFormat } from './entra/entra-diagnostic.js';
+import { entraGraphFormat } from './entra/entra-graph.js';
+import { entraLogAnalyticsFormat } from './entra/entra-log-analytics.js';
 import { evtxFormat } from './evtx/evtx.js';
 import type { SourceFormat } from './format.js';
 import { gcpAuditFormat } from './gcp/audit-log.js';
@@ -10,9 +13,13 @@ import { linuxAuditdFormat } from './linux/auditd.js';
 import { journaldFormat } from './linux/journald.js';
 import { logAnalyticsSyslogFormat } from './linux/log-analytics-syslog.js';
 import { linuxSyslogFormat } from './linux/syslog.js';
+import { m365AuditCsvFormat } from './m365/m365-audit-csv.js';
+import { m365ManagementApiFormat } from './m365/m365-management-api.js';
+import { m365OfficeActivityFormat } from './m365/m365-office-activity.js';
 import { macosBsmFormat } from './macos/bsm.js';
 import { macosEsloggerFormat } from './macos/eslogger.js';
 import { macosUnifiedLogFormat } from './macos/unified-log.js';
+import { oktaSystemLogFormat } from './okta/okta-system-log.js';
 import { windowsFlatFormat } from './windows/windows-flat.js';
 import { windowsJsonFormat } from './windows/windows-json.js';
 import { windowsXmlFormat } from './windows/windows-xml.js';
@@ -59,6 +66,13 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   logAnalyticsSyslogFormat,
   cloudTrailFormat,
   cloudTrailDigestFormat,
+  entraDiagnosticFormat,
+  entraGraphFormat,
+  entraLogAnalyticsFormat,
+  m365ManagementApiFormat,
+  m365AuditCsvFormat,
+  m365OfficeActivityFormat,
+  oktaSystemLogFormat,
 ];
 
 export function createFormatRegistry(extra: readonly SourceFormat[] = []): FormatRegistry {

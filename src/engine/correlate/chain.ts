@@ -20,7 +20,8 @@ import { RetiredKeys } from './retired-keys.js';
  *   instance of the same party and actor joins that instance instead.
  * - A record of step k (k > 1) joins every open instance that has one of its link keys, when the
  *   nearest earlier record of step k-1 in that instance is at most `within` before it
- *   (inclusive), and the member's conditions hold (`differ`, `unseen`, `outside_networks`).
+ *   (inclusive), and the member's conditions hold (`differ`, `unseen`, `outside_networks`,
+ *   `inside_networks`).
  *   It then adds its provided keys to the instance.
  * - A step with a threshold is reached by one record of an uncounted member, or by counted
  *   records whose weights add up to `count` within `window`; those records become its evidence.
@@ -43,6 +44,7 @@ interface Member {
   weight: KeyTemplate | undefined;
   unseen: [string, KeyTemplate][];
   outsideNetworks: KeyTemplate | undefined;
+  insideNetworks: KeyTemplate | undefined;
 }
 
 /** Settings that replace a step's window or threshold. */
@@ -56,6 +58,8 @@ export interface ChainOptions {
   stepOverride(rule: CorrelationRule, step: string): StepOverride | undefined;
   /** True when the address lies in the named party's networks. */
   inPartyNetworks(party: string, address: string): boolean;
+  /** True when the named party lists any networks; when this is absent, every party does. */
+  partyHasNetworks?(party: string): boolean;
 }
 
 interface Sighting {
@@ -201,6 +205,12 @@ export class ChainCorrelation implements Correlation {
     if (member.outsideNetworks) {
       for (const address of member.outsideNetworks.render(event)) {
         if (this.options.inPartyNetworks(instance.party, address)) return false;
+      }
+    }
+    if (member.insideNetworks && (this.options.partyHasNetworks?.(instance.party) ?? true)) {
+      const addresses = member.insideNetworks.render(event);
+      if (!addresses.some((address) => this.options.inPartyNetworks(instance.party, address))) {
+        return false;
       }
     }
     for (const [name, item] of member.unseen) {
@@ -373,6 +383,8 @@ function compileMember(member: ChainMember, step: number): Member {
     unseen: Object.entries(member.unseen).map(([name, text]) => [name, template(text)]),
     outsideNetworks:
       member.outsideNetworks === undefined ? undefined : template(member.outsideNetworks),
+    insideNetworks:
+      member.insideNetworks === undefined ? undefined : template(member.insideNetworks),
   };
 }
 

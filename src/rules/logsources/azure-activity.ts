@@ -16,7 +16,7 @@ const ACTIVITY_FIELDS: Record<string, string> = {
 };
 
 export const AZURE_ACTIVITY_LOGSOURCES: readonly LogSourceMapping[] = [
-  { logsource: { product: 'azure' }, description: 'every Azure event' },
+  { logsource: { product: 'azure' }, description: 'every Azure and Entra ID event' },
   {
     logsource: { product: 'azure', service: 'activitylogs' },
     fields: ACTIVITY_FIELDS,
