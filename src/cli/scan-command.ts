@@ -263,6 +263,12 @@ function printSummary(
   }
   if (summary.late > 0)
     write(`  ${summary.late} matched events arrived out of order beyond the reorder buffer`);
+  for (const [rule, count] of summary.regexTimeouts) {
+    const stopped = count >= summary.regexTimeoutLimit ? ', then stopped running it' : '';
+    write(
+      `  rule ${rule}: ${count} regular expression evaluations ran over the time budget${stopped}`,
+    );
+  }
   const stored = db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`;
   const suppressed =
     summary.suppressed > 0 ? `; ${summary.suppressed} suppressed by the allow-list` : '';

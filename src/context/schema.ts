@@ -145,6 +145,22 @@ export const limitSettingsSchema = z
       .describe(
         'Longest field value that string tests read; the rest of a longer value is ignored.',
       ),
+    regex_budget_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe(
+        'Time in milliseconds that one evaluation of a regular expression may take when V8 cannot run it in linear time (backreferences, lookaround, repetition counts above 16). An evaluation that runs over counts as no match and as a timeout of its rule.',
+      ),
+    regex_timeouts: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .describe(
+        'Timeouts of one rule after which its time-limited regular expressions are no longer run for the rest of the scan; the summary reports such rules.',
+      ),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import {
 } from '../rules/logsources/mapping.js';
 import type { Placeholders } from '../rules/placeholders.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
+import { RegexGuard, type RegexGuardOptions, type RegexTimeouts } from '../rules/regex-guard.js';
 import type { DetectionRule } from '../rules/rule.js';
 import type { Matcher } from '../rules/search.js';
 
@@ -37,6 +38,8 @@ interface MappingIndex {
 export interface DetectorOptions {
   placeholders: Placeholders;
   maxFieldLength: number;
+  /** Budget for regular expressions that V8 cannot run in linear time; see rules/regex-guard.ts. */
+  regex?: RegexGuardOptions;
 }
 
 export interface DetectorStats {
@@ -44,6 +47,8 @@ export interface DetectorStats {
   evaluations_total: number;
   events_total: number;
 }
+
+const DEFAULT_REGEX_GUARD: RegexGuardOptions = { budgetMs: 100, disableAfter: 10 };
 
 export class Detector {
   readonly rules: readonly DetectionRule[];
@@ -57,6 +62,7 @@ export class Detector {
   private readonly matchedStamp: Uint32Array;
   private readonly variants: Variant[] = [];
   private stamp = 0;
+  private readonly regexGuard: RegexGuard;
 
   constructor(
     rules: readonly DetectionRule[],
@@ -69,6 +75,7 @@ export class Detector {
     this.router = new LogSourceRouter(table);
 
     this.context = new EvalContext(options.maxFieldLength);
+    this.regexGuard = new RegexGuard(options.regex ?? DEFAULT_REGEX_GUARD);
     this.matchedStamp = new Uint32Array(rules.length);
 
     const variantsByMapping = new Map<number, { variant: Variant; requires: Requirement }[]>();
@@ -83,7 +90,11 @@ export class Detector {
         const problems: DetectionProblem[] = [];
         const compiled = compileDetection(
           rule,
-          { placeholders: options.placeholders, mapField: (name) => fields[name] ?? name },
+          {
+            placeholders: options.placeholders,
+            mapField: (name) => fields[name] ?? name,
+            regexGuard: { guard: this.regexGuard, rule: ruleLabel(rule) },
+          },
           problems,
         );
         if (!compiled) continue;
@@ -98,6 +109,16 @@ export class Detector {
     for (const [mapping, variants] of variantsByMapping) {
       this.indexes.set(mapping, buildIndex(variants));
     }
+  }
+
+  /** Evaluations of time-limited regular expressions that ran over their budget, per rule. */
+  get regexTimeouts(): RegexTimeouts {
+    return this.regexGuard.timeouts;
+  }
+
+  /** Ends the thread that runs time-limited regular expressions, if one was started. */
+  close(): void {
+    this.regexGuard.close();
   }
 
   /** Indexes (into `rules`) of the rules the event matches, each once. */
@@ -143,6 +164,10 @@ export class Detector {
       }
     }
   }
+}
+
+function ruleLabel(rule: DetectionRule): string {
+  return rule.meta.id ?? rule.meta.name ?? rule.meta.title;
 }
 
 /** Buckets each variant under every (key, value) pair of its requirement. */

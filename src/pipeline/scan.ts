@@ -93,6 +93,10 @@ export interface ScanSummary {
   activity: Map<string, Map<number, number>>;
   /** How many rule evaluations the detector's index let through, over how many events. */
   detection: DetectorStats;
+  /** Regular expression evaluations that ran over `settings.limits.regex_budget_ms`, per rule. */
+  regexTimeouts: Map<string, number>;
+  /** Timeouts of one rule after which its time-limited expressions stopped running. */
+  regexTimeoutLimit: number;
   durationMs: number;
 }
 
@@ -107,6 +111,9 @@ export interface ScanHooks {
   alert(alert: Alert): void;
   progress?(progress: ScanProgress): void;
 }
+
+/** Regular expression timeouts logged per scan; the summary counts all of them per rule. */
+const LOGGED_REGEX_TIMEOUTS = 20;
 
 /** Rejections logged per input before the rest are only counted. */
 const LOGGED_REJECTIONS_PER_FILE = 5;
@@ -194,6 +201,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       config.context.settings.unresolved_placeholders,
     ),
     maxFieldLength: settings.limits.maxFieldLength,
+    regex: {
+      budgetMs: config.context.settings.limits.regex_budget_ms,
+      disableAfter: config.context.settings.limits.regex_timeouts,
+    },
   });
   const correlator = new Correlator(config.rules, {
     stepOverride: stepOverride(config.context),
@@ -261,6 +272,17 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   }
 
   const matchedRules: number[] = [];
+  const logRegexTimeout = (event: Event): void => {
+    const { total, lastRule, byRule } = detector.regexTimeouts;
+    if (total > LOGGED_REGEX_TIMEOUTS) return;
+    config.logger.warn('regular expression ran over its time budget; counted as no match', {
+      rule: lastRule,
+      file: event.origin.file,
+      record: event.origin.record,
+      budget_ms: config.context.settings.limits.regex_budget_ms,
+      rule_timeouts: lastRule === undefined ? undefined : byRule.get(lastRule),
+    });
+  };
   async function* readMatched(
     prepared: PreparedInput,
     fileStats: FileStats,
@@ -308,7 +330,9 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
             const learn = learnUntil === undefined || event.time < learnUntil;
             (learn ? baseline : baselineReadOnly)?.enrich(event);
           }
+          const timeoutsBefore = detector.regexTimeouts.total;
           detector.detect(event, matchedRules);
+          if (detector.regexTimeouts.total !== timeoutsBefore) logRegexTimeout(event);
           if (matchedRules.length === 0) continue;
           batch.push({
             time: event.time,
@@ -345,6 +369,8 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     activity: new Map(),
 
     detection: detector.stats,
+    regexTimeouts: detector.regexTimeouts.byRule,
+    regexTimeoutLimit: config.context.settings.limits.regex_timeouts,
     durationMs: 0,
   };
   const matchedBy = new WeakMap<Event, DetectionRule[]>();
@@ -386,6 +412,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     stage.push(findings, matched.time);
     findings.length = 0;
   }
+  detector.close();
   correlator.flush(findings);
   stage.push(findings, lastTime);
   stage.flush();

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { foldCase } from './regex-fold.js';
 
 /**
  * Sigma `|re` values are PCRE-flavoured; this turns them into JavaScript regular expressions.
@@ -9,8 +10,11 @@ import { setFlagsFromString } from 'node:v8';
  * - PCRE-only syntax that has no JavaScript meaning (possessive quantifiers, atomic groups,
  *   inline flags later in the pattern, `\Q…\E`, POSIX classes) is reported by name.
  *
- * Catastrophic backtracking: V8 is told to switch a regular expression to its linear-time
- * engine once it backtracks excessively, so a rule such as `(a+)+$` cannot stall a scan.
+ * Catastrophic backtracking: the V8 flag set here switches a regular expression to the
+ * linear-time engine once it backtracks excessively, so `(a+)+$` cannot stall a scan. That
+ * engine runs no expression with the `i` flag, so case-insensitive expressions are rewritten
+ * with letter classes (`regex-fold.ts`). An expression it cannot run at all (backreferences,
+ * lookaround, repetition counts above 16) runs under a time budget instead (`regex-guard.ts`).
  */
 
 let linearFallbackEnabled = false;
@@ -24,6 +28,8 @@ export function enableLinearRegexFallback(): void {
 export interface RegexTranslation {
   source: string;
   flags: string;
+  /** Whether V8's linear-time engine can run it; others need a time budget (regex-guard.ts). */
+  linear: boolean;
 }
 
 const UNSUPPORTED: [RegExp, string][] = [
@@ -67,11 +73,37 @@ export function translateRegex(
     .replace(/(?<!\\)((?:\\\\)*)\\A/g, '$1^')
     .replace(/(?<!\\)((?:\\\\)*)\\[Zz]/g, '$1$');
 
-  const flagText = [...flagSet].sort().join('');
   try {
-    new RegExp(source, flagText);
+    new RegExp(source, [...flagSet].join(''));
   } catch (error) {
     return `an expression JavaScript cannot compile (${(error as Error).message})`;
   }
-  return { source, flags: flagText };
+
+  // V8's linear-time engine runs no expression with the `i` flag, so letters become classes.
+  if (flagSet.has('i') && !BACKREFERENCE.test(source)) {
+    source = foldCase(source);
+    flagSet.delete('i');
+  }
+
+  const flagText = [...flagSet].sort().join('');
+  return { source, flags: flagText, linear: runsInLinearTime(source, flagText) };
+}
+
+const BACKREFERENCE = /(?<!\\)(?:\\\\)*\\(?:[1-9]|k<)/;
+
+let linearCheckEnabled = false;
+
+/** Tests whether V8 can run the expression on its linear-time engine, which never backtracks. */
+function runsInLinearTime(source: string, flags: string): boolean {
+  if (!linearCheckEnabled) {
+    // Makes the `l` flag available, which compiles an expression for the linear-time engine.
+    setFlagsFromString('--enable-experimental-regexp-engine');
+    linearCheckEnabled = true;
+  }
+  try {
+    new RegExp(source, `${flags}l`);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -5,6 +5,7 @@ import { cheapest, patternWord, type Requirement } from './index-keys.js';
 import { MODIFIERS } from './modifiers.js';
 import type { Placeholders } from './placeholders.js';
 import { translateRegex } from './regex.js';
+import type { RegexGuard } from './regex-guard.js';
 import { bytesAsText, type SigmaValue, TRANSFORMS, valueFromYaml } from './transforms.js';
 import {
   compileStringTest,
@@ -33,6 +34,11 @@ export interface FieldTestEnv {
   placeholders: Placeholders;
   /** Maps a rule's field name to the event field of the log source (identity if unmapped). */
   mapField(name: string): string;
+  /**
+   * Runs the expressions that V8 cannot run in linear time under a time budget, counted for
+   * `rule`. Without it (checking rules only) they compile as plain expressions.
+   */
+  regexGuard?: { guard: RegexGuard; rule: string };
 }
 
 const COMPARE_MODES: ReadonlySet<string> = new Set(['contains', 'startswith', 'endswith']);
@@ -108,7 +114,7 @@ export function compileFieldTest(
 
   let test: CompiledFieldTest | string;
   if (special[0] === 'exists') test = existsTest(accessor, values);
-  else if (special[0] === 're') test = regexTest(accessor, values, flags, all);
+  else if (special[0] === 're') test = regexTest(accessor, values, flags, all, env);
   else if (special[0] === 'cidr') test = cidrTest(accessor, values, all);
   else if (special[0] === 'fieldref')
     test = fieldrefTest(accessor, values, env, mode ?? 'equals', cased, all);
@@ -326,6 +332,7 @@ function regexTest(
   values: SigmaValue[],
   flags: ReadonlySet<string>,
   all: boolean,
+  env: FieldTestEnv,
 ): CompiledFieldTest | string {
   const read = stringsFor(accessor, false);
   const tests: Matcher[] = [];
@@ -339,6 +346,11 @@ function regexTest(
       s: flags.has('s'),
     });
     if (typeof translated === 'string') return `regular expression uses ${translated}`;
+    if (!translated.linear && env.regexGuard) {
+      const { guard, rule } = env.regexGuard;
+      tests.push(anyString(read, guard.compile(translated.source, translated.flags, rule)));
+      continue;
+    }
     const regex = new RegExp(translated.source, translated.flags);
     tests.push(anyString(read, (text) => regex.test(text)));
   }

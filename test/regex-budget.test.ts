@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { RegexGuard } from '../src/rules/regex-guard.js';
+import { parseAlerts, runCliAsync } from './helpers/cli.js';
+
+/**
+ * Regular expressions that backtrack catastrophically must not stall a scan: those V8 can run
+ * in linear time switch to that engine (case-insensitive ones after their letters are folded
+ * into classes), and the rest run under a time budget that counts and reports each overrun.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'trustwatch-regex-budget-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Process creation events whose command lines are crafted for the pattern, one not. */
+function writeEvents(name: string, crafted: string, harmless: string, count = 120): string {
+  const lines = Array.from({ length: count }, (_, index) =>
+    JSON.stringify({
+      EventID: 1,
+      Channel: 'Microsoft-Windows-Sysmon/Operational',
+      Hostname: 'WS1',
+      '@timestamp': `2024-01-01T00:${String(Math.floor(index / 60)).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}Z`,
+      CommandLine: index === 5 ? harmless : crafted,
+    }),
+  );
+  const path = join(dir, `${name}.ndjson`);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+function writeRule(name: string, field: string, pattern: string): string {
+  const path = join(dir, `${name}.yml`);
+  writeFileSync(
+    path,
+    `title: Regex ${name}
+id: 0a1b2c3d-4e5f-4a6b-8c7d-${String(name.length).padStart(4, '0')}0e0f1a2b3c
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {${JSON.stringify(field)}: ${JSON.stringify(pattern)}}
+  condition: sel
+`,
+  );
+  return path;
+}
+
+async function scan(rule: string, events: string) {
+  const started = Date.now();
+  const result = await runCliAsync([
+    'scan',
+    '--no-default-rules',
+    '--rules',
+    rule,
+    '--output',
+    'ndjson',
+    '--db',
+    ':memory:',
+    '--no-progress',
+    events,
+  ]);
+  return { ...result, seconds: (Date.now() - started) / 1000 };
+}
+
+const CRAFTED = `${'a'.repeat(48)}!`;
+
+// Each case: a pattern that backtracks catastrophically on CRAFTED and matches the harmless
+// value of the sixth event; `guarded` says whether it needs the time budget.
+const CASES: {
+  name: string;
+  field: string;
+  pattern: string;
+  harmless: string;
+  guarded: boolean;
+}[] = [
+  {
+    name: 'inline-i',
+    field: 'CommandLine|re',
+    pattern: '(?i)(a+)+$',
+    harmless: 'AAA',
+    guarded: false,
+  },
+  {
+    name: 'modifier-i',
+    field: 'CommandLine|re|i',
+    pattern: '(a+)+$',
+    harmless: 'AaA',
+    guarded: false,
+  },
+  {
+    name: 'backreference',
+    field: 'CommandLine|re',
+    pattern: '(a+)+\\1$',
+    harmless: 'aaaa',
+    guarded: true,
+  },
+  {
+    name: 'lookahead',
+    field: 'CommandLine|re',
+    pattern: '^(?=(a+)+$)a',
+    harmless: 'aaa',
+    guarded: true,
+  },
+  {
+    name: 'lookbehind',
+    field: 'CommandLine|re',
+    pattern: '(a+)+$(?<=a)',
+    harmless: 'aa',
+    guarded: true,
+  },
+  {
+    name: 'large-count',
+    field: 'CommandLine|re',
+    pattern: '^(a{1,20})+$',
+    harmless: 'aaaa',
+    guarded: true,
+  },
+];
+
+describe('regular expression time', () => {
+  for (const testCase of CASES) {
+    it(`bounds ${testCase.name}`, async () => {
+      const rule = writeRule(testCase.name, testCase.field, testCase.pattern);
+      const events = writeEvents(testCase.name, CRAFTED, testCase.harmless);
+      const result = await scan(rule, events);
+      assert.equal(result.status, 0, result.stderr);
+      const records = parseAlerts(result.stdout).map(
+        (alert) => (alert.evidence as { record: number }[])[0]?.record,
+      );
+      assert.deepEqual(records, [6]);
+      // Without the guard each crafted event runs for minutes; 120 of them would take hours.
+      assert.ok(result.seconds < 60, `scan took ${result.seconds} s`);
+      const reported = /regular expression evaluations ran over the time budget/.test(
+        result.stderr,
+      );
+      assert.equal(reported, testCase.guarded, result.stderr);
+    });
+  }
+
+  it('bounds a public rule pattern on an obfuscated script block', async () => {
+    // The expression of SigmaHQ's "Invoke-Obfuscation Via Use Clip" family of rules.
+    const rule = writeRule(
+      'public',
+      'CommandLine|re',
+      '(?i)&&set.*(\\{\\d\\}){2,}\\\\"\\s+?-f.*&&.*cmd.*/c',
+    );
+    const crafted = `&&set${'{0}{1}\\" -f&&cmd'.repeat(400)}`;
+    const events = writeEvents('public', crafted, '&&SET x={0}{1}\\" -f &&CMD /c', 20);
+    const result = await scan(rule, events);
+    assert.equal(result.status, 0, result.stderr);
+    assert.ok(result.seconds < 60, `scan took ${result.seconds} s`);
+    assert.ok(parseAlerts(result.stdout).length >= 1);
+  });
+});
+
+describe('RegexGuard', () => {
+  it('returns results within the budget', () => {
+    const guard = new RegexGuard({ budgetMs: 2000, disableAfter: 3 });
+    const test = guard.compile('(a)\\1', '', 'rule-a');
+    assert.equal(test('xaay'), true);
+    assert.equal(test('xay'), false);
+    assert.equal(guard.timeouts.total, 0);
+    guard.close();
+  });
+
+  it('counts overruns per rule and stops after the limit', () => {
+    const guard = new RegexGuard({ budgetMs: 50, disableAfter: 2 });
+    const slow = guard.compile('(a+)+\\1$', '', 'rule-slow');
+    const fast = guard.compile('(b)\\1', '', 'rule-fast');
+    const started = Date.now();
+    for (let round = 0; round < 5; round++) assert.equal(slow(`${'a'.repeat(40)}!`), false);
+    assert.ok(Date.now() - started < 20_000);
+    assert.equal(guard.timeouts.byRule.get('rule-slow'), 2);
+    assert.equal(fast('bb'), true, 'a new helper thread takes over after a timeout');
+    guard.close();
+  });
+});
