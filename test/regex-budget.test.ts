@@ -66,7 +66,8 @@ async function scan(rule: string, events: string) {
 const CRAFTED = `${'a'.repeat(48)}!`;
 
 // Each case: a pattern that backtracks catastrophically on CRAFTED and matches the harmless
-// value of the sixth event; `guarded` says whether it needs the time budget.
+// value of the sixth event; `guarded` says whether the crafted value reaches the time budget,
+// which it does unless the looser linear-time expression already rejects it.
 const CASES: {
   name: string;
   field: string;
@@ -107,14 +108,15 @@ const CASES: {
     field: 'CommandLine|re',
     pattern: '(a+)+$(?<=a)',
     harmless: 'aa',
-    guarded: true,
+    // The looser expression `(a+)+$` already fails on the crafted value.
+    guarded: false,
   },
   {
     name: 'large-count',
     field: 'CommandLine|re',
     pattern: '^(a{1,20})+$',
     harmless: 'aaaa',
-    guarded: true,
+    guarded: false,
   },
 ];
 

@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { foldCase } from './regex-fold.js';
+import { linearBounds } from './regex-relax.js';
 
 /**
  * Sigma `|re` values are PCRE-flavoured; this turns them into JavaScript regular expressions.
@@ -30,6 +31,11 @@ export interface RegexTranslation {
   flags: string;
   /** Whether V8's linear-time engine can run it; others need a time budget (regex-guard.ts). */
   linear: boolean;
+  /**
+   * For an expression that is not linear, expressions the linear-time engine can run that match
+   * every text it matches (`loose`) and only texts it matches (`tight`); see regex-relax.ts.
+   */
+  bounds?: { loose: string; tight: string | undefined; flags: string };
 }
 
 const UNSUPPORTED: [RegExp, string][] = [
@@ -86,7 +92,18 @@ export function translateRegex(
   }
 
   const flagText = [...flagSet].sort().join('');
-  return { source, flags: flagText, linear: runsInLinearTime(source, flagText) };
+  if (runsInLinearTime(source, flagText)) return { source, flags: flagText, linear: true };
+
+  let { loose, tight } = linearBounds(source);
+  const boundFlags = new Set(flagSet);
+  if (boundFlags.delete('i')) {
+    loose = foldCase(loose);
+    tight = tight === undefined ? undefined : foldCase(tight);
+  }
+  const boundText = [...boundFlags].sort().join('');
+  if (!runsInLinearTime(loose, boundText)) return { source, flags: flagText, linear: false };
+  if (tight !== undefined && !runsInLinearTime(tight, boundText)) tight = undefined;
+  return { source, flags: flagText, linear: false, bounds: { loose, tight, flags: boundText } };
 }
 
 const BACKREFERENCE = /(?<!\\)(?:\\\\)*\\(?:[1-9]|k<)/;
