@@ -141,9 +141,11 @@ export class Detector {
       const index = this.indexes.get(mapping);
       if (!index) continue;
       for (const key of index.keys) {
-        const values = key.words ? context.wordsOf(key.accessor) : context.lowerOf(key.accessor);
+        const values = key.words
+          ? context.wordsOf(key.accessor)
+          : context.indexKeysOf(key.accessor, indexKey);
         for (const value of values) {
-          const bucket = key.byValue.get(key.words ? value : indexKey(value));
+          const bucket = key.byValue.get(value);
           if (bucket) this.evaluate(bucket, out);
         }
       }

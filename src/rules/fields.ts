@@ -70,7 +70,8 @@ export class EvalContext {
   event: Event = undefined as unknown as Event;
   private readonly strings = new Map<string, readonly string[]>();
   private readonly lowered = new Map<string, readonly string[]>();
-  private readonly words = new Map<string, ReadonlySet<string>>();
+  private readonly words = new Map<string, readonly string[]>();
+  private readonly keys = new Map<string, readonly string[]>();
   private keywordValues: readonly string[] | undefined;
   private keywordLowered: readonly string[] | undefined;
 
@@ -81,6 +82,7 @@ export class EvalContext {
     if (this.strings.size > 0) this.strings.clear();
     if (this.lowered.size > 0) this.lowered.clear();
     if (this.words.size > 0) this.words.clear();
+    if (this.keys.size > 0) this.keys.clear();
     this.keywordValues = undefined;
     this.keywordLowered = undefined;
   }
@@ -108,17 +110,28 @@ export class EvalContext {
     return values;
   }
 
-  /** Whole words of the lower-cased field values, for the rule index (`[a-z0-9]` runs). */
-  wordsOf(accessor: FieldAccessor): ReadonlySet<string> {
+  /**
+   * Whole words of the lower-cased field values, for the rule index (`[a-z0-9]` runs). A word
+   * that occurs twice is listed twice; the index runs each rule once per event anyway.
+   */
+  wordsOf(accessor: FieldAccessor): readonly string[] {
     let words = this.words.get(accessor.name);
     if (words === undefined) {
-      const found = new Set<string>();
-      for (const value of this.lowerOf(accessor))
-        for (const word of wordsOf(value)) found.add(word);
-      words = found;
+      const values = this.lowerOf(accessor);
+      words = values.length === 1 ? wordsOf(values[0] as string) : values.flatMap(wordsOf);
       this.words.set(accessor.name, words);
     }
     return words;
+  }
+
+  /** Field values in the form the rule index buckets them by (`indexKey`). */
+  indexKeysOf(accessor: FieldAccessor, indexKey: (value: string) => string): readonly string[] {
+    let keys = this.keys.get(accessor.name);
+    if (keys === undefined) {
+      keys = this.lowerOf(accessor).map(indexKey);
+      this.keys.set(accessor.name, keys);
+    }
+    return keys;
   }
 
   /** Every string value of the record, for keyword searches. */

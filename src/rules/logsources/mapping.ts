@@ -59,11 +59,39 @@ function normalize(value: unknown): string {
   return typeof value === 'string' ? value.toLowerCase() : String(value).toLowerCase();
 }
 
+/** A `where` condition compiled for routing: the field and its lower-cased values. */
+interface Condition {
+  field: string;
+  values: ReadonlySet<string>;
+}
+
+/** A mapping as the router tests it, with the conditions the route has not yet settled. */
+interface Route {
+  index: number;
+  conditions: readonly Condition[] | undefined;
+  service: string | undefined;
+  category: string | undefined;
+}
+
+function compileRoute(mapping: IndexedMapping, settled: string | undefined): Route {
+  const where = mapping.where;
+  return {
+    index: mapping.index,
+    conditions: where
+      ? Object.entries(where)
+          .filter(([field]) => field !== settled)
+          .map(([field, values]) => ({ field, values: new Set(values.map(normalize)) }))
+      : undefined,
+    service: mapping.logsource.service?.toLowerCase(),
+    category: mapping.logsource.category?.toLowerCase(),
+  };
+}
+
 /** Routes events to the mappings they belong to, indexed by product and Windows channel. */
 export class LogSourceRouter {
   private readonly byProduct = new Map<
     string,
-    { byChannel: Map<string, IndexedMapping[]>; other: IndexedMapping[] }
+    { byChannel: Map<string, Route[]>; other: Route[] }
   >();
 
   constructor(readonly table: readonly IndexedMapping[]) {
@@ -76,14 +104,16 @@ export class LogSourceRouter {
       }
       const channels = mapping.where?.Channel;
       if (channels && channels.length > 0) {
+        // Events reach this list by their channel, so the route need not test it again.
+        const route = compileRoute(mapping, 'Channel');
         for (const channel of channels) {
           const key = normalize(channel);
           const list = group.byChannel.get(key) ?? [];
-          list.push(mapping);
+          list.push(route);
           group.byChannel.set(key, list);
         }
       } else {
-        group.other.push(mapping);
+        group.other.push(compileRoute(mapping, undefined));
       }
     }
   }
@@ -96,31 +126,32 @@ export class LogSourceRouter {
     const group = this.byProduct.get(product);
     if (!group) return;
     const channel = event.fields.Channel;
-    if (channel !== undefined) {
+    if (channel !== undefined && group.byChannel.size > 0) {
       const list = group.byChannel.get(normalize(channel));
-      if (list) for (const mapping of list) if (applies(mapping, event)) out.push(mapping.index);
+      if (list) for (const route of list) if (applies(route, event)) out.push(route.index);
     }
-    for (const mapping of group.other) if (applies(mapping, event)) out.push(mapping.index);
+    for (const route of group.other) if (applies(route, event)) out.push(route.index);
   }
 }
 
-function applies(mapping: LogSourceMapping, event: Event): boolean {
-  const where = mapping.where;
-  if (where) {
-    for (const [field, values] of Object.entries(where)) {
-      const found = event.fields[field];
-      if (found === undefined || found === null) return false;
-      // A list field (the record types of a joined audit event) meets the condition when any
-      // element does.
-      const texts = Array.isArray(found) ? found.map(normalize) : [normalize(found)];
-      if (!values.some((value) => texts.includes(normalize(value)))) return false;
+function meets(condition: Condition, found: unknown): boolean {
+  if (found === undefined || found === null) return false;
+  // A list field (the record types of a joined audit event) meets the condition when any
+  // element does.
+  if (Array.isArray(found)) return found.some((item) => meets(condition, item));
+  return condition.values.has(normalize(found));
+}
+
+function applies(route: Route, event: Event): boolean {
+  const conditions = route.conditions;
+  if (conditions) {
+    for (const condition of conditions) {
+      if (!meets(condition, event.fields[condition.field])) return false;
     }
     return true;
   }
-  for (const key of ['service', 'category'] as const) {
-    const wanted = mapping.logsource[key];
-    if (wanted !== undefined && event.logsource[key]?.toLowerCase() !== wanted.toLowerCase())
-      return false;
+  if (route.service !== undefined && event.logsource.service?.toLowerCase() !== route.service) {
+    return false;
   }
-  return true;
+  return route.category === undefined || event.logsource.category?.toLowerCase() === route.category;
 }
