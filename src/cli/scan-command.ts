@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Alert } from '../model/alert.js';
 import { ConfigError, UsageError } from '../model/errors.js';
@@ -44,6 +45,7 @@ interface ScanOptions extends HuntOptions {
   baselineUntil?: string;
   geo: boolean;
   report?: string;
+  workers?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -84,13 +86,28 @@ export function registerScan(program: Command): void {
       'learn baselines from events before this time first, then hunt only in events from it on',
     )
     .option('--no-geo', 'no country and ASN lookup of source addresses')
+    .option('--report <file>', 'also write a self-contained HTML report of the alerts to this file')
     .option(
-      '--report <file>',
-      'also write a self-contained HTML report of the alerts to this file',
+      '--workers <count>',
+      `threads that read, parse and detect, one input each at a time (default: ${availableParallelism()}, the CPU cores; 1 reads in the main thread only)`,
     );
   registerHuntOptions(command).action(async (paths: string[], options: ScanOptions) => {
     process.exitCode = await scanCommand(paths, options);
   });
+}
+
+/** Most threads `--workers` accepts. */
+const MAX_WORKERS = 64;
+
+function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return availableParallelism();
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) {
+    throw new UsageError(
+      `--workers must be a whole number from 1 to ${MAX_WORKERS}, not "${text}"`,
+    );
+  }
+  return count;
 }
 
 async function scanCommand(paths: string[], options: ScanOptions): Promise<number> {
@@ -157,6 +174,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     mappings: buildMappingTable(context.settings.logsources),
     logger,
     clock: systemClock,
+    workers: parseWorkers(options.workers),
   };
 
   const baseline = await prepareBaseline(options, store, base);

@@ -1,6 +1,6 @@
 import type { HoursRange } from './hours.js';
 import type { NetworkSet } from './networks.js';
-import type { SettingsConfig } from './schema.js';
+import type { ContextConfig, SettingsConfig } from './schema.js';
 
 /** A trusted third party, compiled for matching. */
 export interface Party {
@@ -39,4 +39,6 @@ export interface TrustContext {
   parties: Party[];
   allow: AllowEntry[];
   settings: SettingsConfig;
+  /** The validated configuration it was compiled from, which worker threads compile again. */
+  config: ContextConfig;
 }

@@ -119,7 +119,7 @@ export function compileContext(
     return compileParty(party, index, report);
   });
   const allow = config.allow.map((entry, index) => compileAllow(entry, index));
-  return { file, parties, allow, settings: config.settings };
+  return { file, parties, allow, settings: config.settings, config };
 }
 
 function compileParty(party: PartyConfig, index: number, report: Report): Party {

@@ -103,7 +103,7 @@ export class GeoResolver {
   private asnTable: Promise<Ipv4AsnTable> | undefined;
   private readonly cache = new Map<string, GeoInfo | null>();
 
-  constructor(private readonly options: GeoOptions = {}) {}
+  constructor(readonly options: GeoOptions = {}) {}
 
   /** Resolves an address; undefined for private, reserved and unknown addresses. */
   async lookup(address: string): Promise<GeoInfo | undefined> {

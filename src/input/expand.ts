@@ -2,7 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../model/errors.js';
-import type { InputFile } from './input-file.js';
+import type { InputFile, InputLocator } from './input-file.js';
 import { gunzipIfCompressed, openFileBytes } from './open.js';
 import { listZipEntries, openZipEntry } from './zip.js';
 
@@ -57,6 +57,7 @@ async function expandOne(path: string, into: InputFile[]): Promise<void> {
         size: entry.size,
         mtimeMs: entry.mtimeMs,
         reopenable: true,
+        locator: { kind: 'zip-entry', archive: path, entry: entry.name },
         open: () => openZipEntry(path, entry.name),
       });
     }
@@ -68,8 +69,23 @@ async function expandOne(path: string, into: InputFile[]): Promise<void> {
     size: info.size,
     mtimeMs: info.mtimeMs,
     reopenable: true,
+    locator: { kind: 'file', path },
     open: async () => openFileBytes(path),
   });
+}
+
+/** Rebuilds an input from its locator, as expansion made it, for another thread to read. */
+export function reopenInput(
+  path: string,
+  size: number | undefined,
+  mtimeMs: number | undefined,
+  locator: InputLocator,
+): InputFile {
+  const open =
+    locator.kind === 'file'
+      ? async () => openFileBytes(locator.path)
+      : () => openZipEntry(locator.archive, locator.entry);
+  return { path, size, mtimeMs, reopenable: true, locator, open };
 }
 
 async function isZip(path: string): Promise<boolean> {

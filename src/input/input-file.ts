@@ -11,5 +11,12 @@ export interface InputFile {
   mtimeMs: number | undefined;
   /** True when `open` can be called again (false for standard input). */
   reopenable: boolean;
+  /** Where the bytes are, for opening the input again in another thread; not for stdin. */
+  locator?: InputLocator;
   open(): Promise<Readable>;
 }
+
+/** A file on disk, or an entry of a zip archive on disk. */
+export type InputLocator =
+  | { kind: 'file'; path: string }
+  | { kind: 'zip-entry'; archive: string; entry: string };

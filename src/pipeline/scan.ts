@@ -8,9 +8,10 @@ import { Detector, type DetectorStats } from '../engine/detector.js';
 import type { Finding } from '../engine/finding.js';
 import { type MergeSource, type MergeStats, mergeByTime } from '../engine/merge.js';
 import { BaselineEnricher, type SightingSet } from '../enrich/baseline.js';
-import { applyGeo, type GeoResolver } from '../enrich/geo.js';
+import { GeoResolver } from '../enrich/geo.js';
 import { TrustEnricher } from '../enrich/trust.js';
 import { expandPaths } from '../input/expand.js';
+import type { InputFile } from '../input/input-file.js';
 import type { Alert } from '../model/alert.js';
 import { parseDuration } from '../model/duration.js';
 import type { Event } from '../model/event.js';
@@ -20,13 +21,23 @@ import { placeholderLookup } from '../rules/placeholders.js';
 import type { CorrelationRule, DetectionRule, Rule } from '../rules/rule.js';
 import { countHit, type RuleHits } from '../sinks/hit-table.js';
 import type { SourceSettings } from '../sources/format.js';
-import { type PreparedInput, prepareInput, readPrepared } from '../sources/read.js';
+import { type PreparedInput, prepareInput, type ReadOptions } from '../sources/read.js';
 import type { FormatRegistry } from '../sources/registry.js';
+import {
+  emptyCounts,
+  FileStage,
+  mergeActivity,
+  type StageMatch,
+  type TimeRange,
+} from './file-stage.js';
+import { type PoolTotals, ScanPool } from './scan-pool.js';
+import type { WorkerInit } from './worker-messages.js';
 
 /**
- * The batch scan: inputs → sources → trust enrichment → detection, per input; then the matched
- * events of all inputs merged in event-time order → correlation → alerts. Only matched events
- * cross from the per-input stage to the merge, so the merge holds little however large the input.
+ * The batch scan: inputs → sources → trust enrichment → detection, per input (file-stage.ts, in
+ * this thread or in worker threads); then the matched events of all inputs merged in event-time
+ * order → correlation → alerts. Only matched events cross from the per-input stage to the merge,
+ * so the merge holds little however large the input.
  */
 
 export interface ScanConfig {
@@ -50,12 +61,15 @@ export interface ScanConfig {
   huntFrom?: number;
   /** Only events at or after `since` and before `until` (epoch ms) are evaluated. */
   timeRange?: TimeRange;
+  /**
+   * Threads that read, parse and detect, one input at a time each (default 1: this thread
+   * only). Worker threads read files and zip entries with the built-in formats; standard
+   * input and a custom `geo` are read in this thread.
+   */
+  workers?: number;
 }
 
-export interface TimeRange {
-  since?: number;
-  until?: number;
-}
+export type { TimeRange } from './file-stage.js';
 
 export interface FileStats {
   path: string;
@@ -111,12 +125,6 @@ export interface ScanHooks {
   alert(alert: Alert): void;
   progress?(progress: ScanProgress): void;
 }
-
-/** Regular expression timeouts logged per scan; the summary counts all of them per rule. */
-const LOGGED_REGEX_TIMEOUTS = 20;
-
-/** Rejections logged per input before the rest are only counted. */
-const LOGGED_REJECTIONS_PER_FILE = 5;
 
 interface Matched {
   time: number;
@@ -177,12 +185,6 @@ export function partyNetworks(context: TrustContext) {
     byName.get(name)?.networks.has(address) ?? false;
 }
 
-function outsideRange(time: number, range: TimeRange | undefined): boolean {
-  if (!range) return false;
-  if (range.since !== undefined && !(time >= range.since)) return true;
-  return range.until !== undefined && !(time < range.until);
-}
-
 export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<ScanSummary> {
   const started = config.clock.now();
   const settings = sourceSettings(config.context);
@@ -211,151 +213,54 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     inPartyNetworks: partyNetworks(config.context),
     partyHasNetworks: partyHasNetworks(config.context),
   });
-  const enricher = new TrustEnricher(config.context);
-  const geo = config.geo;
-  const { learnUntil, huntFrom } = config;
-  const baseline = config.baseline
-    ? new BaselineEnricher(config.baseline.snapshot, config.baseline.learning)
-    : undefined;
-  const baselineReadOnly = config.baseline
-    ? new BaselineEnricher(config.baseline.snapshot, undefined)
-    : undefined;
+  const activity = new Map<string, Map<number, number>>();
+  const stage = new FileStage({
+    read: readOptions,
+    logger: config.logger,
+    enricher: new TrustEnricher(config.context),
+    detector,
+    ...(config.geo ? { geo: config.geo } : {}),
+    ...(config.baseline
+      ? {
+          baseline: {
+            learning: new BaselineEnricher(config.baseline.snapshot, config.baseline.learning),
+            readOnly: new BaselineEnricher(config.baseline.snapshot, undefined),
+          },
+        }
+      : {}),
+    ...(config.learnUntil !== undefined ? { learnUntil: config.learnUntil } : {}),
+    ...(config.huntFrom !== undefined ? { huntFrom: config.huntFrom } : {}),
+    ...(config.timeRange ? { timeRange: config.timeRange } : {}),
+    activity,
+  });
 
   const files = await expandPaths(config.paths, config.stdin ? { stdin: config.stdin } : {});
   const stats: FileStats[] = [];
   const progress: ScanProgress = { filesDone: 0, filesTotal: files.length, records: 0, bytes: 0 };
-  const sources: MergeSource<Matched>[] = [];
+  const countRecords = (records: number): void => {
+    progress.records += records;
+    hooks.progress?.(progress);
+  };
+  const readable: { prepared: PreparedInput; fileStats: FileStats }[] = [];
 
   for (const file of files) {
-    const fileStats: FileStats = {
-      path: file.path,
-      format: undefined,
-      read: 0,
-      parsed: 0,
-      rejected: 0,
-      events: 0,
-      rejectedByCode: {},
-      outOfRange: 0,
-      error: undefined,
-      skipped: undefined,
-    };
+    const fileStats = emptyFileStats(file.path);
     stats.push(fileStats);
-    let prepared: PreparedInput;
-    try {
-      prepared = await prepareInput(file, config.registry, readOptions);
-    } catch (error) {
-      fileStats.error = (error as Error).message;
-      config.logger.error('input cannot be read', { file: file.path, error: fileStats.error });
-      progress.filesDone++;
-      continue;
-    }
-    if (!prepared.format) {
-      fileStats.error = prepared.reason ?? 'unknown format';
-      config.logger.warn('input skipped: no format matches', {
-        file: file.path,
-        reason: fileStats.error,
-      });
-      progress.filesDone++;
-      continue;
-    }
-    fileStats.format = prepared.format.name;
-    if (prepared.skipped !== undefined) {
-      fileStats.skipped = prepared.skipped;
-      config.logger.info('input skipped', { file: file.path, reason: prepared.skipped });
-      progress.filesDone++;
-      continue;
-    }
-    sources.push({
-      firstTime: prepared.firstTime,
-      open: () => readMatched(prepared, fileStats)[Symbol.asyncIterator](),
-    });
+    const prepared = await prepareOne(file, config, readOptions, fileStats);
+    if (prepared) readable.push({ prepared, fileStats });
+    else progress.filesDone++;
   }
 
-  const matchedRules: number[] = [];
-  const logRegexTimeout = (event: Event): void => {
-    const { total, lastRule, byRule } = detector.regexTimeouts;
-    if (total > LOGGED_REGEX_TIMEOUTS) return;
-    config.logger.warn('regular expression ran over its time budget; counted as no match', {
-      rule: lastRule,
-      file: event.origin.file,
-      record: event.origin.record,
-      budget_ms: config.context.settings.limits.regex_budget_ms,
-      rule_timeouts: lastRule === undefined ? undefined : byRule.get(lastRule),
-    });
-  };
-  async function* readMatched(
-    prepared: PreparedInput,
-    fileStats: FileStats,
-  ): AsyncIterable<Matched[]> {
-    let logged = 0;
-    try {
-      for await (const output of readPrepared(prepared, readOptions)) {
-        const parsed = output.records ?? output.events.length;
-        fileStats.read += parsed + output.rejections.length;
-        fileStats.parsed += parsed;
-        fileStats.rejected += output.rejections.length;
-        fileStats.events += output.events.length;
-        progress.records += parsed + output.rejections.length;
-        for (const rejection of output.rejections) {
-          fileStats.rejectedByCode[rejection.code] =
-            (fileStats.rejectedByCode[rejection.code] ?? 0) + 1;
-          if (logged++ < LOGGED_REJECTIONS_PER_FILE) {
-            config.logger.warn('record rejected', {
-              file: rejection.origin.file,
-              line: rejection.origin.line,
-              record: rejection.origin.record,
-              code: rejection.code,
-              reason: rejection.message,
-              ...(rejection.snippet ? { text: rejection.snippet } : {}),
-            });
-          }
-        }
-
-        const batch: Matched[] = [];
-        for (const event of output.events) {
-          if (huntFrom !== undefined && event.time < huntFrom) continue;
-          if (outsideRange(event.time, config.timeRange)) {
-            fileStats.outOfRange++;
-            continue;
-          }
-          enricher.enrich(event);
-          const party = event.extra['trust.party'];
-          if (typeof party === 'string') countActivity(summary.activity, party, event.time);
-
-          if (geo && event.core.srcIp !== undefined) {
-            const known = geo.cached(event.core.srcIp);
-            applyGeo(event, known === undefined ? await geo.lookup(event.core.srcIp) : known);
-          }
-          if (baseline) {
-            const learn = learnUntil === undefined || event.time < learnUntil;
-            (learn ? baseline : baselineReadOnly)?.enrich(event);
-          }
-          const timeoutsBefore = detector.regexTimeouts.total;
-          detector.detect(event, matchedRules);
-          if (detector.regexTimeouts.total !== timeoutsBefore) logRegexTimeout(event);
-          if (matchedRules.length === 0) continue;
-          batch.push({
-            time: event.time,
-            event,
-            rules: matchedRules.map((index) => detectionRules[index] as DetectionRule),
-          });
-        }
-        hooks.progress?.(progress);
-        if (batch.length > 0) yield batch;
-      }
-    } catch (error) {
-      fileStats.error = (error as Error).message;
-      config.logger.error('input read failed', { file: fileStats.path, error: fileStats.error });
-    } finally {
-      progress.filesDone++;
-      if (logged > LOGGED_REJECTIONS_PER_FILE) {
-        config.logger.warn('more records rejected', {
-          file: fileStats.path,
-          count: logged - LOGGED_REJECTIONS_PER_FILE,
-        });
-      }
-    }
-  }
+  const pool = startPool(config, settings, readable, countRecords);
+  const sources: MergeSource<Matched>[] = readable.map(({ prepared, fileStats }, index) => ({
+    firstTime: prepared.firstTime,
+    open: () => {
+      const batches =
+        pool?.readers.get(index)?.() ??
+        stage.run(prepared, fileStats, countRecords)[Symbol.asyncIterator]();
+      return withRules(batches, detectionRules, () => progress.filesDone++);
+    },
+  }));
 
   const summary: ScanSummary = {
     files: stats,
@@ -366,15 +271,14 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     alertsByParty: new Map(),
     late: 0,
     unmappedRules: detector.unmapped,
-    activity: new Map(),
-
+    activity,
     detection: detector.stats,
     regexTimeouts: detector.regexTimeouts.byRule,
     regexTimeoutLimit: config.context.settings.limits.regex_timeouts,
     durationMs: 0,
   };
   const matchedBy = new WeakMap<Event, DetectionRule[]>();
-  const stage = new AlertStage(
+  const alertStage = new AlertStage(
     {
       allow: config.context.allow,
       privilegedTargets: privilegedTargets(config.context),
@@ -398,24 +302,31 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   const mergeStats: MergeStats = { late_total: 0 };
   const findings: Finding[] = [];
   let lastTime = Number.NEGATIVE_INFINITY;
-  for await (const matched of mergeByTime(
-    sources,
-    config.context.settings.reorder_buffer,
-    mergeStats,
-  )) {
-    lastTime = Math.max(lastTime, matched.time);
-    matchedBy.set(matched.event, matched.rules);
-    for (const rule of matched.rules) {
-      if (rule.emits) findings.push(detectionFinding(rule, matched.event));
+  try {
+    for await (const matched of mergeByTime(
+      sources,
+      config.context.settings.reorder_buffer,
+      mergeStats,
+    )) {
+      lastTime = Math.max(lastTime, matched.time);
+      matchedBy.set(matched.event, matched.rules);
+      for (const rule of matched.rules) {
+        if (rule.emits) findings.push(detectionFinding(rule, matched.event));
+      }
+      correlator.push(matched.event, matched.rules, findings);
+      alertStage.push(findings, matched.time);
+      findings.length = 0;
     }
-    correlator.push(matched.event, matched.rules, findings);
-    stage.push(findings, matched.time);
-    findings.length = 0;
+  } catch (error) {
+    await pool?.pool.terminate();
+    throw error;
+  } finally {
+    detector.close();
   }
-  detector.close();
+  if (pool) addPoolTotals(summary, await pool.pool.finish(), config);
   correlator.flush(findings);
-  stage.push(findings, lastTime);
-  stage.flush();
+  alertStage.push(findings, lastTime);
+  alertStage.flush();
 
   summary.events = stats.reduce((sum, file) => sum + file.events, 0);
   summary.late = mergeStats.late_total;
@@ -423,18 +334,123 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   return summary;
 }
 
-const HOUR_MS = 3_600_000;
+function emptyFileStats(path: string): FileStats {
+  return { path, format: undefined, ...emptyCounts(), skipped: undefined };
+}
 
-function countActivity(
-  activity: Map<string, Map<number, number>>,
-  party: string,
-  time: number,
-): void {
-  let hours = activity.get(party);
-  if (!hours) {
-    hours = new Map();
-    activity.set(party, hours);
+/** Chooses the input's format; records why in `fileStats` and returns undefined when unread. */
+async function prepareOne(
+  file: InputFile,
+  config: ScanConfig,
+  readOptions: ReadOptions,
+  fileStats: FileStats,
+): Promise<PreparedInput | undefined> {
+  let prepared: PreparedInput;
+  try {
+    prepared = await prepareInput(file, config.registry, readOptions);
+  } catch (error) {
+    fileStats.error = (error as Error).message;
+    config.logger.error('input cannot be read', { file: file.path, error: fileStats.error });
+    return undefined;
   }
-  const hour = Math.floor(time / HOUR_MS) * HOUR_MS;
-  hours.set(hour, (hours.get(hour) ?? 0) + 1);
+  if (!prepared.format) {
+    fileStats.error = prepared.reason ?? 'unknown format';
+    config.logger.warn('input skipped: no format matches', {
+      file: file.path,
+      reason: fileStats.error,
+    });
+    return undefined;
+  }
+  fileStats.format = prepared.format.name;
+  if (prepared.skipped !== undefined) {
+    fileStats.skipped = prepared.skipped;
+    config.logger.info('input skipped', { file: file.path, reason: prepared.skipped });
+    return undefined;
+  }
+  return prepared;
+}
+
+/**
+ * Starts worker threads for the inputs that can be opened again (files and zip entries), when
+ * the scan asks for more than one thread. Inputs are added in the order the merge opens them.
+ */
+function startPool(
+  config: ScanConfig,
+  settings: SourceSettings,
+  readable: readonly { prepared: PreparedInput; fileStats: FileStats }[],
+  countRecords: (records: number) => void,
+) {
+  const threads = config.workers ?? 1;
+  const eligible = readable
+    .map((item, index) => ({ ...item, index }))
+    .filter((item) => item.prepared.file.locator !== undefined);
+  if (threads <= 1 || eligible.length === 0) return undefined;
+  if (config.geo && !(config.geo instanceof GeoResolver)) return undefined;
+
+  const init: WorkerInit = {
+    context: { file: config.context.file, config: config.context.config },
+    rules: [...config.rules],
+    mappings: [...config.mappings],
+    settings,
+    format: config.format,
+    geo: config.geo?.options,
+    baseline: config.baseline
+      ? {
+          snapshot: [...config.baseline.snapshot.values()],
+          learning: config.baseline.learning !== undefined,
+        }
+      : undefined,
+    learnUntil: config.learnUntil,
+    huntFrom: config.huntFrom,
+    timeRange: config.timeRange,
+    credit: 2 * config.context.settings.reorder_buffer,
+  };
+  const pool = new ScanPool(init, Math.min(threads, eligible.length), config.logger, countRecords);
+  const readers = new Map<number, () => AsyncIterator<StageMatch[]>>();
+  eligible.sort(
+    (a, b) =>
+      (a.prepared.firstTime ?? Number.NEGATIVE_INFINITY) -
+        (b.prepared.firstTime ?? Number.NEGATIVE_INFINITY) || a.index - b.index,
+  );
+  for (const item of eligible) {
+    readers.set(item.index, pool.add(item.index, item.prepared, item.fileStats));
+  }
+  pool.start();
+  return { pool, readers };
+}
+
+function addPoolTotals(summary: ScanSummary, totals: PoolTotals, config: ScanConfig): void {
+  summary.detection.evaluations_total += totals.detection.evaluations_total;
+  summary.detection.events_total += totals.detection.events_total;
+  for (const [rule, count] of totals.regexTimeouts) {
+    summary.regexTimeouts.set(rule, (summary.regexTimeouts.get(rule) ?? 0) + count);
+  }
+  mergeActivity(summary.activity, totals.activity);
+  const learning = config.baseline?.learning;
+  if (learning) for (const sighting of totals.learned) learning.add(sighting);
+}
+
+/** Gives the matched events their rules and reports the end of the input once. */
+function withRules(
+  batches: AsyncIterator<StageMatch[]>,
+  rules: readonly DetectionRule[],
+  onEnd: () => void,
+): AsyncIterator<Matched[]> {
+  let ended = false;
+  return {
+    next: async () => {
+      const next = await batches.next();
+      if (next.done) {
+        if (!ended) onEnd();
+        ended = true;
+        return { done: true, value: undefined };
+      }
+      const matched = next.value.map((match) => ({
+        time: match.time,
+        event: match.event,
+        rules: match.rules.map((index) => rules[index] as DetectionRule),
+      }));
+      return { done: false, value: matched };
+    },
+  };
 }

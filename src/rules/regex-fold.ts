@@ -22,13 +22,15 @@ let groups: Map<number, number[]> | undefined;
 /** Characters that `code` matches under the `i` flag, `code` included. */
 function caseVariants(code: number): number[] {
   if (!groups) {
-    groups = new Map();
+    const all = new Map<number, number[]>();
     for (let other = 0; other <= 0xffff; other++) {
       const form = canonical(other);
-      const group = groups.get(form);
+      const group = all.get(form);
       if (group) group.push(other);
-      else groups.set(form, [other]);
+      else all.set(form, [other]);
     }
+    // Most characters have no other case; only the groups of two or more are kept.
+    groups = new Map([...all].filter(([, group]) => group.length > 1));
   }
   return groups.get(canonical(code)) ?? [code];
 }

@@ -1,0 +1,212 @@
+import type { Detector } from '../engine/detector.js';
+import type { BaselineEnricher } from '../enrich/baseline.js';
+import { applyGeo, type GeoResolver } from '../enrich/geo.js';
+import type { TrustEnricher } from '../enrich/trust.js';
+import type { Event } from '../model/event.js';
+import type { Logger } from '../model/logger.js';
+import { type PreparedInput, type ReadOptions, readPrepared } from '../sources/read.js';
+
+/**
+ * The per-input stage of a scan: records → events → time range → trust, geo and baseline
+ * enrichment → detection. It yields only the events that matched a rule, so that little
+ * leaves it however large the input. A scan runs it in its own thread or in worker threads
+ * (scan-pool.ts), one input at a time per thread.
+ */
+
+/** An event that matched detection rules, by their index in the scan's detection rules. */
+export interface StageMatch {
+  time: number;
+  event: Event;
+  rules: number[];
+}
+
+/** Counts of one input's records. */
+export interface InputCounts {
+  /** Records read: parsed plus rejected. */
+  read: number;
+  /** Records that went into events. */
+  parsed: number;
+  rejected: number;
+  /** Events made, fewer than parsed records where a format joins records (audit logs). */
+  events: number;
+  rejectedByCode: Record<string, number>;
+  /** Parsed events left out by the time range. */
+  outOfRange: number;
+  /** The reason reading stopped early. */
+  error: string | undefined;
+}
+
+export interface TimeRange {
+  since?: number;
+  until?: number;
+}
+
+export interface StageOptions {
+  read: ReadOptions;
+  logger: Logger;
+  enricher: TrustEnricher;
+  detector: Detector;
+  geo?: GeoResolver;
+  /** Baseline enrichment that learns, and one that only reads, for events after `learnUntil`. */
+  baseline?: { learning: BaselineEnricher; readOnly: BaselineEnricher };
+  /** Only events before this time add to the baseline being learned; all when absent. */
+  learnUntil?: number;
+  /** Events before this time are skipped after reading (a learning period scanned apart). */
+  huntFrom?: number;
+  timeRange?: TimeRange;
+  /** Events of each party per hour (epoch ms of the hour's start), added to as events pass. */
+  activity: Map<string, Map<number, number>>;
+}
+
+/** Rejections logged per input before the rest are only counted. */
+const LOGGED_REJECTIONS_PER_FILE = 5;
+
+/** Regular expression timeouts logged per stage; the summary counts all of them per rule. */
+const LOGGED_REGEX_TIMEOUTS = 20;
+
+const HOUR_MS = 3_600_000;
+
+export function emptyCounts(): InputCounts {
+  return {
+    read: 0,
+    parsed: 0,
+    rejected: 0,
+    events: 0,
+    rejectedByCode: {},
+    outOfRange: 0,
+    error: undefined,
+  };
+}
+
+export class FileStage {
+  private readonly matchedRules: number[] = [];
+
+  constructor(private readonly options: StageOptions) {}
+
+  /**
+   * Reads one prepared input and yields its matched events in input order, a batch per chunk
+   * read. `counts` is updated as records are read, and `onRecords` receives each chunk's count.
+   */
+  async *run(
+    prepared: PreparedInput,
+    counts: InputCounts,
+    onRecords?: (records: number) => void,
+  ): AsyncIterable<StageMatch[]> {
+    const { logger } = this.options;
+    let logged = 0;
+    try {
+      for await (const output of readPrepared(prepared, this.options.read)) {
+        const parsed = output.records ?? output.events.length;
+        counts.read += parsed + output.rejections.length;
+        counts.parsed += parsed;
+        counts.rejected += output.rejections.length;
+        counts.events += output.events.length;
+        for (const rejection of output.rejections) {
+          counts.rejectedByCode[rejection.code] = (counts.rejectedByCode[rejection.code] ?? 0) + 1;
+          if (logged++ < LOGGED_REJECTIONS_PER_FILE) {
+            logger.warn('record rejected', {
+              file: rejection.origin.file,
+              line: rejection.origin.line,
+              record: rejection.origin.record,
+              code: rejection.code,
+              reason: rejection.message,
+              ...(rejection.snippet ? { text: rejection.snippet } : {}),
+            });
+          }
+        }
+
+        const batch: StageMatch[] = [];
+        for (const event of output.events) {
+          const match = await this.process(event, counts);
+          if (match) batch.push(match);
+        }
+        onRecords?.(parsed + output.rejections.length);
+        if (batch.length > 0) yield batch;
+      }
+    } catch (error) {
+      counts.error = (error as Error).message;
+      logger.error('input read failed', { file: prepared.file.path, error: counts.error });
+    } finally {
+      if (logged > LOGGED_REJECTIONS_PER_FILE) {
+        logger.warn('more records rejected', {
+          file: prepared.file.path,
+          count: logged - LOGGED_REJECTIONS_PER_FILE,
+        });
+      }
+    }
+  }
+
+  private async process(event: Event, counts: InputCounts): Promise<StageMatch | undefined> {
+    const { huntFrom, timeRange, enricher, geo, baseline, learnUntil, detector } = this.options;
+    if (huntFrom !== undefined && event.time < huntFrom) return undefined;
+    if (outsideRange(event.time, timeRange)) {
+      counts.outOfRange++;
+      return undefined;
+    }
+
+    enricher.enrich(event);
+    const party = event.extra['trust.party'];
+    if (typeof party === 'string') countActivity(this.options.activity, party, event.time);
+
+    if (geo && event.core.srcIp !== undefined) {
+      const known = geo.cached(event.core.srcIp);
+      applyGeo(event, known === undefined ? await geo.lookup(event.core.srcIp) : known);
+    }
+    if (baseline) {
+      const learn = learnUntil === undefined || event.time < learnUntil;
+      (learn ? baseline.learning : baseline.readOnly).enrich(event);
+    }
+
+    const timeoutsBefore = detector.regexTimeouts.total;
+    detector.detect(event, this.matchedRules);
+    if (detector.regexTimeouts.total !== timeoutsBefore) this.logRegexTimeout(event);
+    if (this.matchedRules.length === 0) return undefined;
+    return { time: event.time, event, rules: [...this.matchedRules] };
+  }
+
+  private logRegexTimeout(event: Event): void {
+    const { total, lastRule, byRule } = this.options.detector.regexTimeouts;
+    if (total > LOGGED_REGEX_TIMEOUTS) return;
+    this.options.logger.warn('regular expression ran over its time budget; counted as no match', {
+      rule: lastRule,
+      file: event.origin.file,
+      record: event.origin.record,
+      rule_timeouts: lastRule === undefined ? undefined : byRule.get(lastRule),
+    });
+  }
+}
+
+function outsideRange(time: number, range: TimeRange | undefined): boolean {
+  if (!range) return false;
+  if (range.since !== undefined && !(time >= range.since)) return true;
+  return range.until !== undefined && !(time < range.until);
+}
+
+function countActivity(
+  activity: Map<string, Map<number, number>>,
+  party: string,
+  time: number,
+): void {
+  let hours = activity.get(party);
+  if (!hours) {
+    hours = new Map();
+    activity.set(party, hours);
+  }
+  const hour = Math.floor(time / HOUR_MS) * HOUR_MS;
+  hours.set(hour, (hours.get(hour) ?? 0) + 1);
+}
+
+/** Adds the activity counts of `from` into `into`. */
+export function mergeActivity(
+  into: Map<string, Map<number, number>>,
+  from: Iterable<[string, Iterable<[number, number]>]>,
+): void {
+  for (const [party, hours] of from) {
+    let target = into.get(party);
+    if (!target) {
+      target = new Map();
+      into.set(party, target);
+    }
+    for (const [hour, count] of hours) target.set(hour, (target.get(hour) ?? 0) + count);
+  }
+}

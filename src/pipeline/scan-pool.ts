@@ -1,0 +1,275 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DetectorStats } from '../engine/detector.js';
+import type { Sighting } from '../enrich/baseline.js';
+import type { Logger } from '../model/logger.js';
+import type { PreparedInput } from '../sources/read.js';
+import type { InputCounts, StageMatch } from './file-stage.js';
+import type { FileTask, FromWorker, ToWorker, WorkerInit } from './worker-messages.js';
+
+/**
+ * Runs the per-input stage of a scan on worker threads. Inputs are handed out one per worker
+ * in the order the time merge opens them, so the input the merge needs next is always started
+ * first. Each input's matched events queue here until the merge takes them; a worker stops
+ * sending once `credit` of them wait, so an input read ahead keeps little in memory.
+ *
+ * Deadlock guard: when the merge waits for an input that no worker has started and every
+ * worker is waiting for credit on an input the merge cannot take yet (it waits for the new
+ * one), those inputs are told to send without waiting.
+ */
+
+interface Task {
+  id: number;
+  prepared: PreparedInput;
+  counts: InputCounts;
+  batches: StageMatch[][];
+  done: boolean;
+  worker: PoolWorker | undefined;
+  wake: (() => void) | undefined;
+}
+
+interface PoolWorker {
+  thread: Worker;
+  task: Task | undefined;
+  ready: boolean;
+  final: Extract<FromWorker, { type: 'final' }> | undefined;
+  exited: Promise<void>;
+}
+
+export interface PoolTotals {
+  detection: DetectorStats;
+  regexTimeouts: Map<string, number>;
+  activity: [string, [number, number][]][];
+  learned: Sighting[];
+}
+
+/** Replacement threads started after crashes, per pool thread, before inputs fail instead. */
+const RESTARTS_PER_THREAD = 2;
+
+function workerUrl(): URL {
+  // Under tsx (the tests) this module is TypeScript, and the worker inherits tsx's loader.
+  const extension = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./scan-worker${extension}`, import.meta.url);
+}
+
+export class ScanPool {
+  private readonly tasks: Task[] = [];
+  private readonly pending: Task[] = [];
+  private readonly workers: PoolWorker[] = [];
+  private restarts: number;
+
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly size: number,
+    private readonly logger: Logger,
+    private readonly onRecords: (records: number) => void,
+  ) {
+    this.restarts = size * RESTARTS_PER_THREAD;
+  }
+
+  /**
+   * Adds an input and returns the reader of its matched events for the merge. Inputs must be
+   * added in the merge's opening order; `start` hands them out.
+   */
+  add(id: number, prepared: PreparedInput, counts: InputCounts): () => AsyncIterator<StageMatch[]> {
+    const task: Task = {
+      id,
+      prepared,
+      counts,
+      batches: [],
+      done: false,
+      worker: undefined,
+      wake: undefined,
+    };
+    this.tasks.push(task);
+    this.pending.push(task);
+    return () => this.reader(task);
+  }
+
+  start(): void {
+    const threads = Math.min(this.size, this.pending.length);
+    for (let index = 0; index < threads; index++) this.spawn();
+  }
+
+  /** Ends the threads and returns what they counted; call after every input was read. */
+  async finish(): Promise<PoolTotals> {
+    for (const worker of this.workers) worker.thread.postMessage({ type: 'finish' } as ToWorker);
+    await Promise.all(this.workers.map((worker) => worker.exited));
+
+    const totals: PoolTotals = {
+      detection: { evaluations_total: 0, events_total: 0 },
+      regexTimeouts: new Map(),
+      activity: [],
+      learned: [],
+    };
+    for (const worker of this.workers) {
+      const final = worker.final;
+      if (!final) continue;
+      totals.detection.evaluations_total += final.detection.evaluations_total;
+      totals.detection.events_total += final.detection.events_total;
+      for (const [rule, count] of final.regexTimeouts) {
+        totals.regexTimeouts.set(rule, (totals.regexTimeouts.get(rule) ?? 0) + count);
+      }
+      totals.activity.push(...final.activity);
+      totals.learned.push(...final.learned);
+    }
+    return totals;
+  }
+
+  /** Stops every thread at once, for a scan that ends with an error. */
+  async terminate(): Promise<void> {
+    this.pending.length = 0;
+    await Promise.all(this.workers.map((worker) => worker.thread.terminate()));
+  }
+
+  private spawn(): void {
+    const thread = new Worker(workerUrl(), { workerData: this.init });
+    let resolveExit: () => void = () => {};
+    const worker: PoolWorker = {
+      thread,
+      task: undefined,
+      ready: false,
+      final: undefined,
+      exited: new Promise((resolve) => {
+        resolveExit = resolve;
+      }),
+    };
+    this.workers.push(worker);
+    thread.on('message', (message: FromWorker) => this.receive(worker, message));
+    thread.on('error', (error) => this.fail(worker, error));
+    thread.on('exit', (code) => {
+      if (code !== 0 && worker.final === undefined) {
+        this.fail(worker, new Error(`worker thread exited with code ${code}`));
+      }
+      resolveExit();
+    });
+  }
+
+  private receive(worker: PoolWorker, message: FromWorker): void {
+    switch (message.type) {
+      case 'ready':
+        worker.ready = true;
+        this.assign(worker);
+        return;
+      case 'batch': {
+        const task = worker.task;
+        if (!task) return;
+        Object.assign(task.counts, message.counts);
+        this.onRecords(message.records);
+        task.batches.push(message.matches);
+        this.notify(task);
+        return;
+      }
+      case 'done': {
+        const task = worker.task;
+        if (!task) return;
+        Object.assign(task.counts, message.counts);
+        this.onRecords(message.records);
+        task.done = true;
+        worker.task = undefined;
+        this.notify(task);
+        this.assign(worker);
+        return;
+      }
+      case 'log':
+        this.logger[message.level](message.message, message.fields);
+        return;
+      case 'final':
+        worker.final = message;
+        return;
+    }
+  }
+
+  /** Fails the input of a crashed thread and starts a replacement for the inputs still waiting. */
+  private fail(worker: PoolWorker, error: Error): void {
+    const task = worker.task;
+    worker.task = undefined;
+    worker.ready = false;
+    this.logger.error('worker thread failed', {
+      error: error.message,
+      file: task?.prepared.file.path,
+    });
+    if (task) {
+      task.counts.error = `worker thread failed: ${error.message}`;
+      task.done = true;
+      this.notify(task);
+    }
+    if (this.pending.length === 0) return;
+    if (this.restarts-- > 0) {
+      this.spawn();
+      return;
+    }
+    for (const waiting of this.pending.splice(0)) {
+      waiting.counts.error = 'not read: worker threads kept failing';
+      waiting.done = true;
+      this.notify(waiting);
+    }
+  }
+
+  private assign(worker: PoolWorker): void {
+    if (!worker.ready || worker.task) return;
+    const task = this.pending.shift();
+    if (!task) return;
+    worker.task = task;
+    task.worker = worker;
+    const { prepared } = task;
+    const locator = prepared.file.locator;
+    if (!locator || !prepared.format) {
+      task.counts.error = 'input cannot be read in a worker thread';
+      task.done = true;
+      worker.task = undefined;
+      this.notify(task);
+      this.assign(worker);
+      return;
+    }
+    const message: FileTask = {
+      type: 'file',
+      id: task.id,
+      path: prepared.file.path,
+      size: prepared.file.size,
+      mtimeMs: prepared.file.mtimeMs,
+      locator,
+      format: prepared.format.name,
+      encoding: prepared.encoding,
+      jsonLayout: prepared.jsonLayout,
+    };
+    worker.thread.postMessage(message);
+  }
+
+  private notify(task: Task): void {
+    const wake = task.wake;
+    task.wake = undefined;
+    wake?.();
+  }
+
+  private reader(task: Task): AsyncIterator<StageMatch[]> {
+    return {
+      next: async () => {
+        while (task.batches.length === 0 && !task.done) {
+          if (!task.worker) this.releaseRunning();
+          await new Promise<void>((resolve) => {
+            task.wake = resolve;
+          });
+        }
+        const batch = task.batches.shift();
+        if (!batch) return { done: true, value: undefined };
+        task.worker?.thread.postMessage({
+          type: 'credit',
+          id: task.id,
+          count: batch.length,
+        } as ToWorker);
+        return { done: false, value: batch };
+      },
+    };
+  }
+
+  /** Lets every running input send without credit, so that their threads can move on. */
+  private releaseRunning(): void {
+    for (const worker of this.workers) {
+      const running = worker.task;
+      if (running && !running.done) {
+        worker.thread.postMessage({ type: 'unbounded', id: running.id } as ToWorker);
+      }
+    }
+  }
+}
