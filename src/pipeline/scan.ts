@@ -210,7 +210,11 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     ? new BaselineEnricher(config.baseline.snapshot, undefined)
     : undefined;
 
-  const files = await expandPaths(config.paths, config.stdin ? { stdin: config.stdin } : {});
+  const files = await expandPaths(config.paths, {
+    logger: config.logger,
+    ...(config.stdin ? { stdin: config.stdin } : {}),
+  });
+  const inputKeys = new Map(files.map((file) => [file.path, file.key]));
   const stats: FileStats[] = [];
   const progress: ScanProgress = { filesDone: 0, filesTotal: files.length, records: 0, bytes: 0 };
   const sources: MergeSource<Matched>[] = [];
@@ -353,6 +357,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       allow: config.context.allow,
       privilegedTargets: privilegedTargets(config.context),
       matchedRules: (event) => matchedBy.get(event) ?? [],
+      inputKey: (file) => inputKeys.get(file) ?? file,
     },
     (alert) => {
       summary.alerts++;
