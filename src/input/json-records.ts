@@ -117,10 +117,61 @@ export async function* readNdjson(
         continue;
       }
       if (firstNonSpace(text, 0) < 0) continue;
+      if (nestsDeeperThan(text, options.maxDepth)) {
+        out.push(tooDeepRecord(line.line, line.line, text, options));
+        continue;
+      }
       out.push(parseRecord(text, line.line, line.line));
     }
     if (out.length > 0) yield out;
   }
+}
+
+/**
+ * Tells whether JSON text nests objects and arrays deeper than `maxDepth` levels (`{}` is one
+ * level). It counts brackets outside strings in one pass without recursion, so that framing
+ * can reject text nested hundreds of thousands of levels deep before `JSON.parse` sees it.
+ */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  if (countOpenBrackets(text, maxDepth + 1) <= maxDepth) return false;
+  let depth = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x22) {
+      index = stringEnd(text, index);
+    } else if (code === 0x7b || code === 0x5b) {
+      depth++;
+      if (depth > maxDepth) return true;
+    } else if (code === 0x7d || code === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Counts `{` and `[` anywhere in the text, stopping at `stop`: an upper bound of its depth. */
+function countOpenBrackets(text: string, stop: number): number {
+  let count = 0;
+  for (const bracket of ['{', '[']) {
+    let at = text.indexOf(bracket);
+    while (at >= 0 && count < stop) {
+      count++;
+      at = text.indexOf(bracket, at + 1);
+    }
+  }
+  return count;
+}
+
+/** Index of the quote that closes the string opened at `open`, or the text's end. */
+function stringEnd(text: string, open: number): number {
+  let at = text.indexOf('"', open + 1);
+  while (at >= 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+    at = text.indexOf('"', at + 1);
+  }
+  return text.length;
 }
 
 function tooLarge(
@@ -133,6 +184,23 @@ function tooLarge(
     error: {
       code: 'record_too_large',
       message: `record is longer than the limit of ${options.maxRecordLength} characters`,
+    },
+    snippet: text.slice(0, SNIPPET_LENGTH),
+    record,
+    line,
+  };
+}
+
+function tooDeepRecord(
+  record: number,
+  line: number,
+  text: string,
+  options: JsonFramingOptions,
+): JsonRecord {
+  return {
+    error: {
+      code: 'too_deep',
+      message: `record nests deeper than the limit of ${options.maxDepth} levels`,
     },
     snippet: text.slice(0, SNIPPET_LENGTH),
     record,
@@ -279,8 +347,11 @@ export class JsonStreamScanner {
 
     if (opens) {
       this.depth++;
-      if (this.recordStart >= 0 && this.depth - this.recordDepth > this.options.maxDepth) {
-        this.recordTooDeep = true;
+      if (this.recordStart >= 0) {
+        if (this.depth - this.recordDepth > this.options.maxDepth) this.recordTooDeep = true;
+      } else if (this.mode === Mode.Root && this.depth > this.options.maxDepth) {
+        // A root object is a record itself unless it turns out to be a wrapper.
+        this.rootTooDeep = true;
       }
       this.afterOpen(code, index);
       return;
@@ -323,6 +394,7 @@ export class JsonStreamScanner {
       this.rootStart = index;
       this.rootLine = this.line;
       this.rootOversize = false;
+      this.rootTooDeep = false;
       this.lastKey = '';
       return;
     }
@@ -337,6 +409,7 @@ export class JsonStreamScanner {
   private rootStart = -1;
   private rootLine = 0;
   private rootOversize = false;
+  private rootTooDeep = false;
 
   private afterClose(index: number, out: JsonRecord[]): void {
     if (this.mode === Mode.Wrapper && this.depth === 1) {
@@ -348,7 +421,9 @@ export class JsonStreamScanner {
       // A root object without a record array is itself one record.
       this.ordinal++;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
-      out.push(this.makeRecord(text, this.ordinal, this.rootLine, this.rootOversize, false));
+      out.push(
+        this.makeRecord(text, this.ordinal, this.rootLine, this.rootOversize, this.rootTooDeep),
+      );
       this.rootOversize = false;
     }
     this.mode = Mode.Top;
@@ -375,17 +450,7 @@ export class JsonStreamScanner {
     if (oversize || text.length > this.options.maxRecordLength) {
       return tooLarge(record, line, text, this.options);
     }
-    if (tooDeep) {
-      return {
-        error: {
-          code: 'too_deep',
-          message: `record nests deeper than the limit of ${this.options.maxDepth} levels`,
-        },
-        snippet: text.slice(0, SNIPPET_LENGTH),
-        record,
-        line,
-      };
-    }
+    if (tooDeep) return tooDeepRecord(record, line, text, this.options);
     return parseRecord(text, record, line);
   }
 
