@@ -45,6 +45,9 @@ export type JsonLayout = 'ndjson' | 'stream';
 
 const SNIPPET_LENGTH = 120;
 
+/** Maximum length of a root-level string read as an object key. Wrapper keys are short. */
+const MAX_KEY_LENGTH = 256;
+
 /**
  * Decides from the first line whether the text is NDJSON: the first line holds one complete
  * JSON object that is not a wrapper document.
@@ -259,6 +262,11 @@ export class JsonStreamScanner {
   private keyStart = -1;
   private lastKey = '';
   private ordinal = 0;
+  /**
+   * True when the first record came from an array (a bare array or a wrapper's record array),
+   * false when it stood at the top level. Undefined until a record was framed.
+   */
+  firstRecordInArray: boolean | undefined;
 
   constructor(private readonly options: JsonFramingOptions) {}
 
@@ -420,6 +428,7 @@ export class JsonStreamScanner {
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
       this.ordinal++;
+      this.firstRecordInArray ??= false;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
       out.push(
         this.makeRecord(text, this.ordinal, this.rootLine, this.rootOversize, this.rootTooDeep),
@@ -432,6 +441,7 @@ export class JsonStreamScanner {
 
   private endRecord(index: number, out: JsonRecord[]): void {
     this.ordinal++;
+    this.firstRecordInArray ??= this.mode === Mode.Array || this.mode === Mode.Wrapper;
     const text = this.recordOversize ? '' : this.buffer.slice(this.recordStart, index + 1);
     out.push(
       this.makeRecord(text, this.ordinal, this.recordLine, this.recordOversize, this.recordTooDeep),
@@ -486,6 +496,11 @@ export class JsonStreamScanner {
       this.rootOversize = true;
       this.rootStart = -1;
       keep = this.recordStart >= 0 ? this.recordStart : this.buffer.length;
+    }
+    if (this.keyStart >= 0 && this.buffer.length - this.keyStart > MAX_KEY_LENGTH) {
+      // A string this long is a value, not a wrapper key, and keeping it would copy it per chunk.
+      this.keyStart = -1;
+      this.lastKey = '';
     }
     if (this.keyStart >= 0) keep = Math.min(keep, this.keyStart);
     if (keep === 0) return;

@@ -242,7 +242,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       progress.filesDone++;
       continue;
     }
-    if (!prepared.format) {
+    if (!prepared.format && !prepared.rejected) {
       fileStats.error = prepared.reason ?? 'unknown format';
       config.logger.warn('input skipped: no format matches', {
         file: file.path,
@@ -251,7 +251,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       progress.filesDone++;
       continue;
     }
-    fileStats.format = prepared.format.name;
+    fileStats.format = prepared.format?.name;
     if (prepared.skipped !== undefined) {
       fileStats.skipped = prepared.skipped;
       config.logger.info('input skipped', { file: file.path, reason: prepared.skipped });
