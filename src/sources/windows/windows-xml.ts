@@ -4,6 +4,7 @@ import type { DetectSample, FramedRecord, ParseContext, SourceFormat } from '../
 import { statelessParser } from '../format.js';
 import { flattenWindows, windowsEvent } from './fields.js';
 import { elementText, readEventData, readSystem, readUserData } from './tree.js';
+import { xmlReferenceDecoder } from './xml-references.js';
 
 /**
  * Windows event XML as `wevtutil qe /f:xml`, `Get-WinEvent … ToXml()` and Event Viewer's
@@ -23,7 +24,7 @@ const parser = new XMLParser({
   removeNSPrefix: true,
   ignoreDeclaration: true,
   processEntities: true,
-  htmlEntities: false,
+  entityDecoder: xmlReferenceDecoder,
 });
 
 function convert(record: FramedRecord, _context: ParseContext) {
