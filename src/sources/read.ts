@@ -21,6 +21,7 @@ import type {
   SourceSettings,
 } from './format.js';
 import { type FramedItem, frame } from './frame.js';
+import { isValidTime } from './record-time.js';
 import type { FormatRegistry } from './registry.js';
 
 /** An input whose format was chosen (or could not be), ready to be read. */
@@ -215,7 +216,7 @@ async function* parseChunks(
 
   if (format.framing === 'binary') {
     if (!format.binary) throw new Error(`format ${format.name} has no binary reader`);
-    yield* format.binary.read(chunks, context);
+    for await (const out of format.binary.read(chunks, context)) yield checkTimes(out);
     return;
   }
 
@@ -236,15 +237,40 @@ async function* parseChunks(
       const framed: FramedRecord = { value: item.value, origin };
       parser.push(framed, out);
     }
-    if (out.events.length > 0 || out.rejections.length > 0 || out.records) yield out;
+    if (out.events.length > 0 || out.rejections.length > 0 || out.records) yield checkTimes(out);
   }
 
   const tail: ParseOutput = { events: [], rejections: [] };
   parser.end(tail);
-  if (tail.events.length > 0 || tail.rejections.length > 0 || tail.records) yield tail;
+  if (tail.events.length > 0 || tail.rejections.length > 0 || tail.records) {
+    yield checkTimes(tail);
+  }
 }
 
-/** The rejection of a record that framing rejected. */
+/**
+ * Rejects events whose time cannot be ordered or printed. Sources apply `settings.missing_time`
+ * themselves; this keeps a source that misses a case from stopping the scan later on.
+ */
+function checkTimes(out: ParseOutput): ParseOutput {
+  if (out.events.every((event) => isValidTime(event.time))) return out;
+  const events = [];
+  for (const event of out.events) {
+    if (isValidTime(event.time)) {
+      events.push(event);
+      continue;
+    }
+    if (out.records !== undefined) out.records--;
+    out.rejections.push({
+      code: 'invalid_time',
+      message: `event time ${event.time} is outside the range of representable times`,
+      origin: event.origin,
+    });
+  }
+  out.events = events;
+  return out;
+}
+
+/** Builds the rejection of a record that framing rejected. */
 function rejection(item: FramedItem, file: string): Rejection {
   const origin: Origin = { file, record: item.record, line: item.line };
   const error = item.error ?? { code: 'parse_error', message: 'record could not be framed' };

@@ -27,7 +27,7 @@ const parser = new XMLParser({
   entityDecoder: xmlReferenceDecoder,
 });
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, context: ParseContext) {
   const xml = record.value as string;
   let tree: Record<string, unknown>;
   try {
@@ -51,7 +51,7 @@ function convert(record: FramedRecord, _context: ParseContext) {
     if (!('Message' in data)) data.Message = elementText(rendering.Message);
   }
   const fields = flattenWindows(system, data);
-  return windowsEvent('windows-xml', fields, system.timeCreated, record.origin);
+  return windowsEvent('windows-xml', fields, [system.timeCreated], record.origin, context);
 }
 
 export const windowsXmlFormat: SourceFormat = {
