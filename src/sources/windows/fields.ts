@@ -103,9 +103,15 @@ function text(value: unknown): string | undefined {
   return EMPTY_VALUES.has(result.trim().toLowerCase()) ? undefined : result;
 }
 
+/**
+ * Joins an account's domain and user name as `DOMAIN\user`. A name that carries its realm
+ * already keeps its own form: a UPN (4769 writes `user@REALM` with the realm as domain too) and
+ * a `DOMAIN\user` name.
+ */
 function account(domain: unknown, user: unknown): string | undefined {
   const name = text(user);
   if (name === undefined) return undefined;
+  if (name.includes('@') || name.includes('\\')) return name;
   const realm = text(domain);
   return realm === undefined ? name : `${realm}\\${name}`;
 }
