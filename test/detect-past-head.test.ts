@@ -111,13 +111,18 @@ describe('format detection past the first record', () => {
   }
 
   it('applies a lowered settings.limits.max_record_length', async () => {
-    const file = join(temp(), 'input.json');
-    writeFileSync(file, SHAPES.NDJSON?.build(150_000) ?? '');
     const settings = {
       ...TEST_SETTINGS,
-      limits: { ...TEST_SETTINGS.limits, maxRecordLength: 100_000 },
+      limits: { ...TEST_SETTINGS.limits, maxRecordLength: 1000 },
     };
-    assertRead(await readOne(file, { settings }), 'windows-flat', 3, 1);
+    // A first record past the limit but inside the head, and one past both.
+    for (const padding of [5000, 150_000]) {
+      const file = join(temp(), 'input.json');
+      const rest = Array.from({ length: 2000 }, (_, index) => flat(index % 10));
+      writeFileSync(file, `${[flat(0, padding), ...rest].join('\n')}\n`);
+      const result = await readOne(file, { settings });
+      assertRead(result, 'windows-flat', 2000, 1);
+    }
   });
 
   it('reads gzip and standard input past a first record over the limit', async () => {

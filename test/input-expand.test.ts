@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { expandPaths } from '../src/input/expand.js';
 import { MemoryLogger } from '../src/model/logger.js';
-import { parseAlerts, runCli } from './helpers/cli.js';
+import { parseAlerts, runCli, runCliAsync } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/shared.js';
 import { makeZip } from './helpers/zip.js';
 
@@ -165,6 +166,18 @@ describe('path expansion', () => {
     assert.match(result.stderr, /logs\/good\.xml \[windows-xml\] 165 read, 165 parsed/);
     const logged = result.stderr.split('\n').filter((line) => line.startsWith('error: '));
     assert.equal(logged.length, 3, result.stderr);
+  });
+
+  it('reads a named pipe given on the command line', async () => {
+    const dir = temp();
+    const pipe = join(dir, 'pipe.xml');
+    execFileSync('mkfifo', [pipe]);
+    const writer = spawn('sh', ['-c', 'cat "$0" > "$1"', CASE_LOG, pipe], { stdio: 'ignore' });
+    const result = await runCliAsync(scanArgs(dir, pipe));
+    writer.kill();
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(parseAlerts(result.stdout).length, CASE_EVENTS);
+    assert.match(result.stderr, /pipe\.xml \[windows-xml\] 165 read, 165 parsed/);
   });
 
   it('keeps a missing command-line path a usage error', () => {
