@@ -216,7 +216,7 @@ interface Folder {
 
 /** Explains why an entry inside a folder cannot be opened, naming a dangling link's target. */
 async function statFailure(path: string, error: NodeJS.ErrnoException): Promise<string> {
-  if (error.code === 'ELOOP') return 'symbolic link loop: the link resolves to itself';
+  if (error.code === 'ELOOP') return 'symbolic link loop: the link leads back to itself';
   if (error.code !== 'ENOENT') return error.message;
   try {
     const target = await readlink(path);
