@@ -27,9 +27,9 @@ export interface ExpandOptions {
  * that is not followed.
  *
  * A command-line path that does not exist is an error naming it. Every other entry that cannot
- * be read (a dangling link, a loop, a file or folder without read permission, a damaged zip
- * archive, a socket or device inside a folder) becomes an input whose `open` fails with the
- * reason, so that the scan reports it and goes on with the rest. A file reached twice (given
+ * be read becomes an input whose `open` fails with the reason, so that the scan reports it and
+ * goes on with the rest. Such entries are dangling links, loops, files and folders without read
+ * permission, damaged zip archives, and sockets or devices inside a folder. A file reached twice (given
  * twice, or given beside a folder that contains it) is read once, with a warning. Nothing is
  * read yet, except the first bytes of each file to tell zip archives apart.
  */
@@ -237,7 +237,7 @@ async function isZip(path: string): Promise<boolean> {
   }
 }
 
-/** An input that can be read only once: standard input, a named pipe. */
+/** Creates an input that can be read only once: standard input, a named pipe. */
 function onceInput(path: string, read: () => Readable): InputFile {
   let opened = false;
   return {
