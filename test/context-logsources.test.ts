@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseContext } from '../src/context/load.js';
 import { ConfigError } from '../src/model/errors.js';
 import { windowsEvent } from '../src/sources/windows/fields.js';
-import { loadRules, matchTitles } from './helpers/engine.js';
+import { loadRules, matchTitles, TEST_PARSE_CONTEXT } from './helpers/engine.js';
 
 const CONTEXT = `settings:
   logsources:
@@ -29,8 +29,9 @@ function edrEvent(eventId: number, path: string) {
   return windowsEvent(
     'windows-json',
     { EventID: eventId, Channel: 'Custom-EDR/Operational', ProcessPath: path },
-    '2025-01-01T00:00:00Z',
+    ['2025-01-01T00:00:00Z'],
     { file: 'edr.json', record: 1, line: 0 },
+    TEST_PARSE_CONTEXT,
   );
 }
 
@@ -61,8 +62,9 @@ describe('settings.logsources', () => {
     const sysmon = windowsEvent(
       'windows-json',
       { EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Image: 'C:\\tool.exe' },
-      '2025-01-01T00:00:00Z',
+      ['2025-01-01T00:00:00Z'],
       { file: 'sysmon.json', record: 1, line: 0 },
+      TEST_PARSE_CONTEXT,
     );
     const set = loadRules({ 'rule.yml': RULE });
     assert.deepEqual(matchTitles(set, [sysmon], { mappings: context.settings.logsources }), [

@@ -9,10 +9,11 @@ import { detectionFields, memberTemplateFields } from '../rules/rule-fields.js';
 import { assessSeverity, type SeverityOptions } from './severity.js';
 
 /**
- * Turns engine findings into alerts: a stable id (the same rule, party, actor and chain instance
- * always give the same id, so that scanning the same input twice into one database adds
- * nothing), the evidence list with the values that made each record count, the severity and its
- * factors, ATT&CK ids and the rule's attribution.
+ * Turns engine findings into alerts: a stable id, the evidence list with the values that made
+ * each record count, the severity and its factors, ATT&CK ids and the rule's attribution. The
+ * same rule, party, actor and chain instance always give the same id. A detection alert's id is
+ * made of its rule, the identity of its input (not the spelling of its path), its record number
+ * and its time. So scanning the same input twice into one database adds nothing.
  */
 
 export function alertId(parts: readonly (string | number | undefined)[]): string {
@@ -28,6 +29,11 @@ function ruleType(rule: Rule): string {
 export interface BuildOptions extends SeverityOptions {
   /** The detection rules an event matched. */
   matchedRules(event: Event): readonly DetectionRule[];
+  /**
+   * The identity of the input an evidence path names, however the path was spelled (see
+   * `InputFile.key`); the path itself when absent.
+   */
+  inputKey?(file: string): string;
 }
 
 /** Most characters of one field value kept in evidence. */
@@ -101,9 +107,10 @@ export function buildAlert(finding: Finding, options: BuildOptions): Alert {
     }),
   );
   const first = finding.steps[0]?.events[0];
+  const input = first ? (options.inputKey?.(first.origin.file) ?? first.origin.file) : undefined;
   const id =
     rule.kind === 'detection' && first
-      ? alertId([rule.meta.id, first.origin.file, first.origin.record, first.time])
+      ? alertId([rule.meta.id, input, first.origin.record, first.time])
       : alertId([rule.meta.id, finding.party, finding.actor, finding.instanceKey]);
 
   return {

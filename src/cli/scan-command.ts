@@ -255,12 +255,13 @@ function printSummary(
     `Scanned ${summary.files.length} inputs with ${rules} rules: ${totals.read} records read, ${totals.parsed} parsed, ${totals.rejected} rejected (${seconds.toFixed(1)} s, ${rate} records/s)`,
   );
   for (const file of summary.files) {
-    if (file.error) {
+    if (file.error && file.read === 0) {
       write(`  ${file.path}: not read: ${file.error}`);
       continue;
     }
+    const format = file.format ? ` [${file.format}]` : '';
     if (file.skipped) {
-      write(`  ${file.path} [${file.format}] skipped: ${file.skipped}`);
+      write(`  ${file.path}${format} skipped: ${file.skipped}`);
       continue;
     }
     const rejected = Object.entries(file.rejectedByCode)
@@ -268,8 +269,10 @@ function printSummary(
       .join(', ');
     const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
     const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
+    // An input that failed part way (a truncated .gz) keeps the records read before.
+    const failed = file.error ? `; then failed: ${file.error}` : '';
     write(
-      `  ${file.path} [${file.format}] ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${outOfRange}`,
+      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${outOfRange}${failed}`,
     );
   }
   const evaluated = summary.detection.events_total;

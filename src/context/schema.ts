@@ -136,7 +136,9 @@ export const limitSettingsSchema = z
       .int()
       .positive()
       .default(64)
-      .describe('Deepest nesting of JSON objects and arrays accepted in a record.'),
+      .describe(
+        'Deepest nesting of JSON objects and arrays accepted in a record, `{}` being one level, in every JSON layout; deeper records are rejected as `too_deep`.',
+      ),
     max_field_length: z
       .number()
       .int()
@@ -205,7 +207,7 @@ export const settingsSchema = z
       .enum(['reject', 'input_time'])
       .default('reject')
       .describe(
-        'What a JSON record without a readable event time becomes: `reject` (counted and reported) or `input_time` (parsed with the input file modification time, as partial test records may need; correlations then see that time).',
+        'What a record of any format without a readable event time becomes: `reject` (rejected as `invalid_time`, counted and reported) or `input_time` (parsed with the input file modification time, as partial test records may need; correlations then see that time). Standard input has no modification time, so there such records are rejected either way.',
       ),
     reorder_buffer: z
 

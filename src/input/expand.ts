@@ -1,7 +1,10 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../model/errors.js';
+import { type Logger, silentLogger } from '../model/logger.js';
 import type { InputFile, InputLocator } from './input-file.js';
 import { gunzipIfCompressed, openFileBytes } from './open.js';
 import { listZipEntries, openZipEntry } from './zip.js';
@@ -13,47 +16,175 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 export interface ExpandOptions {
   stdin?: () => Readable;
+  /** Receives a warning for each input given more than once. */
+  logger?: Logger;
 }
 
 /**
  * Expands command-line paths into input files: files as they are, folders recursively in name
  * order (hidden entries skipped), zip archives into their entries, `-` into standard input.
- * A path that does not exist is an error naming it; nothing is read yet.
+ * Symbolic links to folders are followed, and a link back to a folder being expanded is a loop
+ * that is not followed.
+ *
+ * A command-line path that does not exist is an error naming it. Every other entry that cannot
+ * be read becomes an input whose `open` fails with the reason, so that the scan reports it and
+ * goes on with the rest. Such entries are dangling links, loops, files and folders without read
+ * permission, damaged zip archives, and sockets or devices inside a folder. A file reached twice (given
+ * twice, or given beside a folder that contains it) is read once, with a warning. Nothing is
+ * read yet, except the first bytes of each file to tell zip archives apart.
  */
-export async function expandPaths(paths: readonly string[], options: ExpandOptions = {}) {
-  const files: InputFile[] = [];
+export async function expandPaths(
+  paths: readonly string[],
+  options: ExpandOptions = {},
+): Promise<InputFile[]> {
+  const expansion = new Expansion(options.logger ?? silentLogger);
   for (const path of paths) {
-    if (path === STDIN_PATH) {
-      files.push(stdinInput(options.stdin ?? (() => process.stdin)));
-      continue;
-    }
-    await expandOne(path, files);
+    if (path === STDIN_PATH) expansion.addStdin(options.stdin ?? (() => process.stdin));
+    else await expansion.addArgument(path);
   }
-  return files;
+  return expansion.files;
 }
 
-async function expandOne(path: string, into: InputFile[]): Promise<void> {
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    throw new InputError('input.not_found', `cannot read input: ${(error as Error).message}`, {
-      file: path,
+class Expansion {
+  readonly files: InputFile[] = [];
+  /** The path each file or archive was first reached by, keyed by device and inode. */
+  private readonly seenFiles = new Map<string, string>();
+  /** The path each folder was first expanded by, keyed by its real path. */
+  private readonly seenFolders = new Map<string, string>();
+  private stdinAdded = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  addStdin(stdin: () => Readable): void {
+    if (this.stdinAdded) {
+      this.warnTwice(STDIN_PATH, STDIN_PATH);
+      return;
+    }
+    this.stdinAdded = true;
+    this.files.push(onceInput(STDIN_PATH, () => gunzipIfCompressed(stdin())));
+  }
+
+  async addArgument(path: string): Promise<void> {
+    let info: Stats;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        throw new InputError('input.not_found', `cannot read input: ${(error as Error).message}`, {
+          file: path,
+        });
+      }
+      this.addFailed(path, (error as Error).message);
+      return;
+    }
+
+    // A named pipe or device on the command line (`<(zcat …)`) is read once, as standard input.
+    if (info.isFIFO() || info.isCharacterDevice()) {
+      this.files.push(onceInput(path, () => gunzipIfCompressed(createReadStream(path))));
+      return;
+    }
+    await this.addEntry(path, info, []);
+  }
+
+  /** Adds an entry found inside a folder. */
+  private async addChild(path: string, ancestors: readonly Folder[]): Promise<void> {
+    let info: Stats;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      this.addFailed(path, await statFailure(path, error as NodeJS.ErrnoException));
+      return;
+    }
+    await this.addEntry(path, info, ancestors);
+  }
+
+  private async addEntry(path: string, info: Stats, ancestors: readonly Folder[]): Promise<void> {
+    if (info.isDirectory()) await this.addFolder(path, ancestors);
+    else if (info.isFile()) await this.addFile(path, info);
+    else this.addFailed(path, 'not a regular file or folder (a socket, pipe or device)');
+  }
+
+  private async addFolder(path: string, ancestors: readonly Folder[]): Promise<void> {
+    let real: string;
+    let names: string[];
+    try {
+      real = await realpath(path);
+    } catch (error) {
+      this.addFailed(path, (error as Error).message);
+      return;
+    }
+
+    const loop = ancestors.find((folder) => folder.real === real);
+    if (loop) {
+      this.addFailed(path, `symbolic link loop: it leads back to ${loop.path}, not followed`);
+      return;
+    }
+    const first = this.seenFolders.get(real);
+    if (first !== undefined) {
+      this.warnTwice(path, first);
+      return;
+    }
+    this.seenFolders.set(real, path);
+
+    try {
+      names = await readdir(path);
+    } catch (error) {
+      this.addFailed(path, (error as Error).message);
+      return;
+    }
+    const inside = [...ancestors, { path, real }];
+    for (const name of names.filter((entry) => !entry.startsWith('.')).sort()) {
+      await this.addChild(join(path, name), inside);
+    }
+  }
+
+  private async addFile(path: string, info: Stats): Promise<void> {
+    let key: string;
+    let zip: boolean;
+    try {
+      key = await realpath(path);
+      zip = await isZip(path);
+    } catch (error) {
+      this.addFailed(path, (error as Error).message);
+      return;
+    }
+
+    const identity = info.ino > 0 ? `${info.dev}:${info.ino}` : key;
+    const first = this.seenFiles.get(identity);
+    if (first !== undefined) {
+      this.warnTwice(path, first);
+      return;
+    }
+    this.seenFiles.set(identity, path);
+
+    if (zip) {
+      await this.addZip(path, key);
+      return;
+    }
+    this.files.push({
+      path,
+      key,
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      reopenable: true,
+      locator: { kind: 'file', path },
+      open: async () => openFileBytes(path),
     });
   }
 
-  if (info.isDirectory()) {
-    const names = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
-    for (const name of names) await expandOne(join(path, name), into);
-    return;
-  }
-
-  if (!info.isFile()) return;
-
-  if (await isZip(path)) {
-    for (const entry of await listZipEntries(path)) {
-      into.push({
+  private async addZip(path: string, key: string): Promise<void> {
+    let entries: Awaited<ReturnType<typeof listZipEntries>>;
+    try {
+      entries = await listZipEntries(path);
+    } catch (error) {
+      this.addFailed(path, (error as Error).message);
+      return;
+    }
+    for (const entry of entries) {
+      this.files.push({
         path: `${path}/${entry.name}`,
+        key: `${key}/${entry.name}`,
         size: entry.size,
         mtimeMs: entry.mtimeMs,
         reopenable: true,
@@ -61,31 +192,52 @@ async function expandOne(path: string, into: InputFile[]): Promise<void> {
         open: () => openZipEntry(path, entry.name),
       });
     }
-    return;
   }
 
-  into.push({
-    path,
-    size: info.size,
-    mtimeMs: info.mtimeMs,
-    reopenable: true,
-    locator: { kind: 'file', path },
-    open: async () => openFileBytes(path),
-  });
+  /** Adds an entry that cannot be read: opening it fails with the reason. */
+  private addFailed(path: string, reason: string): void {
+    this.files.push({
+      path,
+      key: path,
+      size: undefined,
+      mtimeMs: undefined,
+      reopenable: true,
+      open: () => Promise.reject(new InputError('input.unreadable', reason)),
+    });
+  }
+
+  private warnTwice(path: string, first: string): void {
+    this.logger.warn('input given more than once: it is read once', { file: path, first });
+  }
+}
+
+interface Folder {
+  path: string;
+  real: string;
+}
+
+/** Explains why an entry inside a folder cannot be opened, naming a dangling link's target. */
+async function statFailure(path: string, error: NodeJS.ErrnoException): Promise<string> {
+  if (error.code === 'ELOOP') return 'symbolic link loop: the link leads back to itself';
+  if (error.code !== 'ENOENT') return error.message;
+  try {
+    const target = await readlink(path);
+    return `dangling symbolic link: its target ${target} does not exist`;
+  } catch {
+    return error.message;
+  }
 }
 
 /** Rebuilds an input from its locator, as expansion made it, for another thread to read. */
 export function reopenInput(
-  path: string,
-  size: number | undefined,
-  mtimeMs: number | undefined,
+  identity: { path: string; key: string; size: number | undefined; mtimeMs: number | undefined },
   locator: InputLocator,
 ): InputFile {
   const open =
     locator.kind === 'file'
       ? async () => openFileBytes(locator.path)
       : () => openZipEntry(locator.archive, locator.entry);
-  return { path, size, mtimeMs, reopenable: true, locator, open };
+  return { ...identity, reopenable: true, locator, open };
 }
 
 async function isZip(path: string): Promise<boolean> {
@@ -99,17 +251,19 @@ async function isZip(path: string): Promise<boolean> {
   }
 }
 
-function stdinInput(stdin: () => Readable): InputFile {
+/** Creates an input that can be read only once: standard input, a named pipe. */
+function onceInput(path: string, read: () => Readable): InputFile {
   let opened = false;
   return {
-    path: STDIN_PATH,
+    path,
+    key: path,
     size: undefined,
     mtimeMs: undefined,
     reopenable: false,
     open: async () => {
-      if (opened) throw new InputError('input.stdin', 'standard input can be read only once');
+      if (opened) throw new InputError('input.stdin', `${path} can be read only once`);
       opened = true;
-      return gunzipIfCompressed(stdin());
+      return read();
     },
   };
 }

@@ -7,6 +7,11 @@ import type { Readable } from 'node:stream';
 export interface InputFile {
   /** The path as given on the command line, joined with the path inside a folder or archive. */
   path: string;
+  /**
+   * The input's identity however its path is spelled: the real path (symbolic links, `.` and
+   * `..` resolved), with the entry name for a zip entry, and `-` for standard input.
+   */
+  key: string;
   size: number | undefined;
   mtimeMs: number | undefined;
   /** True when `open` can be called again (false for standard input). */

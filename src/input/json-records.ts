@@ -45,6 +45,9 @@ export type JsonLayout = 'ndjson' | 'stream';
 
 const SNIPPET_LENGTH = 120;
 
+/** Maximum length of a root-level string read as an object key. Wrapper keys are short. */
+const MAX_KEY_LENGTH = 256;
+
 /**
  * Decides from the first line whether the text is NDJSON: the first line holds one complete
  * JSON object that is not a wrapper document.
@@ -117,10 +120,61 @@ export async function* readNdjson(
         continue;
       }
       if (firstNonSpace(text, 0) < 0) continue;
+      if (nestsDeeperThan(text, options.maxDepth)) {
+        out.push(tooDeepRecord(line.line, line.line, text, options));
+        continue;
+      }
       out.push(parseRecord(text, line.line, line.line));
     }
     if (out.length > 0) yield out;
   }
+}
+
+/**
+ * Tells whether JSON text nests objects and arrays deeper than `maxDepth` levels (`{}` is one
+ * level). It counts brackets outside strings in one pass without recursion, so that framing
+ * can reject text nested hundreds of thousands of levels deep before `JSON.parse` sees it.
+ */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  if (countOpenBrackets(text, maxDepth + 1) <= maxDepth) return false;
+  let depth = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x22) {
+      index = stringEnd(text, index);
+    } else if (code === 0x7b || code === 0x5b) {
+      depth++;
+      if (depth > maxDepth) return true;
+    } else if (code === 0x7d || code === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Counts `{` and `[` anywhere in the text, stopping at `stop`: an upper bound of its depth. */
+function countOpenBrackets(text: string, stop: number): number {
+  let count = 0;
+  for (const bracket of ['{', '[']) {
+    let at = text.indexOf(bracket);
+    while (at >= 0 && count < stop) {
+      count++;
+      at = text.indexOf(bracket, at + 1);
+    }
+  }
+  return count;
+}
+
+/** Index of the quote that closes the string opened at `open`, or the text's end. */
+function stringEnd(text: string, open: number): number {
+  let at = text.indexOf('"', open + 1);
+  while (at >= 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+    at = text.indexOf('"', at + 1);
+  }
+  return text.length;
 }
 
 function tooLarge(
@@ -133,6 +187,23 @@ function tooLarge(
     error: {
       code: 'record_too_large',
       message: `record is longer than the limit of ${options.maxRecordLength} characters`,
+    },
+    snippet: text.slice(0, SNIPPET_LENGTH),
+    record,
+    line,
+  };
+}
+
+function tooDeepRecord(
+  record: number,
+  line: number,
+  text: string,
+  options: JsonFramingOptions,
+): JsonRecord {
+  return {
+    error: {
+      code: 'too_deep',
+      message: `record nests deeper than the limit of ${options.maxDepth} levels`,
     },
     snippet: text.slice(0, SNIPPET_LENGTH),
     record,
@@ -191,6 +262,11 @@ export class JsonStreamScanner {
   private keyStart = -1;
   private lastKey = '';
   private ordinal = 0;
+  /**
+   * True when the first record came from an array (a bare array or a wrapper's record array),
+   * false when it stood at the top level. Undefined until a record was framed.
+   */
+  firstRecordInArray: boolean | undefined;
 
   constructor(private readonly options: JsonFramingOptions) {}
 
@@ -279,8 +355,11 @@ export class JsonStreamScanner {
 
     if (opens) {
       this.depth++;
-      if (this.recordStart >= 0 && this.depth - this.recordDepth > this.options.maxDepth) {
-        this.recordTooDeep = true;
+      if (this.recordStart >= 0) {
+        if (this.depth - this.recordDepth > this.options.maxDepth) this.recordTooDeep = true;
+      } else if (this.mode === Mode.Root && this.depth > this.options.maxDepth) {
+        // A root object is a record itself unless it turns out to be a wrapper.
+        this.rootTooDeep = true;
       }
       this.afterOpen(code, index);
       return;
@@ -323,6 +402,7 @@ export class JsonStreamScanner {
       this.rootStart = index;
       this.rootLine = this.line;
       this.rootOversize = false;
+      this.rootTooDeep = false;
       this.lastKey = '';
       return;
     }
@@ -337,6 +417,7 @@ export class JsonStreamScanner {
   private rootStart = -1;
   private rootLine = 0;
   private rootOversize = false;
+  private rootTooDeep = false;
 
   private afterClose(index: number, out: JsonRecord[]): void {
     if (this.mode === Mode.Wrapper && this.depth === 1) {
@@ -347,8 +428,11 @@ export class JsonStreamScanner {
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
       this.ordinal++;
+      this.firstRecordInArray ??= false;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
-      out.push(this.makeRecord(text, this.ordinal, this.rootLine, this.rootOversize, false));
+      out.push(
+        this.makeRecord(text, this.ordinal, this.rootLine, this.rootOversize, this.rootTooDeep),
+      );
       this.rootOversize = false;
     }
     this.mode = Mode.Top;
@@ -357,6 +441,7 @@ export class JsonStreamScanner {
 
   private endRecord(index: number, out: JsonRecord[]): void {
     this.ordinal++;
+    this.firstRecordInArray ??= this.mode === Mode.Array || this.mode === Mode.Wrapper;
     const text = this.recordOversize ? '' : this.buffer.slice(this.recordStart, index + 1);
     out.push(
       this.makeRecord(text, this.ordinal, this.recordLine, this.recordOversize, this.recordTooDeep),
@@ -375,17 +460,7 @@ export class JsonStreamScanner {
     if (oversize || text.length > this.options.maxRecordLength) {
       return tooLarge(record, line, text, this.options);
     }
-    if (tooDeep) {
-      return {
-        error: {
-          code: 'too_deep',
-          message: `record nests deeper than the limit of ${this.options.maxDepth} levels`,
-        },
-        snippet: text.slice(0, SNIPPET_LENGTH),
-        record,
-        line,
-      };
-    }
+    if (tooDeep) return tooDeepRecord(record, line, text, this.options);
     return parseRecord(text, record, line);
   }
 
@@ -421,6 +496,11 @@ export class JsonStreamScanner {
       this.rootOversize = true;
       this.rootStart = -1;
       keep = this.recordStart >= 0 ? this.recordStart : this.buffer.length;
+    }
+    if (this.keyStart >= 0 && this.buffer.length - this.keyStart > MAX_KEY_LENGTH) {
+      // A string this long is a value, not a wrapper key, and keeping it would copy it per chunk.
+      this.keyStart = -1;
+      this.lastKey = '';
     }
     if (this.keyStart >= 0) keep = Math.min(keep, this.keyStart);
     if (keep === 0) return;

@@ -8,8 +8,19 @@ export const HEAD_BYTES = 64 * 1024;
 export interface OpenedInput {
   file: InputFile;
   head: Buffer;
+  /** True when the head is all of the input. */
+  ended: boolean;
   /** Every byte from the start, the head included. Can be iterated once. */
   chunks(): AsyncIterable<Buffer>;
+  /**
+   * Every byte from the start, for format detection that must look past the head; iterate it
+   * before `chunks()`, at most once. The bytes read stay buffered for `chunks()` up to
+   * `maxBuffered` bytes in all. Past that they are dropped and `chunks()` fails, so an input
+   * that can be opened again passes 0 and is opened again to be read.
+   */
+  lookAhead(maxBuffered: number): AsyncIterable<Buffer>;
+  /** False once look-ahead dropped bytes, so that `chunks()` cannot return every byte. */
+  readonly replayable: boolean;
   close(): void;
 }
 
@@ -19,14 +30,21 @@ export async function openInput(file: InputFile, headBytes = HEAD_BYTES): Promis
   const buffered: Buffer[] = [];
   let size = 0;
   let ended = false;
+  /** Set when look-ahead read more than it could keep. */
+  let dropped = false;
 
-  while (size < headBytes) {
+  const pull = async (): Promise<Buffer | undefined> => {
     const next = await iterator.next();
     if (next.done) {
       ended = true;
-      break;
+      return undefined;
     }
-    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    return typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+  };
+
+  while (size < headBytes) {
+    const chunk = await pull();
+    if (!chunk) break;
     buffered.push(chunk);
     size += chunk.length;
   }
@@ -37,18 +55,38 @@ export async function openInput(file: InputFile, headBytes = HEAD_BYTES): Promis
   return {
     file,
     head,
+    ended,
     chunks: () => {
       if (consumed) throw new Error(`input ${file.path} was already read`);
+      if (dropped) throw new Error(`input ${file.path} was read past its buffered start`);
       consumed = true;
       return (async function* () {
         for (const chunk of buffered) yield chunk;
-        if (ended) return;
-        while (true) {
-          const next = await iterator.next();
-          if (next.done) return;
-          yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+        while (!ended) {
+          const chunk = await pull();
+          if (chunk) yield chunk;
         }
       })();
+    },
+    lookAhead: (maxBuffered) => {
+      if (consumed) throw new Error(`input ${file.path} was already read`);
+      return (async function* () {
+        for (const chunk of [...buffered]) yield chunk;
+        while (!ended) {
+          const chunk = await pull();
+          if (!chunk) break;
+          size += chunk.length;
+          if (!dropped && size > maxBuffered) {
+            dropped = true;
+            buffered.length = 0;
+          }
+          if (!dropped) buffered.push(chunk);
+          yield chunk;
+        }
+      })();
+    },
+    get replayable() {
+      return !dropped;
     },
     close: () => {
       stream.destroy();

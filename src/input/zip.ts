@@ -12,13 +12,14 @@ export interface ZipEntryInfo {
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, zip) => {
-      if (error || !zip)
-        reject(
-          new InputError('input.zip', `cannot read zip archive: ${error?.message}`, { file: path }),
-        );
+      if (error || !zip) reject(damaged(error));
       else resolve(zip);
     });
   });
+}
+
+function damaged(error: Error | null): InputError {
+  return new InputError('input.zip', `damaged zip archive: ${error?.message ?? 'unreadable'}`);
 }
 
 /** Lists the file entries of a zip archive in archive order, leaving out folders. */
@@ -38,7 +39,7 @@ export async function listZipEntries(path: string): Promise<ZipEntryInfo[]> {
         zip.readEntry();
       });
       zip.on('end', () => resolve());
-      zip.on('error', reject);
+      zip.on('error', (error: Error) => reject(damaged(error)));
       zip.readEntry();
     });
   } finally {
@@ -61,11 +62,7 @@ export async function openZipEntry(path: string, name: string): Promise<Readable
       zip.openReadStream(entry, (error, stream) => {
         if (error || !stream) {
           zip.close();
-          reject(
-            new InputError('input.zip', `cannot read zip entry ${name}: ${error?.message}`, {
-              file: path,
-            }),
-          );
+          reject(new InputError('input.zip', `cannot read zip entry ${name}: ${error?.message}`));
           return;
         }
         stream.on('end', () => zip.close());
@@ -76,10 +73,10 @@ export async function openZipEntry(path: string, name: string): Promise<Readable
     zip.on('end', () => {
       if (!found) {
         zip.close();
-        reject(new InputError('input.zip', `zip entry ${name} not found`, { file: path }));
+        reject(new InputError('input.zip', `zip entry ${name} not found in ${path}`));
       }
     });
-    zip.on('error', reject);
+    zip.on('error', (error: Error) => reject(damaged(error)));
     zip.readEntry();
   });
 }

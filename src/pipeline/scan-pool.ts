@@ -226,6 +226,7 @@ export class ScanPool {
       type: 'file',
       id: task.id,
       path: prepared.file.path,
+      key: prepared.file.key,
       size: prepared.file.size,
       mtimeMs: prepared.file.mtimeMs,
       locator,

@@ -117,7 +117,10 @@ async function waitForCredit(id: number): Promise<void> {
 
 async function runTask(task: FileTask): Promise<void> {
   const prepared: PreparedInput = {
-    file: reopenInput(task.path, task.size, task.mtimeMs, task.locator),
+    file: reopenInput(
+      { path: task.path, key: task.key, size: task.size, mtimeMs: task.mtimeMs },
+      task.locator,
+    ),
     format: registry.get(task.format),
     encoding: task.encoding,
     ...(task.jsonLayout ? { jsonLayout: task.jsonLayout } : {}),

@@ -234,7 +234,11 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     activity,
   });
 
-  const files = await expandPaths(config.paths, config.stdin ? { stdin: config.stdin } : {});
+  const files = await expandPaths(config.paths, {
+    logger: config.logger,
+    ...(config.stdin ? { stdin: config.stdin } : {}),
+  });
+  const inputKeys = new Map(files.map((file) => [file.path, file.key]));
   const stats: FileStats[] = [];
   const progress: ScanProgress = { filesDone: 0, filesTotal: files.length, records: 0, bytes: 0 };
   const countRecords = (records: number): void => {
@@ -283,6 +287,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       allow: config.context.allow,
       privilegedTargets: privilegedTargets(config.context),
       matchedRules: (event) => matchedBy.get(event) ?? [],
+      inputKey: (file) => inputKeys.get(file) ?? file,
     },
     (alert) => {
       summary.alerts++;
@@ -353,7 +358,7 @@ async function prepareOne(
     config.logger.error('input cannot be read', { file: file.path, error: fileStats.error });
     return undefined;
   }
-  if (!prepared.format) {
+  if (!prepared.format && !prepared.rejected) {
     fileStats.error = prepared.reason ?? 'unknown format';
     config.logger.warn('input skipped: no format matches', {
       file: file.path,
@@ -361,7 +366,7 @@ async function prepareOne(
     });
     return undefined;
   }
-  fileStats.format = prepared.format.name;
+  fileStats.format = prepared.format?.name;
   if (prepared.skipped !== undefined) {
     fileStats.skipped = prepared.skipped;
     config.logger.info('input skipped', { file: file.path, reason: prepared.skipped });
@@ -383,7 +388,10 @@ function startPool(
   const threads = config.workers ?? 1;
   const eligible = readable
     .map((item, index) => ({ ...item, index }))
-    .filter((item) => item.prepared.file.locator !== undefined);
+    .filter((item) => {
+      const { file, format, rejected } = item.prepared;
+      return file.locator !== undefined && format !== undefined && rejected === undefined;
+    });
   if (threads <= 1 || eligible.length === 0) return undefined;
   if (config.geo && !(config.geo instanceof GeoResolver)) return undefined;
 

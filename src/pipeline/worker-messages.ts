@@ -40,6 +40,7 @@ export interface FileTask {
   type: 'file';
   id: number;
   path: string;
+  key: string;
   size: number | undefined;
   mtimeMs: number | undefined;
   locator: InputLocator;

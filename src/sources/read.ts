@@ -1,25 +1,27 @@
 import type { InputFile } from '../input/input-file.js';
-import {
-  detectJsonLayout,
-  type JsonLayout,
-  JsonStreamScanner,
-  readJsonStream,
-  readNdjson,
-} from '../input/json-records.js';
-import { splitLines } from '../input/lines.js';
+import type { JsonLayout } from '../input/json-records.js';
 import { HEAD_BYTES, type OpenedInput, openInput } from '../input/opened.js';
-import { decodeChunks, decodeHead, sniffEncoding, type TextEncoding } from '../input/text.js';
-import { readXmlEvents } from '../input/xml-events.js';
+import { decodeChunks, sniffEncoding, type TextEncoding } from '../input/text.js';
+import { InputError } from '../model/errors.js';
 import type { Origin } from '../model/event.js';
 import type { Logger } from '../model/logger.js';
+import {
+  buildSample,
+  chooseFormat,
+  describeUnknown,
+  firstRecordPastHead,
+  samplePastHead,
+} from './detect.js';
 import type {
-  DetectSample,
   FramedRecord,
   ParseContext,
   ParseOutput,
+  Rejection,
   SourceFormat,
   SourceSettings,
 } from './format.js';
+import { type FramedItem, frame } from './frame.js';
+import { isValidTime } from './record-time.js';
 import type { FormatRegistry } from './registry.js';
 
 /** An input whose format was chosen (or could not be), ready to be read. */
@@ -36,6 +38,11 @@ export interface PreparedInput {
   firstTime?: number;
   /** The input kept open, for inputs that cannot be opened twice (standard input). */
   opened?: OpenedInput;
+  /**
+   * Records rejected by the limits (too large, too deep) in an input without a format, because
+   * none of its records is within the limits. They are all of its records.
+   */
+  rejected?: FramedItem[];
 }
 
 export interface ReadOptions {
@@ -45,9 +52,17 @@ export interface ReadOptions {
   logger: Logger;
 }
 
-const DETECT_MIN_SCORE = 0.5;
+/**
+ * Bytes of an input that cannot be opened twice (standard input) that detection keeps while it
+ * reads past oversized first records, so that they can be read again.
+ */
+const MIN_LOOK_AHEAD_BYTES = 64 * 1024 * 1024;
 
-/** Opens an input's head, chooses its format, and finds its first event time. */
+/**
+ * Opens an input's head, chooses its format, and finds its first event time. When the head
+ * contains no whole first record (it is longer than the head, or than the record limit), the
+ * format is chosen from the first record within the limits further on.
+ */
 export async function prepareInput(
   file: InputFile,
   registry: FormatRegistry,
@@ -58,12 +73,39 @@ export async function prepareInput(
   const sample = buildSample(file, opened.head, encoding);
   const prepared: PreparedInput = { file, format: undefined, encoding };
   if (sample.jsonLayout) prepared.jsonLayout = sample.jsonLayout;
+  const forced = options.format === undefined ? undefined : registry.get(options.format);
+  let detect = sample.detect;
 
-  if (options.format !== undefined) {
-    prepared.format = registry.get(options.format);
+  // A forced format needs no sample, only the JSON layout, which the head may not show either.
+  const lookPast = forced === undefined || forced.framing === 'json';
+  if (lookPast && firstRecordPastHead(opened, detect)) {
+    const limits = options.settings.limits;
+    const keep = file.reopenable
+      ? 0
+      : Math.max(MIN_LOOK_AHEAD_BYTES, 4 * limits.maxRecordLength + HEAD_BYTES);
+    const past = await samplePastHead(opened, detect, encoding, limits, keep);
+    if (past.detect) detect = past.detect;
+    if (past.jsonLayout) prepared.jsonLayout = past.jsonLayout;
+    if (!past.detect && past.rejected.length > 0 && past.rejected.every(isOverLimit)) {
+      prepared.rejected = past.rejected;
+    }
+    if (!file.reopenable && !opened.replayable && (past.detect || forced)) {
+      opened.close();
+      throw new InputError(
+        'input.look_ahead',
+        `its first records are longer than the ${keep} bytes kept to detect the format; ` +
+          'write the input to a file to read it',
+      );
+    }
+  }
+
+  if (forced) {
+    prepared.format = forced;
   } else {
-    prepared.format = chooseFormat(registry, sample.detect);
-    if (!prepared.format) prepared.reason = describeUnknown(opened.head, sample.detect.text);
+    prepared.format = chooseFormat(registry, detect);
+    if (!prepared.format && !prepared.rejected) {
+      prepared.reason = describeUnknown(opened.head, sample.detect.text);
+    }
   }
 
   if (prepared.format?.skip !== undefined) {
@@ -78,70 +120,8 @@ export async function prepareInput(
   return prepared;
 }
 
-function buildSample(file: InputFile, head: Buffer, encoding: TextEncoding) {
-  const detect: DetectSample = { head, name: file.path.split('/').pop() ?? file.path };
-  let jsonLayout: JsonLayout | undefined;
-  if (looksBinary(head, encoding)) return { detect, jsonLayout };
-
-  const text = decodeHead(head, encoding);
-  detect.text = text;
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    jsonLayout = detectJsonLayout(text);
-    const first = firstJsonRecord(text, jsonLayout);
-    if (first !== undefined) detect.firstJson = first;
-  }
-  if (trimmed.startsWith('<')) {
-    const match = /<Event[\s>][\s\S]*?<\/Event>/.exec(text);
-    if (match) detect.firstXml = match[0];
-  }
-  return { detect, jsonLayout };
-}
-
-function looksBinary(head: Buffer, encoding: TextEncoding): boolean {
-  if (encoding.name !== 'utf-8') return false;
-  const sample = head.subarray(0, 1024);
-  let control = 0;
-  for (const byte of sample) if (byte === 0 || (byte < 9 && byte !== 0)) control++;
-  return control > 0;
-}
-
-function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown {
-  if (layout === 'ndjson') {
-    const line = text.split('\n', 1)[0] ?? '';
-    try {
-      return JSON.parse(line);
-    } catch {
-      return undefined;
-    }
-  }
-  const scanner = new JsonStreamScanner({ maxRecordLength: text.length + 1, maxDepth: 1000 });
-  const records = scanner.push(text);
-  return records.find((record) => record.value !== undefined)?.value;
-}
-
-function chooseFormat(registry: FormatRegistry, sample: DetectSample): SourceFormat | undefined {
-  let best: SourceFormat | undefined;
-  let bestScore = 0;
-  for (const format of registry.list()) {
-    if (format.framing === 'binary' ? sample.text !== undefined : sample.text === undefined) {
-      continue;
-    }
-    const score = format.detect(sample);
-    if (score > bestScore) {
-      best = format;
-      bestScore = score;
-    }
-  }
-  return bestScore >= DETECT_MIN_SCORE ? best : undefined;
-}
-
-function describeUnknown(head: Buffer, text: string | undefined): string {
-  const start = (text ?? head.subarray(0, 48).toString('latin1')).trimStart().slice(0, 60);
-  const printable = start.replace(/[^\x20-\x7e]/g, '.');
-  return head.length === 0
-    ? 'the input is empty'
-    : `no known format matches the content (it starts with "${printable}")`;
+function isOverLimit(item: FramedItem): boolean {
+  return item.error?.code === 'record_too_large' || item.error?.code === 'too_deep';
 }
 
 /**
@@ -181,12 +161,38 @@ export async function* readPrepared(
   prepared: PreparedInput,
   options: ReadOptions,
 ): AsyncIterable<ParseOutput> {
-  if (!prepared.format || prepared.skipped !== undefined) return;
+  if (prepared.rejected) {
+    const rejections = prepared.rejected.map((item) => rejection(item, prepared.file.path));
+    yield { events: [], rejections };
+    return;
+  }
+  const format = prepared.format;
+  if (!format || prepared.skipped !== undefined) return;
   const opened = prepared.opened ?? (await openInput(prepared.file, 0));
+  let bytes = 0;
+  let records = 0;
+  const counted = (async function* () {
+    for await (const chunk of opened.chunks()) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  })();
   try {
-    yield* parseChunks(prepared, opened.chunks(), options);
+    for await (const output of parseChunks(prepared, counted, options)) {
+      records += (output.records ?? output.events.length) + output.rejections.length;
+      yield output;
+    }
   } finally {
     opened.close();
+  }
+
+  // Content of another format gives no records at all rather than rejected ones.
+  if (options.format !== undefined && records === 0) {
+    options.logger.warn('no records found in the input in the format given', {
+      file: prepared.file.path,
+      format: format.name,
+      bytes,
+    });
   }
 }
 
@@ -210,7 +216,7 @@ async function* parseChunks(
 
   if (format.framing === 'binary') {
     if (!format.binary) throw new Error(`format ${format.name} has no binary reader`);
-    yield* format.binary.read(chunks, context);
+    for await (const out of format.binary.read(chunks, context)) yield checkTimes(out);
     return;
   }
 
@@ -219,77 +225,56 @@ async function* parseChunks(
   const texts = decodeChunks(chunks, prepared.encoding);
   const file = prepared.file.path;
 
-  for await (const batch of frame(format, prepared, texts, options)) {
+  const batches = frame(format.framing, prepared.jsonLayout, texts, options.settings.limits);
+  for await (const batch of batches) {
     const out: ParseOutput = { events: [], rejections: [] };
     for (const item of batch) {
-      const origin: Origin = { file, record: item.record, line: item.line };
       if (item.error) {
-        out.rejections.push({
-          code: item.error.code,
-          message: item.error.message,
-          origin,
-          ...snippet(item),
-        });
+        out.rejections.push(rejection(item, file));
         continue;
       }
+      const origin: Origin = { file, record: item.record, line: item.line };
       const framed: FramedRecord = { value: item.value, origin };
       parser.push(framed, out);
     }
-    if (out.events.length > 0 || out.rejections.length > 0 || out.records) yield out;
+    if (out.events.length > 0 || out.rejections.length > 0 || out.records) yield checkTimes(out);
   }
 
   const tail: ParseOutput = { events: [], rejections: [] };
   parser.end(tail);
-  if (tail.events.length > 0 || tail.rejections.length > 0 || tail.records) yield tail;
+  if (tail.events.length > 0 || tail.rejections.length > 0 || tail.records) {
+    yield checkTimes(tail);
+  }
 }
 
-function snippet(item: { snippet?: string }): { snippet?: string } {
-  return item.snippet === undefined ? {} : { snippet: item.snippet };
-}
-
-interface FramedItem {
-  value?: unknown;
-  error?: { code: string; message: string };
-  snippet?: string;
-  record: number;
-  line: number;
-}
-
-async function* frame(
-  format: SourceFormat,
-  prepared: PreparedInput,
-  texts: AsyncIterable<string>,
-  options: ReadOptions,
-): AsyncIterable<FramedItem[]> {
-  const limits = options.settings.limits;
-  if (format.framing === 'xml-events') {
-    for await (const batch of readXmlEvents(texts, { maxRecordLength: limits.maxRecordLength })) {
-      yield batch.map((item) => ({ ...item, value: item.xml }));
+/**
+ * Rejects events whose time cannot be ordered or printed. Sources apply `settings.missing_time`
+ * themselves; this keeps a source that misses a case from stopping the scan later on.
+ */
+function checkTimes(out: ParseOutput): ParseOutput {
+  if (out.events.every((event) => isValidTime(event.time))) return out;
+  const events = [];
+  for (const event of out.events) {
+    if (isValidTime(event.time)) {
+      events.push(event);
+      continue;
     }
-    return;
+    if (out.records !== undefined) out.records--;
+    out.rejections.push({
+      code: 'invalid_time',
+      message: `event time ${event.time} is outside the range of representable times`,
+      origin: event.origin,
+    });
   }
-  if (format.framing === 'json') {
-    const framing = { maxRecordLength: limits.maxRecordLength, maxDepth: limits.maxDepth };
-    if (prepared.jsonLayout === 'ndjson') {
-      yield* readNdjson(splitLines(texts, { maxLineLength: limits.maxRecordLength }), framing);
-    } else {
-      yield* readJsonStream(texts, framing);
-    }
-    return;
-  }
-  for await (const lines of splitLines(texts, { maxLineLength: limits.maxRecordLength })) {
-    yield lines.map((line) =>
-      line.truncated
-        ? {
-            error: {
-              code: 'record_too_large',
-              message: `line is longer than the limit of ${limits.maxRecordLength} characters`,
-            },
-            snippet: line.text.slice(0, 120),
-            record: line.line,
-            line: line.line,
-          }
-        : { value: line.text, record: line.line, line: line.line },
-    );
-  }
+  out.events = events;
+  return out;
+}
+
+/** Builds the rejection of a record that framing rejected. */
+function rejection(item: FramedItem, file: string): Rejection {
+  const origin: Origin = { file, record: item.record, line: item.line };
+  const error = item.error ?? { code: 'parse_error', message: 'record could not be framed' };
+  const out: Rejection = { code: error.code, message: error.message, origin };
+  if (item.snippet !== undefined) out.snippet = item.snippet;
+  return out;
 }

@@ -13,11 +13,12 @@ export const CLI = join(REPO_ROOT, 'bin', 'trustwatch.js');
 
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; input?: string | Buffer } = {},
+  options: { cwd?: string; input?: string | Buffer; user?: { uid: number; gid: number } } = {},
 ): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     input: options.input,
+    ...(options.user ?? {}),
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     env: { ...process.env, NO_COLOR: '1' },

@@ -1,10 +1,13 @@
 import { Detector } from '../../src/engine/detector.js';
+import { silentLogger } from '../../src/model/logger.js';
 import { loadRuleTexts, type RuleSet } from '../../src/rules/load.js';
 import type { LogSourceMapping } from '../../src/rules/logsources/mapping.js';
 import { buildMappingTable } from '../../src/rules/logsources/registry.js';
 import { type Placeholders, placeholderLookup } from '../../src/rules/placeholders.js';
 import type { DetectionRule } from '../../src/rules/rule.js';
+import type { ParseContext } from '../../src/sources/format.js';
 import { windowsEvent } from '../../src/sources/windows/fields.js';
+import { TEST_SETTINGS } from './read.js';
 
 /** Helpers that load rules from inline YAML and run them on hand-made Windows events. */
 
@@ -18,13 +21,22 @@ export function loadRules(
   );
 }
 
+/** The parse context of events made by hand in tests. */
+export const TEST_PARSE_CONTEXT: ParseContext = {
+  file: 'test.json',
+  mtimeMs: undefined,
+  settings: TEST_SETTINGS,
+  logger: silentLogger,
+};
+
 /** A Sysmon event with the given id and data fields, as the Windows sources build it. */
 export function sysmonEvent(eventId: number, data: Record<string, unknown>, record = 1) {
   return windowsEvent(
     'windows-json',
     { ...data, EventID: eventId, Channel: 'Microsoft-Windows-Sysmon/Operational' },
-    '2025-01-01T00:00:00Z',
+    ['2025-01-01T00:00:00Z'],
     { file: 'test.json', record, line: 0 },
+    TEST_PARSE_CONTEXT,
   );
 }
 

@@ -45,6 +45,7 @@ export function memoryInput(
   const stored = options.gzip ? gzipSync(bytes) : bytes;
   return {
     path,
+    key: path,
     size: stored.length,
     mtimeMs: options.mtimeMs,
     reopenable: true,

@@ -1,15 +1,16 @@
 import { isIP } from 'node:net';
 import { RecordError } from '../../model/errors.js';
 import type { Event, EventCore } from '../../model/event.js';
-import { parseAnyTime } from '../../model/time.js';
 import type {
   DetectSample,
   FramedRecord,
+  ParseContext,
   ParseOutput,
   RecordParser,
   SourceFormat,
 } from '../format.js';
 import { rejectionFrom } from '../format.js';
+import { recordTime } from '../record-time.js';
 import { addExposureFields } from './exposure.js';
 
 /**
@@ -161,24 +162,18 @@ function summary(record: Json, core: EventCore): string {
   return parts.join(' ');
 }
 
-function convert(framed: FramedRecord): Event {
+function convert(framed: FramedRecord, context: ParseContext): Event {
   const record = canonicalize(unwrap(framed.value));
   if (text(record.eventName) === undefined) {
     throw new RecordError('unexpected_shape', 'record has no eventName');
   }
-  const stamp = record.eventTime ?? record['@timestamp'] ?? record.p_event_time;
-  const time = parseAnyTime(stamp);
-  if (!Number.isFinite(time)) {
-    throw new RecordError(
-      'invalid_time',
-      `missing or unreadable eventTime: ${JSON.stringify(stamp ?? null)}`,
-    );
-  }
+  const stamps = [record.eventTime, record['@timestamp'], record.p_event_time];
+  const { time, timeText } = recordTime(stamps, context, framed.origin);
   addExposureFields(record);
   const core = cloudTrailCore(record);
   return {
     time,
-    timeText: String(stamp),
+    timeText,
     format: CLOUDTRAIL_FORMAT,
     logsource: { product: AWS_PRODUCT, service: 'cloudtrail' },
     fields: record,
@@ -209,10 +204,12 @@ function isEmptyWrapper(value: unknown): boolean {
 }
 
 class CloudTrailParser implements RecordParser {
+  constructor(private readonly context: ParseContext) {}
+
   push(record: FramedRecord, out: ParseOutput): void {
     if (isEmptyWrapper(record.value)) return;
     try {
-      out.events.push(convert(record));
+      out.events.push(convert(record, this.context));
     } catch (error) {
       out.rejections.push(rejectionFrom(error, record.origin));
     }
@@ -232,7 +229,7 @@ export const cloudTrailFormat: SourceFormat = {
     if (sample.text !== undefined && /^\s*\{\s*"Records"\s*:\s*\[/.test(sample.text)) return 0.7;
     return /_CloudTrail_/.test(sample.name) && sample.text?.trimStart().startsWith('{') ? 0.6 : 0;
   },
-  createParser: () => new CloudTrailParser(),
+  createParser: (context) => new CloudTrailParser(context),
 };
 
 export const cloudTrailDigestFormat: SourceFormat = {

@@ -2,7 +2,8 @@ import { RecordError } from '../../model/errors.js';
 import type { Event, EventCore } from '../../model/event.js';
 import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { firstText, isObject, type JsonObject, pick, recordTime, truncate } from '../json-shape.js';
+import { firstText, isObject, type JsonObject, pick, truncate } from '../json-shape.js';
+import { recordTime } from '../record-time.js';
 
 /**
  * The Azure Activity Log in its two export shapes, and the other Azure Monitor resource logs

@@ -2,7 +2,8 @@ import { RecordError } from '../../model/errors.js';
 import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
 import { canonicalKeys } from '../json-fields.js';
-import { isObject, RecordTimes } from '../json-shape.js';
+import { isObject } from '../json-shape.js';
+import { RecordTimes } from '../record-time.js';
 import {
   DIAGNOSTIC_KEYS,
   entraEvent,

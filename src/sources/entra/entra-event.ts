@@ -1,6 +1,7 @@
 import type { Event, EventCore, Origin } from '../../model/event.js';
 import { canonicalKeys, keySpellings } from '../json-fields.js';
-import { firstText, isObject, type JsonObject, type RecordTimes } from '../json-shape.js';
+import { firstText, isObject, type JsonObject } from '../json-shape.js';
+import type { RecordTimes } from '../record-time.js';
 import { addAuditFields, auditCore, auditSummary } from './entra-audit.js';
 import { signInCore, signInSummary } from './entra-signin.js';
 

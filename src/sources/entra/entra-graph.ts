@@ -1,7 +1,8 @@
 import { RecordError } from '../../model/errors.js';
 import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { firstText, isObject, type JsonObject, pick, RecordTimes } from '../json-shape.js';
+import { firstText, isObject, type JsonObject, pick } from '../json-shape.js';
+import { RecordTimes } from '../record-time.js';
 import { entraEvent, looksLikeAudit, looksLikeSignIn } from './entra-event.js';
 
 /**

@@ -1,5 +1,5 @@
 import { TrustwatchError } from '../../model/errors.js';
-import type { ParseOutput, Rejection } from '../format.js';
+import type { ParseContext, ParseOutput, Rejection } from '../format.js';
 import { BinXmlReader } from './binxml-reader.js';
 import {
   CHUNK_HEADER_SIZE,
@@ -47,7 +47,11 @@ export class ChunkReader {
   private length = 0;
   private fileOffset = 0;
 
-  constructor(private readonly file: string) {}
+  private readonly file: string;
+
+  constructor(private readonly context: ParseContext) {
+    this.file = context.file;
+  }
 
   /** Reads the `length` present bytes of the chunk at `fileOffset` into `out`. */
   read(chunk: Buffer, length: number, fileOffset: number, out: ParseOutput): ChunkSummary {
@@ -194,7 +198,8 @@ export class ChunkReader {
       this.tree.reset();
       this.expander.expandRecord(content, this.tree);
       const writtenTime = () => formatFileTime(this.chunk.readBigUInt64LE(offset + 16));
-      out.events.push(eventFromTree(this.tree.root, this.file, { recordId: id, writtenTime }));
+      const header = { recordId: id, writtenTime };
+      out.events.push(eventFromTree(this.tree.root, this.context, header));
     } catch (error) {
       // Only the reader's own errors carry a rejection code; any other error is a parse failure.
       const code =

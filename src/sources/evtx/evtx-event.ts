@@ -1,5 +1,6 @@
 import { RecordError } from '../../model/errors.js';
 import type { Event } from '../../model/event.js';
+import type { ParseContext } from '../format.js';
 import { flattenWindows, windowsEvent } from '../windows/fields.js';
 import { elementText, readEventData, readSystem, readUserData } from '../windows/tree.js';
 
@@ -12,7 +13,7 @@ import { elementText, readEventData, readSystem, readUserData } from '../windows
  */
 export function eventFromTree(
   root: Record<string, unknown>,
-  file: string,
+  context: ParseContext,
   header: { recordId: number; writtenTime: () => string },
 ): Event {
   // A record with a second fragment can hold a second Event element: the first one counts.
@@ -32,7 +33,8 @@ export function eventFromTree(
   const recordId = Number(system.eventRecordId);
   const record = Number.isSafeInteger(recordId) && recordId > 0 ? recordId : header.recordId;
   const time = system.timeCreated ?? header.writtenTime();
-  return windowsEvent('evtx', fields, time, { file, record, line: 0 });
+  const origin = { file: context.file, record, line: 0 };
+  return windowsEvent('evtx', fields, [time], origin, context);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

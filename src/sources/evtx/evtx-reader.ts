@@ -47,7 +47,7 @@ export async function* readEvtx(
   }
   if (start.rejections.length > 0) yield start;
 
-  const reader = new ChunkReader(context.file);
+  const reader = new ChunkReader(context);
   const checksums = { failed: 0, chunks: 0 };
   let chunkPositions = 0;
   let completeChunks = 0;

@@ -1,6 +1,7 @@
 import type { Event, EventCore, Origin } from '../../model/event.js';
 import type { ParseContext } from '../format.js';
-import { firstText, isObject, type JsonObject, recordTime, truncate } from '../json-shape.js';
+import { firstText, isObject, type JsonObject, truncate } from '../json-shape.js';
+import { recordTime } from '../record-time.js';
 
 /**
  * What the GitHub audit log sources share: the event built from one audit entry, whether it came

@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import type { Event, EventCore, Origin } from '../../model/event.js';
+import type { ParseContext } from '../format.js';
+import { isValidTime, missingTime } from '../record-time.js';
 import { ARCHITECTURES, syscallName } from './audit-decode.js';
 import { type AuditRecord, addSockaddrFields } from './audit-record.js';
 import { LINUX_PRODUCT } from './syslog-event.js';
@@ -138,13 +140,23 @@ export function auditSummary(fields: Record<string, unknown>, core: EventCore): 
 }
 
 /** Assembles the Event of the records of one audit event. */
-export function auditEvent(format: string, records: readonly AuditRecord[], origin: Origin): Event {
+export function auditEvent(
+  format: string,
+  records: readonly AuditRecord[],
+  origin: Origin,
+  context: ParseContext,
+): Event {
   const head = records[0] as AuditRecord;
+  const timeText = `${head.timeText}:${head.serial}`;
+  // The header's seconds are digits, but may be too many for a representable time.
+  const time = isValidTime(head.time)
+    ? head.time
+    : missingTime(`unreadable audit time "${head.timeText}"`, timeText, context, origin).time;
   const fields = auditFields(records);
   const core = auditCore(fields);
   return {
-    time: head.time,
-    timeText: `${head.timeText}:${head.serial}`,
+    time,
+    timeText,
     format,
     logsource: { product: LINUX_PRODUCT, service: 'auditd' },
     fields,

@@ -2,6 +2,7 @@ import type { Origin } from '../../model/event.js';
 import type {
   DetectSample,
   FramedRecord,
+  ParseContext,
   ParseOutput,
   RecordParser,
   SourceFormat,
@@ -35,7 +36,10 @@ interface OpenEvent {
 export class AuditJoiner implements RecordParser {
   private readonly open = new Map<string, OpenEvent>();
 
-  constructor(private readonly format: string) {}
+  constructor(
+    private readonly format: string,
+    private readonly context: ParseContext,
+  ) {}
 
   push(record: FramedRecord, out: ParseOutput): void {
     const line = record.value as string;
@@ -80,7 +84,8 @@ export class AuditJoiner implements RecordParser {
     this.open.delete(key);
     const records = event.records.filter((record) => record.type !== 'EOE');
     try {
-      if (records.length > 0) out.events.push(auditEvent(this.format, records, event.origin));
+      if (records.length > 0)
+        out.events.push(auditEvent(this.format, records, event.origin, this.context));
       out.records = (out.records ?? 0) + event.records.length;
     } catch (error) {
       out.rejections.push(rejectionFrom(error, event.origin));
@@ -100,5 +105,5 @@ export const linuxAuditdFormat: SourceFormat = {
     const audit = lines.filter((line) => AUDIT_LINE.test(line)).length;
     return audit / lines.length >= 0.5 ? 1 : 0;
   },
-  createParser: () => new AuditJoiner(LINUX_AUDITD_FORMAT),
+  createParser: (context) => new AuditJoiner(LINUX_AUDITD_FORMAT, context),
 };

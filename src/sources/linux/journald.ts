@@ -62,6 +62,8 @@ function stringOf(value: unknown): string | undefined {
 class JournaldParser implements RecordParser {
   private readonly connections = new SshdConnections();
 
+  constructor(private readonly context: ParseContext) {}
+
   push(record: FramedRecord, out: ParseOutput): void {
     try {
       out.events.push(this.convert(record));
@@ -75,17 +77,12 @@ class JournaldParser implements RecordParser {
   private convert(record: FramedRecord): Event {
     const entry = record.value;
     if (!isObject(entry)) throw new RecordError('unexpected_shape', 'record is not a JSON object');
-    const stamp = stringOf(entry.__REALTIME_TIMESTAMP);
-    const time = stamp === undefined ? Number.NaN : parseEpoch(Number(stamp));
-    if (!Number.isFinite(time)) {
-      throw new RecordError(
-        'invalid_time',
-        `missing or unreadable __REALTIME_TIMESTAMP: ${JSON.stringify(entry.__REALTIME_TIMESTAMP ?? null)}`,
-      );
-    }
+    // __REALTIME_TIMESTAMP is in microseconds; syslogEvent handles one that is missing.
+    const stamp = stringOf(entry.__REALTIME_TIMESTAMP) ?? '';
+    const time = stamp === '' ? Number.NaN : parseEpoch(Number(stamp));
 
     const message = messageText(entry.MESSAGE) ?? '';
-    const header: SyslogHeader = { time, timeText: stamp as string, message };
+    const header: SyslogHeader = { time, timeText: stamp, message };
     const hostname = stringOf(entry._HOSTNAME);
     const program = stringOf(entry.SYSLOG_IDENTIFIER) ?? stringOf(entry._COMM);
     const pid = stringOf(entry.SYSLOG_PID) ?? stringOf(entry._PID);
@@ -105,7 +102,7 @@ class JournaldParser implements RecordParser {
     if (header.severity) fields.severity = header.severity;
     Object.assign(fields, parseMessage(program, message));
     this.connections.annotate(fields);
-    return syslogEvent(JOURNALD_FORMAT, header, fields, record.origin);
+    return syslogEvent(JOURNALD_FORMAT, header, fields, record.origin, this.context);
   }
 }
 
@@ -119,5 +116,5 @@ export const journaldFormat: SourceFormat = {
     if (!isObject(value) || value.__REALTIME_TIMESTAMP === undefined) return 0;
     return value.MESSAGE !== undefined || value.__CURSOR !== undefined ? 1 : 0.6;
   },
-  createParser: (_context: ParseContext) => new JournaldParser(),
+  createParser: (context: ParseContext) => new JournaldParser(context),
 };

@@ -1,14 +1,15 @@
 import { RecordError } from '../../model/errors.js';
 import type { Event } from '../../model/event.js';
-import { parseAnyTime } from '../../model/time.js';
 import type {
   DetectSample,
   FramedRecord,
+  ParseContext,
   ParseOutput,
   RecordParser,
   SourceFormat,
 } from '../format.js';
 import { rejectionFrom } from '../format.js';
+import { recordTime } from '../record-time.js';
 import { auditEvent } from './audit-event.js';
 import { parseAuditLine } from './audit-record.js';
 import { parseMessage, syslogEvent } from './syslog-event.js';
@@ -34,7 +35,7 @@ function stringOf(value: unknown): string | undefined {
   return undefined;
 }
 
-function convert(record: FramedRecord): Event {
+function convert(record: FramedRecord, context: ParseContext): Event {
   const row = record.value;
   if (!isObject(row) || typeof row.SyslogMessage !== 'string') {
     throw new RecordError('unexpected_shape', 'record has no SyslogMessage column');
@@ -42,7 +43,8 @@ function convert(record: FramedRecord): Event {
   const message = row.SyslogMessage;
 
   if (message.startsWith('type=') || message.startsWith('node=')) {
-    const audit = auditEvent(LOG_ANALYTICS_SYSLOG_FORMAT, [parseAuditLine(message)], record.origin);
+    const records = [parseAuditLine(message)];
+    const audit = auditEvent(LOG_ANALYTICS_SYSLOG_FORMAT, records, record.origin, context);
     audit.fields = { ...row, ...audit.fields };
     if (audit.core.host === undefined) {
       const host = stringOf(row.HostName) ?? stringOf(row.Computer);
@@ -51,15 +53,8 @@ function convert(record: FramedRecord): Event {
     return audit;
   }
 
-  const stamp = row.EventTime ?? row.TimeGenerated;
-  const time = parseAnyTime(stamp);
-  if (!Number.isFinite(time)) {
-    throw new RecordError(
-      'invalid_time',
-      `missing or unreadable EventTime and TimeGenerated: ${JSON.stringify(stamp ?? null)}`,
-    );
-  }
-  const header: SyslogHeader = { time, timeText: String(stamp), message };
+  const { time, timeText } = recordTime([row.EventTime, row.TimeGenerated], context, record.origin);
+  const header: SyslogHeader = { time, timeText, message };
   const hostname = stringOf(row.HostName) ?? stringOf(row.Computer);
   const program = stringOf(row.ProcessName);
   const pid = stringOf(row.ProcessID);
@@ -70,13 +65,15 @@ function convert(record: FramedRecord): Event {
   if (typeof row.Facility === 'string') fields.facility = row.Facility;
   if (typeof row.SeverityLevel === 'string') fields.severity = row.SeverityLevel;
   Object.assign(fields, parseMessage(program, message));
-  return syslogEvent(LOG_ANALYTICS_SYSLOG_FORMAT, header, fields, record.origin);
+  return syslogEvent(LOG_ANALYTICS_SYSLOG_FORMAT, header, fields, record.origin, context);
 }
 
 class LogAnalyticsSyslogParser implements RecordParser {
+  constructor(private readonly context: ParseContext) {}
+
   push(record: FramedRecord, out: ParseOutput): void {
     try {
-      out.events.push(convert(record));
+      out.events.push(convert(record, this.context));
     } catch (error) {
       out.rejections.push(rejectionFrom(error, record.origin));
     }
@@ -95,5 +92,5 @@ export const logAnalyticsSyslogFormat: SourceFormat = {
     if (!isObject(value) || typeof value.SyslogMessage !== 'string') return 0;
     return value.Computer !== undefined || value.HostName !== undefined ? 0.9 : 0.6;
   },
-  createParser: () => new LogAnalyticsSyslogParser(),
+  createParser: (context) => new LogAnalyticsSyslogParser(context),
 };

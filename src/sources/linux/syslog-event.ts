@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import type { Event, EventCore, Origin } from '../../model/event.js';
+import type { ParseContext } from '../format.js';
+import { isValidTime, missingTime } from '../record-time.js';
 import { ACCOUNT_PROGRAMS, parseAccountMessage } from './account-messages.js';
 import { parseLogindMessage, parsePamMessage } from './session-messages.js';
 import { type MessageFields, parseSshdMessage } from './sshd-messages.js';
@@ -127,17 +129,24 @@ export function syslogSummary(fields: Record<string, unknown>, core: EventCore):
   return parts.join(' ');
 }
 
-/** Assembles the Event of a syslog message. */
+/**
+ * Assembles the Event of a syslog message. A header without a readable time follows
+ * `settings.missing_time` (see `missingTime`).
+ */
 export function syslogEvent(
   format: string,
   header: SyslogHeader,
   fields: Record<string, unknown>,
   origin: Origin,
+  context: ParseContext,
 ): Event {
+  const { time, timeText } = isValidTime(header.time)
+    ? header
+    : missingTime(unreadableStamp(header.timeText), header.timeText, context, origin);
   const core = syslogCore(fields);
   return {
-    time: header.time,
-    timeText: header.timeText,
+    time,
+    timeText,
     format,
     logsource: { product: LINUX_PRODUCT, service: 'syslog' },
     fields,
@@ -146,4 +155,8 @@ export function syslogEvent(
     origin,
     summary: syslogSummary(fields, core),
   };
+}
+
+function unreadableStamp(timeText: string): string {
+  return timeText === '' ? 'the record has no timestamp' : `unreadable timestamp "${timeText}"`;
 }

@@ -86,12 +86,6 @@ export function parseSyslogLine(line: string, clock: SyslogClock): SyslogHeader 
       { snippet: line.slice(0, 120) },
     );
   }
-  if (!Number.isFinite(header.time)) {
-    throw Object.assign(
-      new RecordError('invalid_time', `unreadable syslog timestamp "${header.timeText}"`),
-      { snippet: line.slice(0, 120) },
-    );
-  }
   if (pri !== undefined && pri < FACILITIES.length * 8) {
     header.facility = FACILITIES[Math.floor(pri / 8)];
     header.severity = SEVERITIES[pri % 8];

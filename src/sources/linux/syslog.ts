@@ -54,7 +54,7 @@ class SyslogParser implements RecordParser {
   private readonly clock: SyslogClock;
   private readonly connections = new SshdConnections();
 
-  constructor(context: ParseContext) {
+  constructor(private readonly context: ParseContext) {
     this.clock = new SyslogClock(context.settings.syslog, context.mtimeMs ?? Date.now());
   }
 
@@ -64,7 +64,9 @@ class SyslogParser implements RecordParser {
     try {
       out.events.push(this.convert(line, record));
     } catch (error) {
-      out.rejections.push(rejectionFrom(error, record.origin));
+      const rejection = rejectionFrom(error, record.origin);
+      rejection.snippet ??= line.slice(0, 120);
+      out.rejections.push(rejection);
     }
   }
 
@@ -74,7 +76,7 @@ class SyslogParser implements RecordParser {
     const header = parseSyslogLine(line, this.clock);
     const fields = syslogFields(header);
     this.connections.annotate(fields);
-    return syslogEvent(LINUX_SYSLOG_FORMAT, header, fields, record.origin);
+    return syslogEvent(LINUX_SYSLOG_FORMAT, header, fields, record.origin, this.context);
   }
 }
 

@@ -8,7 +8,8 @@ import type {
   SourceFormat,
 } from '../format.js';
 import { rejectionFrom } from '../format.js';
-import { isObject, type JsonObject, RecordTimes, truncate } from '../json-shape.js';
+import { isObject, type JsonObject, truncate } from '../json-shape.js';
+import { RecordTimes } from '../record-time.js';
 import { ualEvent } from './ual-event.js';
 
 /**

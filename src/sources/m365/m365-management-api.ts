@@ -1,7 +1,7 @@
 import { RecordError } from '../../model/errors.js';
 import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { RecordTimes } from '../json-shape.js';
+import { RecordTimes } from '../record-time.js';
 import { looksLikeUal, ualEvent } from './ual-event.js';
 
 /**

@@ -2,7 +2,8 @@ import { RecordError } from '../../model/errors.js';
 import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
 import { parseJsonText } from '../json-fields.js';
-import { isObject, type JsonObject, RecordTimes } from '../json-shape.js';
+import { isObject, type JsonObject } from '../json-shape.js';
+import { RecordTimes } from '../record-time.js';
 import { ualEvent } from './ual-event.js';
 
 /**

@@ -6,15 +6,8 @@ import {
   decodeJsonValues,
   keySpellings,
 } from '../json-fields.js';
-import {
-  firstText,
-  isObject,
-  type JsonObject,
-  pick,
-  type RecordTimes,
-  text,
-  truncate,
-} from '../json-shape.js';
+import { firstText, isObject, type JsonObject, pick, text, truncate } from '../json-shape.js';
+import type { RecordTimes } from '../record-time.js';
 
 /**
  * Microsoft 365 unified audit log records in the common schema of the Office 365 Management

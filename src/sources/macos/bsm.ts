@@ -2,7 +2,8 @@ import { RecordError } from '../../model/errors.js';
 import type { Event, EventCore } from '../../model/event.js';
 import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { firstText, isObject, recordTime, truncate } from '../json-shape.js';
+import { firstText, isObject, truncate } from '../json-shape.js';
+import { recordTime } from '../record-time.js';
 import { MACOS_PRODUCT } from './unified-log.js';
 
 /**

@@ -3,15 +3,8 @@ import type { EventCore } from '../../model/event.js';
 import type { FramedRecord, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
 import { canonicalKeys, clientAddress, keySpellings } from '../json-fields.js';
-import {
-  firstText,
-  isObject,
-  type JsonObject,
-  pick,
-  RecordTimes,
-  text,
-  truncate,
-} from '../json-shape.js';
+import { firstText, isObject, type JsonObject, pick, text, truncate } from '../json-shape.js';
+import { RecordTimes } from '../record-time.js';
 
 /**
  * Okta System Log events as the System Log API (`/api/v1/logs`) returns them: a JSON array per

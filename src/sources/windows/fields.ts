@@ -1,6 +1,6 @@
-import { RecordError } from '../../model/errors.js';
 import type { Event, EventCore, Origin } from '../../model/event.js';
-import { parseAnyTime } from '../../model/time.js';
+import type { ParseContext } from '../format.js';
+import { recordTime } from '../record-time.js';
 
 /**
  * Field naming shared by every Windows source. Events are flat, as the public Sigma rules for
@@ -103,9 +103,15 @@ function text(value: unknown): string | undefined {
   return EMPTY_VALUES.has(result.trim().toLowerCase()) ? undefined : result;
 }
 
+/**
+ * Joins an account's domain and user name as `DOMAIN\user`. A name that carries its realm
+ * already keeps its own form: a UPN (4769 writes `user@REALM` with the realm as domain too) and
+ * a `DOMAIN\user` name.
+ */
 function account(domain: unknown, user: unknown): string | undefined {
   const name = text(user);
   if (name === undefined) return undefined;
+  if (name.includes('@') || name.includes('\\')) return name;
   const realm = text(domain);
   return realm === undefined ? name : `${realm}\\${name}`;
 }
@@ -232,24 +238,22 @@ function truncate(value: string, length: number): string {
   return value.length > length ? `${value.slice(0, length - 1)}…` : value;
 }
 
-/** Assembles an Event from flat fields, rejecting records without a readable time. */
+/**
+ * Assembles an Event from flat fields. Its time is the first readable of `times`; a record
+ * without one follows `settings.missing_time` (see `recordTime`).
+ */
 export function windowsEvent(
   format: string,
   fields: Record<string, unknown>,
-  timeValue: unknown,
+  times: readonly unknown[],
   origin: Origin,
+  context: ParseContext,
 ): Event {
-  const time = parseAnyTime(timeValue);
-  if (!Number.isFinite(time)) {
-    throw new RecordError(
-      'invalid_time',
-      `missing or unreadable event time: ${JSON.stringify(timeValue ?? null)}`,
-    );
-  }
+  const { time, timeText } = recordTime(times, context, origin);
   const core = windowsCore(fields);
   return {
     time,
-    timeText: String(timeValue),
+    timeText,
     format,
     logsource: { product: WINDOWS_PRODUCT },
     fields,

@@ -18,6 +18,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 const QUARTER_HOUR_MS = 15 * 60 * 1000;
 
+/** Fields that may carry the event time, in order of preference. */
+const TIME_FIELDS = ['TimeCreated', 'TimeGenerated', 'UtcTime', '@timestamp', 'EventTime'];
+
 /**
  * NXLog writes `EventTime` in the collector's local time without a zone, and `@timestamp` (the
  * Logstash receive time, UTC) beside `EventReceivedTime` (the same instant, local). Their
@@ -35,14 +38,14 @@ export function flatEventTime(fields: Record<string, unknown>): unknown {
       if (Number.isFinite(time)) return new Date(time).toISOString();
     }
   }
-  for (const name of ['TimeCreated', 'TimeGenerated', 'UtcTime', '@timestamp', 'EventTime']) {
+  for (const name of TIME_FIELDS) {
     const value = fields[name];
     if (value !== undefined && Number.isFinite(parseAnyTime(value))) return value;
   }
   return undefined;
 }
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, context: ParseContext) {
   const value = record.value;
   if (!isObject(value) || value.EventID === undefined) {
     throw new RecordError('unexpected_shape', 'record has no top-level EventID');
@@ -57,7 +60,9 @@ function convert(record: FramedRecord, _context: ParseContext) {
   if (fields.EventRecordID === undefined && fields.RecordNumber !== undefined) {
     fields.EventRecordID = fields.RecordNumber;
   }
-  return windowsEvent('windows-flat', fields, flatEventTime(fields), record.origin);
+  // The raw fields follow, so that an unreadable time is named when none is readable.
+  const times = [flatEventTime(fields), ...TIME_FIELDS.map((name) => fields[name])];
+  return windowsEvent('windows-flat', fields, times, record.origin, context);
 }
 
 export const windowsFlatFormat: SourceFormat = {

@@ -14,7 +14,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, context: ParseContext) {
   const root = record.value;
   if (!isObject(root) || !isObject(root.Event) || !isObject(root.Event.System)) {
     throw new RecordError('unexpected_shape', 'record has no Event.System object');
@@ -23,7 +23,7 @@ function convert(record: FramedRecord, _context: ParseContext) {
   const system = readSystem(event.System);
   const data = { ...readUserData(event.UserData), ...readEventData(event.EventData) };
   const fields = flattenWindows(system, data);
-  return windowsEvent('windows-json', fields, system.timeCreated, record.origin);
+  return windowsEvent('windows-json', fields, [system.timeCreated], record.origin, context);
 }
 
 export const windowsJsonFormat: SourceFormat = {

@@ -4,6 +4,7 @@ import type { DetectSample, FramedRecord, ParseContext, SourceFormat } from '../
 import { statelessParser } from '../format.js';
 import { flattenWindows, windowsEvent } from './fields.js';
 import { elementText, readEventData, readSystem, readUserData } from './tree.js';
+import { xmlReferenceDecoder } from './xml-references.js';
 
 /**
  * Windows event XML as `wevtutil qe /f:xml`, `Get-WinEvent … ToXml()` and Event Viewer's
@@ -23,10 +24,10 @@ const parser = new XMLParser({
   removeNSPrefix: true,
   ignoreDeclaration: true,
   processEntities: true,
-  htmlEntities: false,
+  entityDecoder: xmlReferenceDecoder,
 });
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, context: ParseContext) {
   const xml = record.value as string;
   let tree: Record<string, unknown>;
   try {
@@ -50,7 +51,7 @@ function convert(record: FramedRecord, _context: ParseContext) {
     if (!('Message' in data)) data.Message = elementText(rendering.Message);
   }
   const fields = flattenWindows(system, data);
-  return windowsEvent('windows-xml', fields, system.timeCreated, record.origin);
+  return windowsEvent('windows-xml', fields, [system.timeCreated], record.origin, context);
 }
 
 export const windowsXmlFormat: SourceFormat = {

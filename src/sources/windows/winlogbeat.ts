@@ -23,7 +23,7 @@ function pick(object: unknown, ...path: string[]): unknown {
   return node;
 }
 
-function convert(record: FramedRecord, _context: ParseContext) {
+function convert(record: FramedRecord, context: ParseContext) {
   const value = record.value;
   if (!isObject(value) || !isObject(value.winlog)) {
     throw new RecordError('unexpected_shape', 'record has no winlog object');
@@ -48,7 +48,8 @@ function convert(record: FramedRecord, _context: ParseContext) {
   assign('channel', winlog.channel);
   assign('computer', winlog.computer_name ?? pick(value, 'host', 'name'));
   assign('userId', pick(winlog, 'user', 'identifier'));
-  const time = value['@timestamp'] ?? pick(value, 'event', 'created');
+  const times = [value['@timestamp'], pick(value, 'event', 'created')];
+  const time = times[0] ?? times[1];
   if (typeof time === 'string') system.timeCreated = time;
 
   const data: Record<string, unknown> = {};
@@ -58,7 +59,7 @@ function convert(record: FramedRecord, _context: ParseContext) {
   if (typeof value.message === 'string' && !('Message' in data)) data.Message = value.message;
 
   const fields = { ...value, ...flattenWindows(system, data) };
-  return windowsEvent('winlogbeat', fields, system.timeCreated, record.origin);
+  return windowsEvent('winlogbeat', fields, times, record.origin, context);
 }
 
 export const winlogbeatFormat: SourceFormat = {

@@ -1,0 +1,182 @@
+import type { InputFile } from '../input/input-file.js';
+import { detectJsonLayout, type JsonLayout, JsonStreamScanner } from '../input/json-records.js';
+import { HEAD_BYTES, type OpenedInput } from '../input/opened.js';
+import { decodeChunks, decodeHead, type TextEncoding } from '../input/text.js';
+import type { DetectSample, Framing, SourceFormat, SourceSettings } from './format.js';
+import { type FramedItem, frame } from './frame.js';
+import type { FormatRegistry } from './registry.js';
+
+/**
+ * Format detection: a sample of the input's first records, scored by every format. The sample
+ * comes from the head (the first `HEAD_BYTES`) unless the first record does not fit in it, or
+ * is rejected by the limits. Then detection reads on to the first record within the limits.
+ */
+
+const DETECT_MIN_SCORE = 0.5;
+
+/** Lines given to line formats when detection looks past the head. */
+const SAMPLE_LINES = 16;
+
+export function buildSample(file: InputFile, head: Buffer, encoding: TextEncoding) {
+  const detect: DetectSample = { head, name: file.path.split('/').pop() ?? file.path };
+  let jsonLayout: JsonLayout | undefined;
+  if (looksBinary(head, encoding)) return { detect, jsonLayout };
+
+  const text = decodeHead(head, encoding);
+  detect.text = text;
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    jsonLayout = detectJsonLayout(text);
+    const first = firstJsonRecord(text, jsonLayout);
+    if (first !== undefined) detect.firstJson = first;
+  }
+  if (trimmed.startsWith('<')) {
+    const match = /<Event[\s>][\s\S]*?<\/Event>/.exec(text);
+    if (match) detect.firstXml = match[0];
+  }
+  return { detect, jsonLayout };
+}
+
+function looksBinary(head: Buffer, encoding: TextEncoding): boolean {
+  if (encoding.name !== 'utf-8') return false;
+  const sample = head.subarray(0, 1024);
+  let control = 0;
+  for (const byte of sample) if (byte === 0 || (byte < 9 && byte !== 0)) control++;
+  return control > 0;
+}
+
+function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown {
+  if (layout === 'ndjson') {
+    const line = text.split('\n', 1)[0] ?? '';
+    try {
+      return JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+  }
+  const scanner = new JsonStreamScanner({ maxRecordLength: text.length + 1, maxDepth: 1000 });
+  const records = scanner.push(text);
+  return records.find((record) => record.value !== undefined)?.value;
+}
+
+export function chooseFormat(
+  registry: FormatRegistry,
+  sample: DetectSample,
+): SourceFormat | undefined {
+  let best: SourceFormat | undefined;
+  let bestScore = 0;
+  for (const format of registry.list()) {
+    if (format.framing === 'binary' ? sample.text !== undefined : sample.text === undefined) {
+      continue;
+    }
+    const score = format.detect(sample);
+    if (score > bestScore) {
+      best = format;
+      bestScore = score;
+    }
+  }
+  return bestScore >= DETECT_MIN_SCORE ? best : undefined;
+}
+
+export function describeUnknown(head: Buffer, text: string | undefined): string {
+  const start = (text ?? head.subarray(0, 48).toString('latin1')).trimStart().slice(0, 60);
+  const printable = start.replace(/[^\x20-\x7e]/g, '.');
+  return head.length === 0
+    ? 'the input is empty'
+    : `no known format matches the content (it starts with "${printable}")`;
+}
+
+/** The result of reading past the head for detection. */
+export interface PastHead {
+  /** The sample of the first records within the limits, when there is one. */
+  detect?: DetectSample;
+  jsonLayout?: JsonLayout;
+  /** The records before it that the limits rejected. */
+  rejected: FramedItem[];
+}
+
+/**
+ * Tells whether the head contains no whole first record that detection could read: the first
+ * JSON record or `<Event>` element, or the first line, runs past the head.
+ */
+export function firstRecordPastHead(opened: OpenedInput, detect: DetectSample): boolean {
+  const text = detect.text;
+  if (opened.ended || text === undefined) return false;
+  const framing = textFraming(text);
+  if (framing === 'json') return detect.firstJson === undefined;
+  if (framing === 'xml-events') return detect.firstXml === undefined;
+  return !text.includes('\n');
+}
+
+/**
+ * Reads on past the head to the first record within the limits, with the framing the head's
+ * first character suggests, and builds the detection sample from it. Bytes read stay buffered
+ * up to `maxBuffered` (see `OpenedInput.lookAhead`).
+ */
+export async function samplePastHead(
+  opened: OpenedInput,
+  detect: DetectSample,
+  encoding: TextEncoding,
+  limits: SourceSettings['limits'],
+  maxBuffered: number,
+): Promise<PastHead> {
+  const head = detect.text ?? '';
+  const texts = decodeChunks(opened.lookAhead(maxBuffered), encoding);
+  const framing = textFraming(head);
+
+  if (framing === 'json') {
+    const found = await firstJsonPastHead(texts, limits);
+    if (found.value === undefined) return { rejected: found.rejected };
+    const start = head.trimStart();
+    const oneLine = start.startsWith('{') && !start.includes('\n');
+    // A first line longer than the head is NDJSON, unless its records sit in an array.
+    const jsonLayout = oneLine && !found.inArray ? 'ndjson' : (detectJsonLayout(head) ?? 'stream');
+    return { detect: { ...detect, firstJson: found.value }, jsonLayout, rejected: found.rejected };
+  }
+
+  const rejected: FramedItem[] = [];
+  const lines: string[] = [];
+  let length = 0;
+  for await (const batch of frame(framing, undefined, texts, limits)) {
+    for (const item of batch) {
+      if (item.value === undefined) {
+        if (lines.length === 0) rejected.push(item);
+        continue;
+      }
+      if (framing === 'xml-events') {
+        return { detect: { ...detect, firstXml: item.value as string }, rejected };
+      }
+      lines.push(item.value as string);
+      length += (item.value as string).length;
+    }
+    if (lines.length >= SAMPLE_LINES || length >= HEAD_BYTES) break;
+  }
+  if (lines.length === 0) return { rejected };
+  return { detect: { ...detect, text: `${lines.join('\n')}\n` }, rejected };
+}
+
+/** Returns the framing that a text input's first character points to. */
+function textFraming(text: string): Exclude<Framing, 'binary'> {
+  const start = text.trimStart();
+  if (start.startsWith('{') || start.startsWith('[')) return 'json';
+  if (start.startsWith('<')) return 'xml-events';
+  return 'lines';
+}
+
+async function firstJsonPastHead(texts: AsyncIterable<string>, limits: SourceSettings['limits']) {
+  const scanner = new JsonStreamScanner(limits);
+  const rejected: FramedItem[] = [];
+  const found = (records: FramedItem[]) => {
+    for (const record of records) {
+      if (record.value !== undefined) return record.value;
+      rejected.push(record);
+    }
+    return undefined;
+  };
+  for await (const text of texts) {
+    const value = found(scanner.push(text));
+    if (value !== undefined) return { value, inArray: scanner.firstRecordInArray, rejected };
+  }
+  const value = found(scanner.finish());
+  return { value, inArray: scanner.firstRecordInArray, rejected };
+}

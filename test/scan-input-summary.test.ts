@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { parseAlerts, runCli } from './helpers/cli.js';
+import { REPO_ROOT } from './helpers/shared.js';
+
+const CASE_LOG = join(
+  REPO_ROOT,
+  'examples',
+  'scenario-an1344-rdp-msp-chain',
+  'logs',
+  'app01-security.xml',
+);
+
+const ALL_SECURITY_RULE = `title: every Security event
+id: 0c8a52f4-1f65-4f0b-9d55-7a1c5e0f3b21
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID|exists: true}
+  condition: sel
+level: low
+`;
+
+function scan(dir: string, ...args: string[]) {
+  const rule = join(dir, 'all.yml');
+  writeFileSync(rule, ALL_SECURITY_RULE);
+  return runCli([
+    'scan',
+    '--db',
+    ':memory:',
+    '--no-default-rules',
+    '--rules',
+    rule,
+    '--output',
+    'ndjson',
+    '--no-progress',
+    ...args,
+  ]);
+}
+
+describe('scan summary of inputs', () => {
+  it('counts the records of a truncated .gz before its failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const file = join(dir, 'cut.xml.gz');
+    const whole = gzipSync(readFileSync(CASE_LOG));
+    writeFileSync(file, whole.subarray(0, Math.floor(whole.length * 0.7)));
+
+    const result = scan(dir, file);
+    assert.equal(result.status, 0, result.stderr);
+    const alerts = parseAlerts(result.stdout).length;
+    assert.ok(alerts > 0, 'no record was read before the cut');
+    assert.ok(alerts < 165, 'every record was read despite the cut');
+    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${file}`));
+    assert.equal(
+      line,
+      `  ${file} [windows-xml] ${alerts} read, ${alerts} parsed, 0 rejected; then failed: unexpected end of file`,
+    );
+    assert.match(result.stderr, /error: input read failed file=\S+cut\.xml\.gz/);
+  });
+
+  it('warns when a forced format finds no record', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const file = join(dir, 'flat.json');
+    const text = `${JSON.stringify({ EventID: 4688, Channel: 'Security', Hostname: 'h1', '@timestamp': '2024-03-12T10:00:00Z' })}\n`;
+    writeFileSync(file, text);
+
+    const result = scan(dir, '--format', 'windows-xml', file);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `warn: no records found in the input in the format given file=\\S+flat\\.json format=windows-xml bytes=${Buffer.byteLength(text)}`,
+      ),
+    );
+    assert.match(result.stderr, /flat\.json \[windows-xml\] 0 read, 0 parsed, 0 rejected/);
+
+    const detected = scan(dir, file);
+    assert.doesNotMatch(detected.stderr, /no records found/);
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { windowsEvent } from '../src/sources/windows/fields.js';
+import { TEST_PARSE_CONTEXT } from './helpers/engine.js';
+import { readOne } from './helpers/read.js';
+import { sharedPath } from './helpers/shared.js';
+
+function core(fields: Record<string, unknown>) {
+  const origin = { file: 'test.json', record: 1, line: 0 };
+  return windowsEvent('windows-flat', fields, ['2024-03-12T10:00:00Z'], origin, TEST_PARSE_CONTEXT)
+    .core;
+}
+
+describe('Windows actor names', () => {
+  const cases: [string, Record<string, unknown>, string | undefined, string[] | undefined][] = [
+    [
+      '4769 with a UPN',
+      {
+        EventID: '4769',
+        TargetUserName: 'pgustavo@THESHIRE.LOCAL',
+        TargetDomainName: 'THESHIRE.LOCAL',
+      },
+      'pgustavo@THESHIRE.LOCAL',
+      undefined,
+    ],
+    [
+      '4768 with a plain name',
+      { EventID: '4768', TargetUserName: 'pgustavo', TargetDomainName: 'THESHIRE.LOCAL' },
+      'THESHIRE.LOCAL\\pgustavo',
+      undefined,
+    ],
+    [
+      '4624 of a cloud account',
+      {
+        EventID: '4624',
+        TargetUserName: 'jlee@contoso.com',
+        TargetDomainName: 'AzureAD',
+        SubjectUserName: 'APP01$',
+        SubjectDomainName: 'CONTOSO',
+      },
+      'jlee@contoso.com',
+      ['CONTOSO\\APP01$'],
+    ],
+    [
+      '4648 with explicit UPN credentials',
+      {
+        EventID: '4648',
+        SubjectUserName: 'acme-jlee',
+        SubjectDomainName: 'CONTOSO',
+        TargetUserName: 'admin@contoso.com',
+        TargetDomainName: 'CONTOSO',
+      },
+      'CONTOSO\\acme-jlee',
+      ['admin@contoso.com'],
+    ],
+    [
+      'a name that carries its domain',
+      { EventID: '4688', SubjectUserName: 'CONTOSO\\bob', SubjectDomainName: 'CONTOSO' },
+      'CONTOSO\\bob',
+      undefined,
+    ],
+    [
+      'an AccountName in UPN form',
+      { EventID: '1102', AccountName: 'bob@contoso.com', AccountDomain: 'CONTOSO' },
+      'bob@contoso.com',
+      undefined,
+    ],
+  ];
+  for (const [name, fields, actor, identities] of cases) {
+    it(`keeps the form of ${name}`, () => {
+      const result = core(fields);
+      assert.equal(result.actor, actor);
+      assert.deepEqual(result.identities, identities);
+    });
+  }
+
+  it('never joins a domain to a UPN in the OTRF Kerberos events', async (t) => {
+    const path = sharedPath(
+      t,
+      'corpus/windows/otrf-security-datasets/covenant_psremoting_command_2020-08-06115603.auth-slice.json',
+    );
+    if (!path) return;
+    const result = await readOne(path);
+    const tickets = result.events.filter((event) => event.fields.EventID === 4769);
+    assert.ok(tickets.length > 0);
+    const upn = tickets.filter((event) => String(event.fields.TargetUserName).includes('@'));
+    assert.ok(upn.length > 0);
+    for (const event of upn) assert.equal(event.core.actor, event.fields.TargetUserName);
+    for (const event of result.events) {
+      const names = [event.core.actor, ...(event.core.identities ?? [])];
+      for (const value of names) assert.ok(!(value?.includes('\\') && value.includes('@')), value);
+    }
+  });
+});
