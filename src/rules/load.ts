@@ -1,7 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { Document } from 'yaml';
-import { locate, locateKey, locationAt, parseYaml, type YamlSource } from '../context/yaml-doc.js';
+import { readYamlDocuments, type YamlDocumentView } from '../context/yaml-view.js';
 import type { Location, Problem } from '../model/problem.js';
 import {
   compileDetection,
@@ -96,11 +95,11 @@ export function loadRuleTexts(
   let documents = 0;
 
   for (const { file, text } of texts) {
-    const { source, problems: yamlProblems } = parseYaml(file, text);
+    const { documents: views, count, problems: yamlProblems } = readYamlDocuments(file, text);
     problems.push(...yamlProblems);
     const yamlErrors = yamlProblems.filter((problem) => problem.severity === 'error');
     if (yamlErrors.length > 0) {
-      documents += Math.max(1, source.documents.length);
+      documents += Math.max(1, count);
       rejected.push({
         file,
         location: yamlErrors[0]?.location,
@@ -110,15 +109,14 @@ export function loadRuleTexts(
       continue;
     }
 
-    source.documents.forEach((document, index) => {
-      if (document.contents === null) return;
+    for (const view of views) {
       documents++;
-      const loaded = loadDocument(source, document, index, options);
+      const loaded = loadDocument(view, options);
       problems.push(...loaded.problems);
       if (loaded.rule) parsed.push(loaded.rule);
       else if (loaded.filter) filters.push(loaded.filter);
-      else rejected.push(rejection(source, document, loaded.problems));
-    });
+      else rejected.push(rejection(view, loaded.problems));
+    }
   }
 
   const rules = resolveReferences(parsed, problems, rejected);
@@ -128,18 +126,14 @@ export function loadRuleTexts(
 
 /** Parses one document and compiles its searches once, to report value problems. */
 function loadDocument(
-  source: YamlSource,
-  document: Document.Parsed,
-  index: number,
+  document: YamlDocumentView,
   options: LoadRulesOptions,
 ): { rule?: Rule; filter?: FilterRule; problems: Problem[] } {
-  const result = parseRuleDocument(source, document, index);
+  const result = parseRuleDocument(document);
   const problems = [...result.problems];
   const env = { placeholders: options.placeholders, mapField: (name: string) => name };
   const located = (found: DetectionProblem[]) =>
-    locateDetectionProblems(found, (path, onKey) =>
-      onKey ? locateKey(source, document, path) : locate(source, document, path),
-    );
+    locateDetectionProblems(found, (path, onKey) => document.locate(path, onKey));
 
   if (result.filter) {
     const found: DetectionProblem[] = [];
@@ -159,22 +153,20 @@ function loadDocument(
       code: 'rule.placeholder_unresolved',
       severity: 'warning',
       message: `placeholder %${use.name}% has no value in settings.placeholders; it is handled as ${options.placeholders.unresolved}`,
-      ...locate(source, document, use.path),
+      ...document.locate(use.path),
     });
   }
   return { rule, problems };
 }
 
-function rejection(
-  source: YamlSource,
-  document: Document.Parsed,
-  problems: readonly Problem[],
-): RejectedDocument {
+function rejection(document: YamlDocumentView, problems: readonly Problem[]): RejectedDocument {
   const errors = problems.filter((problem) => problem.severity === 'error');
-  const title = document.get('title');
+  const value = document.value;
+  const title =
+    value !== null && typeof value === 'object' ? (value as { title?: unknown }).title : undefined;
   return {
-    file: source.file,
-    location: errors[0]?.location ?? locationAt(source, document.contents?.range?.[0] ?? 0),
+    file: document.file,
+    location: errors[0]?.location ?? document.start(),
     title: typeof title === 'string' ? title : undefined,
     errors,
   };

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Document } from 'yaml';
-import { locate, locateKey, type YamlSource } from '../context/yaml-doc.js';
+import type { YamlDocumentView } from '../context/yaml-view.js';
 import type { LogSource } from '../model/event.js';
 import type { Problem } from '../model/problem.js';
 import {
@@ -63,28 +62,23 @@ function isMap(value: unknown): value is Raw {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-export function parseRuleDocument(
-  source: YamlSource,
-  document: Document.Parsed,
-  documentIndex: number,
-): ParsedDocument {
+export function parseRuleDocument(document: YamlDocumentView): ParsedDocument {
   const problems: Problem[] = [];
   const error = (path: (string | number)[], code: string, message: string, onKey = false): void => {
-    const where = onKey ? locateKey(source, document, path) : locate(source, document, path);
-    problems.push({ code, severity: 'error', message, ...where });
+    problems.push({ code, severity: 'error', message, ...document.locate(path, onKey) });
   };
   const warn = (path: (string | number)[], code: string, message: string): void => {
-    problems.push({ code, severity: 'warning', message, ...locate(source, document, path) });
+    problems.push({ code, severity: 'warning', message, ...document.locate(path) });
   };
 
-  const raw = document.toJS({ maxAliasCount: 1000 }) as unknown;
+  const raw = document.value;
   if (raw === null || raw === undefined) return { problems };
   if (!isMap(raw)) {
     error([], 'rule.not_a_map', 'a rule document must be a map of keys');
     return { problems };
   }
 
-  const meta = parseMeta(raw, source, document, documentIndex, error, warn);
+  const meta = parseMeta(raw, document, error, warn);
   const hasDetection = raw.detection !== undefined;
   const hasCorrelation = raw.correlation !== undefined;
 
@@ -208,23 +202,14 @@ function stringList(value: unknown): string[] {
   return [String(value)];
 }
 
-function parseMeta(
-  raw: Raw,
-  source: YamlSource,
-  document: Document.Parsed,
-  documentIndex: number,
-  error: Report,
-  warn: Report,
-): RuleMeta {
+function parseMeta(raw: Raw, document: YamlDocumentView, error: Report, warn: Report): RuleMeta {
   if (typeof raw.title !== 'string' || raw.title.trim() === '') {
     error(['title'], 'rule.missing_title', 'rule has no title');
   }
-  const start = document.contents?.range?.[0] ?? 0;
-  const position = source.lineCounter.linePos(start);
   const id =
     typeof raw.id === 'string' && raw.id.trim() !== ''
       ? raw.id.trim()
-      : `generated-${createHash('sha256').update(`${source.file}#${documentIndex}`).digest('hex').slice(0, 16)}`;
+      : `generated-${createHash('sha256').update(`${document.file}#${document.index}`).digest('hex').slice(0, 16)}`;
 
   let level = 'informational';
   if (raw.level !== undefined) {
@@ -261,9 +246,9 @@ function parseMeta(
     references: stringList(raw.references),
     analytic: analyticFromTags(tags),
     attack: attackFromTags(tags),
-    file: source.file,
-    source: ruleSourceOf(source.file),
-    location: { file: source.file, line: position.line, column: position.col },
+    file: document.file,
+    source: ruleSourceOf(document.file),
+    location: document.start(),
     extra,
   };
 }
