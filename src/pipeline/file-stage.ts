@@ -117,7 +117,8 @@ export class FileStage {
 
         const batch: StageMatch[] = [];
         for (const event of output.events) {
-          const match = await this.process(event, counts);
+          const processed = this.process(event, counts);
+          const match = processed instanceof Promise ? await processed : processed;
           if (match) batch.push(match);
         }
         onRecords?.(parsed + output.rejections.length);
@@ -136,8 +137,15 @@ export class FileStage {
     }
   }
 
-  private async process(event: Event, counts: InputCounts): Promise<StageMatch | undefined> {
-    const { huntFrom, timeRange, enricher, geo, baseline, learnUntil, detector } = this.options;
+  /**
+   * Runs one event through the stage. It returns a promise only when the event's address is
+   * not in the geolocation cache, so that most events take no trip through the job queue.
+   */
+  private process(
+    event: Event,
+    counts: InputCounts,
+  ): StageMatch | undefined | Promise<StageMatch | undefined> {
+    const { huntFrom, timeRange, enricher, geo } = this.options;
     if (huntFrom !== undefined && event.time < huntFrom) return undefined;
     if (outsideRange(event.time, timeRange)) {
       counts.outOfRange++;
@@ -150,8 +158,20 @@ export class FileStage {
 
     if (geo && event.core.srcIp !== undefined) {
       const known = geo.cached(event.core.srcIp);
-      applyGeo(event, known === undefined ? await geo.lookup(event.core.srcIp) : known);
+      if (known === undefined) {
+        return geo.lookup(event.core.srcIp).then((info) => {
+          applyGeo(event, info);
+          return this.detect(event);
+        });
+      }
+      applyGeo(event, known);
     }
+    return this.detect(event);
+  }
+
+  /** Adds baseline facts to an enriched event and runs the detection rules on it. */
+  private detect(event: Event): StageMatch | undefined {
+    const { baseline, learnUntil, detector } = this.options;
     if (baseline) {
       const learn = learnUntil === undefined || event.time < learnUntil;
       (learn ? baseline.learning : baseline.readOnly).enrich(event);

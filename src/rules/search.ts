@@ -220,7 +220,10 @@ function valueTest(
   if (equalsLiterals.size > 0 || numbers.length > 0) {
     tests.push(equalityTest(accessor, read, equalsLiterals, numbers));
   }
-  if (literals.length > 0) tests.push(literalListTest(read, literals, mode));
+  if (literals.length > 0) {
+    const keyword = accessor ? undefined : keywordLiteralTest(literals, mode, !cased);
+    tests.push(keyword ?? literalListTest(read, literals, mode));
+  }
 
   const compiled: CompiledFieldTest = { match: combine(tests, all) };
   const requires = all ? cheapest(valueRequirements) : unionOfValues(valueRequirements);
@@ -345,6 +348,29 @@ function literalListTest(
   return (context) => {
     for (const text of read(context))
       for (const literal of list) if (text.endsWith(literal)) return true;
+    return false;
+  };
+}
+
+/**
+ * Keyword literals as one case-insensitive expression over the values as written. Keywords
+ * read every value of the record, and lower-casing them all first cost more than the search:
+ * on Windows events of about 2,000 characters the `i` flag took 0.6 of the time (Node 20). It
+ * folds case as lower-casing does for ASCII literals, except for the Kelvin sign and the
+ * dotted capital I in the text, so other literals keep the lower-cased path.
+ */
+function keywordLiteralTest(
+  literals: readonly string[],
+  mode: MatchMode,
+  caseInsensitive: boolean,
+): Matcher | undefined {
+  if (mode !== 'contains' || !literals.every((literal) => /^[\x00-\x7f]*$/.test(literal))) {
+    return undefined;
+  }
+  const source = [...new Set(literals)].map(escapeRegex).join('|');
+  const regex = new RegExp(source, caseInsensitive ? 'i' : '');
+  return (context) => {
+    for (const text of context.keywords(false)) if (regex.test(text)) return true;
     return false;
   };
 }
