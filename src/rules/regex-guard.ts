@@ -37,6 +37,9 @@ const IDLE = 0;
 const REQUEST = 1;
 const DONE = 2;
 
+/** UTF-16 units of the smallest buffer shared with the helper thread. */
+const MIN_CAPACITY = 64 * 1024;
+
 /** Time a new helper thread may take to start before the guard gives up on it. */
 const START_TIMEOUT_MS = 10_000;
 
@@ -122,6 +125,8 @@ export class RegexGuard {
   /** Returns a test of the expression that stays within the budget, counting for `rule`. */
   compile(source: string, flags: string, rule: string): (text: string) => boolean {
     const key = `${flags}/${source}`;
+    // The thread starts now, while the rules compile, so that the first test need not wait.
+    this.helper ??= new Helper(MIN_CAPACITY);
     return (text) => {
       if ((this.timeouts.byRule.get(rule) ?? 0) >= this.options.disableAfter) return false;
       const result = this.run(key, text);
@@ -144,7 +149,7 @@ export class RegexGuard {
     const needed = key.length + text.length;
     if (!this.helper || this.helper.units.length < needed) {
       this.helper?.stop();
-      this.helper = new Helper(Math.max(needed, 64 * 1024));
+      this.helper = new Helper(Math.max(needed, MIN_CAPACITY));
     }
     const helper = this.helper;
     if (!helper.started()) {
