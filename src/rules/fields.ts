@@ -10,6 +10,8 @@ import { wordsOf } from './index-keys.js';
 export interface FieldAccessor {
   /** The field name as the rule writes it (after log source field mapping). */
   name: string;
+  /** Position of the accessor's slot in the caches of `EvalContext`, unique per name. */
+  id: number;
   get(event: Event): unknown;
 }
 
@@ -19,10 +21,12 @@ export function fieldAccessor(name: string): FieldAccessor {
   let accessor = accessors.get(name);
   if (accessor) return accessor;
   const parts = name.split('.');
+  const id = accessors.size;
   accessor =
     parts.length === 1
       ? {
           name,
+          id,
           get: (event) => {
             const extra = event.extra[name];
             return extra !== undefined ? extra : event.fields[name];
@@ -30,6 +34,7 @@ export function fieldAccessor(name: string): FieldAccessor {
         }
       : {
           name,
+          id,
           get: (event) => {
             const extra = event.extra[name];
             if (extra !== undefined) return extra;
@@ -63,15 +68,34 @@ function walk(root: unknown, parts: readonly string[]): unknown {
 }
 
 /**
+ * Values derived from one field of the event being evaluated, in a slot per accessor. A slot
+ * is valid while its stamp equals the context's, so moving to the next event clears nothing.
+ */
+class SlotCache<T> {
+  private readonly stamps: number[] = [];
+  private readonly values: (T | undefined)[] = [];
+
+  get(id: number, stamp: number): T | undefined {
+    return this.stamps[id] === stamp ? this.values[id] : undefined;
+  }
+
+  set(id: number, stamp: number, value: T): void {
+    this.stamps[id] = stamp;
+    this.values[id] = value;
+  }
+}
+
+/**
  * Per-event evaluation state: string forms of field values are computed and lower-cased once
  * per event, however many rules read them.
  */
 export class EvalContext {
   event: Event = undefined as unknown as Event;
-  private readonly strings = new Map<string, readonly string[]>();
-  private readonly lowered = new Map<string, readonly string[]>();
-  private readonly words = new Map<string, readonly string[]>();
-  private readonly keys = new Map<string, readonly string[]>();
+  private stamp = 0;
+  private readonly strings = new SlotCache<readonly string[]>();
+  private readonly lowered = new SlotCache<readonly string[]>();
+  private readonly words = new SlotCache<readonly string[]>();
+  private readonly keys = new SlotCache<readonly string[]>();
   private keywordValues: readonly string[] | undefined;
   private keywordLowered: readonly string[] | undefined;
 
@@ -79,10 +103,8 @@ export class EvalContext {
 
   reset(event: Event): void {
     this.event = event;
-    if (this.strings.size > 0) this.strings.clear();
-    if (this.lowered.size > 0) this.lowered.clear();
-    if (this.words.size > 0) this.words.clear();
-    if (this.keys.size > 0) this.keys.clear();
+    // Past 2^31 events the stamps start again below every stored one, which cannot match.
+    this.stamp = this.stamp === 0x7fffffff ? 1 : this.stamp + 1;
     this.keywordValues = undefined;
     this.keywordLowered = undefined;
   }
@@ -93,19 +115,21 @@ export class EvalContext {
 
   /** String forms of a field: one per scalar (array elements each), none when absent or null. */
   stringsOf(accessor: FieldAccessor): readonly string[] {
-    let values = this.strings.get(accessor.name);
+    let values = this.strings.get(accessor.id, this.stamp);
     if (values === undefined) {
       values = toStrings(accessor.get(this.event), this.maxFieldLength);
-      this.strings.set(accessor.name, values);
+      this.strings.set(accessor.id, this.stamp, values);
     }
     return values;
   }
 
   lowerOf(accessor: FieldAccessor): readonly string[] {
-    let values = this.lowered.get(accessor.name);
+    let values = this.lowered.get(accessor.id, this.stamp);
     if (values === undefined) {
-      values = this.stringsOf(accessor).map((value) => value.toLowerCase());
-      this.lowered.set(accessor.name, values);
+      const strings = this.stringsOf(accessor);
+      values =
+        strings.length === 1 ? [(strings[0] as string).toLowerCase()] : strings.map(lowerCase);
+      this.lowered.set(accessor.id, this.stamp, values);
     }
     return values;
   }
@@ -115,21 +139,21 @@ export class EvalContext {
    * that occurs twice is listed twice; the index runs each rule once per event anyway.
    */
   wordsOf(accessor: FieldAccessor): readonly string[] {
-    let words = this.words.get(accessor.name);
+    let words = this.words.get(accessor.id, this.stamp);
     if (words === undefined) {
       const values = this.lowerOf(accessor);
       words = values.length === 1 ? wordsOf(values[0] as string) : values.flatMap(wordsOf);
-      this.words.set(accessor.name, words);
+      this.words.set(accessor.id, this.stamp, words);
     }
     return words;
   }
 
   /** Field values in the form the rule index buckets them by (`indexKey`). */
   indexKeysOf(accessor: FieldAccessor, indexKey: (value: string) => string): readonly string[] {
-    let keys = this.keys.get(accessor.name);
+    let keys = this.keys.get(accessor.id, this.stamp);
     if (keys === undefined) {
       keys = this.lowerOf(accessor).map(indexKey);
-      this.keys.set(accessor.name, keys);
+      this.keys.set(accessor.id, this.stamp, keys);
     }
     return keys;
   }
@@ -143,10 +167,14 @@ export class EvalContext {
     }
     if (!lowered) return this.keywordValues;
     if (this.keywordLowered === undefined) {
-      this.keywordLowered = this.keywordValues.map((value) => value.toLowerCase());
+      this.keywordLowered = this.keywordValues.map(lowerCase);
     }
     return this.keywordLowered;
   }
+}
+
+function lowerCase(value: string): string {
+  return value.toLowerCase();
 }
 
 const EMPTY: readonly string[] = [];
