@@ -83,7 +83,15 @@ class SlotCache<T> {
     this.stamps[id] = stamp;
     this.values[id] = value;
   }
+
+  clear(): void {
+    this.stamps.length = 0;
+    this.values.length = 0;
+  }
 }
+
+/** Highest stamp before the caches are cleared; small integers keep the stamp arrays packed. */
+const MAX_STAMP = 0x3fffffff;
 
 /**
  * Per-event evaluation state: string forms of field values are computed and lower-cased once
@@ -103,8 +111,12 @@ export class EvalContext {
 
   reset(event: Event): void {
     this.event = event;
-    // Past 2^31 events the stamps start again below every stored one, which cannot match.
-    this.stamp = this.stamp === 0x7fffffff ? 1 : this.stamp + 1;
+    this.stamp++;
+    if (this.stamp > MAX_STAMP) {
+      // Stamps start again from 1, so no slot may keep an old one.
+      for (const cache of [this.strings, this.lowered, this.words, this.keys]) cache.clear();
+      this.stamp = 1;
+    }
     this.keywordValues = undefined;
     this.keywordLowered = undefined;
   }
