@@ -1,5 +1,5 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import type { Document } from 'yaml';
+import { type Document, isScalar } from 'yaml';
 import type { Location, Problem } from '../model/problem.js';
 import { locate, locateKey, locationAt, parseYaml, type YamlSource } from './yaml-doc.js';
 
@@ -37,6 +37,8 @@ export interface YamlDocuments {
   documents: YamlDocumentView[];
   /** All documents, empty ones included, when the file has syntax errors. */
   count: number;
+  /** Where each empty document starts (`---` with nothing after it). */
+  empty: Location[];
   problems: Problem[];
 }
 
@@ -47,15 +49,23 @@ export interface YamlDocuments {
 export function readYamlDocuments(file: string, text: string, plain = true): YamlDocuments {
   const value = plain ? plainValue(text) : undefined;
   if (value !== undefined) {
-    return { documents: [new PlainDocument(file, text, value.value)], count: 1, problems: [] };
+    const documents = [new PlainDocument(file, text, value.value)];
+    return { documents, count: 1, empty: [], problems: [] };
   }
 
   const { source, problems } = parseYaml(file, text);
   const documents: YamlDocumentView[] = [];
+  const empty: Location[] = [];
   source.documents.forEach((document, index) => {
-    if (document.contents !== null) documents.push(new TreeDocument(source, document, index));
+    // `---` with nothing after it is parsed as a null scalar or as no contents at all.
+    const contents = document.contents;
+    if (contents === null || (isScalar(contents) && contents.value === null)) {
+      empty.push(locationAt(source, document.range[0]));
+    } else {
+      documents.push(new TreeDocument(source, document, index));
+    }
   });
-  return { documents, count: source.documents.length, problems };
+  return { documents, count: source.documents.length, empty, problems };
 }
 
 /** An anchor or a tag, which the plain parse would resolve differently or without limits. */
