@@ -4,6 +4,7 @@ import type { TrustContext } from '../context/context.js';
 import { emptyContext, loadContextFile } from '../context/load.js';
 import { UsageError } from '../model/errors.js';
 import { formatProblem, type Problem } from '../model/problem.js';
+import { escapeControls } from '../model/terminal-text.js';
 import { loadRulePaths, type RuleSet } from '../rules/load.js';
 import {
   placeholderLookup,
@@ -53,8 +54,21 @@ export function applyPlaceholderOption(context: TrustContext, mode: string | und
 export const UNRESOLVED_PLACEHOLDERS_HELP =
   'what a |expand placeholder without a value in settings.placeholders becomes: reject (the rule is not loaded; default), wildcard (matches any text) or empty (the value matches nothing)';
 
+/**
+ * Returns a writer of single lines of human output to a stream. Control characters in a line
+ * are shown as escapes, so a value from a log or rule file cannot reach the terminal raw.
+ */
+export function lineWriter(stream: NodeJS.WritableStream): (line: string) => void {
+  return (line) => {
+    stream.write(`${escapeControls(line)}\n`);
+  };
+}
+
+/** Writes each problem as its lines: the head, then the snippet when it has one. */
 export function printProblems(problems: readonly Problem[], write: (line: string) => void): void {
-  for (const problem of problems) write(formatProblem(problem));
+  for (const problem of problems) {
+    for (const line of formatProblem(problem).split('\n')) write(line);
+  }
 }
 
 /** Exit statuses of every command. */

@@ -4,7 +4,14 @@ import { evaluateCase, findCases, scoreByAnalytic } from '../pipeline/evaluate.j
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { createFormatRegistry } from '../sources/registry.js';
-import { EXIT_ALERTS, EXIT_OK, EXIT_USAGE, loadRulesOption, printProblems } from './common.js';
+import {
+  EXIT_ALERTS,
+  EXIT_OK,
+  EXIT_USAGE,
+  lineWriter,
+  loadRulesOption,
+  printProblems,
+} from './common.js';
 import { CliLogger } from './logger.js';
 
 interface EvalOptions {
@@ -31,9 +38,7 @@ export function registerEval(program: Command): void {
 }
 
 async function evalCommand(paths: string[], options: EvalOptions): Promise<number> {
-  const out = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
+  const out = lineWriter(process.stdout);
   const cases = findCases(paths);
   if (cases.length === 0) {
     process.stderr.write('trustwatch: no case folders (with expected.json) found\n');
@@ -52,7 +57,7 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
         const set = await loadRulesOption(options.rules, options.defaultRules, context);
         const errors = set.problems.filter((problem) => problem.severity === 'error');
         if (errors.length > 0 && !reported) {
-          printProblems(errors, (line) => process.stderr.write(`${line}\n`));
+          printProblems(errors, lineWriter(process.stderr));
           reported = true;
         }
         return set.rules;

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ProblemsError, TrustwatchError } from '../model/errors.js';
+import { escapeControlLines, escapeControls } from '../model/terminal-text.js';
 import { registerBaseline } from './baseline-command.js';
 import { EXIT_USAGE } from './common.js';
 import { registerEval } from './eval-command.js';
@@ -18,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(escapeControlLines(text)) });
   registerScan(program);
   registerFormats(program);
   registerRules(program);
@@ -38,11 +39,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         : EXIT_USAGE;
     }
     if (error instanceof ProblemsError) {
-      process.stderr.write(`trustwatch: ${error.message}\n`);
+      // The problems were formatted with their values escaped; the breaks between them stay.
+      process.stderr.write(`trustwatch: ${escapeControlLines(error.message)}\n`);
       return EXIT_USAGE;
     }
     if (error instanceof TrustwatchError) {
-      process.stderr.write(`trustwatch: ${error.message}\n`);
+      process.stderr.write(`trustwatch: ${escapeControls(error.message)}\n`);
       return EXIT_USAGE;
     }
     throw error;

@@ -9,6 +9,7 @@ import {
   applyPlaceholderOption,
   EXIT_OK,
   EXIT_USAGE,
+  lineWriter,
   loadContextOption,
   loadRulesOption,
   printProblems,
@@ -41,9 +42,7 @@ export function registerRules(program: Command): void {
 }
 
 async function checkCommand(paths: string[], options: CheckOptions): Promise<number> {
-  const out = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
+  const out = lineWriter(process.stdout);
   const context = await loadContextOption(options.context);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const set = await loadRulesOption(paths, options.defaultRules, context);

@@ -18,6 +18,7 @@ import {
   applyPlaceholderOption,
   EXIT_ALERTS,
   EXIT_OK,
+  lineWriter,
   loadContextOption,
   loadRulesOption,
   printProblems,
@@ -111,9 +112,7 @@ function parseWorkers(text: string | undefined): number {
 }
 
 async function scanCommand(paths: string[], options: ScanOptions): Promise<number> {
-  const stderr = (line: string): void => {
-    process.stderr.write(`${line}\n`);
-  };
+  const stderr = lineWriter(process.stderr);
   const level = options.logLevel as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw new UsageError(
