@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../model/errors.js';
 import type { Problem } from '../model/problem.js';
 import type { AllowEntry, Party, TrustContext } from './context.js';
+import { resolveGeoDatabases } from './geo-files.js';
 import { compileGlob } from './glob.js';
 import { parseHours } from './hours.js';
 import { NetworkSet } from './networks.js';
@@ -57,10 +58,12 @@ export function parseContext(file: string, text: string): TrustContext {
   }
 
   const compileProblems: Problem[] = [];
-  const context = compileContext(file, parsed.data, (path, code, message) => {
+  const report: Report = (path, code, message) => {
     const where = document ? locate(source, document, path) : { location: { file }, snippet: '' };
     compileProblems.push({ code, severity: 'error', message, ...where });
-  });
+  };
+  resolveGeoDatabases(file, parsed.data.settings.geo, report);
+  const context = compileContext(file, parsed.data, report);
   if (compileProblems.length > 0) throw new ConfigError(sortByLine(compileProblems));
   return context;
 }

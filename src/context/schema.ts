@@ -236,13 +236,13 @@ export const settingsSchema = z
           .string()
           .optional()
           .describe(
-            'A MaxMind-format country database (GeoLite2/GeoIP2 Country, DB-IP) instead of the shipped one.',
+            "A MaxMind-format country database (GeoLite2/GeoIP2 Country, DB-IP) instead of the shipped one. A relative path is read from the context file's folder; the file must exist and be a MaxMind DB when the context loads.",
           ),
         asn_database: z
           .string()
           .optional()
           .describe(
-            'A MaxMind-format ASN database (GeoLite2 ASN) or an ip-location-db ASN CSV instead of the shipped one.',
+            "A MaxMind-format ASN database (GeoLite2 ASN, a `.mmdb` file) or an ip-location-db numeric ASN CSV (`start,end,asn,organisation`) instead of the shipped one. A relative path is read from the context file's folder; the file must exist and be of one of these formats when the context loads.",
           ),
       })
       .strict()
