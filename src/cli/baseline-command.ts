@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SightingSet } from '../enrich/baseline.js';
+import { checkInputPaths } from '../input/expand.js';
 import { UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
 import { escapeControls } from '../model/terminal-text.js';
@@ -57,6 +58,7 @@ async function buildCommand(paths: string[], options: BuildOptions): Promise<num
   if (options.db === ':memory:')
     throw new UsageError('baselines must go into a database file, not :memory:');
   const context = await loadContextOption(options.context);
+  await checkInputPaths(paths);
   const store = new SqliteStore(options.db, systemClock);
   const learning = new SightingSet();
   const geo = geoResolver(context, options.geo);

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TrustContext } from '../context/context.js';
 import { emptyContext, loadContextFile } from '../context/load.js';
-import { UsageError } from '../model/errors.js';
+import { EnvironmentError, UsageError } from '../model/errors.js';
 import { formatProblem, type Problem } from '../model/problem.js';
 import { escapeControls } from '../model/terminal-text.js';
 import { loadRulePaths, type RuleSet } from '../rules/load.js';
@@ -26,11 +27,48 @@ export async function loadContextOption(path: string | undefined): Promise<Trust
   return emptyContext();
 }
 
+/**
+ * Checks before any work that an output file option such as `--report` can be written: an
+ * existing file must be writable, and a new one needs an existing, writable folder.
+ */
+export function checkOutputFile(option: string, path: string): void {
+  const fail = (reason: string) =>
+    new EnvironmentError('output.unwritable', `${option} ${path}: ${reason}`);
+  const existing = statOrUndefined(path);
+  if (existing?.isDirectory()) throw fail('is a folder, not a file');
+  const folder = dirname(resolve(path));
+  if (!existing) {
+    const parent = statOrUndefined(folder);
+    if (!parent) throw fail(`the folder ${folder} does not exist`);
+    if (!parent.isDirectory()) throw fail(`${folder} is not a folder`);
+  }
+  try {
+    accessSync(existing ? path : folder, constants.W_OK);
+  } catch (error) {
+    throw fail(`not writable: ${(error as Error).message}`);
+  }
+}
+
+function statOrUndefined(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads the shipped pack and the `--rules` paths. A `--rules` path that does not exist is a
+ * usage error, like a missing input; problems inside the rule files are collected in the set.
+ */
 export async function loadRulesOption(
   extra: readonly string[],
   includeDefault: boolean,
   context: TrustContext,
 ): Promise<RuleSet> {
+  for (const path of extra) {
+    if (!existsSync(path)) throw new UsageError(`rules path not found: ${path}`);
+  }
   const paths = [...(includeDefault ? [DEFAULT_RULES_PATH] : []), ...extra];
   return loadRulePaths(paths, {
     placeholders: placeholderLookup(
@@ -71,7 +109,11 @@ export function printProblems(problems: readonly Problem[], write: (line: string
   }
 }
 
-/** Exit statuses of every command. */
+/** Exit statuses of every command; README.md lists them. */
 export const EXIT_OK = 0;
+/** Alerts under `--fail-on-alert`, or `eval` cases that differ from their labels. */
 export const EXIT_ALERTS = 1;
+/** Invalid command line, context or rules, or a file, folder or database that cannot be used. */
 export const EXIT_USAGE = 2;
+/** A fault of trustwatch itself; the message carries the stack. */
+export const EXIT_INTERNAL = 3;

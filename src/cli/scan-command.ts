@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { checkInputPaths } from '../input/expand.js';
 import type { Alert } from '../model/alert.js';
-import { ConfigError, UsageError } from '../model/errors.js';
+import { ConfigError, EnvironmentError, UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
 import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
@@ -16,6 +17,7 @@ import { createFormatRegistry } from '../sources/registry.js';
 import { prepareBaseline } from './baseline-options.js';
 import {
   applyPlaceholderOption,
+  checkOutputFile,
   EXIT_ALERTS,
   EXIT_OK,
   lineWriter,
@@ -133,6 +135,9 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   }
 
   const hunt = parseHuntOptions(options, systemClock.now());
+  const workers = parseWorkers(options.workers);
+  if (options.report !== undefined) checkOutputFile('--report', options.report);
+  await checkInputPaths(paths);
   const context = await loadContextOption(options.context);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
@@ -173,7 +178,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     mappings: buildMappingTable(context.settings.logsources),
     logger,
     clock: systemClock,
-    workers: parseWorkers(options.workers),
+    workers,
   };
 
   const baseline = await prepareBaseline(options, store, base);
@@ -217,18 +222,23 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   );
   store.close();
   if (options.report) {
-    writeFileSync(
-      options.report,
-      renderReport({
-        title: 'trustwatch scan report',
-        generatedAt: systemClock.now(),
-        inputs: summary.files.length,
-        records: totals.read,
-        rejected: totals.rejected,
-        alerts: reported,
-        activity: summary.activity,
-      }),
-    );
+    const html = renderReport({
+      title: 'trustwatch scan report',
+      generatedAt: systemClock.now(),
+      inputs: summary.files.length,
+      records: totals.read,
+      rejected: totals.rejected,
+      alerts: reported,
+      activity: summary.activity,
+    });
+    try {
+      writeFileSync(options.report, html);
+    } catch (error) {
+      throw new EnvironmentError(
+        'output.unwritable',
+        `--report ${options.report}: ${(error as Error).message}`,
+      );
+    }
     stderr(`Report written to ${options.report}`);
   }
   printSummary(summary, totals, newAlerts, options.db, rules.length, stderr);

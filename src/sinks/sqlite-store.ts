@@ -2,9 +2,30 @@ import Database from 'better-sqlite3';
 import type { BaselineAttribute, BaselineEntityKind } from '../enrich/baseline.js';
 import { SightingSet } from '../enrich/baseline.js';
 import type { Alert } from '../model/alert.js';
+import { EnvironmentError } from '../model/errors.js';
 
 import type { Clock } from '../model/logger.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+/** SQLite result codes that come from the database file, its folder or the disk, not from SQL. */
+const FILE_FAILURE_CODES =
+  /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|CORRUPT|FULL|CANTOPEN|PERM|NOTADB|AUTH)(_|$)/;
+
+/** Whether an error of better-sqlite3 comes from the database file or its folder, not from SQL. */
+export function isStoreFileFailure(error: unknown): boolean {
+  // better-sqlite3 raises a TypeError of its own when the folder of the file does not exist.
+  if (error instanceof TypeError && error.message.startsWith('Cannot open database')) return true;
+  return error instanceof Database.SqliteError && FILE_FAILURE_CODES.test(error.code);
+}
+
+/** Turns a failure to open the database file into an EnvironmentError naming the path. */
+function openFailure(path: string, error: unknown): unknown {
+  if (!isStoreFileFailure(error)) return error;
+  const reason = (error as Error).message;
+  return new EnvironmentError('store.unavailable', `failed to open the database: ${reason}`, {
+    file: path,
+  });
+}
 
 /** Per-file counts of a scan, as stored. */
 export interface StoredFileStats {
@@ -39,10 +60,14 @@ export class SqliteStore {
     path: string,
     private readonly clock: Clock,
   ) {
-    this.db = new Database(path);
-    if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    try {
+      this.db = new Database(path);
+      if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    } catch (error) {
+      throw openFailure(path, error);
+    }
     this.existsAlert = this.db.prepare('SELECT 1 FROM alerts WHERE id = ?');
     this.insertAlert = this.db.prepare(`
       INSERT INTO alerts (id, rule_id, rule_title, level, analytic, party, actor, host, first_time,
