@@ -14,7 +14,7 @@ import { renderReport } from '../sinks/html-report.js';
 import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
-import { prepareBaseline } from './baseline-options.js';
+import { parseBaselineUntil, prepareBaseline } from './baseline-options.js';
 import {
   applyPlaceholderOption,
   checkOutputFile,
@@ -86,7 +86,7 @@ export function registerScan(program: Command): void {
     .option('--learn', 'add what this scan sees to the baselines in the database, after the scan')
     .option(
       '--baseline-until <time>',
-      'learn baselines from events before this time first, then hunt only in events from it on',
+      'learn baselines from events before this time first, then hunt only in events from it on (same notations as --since)',
     )
     .option('--no-geo', 'no country and ASN lookup of source addresses')
     .option('--report <file>', 'also write a self-contained HTML report of the alerts to this file')
@@ -134,7 +134,14 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     throw new UsageError(`unknown format "${options.format}"; trustwatch formats lists them`);
   }
 
-  const hunt = parseHuntOptions(options, systemClock.now());
+  const now = systemClock.now();
+  const hunt = parseHuntOptions(options, now);
+  const baselineUntil = parseBaselineUntil(
+    options.baselineUntil,
+    paths,
+    hunt.timezone ?? 'UTC',
+    now,
+  );
   const workers = parseWorkers(options.workers);
   if (options.report !== undefined) checkOutputFile('--report', options.report);
   await checkInputPaths(paths);
@@ -181,7 +188,11 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     workers,
   };
 
-  const baseline = await prepareBaseline(options, store, base);
+  const baseline = await prepareBaseline(
+    { learn: options.learn, baselineUntil, geo: options.geo },
+    store,
+    base,
+  );
 
   let summary: ScanSummary;
   try {

@@ -3,6 +3,7 @@ import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../model/errors.js';
 import type { Problem } from '../model/problem.js';
+import { parseIsoTime } from '../model/time.js';
 import type { AllowEntry, Party, TrustContext } from './context.js';
 import { resolveGeoDatabases } from './geo-files.js';
 import { compileGlob } from './glob.js';
@@ -173,7 +174,8 @@ function compileAllow(entry: AllowEntryConfig, index: number): AllowEntry {
   let until: number | undefined;
   if (entry.until !== undefined) {
     const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(entry.until);
-    until = dateOnly ? Date.parse(`${entry.until}T23:59:59.999Z`) : Date.parse(entry.until);
+    // A date-time without a zone is UTC, as the schema describes, not the machine's local time.
+    until = dateOnly ? parseIsoTime(`${entry.until}T23:59:59.999Z`) : parseIsoTime(entry.until);
   }
   const parts = [
     entry.party && `party ${entry.party}`,

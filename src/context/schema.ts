@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkIsoTime } from '../model/time.js';
 import { parseHours } from './hours.js';
 import { parseNetwork } from './networks.js';
 
@@ -270,12 +271,16 @@ export const settingsSchema = z
   })
   .strict();
 
-const isoDate = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/,
-    'expected a date such as 2026-12-31',
-  );
+/** A date or date-time whose every field exists: `2026-02-30` and hour 24 are rejected. */
+const isoDate = z.string().superRefine((text, context) => {
+  const problem = checkIsoTime(text);
+  if (problem !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a date: ${problem}; expected a date such as 2026-12-31 or a date-time such as 2026-12-31T18:00:00Z`,
+    });
+  }
+});
 
 export const allowEntrySchema = z
   .object({
