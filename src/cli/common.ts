@@ -6,12 +6,14 @@ import { emptyContext, loadContextFile } from '../context/load.js';
 import { EnvironmentError, UsageError } from '../model/errors.js';
 import { formatProblem, type Problem } from '../model/problem.js';
 import { escapeControls } from '../model/terminal-text.js';
+import { checkChainSettings } from '../rules/chain-settings.js';
 import { loadRulePaths, type RuleSet } from '../rules/load.js';
 import {
   placeholderLookup,
   UNRESOLVED_PLACEHOLDER_MODES,
   type UnresolvedPlaceholders,
 } from '../rules/placeholders.js';
+import type { Rule } from '../rules/rule.js';
 
 /** Helpers shared by the commands. */
 
@@ -75,6 +77,21 @@ export async function loadRulesOption(
       context.settings.placeholders,
       context.settings.unresolved_placeholders,
     ),
+  });
+}
+
+/**
+ * Returns the problems of `settings.chains` against the loaded rules and, for keys that name
+ * none of them, against the chains of the shipped pack.
+ */
+export async function chainSettingProblems(
+  context: TrustContext,
+  rules: readonly Rule[],
+): Promise<Problem[]> {
+  return checkChainSettings(context, rules, async () => {
+    // Only the chains' names and steps are read, so no placeholder keeps a chain out.
+    const placeholders = placeholderLookup(context.settings.placeholders, 'wildcard');
+    return (await loadRulePaths([DEFAULT_RULES_PATH], { placeholders })).rules;
   });
 }
 

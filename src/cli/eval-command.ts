@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
 import { evaluateCase, findCases, scoreByAnalytic } from '../pipeline/evaluate.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { createFormatRegistry } from '../sources/registry.js';
 import {
+  chainSettingProblems,
   EXIT_ALERTS,
   EXIT_OK,
   EXIT_USAGE,
@@ -55,6 +57,8 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
     const result = await evaluateCase(dir, {
       rulesFor: async (context) => {
         const set = await loadRulesOption(options.rules, options.defaultRules, context);
+        const chainProblems = await chainSettingProblems(context, set.rules);
+        if (chainProblems.length > 0) throw new ConfigError(chainProblems);
         const errors = set.problems.filter((problem) => problem.severity === 'error');
         if (errors.length > 0 && !reported) {
           printProblems(errors, lineWriter(process.stderr));
@@ -74,7 +78,10 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
         `${ok ? 'ok  ' : 'FAIL'} ${result.name} (${result.kind}, ${result.analytics.join(', ')}): ${result.matched.length} matched, ${result.missed.length} missed, ${result.extra.length} extra`,
       );
     }
-    if (result.error) out(`     scan failed: ${result.error}`);
+    // A context or rule error lists its problems on lines of their own.
+    const [head, ...rest] = result.error?.split('\n') ?? [];
+    if (head !== undefined) out(`     scan failed: ${head}`);
+    for (const line of rest) out(`       ${line}`);
     for (const miss of result.missed)
       out(`     missed ${miss.label.party} / ${miss.label.actor}: ${miss.why}`);
     for (const extra of result.extra) out(`     extra: ${extra.why}`);

@@ -7,6 +7,7 @@ import { placeholderLookup } from '../rules/placeholders.js';
 import type { DetectionRule } from '../rules/rule.js';
 import {
   applyPlaceholderOption,
+  chainSettingProblems,
   EXIT_OK,
   EXIT_USAGE,
   lineWriter,
@@ -46,9 +47,9 @@ async function checkCommand(paths: string[], options: CheckOptions): Promise<num
   const context = await loadContextOption(options.context);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const set = await loadRulesOption(paths, options.defaultRules, context);
-  const problems = options.warnings
-    ? set.problems
-    : set.problems.filter((problem) => problem.severity === 'error');
+  const chainProblems = await chainSettingProblems(context, set.rules);
+  const all = [...chainProblems, ...set.problems];
+  const problems = options.warnings ? all : all.filter((problem) => problem.severity === 'error');
   printProblems(problems, out);
 
   const detections = set.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
@@ -68,8 +69,8 @@ async function checkCommand(paths: string[], options: CheckOptions): Promise<num
     unmapped.set(key, (unmapped.get(key) ?? 0) + 1);
   }
 
-  const errors = set.problems.filter((problem) => problem.severity === 'error');
-  const warnings = set.problems.length - errors.length;
+  const errors = all.filter((problem) => problem.severity === 'error');
+  const warnings = all.length - errors.length;
   printSummary(set, warnings, out);
   if (unmapped.size > 0) {
     out('');

@@ -17,6 +17,7 @@ import { createFormatRegistry } from '../sources/registry.js';
 import { parseBaselineUntil, prepareBaseline } from './baseline-options.js';
 import {
   applyPlaceholderOption,
+  chainSettingProblems,
   checkOutputFile,
   EXIT_ALERTS,
   EXIT_OK,
@@ -148,6 +149,8 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   const context = await loadContextOption(options.context);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
+  const chainProblems = await chainSettingProblems(context, ruleSet.rules);
+  if (chainProblems.length > 0) throw new ConfigError(chainProblems);
   const ruleErrors = ruleSet.problems.filter((problem) => problem.severity === 'error');
   if (ruleErrors.length > 0) {
     printProblems(ruleErrors, stderr);

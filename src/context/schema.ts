@@ -225,7 +225,7 @@ export const settingsSchema = z
       .record(z.string(), z.record(z.string(), z.union([duration, stepOverrideSchema])))
       .default({})
       .describe(
-        'Step windows and thresholds of chain rules, keyed by analytic id or rule name, then step name: `{AN1344: {elevation: 20m}, AN1348: {exposure: {within: 45m, count: 50, window: 10m}}}`. A window is the longest time from the nearest record of the previous step; a duration alone sets the window.',
+        'Step windows and thresholds of chain rules, keyed by analytic id or rule name, then step name: `{AN1344: {elevation: 20m}, AN1348: {exposure: {within: 45m, count: 50, window: 10m}}}`. A window is the longest time from the nearest record of the previous step; a duration alone sets the window. Keys are case-sensitive and checked once rules load: a key that names neither a loaded chain nor a chain of the shipped pack, or a step that chain does not have, is an error.',
       ),
     geo: z
       .object({
@@ -288,7 +288,11 @@ export const allowEntrySchema = z
       .string()
       .min(1)
       .describe('Why these alerts are expected; shown with every suppressed alert.'),
-    party: z.string().min(1).optional().describe('Party name the alert must have.'),
+    party: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Party name the alert must have, in any case; a party of this file.'),
     actor: z.string().min(1).optional().describe('Actor glob (`*`, `?`, case-insensitive).'),
     rule: z
       .string()
@@ -304,7 +308,12 @@ export const allowEntrySchema = z
 
 export const contextSchema = z
   .object({
-    parties: z.array(partySchema).default([]).describe('The trusted third parties.'),
+    parties: z
+      .array(partySchema)
+      .default([])
+      .describe(
+        'The trusted third parties. Names must differ in more than case, and each party needs at least one of `accounts`, `networks`, `tenants`, `cloud_accounts`, `apps`, or no event could belong to it.',
+      ),
     allow: z
       .array(allowEntrySchema)
       .default([])
