@@ -9,7 +9,6 @@ import {
   chainSettingProblems,
   EXIT_ALERTS,
   EXIT_OK,
-  EXIT_USAGE,
   lineWriter,
   loadRulesOption,
   printProblems,
@@ -42,10 +41,6 @@ export function registerEval(program: Command): void {
 async function evalCommand(paths: string[], options: EvalOptions): Promise<number> {
   const out = lineWriter(process.stdout);
   const cases = findCases(paths);
-  if (cases.length === 0) {
-    process.stderr.write('trustwatch: no case folders (with expected.json) found\n');
-    return EXIT_USAGE;
-  }
   enableLinearRegexFallback();
   const logger = new CliLogger({ level: 'error', json: false });
   const registry = createFormatRegistry();
@@ -80,7 +75,7 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
     }
     // A context or rule error lists its problems on lines of their own.
     const [head, ...rest] = result.error?.split('\n') ?? [];
-    if (head !== undefined) out(`     scan failed: ${head}`);
+    if (head !== undefined) out(`     case failed: ${head}`);
     for (const line of rest) out(`       ${line}`);
     for (const miss of result.missed)
       out(`     missed ${miss.label.party} / ${miss.label.actor}: ${miss.why}`);
@@ -91,7 +86,7 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
   out('analytic  cases  TP  FP  FN  precision  recall');
   for (const score of scoreByAnalytic(results)) {
     out(
-      `${score.analytic.padEnd(8)}  ${String(score.cases).padStart(5)}  ${String(score.truePositives).padStart(2)}  ${String(score.falsePositives).padStart(2)}  ${String(score.falseNegatives).padStart(2)}  ${score.precision.toFixed(2).padStart(9)}  ${score.recall.toFixed(2).padStart(6)}`,
+      `${score.analytic.padEnd(8)}  ${String(score.cases).padStart(5)}  ${String(score.truePositives).padStart(2)}  ${String(score.falsePositives).padStart(2)}  ${String(score.falseNegatives).padStart(2)}  ${ratio(score.precision).padStart(9)}  ${ratio(score.recall).padStart(6)}`,
     );
   }
   const failed = results.filter(
@@ -99,4 +94,9 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
   );
   out(`${results.length} cases, ${failed.length} differ from their labels`);
   return failed.length === 0 ? EXIT_OK : EXIT_ALERTS;
+}
+
+/** Formats a precision or recall with two decimals, or as `n/a` when it has no value. */
+function ratio(value: number | undefined): string {
+  return value === undefined ? 'n/a' : value.toFixed(2);
 }
