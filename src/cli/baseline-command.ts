@@ -86,7 +86,9 @@ async function buildCommand(paths: string[], options: BuildOptions): Promise<num
 }
 
 function showCommand(options: ShowOptions): number {
-  const store = new SqliteStore(options.db, systemClock);
+  if (options.db === ':memory:')
+    throw new UsageError('baseline show reads a database file; :memory: keeps no baselines');
+  const store = new SqliteStore(options.db, systemClock, { existing: true });
   const sightings = [...store.loadBaseline().values()]
     .filter((item) =>
       options.party ? item.kind === 'party' && item.entity === options.party : true,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { BaselineAttribute, BaselineEntityKind } from '../enrich/baseline.js';
 import { SightingSet } from '../enrich/baseline.js';
@@ -47,6 +48,14 @@ export interface StoredScanStats {
   extra: Record<string, unknown>;
 }
 
+export interface StoreOptions {
+  /**
+   * Opens only a database that a scan made before: a missing file is an error instead of a new
+   * database, and so is a SQLite file without trustwatch's tables, which is left unchanged.
+   */
+  existing?: boolean;
+}
+
 /**
  * The embedded alert store. `:memory:` keeps nothing after the process ends. Alerts are keyed by
  * their stable id, so the same alert saved twice stays one row.
@@ -59,9 +68,26 @@ export class SqliteStore {
   constructor(
     path: string,
     private readonly clock: Clock,
+    options: StoreOptions = {},
   ) {
+    const existing = options.existing ?? false;
+    if (existing && !existsSync(path)) {
+      throw new EnvironmentError(
+        'store.not_found',
+        `database not found; a scan with --db ${path} creates it`,
+        { file: path },
+      );
+    }
     try {
-      this.db = new Database(path);
+      this.db = new Database(path, { fileMustExist: existing });
+      if (existing && !this.hasSchema()) {
+        this.db.close();
+        throw new EnvironmentError(
+          'store.not_trustwatch',
+          'not a trustwatch database: it has no schema_migrations table',
+          { file: path },
+        );
+      }
       if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
       this.db.pragma('foreign_keys = ON');
       this.migrate();
@@ -79,6 +105,13 @@ export class SqliteStore {
         alert_json = excluded.alert_json,
         suppressed = excluded.suppressed
     `);
+  }
+
+  private hasSchema(): boolean {
+    const table = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+      .get();
+    return table !== undefined;
   }
 
   /** Schema versions applied, oldest first. */
