@@ -63,7 +63,7 @@ export interface StoreOptions {
 export class SqliteStore {
   private readonly db: Database.Database;
   private readonly insertAlert: Database.Statement;
-  private readonly existsAlert: Database.Statement;
+  private readonly updateAlert: Database.Statement;
 
   constructor(
     path: string,
@@ -94,16 +94,19 @@ export class SqliteStore {
     } catch (error) {
       throw openFailure(path, error);
     }
-    this.existsAlert = this.db.prepare('SELECT 1 FROM alerts WHERE id = ?');
     this.insertAlert = this.db.prepare(`
       INSERT INTO alerts (id, rule_id, rule_title, level, analytic, party, actor, host, first_time,
         last_time, suppressed, alert_json, first_scan_id, created_at)
       VALUES (@id, @rule_id, @rule_title, @level, @analytic, @party, @actor, @host, @first_time,
         @last_time, @suppressed, @alert_json, @scan_id, @created_at)
-      ON CONFLICT (id) DO UPDATE SET
-        last_time = MAX(alerts.last_time, excluded.last_time),
-        alert_json = excluded.alert_json,
-        suppressed = excluded.suppressed
+      ON CONFLICT (id) DO NOTHING
+    `);
+    this.updateAlert = this.db.prepare(`
+      UPDATE alerts SET
+        last_time = MAX(last_time, @last_time),
+        alert_json = @alert_json,
+        suppressed = @suppressed
+      WHERE id = @id
     `);
   }
 
@@ -123,21 +126,26 @@ export class SqliteStore {
     ).map((row) => row.version);
   }
 
+  /**
+   * Applies the missing migrations in one write transaction, taken before the applied versions
+   * are read, so that two processes opening a new database never apply one migration twice.
+   */
   private migrate(): void {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
-    );
-    const applied = new Set(this.versions());
-    const record = this.db.prepare(
-      'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
-    );
-    for (const migration of SQLITE_MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
-      this.db.transaction(() => {
+    const apply = this.db.transaction(() => {
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+      );
+      const applied = new Set(this.versions());
+      const record = this.db.prepare(
+        'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
+      );
+      for (const migration of SQLITE_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
         this.db.exec(migration.sql);
         record.run(migration.version, new Date(this.clock.now()).toISOString());
-      })();
-    }
+      }
+    });
+    apply.immediate();
   }
 
   startScan(paths: readonly string[]): number {
@@ -147,10 +155,12 @@ export class SqliteStore {
     return Number(result.lastInsertRowid);
   }
 
-  /** Saves an alert; returns true when its id was not stored before. */
+  /**
+   * Saves an alert; returns true when its id was not stored before. The insert itself tells, so
+   * that two scans writing one database at once never both count the same alert as new.
+   */
   saveAlert(alert: Alert, scanId: number | undefined): boolean {
-    const isNew = this.existsAlert.get(alert.id) === undefined;
-    this.insertAlert.run({
+    const row = {
       id: alert.id,
       rule_id: alert.rule.id,
       rule_title: alert.rule.title,
@@ -165,8 +175,17 @@ export class SqliteStore {
       alert_json: JSON.stringify(alert),
       scan_id: scanId ?? null,
       created_at: new Date(this.clock.now()).toISOString(),
+    };
+    if (this.insertAlert.run(row).changes === 1) return true;
+
+    // Stored before, by an earlier scan or by one running beside this one.
+    this.updateAlert.run({
+      id: row.id,
+      last_time: row.last_time,
+      alert_json: row.alert_json,
+      suppressed: row.suppressed,
     });
-    return isNew;
+    return false;
   }
 
   finishScan(scanId: number, stats: StoredScanStats, files: readonly StoredFileStats[]): void {
