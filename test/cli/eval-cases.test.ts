@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -120,6 +120,28 @@ describe('eval of broken cases', () => {
 });
 
 describe('eval scores', () => {
+  it('ignores suppressed alerts', () => {
+    const dir = copyCases({ 'an1344-allowed': ATTACK });
+    const context = join(dir, 'an1344-allowed', 'trustwatch.yaml');
+    writeFileSync(
+      context,
+      `${readFileSync(context, 'utf8').trimEnd()}\nallow:\n  - reason: approved change\n    party: Acme IT Services\n`,
+    );
+    writeFileSync(
+      join(dir, 'an1344-allowed', 'expected.json'),
+      JSON.stringify({ analytic: 'AN1344', kind: 'benign', alerts: [] }),
+    );
+    const result = runCli(['eval', dir]);
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stdout, /^AN1344 +1 +0 +0 +0 +n\/a +n\/a$/m);
+
+    const labelled = copyCases({ 'an1344-allowed': join(dir, 'an1344-allowed') });
+    cpSync(join(ATTACK, 'expected.json'), join(labelled, 'an1344-allowed', 'expected.json'));
+    const missed = runCli(['eval', labelled]);
+    assert.equal(missed.status, 1, missed.stdout);
+    assert.match(missed.stdout, /missed Acme IT Services \/ CONTOSO\\acme-jlee: no AN1344 alert/);
+  });
+
   it('shows n/a without positives', () => {
     const result = runCli(['eval', BENIGN]);
     assert.equal(result.status, 0, result.stdout);
