@@ -33,7 +33,10 @@ export function registerRules(program: Command): void {
       '[paths...]',
       'rule files or folders (the shipped pack is included unless --no-default-rules)',
     )
-    .option('--context <file>', 'context file, for placeholder values')
+    .option(
+      '--context <file>',
+      'context file, for placeholder values, log source mappings and the settings.chains check',
+    )
     .option('--no-default-rules', 'check only the given paths')
     .option('--no-warnings', 'report errors only')
     .option('--unresolved-placeholders <mode>', UNRESOLVED_PLACEHOLDERS_HELP)
