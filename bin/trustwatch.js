@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `trustwatch` command: runs the compiled CLI from dist/.
 import { main } from '../dist/cli/main.js';
+import { escapeControlLines } from '../dist/model/terminal-text.js';
 
 // A closed pipe (| head) ends the output, not the program with a stack trace.
 process.stdout.on('error', (error) => {
@@ -13,7 +14,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = status;
   },
   (error) => {
-    process.stderr.write(`trustwatch: internal error: ${error?.stack ?? error}\n`);
+    const text = escapeControlLines(String(error?.stack ?? error));
+    process.stderr.write(`trustwatch: internal error: ${text}\n`);
     process.exitCode = 3;
   },
 );

@@ -67,7 +67,7 @@ settings:
 
   it('rejects a party listed twice', () => {
     const problems = problemsOf(
-      'parties:\n  - {name: Acme, kind: msp}\n  - {name: ACME, kind: vendor}\n',
+      'parties:\n  - {name: Acme, kind: msp, accounts: [a*]}\n  - {name: ACME, kind: vendor, apps: [x]}\n',
     );
     assert.deepEqual(
       problems.map((problem) => problem.code),

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { expandPaths } from '../src/input/expand.js';
 import { MemoryLogger } from '../src/model/logger.js';
-import { parseAlerts, runCli, runCliAsync } from './helpers/cli.js';
+import { nobody, parseAlerts, runCli, runCliAsync } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/shared.js';
 import { makeZip } from './helpers/zip.js';
 
@@ -68,21 +68,6 @@ async function openAll(paths: string[], logger = new MemoryLogger()) {
     }
   }
   return results;
-}
-
-/** The uid and gid of user nobody, when /etc/passwd has it. */
-function nobody(): { uid: number; gid: number } | undefined {
-  let passwd: string;
-  try {
-    passwd = readFileSync('/etc/passwd', 'utf8');
-  } catch {
-    return undefined;
-  }
-  const line = passwd.split('\n').find((entry) => entry.startsWith('nobody:'));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  return uid === undefined || gid === undefined
-    ? undefined
-    : { uid: Number(uid), gid: Number(gid) };
 }
 
 describe('path expansion', () => {

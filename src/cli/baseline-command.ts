@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { SightingSet } from '../enrich/baseline.js';
+import { checkInputPaths } from '../input/expand.js';
 import { UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
+import { escapeControls } from '../model/terminal-text.js';
 import { runScan } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
 import { geoResolver } from './baseline-options.js';
-import { EXIT_OK, loadContextOption } from './common.js';
+import { EXIT_OK, lineWriter, loadContextOption } from './common.js';
 import { CliLogger } from './logger.js';
 
 interface BuildOptions {
@@ -56,6 +58,7 @@ async function buildCommand(paths: string[], options: BuildOptions): Promise<num
   if (options.db === ':memory:')
     throw new UsageError('baselines must go into a database file, not :memory:');
   const context = await loadContextOption(options.context);
+  await checkInputPaths(paths);
   const store = new SqliteStore(options.db, systemClock);
   const learning = new SightingSet();
   const geo = geoResolver(context, options.geo);
@@ -76,14 +79,16 @@ async function buildCommand(paths: string[], options: BuildOptions): Promise<num
   );
   store.saveBaseline(learning);
   store.close();
-  process.stderr.write(
-    `Learned ${learning.size} sightings of third-party activity from ${summary.events} events in ${summary.files.length} inputs into ${options.db}\n`,
+  lineWriter(process.stderr)(
+    `Learned ${learning.size} sightings of third-party activity from ${summary.events} events in ${summary.files.length} inputs into ${options.db}`,
   );
   return EXIT_OK;
 }
 
 function showCommand(options: ShowOptions): number {
-  const store = new SqliteStore(options.db, systemClock);
+  if (options.db === ':memory:')
+    throw new UsageError('baseline show reads a database file; :memory: keeps no baselines');
+  const store = new SqliteStore(options.db, systemClock, { existing: true });
   const sightings = [...store.loadBaseline().values()]
     .filter((item) =>
       options.party ? item.kind === 'party' && item.entity === options.party : true,
@@ -99,12 +104,12 @@ function showCommand(options: ShowOptions): number {
         b.count - a.count,
     );
   store.close();
+  // Tabs separate the columns, so each value is escaped on its own, tabs in it included.
   for (const item of sightings) {
     const first = new Date(item.firstSeen).toISOString();
     const last = new Date(item.lastSeen).toISOString();
-    process.stdout.write(
-      `${item.kind}\t${item.entity}\t${item.attribute}\t${item.value}\t${item.count}\t${first}\t${last}\n`,
-    );
+    const values = [item.kind, item.entity, item.attribute, item.value].map(escapeControls);
+    process.stdout.write(`${values.join('\t')}\t${item.count}\t${first}\t${last}\n`);
   }
   return EXIT_OK;
 }

@@ -2,9 +2,9 @@ import type { TrustContext } from '../context/context.js';
 import { SightingSet } from '../enrich/baseline.js';
 import { GeoResolver } from '../enrich/geo.js';
 import { UsageError } from '../model/errors.js';
-import { parseAnyTime } from '../model/time.js';
 import { runScan, type ScanConfig } from '../pipeline/scan.js';
 import type { SqliteStore } from '../sinks/sqlite-store.js';
+import { parseTimeOption } from './hunt-options.js';
 
 /**
  * The baseline and geolocation parts of a scan: the stored baselines as a read-only snapshot,
@@ -14,7 +14,8 @@ import type { SqliteStore } from '../sinks/sqlite-store.js';
 
 export interface BaselineOptions {
   learn?: boolean;
-  baselineUntil?: string;
+  /** End of the learning period, epoch ms, as parseBaselineUntil returns it. */
+  baselineUntil?: number;
   geo: boolean;
 }
 
@@ -33,6 +34,25 @@ export function geoResolver(context: TrustContext, enabled: boolean): GeoResolve
   });
 }
 
+/**
+ * Parses `--baseline-until` in the notations of `--since`, in `zone` when the time names none.
+ * Standard input cannot be read twice, so the option is a usage error with it.
+ */
+export function parseBaselineUntil(
+  text: string | undefined,
+  paths: readonly string[],
+  zone: string,
+  now: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  if (paths.includes('-')) {
+    throw new UsageError(
+      '--baseline-until reads the inputs twice, so it cannot read standard input',
+    );
+  }
+  return parseTimeOption('--baseline-until', text, zone, now);
+}
+
 export async function prepareBaseline(
   options: BaselineOptions,
   store: SqliteStore,
@@ -46,19 +66,8 @@ export async function prepareBaseline(
   };
   if (geo) config.geo = geo;
 
-  if (options.baselineUntil !== undefined) {
-    if (base.paths.includes('-')) {
-      throw new UsageError(
-        '--baseline-until reads the inputs twice, so it cannot read standard input',
-      );
-    }
-    const until = parseAnyTime(options.baselineUntil);
-
-    if (!Number.isFinite(until)) {
-      throw new UsageError(
-        `--baseline-until needs a time such as 2024-03-01 or 2024-03-01T08:00Z, not "${options.baselineUntil}"`,
-      );
-    }
+  const until = options.baselineUntil;
+  if (until !== undefined) {
     // The learning period is read first, without rules, so that the hunt sees its baseline.
     const period = new SightingSet();
     await runScan(

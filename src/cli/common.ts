@@ -1,15 +1,19 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TrustContext } from '../context/context.js';
 import { emptyContext, loadContextFile } from '../context/load.js';
-import { UsageError } from '../model/errors.js';
+import { EnvironmentError, UsageError } from '../model/errors.js';
 import { formatProblem, type Problem } from '../model/problem.js';
+import { escapeControls } from '../model/terminal-text.js';
+import { checkChainSettings } from '../rules/chain-settings.js';
 import { loadRulePaths, type RuleSet } from '../rules/load.js';
 import {
   placeholderLookup,
   UNRESOLVED_PLACEHOLDER_MODES,
   type UnresolvedPlaceholders,
 } from '../rules/placeholders.js';
+import type { Rule } from '../rules/rule.js';
 
 /** Helpers shared by the commands. */
 
@@ -25,17 +29,69 @@ export async function loadContextOption(path: string | undefined): Promise<Trust
   return emptyContext();
 }
 
+/**
+ * Checks before any work that an output file option such as `--report` can be written: an
+ * existing file must be writable, and a new one needs an existing, writable folder.
+ */
+export function checkOutputFile(option: string, path: string): void {
+  const fail = (reason: string) =>
+    new EnvironmentError('output.unwritable', `${option} ${path}: ${reason}`);
+  const existing = statOrUndefined(path);
+  if (existing?.isDirectory()) throw fail('is a folder, not a file');
+  const folder = dirname(resolve(path));
+  if (!existing) {
+    const parent = statOrUndefined(folder);
+    if (!parent) throw fail(`the folder ${folder} does not exist`);
+    if (!parent.isDirectory()) throw fail(`${folder} is not a folder`);
+  }
+  try {
+    accessSync(existing ? path : folder, constants.W_OK);
+  } catch (error) {
+    throw fail(`not writable: ${(error as Error).message}`);
+  }
+}
+
+function statOrUndefined(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads the shipped pack and the `--rules` paths. A `--rules` path that does not exist is a
+ * usage error, like a missing input; problems inside the rule files are collected in the set.
+ */
 export async function loadRulesOption(
   extra: readonly string[],
   includeDefault: boolean,
   context: TrustContext,
 ): Promise<RuleSet> {
+  for (const path of extra) {
+    if (!existsSync(path)) throw new UsageError(`rules path not found: ${path}`);
+  }
   const paths = [...(includeDefault ? [DEFAULT_RULES_PATH] : []), ...extra];
   return loadRulePaths(paths, {
     placeholders: placeholderLookup(
       context.settings.placeholders,
       context.settings.unresolved_placeholders,
     ),
+  });
+}
+
+/**
+ * Returns the problems of `settings.chains` against the loaded rules and, for keys that name
+ * none of them, against the chains of the shipped pack.
+ */
+export async function chainSettingProblems(
+  context: TrustContext,
+  rules: readonly Rule[],
+): Promise<Problem[]> {
+  return checkChainSettings(context, rules, async () => {
+    // Only the chains' names and steps are read, so no placeholder keeps a chain out.
+    const placeholders = placeholderLookup(context.settings.placeholders, 'wildcard');
+    return (await loadRulePaths([DEFAULT_RULES_PATH], { placeholders })).rules;
   });
 }
 
@@ -53,11 +109,28 @@ export function applyPlaceholderOption(context: TrustContext, mode: string | und
 export const UNRESOLVED_PLACEHOLDERS_HELP =
   'what a |expand placeholder without a value in settings.placeholders becomes: reject (the rule is not loaded; default), wildcard (matches any text) or empty (the value matches nothing)';
 
-export function printProblems(problems: readonly Problem[], write: (line: string) => void): void {
-  for (const problem of problems) write(formatProblem(problem));
+/**
+ * Returns a writer of single lines of human output to a stream. Control characters in a line
+ * are shown as escapes, so a value from a log or rule file cannot reach the terminal raw.
+ */
+export function lineWriter(stream: NodeJS.WritableStream): (line: string) => void {
+  return (line) => {
+    stream.write(`${escapeControls(line)}\n`);
+  };
 }
 
-/** Exit statuses of every command. */
+/** Writes each problem as its lines: the head, then the snippet when it has one. */
+export function printProblems(problems: readonly Problem[], write: (line: string) => void): void {
+  for (const problem of problems) {
+    for (const line of formatProblem(problem).split('\n')) write(line);
+  }
+}
+
+/** Exit statuses of every command; README.md lists them. */
 export const EXIT_OK = 0;
+/** Alerts under `--fail-on-alert`, or `eval` cases that differ from their labels. */
 export const EXIT_ALERTS = 1;
+/** Invalid command line, context or rules, or a file, folder or database that cannot be used. */
 export const EXIT_USAGE = 2;
+/** A fault of trustwatch itself; the message carries the stack. */
+export const EXIT_INTERNAL = 3;

@@ -1,10 +1,18 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
 import { evaluateCase, findCases, scoreByAnalytic } from '../pipeline/evaluate.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { createFormatRegistry } from '../sources/registry.js';
-import { EXIT_ALERTS, EXIT_OK, EXIT_USAGE, loadRulesOption, printProblems } from './common.js';
+import {
+  chainSettingProblems,
+  EXIT_ALERTS,
+  EXIT_OK,
+  lineWriter,
+  loadRulesOption,
+  printProblems,
+} from './common.js';
 import { CliLogger } from './logger.js';
 
 interface EvalOptions {
@@ -31,14 +39,8 @@ export function registerEval(program: Command): void {
 }
 
 async function evalCommand(paths: string[], options: EvalOptions): Promise<number> {
-  const out = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
+  const out = lineWriter(process.stdout);
   const cases = findCases(paths);
-  if (cases.length === 0) {
-    process.stderr.write('trustwatch: no case folders (with expected.json) found\n');
-    return EXIT_USAGE;
-  }
   enableLinearRegexFallback();
   const logger = new CliLogger({ level: 'error', json: false });
   const registry = createFormatRegistry();
@@ -50,9 +52,11 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
     const result = await evaluateCase(dir, {
       rulesFor: async (context) => {
         const set = await loadRulesOption(options.rules, options.defaultRules, context);
+        const chainProblems = await chainSettingProblems(context, set.rules);
+        if (chainProblems.length > 0) throw new ConfigError(chainProblems);
         const errors = set.problems.filter((problem) => problem.severity === 'error');
         if (errors.length > 0 && !reported) {
-          printProblems(errors, (line) => process.stderr.write(`${line}\n`));
+          printProblems(errors, lineWriter(process.stderr));
           reported = true;
         }
         return set.rules;
@@ -69,7 +73,10 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
         `${ok ? 'ok  ' : 'FAIL'} ${result.name} (${result.kind}, ${result.analytics.join(', ')}): ${result.matched.length} matched, ${result.missed.length} missed, ${result.extra.length} extra`,
       );
     }
-    if (result.error) out(`     scan failed: ${result.error}`);
+    // A context or rule error lists its problems on lines of their own.
+    const [head, ...rest] = result.error?.split('\n') ?? [];
+    if (head !== undefined) out(`     case failed: ${head}`);
+    for (const line of rest) out(`       ${line}`);
     for (const miss of result.missed)
       out(`     missed ${miss.label.party} / ${miss.label.actor}: ${miss.why}`);
     for (const extra of result.extra) out(`     extra: ${extra.why}`);
@@ -79,7 +86,7 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
   out('analytic  cases  TP  FP  FN  precision  recall');
   for (const score of scoreByAnalytic(results)) {
     out(
-      `${score.analytic.padEnd(8)}  ${String(score.cases).padStart(5)}  ${String(score.truePositives).padStart(2)}  ${String(score.falsePositives).padStart(2)}  ${String(score.falseNegatives).padStart(2)}  ${score.precision.toFixed(2).padStart(9)}  ${score.recall.toFixed(2).padStart(6)}`,
+      `${score.analytic.padEnd(8)}  ${String(score.cases).padStart(5)}  ${String(score.truePositives).padStart(2)}  ${String(score.falsePositives).padStart(2)}  ${String(score.falseNegatives).padStart(2)}  ${ratio(score.precision).padStart(9)}  ${ratio(score.recall).padStart(6)}`,
     );
   }
   const failed = results.filter(
@@ -87,4 +94,9 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
   );
   out(`${results.length} cases, ${failed.length} differ from their labels`);
   return failed.length === 0 ? EXIT_OK : EXIT_ALERTS;
+}
+
+/** Formats a precision or recall with two decimals, or as `n/a` when it has no value. */
+function ratio(value: number | undefined): string {
+  return value === undefined ? 'n/a' : value.toFixed(2);
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Alert } from '../model/alert.js';
 import { UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
+import { escapeControls } from '../model/terminal-text.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { EXIT_OK } from './common.js';
 
@@ -27,7 +28,7 @@ export function registerExplain(program: Command): void {
 function explainCommand(id: string, options: ExplainOptions): number {
   if (options.db === ':memory:')
     throw new UsageError('explain reads a database file; :memory: keeps no alerts');
-  const store = new SqliteStore(options.db, systemClock);
+  const store = new SqliteStore(options.db, systemClock, { existing: true });
   const found = store.findAlerts(id);
   store.close();
   if (found.length === 0) throw new UsageError(`no alert with id ${id} in ${options.db}`);
@@ -41,7 +42,10 @@ function explainCommand(id: string, options: ExplainOptions): number {
   return EXIT_OK;
 }
 
-/** The explanation of an alert as text: what, who, the timeline with the values that counted, why so severe. */
+/**
+ * The explanation of an alert as text: what, who, the timeline with the values that counted,
+ * why so severe. Control characters of the values are shown as escapes.
+ */
 export function explainText(alert: Alert): string {
   const lines: string[] = [];
   const analytic = alert.analytic ? `${alert.analytic} ` : '';
@@ -93,7 +97,7 @@ export function explainText(alert: Alert): string {
     );
   }
   if (alert.grouped.length > 0) lines.push('', `Grouped with ${alert.grouped.join(', ')}`);
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(escapeControls).join('\n')}\n`;
 }
 
 function formatValue(value: unknown): string {

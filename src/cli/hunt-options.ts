@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../model/errors.js';
+import { checkIsoTime } from '../model/time.js';
 import { checkTimeZone, parseUserTime } from '../model/time-zone.js';
 import type { TimeRange } from '../pipeline/scan.js';
 import { LEVELS, type RuleSelection } from '../rules/select.js';
@@ -64,22 +65,27 @@ export function registerHuntOptions(command: Command): Command {
     );
 }
 
+/**
+ * Parses the value of a time option (`--since`, `--until`, `--baseline-until`) in `zone`. An
+ * invalid or impossible time is a usage error that names the option, the value and the reason.
+ */
+export function parseTimeOption(name: string, text: string, zone: string, now: number): number {
+  const value = parseUserTime(text, zone, now);
+  if (Number.isFinite(value)) return value;
+  const reason = checkIsoTime(text) ?? 'not an ISO 8601 date or date-time';
+  throw new UsageError(
+    `${name} "${text}" is not a time: ${reason}. Use an ISO date or date-time such as 2025-10-24 or 2025-10-24T08:00:00Z, or a duration such as 24h`,
+  );
+}
+
 /** Validates the hunting options; every invalid value is a usage error naming the option. */
 export function parseHuntOptions(options: HuntOptions, now: number): Hunt {
   const zone = options.timezone ?? 'UTC';
   const zoneError = checkTimeZone(zone);
   if (zoneError) throw new UsageError(`--timezone: ${zoneError}`);
 
-  const time = (name: string, text: string | undefined): number | undefined => {
-    if (text === undefined) return undefined;
-    const value = parseUserTime(text, zone, now);
-    if (!Number.isFinite(value)) {
-      throw new UsageError(
-        `${name} "${text}" is not a time: use an ISO date or date-time such as 2025-10-24 or 2025-10-24T08:00:00Z, or a duration such as 24h`,
-      );
-    }
-    return value;
-  };
+  const time = (name: string, text: string | undefined): number | undefined =>
+    text === undefined ? undefined : parseTimeOption(name, text, zone, now);
   const since = time('--since', options.since);
   const until = time('--until', options.until);
   if (since !== undefined && until !== undefined && since >= until)

@@ -1,4 +1,5 @@
 import type { LogFields, Logger } from '../model/logger.js';
+import { escapeControls } from '../model/terminal-text.js';
 
 /** Logger of the command line: one line per entry on stderr, as text or JSON. */
 
@@ -44,7 +45,8 @@ export class CliLogger implements Logger {
     const pairs = Object.entries(all)
       .map(([key, value]) => `${key}=${formatValue(value)}`)
       .join(' ');
-    write(`${level}: ${message}${pairs ? ` ${pairs}` : ''}`);
+    // Messages and values name log files and records, so text lines show controls as escapes.
+    write(escapeControls(`${level}: ${message}${pairs ? ` ${pairs}` : ''}`));
   }
 }
 

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { ProblemsError, TrustwatchError } from '../model/errors.js';
+import { escapeControlLines, escapeControls } from '../model/terminal-text.js';
+import { isStoreFileFailure } from '../sinks/sqlite-store.js';
 import { registerBaseline } from './baseline-command.js';
-import { EXIT_USAGE } from './common.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from './common.js';
 import { registerEval } from './eval-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerFormats } from './formats-command.js';
@@ -18,7 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(escapeControlLines(text)) });
   registerScan(program);
   registerFormats(program);
   registerRules(program);
@@ -30,21 +32,48 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-        ? 0
-        : EXIT_USAGE;
-    }
-    if (error instanceof ProblemsError) {
-      process.stderr.write(`trustwatch: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof TrustwatchError) {
-      process.stderr.write(`trustwatch: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw error;
+    return reportError(error);
   }
+}
+
+/**
+ * Prints an error that ended a command and returns the exit status: 2 for invalid use and for
+ * files, folders and databases that cannot be used, 3 with the stack for anything else.
+ */
+function reportError(error: unknown): number {
+  const write = (text: string) => process.stderr.write(`trustwatch: ${text}\n`);
+  if (error instanceof CommanderError) {
+    // Commander has printed its message already.
+    return error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+      ? EXIT_OK
+      : EXIT_USAGE;
+  }
+  if (error instanceof ProblemsError) {
+    // The problems were formatted with their values escaped; the breaks between them stay.
+    write(escapeControlLines(error.message));
+    return EXIT_USAGE;
+  }
+  if (error instanceof TrustwatchError) {
+    write(escapeControls(error.message));
+    return EXIT_USAGE;
+  }
+  if (isSystemError(error)) {
+    write(escapeControls(error.message));
+    return EXIT_USAGE;
+  }
+  if (isStoreFileFailure(error)) {
+    write(`database error: ${escapeControls((error as Error).message)}`);
+    return EXIT_USAGE;
+  }
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  write(`internal error: ${escapeControlLines(text)}`);
+  return EXIT_INTERNAL;
+}
+
+/** Tells a failed system call (ENOENT, EACCES, ENOSPC …), whose message names the path. */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return error instanceof Error && typeof code === 'string' && typeof syscall === 'string';
 }

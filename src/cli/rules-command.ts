@@ -7,8 +7,10 @@ import { placeholderLookup } from '../rules/placeholders.js';
 import type { DetectionRule } from '../rules/rule.js';
 import {
   applyPlaceholderOption,
+  chainSettingProblems,
   EXIT_OK,
   EXIT_USAGE,
+  lineWriter,
   loadContextOption,
   loadRulesOption,
   printProblems,
@@ -31,7 +33,10 @@ export function registerRules(program: Command): void {
       '[paths...]',
       'rule files or folders (the shipped pack is included unless --no-default-rules)',
     )
-    .option('--context <file>', 'context file, for placeholder values')
+    .option(
+      '--context <file>',
+      'context file, for placeholder values, log source mappings and the settings.chains check',
+    )
     .option('--no-default-rules', 'check only the given paths')
     .option('--no-warnings', 'report errors only')
     .option('--unresolved-placeholders <mode>', UNRESOLVED_PLACEHOLDERS_HELP)
@@ -41,15 +46,13 @@ export function registerRules(program: Command): void {
 }
 
 async function checkCommand(paths: string[], options: CheckOptions): Promise<number> {
-  const out = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
+  const out = lineWriter(process.stdout);
   const context = await loadContextOption(options.context);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const set = await loadRulesOption(paths, options.defaultRules, context);
-  const problems = options.warnings
-    ? set.problems
-    : set.problems.filter((problem) => problem.severity === 'error');
+  const chainProblems = await chainSettingProblems(context, set.rules);
+  const all = [...chainProblems, ...set.problems];
+  const problems = options.warnings ? all : all.filter((problem) => problem.severity === 'error');
   printProblems(problems, out);
 
   const detections = set.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
@@ -69,8 +72,8 @@ async function checkCommand(paths: string[], options: CheckOptions): Promise<num
     unmapped.set(key, (unmapped.get(key) ?? 0) + 1);
   }
 
-  const errors = set.problems.filter((problem) => problem.severity === 'error');
-  const warnings = set.problems.length - errors.length;
+  const errors = all.filter((problem) => problem.severity === 'error');
+  const warnings = all.length - errors.length;
   printSummary(set, warnings, out);
   if (unmapped.size > 0) {
     out('');
@@ -83,14 +86,19 @@ async function checkCommand(paths: string[], options: CheckOptions): Promise<num
   return errors.length > 0 ? EXIT_USAGE : EXIT_OK;
 }
 
-/** Prints how many documents loaded, and for each that did not, the errors that left it out. */
+/**
+ * Prints how many documents loaded and failed per kind, the entries skipped and why, and
+ * for each document that did not load, the errors that left it out.
+ */
 function printSummary(set: RuleSet, warnings: number, out: (line: string) => void): void {
-  const kinds = { detection: 0, correlation: 0 };
-  for (const rule of set.rules) kinds[rule.kind]++;
+  const loaded = { detection: 0, correlation: 0, filter: set.filters.length };
+  for (const rule of set.rules) loaded[rule.kind]++;
   out('');
   out(
-    `Loaded ${set.rules.length + set.filters.length} of ${set.documents} rule documents from ${set.files} files: ${kinds.detection} detection rules, ${kinds.correlation} correlation rules, ${set.filters.length} filters.`,
+    `Loaded ${set.rules.length + set.filters.length} of ${set.documents} rule documents from ${set.files} files: ${loaded.detection} detection rules, ${loaded.correlation} correlation rules, ${set.filters.length} filters.`,
   );
+  printKinds(set, loaded, out);
+  printSkipped(set, out);
   if (set.rejected.length > 0) {
     const byCode = new Map<string, number>();
     for (const document of set.rejected) {
@@ -107,4 +115,56 @@ function printSummary(set: RuleSet, warnings: number, out: (line: string) => voi
     }
   }
   if (warnings > 0) out(`${warnings} warnings.`);
+}
+
+const KIND_LABELS = {
+  detection: 'detection rules',
+  correlation: 'correlation rules',
+  filter: 'filters',
+} as const;
+
+/** Prints a table of loaded and failed documents per kind. */
+function printKinds(
+  set: RuleSet,
+  loaded: Record<keyof typeof KIND_LABELS, number>,
+  out: (line: string) => void,
+): void {
+  const failed = { detection: 0, correlation: 0, filter: 0 };
+  let unknown = 0;
+  for (const document of set.rejected) {
+    if (document.kind) failed[document.kind]++;
+    else unknown++;
+  }
+  const rows: [string, string, number][] = Object.entries(KIND_LABELS).map(([kind, label]) => {
+    const key = kind as keyof typeof KIND_LABELS;
+    return [label, String(loaded[key]), failed[key]];
+  });
+  // Files that could not be read or parsed as YAML have no kind to count them under.
+  if (unknown > 0) rows.push(['unreadable or invalid YAML', '-', unknown]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  out(`  ${''.padEnd(width)}  loaded  failed`);
+  for (const [label, count, failedCount] of rows) {
+    out(`  ${label.padEnd(width)}  ${count.padStart(6)}  ${String(failedCount).padStart(6)}`);
+  }
+}
+
+/** Maximum paths listed per skip reason; the count covers the rest. */
+const SKIPPED_SHOWN = 3;
+
+/** Prints the entries that were not read as rules, counted per reason, with a few paths each. */
+function printSkipped(set: RuleSet, out: (line: string) => void): void {
+  if (set.skipped.length === 0) {
+    out('Skipped: nothing.');
+    return;
+  }
+  const byReason = new Map<string, string[]>();
+  for (const entry of set.skipped) {
+    byReason.set(entry.reason, [...(byReason.get(entry.reason) ?? []), entry.path]);
+  }
+  out(`Skipped ${set.skipped.length} entries, not read as rules:`);
+  for (const [reason, paths] of [...byReason].sort((a, b) => b[1].length - a[1].length)) {
+    const shown = paths.slice(0, SKIPPED_SHOWN).join(', ');
+    const more = paths.length > SKIPPED_SHOWN ? ` and ${paths.length - SKIPPED_SHOWN} more` : '';
+    out(`  ${reason}: ${paths.length} (${shown}${more})`);
+  }
 }

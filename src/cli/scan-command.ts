@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { checkInputPaths } from '../input/expand.js';
 import type { Alert } from '../model/alert.js';
-import { ConfigError, UsageError } from '../model/errors.js';
+import { ConfigError, EnvironmentError, UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
 import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
@@ -13,11 +14,14 @@ import { renderReport } from '../sinks/html-report.js';
 import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
-import { prepareBaseline } from './baseline-options.js';
+import { parseBaselineUntil, prepareBaseline } from './baseline-options.js';
 import {
   applyPlaceholderOption,
+  chainSettingProblems,
+  checkOutputFile,
   EXIT_ALERTS,
   EXIT_OK,
+  lineWriter,
   loadContextOption,
   loadRulesOption,
   printProblems,
@@ -72,7 +76,10 @@ export function registerScan(program: Command): void {
       'trustwatch.db',
     )
     .option('--unresolved-placeholders <mode>', UNRESOLVED_PLACEHOLDERS_HELP)
-    .option('--fail-on-alert', 'exit with status 1 when alerts were raised')
+    .option(
+      '--fail-on-alert',
+      'exit with status 1 when alerts were raised that the allow-list does not suppress',
+    )
     .option(
       '--strict-rules',
       'exit with status 2 when any rule fails to load, instead of skipping it',
@@ -83,7 +90,7 @@ export function registerScan(program: Command): void {
     .option('--learn', 'add what this scan sees to the baselines in the database, after the scan')
     .option(
       '--baseline-until <time>',
-      'learn baselines from events before this time first, then hunt only in events from it on',
+      'learn baselines from events before this time first, then hunt only in events from it on (same notations as --since)',
     )
     .option('--no-geo', 'no country and ASN lookup of source addresses')
     .option('--report <file>', 'also write a self-contained HTML report of the alerts to this file')
@@ -111,9 +118,7 @@ function parseWorkers(text: string | undefined): number {
 }
 
 async function scanCommand(paths: string[], options: ScanOptions): Promise<number> {
-  const stderr = (line: string): void => {
-    process.stderr.write(`${line}\n`);
-  };
+  const stderr = lineWriter(process.stderr);
   const level = options.logLevel as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw new UsageError(
@@ -133,10 +138,22 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     throw new UsageError(`unknown format "${options.format}"; trustwatch formats lists them`);
   }
 
-  const hunt = parseHuntOptions(options, systemClock.now());
+  const now = systemClock.now();
+  const hunt = parseHuntOptions(options, now);
+  const baselineUntil = parseBaselineUntil(
+    options.baselineUntil,
+    paths,
+    hunt.timezone ?? 'UTC',
+    now,
+  );
+  const workers = parseWorkers(options.workers);
+  if (options.report !== undefined) checkOutputFile('--report', options.report);
+  await checkInputPaths(paths);
   const context = await loadContextOption(options.context);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
+  const chainProblems = await chainSettingProblems(context, ruleSet.rules);
+  if (chainProblems.length > 0) throw new ConfigError(chainProblems);
   const ruleErrors = ruleSet.problems.filter((problem) => problem.severity === 'error');
   if (ruleErrors.length > 0) {
     printProblems(ruleErrors, stderr);
@@ -174,10 +191,14 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     mappings: buildMappingTable(context.settings.logsources),
     logger,
     clock: systemClock,
-    workers: parseWorkers(options.workers),
+    workers,
   };
 
-  const baseline = await prepareBaseline(options, store, base);
+  const baseline = await prepareBaseline(
+    { learn: options.learn, baselineUntil, geo: options.geo },
+    store,
+    base,
+  );
 
   let summary: ScanSummary;
   try {
@@ -218,18 +239,23 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   );
   store.close();
   if (options.report) {
-    writeFileSync(
-      options.report,
-      renderReport({
-        title: 'trustwatch scan report',
-        generatedAt: systemClock.now(),
-        inputs: summary.files.length,
-        records: totals.read,
-        rejected: totals.rejected,
-        alerts: reported,
-        activity: summary.activity,
-      }),
-    );
+    const html = renderReport({
+      title: 'trustwatch scan report',
+      generatedAt: systemClock.now(),
+      inputs: summary.files.length,
+      records: totals.read,
+      rejected: totals.rejected,
+      alerts: reported,
+      activity: summary.activity,
+    });
+    try {
+      writeFileSync(options.report, html);
+    } catch (error) {
+      throw new EnvironmentError(
+        'output.unwritable',
+        `--report ${options.report}: ${(error as Error).message}`,
+      );
+    }
     stderr(`Report written to ${options.report}`);
   }
   printSummary(summary, totals, newAlerts, options.db, rules.length, stderr);
@@ -238,7 +264,9 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     stderr('Hits per rule:');
     for (const line of table) stderr(`  ${line}`);
   }
-  return options.failOnAlert && summary.alerts > 0 ? EXIT_ALERTS : EXIT_OK;
+  // Suppressed alerts are expected activity the allow-list names, so they never fail a run.
+  const unsuppressed = summary.alerts - summary.suppressed;
+  return options.failOnAlert && unsuppressed > 0 ? EXIT_ALERTS : EXIT_OK;
 }
 
 function printSummary(

@@ -1,3 +1,4 @@
+import type { Location } from '../model/problem.js';
 import type { HoursRange } from './hours.js';
 import type { NetworkSet } from './networks.js';
 import type { ContextConfig, SettingsConfig } from './schema.js';
@@ -32,6 +33,12 @@ export interface AllowEntry {
   text: string;
 }
 
+/** Finds the line, column and text of a key path in the context file, for later checks. */
+export type ContextLocator = (
+  path: readonly (string | number)[],
+  onKey?: boolean,
+) => { location: Location; snippet: string };
+
 /** The loaded context file: parties and settings, with every default filled in. */
 export interface TrustContext {
   /** Where the context came from, or undefined for the built-in empty context. */
@@ -41,4 +48,6 @@ export interface TrustContext {
   settings: SettingsConfig;
   /** The validated configuration it was compiled from, which worker threads compile again. */
   config: ContextConfig;
+  /** Locates keys of the file; absent for the built-in context and in worker threads. */
+  locate?: ContextLocator;
 }

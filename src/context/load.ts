@@ -3,7 +3,10 @@ import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../model/errors.js';
 import type { Problem } from '../model/problem.js';
-import type { AllowEntry, Party, TrustContext } from './context.js';
+import { parseIsoTime } from '../model/time.js';
+import { checkContextEntries } from './checks.js';
+import type { AllowEntry, ContextLocator, Party, TrustContext } from './context.js';
+import { resolveGeoDatabases } from './geo-files.js';
 import { compileGlob } from './glob.js';
 import { parseHours } from './hours.js';
 import { NetworkSet } from './networks.js';
@@ -35,8 +38,8 @@ export async function loadContextFile(file: string): Promise<TrustContext> {
 
 /** Validates context text; `file` names it in problems. */
 export function parseContext(file: string, text: string): TrustContext {
-  const { source, problems } = parseYaml(file, text);
-  const errors = problems.filter((problem) => problem.severity === 'error');
+  const { source, problems: yamlProblems } = parseYaml(file, text);
+  const errors = yamlProblems.filter((problem) => problem.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors);
   if (source.documents.length > 1) {
     throw new ConfigError([
@@ -50,19 +53,28 @@ export function parseContext(file: string, text: string): TrustContext {
   }
 
   const document = source.documents[0];
-  const raw = document ? (document.toJS() as unknown) : {};
-  const parsed = contextSchema.safeParse(raw ?? {});
+  const locator: ContextLocator = (path, onKey = false) => {
+    if (!document) return { location: { file }, snippet: '' };
+    return onKey ? locateKey(source, document, path) : locate(source, document, path);
+  };
+  const problems: Problem[] = [];
+  const report: Report = (path, code, message) => {
+    problems.push({ code, severity: 'error', message, ...locator(path) });
+  };
+
+  // Cross-entry checks read the YAML as it is, so they add to the schema's problems.
+  const raw = (document ? (document.toJS() as unknown) : {}) ?? {};
+  checkContextEntries(raw, report);
+  const parsed = contextSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(sortByLine(schemaProblems(source, document, parsed.error.issues)));
+    problems.push(...schemaProblems(source, document, parsed.error.issues));
+    throw new ConfigError(sortByLine(problems));
   }
 
-  const compileProblems: Problem[] = [];
-  const context = compileContext(file, parsed.data, (path, code, message) => {
-    const where = document ? locate(source, document, path) : { location: { file }, snippet: '' };
-    compileProblems.push({ code, severity: 'error', message, ...where });
-  });
-  if (compileProblems.length > 0) throw new ConfigError(sortByLine(compileProblems));
-  return context;
+  resolveGeoDatabases(file, parsed.data.settings.geo, report);
+  const context = compileContext(file, parsed.data, report);
+  if (problems.length > 0) throw new ConfigError(sortByLine(problems));
+  return { ...context, locate: locator };
 }
 
 function schemaProblems(
@@ -106,18 +118,7 @@ export function compileContext(
   config: ContextConfig,
   report: Report,
 ): TrustContext {
-  const names = new Set<string>();
-  const parties = config.parties.map((party, index) => {
-    if (names.has(party.name.toLowerCase())) {
-      report(
-        ['parties', index, 'name'],
-        'config.duplicate_party',
-        `party "${party.name}" is listed twice`,
-      );
-    }
-    names.add(party.name.toLowerCase());
-    return compileParty(party, index, report);
-  });
+  const parties = config.parties.map((party, index) => compileParty(party, index, report));
   const allow = config.allow.map((entry, index) => compileAllow(entry, index));
   return { file, parties, allow, settings: config.settings, config };
 }
@@ -170,7 +171,8 @@ function compileAllow(entry: AllowEntryConfig, index: number): AllowEntry {
   let until: number | undefined;
   if (entry.until !== undefined) {
     const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(entry.until);
-    until = dateOnly ? Date.parse(`${entry.until}T23:59:59.999Z`) : Date.parse(entry.until);
+    // A date-time without a zone is UTC, as the schema describes, not the machine's local time.
+    until = dateOnly ? parseIsoTime(`${entry.until}T23:59:59.999Z`) : parseIsoTime(entry.until);
   }
   const parts = [
     entry.party && `party ${entry.party}`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkIsoTime } from '../model/time.js';
 import { parseHours } from './hours.js';
 import { parseNetwork } from './networks.js';
 
@@ -224,7 +225,7 @@ export const settingsSchema = z
       .record(z.string(), z.record(z.string(), z.union([duration, stepOverrideSchema])))
       .default({})
       .describe(
-        'Step windows and thresholds of chain rules, keyed by analytic id or rule name, then step name: `{AN1344: {elevation: 20m}, AN1348: {exposure: {within: 45m, count: 50, window: 10m}}}`. A window is the longest time from the nearest record of the previous step; a duration alone sets the window.',
+        'Step windows and thresholds of chain rules, keyed by analytic id or rule name, then step name: `{AN1344: {elevation: 20m}, AN1348: {exposure: {within: 45m, count: 50, window: 10m}}}`. A window is the longest time from the nearest record of the previous step; a duration alone sets the window. Keys are case-sensitive and checked once rules load: a key that names neither a loaded chain nor a chain of the shipped pack, or a step that chain does not have, is an error.',
       ),
     geo: z
       .object({
@@ -236,13 +237,13 @@ export const settingsSchema = z
           .string()
           .optional()
           .describe(
-            'A MaxMind-format country database (GeoLite2/GeoIP2 Country, DB-IP) instead of the shipped one.',
+            "A MaxMind-format country database (GeoLite2/GeoIP2 Country, DB-IP) instead of the shipped one. A relative path is read from the context file's folder; the file must exist and be a MaxMind DB when the context loads.",
           ),
         asn_database: z
           .string()
           .optional()
           .describe(
-            'A MaxMind-format ASN database (GeoLite2 ASN) or an ip-location-db ASN CSV instead of the shipped one.',
+            "A MaxMind-format ASN database (GeoLite2 ASN, a `.mmdb` file) or an ip-location-db numeric ASN CSV (`start,end,asn,organisation`) instead of the shipped one. A relative path is read from the context file's folder; the file must exist and be of one of these formats when the context loads.",
           ),
       })
       .strict()
@@ -270,12 +271,16 @@ export const settingsSchema = z
   })
   .strict();
 
-const isoDate = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/,
-    'expected a date such as 2026-12-31',
-  );
+/** A date or date-time whose every field exists: `2026-02-30` and hour 24 are rejected. */
+const isoDate = z.string().superRefine((text, context) => {
+  const problem = checkIsoTime(text);
+  if (problem !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a date: ${problem}; expected a date such as 2026-12-31 or a date-time such as 2026-12-31T18:00:00Z`,
+    });
+  }
+});
 
 export const allowEntrySchema = z
   .object({
@@ -283,7 +288,11 @@ export const allowEntrySchema = z
       .string()
       .min(1)
       .describe('Why these alerts are expected; shown with every suppressed alert.'),
-    party: z.string().min(1).optional().describe('Party name the alert must have.'),
+    party: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Party name the alert must have, in any case; a party of this file.'),
     actor: z.string().min(1).optional().describe('Actor glob (`*`, `?`, case-insensitive).'),
     rule: z
       .string()
@@ -299,7 +308,12 @@ export const allowEntrySchema = z
 
 export const contextSchema = z
   .object({
-    parties: z.array(partySchema).default([]).describe('The trusted third parties.'),
+    parties: z
+      .array(partySchema)
+      .default([])
+      .describe(
+        'The trusted third parties. Names must differ in more than case, and each party needs at least one of `accounts`, `networks`, `tenants`, `cloud_accounts`, `apps`, or no event could belong to it.',
+      ),
     allow: z
       .array(allowEntrySchema)
       .default([])

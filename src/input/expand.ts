@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
-import { createReadStream } from 'node:fs';
-import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../model/errors.js';
@@ -26,9 +26,9 @@ export interface ExpandOptions {
  * Symbolic links to folders are followed, and a link back to a folder being expanded is a loop
  * that is not followed.
  *
- * A command-line path that does not exist is an error naming it. Every other entry that cannot
- * be read becomes an input whose `open` fails with the reason, so that the scan reports it and
- * goes on with the rest. Such entries are dangling links, loops, files and folders without read
+ * A command-line path that does not exist or that this process may not read is an error naming
+ * it. Every other entry that cannot be read becomes an input whose `open` fails with the reason,
+ * so that the scan reports it and goes on with the rest. Such entries are dangling links, loops, files and folders without read
  * permission, damaged zip archives, and sockets or devices inside a folder. A file reached twice (given
  * twice, or given beside a folder that contains it) is read once, with a warning. Nothing is
  * read yet, except the first bytes of each file to tell zip archives apart.
@@ -65,19 +65,7 @@ class Expansion {
   }
 
   async addArgument(path: string): Promise<void> {
-    let info: Stats;
-    try {
-      info = await stat(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        throw new InputError('input.not_found', `cannot read input: ${(error as Error).message}`, {
-          file: path,
-        });
-      }
-      this.addFailed(path, (error as Error).message);
-      return;
-    }
+    const info = await statArgument(path);
 
     // A named pipe or device on the command line (`<(zcat …)`) is read once, as standard input.
     if (info.isFIFO() || info.isCharacterDevice()) {
@@ -214,6 +202,34 @@ class Expansion {
 interface Folder {
   path: string;
   real: string;
+}
+
+/**
+ * Checks that every command-line path but `-` exists and can be read, before anything is
+ * opened; throws an InputError naming the first that does not.
+ */
+export async function checkInputPaths(paths: readonly string[]): Promise<void> {
+  for (const path of paths) if (path !== STDIN_PATH) await statArgument(path);
+}
+
+/** Returns the status of a command-line path, or throws an InputError when it cannot be read. */
+async function statArgument(path: string): Promise<Stats> {
+  const fail = (code: string, error: unknown): InputError =>
+    new InputError(code, `cannot read input: ${(error as Error).message}`, { file: path });
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    throw fail(missing ? 'input.not_found' : 'input.unreadable', error);
+  }
+  try {
+    await access(path, info.isDirectory() ? constants.R_OK | constants.X_OK : constants.R_OK);
+  } catch (error) {
+    throw fail('input.unreadable', error);
+  }
+  return info;
 }
 
 /** Explains why an entry inside a folder cannot be opened, naming a dangling link's target. */

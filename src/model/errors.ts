@@ -23,6 +23,12 @@ export class UsageError extends TrustwatchError {
   }
 }
 
+/**
+ * A file, folder or database that a command needs and cannot open, read or write: a missing
+ * folder for `--db` or `--report`, a read-only or damaged database. Exit status 2.
+ */
+export class EnvironmentError extends TrustwatchError {}
+
 /** An input file or stream that cannot be read at all (not a bad record, which is counted). */
 export class InputError extends TrustwatchError {}
 

@@ -1,3 +1,5 @@
+import { escapeControls } from './terminal-text.js';
+
 /** A located diagnostic: what rule and configuration loaders collect instead of throwing. */
 
 export interface Location {
@@ -32,12 +34,17 @@ export function formatLocation(location: Location | undefined): string {
   return text;
 }
 
-/** Formats a problem as `file:line:col: severity code: message`, with the snippet below it. */
+/**
+ * Formats a problem for the terminal as `file:line:col: severity code: message`, with the
+ * snippet on a second line. Control characters of the file name, message and snippet are shown
+ * as escapes, so the one line break is the one between head and snippet.
+ */
 export function formatProblem(problem: Problem): string {
   const where = formatLocation(problem.location);
   const head = `${where ? `${where}: ` : ''}${problem.severity} ${problem.code}: ${problem.message}`;
-  if (problem.snippet === undefined || problem.snippet === '') return head;
-  return `${head}\n    ${problem.snippet.split('\n')[0]?.slice(0, 200)}`;
+  if (problem.snippet === undefined || problem.snippet === '') return escapeControls(head);
+  const snippet = problem.snippet.split('\n')[0]?.slice(0, 200) ?? '';
+  return `${escapeControls(head)}\n    ${escapeControls(snippet)}`;
 }
 
 export function hasErrors(problems: readonly Problem[]): boolean {

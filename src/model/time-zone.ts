@@ -1,5 +1,5 @@
 import { parseDuration } from './duration.js';
-import { parseIsoTime } from './time.js';
+import { checkIsoTime, parseIsoTime } from './time.js';
 
 /**
  * Time zones for display and for reading the times a user types (`--since 2025-10-24 08:00`),
@@ -63,12 +63,14 @@ export function formatTimeIn(time: number, zone: string): string {
 
 /**
  * Parses a time a user gives: an ISO date or date-time (read in `zone` when it names none), or
- * a duration back from `now` (`24h`, `7d`). Returns NaN when the text is neither.
+ * a duration back from `now` (`24h`, `7d`). Returns NaN when the text is neither, and for a
+ * date or time that does not exist (checkIsoTime returns why).
  */
 export function parseUserTime(text: string, zone: string, now: number): number {
   const trimmed = text.trim();
   const back = parseDuration(trimmed);
   if (back !== undefined) return now - back;
+  if (checkIsoTime(trimmed) !== undefined) return Number.NaN;
 
   const dateTime = /^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00` : trimmed;
   const asUtc = parseIsoTime(dateTime, 0);

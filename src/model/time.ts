@@ -26,6 +26,45 @@ export function parseIsoTime(text: string, defaultOffsetMinutes = 0): number {
   return base + Math.floor(millis + 1e-6) - zoneOffsetMinutes(zone, defaultOffsetMinutes) * 60000;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+}
+
+/**
+ * Checks a date or date-time that a user typed (an option, a context file value) more strictly
+ * than log records are read. Every field must be in its range, so `2024-02-30`, month 13 or
+ * hour 24 are rejected instead of rolling over into the next day or year. Returns the reason
+ * when the text is invalid, or undefined when parseIsoTime reads it as written.
+ */
+export function checkIsoTime(text: string): string | undefined {
+  const match = ISO_PATTERN.exec(text.trim());
+  if (!match) return 'not an ISO 8601 date or date-time';
+  const [, year, month, day, hour, minute, second, , zone] = match;
+
+  if (Number(month) < 1 || Number(month) > 12) return `month ${month} does not exist`;
+  const days = daysInMonth(Number(year), Number(month));
+  if (Number(day) < 1 || Number(day) > days) return `${year}-${month} has ${days} days, not ${day}`;
+  const ranges: [string, string | undefined, number][] = [
+    ['hour', hour, 23],
+    ['minute', minute, 59],
+    ['second', second, 59],
+  ];
+  for (const [name, value, max] of ranges) {
+    if (value !== undefined && Number(value) > max) return `${name} ${value} is not 00 to ${max}`;
+  }
+
+  if (zone !== undefined && /^[+-]/.test(zone)) {
+    const digits = zone.slice(1).replace(':', '');
+    if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2, 4)) > 59) {
+      return `zone offset ${zone} is not from -23:59 to +23:59`;
+    }
+  }
+  return undefined;
+}
+
 function zoneOffsetMinutes(zone: string | undefined, fallback: number): number {
   if (zone === undefined) return fallback;
   if (zone === 'Z' || zone === 'z' || zone === 'UTC' || zone === 'GMT') return 0;

@@ -2,11 +2,15 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { emptyContext, parseContext } from '../context/load.js';
 import type { Alert } from '../model/alert.js';
+import { InputError } from '../model/errors.js';
 import type { Clock, Logger } from '../model/logger.js';
 import type { IndexedMapping } from '../rules/logsources/mapping.js';
 import type { Rule } from '../rules/rule.js';
 import type { FormatRegistry } from '../sources/registry.js';
-import { runScan } from './scan.js';
+import { type CaseLabels, type LabelledAlert, readCaseLabels } from './case-labels.js';
+import { type FileStats, runScan } from './scan.js';
+
+export type { LabelledAlert, LabelledEvidence } from './case-labels.js';
 
 /**
  * Measured quality on labelled cases: each case folder holds `logs/`, `trustwatch.yaml` and
@@ -15,19 +19,6 @@ import { runScan } from './scan.js';
  * it cites at least one of the records labelled for that step. Extra records are not an error.
  */
 
-export interface LabelledEvidence {
-  step: number;
-  file: string;
-  record: number;
-}
-
-export interface LabelledAlert {
-  analytic: string;
-  party: string;
-  actor: string;
-  evidence: LabelledEvidence[];
-}
-
 export interface CaseResult {
   name: string;
   kind: string;
@@ -35,7 +26,10 @@ export interface CaseResult {
   matched: LabelledAlert[];
   missed: { label: LabelledAlert; why: string }[];
   extra: { alert: Alert; why: string }[];
-  /** Set when the case could not be scanned. */
+  /**
+   * Why the case could not be evaluated as labelled: its labels or context could not be read,
+   * the scan failed, or an input of `logs/` could not be read or had records rejected.
+   */
   error?: string;
 }
 
@@ -45,8 +39,10 @@ export interface AnalyticScore {
   truePositives: number;
   falsePositives: number;
   falseNegatives: number;
-  precision: number;
-  recall: number;
+  /** Undefined when nothing was raised: with no positives, precision has no value. */
+  precision: number | undefined;
+  /** Undefined when nothing was labelled. */
+  recall: number | undefined;
 }
 
 export interface EvaluateConfig {
@@ -57,21 +53,65 @@ export interface EvaluateConfig {
   clock: Clock;
 }
 
-/** Case folders under the given paths: a folder with expected.json, or its children that have one. */
+/**
+ * Case folders under the given paths: a folder with expected.json, or its children that have
+ * one. A folder whose expected.json cannot be looked at (no permission) is still a case, so
+ * that its evaluation fails with the reason. A path that does not exist or contains no case is an
+ * InputError naming it.
+ */
 export function findCases(paths: readonly string[]): string[] {
   const cases: string[] = [];
   for (const path of paths) {
-    if (existsSync(join(path, 'expected.json'))) {
+    if (!existsSync(path)) {
+      throw new InputError('input.not_found', 'case folder not found', { file: path });
+    }
+    if (hasLabels(path)) {
       cases.push(path);
       continue;
     }
-    for (const name of readdirSync(path).sort()) {
-      const child = join(path, name);
-      if (statSync(child).isDirectory() && existsSync(join(child, 'expected.json')))
-        cases.push(child);
+    const found = listFolder(path).filter((child) => isFolder(child) && hasLabels(child));
+    if (found.length === 0) {
+      throw new InputError(
+        'input.no_cases',
+        'no case folder here: a case is a folder with expected.json, logs/ and trustwatch.yaml',
+        { file: path },
+      );
     }
+    cases.push(...found);
   }
   return cases;
+}
+
+/** Tells whether a folder has expected.json, or one that may exist but cannot be looked at. */
+function hasLabels(dir: string): boolean {
+  try {
+    statSync(join(dir, 'expected.json'));
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
+  }
+}
+
+function listFolder(path: string): string[] {
+  try {
+    return readdirSync(path)
+      .sort()
+      .map((name) => join(path, name));
+  } catch (error) {
+    throw new InputError('input.unreadable', `cannot read cases: ${(error as Error).message}`, {
+      file: path,
+    });
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    // A dangling link or an entry without permission is no folder to read cases from.
+    return false;
+  }
 }
 
 const same = (a: unknown, b: unknown) =>
@@ -99,14 +139,24 @@ export function mismatch(label: LabelledAlert, alert: Alert, dir: string): strin
 }
 
 export async function evaluateCase(dir: string, config: EvaluateConfig): Promise<CaseResult> {
-  const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
-    analytic?: string;
-    kind?: string;
-    alerts: LabelledAlert[];
-  };
+  const fromName = /an\d{4}/i.exec(basename(dir))?.[0];
+  let expected: CaseLabels;
+  try {
+    expected = readCaseLabels(dir);
+  } catch (error) {
+    return {
+      name: basename(dir),
+      kind: 'unknown',
+      analytics: fromName ? [fromName.toUpperCase()] : [],
+      matched: [],
+      missed: [],
+      extra: [],
+      error: (error as Error).message,
+    };
+  }
+
   const analytics = new Set(expected.alerts.map((alert) => alert.analytic.toUpperCase()));
   if (expected.analytic) analytics.add(expected.analytic.toUpperCase());
-  const fromName = /an\d{4}/i.exec(basename(dir))?.[0];
   if (fromName) analytics.add(fromName.toUpperCase());
   const result: CaseResult = {
     name: basename(dir),
@@ -124,7 +174,7 @@ export async function evaluateCase(dir: string, config: EvaluateConfig): Promise
       ? parseContext(contextFile, readFileSync(contextFile, 'utf8'))
       : emptyContext();
     alerts = [];
-    await runScan(
+    const summary = await runScan(
       {
         paths: [join(dir, 'logs')],
         context,
@@ -136,6 +186,8 @@ export async function evaluateCase(dir: string, config: EvaluateConfig): Promise
       },
       { alert: (alert) => alerts.push(alert) },
     );
+    const problems = inputProblems(summary.files, dir);
+    if (problems.length > 0) throw new Error(problems.join('\n'));
   } catch (error) {
     result.error = (error as Error).message;
     result.missed = expected.alerts.map((label) => ({
@@ -145,8 +197,10 @@ export async function evaluateCase(dir: string, config: EvaluateConfig): Promise
     return result;
   }
 
+  // A suppressed alert is one the case's allow-list expects, so it is neither a hit nor extra.
   const unmatched = alerts.filter(
-    (alert) => alert.analytic !== null && analytics.has(alert.analytic.toUpperCase()),
+    (alert) =>
+      !alert.suppressed && alert.analytic !== null && analytics.has(alert.analytic.toUpperCase()),
   );
   for (const label of expected.alerts) {
     const index = unmatched.findIndex((alert) => mismatch(label, alert, dir) === undefined);
@@ -178,6 +232,26 @@ export async function evaluateCase(dir: string, config: EvaluateConfig): Promise
   return result;
 }
 
+/**
+ * Lists the inputs of a case that were not read or had records rejected: labels are made for
+ * every record, so a case read in part would score against data it did not see.
+ */
+function inputProblems(files: readonly FileStats[], dir: string): string[] {
+  const problems: string[] = [];
+  for (const file of files) {
+    const path = relative(dir, file.path);
+    if (file.error) problems.push(`${path}: not read: ${file.error}`);
+    else if (file.rejected > 0) {
+      const codes = Object.entries(file.rejectedByCode)
+        .map(([code, count]) => `${code} ${count}`)
+        .join(', ');
+      problems.push(`${path}: ${file.rejected} of ${file.read} records rejected (${codes})`);
+    }
+  }
+  if (files.length === 0) problems.push('logs/ contains no input');
+  return problems;
+}
+
 /** True positives, false positives and false negatives per analytic, with precision and recall. */
 export function scoreByAnalytic(results: readonly CaseResult[]): AnalyticScore[] {
   const scores = new Map<string, AnalyticScore>();
@@ -190,8 +264,8 @@ export function scoreByAnalytic(results: readonly CaseResult[]): AnalyticScore[]
         truePositives: 0,
         falsePositives: 0,
         falseNegatives: 0,
-        precision: 1,
-        recall: 1,
+        precision: undefined,
+        recall: undefined,
       };
       scores.set(analytic, score);
     }
@@ -207,8 +281,8 @@ export function scoreByAnalytic(results: readonly CaseResult[]): AnalyticScore[]
   for (const score of scores.values()) {
     const found = score.truePositives + score.falsePositives;
     const labelled = score.truePositives + score.falseNegatives;
-    score.precision = found === 0 ? 1 : score.truePositives / found;
-    score.recall = labelled === 0 ? 1 : score.truePositives / labelled;
+    score.precision = found === 0 ? undefined : score.truePositives / found;
+    score.recall = labelled === 0 ? undefined : score.truePositives / labelled;
   }
   return [...scores.values()].sort((a, b) => a.analytic.localeCompare(b.analytic));
 }

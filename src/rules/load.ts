@@ -26,17 +26,37 @@ export interface RuleSet {
   problems: Problem[];
   /** Documents that did not load, each with the errors that left it out. */
   rejected: RejectedDocument[];
+  /** Folder entries and documents that were not read as rules, each with the reason. */
+  skipped: SkippedEntry[];
   /** Rule documents read, loaded or not. */
   documents: number;
   files: number;
 }
 
+/** The kind of a rule document: a Sigma rule, a correlation rule or a Sigma filter. */
+export type RuleDocumentKind = 'detection' | 'correlation' | 'filter';
+
 export interface RejectedDocument {
   file: string;
   location: Location | undefined;
   title: string | undefined;
+  /** Undefined when the file could not be read or parsed far enough to tell. */
+  kind: RuleDocumentKind | undefined;
   errors: Problem[];
 }
+
+export interface SkippedEntry {
+  path: string;
+  reason: string;
+}
+
+/** Reasons for skipped entries, as `rules check` counts them. */
+export const SKIP_REASONS = {
+  extension: 'not a .yml or .yaml file',
+  hidden: 'hidden entry (name starts with a dot)',
+  special: 'not a regular file or folder',
+  empty: 'empty YAML document',
+} as const;
 
 export interface LoadRulesOptions {
   placeholders: Placeholders;
@@ -48,39 +68,94 @@ export async function loadRulePaths(
   paths: readonly string[],
   options: LoadRulesOptions,
 ): Promise<RuleSet> {
+  const listing: RuleListing = { files: [], skipped: [], unreadable: [] };
+  for (const path of paths) await listRuleFiles(path, true, listing);
+
+  // A file that cannot be read is one document that did not load; a folder is only a problem.
   const texts: { file: string; text: string }[] = [];
-  const problems: Problem[] = [];
-  for (const path of paths) {
+  for (const file of listing.files) {
     try {
-      for (const file of await listRuleFiles(path))
-        texts.push({ file, text: await readFile(file, 'utf8') });
+      texts.push({ file, text: await readFile(file, 'utf8') });
     } catch (error) {
-      problems.push({
-        code: 'rules.unreadable',
-        severity: 'error',
-        message: `cannot read rules: ${(error as Error).message}`,
-        location: { file: path },
-      });
+      listing.unreadable.push({ path: file, reason: (error as Error).message, isFile: true });
     }
   }
+
   const set = loadRuleTexts(texts, options);
+  const problems = listing.unreadable.map(
+    (entry): Problem => ({
+      code: 'rules.unreadable',
+      severity: 'error',
+      message: `cannot read rules: ${entry.reason}`,
+      location: { file: entry.path },
+    }),
+  );
+  for (const [index, entry] of listing.unreadable.entries()) {
+    if (!entry.isFile) continue;
+    set.documents++;
+    set.files++;
+    const problem = problems[index] as Problem;
+    set.rejected.push({
+      file: entry.path,
+      location: problem.location,
+      title: undefined,
+      kind: undefined,
+      errors: [problem],
+    });
+  }
   set.problems.unshift(...problems);
+  set.skipped.unshift(...listing.skipped);
   return set;
 }
 
-async function listRuleFiles(path: string): Promise<string[]> {
-  const info = await stat(path);
-  if (info.isFile()) return [path];
-  if (!info.isDirectory()) return [];
-  const files: string[] = [];
-  for (const name of (await readdir(path)).sort()) {
-    if (name.startsWith('.')) continue;
-    const child = join(path, name);
-    const childInfo = await stat(child);
-    if (childInfo.isDirectory()) files.push(...(await listRuleFiles(child)));
-    else if (RULE_EXTENSIONS.has(extname(name).toLowerCase())) files.push(child);
+interface RuleListing {
+  files: string[];
+  skipped: SkippedEntry[];
+  unreadable: { path: string; reason: string; isFile: boolean }[];
+}
+
+/**
+ * Adds the rule files of a path to `listing`: the path itself when it is a file, else the
+ * `.yml` and `.yaml` files of the folder and its subfolders in name order. Every entry left out
+ * is recorded with the reason, and an entry that cannot be read does not stop the others.
+ */
+async function listRuleFiles(path: string, given: boolean, listing: RuleListing): Promise<void> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    // Inside a folder, an entry that cannot be looked at counts as a rule file by its name.
+    const named = RULE_EXTENSIONS.has(extname(path).toLowerCase());
+    if (given || named) {
+      listing.unreadable.push({ path, reason: (error as Error).message, isFile: !given });
+    } else {
+      listing.skipped.push({ path, reason: SKIP_REASONS.extension });
+    }
+    return;
   }
-  return files;
+  if (info.isFile()) {
+    // A file named on the command line is read whatever its extension.
+    if (given || RULE_EXTENSIONS.has(extname(path).toLowerCase())) listing.files.push(path);
+    else listing.skipped.push({ path, reason: SKIP_REASONS.extension });
+    return;
+  }
+  if (!info.isDirectory()) {
+    listing.skipped.push({ path, reason: SKIP_REASONS.special });
+    return;
+  }
+
+  let names: string[];
+  try {
+    names = (await readdir(path)).sort();
+  } catch (error) {
+    listing.unreadable.push({ path, reason: (error as Error).message, isFile: false });
+    return;
+  }
+  for (const name of names) {
+    const child = join(path, name);
+    if (name.startsWith('.')) listing.skipped.push({ path: child, reason: SKIP_REASONS.hidden });
+    else await listRuleFiles(child, false, listing);
+  }
 }
 
 /** Loads rules from texts already read; `file` names each text in problems. */
@@ -90,12 +165,14 @@ export function loadRuleTexts(
 ): RuleSet {
   const problems: Problem[] = [];
   const rejected: RejectedDocument[] = [];
+  const skipped: SkippedEntry[] = [];
   const parsed: Rule[] = [];
   const filters: FilterRule[] = [];
   let documents = 0;
 
   for (const { file, text } of texts) {
-    const { documents: views, count, problems: yamlProblems } = readYamlDocuments(file, text);
+    const read = readYamlDocuments(file, text);
+    const { documents: views, count, empty, problems: yamlProblems } = read;
     problems.push(...yamlProblems);
     const yamlErrors = yamlProblems.filter((problem) => problem.severity === 'error');
     if (yamlErrors.length > 0) {
@@ -104,11 +181,15 @@ export function loadRuleTexts(
         file,
         location: yamlErrors[0]?.location,
         title: undefined,
+        kind: undefined,
         errors: yamlErrors,
       });
       continue;
     }
 
+    for (const where of empty) {
+      skipped.push({ path: `${file}:${where.line}`, reason: SKIP_REASONS.empty });
+    }
     for (const view of views) {
       documents++;
       const loaded = loadDocument(view, options);
@@ -121,7 +202,7 @@ export function loadRuleTexts(
 
   const rules = resolveReferences(parsed, problems, rejected);
   problems.push(...applyFilters(filters, rules));
-  return { rules, filters, problems, rejected, documents, files: texts.length };
+  return { rules, filters, problems, rejected, skipped, documents, files: texts.length };
 }
 
 /** Parses one document and compiles its searches once, to report value problems. */
@@ -168,8 +249,18 @@ function rejection(document: YamlDocumentView, problems: readonly Problem[]): Re
     file: document.file,
     location: errors[0]?.location ?? document.start(),
     title: typeof title === 'string' ? title : undefined,
+    kind: documentKind(document),
     errors,
   };
+}
+
+/** The kind a document that did not load was meant to be, read from its top-level keys. */
+function documentKind(document: YamlDocumentView): RuleDocumentKind | undefined {
+  const value = document.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if ('correlation' in value) return 'correlation';
+  if ('filter' in value) return 'filter';
+  return 'detection';
 }
 
 /** Placeholders of a rule's `|expand` values that have no values, with their document paths. */
@@ -223,6 +314,7 @@ function resolveReferences(
       file: rule.meta.file,
       location: rule.meta.location,
       title: rule.meta.title,
+      kind: rule.kind,
       errors: [problem],
     };
     rejectedByRule.set(rule, created);

@@ -113,7 +113,8 @@ export function parseRuleDocument(document: YamlDocumentView): ParsedDocument {
 
   if (hasCorrelation) {
     const correlation = parseCorrelation(raw, meta, error);
-    return correlation ? { rule: correlation, problems } : { problems };
+    const failed = problems.some((problem) => problem.severity === 'error');
+    return correlation && !failed ? { rule: correlation, problems } : { problems };
   }
 
   const logsource = parseLogsource(raw.logsource, error, warn);
@@ -211,15 +212,16 @@ function parseMeta(raw: Raw, document: YamlDocumentView, error: Report, warn: Re
       ? raw.id.trim()
       : `generated-${createHash('sha256').update(`${document.file}#${document.index}`).digest('hex').slice(0, 16)}`;
 
+  // An invalid level leaves the rule out, because --level and severity would misjudge it.
   let level = 'informational';
   if (raw.level !== undefined) {
     if (typeof raw.level === 'string' && LEVELS.has(raw.level.toLowerCase()))
       level = raw.level.toLowerCase();
     else
-      warn(
+      error(
         ['level'],
-        'rule.unknown_level',
-        `level "${String(raw.level)}" is not one of ${[...LEVELS].join(', ')}`,
+        'rule.invalid_level',
+        `level ${JSON.stringify(raw.level)} is not one of ${[...LEVELS].join(', ')}`,
       );
   }
   if (raw.status !== undefined && !(typeof raw.status === 'string' && STATUSES.has(raw.status))) {

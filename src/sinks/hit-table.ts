@@ -1,4 +1,5 @@
 import type { Alert } from '../model/alert.js';
+import { escapeControls } from '../model/terminal-text.js';
 import { parseIsoTime } from '../model/time.js';
 import { formatTimeIn } from '../model/time-zone.js';
 
@@ -52,7 +53,7 @@ export function countHit(
   });
 }
 
-/** Renders the table as lines; times are shown in `zone`. */
+/** Renders the table as lines; times are shown in `zone`, control characters as escapes. */
 export function renderHitTable(hits: Iterable<RuleHits>, zone: string): string[] {
   const rows = [...hits].sort(
     (a, b) =>
@@ -66,7 +67,7 @@ export function renderHitTable(hits: Iterable<RuleHits>, zone: string): string[]
     String(row.hits),
     formatTimeIn(row.firstTime, zone),
     formatTimeIn(row.lastTime, zone),
-    row.type === 'detection' ? row.title : `${row.title} (${row.type})`,
+    escapeControls(row.type === 'detection' ? row.title : `${row.title} (${row.type})`),
   ]);
   const header = ['level', 'hits', 'first', 'last', 'rule'];
   const widths = header.map((title, column) =>

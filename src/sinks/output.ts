@@ -1,4 +1,5 @@
 import type { Alert } from '../model/alert.js';
+import { escapeControls } from '../model/terminal-text.js';
 import { parseIsoTime } from '../model/time.js';
 import { formatTimeIn } from '../model/time-zone.js';
 import { countAlertHit, type RuleHits, renderHitTable } from './hit-table.js';
@@ -73,7 +74,10 @@ const LEVEL_ORDER: Record<string, number> = {
   informational: 4,
 };
 
-/** A readable listing: one block per alert with its evidence, most severe first. */
+/**
+ * A readable listing: one block per alert with its evidence, most severe first. Control
+ * characters of the values are shown as escapes (terminal-text.ts).
+ */
 export function renderTable(alerts: readonly Alert[], timezone?: string): string {
   if (alerts.length === 0) return 'No alerts.\n';
   const time = (text: string) =>
@@ -123,5 +127,5 @@ function renderAlert(alert: Alert, time: (text: string) => string): string[] {
   }
   const more = alert.evidence.length - EVIDENCE_SHOWN + alert.evidence_omitted;
   if (more > 0) lines.push(`    … ${more} more records`);
-  return lines;
+  return lines.map(escapeControls);
 }

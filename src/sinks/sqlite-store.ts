@@ -1,10 +1,32 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { BaselineAttribute, BaselineEntityKind } from '../enrich/baseline.js';
 import { SightingSet } from '../enrich/baseline.js';
 import type { Alert } from '../model/alert.js';
+import { EnvironmentError } from '../model/errors.js';
 
 import type { Clock } from '../model/logger.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+/** SQLite result codes that come from the database file, its folder or the disk, not from SQL. */
+const FILE_FAILURE_CODES =
+  /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|CORRUPT|FULL|CANTOPEN|PERM|NOTADB|AUTH)(_|$)/;
+
+/** Whether an error of better-sqlite3 comes from the database file or its folder, not from SQL. */
+export function isStoreFileFailure(error: unknown): boolean {
+  // better-sqlite3 raises a TypeError of its own when the folder of the file does not exist.
+  if (error instanceof TypeError && error.message.startsWith('Cannot open database')) return true;
+  return error instanceof Database.SqliteError && FILE_FAILURE_CODES.test(error.code);
+}
+
+/** Turns a failure to open the database file into an EnvironmentError naming the path. */
+function openFailure(path: string, error: unknown): unknown {
+  if (!isStoreFileFailure(error)) return error;
+  const reason = (error as Error).message;
+  return new EnvironmentError('store.unavailable', `failed to open the database: ${reason}`, {
+    file: path,
+  });
+}
 
 /** Per-file counts of a scan, as stored. */
 export interface StoredFileStats {
@@ -26,6 +48,14 @@ export interface StoredScanStats {
   extra: Record<string, unknown>;
 }
 
+export interface StoreOptions {
+  /**
+   * Opens only a database that a scan made before: a missing file is an error instead of a new
+   * database, and so is a SQLite file without trustwatch's tables, which is left unchanged.
+   */
+  existing?: boolean;
+}
+
 /**
  * The embedded alert store. `:memory:` keeps nothing after the process ends. Alerts are keyed by
  * their stable id, so the same alert saved twice stays one row.
@@ -33,27 +63,58 @@ export interface StoredScanStats {
 export class SqliteStore {
   private readonly db: Database.Database;
   private readonly insertAlert: Database.Statement;
-  private readonly existsAlert: Database.Statement;
+  private readonly updateAlert: Database.Statement;
 
   constructor(
     path: string,
     private readonly clock: Clock,
+    options: StoreOptions = {},
   ) {
-    this.db = new Database(path);
-    if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
-    this.existsAlert = this.db.prepare('SELECT 1 FROM alerts WHERE id = ?');
+    const existing = options.existing ?? false;
+    if (existing && !existsSync(path)) {
+      throw new EnvironmentError(
+        'store.not_found',
+        `database not found; a scan with --db ${path} creates it`,
+        { file: path },
+      );
+    }
+    try {
+      this.db = new Database(path, { fileMustExist: existing });
+      if (existing && !this.hasSchema()) {
+        this.db.close();
+        throw new EnvironmentError(
+          'store.not_trustwatch',
+          'not a trustwatch database: it has no schema_migrations table',
+          { file: path },
+        );
+      }
+      if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    } catch (error) {
+      throw openFailure(path, error);
+    }
     this.insertAlert = this.db.prepare(`
       INSERT INTO alerts (id, rule_id, rule_title, level, analytic, party, actor, host, first_time,
         last_time, suppressed, alert_json, first_scan_id, created_at)
       VALUES (@id, @rule_id, @rule_title, @level, @analytic, @party, @actor, @host, @first_time,
         @last_time, @suppressed, @alert_json, @scan_id, @created_at)
-      ON CONFLICT (id) DO UPDATE SET
-        last_time = MAX(alerts.last_time, excluded.last_time),
-        alert_json = excluded.alert_json,
-        suppressed = excluded.suppressed
+      ON CONFLICT (id) DO NOTHING
     `);
+    this.updateAlert = this.db.prepare(`
+      UPDATE alerts SET
+        last_time = MAX(last_time, @last_time),
+        alert_json = @alert_json,
+        suppressed = @suppressed
+      WHERE id = @id
+    `);
+  }
+
+  private hasSchema(): boolean {
+    const table = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+      .get();
+    return table !== undefined;
   }
 
   /** Schema versions applied, oldest first. */
@@ -65,21 +126,26 @@ export class SqliteStore {
     ).map((row) => row.version);
   }
 
+  /**
+   * Applies the missing migrations in one write transaction, taken before the applied versions
+   * are read, so that two processes opening a new database never apply one migration twice.
+   */
   private migrate(): void {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
-    );
-    const applied = new Set(this.versions());
-    const record = this.db.prepare(
-      'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
-    );
-    for (const migration of SQLITE_MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
-      this.db.transaction(() => {
+    const apply = this.db.transaction(() => {
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+      );
+      const applied = new Set(this.versions());
+      const record = this.db.prepare(
+        'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
+      );
+      for (const migration of SQLITE_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
         this.db.exec(migration.sql);
         record.run(migration.version, new Date(this.clock.now()).toISOString());
-      })();
-    }
+      }
+    });
+    apply.immediate();
   }
 
   startScan(paths: readonly string[]): number {
@@ -89,10 +155,12 @@ export class SqliteStore {
     return Number(result.lastInsertRowid);
   }
 
-  /** Saves an alert; returns true when its id was not stored before. */
+  /**
+   * Saves an alert; returns true when its id was not stored before. The insert itself tells, so
+   * that two scans writing one database at once never both count the same alert as new.
+   */
   saveAlert(alert: Alert, scanId: number | undefined): boolean {
-    const isNew = this.existsAlert.get(alert.id) === undefined;
-    this.insertAlert.run({
+    const row = {
       id: alert.id,
       rule_id: alert.rule.id,
       rule_title: alert.rule.title,
@@ -107,8 +175,17 @@ export class SqliteStore {
       alert_json: JSON.stringify(alert),
       scan_id: scanId ?? null,
       created_at: new Date(this.clock.now()).toISOString(),
+    };
+    if (this.insertAlert.run(row).changes === 1) return true;
+
+    // Stored before, by an earlier scan or by one running beside this one.
+    this.updateAlert.run({
+      id: row.id,
+      last_time: row.last_time,
+      alert_json: row.alert_json,
+      suppressed: row.suppressed,
     });
-    return isNew;
+    return false;
   }
 
   finishScan(scanId: number, stats: StoredScanStats, files: readonly StoredFileStats[]): void {

@@ -1,0 +1,69 @@
+/**
+ * Checks across the entries of a context file that the schema cannot make: party names used
+ * twice, parties that no event can match, and allow entries that name a party the file does
+ * not list. They read the parsed YAML as it is, so they run even when the schema rejects other
+ * parts of the file, and every problem of the file is reported at once.
+ */
+
+type Report = (path: (string | number)[], code: string, message: string) => void;
+
+/** The party fields that make an event belong to a party; `expected` only scopes it. */
+const PARTY_MATCHERS = ['accounts', 'networks', 'tenants', 'cloud_accounts', 'apps'];
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function entries(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.map((item) => (isMap(item) ? item : {})) : [];
+}
+
+/** Reports the cross-entry problems of a context file's content, as parsed from YAML. */
+export function checkContextEntries(raw: unknown, report: Report): void {
+  const config = isMap(raw) ? raw : {};
+  const parties = entries(config.parties);
+
+  // Names compare case-insensitively, as allow entries match them.
+  const first = new Map<string, number>();
+  parties.forEach((party, index) => {
+    if (typeof party.name !== 'string' || party.name === '') return;
+    const key = party.name.toLowerCase();
+    const earlier = first.get(key);
+    if (earlier === undefined) {
+      first.set(key, index);
+      return;
+    }
+    report(
+      ['parties', index, 'name'],
+      'config.duplicate_party',
+      `parties.${index}.name: party "${party.name}" is listed twice, first as parties.${earlier}`,
+    );
+  });
+
+  parties.forEach((party, index) => {
+    const matches = PARTY_MATCHERS.some(
+      (field) => Array.isArray(party[field]) && (party[field] as unknown[]).length > 0,
+    );
+    if (matches) return;
+    const name = typeof party.name === 'string' ? ` "${party.name}"` : '';
+    report(
+      ['parties', index],
+      'config.party_without_matchers',
+      `parties.${index}: party${name} lists none of ${PARTY_MATCHERS.join(', ')}, so no event can belong to it`,
+    );
+  });
+
+  entries(config.allow).forEach((entry, index) => {
+    if (typeof entry.party !== 'string' || entry.party === '') return;
+    if (first.has(entry.party.toLowerCase())) return;
+    const names = parties
+      .map((party) => party.name)
+      .filter((name): name is string => typeof name === 'string');
+    const listed = names.length > 0 ? `its parties are ${names.join(', ')}` : 'it lists none';
+    report(
+      ['allow', index, 'party'],
+      'config.unknown_party',
+      `allow.${index}.party: "${entry.party}" is not a party of this file (${listed})`,
+    );
+  });
+}

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { main } from '../../src/cli/main.js';
+import { type CliResult, nobody, runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+
+const CASE_LOG = join(REPO_ROOT, 'examples/scenario-an1344-rdp-msp-chain/logs/app01-security.xml');
+
+/** A folder that user nobody can enter, with a copy of the bundled case log. */
+function temp(): { dir: string; log: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+  chmodSync(dir, 0o755);
+  const log = join(dir, 'security.xml');
+  copyFileSync(CASE_LOG, log);
+  chmodSync(log, 0o644);
+  return { dir, log };
+}
+
+function scan(args: readonly string[], options: Parameters<typeof runCli>[1] = {}): CliResult {
+  return runCli(['scan', '--no-default-rules', '--rules', 'rules/det0488', ...args], options);
+}
+
+/** Asserts status 2, nothing on standard output and one line on standard error. */
+function assertEnvironmentError(result: CliResult, pattern: RegExp): void {
+  assert.equal(result.status, 2, result.stderr);
+  assert.equal(result.stdout, '');
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0] ?? '', /^trustwatch: /);
+  assert.match(lines[0] ?? '', pattern);
+}
+
+/** Returns the user to run as so that file permissions apply, or undefined to skip the test. */
+function unprivileged(t: TestContext): { uid: number; gid: number } | 'self' | undefined {
+  if (process.getuid?.() !== 0) return 'self';
+  const user = nobody();
+  if (!user) t.skip('running as root and there is no user nobody to run as');
+  return user;
+}
+
+describe('exit status of environment errors', () => {
+  it('is 2 for a missing input path', () => {
+    const { dir } = temp();
+    const result = scan(['--db', ':memory:', join(dir, 'missing.xml')]);
+    assertEnvironmentError(result, /missing\.xml: cannot read input: ENOENT/);
+  });
+
+  it('is 2 for an unreadable input file', (t) => {
+    const user = unprivileged(t);
+    if (!user) return;
+    const { log } = temp();
+    chmodSync(log, 0o000);
+    const result = scan(['--db', ':memory:', log], user === 'self' ? {} : { user });
+    assertEnvironmentError(result, /security\.xml: cannot read input: EACCES: permission denied/);
+  });
+
+  it('is 2 for a database in a missing folder', () => {
+    const { dir, log } = temp();
+    const db = join(dir, 'no-such-folder', 'alerts.db');
+    const result = scan(['--db', db, log]);
+    assertEnvironmentError(result, /alerts\.db: failed to open the database: /);
+    assert.equal(existsSync(join(dir, 'no-such-folder')), false);
+  });
+
+  it('is 2 for a database path that is a folder', () => {
+    const { dir, log } = temp();
+    const result = scan(['--db', dir, log]);
+    assertEnvironmentError(result, /failed to open the database: unable to open database file/);
+  });
+
+  it('is 2 for a file that is not a database', () => {
+    const { dir, log } = temp();
+    const db = join(dir, 'notes.db');
+    writeFileSync(db, 'these are notes, not SQLite\n'.repeat(40));
+    const result = scan(['--db', db, log]);
+    assertEnvironmentError(
+      result,
+      /notes\.db: failed to open the database: file is not a database/,
+    );
+  });
+
+  it('is 2 for a database in a read-only folder', (t) => {
+    const user = unprivileged(t);
+    if (!user) return;
+    const { dir, log } = temp();
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    const result = scan(['--db', join(locked, 'alerts.db'), log], user === 'self' ? {} : { user });
+    assertEnvironmentError(result, /alerts\.db: failed to open the database: /);
+  });
+
+  it('is 2 for a report in a missing folder, before scanning', () => {
+    const { dir, log } = temp();
+    const db = join(dir, 'alerts.db');
+    const report = join(dir, 'out', 'report.html');
+    const result = scan(['--db', db, '--report', report, log]);
+    assertEnvironmentError(result, /--report \S+report\.html: the folder \S+out does not exist/);
+    assert.equal(existsSync(db), false, 'the scan ran before the report was checked');
+  });
+
+  it('is 2 for a report path that is a folder', () => {
+    const { dir, log } = temp();
+    const result = scan(['--db', ':memory:', '--report', dir, log]);
+    assertEnvironmentError(result, /--report \S+: is a folder, not a file/);
+  });
+
+  it('is 2 for a missing rules path', () => {
+    const { dir, log } = temp();
+    const result = runCli(['scan', '--db', ':memory:', '--rules', join(dir, 'nope'), log]);
+    assertEnvironmentError(result, /rules path not found: \S+nope/);
+    const check = runCli(['rules', 'check', join(dir, 'nope')]);
+    assertEnvironmentError(check, /rules path not found: \S+nope/);
+  });
+
+  it('is 2 for a missing baseline input', () => {
+    const { dir } = temp();
+    const db = join(dir, 'baselines.db');
+    const result = runCli(['baseline', 'build', '--db', db, join(dir, 'missing')]);
+    assertEnvironmentError(result, /missing: cannot read input: ENOENT/);
+    assert.equal(existsSync(db), false);
+  });
+});
+
+describe('exit status of invalid options', () => {
+  const cases: [string[], RegExp][] = [
+    [['--workers', '0'], /--workers must be a whole number from 1 to 64, not "0"/],
+    [['--output', 'xml'], /--output must be one of table, json, ndjson, ocsf, hits, not "xml"/],
+    [['--log-level', 'loud'], /--log-level must be debug, info, warn or error, not "loud"/],
+    [['--log-format', 'yaml'], /--log-format must be text or json, not "yaml"/],
+    [['--format', 'nope'], /unknown format "nope"/],
+    [['--timezone', 'Mars/Base'], /--timezone: unknown time zone "Mars\/Base"/],
+    [['--level', 'severe'], /--level must be one of .*, not "severe"/],
+    [['--since', 'yesterday'], /--since "yesterday" is not a time/],
+    [['--unresolved-placeholders', 'drop'], /--unresolved-placeholders must be /],
+  ];
+  for (const [args, pattern] of cases) {
+    it(`is 2 for ${args.join(' ')}`, () => {
+      const { log } = temp();
+      assertEnvironmentError(scan(['--db', ':memory:', ...args, log]), pattern);
+    });
+  }
+
+  it('is 2 for an unknown option', () => {
+    const result = runCli(['scan', '--colour', 'x']);
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, /unknown option '--colour'/);
+  });
+});
+
+describe('exit status of internal errors', () => {
+  it('is 3 with the stack', async () => {
+    const stdoutWrite = process.stdout.write;
+    const stderrWrite = process.stderr.write;
+    let stderr = '';
+    process.stdout.write = () => {
+      throw new Error('simulated fault');
+    };
+    process.stderr.write = ((chunk: string) => {
+      stderr += chunk;
+      return true;
+    }) as typeof process.stderr.write;
+    let status: number;
+    try {
+      status = await main(['formats']);
+    } finally {
+      process.stdout.write = stdoutWrite;
+      process.stderr.write = stderrWrite;
+    }
+    assert.equal(status, 3);
+    assert.match(stderr, /^trustwatch: internal error: Error: simulated fault\n/);
+    assert.match(stderr, /\n {4}at /);
+  });
+});
