@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Runs the statements of a JSON file ({"statements": ["…", …]}) in a fresh in-memory DuckDB, in
-// order, and prints as JSON the columns of the first row of every result, merged, with the thread
-// count DuckDB used. The benchmark starts it as a child process so that its wall time, CPU time
-// and peak memory are measured alone, as the `trustwatch scan` child's are. It is plain
-// JavaScript so that starting it costs no TypeScript transpiler, as the built CLI costs none.
+// Runs the statements of a JSON file ({"statements": ["…", …]}) in order in a fresh in-memory
+// DuckDB. It prints as JSON the thread count DuckDB used and the columns of the first row of every
+// result, merged. The benchmark starts it as a child process so that its wall time, CPU time and
+// peak memory are measured alone, as the `trustwatch scan` child's are. It is plain JavaScript so
+// that starting it costs no TypeScript transpiler, as the built CLI costs none.
 //
 // Usage: node bench/duckdb-query.mjs STATEMENTS.json [THREADS]   (no THREADS: DuckDB's default)
 import { readFileSync } from 'node:fs';

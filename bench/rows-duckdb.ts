@@ -19,6 +19,7 @@ import { runScan } from './scan.js';
 import { countStatements, loadStatement } from './sigma-sql/query.js';
 import { type TranslatedRule, type Translation, translateRules } from './sigma-sql/translate.js';
 import { validateTranslation } from './sigma-sql/validate.js';
+import { formatCount } from './table.js';
 
 const QUERY_RUNNER = join(REPO_ROOT, 'bench', 'duckdb-query.mjs');
 /** Characters of the sample rule's SQL printed under the table; the file has all of it. */
@@ -68,18 +69,20 @@ export async function duckdbRows(run: BenchRun): Promise<void> {
   const defaultThreads = await runDuckdb(run, statementsFile, undefined);
   const label = `DuckDB, ${count} translated rules, ${defaultThreads.threads} threads`;
   const matches = totalMatches(defaultThreads.counts, translated);
-  addRow(run, 3, label, defaultThreads, `${matches} matches; DuckDB's default threads`);
+  const defaultNote = `${formatCount(matches, 'match', 'matches')}; DuckDB's default threads`;
+  addRow(run, 3, label, defaultThreads, defaultNote);
 
   const oneThread = await runDuckdb(run, statementsFile, 1);
   const oneMatches = totalMatches(oneThread.counts, translated);
   const oneLabel = `DuckDB, ${count} translated rules, 1 thread`;
-  addRow(run, 3, oneLabel, oneThread, `${oneMatches} matches; SET threads = 1`);
+  const oneNote = `${formatCount(oneMatches, 'match', 'matches')}; SET threads = 1`;
+  addRow(run, 3, oneLabel, oneThread, oneNote);
 
   for (const workers of [1, availableParallelism()]) {
     const request = { paths: run.otrfFiles, rules: [folder], defaultRules: false, workers };
     const scan = await runScan(request, run.options.runs, run.scratch);
     const scanLabel = `scan, same ${count} rules, --workers ${workers}`;
-    scanRow(run, 3, scanLabel, scan, `${scan.alerts} alerts`);
+    scanRow(run, 3, scanLabel, scan, formatCount(scan.alerts, 'alert'));
     if (workers === 1) compareMatches(run, oneThread.counts, translated, scan.hits);
   }
 }
@@ -107,7 +110,8 @@ function describeTranslation(
     .join('; ');
   const siblings = translation.translated.length - translated.length;
   run.notes.push(
-    `SQL translation: ${translated.length} of ${loaded} loaded rules (SigmaHQ Windows and pack) ` +
+    `SQL translation: ${translated.length.toLocaleString('en-US')} of ` +
+      `${loaded.toLocaleString('en-US')} loaded rules (SigmaHQ Windows and pack) ` +
       `run on both sides. Left out: ${list || 'none'}` +
       (siblings > 0 ? `; ${siblings} more share a file with a rule left out` : '') +
       '.',
@@ -127,11 +131,14 @@ function compareMatches(
     sql.set(title, (sql.get(title) ?? 0) + (counts[rule.alias] ?? 0));
   }
   const titles = [...new Set([...sql.keys(), ...hits.keys()])].sort();
-  const differing = titles.filter((title) => (sql.get(title) ?? 0) !== (hits.get(title) ?? 0));
-  const sum = (map: ReadonlyMap<string, number>) => [...map.values()].reduce((a, b) => a + b, 0);
+  const matched = titles.filter((title) => (sql.get(title) ?? 0) + (hits.get(title) ?? 0) > 0);
+  const differing = matched.filter((title) => (sql.get(title) ?? 0) !== (hits.get(title) ?? 0));
+  const sum = (map: ReadonlyMap<string, number>) =>
+    [...map.values()].reduce((a, b) => a + b, 0).toLocaleString('en-US');
   run.notes.push(
-    `Matches of the translated rules: DuckDB ${sum(sql)}, trustwatch ${sum(hits)}; ` +
-      `${titles.length - differing.length} of ${titles.length} rule titles agree.`,
+    `Matches of the translated rules: DuckDB ${sum(sql)}, trustwatch ${sum(hits)}. Of the ` +
+      `${matched.length} rule titles that match on either side, ` +
+      `${matched.length - differing.length} have the same count on both.`,
   );
   for (const title of differing.slice(0, 10)) {
     run.notes.push(

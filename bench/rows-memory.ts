@@ -14,6 +14,7 @@ import { type BenchRun, scanRow } from './bench-run.js';
 import { checkFreeSpace, type GenerateResult, generate } from './generate.js';
 import { CHAIN_CONTEXT, plantedChainLines } from './planted-chain.js';
 import { runScan } from './scan.js';
+import { formatCount } from './table.js';
 
 const GB = 1e9;
 
@@ -77,7 +78,8 @@ export async function memoryRows(run: BenchRun): Promise<void> {
     const found =
       planted === expected ? 'planted case found' : `PLANTED CASE: ${planted} of ${expected}`;
     const label = `scan generated ${(input.bytes / GB).toFixed(2)} GB, pack`;
-    const note = `${input.copies} copies; ${found}; ${scan.alerts} alerts`;
+    const copies = formatCount(input.copies, 'copy', 'copies');
+    const note = `${copies}; ${found}; ${formatCount(scan.alerts, 'alert')}`;
     scanRow(run, 7, label, scan, note);
   }
   if (peaks.length === 2) {

@@ -9,6 +9,7 @@ import { parseLines } from './ceiling.js';
 import { median } from './measure.js';
 import { copyRuleFiles, listRuleFiles, sampleEvenly, writeNoMatchRule } from './rule-sets.js';
 import { runScan } from './scan.js';
+import { formatCount } from './table.js';
 
 export async function ceilingRows(run: BenchRun): Promise<void> {
   const results = [];
@@ -43,11 +44,11 @@ export async function scanRows(run: BenchRun): Promise<void> {
 
   const pack = await runScan({ paths, workers: 1 }, runs, run.scratch);
   const packLabel = `scan, pack (${pack.rules.toLocaleString('en-US')} rules)`;
-  scanRow(run, 2, packLabel, pack, `${pack.alerts} alerts`);
+  scanRow(run, 2, packLabel, pack, `${formatCount(pack.alerts, 'alert')}, no context file`);
 
   const sigma = await sigmaScan(run, 1);
   const sigmaLabel = `scan, SigmaHQ + pack (${sigma.rules.toLocaleString('en-US')} rules)`;
-  scanRow(run, 2, sigmaLabel, sigma, `${sigma.alerts} alerts`);
+  scanRow(run, 2, sigmaLabel, sigma, formatCount(sigma.alerts, 'alert'));
 }
 
 async function sigmaScan(run: BenchRun, workers: number) {
@@ -74,7 +75,13 @@ export async function scalingRows(run: BenchRun): Promise<void> {
     baseSeconds ??= scan.seconds;
     const ratio = (scan.seconds / baseSeconds).toFixed(2);
     const label = `scan, ${scan.rules.toLocaleString('en-US')} SigmaHQ rules`;
-    scanRow(run, 4, label, scan, `${ratio} × the 10-rule time; ${scan.alerts} alerts`);
+    scanRow(
+      run,
+      4,
+      label,
+      scan,
+      `${ratio} × the 10-rule time; ${formatCount(scan.alerts, 'alert')}`,
+    );
   }
   run.notes.push(
     `Rule scaling samples the ${files.length} SigmaHQ Windows rule files sorted by path at ` +
@@ -85,7 +92,7 @@ export async function scalingRows(run: BenchRun): Promise<void> {
 export async function workerRows(run: BenchRun): Promise<void> {
   const reused = run.sigmaScanOneWorker !== undefined;
   const oneWorker = run.sigmaScanOneWorker ?? (await sigmaScan(run, 1));
-  const oneNote = `${oneWorker.alerts} alerts${reused ? '; the run of group 2' : ''}`;
+  const oneNote = `${formatCount(oneWorker.alerts, 'alert')}${reused ? '; the run of group 2' : ''}`;
   scanRow(run, 6, 'scan, SigmaHQ + pack, --workers 1', oneWorker, oneNote);
 
   const twoWorkers = await sigmaScan(run, 2);
@@ -93,7 +100,7 @@ export async function workerRows(run: BenchRun): Promise<void> {
   const same =
     twoWorkers.alerts === oneWorker.alerts
       ? 'same alerts'
-      : `ALERTS DIFFER: ${oneWorker.alerts} with one worker`;
+      : `ALERTS DIFFER: ${formatCount(oneWorker.alerts, 'alert')} with one worker`;
   const note = `${speedUp} × speed-up in wall time; ${same}`;
   scanRow(run, 6, 'scan, SigmaHQ + pack, --workers 2', twoWorkers, note);
 }

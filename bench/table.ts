@@ -31,6 +31,11 @@ function integer(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
+/** Formats a count with its noun: `1 copy`, `5,671 alerts`. */
+export function formatCount(count: number, singular: string, plural = `${singular}s`): string {
+  return `${integer(count)} ${count === 1 ? singular : plural}`;
+}
+
 function cells(row: Row): string[] {
   const rate = row.events / row.seconds;
   return [
