@@ -131,6 +131,21 @@ describe('path expansion', () => {
     assert.match(results[3]?.error ?? '', /^damaged zip archive: /);
   });
 
+  it('reads a zip with bytes after its end record', () => {
+    const dir = temp();
+    const zip = makeZip([{ name: 'x.xml', data: readFileSync(CASE_LOG) }]);
+    for (const [name, trailing] of [
+      ['one-byte.zip', Buffer.from([0])],
+      ['junk.zip', Buffer.from('appended by a download tool\n')],
+    ] as const) {
+      writeFileSync(join(dir, name), Buffer.concat([zip, trailing]));
+      const result = runCli(scanArgs(dir, join(dir, name)));
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(parseAlerts(result.stdout).length, CASE_EVENTS, name);
+      assert.doesNotMatch(result.stderr, /damaged/, name);
+    }
+  });
+
   it('scans the good inputs beside broken ones, naming each broken one', () => {
     const dir = temp();
     const logs = join(dir, 'logs');

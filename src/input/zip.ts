@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { close, fstatSync, openSync, read, readSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { InputError } from '../model/errors.js';
 import { gunzipIfCompressed } from './open.js';
@@ -9,13 +10,111 @@ export interface ZipEntryInfo {
   mtimeMs: number;
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+/**
+ * Opens a zip archive. An archive with bytes after its end-of-central-directory record, which
+ * yauzl rejects but Info-ZIP `unzip` reads with a warning (some public OTRF dataset archives end
+ * with one such byte), is opened again with those bytes left out.
+ */
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  try {
+    return await openWhole(path);
+  } catch (error) {
+    const trimmed = await openTrimmed(path);
+    if (trimmed) return trimmed;
+    throw damaged(error as Error);
+  }
+}
+
+function openWhole(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, zip) => {
-      if (error || !zip) reject(damaged(error));
+      if (error || !zip) reject(error ?? new Error('unreadable'));
       else resolve(zip);
     });
   });
+}
+
+/** Size of the end-of-central-directory record without its comment. */
+const END_RECORD_SIZE = 22;
+const END_RECORD_SIGNATURE = 0x06054b50;
+/** Longest archive comment, which bounds where the end record can start. */
+const MAX_COMMENT_SIZE = 0xffff;
+/** Bytes after the end record that are tolerated, as junk a transfer or tool appended. */
+const MAX_TRAILING_BYTES = 4096;
+
+/** Opens the archive as if it ended with its end record, or returns undefined. */
+async function openTrimmed(path: string): Promise<yauzl.ZipFile | undefined> {
+  const fd = openSync(path, 'r');
+  let keep = false;
+  try {
+    const { size } = fstatSync(fd);
+    const window = Math.min(size, END_RECORD_SIZE + MAX_COMMENT_SIZE + MAX_TRAILING_BYTES);
+    const tail = Buffer.alloc(window);
+    readSync(fd, tail, 0, window, size - window);
+    const end = endOfArchive(tail, size - window, size);
+    if (end === undefined) return undefined;
+
+    const reader = new FileRangeReader(fd);
+    const zip = await new Promise<yauzl.ZipFile | undefined>((resolve) => {
+      yauzl.fromRandomAccessReader(
+        reader,
+        end,
+        { lazyEntries: true, autoClose: false },
+        (error, opened) => resolve(error ? undefined : opened),
+      );
+    });
+    keep = zip !== undefined;
+    return zip;
+  } finally {
+    if (!keep) close(fd, () => {});
+  }
+}
+
+/**
+ * Offset just past the last end record (and its comment) that ends before `size` and leaves at
+ * most `MAX_TRAILING_BYTES` after it; undefined when there is none or nothing trails it.
+ */
+function endOfArchive(tail: Buffer, tailStart: number, size: number): number | undefined {
+  for (let at = tail.length - END_RECORD_SIZE; at >= 0; at--) {
+    if (tail.readUInt32LE(at) !== END_RECORD_SIGNATURE) continue;
+    const end = tailStart + at + END_RECORD_SIZE + tail.readUInt16LE(at + 20);
+    if (end < size && size - end <= MAX_TRAILING_BYTES) return end;
+  }
+  return undefined;
+}
+
+/** yauzl's reader over an open file, for an archive shorter than the file. */
+class FileRangeReader extends yauzl.RandomAccessReader {
+  constructor(private readonly fd: number) {
+    super();
+  }
+
+  // A stream of positional reads: a file stream over a shared descriptor closes it when done.
+  override _readStreamForRange(start: number, end: number): Readable {
+    const fd = this.fd;
+    let position = start;
+    return new Readable({
+      read(size) {
+        const length = Math.min(size, end - position);
+        if (length <= 0) {
+          this.push(null);
+          return;
+        }
+        read(fd, Buffer.alloc(length), 0, length, position, (error, bytes, buffer) => {
+          if (error) this.destroy(error);
+          else if (bytes === 0) this.destroy(new Error(`unexpected end of file at ${position}`));
+          else {
+            position += bytes;
+            this.push(buffer.subarray(0, bytes));
+          }
+        });
+      },
+    });
+  }
+
+  override close(callback: (error: Error | null) => void): void {
+    close(this.fd, callback);
+  }
 }
 
 function damaged(error: Error | null): InputError {
