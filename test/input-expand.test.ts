@@ -131,6 +131,27 @@ describe('path expansion', () => {
     assert.match(results[3]?.error ?? '', /^damaged zip archive: /);
   });
 
+  it('skips hidden and macOS metadata zip entries', async () => {
+    const dir = temp();
+    const data = readFileSync(CASE_LOG);
+    const archive = join(dir, 'logs.zip');
+    writeFileSync(
+      archive,
+      makeZip([
+        { name: 'x.xml', data },
+        { name: '__MACOSX/._x.xml', data: Buffer.from('resource fork') },
+        { name: 'sub/.hidden.xml', data },
+      ]),
+    );
+    const logger = new MemoryLogger();
+    const files = await expandPaths([archive], { logger });
+    assert.deepEqual(
+      files.map((file) => file.path),
+      [`${archive}/x.xml`],
+    );
+    assert.ok(logger.entries.some((entry) => entry.message === 'hidden zip entries skipped'));
+  });
+
   it('reads a zip with bytes after its end record', () => {
     const dir = temp();
     const zip = makeZip([{ name: 'x.xml', data: readFileSync(CASE_LOG) }]);

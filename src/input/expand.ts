@@ -169,7 +169,12 @@ class Expansion {
       this.addFailed(path, (error as Error).message);
       return;
     }
+    const hidden = entries.filter((entry) => isHiddenEntry(entry.name));
+    if (hidden.length > 0) {
+      this.logger.info('hidden zip entries skipped', { file: path, count: hidden.length });
+    }
     for (const entry of entries) {
+      if (isHiddenEntry(entry.name)) continue;
       this.files.push({
         path: `${path}/${entry.name}`,
         key: `${key}/${entry.name}`,
@@ -282,4 +287,12 @@ function onceInput(path: string, read: () => Readable): InputFile {
       return read();
     },
   };
+}
+
+/**
+ * Zip entries left out as folders leave out hidden entries: names with a part that starts with
+ * a dot, and the `__MACOSX` folder of resource forks that the macOS archiver adds.
+ */
+function isHiddenEntry(name: string): boolean {
+  return name.split('/').some((part) => part.startsWith('.') || part === '__MACOSX');
 }
