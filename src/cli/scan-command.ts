@@ -264,7 +264,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     stderr('Hits per rule:');
     for (const line of table) stderr(`  ${line}`);
   }
-  // Suppressed alerts are expected activity the allow-list names, so they never fail a run.
+  // Suppressed alerts are expected activity that the allow-list names, so they do not count.
   const unsuppressed = summary.alerts - summary.suppressed;
   return options.failOnAlert && unsuppressed > 0 ? EXIT_ALERTS : EXIT_OK;
 }

@@ -15,7 +15,8 @@ function isMap(value: unknown): value is Record<string, unknown> {
 }
 
 function entries(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.map((item) => (isMap(item) ? item : {})) : [];
+  if (!Array.isArray(value)) return [];
+  return value.map((item) => (isMap(item) ? item : {}));
 }
 
 /** Reports the cross-entry problems of a context file's content, as parsed from YAML. */

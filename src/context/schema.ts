@@ -271,7 +271,7 @@ export const settingsSchema = z
   })
   .strict();
 
-/** A date or date-time whose every field exists: `2026-02-30` and hour 24 are rejected. */
+/** Schema of a date or date-time whose every field exists, so `2026-02-30` and hour 24 fail. */
 const isoDate = z.string().superRefine((text, context) => {
   const problem = checkIsoTime(text);
   if (problem !== undefined) {

@@ -37,7 +37,7 @@ export interface YamlDocuments {
   documents: YamlDocumentView[];
   /** All documents, empty ones included, when the file has syntax errors. */
   count: number;
-  /** Where each empty document starts (`---` with nothing after it). */
+  /** Start locations of the empty documents (`---` with nothing after it). */
   empty: Location[];
   problems: Problem[];
 }

@@ -183,15 +183,8 @@ function tooLarge(
   text: string,
   options: JsonFramingOptions,
 ): JsonRecord {
-  return {
-    error: {
-      code: 'record_too_large',
-      message: `record is longer than the limit of ${options.maxRecordLength} characters`,
-    },
-    snippet: text.slice(0, SNIPPET_LENGTH),
-    record,
-    line,
-  };
+  const message = `record is longer than the limit of ${options.maxRecordLength} characters`;
+  return overLimit('record_too_large', message, record, line, text);
 }
 
 function tooDeepRecord(
@@ -200,15 +193,19 @@ function tooDeepRecord(
   text: string,
   options: JsonFramingOptions,
 ): JsonRecord {
-  return {
-    error: {
-      code: 'too_deep',
-      message: `record nests deeper than the limit of ${options.maxDepth} levels`,
-    },
-    snippet: text.slice(0, SNIPPET_LENGTH),
-    record,
-    line,
-  };
+  const message = `record nests deeper than the limit of ${options.maxDepth} levels`;
+  return overLimit('too_deep', message, record, line, text);
+}
+
+/** A record rejected by a limit, with the start of its text as the snippet. */
+function overLimit(
+  code: string,
+  message: string,
+  record: number,
+  line: number,
+  text: string,
+): JsonRecord {
+  return { error: { code, message }, snippet: text.slice(0, SNIPPET_LENGTH), record, line };
 }
 
 enum Mode {

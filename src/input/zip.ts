@@ -37,7 +37,7 @@ function openWhole(path: string): Promise<yauzl.ZipFile> {
 /** Size of the end-of-central-directory record without its comment. */
 const END_RECORD_SIZE = 22;
 const END_RECORD_SIGNATURE = 0x06054b50;
-/** Longest archive comment, which bounds where the end record can start. */
+/** Maximum archive comment length, which bounds where the end record can start. */
 const MAX_COMMENT_SIZE = 0xffff;
 /** Bytes after the end record that are tolerated, as junk a transfer or tool appended. */
 const MAX_TRAILING_BYTES = 4096;
@@ -71,8 +71,8 @@ async function openTrimmed(path: string): Promise<yauzl.ZipFile | undefined> {
 }
 
 /**
- * Offset just past the last end record (and its comment) that ends before `size` and leaves at
- * most `MAX_TRAILING_BYTES` after it; undefined when there is none or nothing trails it.
+ * Returns the offset just past the last end record and its comment that ends before `size`
+ * with at most `MAX_TRAILING_BYTES` after it. Returns undefined when no record qualifies.
  */
 function endOfArchive(tail: Buffer, tailStart: number, size: number): number | undefined {
   for (let at = tail.length - END_RECORD_SIZE; at >= 0; at--) {

@@ -254,7 +254,7 @@ function rejection(document: YamlDocumentView, problems: readonly Problem[]): Re
   };
 }
 
-/** The kind a document that did not load was meant to be, read from its top-level keys. */
+/** Returns the kind a document that did not load was meant to be, from its top-level keys. */
 function documentKind(document: YamlDocumentView): RuleDocumentKind | undefined {
   const value = document.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;

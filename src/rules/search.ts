@@ -318,7 +318,7 @@ function literalListTest(
     // pass over the text: on 229 literals and 6 KB script blocks it measured 12 times faster
     // than one `includes` per literal (Node 20). Literals have no quantifiers, so it cannot
     // backtrack beyond one literal's length per position.
-    const alternation = list.map(escapeRegex).join('|');
+    const alternation = literalAlternation(list);
     const anchored =
       mode === 'contains'
         ? alternation
@@ -352,6 +352,11 @@ function literalListTest(
   };
 }
 
+/** Source of an expression that matches any of the literals. */
+function literalAlternation(literals: readonly string[]): string {
+  return literals.map(escapeRegex).join('|');
+}
+
 /**
  * Keyword literals as one case-insensitive expression over the values as written. Keywords
  * read every value of the record, and lower-casing them all first cost more than the search:
@@ -367,8 +372,7 @@ function keywordLiteralTest(
   if (mode !== 'contains' || !literals.every((literal) => /^[\x00-\x7f]*$/.test(literal))) {
     return undefined;
   }
-  const source = [...new Set(literals)].map(escapeRegex).join('|');
-  const regex = new RegExp(source, caseInsensitive ? 'i' : '');
+  const regex = new RegExp(literalAlternation([...new Set(literals)]), caseInsensitive ? 'i' : '');
   return (context) => {
     for (const text of context.keywords(false)) if (regex.test(text)) return true;
     return false;

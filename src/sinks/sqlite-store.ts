@@ -12,7 +12,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 const FILE_FAILURE_CODES =
   /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|CORRUPT|FULL|CANTOPEN|PERM|NOTADB|AUTH)(_|$)/;
 
-/** Whether an error of better-sqlite3 comes from the database file or its folder, not from SQL. */
+/** Returns true when a better-sqlite3 error comes from the database file or folder, not SQL. */
 export function isStoreFileFailure(error: unknown): boolean {
   // better-sqlite3 raises a TypeError of its own when the folder of the file does not exist.
   if (error instanceof TypeError && error.message.startsWith('Cannot open database')) return true;
@@ -156,8 +156,8 @@ export class SqliteStore {
   }
 
   /**
-   * Saves an alert; returns true when its id was not stored before. The insert itself tells, so
-   * that two scans writing one database at once never both count the same alert as new.
+   * Saves an alert and returns true when its id was not stored before. The count of rows the
+   * insert added decides, so two scans writing one database never both count an alert as new.
    */
   saveAlert(alert: Alert, scanId: number | undefined): boolean {
     const row = {

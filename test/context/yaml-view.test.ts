@@ -61,7 +61,8 @@ describe('YAML document views', () => {
   it('locates problems as the tree does', () => {
     const plain = readYamlDocuments('rule.yml', RULE).documents[0];
     const tree = readYamlDocuments('rule.yml', RULE, false).documents[0];
-    assert.ok(plain && tree);
+    assert.ok(plain);
+    assert.ok(tree);
     const paths: (string | number)[][] = [
       ['detection', 'selection', 'LogonType'],
       ['logsource', 'service'],

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Event } from '../../src/model/event.js';
 import { EvalContext, fieldAccessor } from '../../src/rules/fields.js';
 
-/** Per-event caches of field values: each event sees its own values, also past a stamp wrap. */
+/** Per-event caches of field values return each event's own values, also after a stamp wrap. */
 
 function event(image: string): Event {
   return {
