@@ -12,6 +12,7 @@ import { compileTemplate } from './templates.js';
 const STEP_KEYS = new Set([
   'name',
   'within',
+  'lead',
   'threshold',
   'rules',
   'links',
@@ -169,6 +170,7 @@ function parseSteps(
     names.add(name);
 
     const withinMs = parseWithin(rawStep.within, index, path, fail);
+    const leadMs = parseLead(rawStep.lead, index, path, fail);
     const threshold = parseThreshold(rawStep.threshold, index, path, fail);
     const sources = memberSources(rawStep, path, fail);
 
@@ -206,7 +208,7 @@ function parseSteps(
         true,
       );
     }
-    steps.push({ name, withinMs, threshold, members });
+    steps.push({ name, withinMs, threshold, members, ...(leadMs > 0 ? { leadMs } : {}) });
   });
   return steps;
 }
@@ -233,6 +235,20 @@ function parseWithin(value: unknown, index: number, path: Path, fail: Report): n
     return 0;
   }
   return within;
+}
+
+function parseLead(value: unknown, index: number, path: Path, fail: Report): number {
+  if (value === undefined) return 0;
+  if (index === 0) {
+    fail([...path, 'lead'], 'correlation.first_step_lead', 'the first step has no lead', true);
+    return 0;
+  }
+  const lead = typeof value === 'string' ? parseDuration(value) : undefined;
+  if (lead === undefined || lead <= 0) {
+    fail([...path, 'lead'], 'correlation.invalid_lead', 'lead must be a duration such as 2s');
+    return 0;
+  }
+  return lead;
 }
 
 function parseThreshold(

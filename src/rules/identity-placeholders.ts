@@ -102,7 +102,7 @@ export const IDENTITY_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>>
   },
   an1347_privileged_operations: {
     description:
-      'Entra ID audit activities that count as privileged actions after an elevation: credentials, federation, users, roles and grants.',
+      'Entra ID audit activities that count as privileged actions after an elevation: credentials, federation, users, owners and policies. Role assignments and grants are elevation (step 2) only, so a second one does not complete a chain.',
     values: [
       'Add service principal credentials',
       'Update application – Certificates and secrets management*',
@@ -116,11 +116,6 @@ export const IDENTITY_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>>
       'Reset password (by admin)',
       'Add owner to application',
       'Add owner to service principal',
-      'Add member to role*',
-      'Add eligible member to role*',
-      'Consent to application',
-      'Add delegated permission grant',
-      'Add app role assignment to service principal',
       'Update conditional access policy',
       'Delete conditional access policy',
       'Disable Strong Authentication',
@@ -128,7 +123,7 @@ export const IDENTITY_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>>
   },
   an1347_okta_privileged_events: {
     description:
-      'Okta eventType values that count as privileged actions after an elevation: identity providers, credentials, tokens, users, policies.',
+      'Okta eventType values that count as privileged actions after an elevation: identity providers, credentials, tokens, users, policies. Privilege grants are elevation (step 2) only.',
     values: [
       'system.idp.lifecycle.create',
       'system.idp.lifecycle.update',
@@ -137,8 +132,6 @@ export const IDENTITY_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>>
       'user.lifecycle.create',
       'user.mfa.factor.deactivate',
       'user.mfa.factor.reset_all',
-      'user.account.privilege.grant',
-      'group.privilege.grant',
       'application.lifecycle.create',
       'policy.lifecycle.update',
       'policy.rule.update',

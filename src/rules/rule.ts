@@ -108,6 +108,11 @@ export interface ChainStep {
   name: string;
   /** Longest time from the nearest record of the previous step, in ms (0 for step 1). */
   withinMs: number;
+  /**
+   * Longest time, in ms, that a record of this step may come before the previous step's record
+   * that it links to, for records written at the same moment in another order; 0 when absent.
+   */
+  leadMs?: number;
   threshold: ChainThreshold | undefined;
   members: ChainMember[];
 }

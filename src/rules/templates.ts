@@ -105,6 +105,14 @@ function jsonValues(value: string): string[] {
   return found;
 }
 
+/** Splits a `;`- or `,`-separated list, as Entra writes service principal names, into items. */
+function listItems(value: string): string[] {
+  return value
+    .split(/[;,]/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
 export const TEMPLATE_FILTERS: ReadonlyMap<string, TemplateFilter> = new Map<
   string,
   TemplateFilter
@@ -116,6 +124,7 @@ export const TEMPLATE_FILTERS: ReadonlyMap<string, TemplateFilter> = new Map<
   ['user', userName],
   ['remote_host', remoteHosts],
   ['json', jsonValues],
+  ['list', listItems],
 ]);
 
 type Part = { literal: string } | { field: string; filters: TemplateFilter[] };

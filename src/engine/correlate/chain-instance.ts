@@ -53,16 +53,25 @@ export class Instance {
     (this.pending[step] as { event: Event; weight: number }[]).push({ event, weight });
   }
 
-  /** Moves the burst that reaches the threshold, from its first record, into the step's evidence. */
-  promoteBurst(step: number, time: number, threshold: { count: number; windowMs: number }): void {
+  /**
+   * Moves the burst that ends at `time` into the step's evidence when its weights reach the
+   * threshold and its first record passes `startsInWindow`. The burst is the pending records
+   * of the `windowMs` before `time`.
+   */
+  promoteBurst(
+    step: number,
+    time: number,
+    threshold: { count: number; windowMs: number },
+    startsInWindow: (first: Event) => boolean,
+  ): void {
     const pending = this.pending[step] as { event: Event; weight: number }[];
-    const burst = pending.filter(
-      (item) => item.event.time >= time - threshold.windowMs && item.event.time <= time,
-    );
+    const burst = pending
+      .filter((item) => item.event.time >= time - threshold.windowMs && item.event.time <= time)
+      .sort((a, b) => a.event.time - b.event.time);
     const total = burst.reduce((sum, item) => sum + item.weight, 0);
-    if (total < threshold.count) return;
-    for (const item of burst.sort((a, b) => a.event.time - b.event.time))
-      this.add(step, item.event);
+    const first = burst[0];
+    if (total < threshold.count || !first || !startsInWindow(first.event)) return;
+    for (const item of burst) this.add(step, item.event);
     this.pending[step] = [];
   }
 

@@ -8,6 +8,7 @@ import {
   MAX_EVIDENCE_PER_STEP,
 } from '../finding.js';
 import { Instance } from './chain-instance.js';
+import { EarlyRecords } from './early-records.js';
 import { RetiredKeys } from './retired-keys.js';
 
 /**
@@ -25,12 +26,16 @@ import { RetiredKeys } from './retired-keys.js';
  *   It then adds its provided keys to the instance.
  * - A step with a threshold is reached by one record of an uncounted member, or by counted
  *   records whose weights add up to `count` within `window`; those records become its evidence.
+ *   The burst's first record must come within `within` of the previous step, and its later
+ *   records may come up to `window` after that first record.
  * - A record joins at most one step of an instance, the highest it qualifies for. A record that
  *   joined an instance at a later step never opens a new instance.
  * - An instance is complete once its last step is reached. It is reported when no step can
  *   accept records any more (the windows have passed) or at the end of the input.
  * - With `observe_within`, observers keep feeding `remember` through a closed instance's keys
  *   for that long after its last record.
+ * - A step with `lead` also takes a record that came up to that long before the previous
+ *   step's record that provided its link key, when no instance took it on arrival.
  */
 
 interface Member {
@@ -84,6 +89,8 @@ export class ChainCorrelation implements Correlation {
   /** Keys of closed instances that observers still link to, for `remember`. */
   private readonly retired = new RetiredKeys();
   private readonly observeWithinMs: number;
+  private readonly leads: number[];
+  private readonly early: EarlyRecords<Member> | undefined;
   private nextFamily = 1;
 
   constructor(
@@ -113,6 +120,9 @@ export class ChainCorrelation implements Correlation {
       : 0;
     this.actorStep = Math.max(actorStep, 0);
     this.observeWithinMs = this.remember.length > 0 ? (rule.chain.observeWithinMs ?? 0) : 0;
+    this.leads = rule.steps.map((step) => step.leadMs ?? 0);
+    const maxLead = Math.max(0, ...this.leads);
+    this.early = maxLead > 0 ? new EarlyRecords<Member>(maxLead) : undefined;
   }
 
   size(): number {
@@ -160,6 +170,7 @@ export class ChainCorrelation implements Correlation {
         if (opened) touched.add(opened);
       }
     }
+    if (!joinedStep && this.early) this.keepEarly(matched, event);
     for (const instance of touched) this.sight(instance, event);
   }
 
@@ -176,10 +187,14 @@ export class ChainCorrelation implements Correlation {
 
   /** Adds a later-step record to an instance, or to a copy for another actor; returns the one used. */
   private join(instance: Instance, member: Member, event: Event): Instance | undefined {
+    const within = this.windows[member.step] as number;
+    const threshold = this.thresholds[member.step];
+    const counting = threshold !== undefined && member.counted && !instance.reached(member.step);
+
+    // A burst must start within the window, and its later records may follow for the burst's window.
+    const reach = counting ? within + threshold.windowMs : within;
     const previous = instance.nearestBefore(member.step - 1, event.time);
-    if (previous === undefined || event.time - previous > (this.windows[member.step] as number)) {
-      return undefined;
-    }
+    if (previous === undefined || event.time - previous > reach) return undefined;
     if (!this.conditionsHold(instance, member, event)) return undefined;
 
     let target = instance;
@@ -189,11 +204,14 @@ export class ChainCorrelation implements Correlation {
       else if (instance.actor !== actor) target = this.fork(instance, actor);
     }
 
-    const threshold = this.thresholds[member.step];
-    if (threshold && member.counted && !target.reached(member.step)) {
+    if (counting && !target.reached(member.step)) {
       const weight = member.weight ? Number(member.weight.render(event)[0] ?? 1) : 1;
       target.addPending(member.step, event, Number.isFinite(weight) && weight > 0 ? weight : 1);
-      target.promoteBurst(member.step, event.time, threshold);
+      const startsInWindow = (first: Event) => {
+        const before = target.nearestBefore(member.step - 1, first.time);
+        return before !== undefined && first.time - before <= within;
+      };
+      target.promoteBurst(member.step, event.time, threshold, startsInWindow);
     } else {
       target.add(member.step, event);
     }
@@ -260,10 +278,37 @@ export class ChainCorrelation implements Correlation {
   }
 
   private provide(instance: Instance, member: Member, event: Event): void {
+    const added: string[] = [];
     for (const key of renderKeys(member.provides, event)) {
       if (instance.keys.has(key)) continue;
       instance.addKey(key, member.step);
       this.indexKey(key, instance);
+      added.push(key);
+    }
+    if (added.length > 0 && this.early) this.takeEarly(instance, member.step + 1, event, added);
+  }
+
+  /** Keeps a record of a step with a lead that no instance took, for an instance opened later. */
+  private keepEarly(matched: readonly Member[], event: Event): void {
+    for (const member of matched) {
+      if (member.step === 0 || (this.leads[member.step] ?? 0) === 0) continue;
+      if (!differs(member, event)) continue;
+      const keys = renderKeys(member.links, event);
+      if (keys.length > 0) this.early?.add({ member, event, keys });
+    }
+  }
+
+  /** Adds the early records of `step` that link to newly provided keys of the instance. */
+  private takeEarly(instance: Instance, step: number, by: Event, keys: string[]): void {
+    const lead = this.leads[step] ?? 0;
+    if (lead === 0 || (step === this.actorStep && step > 0)) return;
+    for (const record of this.early?.linkedTo(keys) ?? []) {
+      const { member, event } = record;
+      if (member.step !== step || instance.events.has(event)) continue;
+      if (event.time > by.time || by.time - event.time > lead) continue;
+      if (!this.conditionsHold(instance, member, event)) continue;
+      instance.add(step, event);
+      this.provide(instance, member, event);
     }
   }
 
@@ -331,7 +376,10 @@ export class ChainCorrelation implements Correlation {
   private accepting(instance: Instance, time: number): boolean {
     for (let step = 1; step < this.windows.length; step++) {
       const last = instance.lastTime(step - 1);
-      if (last !== undefined && time - last <= (this.windows[step] as number)) return true;
+      if (last === undefined) continue;
+      const threshold = this.thresholds[step];
+      const burst = threshold && !instance.reached(step) ? threshold.windowMs : 0;
+      if (time - last <= (this.windows[step] as number) + burst) return true;
     }
     return false;
   }
