@@ -161,6 +161,25 @@ describe('party matching', () => {
     );
   });
 
+  it('judges external sources by the party networks', () => {
+    const workday = Date.UTC(2024, 2, 19, 9, 0);
+    const outside = event({ actor: 'CONTOSO\\acme-jlee', srcIp: '192.0.2.77' }, workday);
+    enricher.enrich(outside);
+    assert.equal(outside.extra['trust.in_scope'], false);
+    assert.equal(
+      outside.extra['trust.scope_reason'],
+      "source 192.0.2.77 is outside the party's networks",
+    );
+
+    const internal = event({ actor: 'CONTOSO\\acme-jlee', srcIp: '10.20.1.16' }, workday);
+    enricher.enrich(internal);
+    assert.equal(internal.extra['trust.scope_reason'], undefined);
+
+    const own = event({ actor: 'CONTOSO\\acme-jlee', srcIp: '198.51.100.7' }, workday);
+    enricher.enrich(own);
+    assert.equal(own.extra['trust.scope_reason'], undefined);
+  });
+
   it('leaves events of no party untouched', () => {
     const internal = event({ actor: 'CONTOSO\\adm-mkrause', srcIp: '10.10.4.21' });
     enricher.enrich(internal);

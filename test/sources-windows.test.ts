@@ -233,6 +233,19 @@ describe('inputs', () => {
       /no known format matches the content \(it starts with "shopping list/,
     );
   });
+
+  it('reads a document that mentions Events as no format', async () => {
+    const dir = temp();
+    const text = '# Notes\n\nExports have an `<Events>` root, as wevtutil writes it.\n';
+    writeFileSync(join(dir, 'README.md'), text);
+    writeFileSync(
+      join(dir, 'empty.xml'),
+      '<?xml version="1.0"?>\n<!-- none -->\n<Events></Events>\n',
+    );
+    const [readme, empty] = await readAll([join(dir, 'README.md'), join(dir, 'empty.xml')]);
+    assert.equal(readme?.format, undefined);
+    assert.equal(empty?.format, 'windows-xml');
+  });
 });
 
 describe('shared Windows corpus', () => {

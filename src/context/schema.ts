@@ -54,7 +54,9 @@ export const expectedScopeSchema = z
     networks: z
       .array(network)
       .default([])
-      .describe('Networks (CIDR) the party is expected to come from, beyond `networks`.'),
+      .describe(
+        'Networks (CIDR) the party is expected to come from, beyond `networks`. When given, a source outside both is out of scope; when not, only an external (not private, loopback or link-local) source outside `networks` is.',
+      ),
     hours: z
       .union([hours, z.array(hours)])
       .optional()

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import type { Party, TrustContext } from '../context/context.js';
 import { describeLocalTime, withinHours } from '../context/hours.js';
 import type { Event } from '../model/event.js';
@@ -134,9 +135,13 @@ export function scopeViolations(party: Party, event: Event): string[] {
   }
 
   const address = event.core.srcIp;
-  if (expected.networks.size > 0 && address !== undefined) {
-    if (!party.networks.has(address) && !expected.networks.has(address)) {
+  if (address !== undefined && !party.networks.has(address) && !expected.networks.has(address)) {
+    if (expected.networks.size > 0) {
       reasons.push(`source ${address} is outside the expected networks`);
+    } else if (party.networks.size > 0 && isExternalAddress(address)) {
+      // A party's own networks are where it comes from; inside the customer's networks its
+      // sessions hop between hosts, so only addresses outside them are judged.
+      reasons.push(`source ${address} is outside the party's networks`);
     }
   }
 
@@ -151,4 +156,25 @@ export function scopeViolations(party: Party, event: Event): string[] {
     }
   }
   return reasons;
+}
+
+const INTERNAL_RANGES: ReadonlySet<string> = new Set([
+  'private',
+  'loopback',
+  'linkLocal',
+  'uniqueLocal',
+  'carrierGradeNat',
+  'unspecified',
+  'broadcast',
+  'multicast',
+]);
+
+/** True for an address that is not private, loopback, link-local or otherwise internal. */
+function isExternalAddress(text: string): boolean {
+  const bare = text
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
+  if (!ipaddr.isValid(bare)) return false;
+  return !INTERNAL_RANGES.has(ipaddr.process(bare).range());
 }

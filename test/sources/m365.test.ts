@@ -120,6 +120,13 @@ describe('m365-office-activity', () => {
     assert.equal(access?.fields['OperationProperties.MailAccessType'], 'Bind');
     assert.equal(access?.time, Date.parse('2021-08-02T13:32:07Z'));
   });
+
+  it('names the client app of mail read through Graph', async () => {
+    const parsed = await parsePath(OFFICE_ACTIVITY);
+    const access = parsed.events[0];
+    assert.equal(access?.fields.AppId, '00000003-0000-0000-c000-000000000000');
+    assert.equal(access?.core.app, '5a95e683-08ad-424e-a441-1d1aec52c02c');
+  });
 });
 
 describe('m365 corpus', () => {

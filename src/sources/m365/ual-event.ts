@@ -161,14 +161,25 @@ function partnerTenant(fields: JsonObject): string | undefined {
   return object !== undefined && GUID.test(object) ? object : undefined;
 }
 
+/**
+ * Microsoft's own resource apps (Graph 00000003-0000-0000-c000-000000000000, Exchange Online
+ * 00000002-0000-0ff1-ce00-000000000000 …). Records of access through them name the resource in
+ * AppId and the app that called it in ClientAppId.
+ */
+const MICROSOFT_RESOURCE_APP = /^0000000[0-9a-f]-0000-(?:0000-c000|0ff1-ce00)-000000000000$/i;
+
 /** Finds the application a record is about: the one a directory change adds, or the client. */
 function recordApp(fields: JsonObject): string | undefined {
-  return (
+  const changed =
     firstDecoded(fields['ModifiedProperties.AppPrincipalId.NewValue']) ??
     firstDecoded(fields['ModifiedProperties.ServicePrincipal.AppId.NewValue']) ??
-    firstDecoded(fields['ModifiedProperties.AppId.NewValue']) ??
-    firstText(fields.AppId, fields.ClientAppId, fields.ApplicationId)
-  );
+    firstDecoded(fields['ModifiedProperties.AppId.NewValue']);
+  if (changed !== undefined) return changed;
+
+  const app = firstText(fields.AppId);
+  const client = firstText(fields.ClientAppId);
+  if (app !== undefined && client !== undefined && MICROSOFT_RESOURCE_APP.test(app)) return client;
+  return firstText(fields.AppId, fields.ClientAppId, fields.ApplicationId);
 }
 
 const SUCCESS = new Set(['succeeded', 'success', 'true', 'partiallysucceeded']);

@@ -14,6 +14,9 @@ import { xmlReferenceDecoder } from './xml-references.js';
 
 const EVENT_NAMESPACE = 'schemas.microsoft.com/win/2004/08/events/event';
 
+/** An `<Events>` root at the start, after an optional XML declaration and comments. */
+const EMPTY_EXPORT = /^\uFEFF?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<Events\s*\/?>/;
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
@@ -60,8 +63,9 @@ export const windowsXmlFormat: SourceFormat = {
   framing: 'xml-events',
   detect(sample: DetectSample): number {
     if (sample.firstXml === undefined) {
-      // An export with no events is still this format: `<Events></Events>`.
-      return sample.text !== undefined && /<Events\s*>/.test(sample.text) ? 0.6 : 0;
+      // An export with no events is still this format: `<Events></Events>`. Text that only
+      // mentions the element, such as a README, is not.
+      return sample.text !== undefined && EMPTY_EXPORT.test(sample.text) ? 0.6 : 0;
     }
     if (sample.firstXml.includes(EVENT_NAMESPACE)) return 1;
     return sample.firstXml.includes('<System>') ? 0.8 : 0;
