@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/sources/linux/syslog-event.js';
+import { loadRules, matchTitles } from '../helpers/engine.js';
 import { parsePaths, parseText } from '../helpers/read-inputs.js';
 import { fixturePath } from '../helpers/shared.js';
 
@@ -247,6 +248,47 @@ describe('sshd local address', () => {
     assert.equal(parsed.events[1]?.fields.local_ip, '10.20.1.16');
     assert.equal(parsed.events[1]?.fields.local_port, '22');
     assert.equal(parsed.events[2]?.fields.local_ip, undefined);
+  });
+});
+
+describe('OpenSSH 9.8 and 10 program names', () => {
+  // Lines as Debian 13 (OpenSSH 10.0) writes them: the connection's process logs as
+  // sshd-session, and messages before authentication come from sshd-auth.
+  const text = [
+    '2025-09-14T07:40:11.204511+00:00 web03 sshd-session[30061]: Connection from 198.51.100.77 port 50311 on 10.20.1.23 port 22 rdomain ""',
+    '2025-09-14T07:40:11.912877+00:00 web03 sshd-session[30061]: Accepted publickey for vendor-initech from 198.51.100.77 port 50311 ssh2: ED25519 SHA256:NlEnQb4cYvsr2EV2dC46IFO0jbDpStmaqZZqwNipqeu',
+    '2025-09-14T07:41:02.530127+00:00 web03 sshd-auth[30102]: Invalid user admin from 192.0.2.71 port 38116',
+    '2025-09-14T07:41:03.930127+00:00 web03 sshd-session[30101]: Connection closed by invalid user admin 192.0.2.71 port 38116 [preauth]',
+  ].join('\n');
+
+  it('parses sshd-session and sshd-auth lines', async () => {
+    const parsed = await parseText('auth.log', text);
+    assert.deepEqual(parsed.rejections, []);
+    const [connection, login, invalid, closed] = parsed.events.map((event) => event.fields);
+    assert.equal(connection?.action, 'ssh_connection');
+    assert.equal(login?.action, 'ssh_login');
+    assert.equal(login?.user, 'vendor-initech');
+    assert.equal(login?.source_ip, '198.51.100.77');
+    assert.equal(login?.local_ip, '10.20.1.23');
+    assert.equal(invalid?.action, 'ssh_invalid_user');
+    assert.equal(closed?.action, 'ssh_connection_closed');
+  });
+
+  it('selects them by service sshd and auth', async () => {
+    const set = loadRules({
+      'sshd.yml': [
+        'title: any sshd login',
+        'logsource: {product: linux, service: sshd}',
+        'detection: {login: {action: ssh_login}, condition: login}',
+        '---',
+        'title: any auth login',
+        'logsource: {product: linux, service: auth}',
+        'detection: {login: {action: ssh_login}, condition: login}',
+      ].join('\n'),
+    });
+    const [, login] = (await parseText('auth.log', text)).events;
+    assert.ok(login);
+    assert.deepEqual(matchTitles(set, [login])[0]?.sort(), ['any auth login', 'any sshd login']);
   });
 });
 
