@@ -219,6 +219,85 @@ describe('account and session messages', () => {
     );
   });
 
+  it('reads the fields of created users', () => {
+    assert.deepEqual(
+      parseMessage(
+        'useradd',
+        'new user: name=postgres, UID=115, GID=122, home=/var/lib/postgresql, shell=/bin/bash, from=none',
+      ),
+      {
+        action: 'user_created',
+        target_user: 'postgres',
+        uid: '115',
+        gid: '122',
+        home: '/var/lib/postgresql',
+        shell: '/bin/bash',
+        from: 'none',
+      },
+    );
+    assert.deepEqual(parseMessage('groupadd', 'new group: name=postgres, GID=122'), {
+      action: 'group_created',
+      group: 'postgres',
+      gid: '122',
+    });
+  });
+
+  it('reads usermod attribute changes', () => {
+    assert.deepEqual(
+      parseMessage(
+        'usermod',
+        "change user 'www-data' shell from '/usr/sbin/nologin' to '/bin/bash'",
+      ),
+      {
+        action: 'user_modified',
+        target_user: 'www-data',
+        change: "shell from '/usr/sbin/nologin' to '/bin/bash'",
+        shell: '/bin/bash',
+      },
+    );
+    assert.deepEqual(parseMessage('usermod', "change user 'svc-backup' UID from '1005' to '0'"), {
+      action: 'user_modified',
+      target_user: 'svc-backup',
+      change: "UID from '1005' to '0'",
+      uid: '0',
+    });
+    assert.deepEqual(parseMessage('usermod', "change user 'svc-backup' password"), {
+      action: 'password_changed',
+      target_user: 'svc-backup',
+    });
+    assert.deepEqual(parseMessage('usermod', "add 'svc-backup' to shadow group 'sudo'"), {
+      action: 'group_member_added',
+      target_user: 'svc-backup',
+      group: 'sudo',
+    });
+  });
+
+  it('reads gpasswd and passwd lines', () => {
+    assert.deepEqual(
+      parseMessage('gpasswd', 'members of group wheel set by root to alice,svc-backup'),
+      {
+        action: 'group_members_set',
+        group: 'wheel',
+        by_user: 'root',
+        members: 'alice,svc-backup',
+      },
+    );
+    assert.deepEqual(
+      parseMessage('gpasswd', 'user svc-backup added by root to group sudo in /etc/gshadow'),
+      {
+        action: 'group_member_added',
+        target_user: 'svc-backup',
+        by_user: 'root',
+        group: 'sudo',
+      },
+    );
+    assert.deepEqual(parseMessage('passwd', "password for 'svc-backup' changed by 'root'"), {
+      action: 'password_changed',
+      target_user: 'svc-backup',
+      by_user: 'root',
+    });
+  });
+
   it('reads systemd-logind sessions', () => {
     assert.deepEqual(parseMessage('systemd-logind', 'New session 318 of user vendor-initech.'), {
       action: 'logind_session_opened',
@@ -252,7 +331,7 @@ describe('sshd local address', () => {
 });
 
 describe('OpenSSH 9.8 and 10 program names', () => {
-  // Lines as Debian 13 (OpenSSH 10.0) writes them: the connection's process logs as
+  // Lines as OpenSSH 10.0 writes them: the connection's process logs as
   // sshd-session, and messages before authentication come from sshd-auth.
   const text = [
     '2025-09-14T07:40:11.204511+00:00 web03 sshd-session[30061]: Connection from 198.51.100.77 port 50311 on 10.20.1.23 port 22 rdomain ""',
