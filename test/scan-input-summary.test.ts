@@ -80,4 +80,18 @@ describe('scan summary of inputs', () => {
     const detected = scan(dir, file);
     assert.doesNotMatch(detected.stderr, /no records found/);
   });
+
+  it('counts the log show summary as skipped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const file = join(REPO_ROOT, 'test', 'fixtures', 'macos', 'unifiedlog.ndjson');
+    const result = scan(dir, file);
+    assert.equal(result.status, 0, result.stderr);
+    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${file}`));
+    assert.equal(
+      line,
+      `  ${file} [macos-unified-log] 7 read, 6 parsed, 0 rejected, 1 skipped (log show summary 1)`,
+    );
+    assert.match(result.stderr, /: 7 records read, 6 parsed, 0 rejected, 1 skipped \(/);
+    assert.doesNotMatch(result.stderr, /record rejected/);
+  });
 });

@@ -224,8 +224,9 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
       read: sum.read + file.read,
       parsed: sum.parsed + file.parsed,
       rejected: sum.rejected + file.rejected,
+      skipped: sum.skipped + file.skippedRecords,
     }),
-    { read: 0, parsed: 0, rejected: 0 },
+    { read: 0, parsed: 0, rejected: 0, skipped: 0 },
   );
   store.finishScan(
     scanId,
@@ -271,7 +272,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
 
 function printSummary(
   summary: ScanSummary,
-  totals: { read: number; parsed: number; rejected: number },
+  totals: { read: number; parsed: number; rejected: number; skipped: number },
   newAlerts: number,
   db: string,
   rules: number,
@@ -280,7 +281,7 @@ function printSummary(
   const seconds = summary.durationMs / 1000;
   const rate = seconds > 0 ? Math.round(totals.read / seconds) : totals.read;
   write(
-    `Scanned ${summary.files.length} inputs with ${rules} rules: ${totals.read} records read, ${totals.parsed} parsed, ${totals.rejected} rejected (${seconds.toFixed(1)} s, ${rate} records/s)`,
+    `Scanned ${summary.files.length} inputs with ${rules} rules: ${totals.read} records read, ${totals.parsed} parsed, ${totals.rejected} rejected${totals.skipped > 0 ? `, ${totals.skipped} skipped` : ''} (${seconds.toFixed(1)} s, ${rate} records/s)`,
   );
   for (const file of summary.files) {
     if (file.error && file.read === 0) {
@@ -295,12 +296,17 @@ function printSummary(
     const rejected = Object.entries(file.rejectedByCode)
       .map(([code, count]) => `${code} ${count}`)
       .join(', ');
+    const skippedReasons = Object.entries(file.skippedByReason)
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ');
+    const skipped =
+      file.skippedRecords > 0 ? `, ${file.skippedRecords} skipped (${skippedReasons})` : '';
     const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
     const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
     // An input that failed part way (a truncated .gz) keeps the records read before.
     const failed = file.error ? `; then failed: ${file.error}` : '';
     write(
-      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${outOfRange}${failed}`,
+      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${failed}`,
     );
   }
   const evaluated = summary.detection.events_total;

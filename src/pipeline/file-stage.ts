@@ -22,7 +22,7 @@ export interface StageMatch {
 
 /** Counts of one input's records. */
 export interface InputCounts {
-  /** Records read: parsed plus rejected. */
+  /** Records read: parsed, rejected and skipped. */
   read: number;
   /** Records that went into events. */
   parsed: number;
@@ -30,6 +30,9 @@ export interface InputCounts {
   /** Events made, fewer than parsed records where a format joins records (audit logs). */
   events: number;
   rejectedByCode: Record<string, number>;
+  /** Records that contain no event (the summary `log show` appends): not parsed, not rejected. */
+  skippedRecords: number;
+  skippedByReason: Record<string, number>;
   /** Parsed events left out by the time range. */
   outOfRange: number;
   /** The reason reading stopped early. */
@@ -73,6 +76,8 @@ export function emptyCounts(): InputCounts {
     rejected: 0,
     events: 0,
     rejectedByCode: {},
+    skippedRecords: 0,
+    skippedByReason: {},
     outOfRange: 0,
     error: undefined,
   };
@@ -97,10 +102,15 @@ export class FileStage {
     try {
       for await (const output of readPrepared(prepared, this.options.read)) {
         const parsed = output.records ?? output.events.length;
-        counts.read += parsed + output.rejections.length;
+        const skipped = output.skipped ?? [];
+        counts.read += parsed + output.rejections.length + skipped.length;
         counts.parsed += parsed;
         counts.rejected += output.rejections.length;
         counts.events += output.events.length;
+        counts.skippedRecords += skipped.length;
+        for (const record of skipped) {
+          counts.skippedByReason[record.reason] = (counts.skippedByReason[record.reason] ?? 0) + 1;
+        }
         for (const rejection of output.rejections) {
           counts.rejectedByCode[rejection.code] = (counts.rejectedByCode[rejection.code] ?? 0) + 1;
           if (logged++ < LOGGED_REJECTIONS_PER_FILE) {
@@ -121,7 +131,7 @@ export class FileStage {
           const match = processed instanceof Promise ? await processed : processed;
           if (match) batch.push(match);
         }
-        onRecords?.(parsed + output.rejections.length);
+        onRecords?.(parsed + output.rejections.length + skipped.length);
         if (batch.length > 0) yield batch;
       }
     } catch (error) {

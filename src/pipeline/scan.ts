@@ -74,7 +74,7 @@ export type { TimeRange } from './file-stage.js';
 export interface FileStats {
   path: string;
   format: string | undefined;
-  /** Records read: parsed plus rejected. */
+  /** Records read: parsed, rejected and skipped. */
   read: number;
   /** Records that went into events. */
   parsed: number;
@@ -82,6 +82,9 @@ export interface FileStats {
   /** Events made, fewer than parsed records where a format joins records (audit logs). */
   events: number;
   rejectedByCode: Record<string, number>;
+  /** Records that contain no event (the summary `log show` appends): not parsed, not rejected. */
+  skippedRecords: number;
+  skippedByReason: Record<string, number>;
   /** Parsed events left out by the time range. */
   outOfRange: number;
   /** Why the input could not be read at all. */

@@ -142,22 +142,10 @@ const AN1344_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>> = {
       '/home/*/.aws/credentials',
     ],
   },
-  an1345_account_tools: {
-    description: 'Executables (path suffixes) that change accounts, groups, passwords or sudoers.',
-    values: [
-      '/useradd',
-      '/adduser',
-      '/usermod',
-      '/userdel',
-      '/deluser',
-      '/groupadd',
-      '/groupmod',
-      '/gpasswd',
-      '/passwd',
-      '/chpasswd',
-      '/chage',
-      '/visudo',
-    ],
+  an1345_privileged_groups: {
+    description:
+      'Groups whose new members gain administrator rights or read access to logs; adding a user to one counts as an account change that grants access.',
+    values: ['sudo', 'wheel', 'admin', 'adm', 'root'],
   },
   an1345_remote_shell_clients: {
     description: 'Executables (path suffixes) that open SSH connections to other hosts.',

@@ -5,7 +5,9 @@ import { fieldAccessor } from './fields.js';
  * Key templates of chain rules: literal text with `{Field}` or `{Field|filter|…}` parts, such
  * as `{Computer|host}/{TargetLogonId|hex}`. A template gives one key per combination of values
  * (a filter such as `remote_host` may give several), and none when a field it names is absent
- * or empty, so that an event without the field cannot link by that key.
+ * or empty, so that an event without the field cannot link by that key. An optional part,
+ * `{Field?}` or `{Field?|filter}`, renders as empty text instead, for a qualifier that only some
+ * logs write (the `node` of audit records).
  */
 
 export type TemplateFilter = (value: string) => string[];
@@ -127,7 +129,7 @@ export const TEMPLATE_FILTERS: ReadonlyMap<string, TemplateFilter> = new Map<
   ['list', listItems],
 ]);
 
-type Part = { literal: string } | { field: string; filters: TemplateFilter[] };
+type Part = { literal: string } | { field: string; filters: TemplateFilter[]; optional: boolean };
 
 export interface KeyTemplate {
   text: string;
@@ -149,10 +151,12 @@ export function compileTemplate(text: string): KeyTemplate | string {
     if (open > 0) parts.push({ literal: rest.slice(0, open) });
     const close = rest.indexOf('}', open);
     if (close < 0) return `unclosed "{" in template "${text}"`;
-    const [field = '', ...filterNames] = rest
+    const [written = '', ...filterNames] = rest
       .slice(open + 1, close)
       .split('|')
       .map((item) => item.trim());
+    const optional = written.endsWith('?');
+    const field = optional ? written.slice(0, -1).trim() : written;
     if (field === '') return `empty field name in template "${text}"`;
     const filters: TemplateFilter[] = [];
     for (const name of filterNames) {
@@ -161,7 +165,7 @@ export function compileTemplate(text: string): KeyTemplate | string {
         return `unknown template filter "${name}" (known: ${[...TEMPLATE_FILTERS.keys()].join(', ')})`;
       filters.push(filter);
     }
-    parts.push({ field, filters });
+    parts.push({ field, filters, optional });
     fields.push(field);
     rest = rest.slice(close + 1);
   }
@@ -181,7 +185,10 @@ export function compileTemplate(text: string): KeyTemplate | string {
         let rendered = values;
         for (const filter of part.filters) rendered = rendered.flatMap(filter);
         rendered = rendered.filter((value) => !EMPTY.has(value.trim().toLowerCase()));
-        if (rendered.length === 0) return [];
+        if (rendered.length === 0) {
+          if (!part.optional) return [];
+          rendered = [''];
+        }
         keys = keys.flatMap((key) => rendered.map((value) => key + value));
       }
       return keys;

@@ -26,9 +26,25 @@ export interface Rejection {
   snippet?: string;
 }
 
+/**
+ * A well-formed record that contains no event (the summary that `log show` appends), so it is
+ * neither parsed nor rejected. The scan counts such records per reason.
+ */
+export interface SkippedRecord {
+  reason: string;
+  origin: Origin;
+}
+
+/** Marker that a conversion returns for a record it skips; see `SkippedRecord`. */
+export class RecordSkip {
+  constructor(readonly reason: string) {}
+}
+
 export interface ParseOutput {
   events: Event[];
   rejections: Rejection[];
+  /** Records skipped because they contain no event; absent when none were. */
+  skipped?: SkippedRecord[];
   /**
    * Records that went into `events`, for formats that join several records into one event
    * (the lines of an audit event); one per event when absent.
@@ -97,13 +113,19 @@ export interface SourceFormat {
 
 /** Wraps a stateless record conversion as a RecordParser. */
 export function statelessParser(
-  convert: (record: FramedRecord, context: ParseContext) => Event,
+  convert: (record: FramedRecord, context: ParseContext) => Event | RecordSkip,
   context: ParseContext,
 ): RecordParser {
   return {
     push(record, out) {
       try {
-        out.events.push(convert(record, context));
+        const result = convert(record, context);
+        if (result instanceof RecordSkip) {
+          out.skipped ??= [];
+          out.skipped.push({ reason: result.reason, origin: record.origin });
+        } else {
+          out.events.push(result);
+        }
       } catch (error) {
         out.rejections.push(rejectionFrom(error, record.origin));
       }

@@ -179,7 +179,10 @@ export async function* readPrepared(
   })();
   try {
     for await (const output of parseChunks(prepared, counted, options)) {
-      records += (output.records ?? output.events.length) + output.rejections.length;
+      records +=
+        (output.records ?? output.events.length) +
+        output.rejections.length +
+        (output.skipped?.length ?? 0);
       yield output;
     }
   } finally {
@@ -237,12 +240,14 @@ async function* parseChunks(
       const framed: FramedRecord = { value: item.value, origin };
       parser.push(framed, out);
     }
-    if (out.events.length > 0 || out.rejections.length > 0 || out.records) yield checkTimes(out);
+    if (out.events.length > 0 || out.rejections.length > 0 || out.records || out.skipped) {
+      yield checkTimes(out);
+    }
   }
 
   const tail: ParseOutput = { events: [], rejections: [] };
   parser.end(tail);
-  if (tail.events.length > 0 || tail.rejections.length > 0 || tail.records) {
+  if (tail.events.length > 0 || tail.rejections.length > 0 || tail.records || tail.skipped) {
     yield checkTimes(tail);
   }
 }

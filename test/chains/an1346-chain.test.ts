@@ -72,6 +72,60 @@ describe('AN1346 chain on Endpoint Security events', () => {
   });
 });
 
+describe('AN1346 chain from Screen Sharing, Endpoint Security', () => {
+  type EsRecord = { event: Record<string, unknown> };
+
+  /** Writes the fixture's records with the SSH login replaced by a Screen Sharing attach. */
+  function screenSharingFile(attach: Record<string, unknown>): string {
+    const records = readFileSync(fixturePath('macos', 'eslogger.ndjson'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as EsRecord);
+    (records[0] as EsRecord).event = {
+      screensharing_attach: {
+        success: true,
+        source_address_type: 0,
+        source_address: '198.51.100.40',
+        viewer_appleid: null,
+        authentication_type: 'dh',
+        authentication_username: 'acme-tech',
+        session_username: 'acme-tech',
+        existing_session: true,
+        graphical_session_id: 257,
+        ...attach,
+      },
+    };
+    const text = records.map((record) => JSON.stringify(record)).join('\n');
+    return tempFile('eslogger.ndjson', text);
+  }
+
+  it('links the attach by the sudo user', async () => {
+    const alerts = an1346(await scanWithPack([screenSharingFile({})], ACME));
+    assert.equal(alerts.length, 1);
+    const alert = alerts[0] as Alert;
+    assert.equal(alert.actor, 'acme-tech');
+    assert.deepEqual(evidenceKeys(alert), [
+      '1:eslogger.ndjson#1',
+      '2:eslogger.ndjson#2',
+      '3:eslogger.ndjson#3',
+      '3:eslogger.ndjson#4',
+    ]);
+  });
+
+  it('ignores a failed attach', async () => {
+    const path = screenSharingFile({ success: false });
+    assert.equal(an1346(await scanWithPack([path], ACME)).length, 0);
+  });
+
+  it('ignores a sudo by another user', async () => {
+    const path = screenSharingFile({
+      authentication_username: 'acme-other',
+      session_username: 'acme-other',
+    });
+    assert.equal(an1346(await scanWithPack([path], ACME)).length, 0);
+  });
+});
+
 describe('AN1346 chain on the unified log', () => {
   it('starts from a partner MDM profile', async () => {
     const path = tempFile(

@@ -93,6 +93,17 @@ describe('eval of broken cases', () => {
     );
   });
 
+  it('passes a case whose export ends with a summary', () => {
+    const dir = copyCases({ 'an1346-trailer': join(CASES, 'an1346-ndjson-trailer-dscl') });
+    const log = join(dir, 'an1346-trailer', 'logs', 'mbp-fin-09-unifiedlog.ndjson');
+    const summary = /\{[^{}]*"finished":\s*1\}\s*$/.test(readFileSync(log, 'utf8'));
+    assert.ok(summary, 'the export does not end with the log show summary');
+    const result = runCli(['eval', dir]);
+    assert.equal(result.status, 0, result.stdout);
+    assert.doesNotMatch(result.stdout, /case failed/);
+    assert.match(result.stdout, /1 cases, 0 differ from their labels/);
+  });
+
   it('fails a case whose files it may not read', (t) => {
     const user = unprivileged(t);
     if (!user) return;

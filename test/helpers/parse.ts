@@ -1,7 +1,7 @@
 import { expandPaths } from '../../src/input/expand.js';
 import type { Event } from '../../src/model/event.js';
 import type { LogFields, Logger } from '../../src/model/logger.js';
-import type { Rejection, SourceSettings } from '../../src/sources/format.js';
+import type { Rejection, SkippedRecord, SourceSettings } from '../../src/sources/format.js';
 import { prepareInput, readPrepared } from '../../src/sources/read.js';
 import { createFormatRegistry } from '../../src/sources/registry.js';
 
@@ -10,6 +10,8 @@ export interface ParsedInput {
   format: string | undefined;
   events: Event[];
   rejections: Rejection[];
+  /** Records the format skipped because they contain no event. */
+  skipped: SkippedRecord[];
   warnings: { message: string; fields: LogFields | undefined }[];
 }
 
@@ -49,9 +51,11 @@ export async function parseInput(
   const prepared = await prepareInput(file, createFormatRegistry(), options);
   const events: Event[] = [];
   const rejections: Rejection[] = [];
+  const skipped: SkippedRecord[] = [];
   for await (const output of readPrepared(prepared, options)) {
     events.push(...output.events);
     rejections.push(...output.rejections);
+    skipped.push(...(output.skipped ?? []));
   }
-  return { format: prepared.format?.name, events, rejections, warnings };
+  return { format: prepared.format?.name, events, rejections, skipped, warnings };
 }

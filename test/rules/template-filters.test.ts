@@ -53,3 +53,22 @@ describe('json template filter', () => {
     assert.deepEqual(keys, ['first', 'second']);
   });
 });
+
+describe('optional template parts', () => {
+  it('renders an absent field as empty text', () => {
+    const audit = template('{node?|host}/{ses}');
+    assert.deepEqual(audit.render(eventWith({ node: 'web01.corp.example', ses: '318' })), [
+      'web01/318',
+    ]);
+    assert.deepEqual(audit.render(eventWith({ ses: '318' })), ['/318']);
+    assert.deepEqual(audit.render(eventWith({ node: '', ses: '318' })), ['/318']);
+  });
+
+  it('still needs the required fields', () => {
+    assert.deepEqual(template('{node?|host}/{ses}').render(eventWith({ node: 'web01' })), []);
+  });
+
+  it('rejects a bare question mark', () => {
+    assert.equal(compileTemplate('{?}/{ses}'), 'empty field name in template "{?}/{ses}"');
+  });
+});

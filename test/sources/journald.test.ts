@@ -54,6 +54,25 @@ describe('journald exports', () => {
     assert.equal(sudo?.origin.record, 2);
   });
 
+  it('reads sshd-session entries like sshd', async () => {
+    const session = { SYSLOG_IDENTIFIER: 'sshd-session', _COMM: 'sshd-session', _PID: '42362' };
+    const text = [
+      entry('Connection from 198.51.100.77 port 50311 on 10.20.1.23 port 22 rdomain ""', session),
+      entry(
+        'Accepted publickey for vendor-initech from 198.51.100.77 port 50311 ssh2: ED25519 SHA256:N',
+        { ...session, __REALTIME_TIMESTAMP: '1710900850482913' },
+      ),
+    ].join('\n');
+    const parsed = await parseText('journal.json', text);
+    assert.deepEqual(parsed.rejections, []);
+    const login = parsed.events[1];
+    assert.equal(login?.fields.program, 'sshd-session');
+    assert.equal(login?.fields.action, 'ssh_login');
+    assert.equal(login?.fields.user, 'vendor-initech');
+    assert.equal(login?.fields.local_ip, '10.20.1.23');
+    assert.equal(login?.core.srcIp, '198.51.100.77');
+  });
+
   it('decodes a message written as bytes', async () => {
     const bytes = [...Buffer.from('Invalid user t\u00e9st from 192.0.2.1 port 22')];
     const parsed = await parseText('journal.json', entry(bytes));

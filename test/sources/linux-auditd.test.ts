@@ -87,6 +87,30 @@ describe('audit record lines', () => {
   });
 });
 
+describe('audit account records', () => {
+  it('reads shadow-utils account records', async () => {
+    const text = [
+      'type=USER_MGMT msg=audit(1713166625.220:78211): pid=8822 uid=0 auid=1004 ses=512 subj=unconfined msg=\'op=add-user-to-group grp="sudo" acct="svc-backup" exe="/usr/sbin/usermod" hostname=web01 addr=? terminal=pts/0 res=success\'',
+      'type=USER_CHAUTHTOK msg=audit(1713166640.310:78214): pid=8840 uid=0 auid=1004 ses=512 subj=unconfined msg=\'op=PAM:chauthtok grantors=pam_pwquality,pam_unix acct="svc-backup" exe="/usr/bin/passwd" hostname=web01 addr=? terminal=pts/0 res=success\'',
+      'type=ADD_USER msg=audit(1713166625.110:78209): pid=8815 uid=0 auid=1004 ses=512 subj=unconfined msg=\'op=add-user acct="postgres" exe="/usr/sbin/useradd" hostname=web01 addr=? terminal=pts/0 res=success\'',
+    ].join('\n');
+    const parsed = await parseText('audit.log', `${text}\n`);
+    assert.deepEqual(parsed.rejections, []);
+    const [group, password, added] = parsed.events.map((event) => event.fields);
+    assert.equal(group?.type, 'USER_MGMT');
+    assert.equal(group?.op, 'add-user-to-group');
+    assert.equal(group?.grp, 'sudo');
+    assert.equal(group?.acct, 'svc-backup');
+    assert.equal(group?.res, 'success');
+    assert.equal(password?.type, 'USER_CHAUTHTOK');
+    assert.equal(password?.op, 'PAM:chauthtok');
+    assert.equal(password?.acct, 'svc-backup');
+    assert.equal(password?.res, 'success');
+    assert.equal(added?.type, 'ADD_USER');
+    assert.equal(added?.acct, 'postgres');
+  });
+});
+
 describe('audit event joining', () => {
   it('joins the records of one event', async () => {
     const parsed = await parseText('audit.log', `${SSH_EVENT.join('\n')}\n`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/sources/linux/syslog-event.js';
+import { loadRules, matchTitles } from '../helpers/engine.js';
 import { parsePaths, parseText } from '../helpers/read-inputs.js';
 import { fixturePath } from '../helpers/shared.js';
 
@@ -218,6 +219,85 @@ describe('account and session messages', () => {
     );
   });
 
+  it('reads the fields of created users', () => {
+    assert.deepEqual(
+      parseMessage(
+        'useradd',
+        'new user: name=postgres, UID=115, GID=122, home=/var/lib/postgresql, shell=/bin/bash, from=none',
+      ),
+      {
+        action: 'user_created',
+        target_user: 'postgres',
+        uid: '115',
+        gid: '122',
+        home: '/var/lib/postgresql',
+        shell: '/bin/bash',
+        from: 'none',
+      },
+    );
+    assert.deepEqual(parseMessage('groupadd', 'new group: name=postgres, GID=122'), {
+      action: 'group_created',
+      group: 'postgres',
+      gid: '122',
+    });
+  });
+
+  it('reads usermod attribute changes', () => {
+    assert.deepEqual(
+      parseMessage(
+        'usermod',
+        "change user 'www-data' shell from '/usr/sbin/nologin' to '/bin/bash'",
+      ),
+      {
+        action: 'user_modified',
+        target_user: 'www-data',
+        change: "shell from '/usr/sbin/nologin' to '/bin/bash'",
+        shell: '/bin/bash',
+      },
+    );
+    assert.deepEqual(parseMessage('usermod', "change user 'svc-backup' UID from '1005' to '0'"), {
+      action: 'user_modified',
+      target_user: 'svc-backup',
+      change: "UID from '1005' to '0'",
+      uid: '0',
+    });
+    assert.deepEqual(parseMessage('usermod', "change user 'svc-backup' password"), {
+      action: 'password_changed',
+      target_user: 'svc-backup',
+    });
+    assert.deepEqual(parseMessage('usermod', "add 'svc-backup' to shadow group 'sudo'"), {
+      action: 'group_member_added',
+      target_user: 'svc-backup',
+      group: 'sudo',
+    });
+  });
+
+  it('reads gpasswd and passwd lines', () => {
+    assert.deepEqual(
+      parseMessage('gpasswd', 'members of group wheel set by root to alice,svc-backup'),
+      {
+        action: 'group_members_set',
+        group: 'wheel',
+        by_user: 'root',
+        members: 'alice,svc-backup',
+      },
+    );
+    assert.deepEqual(
+      parseMessage('gpasswd', 'user svc-backup added by root to group sudo in /etc/gshadow'),
+      {
+        action: 'group_member_added',
+        target_user: 'svc-backup',
+        by_user: 'root',
+        group: 'sudo',
+      },
+    );
+    assert.deepEqual(parseMessage('passwd', "password for 'svc-backup' changed by 'root'"), {
+      action: 'password_changed',
+      target_user: 'svc-backup',
+      by_user: 'root',
+    });
+  });
+
   it('reads systemd-logind sessions', () => {
     assert.deepEqual(parseMessage('systemd-logind', 'New session 318 of user vendor-initech.'), {
       action: 'logind_session_opened',
@@ -247,6 +327,47 @@ describe('sshd local address', () => {
     assert.equal(parsed.events[1]?.fields.local_ip, '10.20.1.16');
     assert.equal(parsed.events[1]?.fields.local_port, '22');
     assert.equal(parsed.events[2]?.fields.local_ip, undefined);
+  });
+});
+
+describe('OpenSSH 9.8 and 10 program names', () => {
+  // Lines as OpenSSH 10.0 writes them: the connection's process logs as
+  // sshd-session, and messages before authentication come from sshd-auth.
+  const text = [
+    '2025-09-14T07:40:11.204511+00:00 web03 sshd-session[30061]: Connection from 198.51.100.77 port 50311 on 10.20.1.23 port 22 rdomain ""',
+    '2025-09-14T07:40:11.912877+00:00 web03 sshd-session[30061]: Accepted publickey for vendor-initech from 198.51.100.77 port 50311 ssh2: ED25519 SHA256:NlEnQb4cYvsr2EV2dC46IFO0jbDpStmaqZZqwNipqeu',
+    '2025-09-14T07:41:02.530127+00:00 web03 sshd-auth[30102]: Invalid user admin from 192.0.2.71 port 38116',
+    '2025-09-14T07:41:03.930127+00:00 web03 sshd-session[30101]: Connection closed by invalid user admin 192.0.2.71 port 38116 [preauth]',
+  ].join('\n');
+
+  it('parses sshd-session and sshd-auth lines', async () => {
+    const parsed = await parseText('auth.log', text);
+    assert.deepEqual(parsed.rejections, []);
+    const [connection, login, invalid, closed] = parsed.events.map((event) => event.fields);
+    assert.equal(connection?.action, 'ssh_connection');
+    assert.equal(login?.action, 'ssh_login');
+    assert.equal(login?.user, 'vendor-initech');
+    assert.equal(login?.source_ip, '198.51.100.77');
+    assert.equal(login?.local_ip, '10.20.1.23');
+    assert.equal(invalid?.action, 'ssh_invalid_user');
+    assert.equal(closed?.action, 'ssh_connection_closed');
+  });
+
+  it('selects them by service sshd and auth', async () => {
+    const set = loadRules({
+      'sshd.yml': [
+        'title: any sshd login',
+        'logsource: {product: linux, service: sshd}',
+        'detection: {login: {action: ssh_login}, condition: login}',
+        '---',
+        'title: any auth login',
+        'logsource: {product: linux, service: auth}',
+        'detection: {login: {action: ssh_login}, condition: login}',
+      ].join('\n'),
+    });
+    const [, login] = (await parseText('auth.log', text)).events;
+    assert.ok(login);
+    assert.deepEqual(matchTitles(set, [login])[0]?.sort(), ['any auth login', 'any sshd login']);
   });
 });
 

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseLogMessage } from '../../src/sources/macos/log-messages.js';
 import { parseInput } from '../helpers/parse.js';
@@ -19,11 +22,41 @@ describe('macos-unified-log source', () => {
     assert.equal(first?.core.outcome, 'success');
   });
 
-  it('rejects the summary record by name', async () => {
+  it('skips the summary record', async () => {
     const parsed = await parseInput(fixturePath('macos', 'unifiedlog.ndjson'));
+    assert.deepEqual(parsed.rejections, []);
+    assert.equal(parsed.skipped.length, 1);
+    assert.equal(parsed.skipped[0]?.reason, 'log show summary');
+    assert.equal(parsed.skipped[0]?.origin.record, 7);
+  });
+
+  it('skips the summary of a json array', async () => {
+    const entry = {
+      timestamp: '2024-05-06 21:12:41.331208+0200',
+      eventMessage: 'Accepted publickey for acme-tech from 198.51.100.40 port 50122 ssh2',
+      processImagePath: '/usr/libexec/sshd-session',
+      bootUUID: 'B0B0B0B0-1111-2222-3333-444444444444',
+      machTimestamp: 1,
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-unifiedlog-'));
+    const path = join(dir, 'unifiedlog.json');
+    writeFileSync(path, JSON.stringify([entry, { count: 1, finished: 1 }], null, 2));
+    const parsed = await parseInput(path);
+    assert.equal(parsed.format, 'macos-unified-log');
+    assert.equal(parsed.events.length, 1);
+    assert.deepEqual(parsed.rejections, []);
+    assert.equal(parsed.skipped[0]?.origin.record, 2);
+  });
+
+  it('still rejects other objects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-unifiedlog-'));
+    const path = join(dir, 'unifiedlog.ndjson');
+    const lines = readFileSync(fixturePath('macos', 'unifiedlog.ndjson'), 'utf8').trimEnd();
+    writeFileSync(path, `${lines}\n{"count":6}\n`);
+    const parsed = await parseInput(path);
     assert.equal(parsed.rejections.length, 1);
-    assert.equal(parsed.rejections[0]?.code, 'summary_record');
-    assert.equal(parsed.rejections[0]?.origin.record, 7);
+    assert.equal(parsed.rejections[0]?.code, 'unexpected_shape');
+    assert.equal(parsed.skipped.length, 1);
   });
 
   it('reads sudo, su, screen sharing and profile messages', async () => {

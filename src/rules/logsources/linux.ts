@@ -1,3 +1,4 @@
+import { SSHD_PROGRAMS } from '../../sources/openssh.js';
 import type { LogSourceMapping } from './mapping.js';
 
 /**
@@ -11,7 +12,7 @@ import type { LogSourceMapping } from './mapping.js';
 
 /** Programs whose messages /var/log/auth.log and /var/log/secure receive. */
 const AUTH_PROGRAMS = [
-  'sshd',
+  ...SSHD_PROGRAMS,
   'sudo',
   'su',
   'login',
@@ -40,7 +41,7 @@ const AUTH_PROGRAMS = [
 ];
 
 const SERVICES: [string, string[]][] = [
-  ['sshd', ['sshd']],
+  ['sshd', [...SSHD_PROGRAMS]],
   ['sudo', ['sudo']],
   ['cron', ['cron', 'crond', 'anacron']],
   ['vsftpd', ['vsftpd']],

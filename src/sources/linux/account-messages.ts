@@ -2,8 +2,10 @@ import type { MessageFields } from './sshd-messages.js';
 
 /**
  * Account and group changes as the shadow-utils tools log them: useradd, usermod, userdel,
- * groupadd, groupmod, groupdel, gpasswd and chage. The account the change is about is
- * `target_user` (or `group`); who ran the tool is not in the message.
+ * groupadd, groupmod, groupdel, gpasswd, chage and passwd. The account the change is about is
+ * `target_user` (or `group`). Who ran the tool is in the message only for gpasswd and passwd
+ * (`by_user`). A user's new `uid`, `gid`, `home` and `shell` come from useradd's `new user:`
+ * line and from usermod's `change user 'NAME' shell from 'OLD' to 'NEW'` lines.
  */
 
 type Reader = (match: RegExpExecArray) => MessageFields;
@@ -56,6 +58,15 @@ const PATTERNS: [RegExp, Reader][] = [
     }),
   ],
   [
+    /^members of group (\S+) set by (\S+) to (\S*)/,
+    (m) => ({
+      action: 'group_members_set',
+      group: m[1] as string,
+      by_user: m[2] as string,
+      members: m[3] as string,
+    }),
+  ],
+  [
     /^user (\S+) removed by (\S+) from group (\S+)/,
     (m) => ({
       action: 'group_member_removed',
@@ -77,6 +88,15 @@ const PATTERNS: [RegExp, Reader][] = [
     (m) => ({ action: 'password_changed', target_user: m[1] as string }),
   ],
   [
+    /^change user '([^']+)' (shell|home|UID|GID) from '([^']*)' to '([^']*)'$/,
+    (m) => ({
+      action: 'user_modified',
+      target_user: m[1] as string,
+      change: `${m[2]} from '${m[3]}' to '${m[4]}'`,
+      [(m[2] as string).toLowerCase()]: m[4] as string,
+    }),
+  ],
+  [
     /^(?:change|lock|unlock) user '([^']+)'(.*)$/,
     (m) => ({
       action: 'user_modified',
@@ -87,6 +107,10 @@ const PATTERNS: [RegExp, Reader][] = [
   [
     /^group changed in \S+ \((.*)\)$/,
     (m) => ({ action: 'group_modified', change: m[1] as string }),
+  ],
+  [
+    /^password for '([^']+)' changed by '([^']+)'/,
+    (m) => ({ action: 'password_changed', target_user: m[1] as string, by_user: m[2] as string }),
   ],
   [
     /^changed password expiry for (\S+)/,
@@ -104,6 +128,7 @@ export const ACCOUNT_PROGRAMS: ReadonlySet<string> = new Set([
   'groupdel',
   'gpasswd',
   'chage',
+  'passwd',
   'adduser',
   'deluser',
 ]);

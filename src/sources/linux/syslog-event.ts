@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Event, EventCore, Origin } from '../../model/event.js';
 import type { ParseContext } from '../format.js';
+import { isSshdProgram } from '../openssh.js';
 import { isValidTime, missingTime } from '../record-time.js';
 import { ACCOUNT_PROGRAMS, parseAccountMessage } from './account-messages.js';
 import { parseLogindMessage, parsePamMessage } from './session-messages.js';
@@ -34,7 +35,7 @@ export function parseMessage(program: string | undefined, message: string): Mess
   }
   const name = program?.toLowerCase();
   let fields: MessageFields | undefined;
-  if (name === 'sshd') fields = parseSshdMessage(message);
+  if (isSshdProgram(name)) fields = parseSshdMessage(message);
   else if (name === 'sudo') fields = parseSudoMessage(message);
   else if (name === 'su') fields = parseSuMessage(message);
   else if (name === 'systemd-logind') fields = parseLogindMessage(message);

@@ -8,6 +8,7 @@ import type {
   SourceFormat,
 } from '../format.js';
 import { rejectionFrom } from '../format.js';
+import { isSshdProgram } from '../openssh.js';
 import { syslogEvent, syslogFields } from './syslog-event.js';
 import { parseSyslogLine } from './syslog-line.js';
 import { SyslogClock } from './syslog-time.js';
@@ -33,7 +34,7 @@ export class SshdConnections {
   private readonly byProcess = new Map<string, { ip: string; port: string }>();
 
   annotate(fields: Record<string, unknown>): void {
-    if (String(fields.program).toLowerCase() !== 'sshd' || fields.pid === undefined) return;
+    if (!isSshdProgram(String(fields.program)) || fields.pid === undefined) return;
     const key = `${fields.hostname ?? ''}/${fields.pid}`;
     if (fields.action === 'ssh_connection') {
       if (this.byProcess.size >= MAX_CONNECTIONS) {

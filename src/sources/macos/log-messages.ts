@@ -1,3 +1,5 @@
+import { SSHD_PROGRAMS } from '../openssh.js';
+
 /**
  * Values read from the `eventMessage` of the unified log messages that record access and
  * privilege use on a Mac, by the process that writes them. Each parser returns the fields it
@@ -145,8 +147,7 @@ function parseNetAuth(message: string): MessageFields | undefined {
 }
 
 const PARSERS: Record<string, MessageParser> = {
-  sshd: parseSshd,
-  'sshd-session': parseSshd,
+  ...Object.fromEntries(SSHD_PROGRAMS.map((program) => [program, parseSshd])),
   screensharingd: parseScreenSharing,
   sudo: parseSudo,
   su: parseSu,

@@ -1,7 +1,7 @@
 import { RecordError } from '../../model/errors.js';
 import type { Event, EventCore } from '../../model/event.js';
 import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
-import { statelessParser } from '../format.js';
+import { RecordSkip, statelessParser } from '../format.js';
 import { firstText, isObject, type JsonObject, truncate } from '../json-shape.js';
 import { recordTime } from '../record-time.js';
 import { parseLogMessage } from './log-messages.js';
@@ -25,14 +25,15 @@ function processName(path: unknown): string | undefined {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-function convert(record: FramedRecord, context: ParseContext): Event {
+/** The reason given for the summary object that `log show` writes after the last entry. */
+export const SUMMARY_SKIP_REASON = 'log show summary';
+
+function convert(record: FramedRecord, context: ParseContext): Event | RecordSkip {
   const value = record.value;
   if (!isObject(value) || typeof value.eventMessage !== 'string') {
-    const summary = isObject(value) && value.finished !== undefined;
-    throw new RecordError(
-      summary ? 'summary_record' : 'unexpected_shape',
-      summary ? 'the log show summary record holds no event' : 'record has no eventMessage',
-    );
+    // `log show` ends its output with a summary such as `{"finished":1}`, which is no bad input.
+    if (isObject(value) && value.finished !== undefined) return new RecordSkip(SUMMARY_SKIP_REASON);
+    throw new RecordError('unexpected_shape', 'record has no eventMessage');
   }
   const fields: JsonObject = { ...value };
   const process = processName(value.processImagePath);
