@@ -13,6 +13,33 @@ const stamp = (month: number, day: number, hour = 9, minute = 2, second = 11) =>
   millis: 0,
 });
 
+describe('traditional syslog dates that do not exist', () => {
+  it('gives no time for February 30 or hour 25', () => {
+    const clock = new SyslogClock({ year: 2024, timezone: 'UTC' }, Date.UTC(2030, 0, 1));
+    assert.ok(Number.isNaN(clock.traditional(stamp(1, 30))));
+    assert.ok(Number.isNaN(clock.traditional(stamp(2, 22, 25, 61, 99))));
+    assert.ok(Number.isNaN(clock.traditional(stamp(3, 31))));
+  });
+
+  it('reads February 29 only in a leap year', () => {
+    assert.equal(iso(localToUtc(2024, stamp(1, 29), 'UTC')), '2024-02-29T09:02:11.000Z');
+    assert.ok(Number.isNaN(localToUtc(2023, stamp(1, 29), 'UTC')));
+  });
+
+  it('finds the last leap year for February 29 without a year', () => {
+    const clock = new SyslogClock({}, Date.UTC(2026, 5, 1));
+    assert.equal(iso(clock.traditional(stamp(1, 29))), '2024-02-29T09:02:11.000Z');
+  });
+
+  it('rejects such a line as invalid_time', async () => {
+    const text =
+      'Feb 30 09:02:11 web01 sshd[4211]: Accepted password for bob from 10.0.0.5 port 1 ssh2\n';
+    const result = await parseText('auth.log', text, { syslog: { year: 2024, timezone: 'UTC' } });
+    assert.equal(result.events.length, 0);
+    assert.equal(result.rejections[0]?.code, 'invalid_time');
+  });
+});
+
 describe('traditional syslog year', () => {
   it('takes the configured year and zone', () => {
     const clock = new SyslogClock({ year: 2024, timezone: 'UTC' }, Date.UTC(2030, 0, 1));

@@ -70,12 +70,16 @@ export function zoneOffsetMinutes(timezone: string, time: number): number {
   return Math.round((asUtc - (time - (time % 1000))) / 60000);
 }
 
-/** Converts a wall-clock time in a zone to epoch milliseconds. */
+/**
+ * Converts a wall-clock time in a zone to epoch milliseconds; NaN for a date or time that does
+ * not exist (`Feb 30`, hour 25), which `Date.UTC` would roll over into another day.
+ */
 export function localToUtc(
   year: number,
   stamp: TraditionalStamp,
   timezone: string | undefined,
 ): number {
+  if (!validStamp(year, stamp)) return Number.NaN;
   const wall = Date.UTC(
     year,
     stamp.month,
@@ -86,6 +90,14 @@ export function localToUtc(
     stamp.millis,
   );
   return timezone === undefined ? wall : wallToUtc(wall, timezone);
+}
+
+/** True when the day exists in that month of that year and the time of day is in range. */
+function validStamp(year: number, stamp: TraditionalStamp): boolean {
+  if (stamp.month < 0 || stamp.month > 11 || stamp.day < 1) return false;
+  const daysInMonth = new Date(Date.UTC(year, stamp.month + 1, 0)).getUTCDate();
+  if (stamp.day > daysInMonth) return false;
+  return stamp.hour <= 23 && stamp.minute <= 59 && stamp.second <= 59;
 }
 
 /** Converts a wall-clock time written as if it were UTC to the instant it means in a zone. */
@@ -136,7 +148,12 @@ export class SyslogClock {
       const time = localToUtc(year, stamp, zone);
       if (time <= this.referenceMs + MTIME_SLACK_MS) return time;
     }
-    return localToUtc(reference - 1, stamp, zone);
+    // February 29 exists only in leap years, so look back until one has it.
+    for (let year = reference - 2; year >= reference - 8; year--) {
+      const time = localToUtc(year, stamp, zone);
+      if (Number.isFinite(time)) return time;
+    }
+    return Number.NaN;
   }
 }
 
