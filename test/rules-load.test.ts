@@ -53,6 +53,30 @@ detection:
     assert.match(set.problems[2]?.message ?? '', /column 10 of "sel and \("/);
   });
 
+  it('checks values of a rule that fails elsewhere', () => {
+    const set = load(`title: Several faults
+level: severe
+logsource: {product: windows, service: security}
+detection:
+  selection:
+    EventID|nosuchmod: 4624
+    TargetUserName|re: '(unclosed'
+    IpAddress|cidr: 10.0.0.0/99
+  condition: selection and (
+`);
+    assert.equal(set.rules.length, 0);
+    assert.deepEqual(
+      set.problems.map((problem) => [problem.code, problem.location?.line]),
+      [
+        ['rule.invalid_level', 2],
+        ['rule.unknown_modifier', 6],
+        ['rule.unsupported_regex', 7],
+        ['rule.invalid_value', 8],
+        ['rule.condition_syntax', 9],
+      ],
+    );
+  });
+
   it('keeps unknown top-level keys and warns about unused searches', () => {
     const set = load(`title: Extra keys
 id: 11111111-2222-3333-4444-555555555555

@@ -91,6 +91,18 @@ export function compileFilter(
   return compileCondition(filter.condition, searches, names).match;
 }
 
+/**
+ * Compiles each search alone, to report the value problems of a rule that failed to parse
+ * elsewhere (its condition, level or log source), so that one run lists them all.
+ */
+export function checkSearches(
+  searches: readonly SearchDefinition[],
+  env: FieldTestEnv,
+  problems: DetectionProblem[],
+): void {
+  for (const search of searches) compileSearch(search, env, problems);
+}
+
 function compileSearch(
   search: SearchDefinition,
   env: FieldTestEnv,

@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import { readYamlDocuments, type YamlDocumentView } from '../context/yaml-view.js';
 import type { Location, Problem } from '../model/problem.js';
 import {
+  checkSearches,
   compileDetection,
   compileFilter,
   type DetectionProblem,
@@ -223,7 +224,12 @@ function loadDocument(
     return { filter: result.filter, problems };
   }
   const rule = result.rule;
-  if (!rule) return { problems };
+  if (!rule) {
+    if (!result.searches) return { problems };
+    const found: DetectionProblem[] = [];
+    checkSearches(result.searches, env, found);
+    return { problems: byPosition([...problems, ...located(found)]) };
+  }
   if (rule.kind !== 'detection') return { rule, problems };
 
   const found: DetectionProblem[] = [];
@@ -238,6 +244,13 @@ function loadDocument(
     });
   }
   return { rule, problems };
+}
+
+/** Orders one document's problems by line and column, so that they read top to bottom. */
+function byPosition(problems: Problem[]): Problem[] {
+  const line = (problem: Problem) => problem.location?.line ?? 0;
+  const column = (problem: Problem) => problem.location?.column ?? 0;
+  return problems.sort((a, b) => line(a) - line(b) || column(a) - column(b));
 }
 
 function rejection(document: YamlDocumentView, problems: readonly Problem[]): RejectedDocument {

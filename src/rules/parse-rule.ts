@@ -54,6 +54,8 @@ export interface ParsedDocument {
   rule?: Rule;
   filter?: FilterRule;
   problems: Problem[];
+  /** Searches of a detection rule that did not load, for checking their values too. */
+  searches?: SearchDefinition[];
 }
 
 type Raw = Record<string, unknown>;
@@ -120,7 +122,7 @@ export function parseRuleDocument(document: YamlDocumentView): ParsedDocument {
   const logsource = parseLogsource(raw.logsource, error, warn);
   const detection = parseDetection(raw.detection, error, warn);
   if (!logsource || !detection || problems.some((problem) => problem.severity === 'error')) {
-    return { problems };
+    return detection ? { problems, searches: detection.searches } : { problems };
   }
   const rule: DetectionRule = {
     kind: 'detection',
