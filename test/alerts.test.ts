@@ -81,17 +81,36 @@ describe('allow-list', () => {
 });
 
 describe('chain grouping', () => {
-  it('merges two sessions of one actor that overlap in time', async () => {
+  /** The case night, and a copy an hour later on a new logon id and host name. */
+  function twoSessions(): string {
     const dir = temp();
     const xml = readFileSync(CASE_LOG, 'utf8');
-    // A second copy of the same night, an hour later, on a new logon id and host name.
     const shifted = xml
       .replaceAll('0x5a3c1f2', '0x6b4d203')
       .replace(/SystemTime='2024-03-12T22:/g, "SystemTime='2024-03-12T23:")
       .replaceAll('APP01.corp.contoso.com', 'APP02.corp.contoso.com');
     writeFileSync(join(dir, 'app01.xml'), xml);
     writeFileSync(join(dir, 'app02.xml'), shifted);
-    const chains = (await scan([dir], ACME)).filter((alert) => alert.analytic === 'AN1344');
+    return dir;
+  }
+
+  it('raises one alert per session by default', async () => {
+    const chains = (await scan([twoSessions()], ACME)).filter(
+      (alert) => alert.analytic === 'AN1344',
+    );
+    assert.equal(chains.length, 2);
+    assert.deepEqual(chains.map((alert) => alert.host).sort(), [
+      'APP01.corp.contoso.com',
+      'APP02.corp.contoso.com',
+    ]);
+    for (const chain of chains) assert.equal(chain.grouped.length, 0);
+  });
+
+  it('merges overlapping sessions when asked', async () => {
+    const context = `${ACME}settings:\n  group_chain_sessions: true\n`;
+    const chains = (await scan([twoSessions()], context)).filter(
+      (alert) => alert.analytic === 'AN1344',
+    );
     assert.equal(chains.length, 1);
     const [chain] = chains;
     assert.equal(chain?.grouped.length, 1);

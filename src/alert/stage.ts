@@ -8,13 +8,17 @@ import { applySuppression } from './suppress.js';
 
 /**
  * The alert stage of a scan or a server: builds alerts from findings, marks the ones the
- * allow-list covers as suppressed, and groups chain alerts of one actor that overlap in time.
+ * allow-list covers as suppressed, and, with `groupChainSessions`, groups chain alerts of one
+ * actor that overlap in time.
  */
 export class AlertStage {
   private readonly grouper: AlertGrouper;
 
   constructor(
-    private readonly options: BuildOptions & { allow: readonly AllowEntry[] },
+    private readonly options: BuildOptions & {
+      allow: readonly AllowEntry[];
+      groupChainSessions?: boolean;
+    },
     emit: (alert: Alert) => void,
   ) {
     this.grouper = new AlertGrouper(emit);
@@ -25,7 +29,8 @@ export class AlertStage {
     for (const finding of findings) {
       const alert = buildAlert(finding, this.options);
       applySuppression(alert, this.options.allow);
-      this.grouper.push(alert, groupWindow(finding.rule), now);
+      const window = this.options.groupChainSessions ? groupWindow(finding.rule) : 0;
+      this.grouper.push(alert, window, now);
     }
     if (findings.length === 0) this.grouper.advance(now);
   }

@@ -221,6 +221,12 @@ export const settingsSchema = z
       .describe(
         'Matched events held per input to put them in event-time order before correlation. Events that arrive later than this many events out of order are still evaluated and counted as late.',
       ),
+    group_chain_sessions: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Merge the chain alerts of one rule, party and actor whose times lie within the chain's total window of each other into one alert, which names the others in `grouped`. Off by default: each step-1 session (logon, SSH session, sign-in, assumed-role session, app grant) is its own alert.",
+      ),
     syslog: syslogSettingsSchema.prefault({}).describe('Time of traditional syslog lines.'),
     limits: limitSettingsSchema.prefault({}).describe('Input limits.'),
     chains: z

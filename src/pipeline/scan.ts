@@ -288,6 +288,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   const alertStage = new AlertStage(
     {
       allow: config.context.allow,
+      groupChainSessions: config.context.settings.group_chain_sessions,
       privilegedTargets: privilegedTargets(config.context),
       matchedRules: (event) => matchedBy.get(event) ?? [],
       inputKey: (file) => inputKeys.get(file) ?? file,

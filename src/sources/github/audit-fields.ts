@@ -41,6 +41,20 @@ function appSlug(fields: JsonObject): string | undefined {
   return undefined;
 }
 
+/** Keys of app entries that the web UI's CSV export may write under `data.`. */
+const DATA_KEYS = ['integration', 'name', 'permissions', 'repository_selection'];
+
+/**
+ * Copies `data.<key>` to `<key>` where only the `data.` column is present, so that CSV exports
+ * name the app and its permissions where the JSON exports do. The `data.` key stays too.
+ */
+function liftDataKeys(fields: JsonObject): void {
+  for (const key of DATA_KEYS) {
+    const value = fields[`data.${key}`];
+    if (fields[key] === undefined && value !== undefined) fields[key] = value;
+  }
+}
+
 function permissionLevels(permissions: unknown): string[] | undefined {
   if (!isObject(permissions)) return undefined;
   const levels = Object.entries(permissions)
@@ -83,6 +97,7 @@ export function githubEvent(
   origin: Origin,
   context: ParseContext,
 ): Event {
+  liftDataKeys(fields);
   const slug = appSlug(fields);
   if (slug !== undefined && fields.app_slug === undefined) fields.app_slug = slug;
   const levels = permissionLevels(fields.permissions);
