@@ -134,12 +134,24 @@ export class LogSourceRouter {
   }
 }
 
+/**
+ * The last value normalized for a condition and its normalized form. The routes of one channel
+ * mostly test the same field (`EventID`), so an event's value is lower-cased once, not once
+ * per route. Only primitives are kept, which compare by value.
+ */
+let lastFound: unknown;
+let lastNormalized = '';
+
 function meets(condition: Condition, found: unknown): boolean {
   if (found === undefined || found === null) return false;
   // A list field (the record types of a joined audit event) meets the condition when any
   // element does.
   if (Array.isArray(found)) return found.some((item) => meets(condition, item));
-  return condition.values.has(normalize(found));
+  if (found !== lastFound || typeof found === 'object') {
+    lastNormalized = normalize(found);
+    lastFound = found;
+  }
+  return condition.values.has(lastNormalized);
 }
 
 function applies(route: Route, event: Event): boolean {

@@ -269,6 +269,11 @@ export function windowsEventAt(
     core,
     extra: {},
     origin,
-    summary: windowsSummary(fields, core),
+    // Built when read: only the events that raise alerts show it, and neither `fields` nor
+    // `core` changes after the source made them. Copies (structured clone, JSON, spread) call
+    // the getter, so they carry the text.
+    get summary() {
+      return windowsSummary(fields, core);
+    },
   };
 }
