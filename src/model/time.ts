@@ -10,6 +10,9 @@ const ISO_PATTERN =
  * is not such a timestamp.
  */
 export function parseIsoTime(text: string, defaultOffsetMinutes = 0): number {
+  const fast = parseIsoFast(text, defaultOffsetMinutes);
+  if (fast !== undefined) return fast;
+
   const match = ISO_PATTERN.exec(text.trim());
   if (!match) return Number.NaN;
   const [, year, month, day, hour, minute, second, fraction, zone] = match;
@@ -24,6 +27,82 @@ export function parseIsoTime(text: string, defaultOffsetMinutes = 0): number {
     second ? Number(second) : 0,
   );
   return base + Math.floor(millis + 1e-6) - zoneOffsetMinutes(zone, defaultOffsetMinutes) * 60000;
+}
+
+/**
+ * Reads the shapes that logs write nearly always (`2020-10-19 12:28:44.333`,
+ * `2020-10-19T12:28:44.3331234Z`, `…+02:00`) by character codes, to the same result as
+ * `ISO_PATTERN`. It returns undefined for any other text, which then takes the expression:
+ * surrounding spaces, a space before the zone, `UTC` or `GMT`, a date without a time.
+ */
+function parseIsoFast(text: string, defaultOffsetMinutes: number): number | undefined {
+  const length = text.length;
+  if (length < 16 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d) return undefined;
+  const separator = text.charCodeAt(10);
+  if (separator !== 0x54 && separator !== 0x20) return undefined;
+  if (text.charCodeAt(13) !== 0x3a) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  if ((year | month | day | hour | minute) < 0) return undefined;
+
+  let at = 16;
+  let second = 0;
+  let millis = 0;
+  if (at < length && text.charCodeAt(at) === 0x3a) {
+    second = digitsAt(text, at + 1, 2);
+    if (second < 0) return undefined;
+    at += 3;
+    const mark = text.charCodeAt(at);
+    if (at < length && (mark === 0x2e || mark === 0x2c)) {
+      const start = at + 1;
+      at = start;
+      while (at < length && isDigit(text.charCodeAt(at))) at++;
+      if (at === start) return undefined;
+      // Up to three digits are whole milliseconds. Longer fractions keep the expression's
+      // arithmetic, so that both paths round alike.
+      millis =
+        at - start <= 3
+          ? digitsAt(text, start, at - start) * 10 ** (3 - (at - start))
+          : Math.floor(Number(`0.${text.slice(start, at)}`) * 1000 + 1e-6);
+    }
+  }
+
+  const offset = at === length ? defaultOffsetMinutes : zoneAt(text, at);
+  if (offset === undefined) return undefined;
+  const base = Date.UTC(year, month - 1, day, hour, minute, second);
+  return base + millis - offset * 60000;
+}
+
+/** Reads the zone offset in minutes from `at` to the end: `Z`, `z`, `+HH:MM` or `+HHMM`. */
+function zoneAt(text: string, at: number): number | undefined {
+  const code = text.charCodeAt(at);
+  const rest = text.length - at;
+  if ((code === 0x5a || code === 0x7a) && rest === 1) return 0;
+  if (code !== 0x2b && code !== 0x2d) return undefined;
+  const colon = rest === 6 && text.charCodeAt(at + 3) === 0x3a;
+  if (!colon && rest !== 5) return undefined;
+  const hours = digitsAt(text, at + 1, 2);
+  const minutes = digitsAt(text, colon ? at + 4 : at + 3, 2);
+  if ((hours | minutes) < 0) return undefined;
+  return (code === 0x2d ? -1 : 1) * (hours * 60 + minutes);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** Reads `count` ASCII digits from `at` as a decimal number; -1 when one is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let index = at; index < at + count; index++) {
+    const code = text.charCodeAt(index);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + (code - 0x30);
+  }
+  return value;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -87,6 +166,10 @@ export function parseEpoch(value: number): number {
 export function parseAnyTime(value: unknown, defaultOffsetMinutes = 0): number {
   if (typeof value === 'number') return parseEpoch(value);
   if (typeof value !== 'string') return Number.NaN;
+  // No epoch number or `/Date(…)/` has the shape that the fast ISO path reads.
+  const fast = parseIsoFast(value, defaultOffsetMinutes);
+  if (fast !== undefined) return fast;
+
   const text = value.trim();
   if (/^-?\d+(\.\d+)?$/.test(text)) return parseEpoch(Number(text));
   const dotnet = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(text);

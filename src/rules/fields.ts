@@ -170,6 +170,17 @@ export class EvalContext {
     return keys;
   }
 
+  /**
+   * Tells whether `test` passes any of the values that `keywords(false)` lists. It walks the
+   * record without building that list, unless another rule built it for this event already.
+   */
+  anyKeyword(test: (text: string) => boolean): boolean {
+    const listed = this.keywordValues;
+    if (listed === undefined) return someString(this.event.fields, test, this.maxFieldLength, 0);
+    for (const text of listed) if (test(text)) return true;
+    return false;
+  }
+
   /** Every string value of the record, for keyword searches. */
   keywords(lowered: boolean): readonly string[] {
     if (this.keywordValues === undefined) {
@@ -230,4 +241,27 @@ function collectStrings(node: unknown, out: string[], maxLength: number, depth: 
       collectStrings(value, out, maxLength, depth + 1);
     }
   }
+}
+
+/** Tells whether `test` passes any value that `collectStrings` would list, in the same order. */
+function someString(
+  node: unknown,
+  test: (text: string) => boolean,
+  maxLength: number,
+  depth: number,
+): boolean {
+  if (node === null || node === undefined || depth > MAX_KEYWORD_DEPTH) return false;
+  if (typeof node === 'string')
+    return test(node.length > maxLength ? node.slice(0, maxLength) : node);
+  if (typeof node === 'number' || typeof node === 'boolean') return test(String(node));
+  if (Array.isArray(node)) {
+    for (const item of node) if (someString(item, test, maxLength, depth + 1)) return true;
+    return false;
+  }
+  if (typeof node === 'object') {
+    for (const value of Object.values(node as Record<string, unknown>)) {
+      if (someString(value, test, maxLength, depth + 1)) return true;
+    }
+  }
+  return false;
 }

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { readYamlDocuments, type YamlDocumentView } from '../context/yaml-view.js';
@@ -74,12 +75,11 @@ export async function loadRulePaths(
 
   // A file that cannot be read is one document that did not load; a folder is only a problem.
   const texts: { file: string; text: string }[] = [];
-  for (const file of listing.files) {
-    try {
-      texts.push({ file, text: await readFile(file, 'utf8') });
-    } catch (error) {
-      listing.unreadable.push({ path: file, reason: (error as Error).message, isFile: true });
-    }
+  const reads = await readTexts(listing.files);
+  for (const [index, file] of listing.files.entries()) {
+    const read = reads[index] as { text: string } | { error: Error };
+    if ('text' in read) texts.push({ file, text: read.text });
+    else listing.unreadable.push({ path: file, reason: read.error.message, isFile: true });
   }
 
   const set = loadRuleTexts(texts, options);
@@ -109,6 +109,33 @@ export async function loadRulePaths(
   return set;
 }
 
+/**
+ * Files read at once. Each read is several trips to libuv's thread pool (open, stat, read,
+ * close), so reading the 2,407 SigmaHQ Windows rules one after another left the thread idle
+ * for a fifth of the load. The limit keeps open descriptors far below the usual 1,024.
+ */
+const CONCURRENT_READS = 32;
+
+/** Reads the files as UTF-8, in parallel, and returns each text or error in the files' order. */
+async function readTexts(
+  files: readonly string[],
+): Promise<({ text: string } | { error: Error })[]> {
+  const results: ({ text: string } | { error: Error })[] = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const index = next++;
+      try {
+        results[index] = { text: await readFile(files[index] as string, 'utf8') };
+      } catch (error) {
+        results[index] = { error: error as Error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENT_READS, files.length) }, worker));
+  return results;
+}
+
 interface RuleListing {
   files: string[];
   skipped: SkippedEntry[];
@@ -120,15 +147,22 @@ interface RuleListing {
  * `.yml` and `.yaml` files of the folder and its subfolders in name order. Every entry left out
  * is recorded with the reason, and an entry that cannot be read does not stop the others.
  */
-async function listRuleFiles(path: string, given: boolean, listing: RuleListing): Promise<void> {
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(path);
-  } catch (error) {
+async function listRuleFiles(
+  path: string,
+  given: boolean,
+  listing: RuleListing,
+  found: Promise<StatResult> = statEntry(path),
+): Promise<void> {
+  const result = await found;
+  let info: Stats;
+  if ('info' in result) {
+    info = result.info;
+  } else {
+    const error = result.error;
     // Inside a folder, an entry that cannot be looked at counts as a rule file by its name.
     const named = RULE_EXTENSIONS.has(extname(path).toLowerCase());
     if (given || named) {
-      listing.unreadable.push({ path, reason: (error as Error).message, isFile: !given });
+      listing.unreadable.push({ path, reason: error.message, isFile: !given });
     } else {
       listing.skipped.push({ path, reason: SKIP_REASONS.extension });
     }
@@ -152,10 +186,25 @@ async function listRuleFiles(path: string, given: boolean, listing: RuleListing)
     listing.unreadable.push({ path, reason: (error as Error).message, isFile: false });
     return;
   }
-  for (const name of names) {
+  // The entries are looked at in parallel and listed in name order.
+  const entries = names.map((name) =>
+    name.startsWith('.') ? undefined : statEntry(join(path, name)),
+  );
+  for (const [index, name] of names.entries()) {
     const child = join(path, name);
-    if (name.startsWith('.')) listing.skipped.push({ path: child, reason: SKIP_REASONS.hidden });
-    else await listRuleFiles(child, false, listing);
+    const entry = entries[index];
+    if (entry === undefined) listing.skipped.push({ path: child, reason: SKIP_REASONS.hidden });
+    else await listRuleFiles(child, false, listing, entry);
+  }
+}
+
+type StatResult = { info: Stats } | { error: Error };
+
+async function statEntry(path: string): Promise<StatResult> {
+  try {
+    return { info: await stat(path) };
+  } catch (error) {
+    return { error: error as Error };
   }
 }
 

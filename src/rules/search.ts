@@ -2,14 +2,15 @@ import { NetworkSet } from '../context/networks.js';
 import { parseAnyTime } from '../model/time.js';
 import { type EvalContext, type FieldAccessor, fieldAccessor } from './fields.js';
 import { cheapest, patternWord, type Requirement } from './index-keys.js';
+import { keywordLiteralTest, literalListTest } from './literal-lists.js';
 import { MODIFIERS } from './modifiers.js';
 import type { Placeholders } from './placeholders.js';
+import { requiredLiteral } from './prefilter.js';
 import { translateRegex } from './regex.js';
 import type { RegexGuard } from './regex-guard.js';
 import { bytesAsText, type SigmaValue, TRANSFORMS, valueFromYaml } from './transforms.js';
 import {
   compileStringTest,
-  escapeRegex,
   hasWildcards,
   type MatchMode,
   parseNumeric,
@@ -304,81 +305,6 @@ function anyString(read: (context: EvalContext) => readonly string[], test: Stri
   };
 }
 
-/** Lists of at least this many literals are searched as one alternation; see below. */
-const ALTERNATION_MIN = 3;
-
-function literalListTest(
-  read: (context: EvalContext) => readonly string[],
-  literals: readonly string[],
-  mode: MatchMode,
-): Matcher {
-  const list = [...new Set(literals)];
-  if (list.length >= ALTERNATION_MIN) {
-    // V8 compiles an alternation of literals to machine code that tests all of them in one
-    // pass over the text: on 229 literals and 6 KB script blocks it measured 12 times faster
-    // than one `includes` per literal (Node 20). Literals have no quantifiers, so it cannot
-    // backtrack beyond one literal's length per position.
-    const alternation = literalAlternation(list);
-    const anchored =
-      mode === 'contains'
-        ? alternation
-        : mode === 'startswith'
-          ? `^(?:${alternation})`
-          : `(?:${alternation})$`;
-    const regex = new RegExp(anchored);
-    return (context) => {
-      for (const text of read(context)) if (regex.test(text)) return true;
-      return false;
-    };
-  }
-  if (mode === 'contains') {
-    return (context) => {
-      for (const text of read(context))
-        for (const literal of list) if (text.includes(literal)) return true;
-      return false;
-    };
-  }
-  if (mode === 'startswith') {
-    return (context) => {
-      for (const text of read(context))
-        for (const literal of list) if (text.startsWith(literal)) return true;
-      return false;
-    };
-  }
-  return (context) => {
-    for (const text of read(context))
-      for (const literal of list) if (text.endsWith(literal)) return true;
-    return false;
-  };
-}
-
-/** Source of an expression that matches any of the literals. */
-function literalAlternation(literals: readonly string[]): string {
-  return literals.map(escapeRegex).join('|');
-}
-
-/**
- * Keyword literals as one case-insensitive expression over the values as written. Keywords
- * read every value of the record, and lower-casing them all first cost more than the search:
- * on Windows events of about 2,000 characters the `i` flag took 0.6 of the time (Node 20). It
- * folds case as lower-casing does for ASCII literals, except for the Kelvin sign and the
- * dotted capital I in the text, so other literals keep the lower-cased path.
- */
-function keywordLiteralTest(
-  literals: readonly string[],
-  mode: MatchMode,
-  caseInsensitive: boolean,
-): Matcher | undefined {
-  if (mode !== 'contains' || !literals.every((literal) => /^[\x00-\x7f]*$/.test(literal))) {
-    return undefined;
-  }
-  const regex = new RegExp(literalAlternation([...new Set(literals)]), caseInsensitive ? 'i' : '');
-  return (context) => {
-    for (const text of context.keywords(false)) if (regex.test(text)) return true;
-    return false;
-  };
-}
-
 function regexTest(
   accessor: FieldAccessor | undefined,
   values: SigmaValue[],
@@ -398,25 +324,39 @@ function regexTest(
       s: flags.has('s'),
     });
     if (typeof translated === 'string') return `regular expression uses ${translated}`;
+    // A text without the expression's required literal is skipped before the expression runs.
+    const required = requiredLiteral(translated.source, translated.flags);
     if (!translated.linear && env.regexGuard) {
       const { guard, rule } = env.regexGuard;
       const guarded = guard.compile(translated.source, translated.flags, rule);
       const bounds = translated.bounds;
       if (!bounds) {
-        tests.push(anyString(read, guarded));
+        tests.push(anyString(read, withRequired(required, guarded)));
         continue;
       }
       const loose = new RegExp(bounds.loose, bounds.flags);
       const tight = bounds.tight === undefined ? undefined : new RegExp(bounds.tight, bounds.flags);
-      tests.push(
-        anyString(read, (text) => loose.test(text) && (tight?.test(text) || guarded(text))),
-      );
+      const bounded = (text: string) => loose.test(text) && (tight?.test(text) || guarded(text));
+      tests.push(anyString(read, withRequired(required, bounded)));
       continue;
     }
     const regex = new RegExp(translated.source, translated.flags);
-    tests.push(anyString(read, (text) => regex.test(text)));
+    tests.push(
+      anyString(
+        read,
+        withRequired(required, (text) => regex.test(text)),
+      ),
+    );
   }
   return { match: combine(tests, all) };
+}
+
+function withRequired(
+  required: string | undefined,
+  test: (text: string) => boolean,
+): (text: string) => boolean {
+  if (required === undefined) return test;
+  return (text) => text.includes(required) && test(text);
 }
 
 function cidrTest(

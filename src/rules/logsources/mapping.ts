@@ -87,11 +87,25 @@ function compileRoute(mapping: IndexedMapping, settled: string | undefined): Rou
   };
 }
 
+/**
+ * The routes of one channel. When each tests at most one field, the same for all (`EventID`),
+ * the indexes that apply are kept per value of that field, so that an event pays one lookup.
+ */
+interface ChannelRoutes {
+  routes: Route[];
+  field: string | undefined;
+  byValue: Map<string, number[]>;
+  whenMissing: number[] | undefined;
+}
+
+/** Values remembered per channel; an input with more distinct values tests the rest in turn. */
+const MAX_REMEMBERED_VALUES = 4096;
+
 /** Routes events to the mappings they belong to, indexed by product and Windows channel. */
 export class LogSourceRouter {
   private readonly byProduct = new Map<
     string,
-    { byChannel: Map<string, Route[]>; other: Route[] }
+    { byChannel: Map<string, ChannelRoutes>; other: Route[] }
   >();
 
   constructor(readonly table: readonly IndexedMapping[]) {
@@ -108,13 +122,21 @@ export class LogSourceRouter {
         const route = compileRoute(mapping, 'Channel');
         for (const channel of channels) {
           const key = normalize(channel);
-          const list = group.byChannel.get(key) ?? [];
-          list.push(route);
+          const list: ChannelRoutes = group.byChannel.get(key) ?? {
+            routes: [],
+            field: undefined,
+            byValue: new Map(),
+            whenMissing: undefined,
+          };
+          list.routes.push(route);
           group.byChannel.set(key, list);
         }
       } else {
         group.other.push(compileRoute(mapping, undefined));
       }
+    }
+    for (const group of this.byProduct.values()) {
+      for (const list of group.byChannel.values()) list.field = singleField(list.routes);
     }
   }
 
@@ -128,18 +150,64 @@ export class LogSourceRouter {
     const channel = event.fields.Channel;
     if (channel !== undefined && group.byChannel.size > 0) {
       const list = group.byChannel.get(normalize(channel));
-      if (list) for (const route of list) if (applies(route, event)) out.push(route.index);
+      if (list) routeChannel(list, event, out);
     }
     for (const route of group.other) if (applies(route, event)) out.push(route.index);
   }
 }
+
+function routeChannel(list: ChannelRoutes, event: Event, out: number[]): void {
+  const found = list.field === undefined ? undefined : event.fields[list.field];
+  const settled = found === undefined || found === null || typeof found !== 'object';
+  if (list.field === undefined || !settled) {
+    for (const route of list.routes) if (applies(route, event)) out.push(route.index);
+    return;
+  }
+
+  const missing = found === undefined || found === null;
+  const key = missing ? '' : normalize(found);
+  let indexes = missing ? list.whenMissing : list.byValue.get(key);
+  if (indexes === undefined) {
+    indexes = [];
+    for (const route of list.routes) if (applies(route, event)) indexes.push(route.index);
+    if (missing) list.whenMissing = indexes;
+    else if (list.byValue.size < MAX_REMEMBERED_VALUES) list.byValue.set(key, indexes);
+  }
+  for (const index of indexes) out.push(index);
+}
+
+/** The one field that the routes' conditions test, if each tests no other and at most one. */
+function singleField(routes: readonly Route[]): string | undefined {
+  let field: string | undefined;
+  for (const route of routes) {
+    const conditions = route.conditions;
+    if (conditions === undefined || conditions.length > 1) return undefined;
+    const condition = conditions[0];
+    if (condition === undefined) continue;
+    if (field !== undefined && condition.field !== field) return undefined;
+    field = condition.field;
+  }
+  return field;
+}
+
+/**
+ * The last value normalized for a condition and its normalized form. The routes of one channel
+ * mostly test the same field (`EventID`), so an event's value is lower-cased once, not once
+ * per route. Only primitives are kept, which compare by value.
+ */
+let lastFound: unknown;
+let lastNormalized = '';
 
 function meets(condition: Condition, found: unknown): boolean {
   if (found === undefined || found === null) return false;
   // A list field (the record types of a joined audit event) meets the condition when any
   // element does.
   if (Array.isArray(found)) return found.some((item) => meets(condition, item));
-  return condition.values.has(normalize(found));
+  if (found !== lastFound || typeof found === 'object') {
+    lastNormalized = normalize(found);
+    lastFound = found;
+  }
+  return condition.values.has(lastNormalized);
 }
 
 function applies(route: Route, event: Event): boolean {

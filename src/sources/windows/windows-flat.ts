@@ -1,8 +1,10 @@
 import { RecordError } from '../../model/errors.js';
+import type { Origin } from '../../model/event.js';
 import { parseAnyTime, parseIsoTime } from '../../model/time.js';
 import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { windowsEvent } from './fields.js';
+import { isValidTime, type RecordTime, recordTime } from '../record-time.js';
+import { windowsEventAt } from './fields.js';
 
 /**
  * Windows events in the flat shape of NXLog `im_msvistalog` shipped through Logstash, and of
@@ -25,24 +27,46 @@ const TIME_FIELDS = ['TimeCreated', 'TimeGenerated', 'UtcTime', '@timestamp', 'E
  * NXLog writes `EventTime` in the collector's local time without a zone, and `@timestamp` (the
  * Logstash receive time, UTC) beside `EventReceivedTime` (the same instant, local). Their
  * difference, rounded to a quarter hour, is the zone offset, which turns `EventTime` into UTC.
+ * Returns undefined when one of the three is missing or unreadable.
  */
-export function flatEventTime(fields: Record<string, unknown>): unknown {
+export function flatEventTime(fields: Record<string, unknown>): RecordTime | undefined {
   const eventTime = fields.EventTime;
   const received = fields.EventReceivedTime;
   const stamp = fields['@timestamp'];
-  if (typeof eventTime === 'string' && typeof received === 'string' && typeof stamp === 'string') {
-    const offset = parseIsoTime(received) - parseIsoTime(stamp);
-    if (Number.isFinite(offset)) {
-      const rounded = Math.round(offset / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
-      const time = parseIsoTime(eventTime) - rounded;
-      if (Number.isFinite(time)) return new Date(time).toISOString();
-    }
+  if (typeof eventTime !== 'string' || typeof received !== 'string') return undefined;
+  if (typeof stamp !== 'string') return undefined;
+
+  const offset = parseIsoTime(received) - parseIsoTime(stamp);
+  if (!Number.isFinite(offset)) return undefined;
+  const rounded = Math.round(offset / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  const time = parseIsoTime(eventTime) - rounded;
+  if (!Number.isFinite(time)) return undefined;
+  return { time, timeText: new Date(time).toISOString() };
+}
+
+/**
+ * Reads the event time: the NXLog local time made UTC, else the first time field that reads as
+ * a time. Each field is parsed once, because this runs for every record.
+ */
+function flatRecordTime(
+  fields: Record<string, unknown>,
+  origin: Origin,
+  context: ParseContext,
+): RecordTime {
+  const converted = flatEventTime(fields);
+  if (converted) return converted;
+
+  const values = TIME_FIELDS.map((name) => fields[name]);
+  for (const value of values) {
+    if (value === undefined) continue;
+    const time = parseAnyTime(value);
+    if (!Number.isFinite(time)) continue;
+    if (isValidTime(time)) return { time, timeText: String(value) };
+    // A readable time out of range: the general rule picks a later field or rejects the record.
+    return recordTime([value, ...values], context, origin);
   }
-  for (const name of TIME_FIELDS) {
-    const value = fields[name];
-    if (value !== undefined && Number.isFinite(parseAnyTime(value))) return value;
-  }
-  return undefined;
+  // The raw fields, so that an unreadable time is named when none is readable.
+  return recordTime(values, context, origin);
 }
 
 function convert(record: FramedRecord, context: ParseContext) {
@@ -50,7 +74,9 @@ function convert(record: FramedRecord, context: ParseContext) {
   if (!isObject(value) || value.EventID === undefined) {
     throw new RecordError('unexpected_shape', 'record has no top-level EventID');
   }
-  const fields: Record<string, unknown> = { ...value };
+
+  // The parsed record belongs to this event alone, so the standard names are added in place.
+  const fields = value;
   if (fields.Computer === undefined && fields.Hostname !== undefined)
     fields.Computer = fields.Hostname;
   if (fields.Provider_Name === undefined) {
@@ -60,9 +86,9 @@ function convert(record: FramedRecord, context: ParseContext) {
   if (fields.EventRecordID === undefined && fields.RecordNumber !== undefined) {
     fields.EventRecordID = fields.RecordNumber;
   }
-  // The raw fields follow, so that an unreadable time is named when none is readable.
-  const times = [flatEventTime(fields), ...TIME_FIELDS.map((name) => fields[name])];
-  return windowsEvent('windows-flat', fields, times, record.origin, context);
+
+  const time = flatRecordTime(fields, record.origin, context);
+  return windowsEventAt('windows-flat', fields, time, record.origin);
 }
 
 export const windowsFlatFormat: SourceFormat = {

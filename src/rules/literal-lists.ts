@@ -1,0 +1,128 @@
+import type { EvalContext } from './fields.js';
+import { containsAnyFactor, requiredFactors } from './prefilter.js';
+import type { Matcher } from './search.js';
+import { escapeRegex, type MatchMode } from './values.js';
+
+/**
+ * Tests of one field (or of every value, for keywords) against a list of literal strings, such
+ * as fifty executable names or twenty Mimikatz commands. A long list is searched as one
+ * alternation, behind two cheap prefilters that skip most texts without running it: a text
+ * shorter than the shortest literal, and a text that contains none of the list's required
+ * factors (prefilter.ts).
+ */
+
+/** Lists of at least this many literals are searched as one alternation; see below. */
+const ALTERNATION_MIN = 3;
+
+export function literalListTest(
+  read: (context: EvalContext) => readonly string[],
+  literals: readonly string[],
+  mode: MatchMode,
+): Matcher {
+  const list = [...new Set(literals)];
+  if (list.length >= ALTERNATION_MIN) {
+    // V8 compiles an alternation of literals to machine code that tests all of them in one
+    // pass over the text: on 229 literals and 6 KB script blocks it measured 12 times faster
+    // than one `includes` per literal (Node 20). Literals have no quantifiers, so it cannot
+    // backtrack beyond one literal's length per position.
+    const alternation = literalAlternation(list);
+    const anchored =
+      mode === 'contains'
+        ? alternation
+        : mode === 'startswith'
+          ? `^(?:${alternation})`
+          : `(?:${alternation})$`;
+    const regex = new RegExp(anchored);
+    const minLength = shortest(list);
+    let hasFactor: ((text: string) => boolean) | undefined;
+    return (context) => {
+      hasFactor ??= factorTest(list);
+      for (const text of read(context)) {
+        if (text.length >= minLength && hasFactor(text) && regex.test(text)) return true;
+      }
+      return false;
+    };
+  }
+  if (mode === 'contains') {
+    return (context) => {
+      for (const text of read(context))
+        for (const literal of list) if (text.includes(literal)) return true;
+      return false;
+    };
+  }
+  if (mode === 'startswith') {
+    return (context) => {
+      for (const text of read(context))
+        for (const literal of list) if (text.startsWith(literal)) return true;
+      return false;
+    };
+  }
+  return (context) => {
+    for (const text of read(context))
+      for (const literal of list) if (text.endsWith(literal)) return true;
+    return false;
+  };
+}
+
+/** Source of an expression that matches any of the literals. */
+function literalAlternation(literals: readonly string[]): string {
+  return literals.map(escapeRegex).join('|');
+}
+
+/**
+ * Builds the factor prefilter of a list. It runs when a rule first runs rather than when it
+ * compiles, since rules compile once per log source mapping and most lists never run.
+ */
+function factorTest(list: readonly string[]): (text: string) => boolean {
+  const factors = requiredFactors(list);
+  return factors ? containsAnyFactor(factors) : passAll;
+}
+
+function passAll(): boolean {
+  return true;
+}
+
+function shortest(literals: readonly string[]): number {
+  return Math.min(...literals.map((literal) => literal.length));
+}
+
+/**
+ * Keyword literals as one case-insensitive expression over the values as written. Keywords
+ * read every value of the record, and lower-casing them all first cost more than the search:
+ * on Windows events of about 2,000 characters the `i` flag took 0.6 of the time (Node 20). It
+ * folds case as lower-casing does for ASCII literals, except for the Kelvin sign and the
+ * dotted capital I in the text, so other literals keep the lower-cased path.
+ *
+ * The required factors are tested with the same flag, so they fold case exactly as the full
+ * expression does: a value it matches always contains one of them.
+ */
+export function keywordLiteralTest(
+  literals: readonly string[],
+  mode: MatchMode,
+  caseInsensitive: boolean,
+): Matcher | undefined {
+  if (mode !== 'contains' || !literals.every((literal) => /^[\x00-\x7f]*$/.test(literal))) {
+    return undefined;
+  }
+  const list = [...new Set(literals)];
+  const flags = caseInsensitive ? 'i' : '';
+  const regex = new RegExp(literalAlternation(list), flags);
+  const minLength = shortest(list);
+  let test: ((text: string) => boolean) | undefined;
+  return (context) => {
+    test ??= keywordTest(list, regex, flags, minLength);
+    return context.anyKeyword(test);
+  };
+}
+
+function keywordTest(
+  list: readonly string[],
+  regex: RegExp,
+  flags: string,
+  minLength: number,
+): (text: string) => boolean {
+  const factors = requiredFactors(list);
+  if (!factors) return (text) => text.length >= minLength && regex.test(text);
+  const prefilter = new RegExp(literalAlternation(factors), flags);
+  return (text) => text.length >= minLength && prefilter.test(text) && regex.test(text);
+}

@@ -1,0 +1,221 @@
+/**
+ * Prefilters: cheap necessary conditions tested before a costly search. A text that fails one
+ * cannot match, so the search is skipped. They never decide a match: whatever passes still runs
+ * the full test, so a prefilter can only save time, never change a result.
+ *
+ * - Required factors of a literal list: a few short strings such that every literal contains
+ *   at least one. A text that contains none of them contains no literal. Mimikatz command
+ *   keywords reduce to `::`, `kiwi` and `mimi`; PowerShell script names to `.ps1`.
+ * - The required literal of a regular expression: a run of plain characters that every match
+ *   contains, such as the backtick of `\w+`(?:\w+|-|.)`[\w+|\s]`.
+ */
+
+export interface FactorLimits {
+  /** Factors tested at most; a list that needs more gets no prefilter. */
+  maxFactors: number;
+  /** Shortest factor, in UTF-16 code units. */
+  minLength: number;
+  /** Longest factor considered, in UTF-16 code units. */
+  maxLength: number;
+}
+
+export const DEFAULT_FACTOR_LIMITS: FactorLimits = { maxFactors: 4, minLength: 2, maxLength: 6 };
+
+/**
+ * Chooses factors greedily: each round takes the substring that the most literals not yet
+ * covered contain, the longer on a tie, and then the first in code unit order. Returns
+ * undefined when the literals need more than `maxFactors` factors or one literal is shorter
+ * than `minLength`.
+ */
+export function requiredFactors(
+  literals: readonly string[],
+  limits: FactorLimits = DEFAULT_FACTOR_LIMITS,
+): string[] | undefined {
+  if (limits !== DEFAULT_FACTOR_LIMITS) return chooseFactors(literals, limits);
+  // A rule compiles once per log source mapping, and public rules repeat lists.
+  const key = JSON.stringify(literals);
+  if (factorCache.has(key)) return factorCache.get(key);
+  const factors = chooseFactors(literals, limits);
+  factorCache.set(key, factors);
+  return factors;
+}
+
+const factorCache = new Map<string, string[] | undefined>();
+
+function chooseFactors(literals: readonly string[], limits: FactorLimits): string[] | undefined {
+  if (literals.some((literal) => literal.length < limits.minLength)) return undefined;
+  let uncovered = [...new Set(literals)];
+  const factors: string[] = [];
+
+  while (uncovered.length > 0) {
+    const [best, count] = mostShared(uncovered, limits);
+    // No later factor covers more literals than this one, so the rest cannot fit in the limit.
+    if (count * (limits.maxFactors - factors.length) < uncovered.length) return undefined;
+    factors.push(best);
+    uncovered = uncovered.filter((literal) => !literal.includes(best));
+  }
+  return factors;
+}
+
+/**
+ * Finds the substring that the most literals contain, by the tie rules of `requiredFactors`,
+ * and returns it with how many contain it.
+ */
+function mostShared(literals: readonly string[], limits: FactorLimits): [string, number] {
+  const counts = new Map<string, number>();
+  for (const literal of literals) {
+    const seen = new Set<string>();
+    for (let length = limits.minLength; length <= limits.maxLength; length++) {
+      for (let start = 0; start + length <= literal.length; start++) {
+        seen.add(literal.slice(start, start + length));
+      }
+    }
+    for (const factor of seen) counts.set(factor, (counts.get(factor) ?? 0) + 1);
+  }
+
+  let best = '';
+  let bestCount = 0;
+  for (const [factor, count] of counts) {
+    const better =
+      count > bestCount ||
+      (count === bestCount && factor.length > best.length) ||
+      (count === bestCount && factor.length === best.length && factor < best);
+    if (better) {
+      best = factor;
+      bestCount = count;
+    }
+  }
+  return [best, bestCount];
+}
+
+/** Returns a test that passes the texts containing at least one of the factors. */
+export function containsAnyFactor(factors: readonly string[]): (text: string) => boolean {
+  const [first, second] = factors;
+  if (factors.length === 1 && first !== undefined) return (text) => text.includes(first);
+  if (factors.length === 2 && first !== undefined && second !== undefined) {
+    return (text) => text.includes(first) || text.includes(second);
+  }
+  return (text) => {
+    for (const factor of factors) if (text.includes(factor)) return true;
+    return false;
+  };
+}
+
+const QUANTIFIER_BOUNDS = /^\{\d+(?:,\d*)?\}/;
+
+/**
+ * Finds the longest run of plain characters that every match of a JavaScript regular expression
+ * contains. It reads only the top level of the pattern: groups, classes, escapes such as `\w`
+ * and anchors end a run, and a quantified character leaves it. Returns undefined when there is
+ * none, when the top level has an alternation, or under the `i` flag (`includes` does not fold
+ * case) and the `u` and `v` flags (whose escape syntax it does not read).
+ */
+export function requiredLiteral(source: string, flags: string): string | undefined {
+  if (/[iuv]/.test(flags)) return undefined;
+  const runs: string[] = [];
+  let run = '';
+  const endRun = () => {
+    if (run.length > 0) runs.push(run);
+    run = '';
+  };
+
+  for (let at = 0; at < source.length; at++) {
+    const char = source[at] as string;
+    if (char === '|') return undefined;
+
+    if (char === '\\') {
+      const next = source[at + 1];
+      if (next !== undefined && !/[A-Za-z0-9]/.test(next)) {
+        run += next;
+        at++;
+      } else {
+        endRun();
+        at = escapeEnd(source, at);
+      }
+      continue;
+    }
+
+    if (char === '*' || char === '+' || char === '?' || char === '{') {
+      // The quantifier makes the character before it optional or repeated, so it leaves the run.
+      run = dropLastCharacter(run);
+      endRun();
+      if (char === '{') {
+        const bounds = QUANTIFIER_BOUNDS.exec(source.slice(at));
+        if (bounds) at += bounds[0].length - 1;
+      }
+      continue;
+    }
+
+    if (char === '(' || char === '[') {
+      endRun();
+      at = closingIndex(source, at);
+      continue;
+    }
+
+    if (char === '.' || char === '^' || char === '$' || char === ')' || char === ']') {
+      endRun();
+      continue;
+    }
+    run += char;
+  }
+  endRun();
+
+  let best: string | undefined;
+  for (const candidate of runs) if (candidate.length > (best?.length ?? 0)) best = candidate;
+  return best;
+}
+
+/**
+ * Index of the last character of the escape that starts at `at` with a letter or digit: the
+ * hexadecimal digits of `\x41` and `\u0041`, the letter of `\cA`, the digits of a back
+ * reference, the name of `\k<name>`.
+ */
+function escapeEnd(source: string, at: number): number {
+  const kind = source[at + 1] ?? '';
+  let end = at + 1;
+  const skipWhile = (pattern: RegExp, max: number) => {
+    for (let count = 0; count < max && pattern.test(source[end + 1] ?? ''); count++) end++;
+  };
+  if (kind === 'x') skipWhile(/[0-9A-Fa-f]/, 2);
+  else if (kind === 'u') skipWhile(/[0-9A-Fa-f]/, 4);
+  else if (kind === 'c') skipWhile(/[A-Za-z]/, 1);
+  else if (/[0-9]/.test(kind)) skipWhile(/[0-9]/, Number.POSITIVE_INFINITY);
+  else if (kind === 'k' && source[end + 1] === '<') skipWhile(/[^>]/, Number.POSITIVE_INFINITY);
+  if (kind === 'k' && source[end + 1] === '>') end++;
+  return end;
+}
+
+/** Drops the last code point, a surrogate pair counting as one. */
+function dropLastCharacter(text: string): string {
+  const last = text.charCodeAt(text.length - 1);
+  const pair = last >= 0xdc00 && last <= 0xdfff && text.length >= 2;
+  return text.slice(0, pair ? -2 : -1);
+}
+
+/**
+ * Index of the `)` or `]` that closes the group or class opened at `open`, skipping escapes,
+ * nested groups and classes; the pattern's end when it does not close.
+ */
+function closingIndex(source: string, open: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let at = open; at < source.length; at++) {
+    const char = source[at];
+    if (char === '\\') {
+      at++;
+    } else if (inClass) {
+      if (char === ']') {
+        inClass = false;
+        if (depth === 0) return at;
+      }
+    } else if (char === '[') {
+      inClass = true;
+    } else if (char === '(') {
+      depth++;
+    } else if (char === ')') {
+      depth--;
+      if (depth === 0) return at;
+    }
+  }
+  return source.length;
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Event } from '../../src/model/event.js';
+import { type IndexedMapping, LogSourceRouter } from '../../src/rules/logsources/mapping.js';
+
+const CHANNEL = 'Microsoft-Windows-Sysmon/Operational';
+
+function mapping(index: number, category: string, where: IndexedMapping['where']): IndexedMapping {
+  return { index, logsource: { product: 'windows', category }, where };
+}
+
+const TABLE: IndexedMapping[] = [
+  mapping(0, 'process_creation', { Channel: [CHANNEL], EventID: [1] }),
+  mapping(1, 'network_connection', { Channel: [CHANNEL], EventID: [3] }),
+  mapping(2, 'any_sysmon', { Channel: [CHANNEL] }),
+  mapping(3, 'create_or_access', { Channel: [CHANNEL], EventID: ['1', '10'] }),
+  mapping(4, 'signed_load', { Channel: ['Loads'], EventID: [7], Signed: ['true'] }),
+  mapping(5, 'other_load', { Channel: ['Loads'], EventID: [7] }),
+];
+
+function event(fields: Record<string, unknown>): Event {
+  return {
+    time: 0,
+    timeText: '',
+    format: 'test',
+    logsource: { product: 'windows' },
+    fields,
+    core: {},
+    extra: {},
+    origin: { file: 'test', record: 1, line: 1 },
+    summary: '',
+  };
+}
+
+function routed(router: LogSourceRouter, fields: Record<string, unknown>): number[] {
+  const out: number[] = [];
+  router.route(event(fields), out);
+  return out;
+}
+
+describe('LogSourceRouter by field value', () => {
+  it('routes a repeated value alike', () => {
+    const router = new LogSourceRouter(TABLE);
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: 1 }), [0, 2, 3]);
+      assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: '1' }), [0, 2, 3]);
+      assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: 10 }), [2, 3]);
+    }
+  });
+
+  it('routes a missing value to unconditioned mappings', () => {
+    const router = new LogSourceRouter(TABLE);
+    assert.deepEqual(routed(router, { Channel: CHANNEL }), [2]);
+    assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: null }), [2]);
+    assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: 3 }), [1, 2]);
+  });
+
+  it('routes a list value by its elements', () => {
+    const router = new LogSourceRouter(TABLE);
+    assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: [3, 10] }), [1, 2, 3]);
+    assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: 3 }), [1, 2]);
+  });
+
+  it('tests every field when routes differ', () => {
+    const router = new LogSourceRouter(TABLE);
+    assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7, Signed: 'true' }), [4, 5]);
+    assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7, Signed: 'false' }), [5]);
+  });
+});

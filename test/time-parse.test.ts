@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseAnyTime, parseIsoTime } from '../src/model/time.js';
+
+// A leading space keeps a text off the fast character-code path, so the expression reads it.
+const viaExpression = (text: string, offset = 0) => parseIsoTime(` ${text}`, offset);
+
+const SHAPES = [
+  '2020-10-19 12:28:44.333',
+  '2020-10-19T12:28:44.333Z',
+  '2020-10-19T12:28:44Z',
+  '2020-10-19T12:28Z',
+  '2020-10-19 12:28',
+  '2020-10-19T12:28:44.5',
+  '2020-10-19T12:28:44.05',
+  '2020-10-19T12:28:44,250',
+  '2020-10-19T12:28:44.3331234Z',
+  '2020-10-19T12:28:44.999999999999999999Z',
+  '2020-10-19T12:28:44.333+02:00',
+  '2020-10-19T12:28:44.333-0530',
+  '2020-10-19T12:28:44-00:00',
+  '2020-10-19t12:28:44Z',
+  '2020-10-19T12:28:44z',
+  '2020-10-19T12:28:44 Z',
+  '2020-10-19T12:28:44UTC',
+  '2020-10-19T12:28:44.Z',
+  '2020-10-19T12:28:4Z',
+  '2020-10-19T12:28:44+2:00',
+  '2020-10-19T12:28:44+02:0',
+  '2020-10-19T12:28:44+020:0',
+  '2020-10-19T12:28:44Zx',
+  '2020-13-40T25:61:61Z',
+  '0099-01-01T00:00:00Z',
+  '2020-10-19',
+  '2020-1O-19T12:28:44Z',
+  '١٢٣٤-10-19T12:28:44Z',
+];
+
+describe('parseIsoTime', () => {
+  it('reads every shape as the expression does', () => {
+    for (const text of SHAPES) {
+      assert.equal(parseIsoTime(text), viaExpression(text), text);
+      assert.equal(parseIsoTime(text, 120), viaExpression(text, 120), `${text} at +02:00`);
+    }
+  });
+
+  it('reads common shapes to exact instants', () => {
+    assert.equal(parseIsoTime('2020-10-19 12:28:44.333'), Date.UTC(2020, 9, 19, 12, 28, 44, 333));
+    assert.equal(parseIsoTime('2020-10-19T12:28:44.5Z'), Date.UTC(2020, 9, 19, 12, 28, 44, 500));
+    assert.equal(
+      parseIsoTime('2020-10-19T12:28:44.3339999+02:00'),
+      Date.UTC(2020, 9, 19, 10, 28, 44, 333),
+    );
+    assert.equal(parseIsoTime('2020-10-19 12:28', -60), Date.UTC(2020, 9, 19, 13, 28));
+  });
+
+  it('rejects a cut fraction and a bad zone', () => {
+    assert.ok(Number.isNaN(parseIsoTime('2020-10-19T12:28:44.Z')));
+    assert.ok(Number.isNaN(parseIsoTime('2020-10-19T12:28:44+2:00')));
+  });
+});
+
+describe('parseAnyTime', () => {
+  it('reads ISO text as parseIsoTime does', () => {
+    for (const text of SHAPES) assert.equal(parseAnyTime(text, 60), viaExpression(text, 60), text);
+  });
+
+  it('still reads epoch numbers and .NET dates', () => {
+    assert.equal(parseAnyTime('1603110524'), 1603110524000);
+    assert.equal(parseAnyTime('/Date(1603110524333)/'), 1603110524333);
+  });
+});
