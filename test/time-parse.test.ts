@@ -60,6 +60,29 @@ describe('parseIsoTime', () => {
   });
 });
 
+describe('parseIsoTime on dates that do not exist', () => {
+  it('gives NaN instead of rolling over', () => {
+    for (const text of [
+      '2023-13-45T25:99:99Z',
+      '2024-02-30T10:00:00Z',
+      '2023-02-29 10:00:00',
+      '2024-04-31T10:00:00.123Z',
+      '2024-03-22T24:00:00+02:00',
+      '2024-03-22T10:60:00Z',
+      '2024-03-22 10:00',
+      '2024-00-10',
+    ]) {
+      const expected = text === '2024-03-22 10:00' ? Date.UTC(2024, 2, 22, 10) : Number.NaN;
+      assert.deepEqual(parseIsoTime(text), expected, text);
+    }
+  });
+
+  it('reads February 29 of a leap year and a leap second', () => {
+    assert.equal(parseIsoTime('2024-02-29T10:00:00Z'), Date.UTC(2024, 1, 29, 10));
+    assert.equal(parseIsoTime('2016-12-31T23:59:60Z'), Date.UTC(2017, 0, 1));
+  });
+});
+
 describe('parseAnyTime', () => {
   it('reads ISO text as parseIsoTime does', () => {
     for (const text of SHAPES) assert.equal(parseAnyTime(text, 60), viaExpression(text, 60), text);

@@ -17,15 +17,16 @@ export function parseIsoTime(text: string, defaultOffsetMinutes = 0): number {
   if (!match) return Number.NaN;
   const [, year, month, day, hour, minute, second, fraction, zone] = match;
   const millis = fraction ? Number(`0.${fraction}`) * 1000 : 0;
-  const base = Date.UTC(
+  const fields = [
     Number(year),
-    Number(month) - 1,
+    Number(month),
     Number(day),
     hour ? Number(hour) : 0,
     minute ? Number(minute) : 0,
-
     second ? Number(second) : 0,
-  );
+  ] as const;
+  if (!existingTime(...fields)) return Number.NaN;
+  const base = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5]);
   return base + Math.floor(millis + 1e-6) - zoneOffsetMinutes(zone, defaultOffsetMinutes) * 60000;
 }
 
@@ -72,6 +73,7 @@ function parseIsoFast(text: string, defaultOffsetMinutes: number): number | unde
 
   const offset = at === length ? defaultOffsetMinutes : zoneAt(text, at);
   if (offset === undefined) return undefined;
+  if (!existingTime(year, month, day, hour, minute, second)) return Number.NaN;
   const base = Date.UTC(year, month - 1, day, hour, minute, second);
   return base + millis - offset * 60000;
 }
@@ -103,6 +105,23 @@ function digitsAt(text: string, at: number, count: number): number {
     value = value * 10 + (code - 0x30);
   }
   return value;
+}
+
+/**
+ * True when the date exists and the time of day is in range. `Date.UTC` would roll
+ * `2023-13-45T25:99:99` over into another day, which gives a log record a wrong time instead of
+ * none. Second 60 is kept for leap seconds.
+ */
+function existingTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): boolean {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
+  return hour <= 23 && minute <= 59 && second <= 60;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
