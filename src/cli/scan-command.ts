@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { checkInputPaths } from '../input/expand.js';
 import type { Alert } from '../model/alert.js';
-import { ConfigError, EnvironmentError, UsageError } from '../model/errors.js';
+import { ConfigError, EnvironmentError, RuleSetError, UsageError } from '../model/errors.js';
+import { countOf } from '../model/problem.js';
 import { systemClock } from '../model/logger.js';
 import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
@@ -156,11 +157,10 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   if (chainProblems.length > 0) throw new ConfigError(chainProblems);
   const ruleErrors = ruleSet.problems.filter((problem) => problem.severity === 'error');
   if (ruleErrors.length > 0) {
+    if (options.strictRules) throw new RuleSetError(ruleErrors);
     printProblems(ruleErrors, stderr);
-    if (options.strictRules) throw new ConfigError(ruleErrors);
-    stderr(
-      `${ruleErrors.length} rule problems: those rules are not loaded (--strict-rules makes this fatal)`,
-    );
+    const count = countOf(ruleErrors.length, 'rule problem');
+    stderr(`${count}: those rules are not loaded (--strict-rules makes this fatal)`);
   }
   if (ruleSet.rules.length === 0)
     throw new UsageError('no rules to run: the pack was left out and --rules gave none that load');

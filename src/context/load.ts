@@ -17,6 +17,7 @@ import {
   type PartyConfig,
 } from './schema.js';
 import { locate, locateKey, parseYaml, type YamlSource } from './yaml-doc.js';
+import { documentValue } from './yaml-value.js';
 
 /** Reads and validates a context file; every problem is collected before a ConfigError is thrown. */
 export async function loadContextFile(file: string): Promise<TrustContext> {
@@ -62,8 +63,11 @@ export function parseContext(file: string, text: string): TrustContext {
     problems.push({ code, severity: 'error', message, ...locator(path) });
   };
 
+  const converted = document ? documentValue(source, document) : { value: {} };
+  if ('problem' in converted) throw new ConfigError([converted.problem]);
+
   // Cross-entry checks read the YAML as it is, so they add to the schema's problems.
-  const raw = (document ? (document.toJS() as unknown) : {}) ?? {};
+  const raw = converted.value ?? {};
   checkContextEntries(raw, report);
   const parsed = contextSchema.safeParse(raw);
   if (!parsed.success) {
