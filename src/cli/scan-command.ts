@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { checkInputPaths } from '../input/expand.js';
 import type { Alert } from '../model/alert.js';
 import { ConfigError, EnvironmentError, RuleSetError, UsageError } from '../model/errors.js';
-import { countOf } from '../model/problem.js';
 import { systemClock } from '../model/logger.js';
+import { countOf } from '../model/problem.js';
 import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
@@ -23,7 +23,7 @@ import {
   EXIT_ALERTS,
   EXIT_OK,
   lineWriter,
-  loadContextOption,
+  loadContextForRules,
   loadRulesOption,
   printProblems,
   UNRESOLVED_PLACEHOLDERS_HELP,
@@ -150,7 +150,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   const workers = parseWorkers(options.workers);
   if (options.report !== undefined) checkOutputFile('--report', options.report);
   await checkInputPaths(paths);
-  const context = await loadContextOption(options.context);
+  const context = await loadContextForRules(options.context, options.rules, options.defaultRules);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
   const chainProblems = await chainSettingProblems(context, ruleSet.rules);
