@@ -134,6 +134,9 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     throw new UsageError(
       `--output must be one of ${OUTPUT_FORMATS.join(', ')}, not "${options.output}"`,
     );
+  // --baseline-until uses what it learns within the run, but --learn keeps it for later runs.
+  if (options.learn && options.db === ':memory:')
+    throw new UsageError('--learn keeps baselines in a database file, not :memory:');
   const registry = createFormatRegistry();
   if (options.format !== undefined && !registry.get(options.format)) {
     throw new UsageError(`unknown format "${options.format}"; trustwatch formats lists them`);

@@ -101,4 +101,14 @@ describe('scan --db', () => {
     assert.ok(existsSync(db));
     assert.deepEqual(versions(db), [1, 2]);
   });
+
+  it('rejects --learn with :memory:', () => {
+    const result = runCli(['scan', '--learn', '--db', ':memory:', CASE_LOG]);
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      'trustwatch: --learn keeps baselines in a database file, not :memory:\n',
+    );
+  });
 });
