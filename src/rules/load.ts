@@ -11,6 +11,7 @@ import {
 import { applyFilters } from './filters.js';
 import { parseRuleDocument } from './parse-rule.js';
 import { type Placeholders, placeholderNames } from './placeholders.js';
+import { referenceCycleProblems } from './reference-cycles.js';
 import type { DetectionRule, FilterRule, Rule } from './rule.js';
 
 /**
@@ -369,6 +370,12 @@ function resolveReferences(
       referenced.add(target);
       if (rule.generate) generating.add(target);
     }
+  }
+
+  const resolve = (reference: string) => byId.get(reference) ?? byName.get(reference);
+  for (const { rule, problem } of referenceCycleProblems(kept, resolve)) {
+    reject(rule, problem);
+    failed.add(rule);
   }
 
   for (const rule of referenced) {
