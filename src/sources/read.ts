@@ -99,6 +99,16 @@ export async function prepareInput(
     }
   }
 
+  if (forced?.skip !== undefined && forced.detect(detect) === 0) {
+    // Skipping an input of another format on the word of --format would lose it silently.
+    opened.close();
+    const kind = forced.skip.split(':')[0];
+    throw new InputError(
+      'input.not_forced_format',
+      `--format ${forced.name}: the input is not a ${kind}, the only kind that format skips, ` +
+        'so it is not read. Leave --format out or give the format of its records',
+    );
+  }
   if (forced) {
     prepared.format = forced;
   } else {
