@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Document } from 'yaml';
 import type { z } from 'zod';
+import { readTextFile } from '../input/text.js';
 import { ConfigError } from '../model/errors.js';
 import type { Problem } from '../model/problem.js';
 import { parseIsoTime } from '../model/time.js';
@@ -24,7 +24,7 @@ import { documentValue } from './yaml-value.js';
 export async function loadContextFile(file: string): Promise<TrustContext> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFile(file);
   } catch (error) {
     throw new ConfigError([
       {

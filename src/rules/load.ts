@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { readYamlDocuments, type YamlDocumentView } from '../context/yaml-view.js';
+import { readTextFile } from '../input/text.js';
 import type { Location, Problem } from '../model/problem.js';
 import {
   compileDetection,
@@ -76,7 +77,7 @@ export async function loadRulePaths(
   const texts: { file: string; text: string }[] = [];
   for (const file of listing.files) {
     try {
-      texts.push({ file, text: await readFile(file, 'utf8') });
+      texts.push({ file, text: await readTextFile(file) });
     } catch (error) {
       listing.unreadable.push({ path: file, reason: (error as Error).message, isFile: true });
     }

@@ -113,8 +113,13 @@ export async function prepareInput(
     prepared.format = forced;
   } else {
     prepared.format = chooseFormat(registry, detect);
+    const whole = opened.head.length < HEAD_BYTES;
     if (!prepared.format && !prepared.rejected) {
-      prepared.reason = describeUnknown(opened.head, sample.detect.text);
+      if (whole && /^\s*\[\s*\]\s*$/.test(sample.detect.text ?? '')) {
+        prepared.skipped = 'an empty JSON array (an export or API page without records): 0 records';
+      } else {
+        prepared.reason = describeUnknown(opened.head, sample.detect.text);
+      }
     }
   }
 
