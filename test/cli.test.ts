@@ -217,6 +217,10 @@ describe('trustwatch scan', () => {
     assert.ok(parseAlerts(lenient.stdout).some((alert) => alert.analytic === 'AN1344'));
     const strict = runCli(['scan', '--strict-rules', '--rules', dir, '--db', ':memory:', CASE_LOG]);
     assert.equal(strict.status, 2);
+    const lines = strict.stderr.trimEnd().split('\n');
+    assert.equal(lines[0], 'trustwatch: invalid rules (1 problem)');
+    assert.match(lines[1] ?? '', /bad\.yml:4:9: error rule\.unknown_modifier/);
+    assert.equal(lines.filter((line) => line.includes('rule.unknown_modifier')).length, 1);
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { SourceSettings } from '../src/sources/format.js';
+import { runCli } from './helpers/cli.js';
 import { readAll, readOne, TEST_SETTINGS } from './helpers/read.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
@@ -198,6 +199,47 @@ describe('settings.missing_time', () => {
       assert.equal(result?.events.length, 1);
       assert.equal(result?.rejections[0]?.code, 'invalid_time');
       assert.match(result?.rejections[0]?.message ?? '', /the input has no modification time/);
+    });
+  }
+});
+
+describe('settings.missing_time warning', () => {
+  const AUDIT = [
+    'type=SYSCALL msg=audit(1605000000.123:100): arch=c000003e syscall=59 success=yes exit=0 a0=55 items=1 ppid=1 pid=2 auid=1000 uid=0 exe="/usr/bin/id" key=(null)',
+    'type=EXECVE msg=audit(1605000000.123:100): argc=1 a0="id"',
+    'type=EXECVE msg=audit(99999999999999999999.1:1): argc=1 a0=6964',
+    '',
+  ].join('\n');
+
+  for (const workers of ['1', '2']) {
+    it(`warns once per input with ${workers} workers`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-missing-time-'));
+      const context = join(dir, 'trustwatch.yaml');
+      writeFileSync(context, 'settings:\n  missing_time: input_time\n');
+      const inputs = ['a.log', 'b.log'].map((name) => join(dir, name));
+      for (const input of inputs) writeFileSync(input, AUDIT);
+
+      const result = runCli([
+        'scan',
+        '--context',
+        context,
+        '--db',
+        ':memory:',
+        '--no-progress',
+        '--output',
+        'ndjson',
+        '--workers',
+        workers,
+        ...inputs,
+      ]);
+      assert.equal(result.status, 0, result.stderr);
+      const warnings = result.stderr
+        .split('\n')
+        .filter((line) => line.includes('take the input time'));
+      assert.equal(warnings.length, 2, result.stderr);
+      for (const input of inputs) {
+        assert.equal(warnings.filter((line) => line.includes(`file=${input} `)).length, 1, input);
+      }
     });
   }
 });

@@ -2,8 +2,14 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TrustContext } from '../context/context.js';
-import { emptyContext, loadContextFile } from '../context/load.js';
-import { EnvironmentError, UsageError } from '../model/errors.js';
+import {
+  type ChainSettingsSource,
+  ContextError,
+  emptyContext,
+  loadContextFile,
+  sortByLine,
+} from '../context/load.js';
+import { ConfigError, EnvironmentError, UsageError } from '../model/errors.js';
 import { formatProblem, type Problem } from '../model/problem.js';
 import { escapeControls } from '../model/terminal-text.js';
 import { checkChainSettings } from '../rules/chain-settings.js';
@@ -27,6 +33,31 @@ export async function loadContextOption(path: string | undefined): Promise<Trust
   if (path !== undefined) return loadContextFile(path);
   if (existsSync(DEFAULT_CONTEXT_FILE)) return loadContextFile(DEFAULT_CONTEXT_FILE);
   return emptyContext();
+}
+
+/**
+ * Loads the context like `loadContextOption`. When the file is invalid, the keys of its
+ * `settings.chains` are checked against the rules as well, so that one run reports every problem
+ * of the file. A context that fails its schema has no placeholder values, so the rules are loaded
+ * with unresolved placeholders as wildcards for that check.
+ */
+export async function loadContextForRules(
+  path: string | undefined,
+  extra: readonly string[],
+  includeDefault: boolean,
+): Promise<TrustContext> {
+  try {
+    return await loadContextOption(path);
+  } catch (error) {
+    if (!(error instanceof ContextError)) throw error;
+    if (Object.keys(error.chains.chains).length === 0) throw error;
+    const fallback = emptyContext();
+    fallback.settings.unresolved_placeholders = 'wildcard';
+    const { rules } = await loadRulesOption(extra, includeDefault, fallback);
+    const chainProblems = await chainSettingProblems(error.chains, rules);
+    if (chainProblems.length === 0) throw error;
+    throw new ConfigError(sortByLine([...error.problems, ...chainProblems]));
+  }
 }
 
 /**
@@ -85,12 +116,17 @@ export async function loadRulesOption(
  * none of them, against the chains of the shipped pack.
  */
 export async function chainSettingProblems(
-  context: TrustContext,
+  context: TrustContext | ChainSettingsSource,
   rules: readonly Rule[],
 ): Promise<Problem[]> {
-  return checkChainSettings(context, rules, async () => {
+  const source =
+    'settings' in context
+      ? { file: context.file, locate: context.locate, chains: context.settings.chains }
+      : context;
+  return checkChainSettings(source, rules, async () => {
     // Only the chains' names and steps are read, so no placeholder keeps a chain out.
-    const placeholders = placeholderLookup(context.settings.placeholders, 'wildcard');
+    const values = 'settings' in context ? context.settings.placeholders : {};
+    const placeholders = placeholderLookup(values, 'wildcard');
     return (await loadRulePaths([DEFAULT_RULES_PATH], { placeholders })).rules;
   });
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../model/errors.js';
 import { checkIsoTime } from '../model/time.js';
 import { checkTimeZone, parseUserTime } from '../model/time-zone.js';
 import type { TimeRange } from '../pipeline/scan.js';
-import { LEVELS, type RuleSelection } from '../rules/select.js';
+import { LEVELS, type RuleSelection, STATUSES } from '../rules/select.js';
 
 /** The hunting options of `scan`: rule selection, an event time range and the display zone. */
 
@@ -97,6 +97,14 @@ export function parseHuntOptions(options: HuntOptions, now: number): Hunt {
     if (!(LEVELS as readonly string[]).includes(level))
       throw new UsageError(`--level must be one of ${LEVELS.join(', ')}, not "${options.level}"`);
     minLevel = level as RuleSelection['minLevel'];
+  }
+
+  const invalidStatuses = options.status.filter(
+    (status) => !(STATUSES as readonly string[]).includes(status.toLowerCase()),
+  );
+  if (invalidStatuses.length > 0) {
+    const values = invalidStatuses.map((status) => `"${status}"`).join(', ');
+    throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, not ${values}`);
   }
 
   const selection: RuleSelection = {

@@ -20,7 +20,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(escapeControlLines(text)) });
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(escapeControlLines(text)),
+      outputError: (text) => process.stderr.write(`trustwatch: ${usageErrorLine(text)}\n`),
+    });
   registerScan(program);
   registerFormats(program);
   registerRules(program);
@@ -43,12 +46,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 function reportError(error: unknown): number {
   const write = (text: string) => process.stderr.write(`trustwatch: ${text}\n`);
   if (error instanceof CommanderError) {
-    // Commander has printed its message already.
-    return error.code === 'commander.helpDisplayed' ||
-      error.code === 'commander.version' ||
-      error.code === 'commander.help'
-      ? EXIT_OK
-      : EXIT_USAGE;
+    // Commander has printed its message already. Help shown because no command was given has
+    // exit code 1, and is a usage error like the others.
+    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (error instanceof ProblemsError) {
     // The problems were formatted with their values escaped; the breaks between them stay.
@@ -76,4 +76,18 @@ function reportError(error: unknown): number {
 function isSystemError(error: unknown): error is NodeJS.ErrnoException {
   const { code, syscall } = error as NodeJS.ErrnoException;
   return error instanceof Error && typeof code === 'string' && typeof syscall === 'string';
+}
+
+/**
+ * Rewrites a usage error of commander (`error: unknown option '--x'`, then a suggestion line) as
+ * the one line that follows `trustwatch: `.
+ */
+function usageErrorLine(text: string): string {
+  const line = text
+    .trim()
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((part) => part.trim())
+    .join(' ');
+  return escapeControls(line);
 }

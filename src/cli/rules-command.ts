@@ -11,7 +11,7 @@ import {
   EXIT_OK,
   EXIT_USAGE,
   lineWriter,
-  loadContextOption,
+  loadContextForRules,
   loadRulesOption,
   printProblems,
   UNRESOLVED_PLACEHOLDERS_HELP,
@@ -47,7 +47,7 @@ export function registerRules(program: Command): void {
 
 async function checkCommand(paths: string[], options: CheckOptions): Promise<number> {
   const out = lineWriter(process.stdout);
-  const context = await loadContextOption(options.context);
+  const context = await loadContextForRules(options.context, paths, options.defaultRules);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const set = await loadRulesOption(paths, options.defaultRules, context);
   const chainProblems = await chainSettingProblems(context, set.rules);

@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { checkInputPaths } from '../input/expand.js';
 import type { Alert } from '../model/alert.js';
-import { ConfigError, EnvironmentError, UsageError } from '../model/errors.js';
+import { ConfigError, EnvironmentError, RuleSetError, UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
+import { countOf } from '../model/problem.js';
 import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
@@ -22,7 +23,7 @@ import {
   EXIT_ALERTS,
   EXIT_OK,
   lineWriter,
-  loadContextOption,
+  loadContextForRules,
   loadRulesOption,
   printProblems,
   UNRESOLVED_PLACEHOLDERS_HELP,
@@ -133,6 +134,9 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     throw new UsageError(
       `--output must be one of ${OUTPUT_FORMATS.join(', ')}, not "${options.output}"`,
     );
+  // --baseline-until uses what it learns within the run, but --learn keeps it for later runs.
+  if (options.learn && options.db === ':memory:')
+    throw new UsageError('--learn keeps baselines in a database file, not :memory:');
   const registry = createFormatRegistry();
   if (options.format !== undefined && !registry.get(options.format)) {
     throw new UsageError(`unknown format "${options.format}"; trustwatch formats lists them`);
@@ -149,18 +153,17 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   const workers = parseWorkers(options.workers);
   if (options.report !== undefined) checkOutputFile('--report', options.report);
   await checkInputPaths(paths);
-  const context = await loadContextOption(options.context);
+  const context = await loadContextForRules(options.context, options.rules, options.defaultRules);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
   const chainProblems = await chainSettingProblems(context, ruleSet.rules);
   if (chainProblems.length > 0) throw new ConfigError(chainProblems);
   const ruleErrors = ruleSet.problems.filter((problem) => problem.severity === 'error');
   if (ruleErrors.length > 0) {
+    if (options.strictRules) throw new RuleSetError(ruleErrors);
     printProblems(ruleErrors, stderr);
-    if (options.strictRules) throw new ConfigError(ruleErrors);
-    stderr(
-      `${ruleErrors.length} rule problems: those rules are not loaded (--strict-rules makes this fatal)`,
-    );
+    const count = countOf(ruleErrors.length, 'rule problem');
+    stderr(`${count}: those rules are not loaded (--strict-rules makes this fatal)`);
   }
   if (ruleSet.rules.length === 0)
     throw new UsageError('no rules to run: the pack was left out and --rules gave none that load');

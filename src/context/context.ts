@@ -1,4 +1,5 @@
 import type { Location } from '../model/problem.js';
+import type { Glob } from './glob.js';
 import type { HoursRange } from './hours.js';
 import type { NetworkSet } from './networks.js';
 import type { ContextConfig, SettingsConfig } from './schema.js';
@@ -8,13 +9,13 @@ export interface Party {
   name: string;
   kind: string;
   description: string | undefined;
-  accounts: { pattern: string; regex: RegExp }[];
+  accounts: Glob[];
   networks: NetworkSet;
   tenants: ReadonlySet<string>;
   cloudAccounts: ReadonlySet<string>;
   apps: ReadonlySet<string>;
   expected: {
-    hosts: { pattern: string; regex: RegExp }[];
+    hosts: Glob[];
     networks: NetworkSet;
     hours: HoursRange[];
   };
@@ -25,9 +26,9 @@ export interface AllowEntry {
   index: number;
   reason: string;
   party: string | undefined;
-  actor: RegExp | undefined;
+  actor: Glob | undefined;
   rule: string | undefined;
-  host: RegExp | undefined;
+  host: Glob | undefined;
   /** Last moment of event time covered, epoch ms; undefined for no end. */
   until: number | undefined;
   text: string;

@@ -16,51 +16,65 @@ export interface HoursRange {
 
 const HOURS_PATTERN = /^\s*(\S+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?\s*$/;
 
-/** Parses one hours range; returns an error message instead when the text is invalid. */
-export function parseHours(text: string): HoursRange | string {
+/**
+ * Parses one hours range. An invalid text returns every problem found instead: each unknown day
+ * name, each invalid time and an unknown zone.
+ */
+export function parseHours(text: string): HoursRange | string[] {
   const match = HOURS_PATTERN.exec(text);
-  if (!match) return 'expected hours such as "Mon-Fri 08:00-18:00 Europe/Berlin"';
+  if (!match) return [`expected hours such as "Mon-Fri 08:00-18:00 Europe/Berlin", not "${text}"`];
   const [, dayText, startHour, startMinute, endHour, endMinute, zone] = match;
+  const problems: string[] = [];
 
   const days = parseDays(dayText as string);
-  if (typeof days === 'string') return days;
+  if (Array.isArray(days)) problems.push(...days);
 
-  const start = Number(startHour) * 60 + Number(startMinute);
-  const end = Number(endHour) * 60 + Number(endMinute);
-  if (start > 24 * 60 || end > 24 * 60 || Number(startMinute) > 59 || Number(endMinute) > 59) {
-    return `invalid time of day in "${text}"`;
-  }
+  const start = minuteOfDay(startHour as string, startMinute as string, problems);
+  const end = minuteOfDay(endHour as string, endMinute as string, problems);
 
   const timezone = zone ?? 'UTC';
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {
-    return `unknown time zone "${timezone}"`;
+    problems.push(`unknown time zone "${timezone}"`);
   }
+
+  if (problems.length > 0 || Array.isArray(days)) return problems;
   return { text, days, startMinute: start, endMinute: end, timezone };
 }
 
-function parseDays(text: string): Set<number> | string {
+/** Returns the minute of the day of `hour:minute`, reporting a time past 24:00. */
+function minuteOfDay(hour: string, minute: string, problems: string[]): number {
+  const value = Number(hour) * 60 + Number(minute);
+  if (value > 24 * 60 || Number(minute) > 59) {
+    problems.push(`invalid time of day "${hour}:${minute}" (use 00:00 to 24:00)`);
+  }
+  return value;
+}
+
+function parseDays(text: string): Set<number> | string[] {
   const lower = text.toLowerCase();
   if (lower === 'daily' || lower === '*' || lower === 'mon-sun')
     return new Set([0, 1, 2, 3, 4, 5, 6]);
   const days = new Set<number>();
+  const problems: string[] = [];
+  const dayIndex = (name: string): number => {
+    const index = DAY_NAMES.indexOf(name.slice(0, 3));
+    if (index < 0) problems.push(`unknown day "${name}" (use Mon, Tue, … Sun)`);
+    return index;
+  };
+
   for (const part of lower.split(',')) {
     const [from, to] = part.split('-');
-    const first = DAY_NAMES.indexOf((from ?? '').slice(0, 3));
-    if (first < 0) return `unknown day "${from}" (use Mon, Tue, … Sun)`;
-    if (to === undefined) {
-      days.add(first);
-      continue;
-    }
-    const last = DAY_NAMES.indexOf(to.slice(0, 3));
-    if (last < 0) return `unknown day "${to}" (use Mon, Tue, … Sun)`;
+    const first = dayIndex(from ?? '');
+    const last = to === undefined ? first : dayIndex(to);
+    if (first < 0 || last < 0) continue;
     for (let day = first; ; day = (day + 1) % 7) {
       days.add(day);
       if (day === last) break;
     }
   }
-  return days;
+  return problems.length > 0 ? problems : days;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

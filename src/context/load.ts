@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Document } from 'yaml';
 import type { z } from 'zod';
+import { readTextFile } from '../input/text.js';
 import { ConfigError } from '../model/errors.js';
 import type { Problem } from '../model/problem.js';
 import { parseIsoTime } from '../model/time.js';
@@ -15,14 +15,16 @@ import {
   type ContextConfig,
   contextSchema,
   type PartyConfig,
+  type SettingsConfig,
 } from './schema.js';
 import { locate, locateKey, parseYaml, type YamlSource } from './yaml-doc.js';
+import { documentValue } from './yaml-value.js';
 
 /** Reads and validates a context file; every problem is collected before a ConfigError is thrown. */
 export async function loadContextFile(file: string): Promise<TrustContext> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFile(file);
   } catch (error) {
     throw new ConfigError([
       {
@@ -62,19 +64,76 @@ export function parseContext(file: string, text: string): TrustContext {
     problems.push({ code, severity: 'error', message, ...locator(path) });
   };
 
+  const converted = document ? documentValue(source, document) : { value: {} };
+  if ('problem' in converted) throw new ConfigError([converted.problem]);
+
   // Cross-entry checks read the YAML as it is, so they add to the schema's problems.
-  const raw = (document ? (document.toJS() as unknown) : {}) ?? {};
+  const raw = converted.value ?? {};
   checkContextEntries(raw, report);
   const parsed = contextSchema.safeParse(raw);
   if (!parsed.success) {
+    // The geo paths and chain keys are still checked, so that one run reports every problem.
     problems.push(...schemaProblems(source, document, parsed.error.issues));
-    throw new ConfigError(sortByLine(problems));
+    const geo = rawGeoSettings(raw);
+    if (geo !== undefined) resolveGeoDatabases(file, geo, report);
+    const chains = { file, locate: locator, chains: rawChainSettings(raw) };
+    throw new ContextError(sortByLine(problems), chains);
   }
 
   resolveGeoDatabases(file, parsed.data.settings.geo, report);
   const context = compileContext(file, parsed.data, report);
-  if (problems.length > 0) throw new ConfigError(sortByLine(problems));
+  if (problems.length > 0) {
+    const chains = { file, locate: locator, chains: parsed.data.settings.chains };
+    throw new ContextError(sortByLine(problems), chains);
+  }
   return { ...context, locate: locator };
+}
+
+/**
+ * An invalid context file. It keeps the chain settings, because their keys can only be checked
+ * once rules load, and a command that reports the other problems adds theirs.
+ */
+export class ContextError extends ConfigError {
+  constructor(
+    problems: readonly Problem[],
+    readonly chains: ChainSettingsSource,
+  ) {
+    super(problems);
+  }
+}
+
+/** The keys of `settings.chains` and their locator, for the check against the loaded rules. */
+export interface ChainSettingsSource {
+  file: string | undefined;
+  locate: ContextLocator | undefined;
+  chains: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+type GeoSettings = SettingsConfig['geo'];
+
+/** Reads `settings.geo` from a context that failed its schema, keeping database paths that are text. */
+function rawGeoSettings(raw: unknown): GeoSettings | undefined {
+  const geo = isRecord(raw) && isRecord(raw.settings) ? raw.settings.geo : undefined;
+  if (!isRecord(geo)) return undefined;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return {
+    enabled: geo.enabled !== false,
+    country_database: text(geo.country_database),
+    asn_database: text(geo.asn_database),
+  };
+}
+
+/** Reads the chain keys and step keys from a context that failed its schema. */
+function rawChainSettings(raw: unknown): ChainSettingsSource['chains'] {
+  const chains = isRecord(raw) && isRecord(raw.settings) ? raw.settings.chains : undefined;
+  if (!isRecord(chains)) return {};
+  return Object.fromEntries(
+    Object.entries(chains).map(([key, steps]) => [key, isRecord(steps) ? steps : {}]),
+  );
 }
 
 function schemaProblems(
@@ -102,7 +161,8 @@ function schemaProblems(
   });
 }
 
-function sortByLine(problems: Problem[]): Problem[] {
+/** Sorts problems by line, then column. */
+export function sortByLine(problems: Problem[]): Problem[] {
   return [...problems].sort(
     (a, b) =>
       (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
@@ -141,11 +201,11 @@ function compileParty(party: PartyConfig, index: number, report: Report): Party 
   const hoursTexts = party.expected.hours === undefined ? [] : [party.expected.hours].flat();
   const hours = hoursTexts.flatMap((text, item) => {
     const range = parseHours(text);
-    if (typeof range !== 'string') return [range];
+    if (!Array.isArray(range)) return [range];
     const path = Array.isArray(party.expected.hours)
       ? ['parties', index, 'expected', 'hours', item]
       : ['parties', index, 'expected', 'hours'];
-    report(path, 'config.invalid_hours', range);
+    for (const message of range) report(path, 'config.invalid_hours', message);
     return [];
   });
 
@@ -154,13 +214,13 @@ function compileParty(party: PartyConfig, index: number, report: Report): Party 
     name: party.name,
     kind: party.kind,
     description: party.description,
-    accounts: party.accounts.map((pattern) => ({ pattern, regex: compileGlob(pattern) })),
+    accounts: party.accounts.map(compileGlob),
     networks,
     tenants: lower(party.tenants),
     cloudAccounts: lower(party.cloud_accounts),
     apps: lower(party.apps),
     expected: {
-      hosts: party.expected.hosts.map((pattern) => ({ pattern, regex: compileGlob(pattern) })),
+      hosts: party.expected.hosts.map(compileGlob),
       networks: expectedNetworks,
       hours,
     },

@@ -30,7 +30,8 @@ const network = z.string().superRefine((text, context) => {
 
 const hours = z.string().superRefine((text, context) => {
   const parsed = parseHours(text);
-  if (typeof parsed === 'string') context.addIssue({ code: 'custom', message: parsed });
+  if (!Array.isArray(parsed)) return;
+  for (const message of parsed) context.addIssue({ code: 'custom', message });
 });
 
 const duration = z

@@ -2,6 +2,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { type Document, isScalar } from 'yaml';
 import type { Location, Problem } from '../model/problem.js';
 import { locate, locateKey, locationAt, parseYaml, type YamlSource } from './yaml-doc.js';
+import { documentValue } from './yaml-value.js';
 
 /**
  * YAML documents as plain values that can still name the line of any of their parts. Rule
@@ -61,9 +62,13 @@ export function readYamlDocuments(file: string, text: string, plain = true): Yam
     const contents = document.contents;
     if (contents === null || (isScalar(contents) && contents.value === null)) {
       empty.push(locationAt(source, document.range[0]));
-    } else {
-      documents.push(new TreeDocument(source, document, index));
+      return;
     }
+    const converted = documentValue(source, document);
+    // A document with syntax errors is already reported, and may fail to convert for that reason.
+    if ('problem' in converted) {
+      if (document.errors.length === 0) problems.push(converted.problem);
+    } else documents.push(new TreeDocument(source, document, index, converted.value));
   });
   return { documents, count: source.documents.length, empty, problems };
 }
@@ -106,15 +111,14 @@ function plainValue(text: string): { value: unknown } | undefined {
 class TreeDocument implements YamlDocumentView {
   readonly parse = 'tree';
   readonly file: string;
-  readonly value: unknown;
 
   constructor(
     private readonly source: YamlSource,
     private readonly document: Document.Parsed,
     readonly index: number,
+    readonly value: unknown,
   ) {
     this.file = source.file;
-    this.value = document.toJS({ maxAliasCount: 1000 });
   }
 
   start(): Location {
@@ -158,7 +162,8 @@ class PlainDocument implements YamlDocumentView {
       const { source } = parseYaml(this.file, this.text);
       const document = source.documents.find((item) => item.contents !== null);
       if (!document) return { location: this.start(), snippet: '' };
-      this.tree = new TreeDocument(source, document, source.documents.indexOf(document));
+      const index = source.documents.indexOf(document);
+      this.tree = new TreeDocument(source, document, index, this.value);
     }
     return this.tree.locate(path, onKey);
   }

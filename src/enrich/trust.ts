@@ -80,7 +80,7 @@ export class TrustEnricher {
     const cached = this.accountCache.get(name);
     if (cached !== undefined) return cached ?? undefined;
     const party = this.parties.find((candidate) =>
-      candidate.accounts.some((account) => account.regex.test(name)),
+      candidate.accounts.some((account) => account.test(name)),
     );
     remember(this.accountCache, name, party ?? null);
     return party;
@@ -130,7 +130,7 @@ export function scopeViolations(party: Party, event: Event): string[] {
 
   if (expected.hosts.length > 0 && host !== undefined) {
     const short = host.split('.')[0] ?? host;
-    const known = expected.hosts.some((glob) => glob.regex.test(host) || glob.regex.test(short));
+    const known = expected.hosts.some((glob) => glob.test(host) || glob.test(short));
     if (!known) reasons.push(`host ${host} is outside the expected hosts`);
   }
 

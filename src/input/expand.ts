@@ -169,11 +169,16 @@ class Expansion {
       this.addFailed(path, (error as Error).message);
       return;
     }
-    const hidden = entries.filter((entry) => isHiddenEntry(entry.name));
+    // An unsafe name such as ../x is reported, not left out as a hidden entry.
+    const hidden = entries.filter((entry) => !entry.skipped && isHiddenEntry(entry.name));
     if (hidden.length > 0) {
       this.logger.info('hidden zip entries skipped', { file: path, count: hidden.length });
     }
     for (const entry of entries) {
+      if (entry.skipped !== undefined) {
+        this.addFailed(`${path}/${entry.name}`, entry.skipped);
+        continue;
+      }
       if (isHiddenEntry(entry.name)) continue;
       this.files.push({
         path: `${path}/${entry.name}`,

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 /** Text decoding of inputs: UTF-8 by default, UTF-16 when a byte order mark or its shape says so. */
 
 export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
@@ -31,6 +33,16 @@ export function sniffEncoding(head: Uint8Array): TextEncoding {
     if (zeroEven > pairs * 0.6 && zeroOdd < pairs * 0.1) return { name: 'utf-16be', bomLength: 0 };
   }
   return { name: 'utf-8', bomLength: 0 };
+}
+
+/**
+ * Reads a whole text file, such as a context or rule file, in the encoding its byte order mark
+ * or shape gives, so that UTF-16 files as PowerShell writes them read like UTF-8 ones.
+ */
+export async function readTextFile(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  const encoding = sniffEncoding(bytes);
+  return new TextDecoder(encoding.name).decode(bytes.subarray(encoding.bomLength));
 }
 
 /** Decodes the head for format detection; a character cut at the end is dropped. */

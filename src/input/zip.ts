@@ -8,6 +8,29 @@ export interface ZipEntryInfo {
   name: string;
   size: number;
   mtimeMs: number;
+  /** Why the entry is not read: an unsafe name or encryption. Undefined for an entry to read. */
+  skipped?: string;
+}
+
+/**
+ * Options of every archive opened. Names are decoded here rather than by yauzl, because yauzl
+ * stops the whole listing at the first unsafe name (`../x`, `/x`, `C:\x`), and the other
+ * entries are still worth reading.
+ */
+const ZIP_OPTIONS = { lazyEntries: true, autoClose: false, decodeStrings: false } as const;
+
+/** Returns an entry's name as a string, with backslashes turned into slashes. */
+function entryName(entry: yauzl.Entry): string {
+  const { generalPurposeBitFlag, fileNameRaw, extraFields } = entry;
+  return yauzl.getFileNameLowLevel(generalPurposeBitFlag, fileNameRaw, extraFields, false);
+}
+
+/** Returns why an entry is not read, or undefined when it can be read. */
+function skipReason(entry: yauzl.Entry, name: string): string | undefined {
+  const unsafe = yauzl.validateFileName(name);
+  if (unsafe !== null) return `unsafe entry name (${unsafe}), so the entry is skipped`;
+  if (entry.isEncrypted()) return 'the entry is encrypted, so it is skipped';
+  return undefined;
 }
 
 /**
@@ -27,7 +50,7 @@ async function openZip(path: string): Promise<yauzl.ZipFile> {
 
 function openWhole(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, zip) => {
+    yauzl.open(path, ZIP_OPTIONS, (error, zip) => {
       if (error || !zip) reject(error ?? new Error('unreadable'));
       else resolve(zip);
     });
@@ -56,11 +79,8 @@ async function openTrimmed(path: string): Promise<yauzl.ZipFile | undefined> {
 
     const reader = new FileRangeReader(fd);
     const zip = await new Promise<yauzl.ZipFile | undefined>((resolve) => {
-      yauzl.fromRandomAccessReader(
-        reader,
-        end,
-        { lazyEntries: true, autoClose: false },
-        (error, opened) => resolve(error ? undefined : opened),
+      yauzl.fromRandomAccessReader(reader, end, ZIP_OPTIONS, (error, opened) =>
+        resolve(error ? undefined : opened),
       );
     });
     keep = zip !== undefined;
@@ -128,12 +148,16 @@ export async function listZipEntries(path: string): Promise<ZipEntryInfo[]> {
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('entry', (entry: yauzl.Entry) => {
-        if (!entry.fileName.endsWith('/')) {
-          entries.push({
-            name: entry.fileName,
+        const name = entryName(entry);
+        if (!name.endsWith('/')) {
+          const info: ZipEntryInfo = {
+            name,
             size: entry.uncompressedSize,
             mtimeMs: entry.getLastModDate().getTime(),
-          });
+          };
+          const skipped = skipReason(entry, name);
+          if (skipped !== undefined) info.skipped = skipped;
+          entries.push(info);
         }
         zip.readEntry();
       });
@@ -153,7 +177,7 @@ export async function openZipEntry(path: string, name: string): Promise<Readable
   return new Promise((resolve, reject) => {
     let found = false;
     zip.on('entry', (entry: yauzl.Entry) => {
-      if (entry.fileName !== name) {
+      if (entryName(entry) !== name) {
         zip.readEntry();
         return;
       }

@@ -1,4 +1,4 @@
-import { formatLocation, formatProblem, type Location, type Problem } from './problem.js';
+import { countOf, formatLocation, formatProblem, type Location, type Problem } from './problem.js';
 
 /** Root of every error trustwatch raises on purpose. */
 export class TrustwatchError extends Error {
@@ -47,12 +47,16 @@ export class ProblemsError extends TrustwatchError {
 
 export class ConfigError extends ProblemsError {
   constructor(problems: readonly Problem[]) {
-    super('config.invalid', `invalid context file (${problems.length} problems)`, problems);
+    super(
+      'config.invalid',
+      `invalid context file (${countOf(problems.length, 'problem')})`,
+      problems,
+    );
   }
 }
 
 export class RuleSetError extends ProblemsError {
   constructor(problems: readonly Problem[]) {
-    super('rules.invalid', `invalid rules (${problems.length} problems)`, problems);
+    super('rules.invalid', `invalid rules (${countOf(problems.length, 'problem')})`, problems);
   }
 }

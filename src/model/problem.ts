@@ -22,6 +22,11 @@ export interface Problem {
   snippet?: string;
 }
 
+/** Writes a count with its noun, singular for one: `1 problem`, `3 problems`. */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 export function formatLocation(location: Location | undefined): string {
   if (!location) return '';
   let text = location.file;

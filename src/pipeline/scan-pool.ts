@@ -4,6 +4,7 @@ import type { DetectorStats } from '../engine/detector.js';
 import type { Sighting } from '../enrich/baseline.js';
 import type { Logger } from '../model/logger.js';
 import type { PreparedInput } from '../sources/read.js';
+import { firstInputTimeWarning, INPUT_TIME_MESSAGE } from '../sources/record-time.js';
 import type { InputCounts, StageMatch } from './file-stage.js';
 import type { FileTask, FromWorker, ToWorker, WorkerInit } from './worker-messages.js';
 
@@ -172,6 +173,10 @@ export class ScanPool {
         return;
       }
       case 'log':
+        if (message.message === INPUT_TIME_MESSAGE) {
+          const file = String(message.fields?.file);
+          if (!firstInputTimeWarning(this.logger, file)) return;
+        }
         this.logger[message.level](message.message, message.fields);
         return;
       case 'final':

@@ -362,7 +362,7 @@ async function prepareOne(
     config.logger.error('input cannot be read', { file: file.path, error: fileStats.error });
     return undefined;
   }
-  if (!prepared.format && !prepared.rejected) {
+  if (!prepared.format && !prepared.rejected && prepared.skipped === undefined) {
     fileStats.error = prepared.reason ?? 'unknown format';
     config.logger.warn('input skipped: no format matches', {
       file: file.path,

@@ -1,4 +1,4 @@
-import type { TrustContext } from '../context/context.js';
+import type { ChainSettingsSource } from '../context/load.js';
 import type { Problem } from '../model/problem.js';
 import type { Rule } from './rule.js';
 
@@ -34,11 +34,11 @@ function chainNames(rules: readonly Rule[]): ChainNames[] {
  * it is called only when a key names none of the `loaded` rules.
  */
 export async function checkChainSettings(
-  context: TrustContext,
+  context: ChainSettingsSource,
   loaded: readonly Rule[],
   shipped: () => Promise<readonly Rule[]>,
 ): Promise<Problem[]> {
-  const settings = context.settings.chains;
+  const settings = context.chains;
   const keys = Object.keys(settings);
   if (keys.length === 0) return [];
 

@@ -1,7 +1,8 @@
 import type { Stats } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { readYamlDocuments, type YamlDocumentView } from '../context/yaml-view.js';
+import { readTextFile } from '../input/text.js';
 import type { Location, Problem } from '../model/problem.js';
 import {
   checkSearches,
@@ -13,6 +14,7 @@ import {
 import { applyFilters } from './filters.js';
 import { parseRuleDocument } from './parse-rule.js';
 import { type Placeholders, placeholderNames } from './placeholders.js';
+import { referenceCycleProblems } from './reference-cycles.js';
 import type { DetectionRule, FilterRule, Rule } from './rule.js';
 
 /**
@@ -126,7 +128,7 @@ async function readTexts(
     while (next < files.length) {
       const index = next++;
       try {
-        results[index] = { text: await readFile(files[index] as string, 'utf8') };
+        results[index] = { text: await readTextFile(files[index] as string) };
       } catch (error) {
         results[index] = { error: error as Error };
       }
@@ -431,6 +433,12 @@ function resolveReferences(
       referenced.add(target);
       if (rule.generate) generating.add(target);
     }
+  }
+
+  const resolve = (reference: string) => byId.get(reference) ?? byName.get(reference);
+  for (const { rule, problem } of referenceCycleProblems(kept, resolve)) {
+    reject(rule, problem);
+    failed.add(rule);
   }
 
   for (const rule of referenced) {

@@ -8,6 +8,16 @@ import type { Rule } from './rule.js';
 
 export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 
+/** The Sigma rule statuses, and `unknown` for a rule without one. */
+export const STATUSES = [
+  'stable',
+  'test',
+  'experimental',
+  'deprecated',
+  'unsupported',
+  'unknown',
+] as const;
+
 export interface RuleSelection {
   /** Lowest level kept. */
   minLevel?: (typeof LEVELS)[number];

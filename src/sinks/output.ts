@@ -66,16 +66,9 @@ export function createAlertWriter(
   };
 }
 
-const LEVEL_ORDER: Record<string, number> = {
-  critical: 0,
-  high: 1,
-  medium: 2,
-  low: 3,
-  informational: 4,
-};
-
 /**
- * A readable listing: one block per alert with its evidence, most severe first. Control
+ * A readable listing: one block per alert with its evidence, the highest severity score first,
+ * then the earliest first event. Suppressed alerts come last. Control
  * characters of the values are shown as escapes (terminal-text.ts).
  */
 export function renderTable(alerts: readonly Alert[], timezone?: string): string {
@@ -85,7 +78,7 @@ export function renderTable(alerts: readonly Alert[], timezone?: string): string
   const sorted = [...alerts].sort(
     (a, b) =>
       Number(a.suppressed) - Number(b.suppressed) ||
-      (LEVEL_ORDER[a.severity.level] ?? 9) - (LEVEL_ORDER[b.severity.level] ?? 9) ||
+      b.severity.score - a.severity.score ||
       a.first_time.localeCompare(b.first_time),
   );
   const lines: string[] = [];

@@ -80,13 +80,10 @@ export class SqliteStore {
     }
     try {
       this.db = new Database(path, { fileMustExist: existing });
-      if (existing && !this.hasSchema()) {
+      const problem = this.schemaProblem(existing);
+      if (problem !== undefined) {
         this.db.close();
-        throw new EnvironmentError(
-          'store.not_trustwatch',
-          'not a trustwatch database: it has no schema_migrations table',
-          { file: path },
-        );
+        throw new EnvironmentError(problem.code, problem.message, { file: path });
       }
       if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
       this.db.pragma('foreign_keys = ON');
@@ -110,11 +107,37 @@ export class SqliteStore {
     `);
   }
 
-  private hasSchema(): boolean {
-    const table = this.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-      .get();
-    return table !== undefined;
+  /**
+   * Checks, before anything is written, that the file is a trustwatch database whose schema this
+   * build supports, or an empty database that it may set up. A SQLite file of another program is
+   * never changed.
+   */
+  private schemaProblem(existing: boolean): { code: string; message: string } | undefined {
+    const tables = (
+      this.db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .all() as { name: string }[]
+    ).map((row) => row.name);
+
+    if (!tables.includes('schema_migrations')) {
+      if (!existing && tables.length === 0) return undefined;
+      const found = tables.length === 0 ? 'no tables' : `tables ${tables.join(', ')}`;
+      const next = existing ? 'a database that a scan made' : 'a new file';
+      return {
+        code: 'store.not_trustwatch',
+        message: `not a trustwatch database: it has ${found} and no schema_migrations table, so it is left unchanged. Give --db ${next}.`,
+      };
+    }
+
+    const newest = Math.max(0, ...this.versions());
+    const known = Math.max(...SQLITE_MIGRATIONS.map((migration) => migration.version));
+    if (newest <= known) return undefined;
+    return {
+      code: 'store.newer_schema',
+      message: `the database has schema version ${newest}, newer than version ${known} of this trustwatch, so it is left unchanged. Upgrade trustwatch to use it.`,
+    };
   }
 
   /** Schema versions applied, oldest first. */

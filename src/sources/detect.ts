@@ -81,9 +81,9 @@ export function chooseFormat(
 export function describeUnknown(head: Buffer, text: string | undefined): string {
   const start = (text ?? head.subarray(0, 48).toString('latin1')).trimStart().slice(0, 60);
   const printable = start.replace(/[^\x20-\x7e]/g, '.');
-  return head.length === 0
-    ? 'the input is empty'
-    : `no known format matches the content (it starts with "${printable}")`;
+  if (head.length === 0) return 'the input is empty';
+  if (start === '') return 'the input is blank: it holds only whitespace';
+  return `no known format matches the content (it starts with "${printable}")`;
 }
 
 /** The result of reading past the head for detection. */

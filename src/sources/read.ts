@@ -99,12 +99,27 @@ export async function prepareInput(
     }
   }
 
+  if (forced?.skip !== undefined && forced.detect(detect) === 0) {
+    // Skipping an input of another format on the word of --format would lose it silently.
+    opened.close();
+    const kind = forced.skip.split(':')[0];
+    throw new InputError(
+      'input.not_forced_format',
+      `--format ${forced.name}: the input is not a ${kind}, the only kind that format skips, ` +
+        'so it is not read. Leave --format out or give the format of its records',
+    );
+  }
   if (forced) {
     prepared.format = forced;
   } else {
     prepared.format = chooseFormat(registry, detect);
+    const whole = opened.head.length < HEAD_BYTES;
     if (!prepared.format && !prepared.rejected) {
-      prepared.reason = describeUnknown(opened.head, sample.detect.text);
+      if (whole && /^\s*\[\s*\]\s*$/.test(sample.detect.text ?? '')) {
+        prepared.skipped = 'an empty JSON array (an export or API page without records): 0 records';
+      } else {
+        prepared.reason = describeUnknown(opened.head, sample.detect.text);
+      }
     }
   }
 

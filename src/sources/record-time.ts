@@ -68,12 +68,9 @@ export function missingTime(
       `record has no readable event time (${found}) and the input has no modification time`,
     );
   }
-  const warned = warnedInputs.get(context.logger) ?? new Set<string>();
-  warnedInputs.set(context.logger, warned);
-  if (!warned.has(context.file)) {
-    warned.add(context.file);
-    context.logger.warn('records without a readable event time take the input time', {
-      file: origin.file,
+  if (firstInputTimeWarning(context.logger, context.file)) {
+    context.logger.warn(INPUT_TIME_MESSAGE, {
+      file: context.file,
       record: origin.record,
       reason: found,
     });
@@ -81,8 +78,24 @@ export function missingTime(
   return { time: Math.floor(context.mtimeMs), timeText };
 }
 
+/** The warning logged for the first record of an input that takes the input time. */
+export const INPUT_TIME_MESSAGE = 'records without a readable event time take the input time';
+
 /** Inputs whose first record without a time was already logged, per scan's logger. */
 const warnedInputs = new WeakMap<object, Set<string>>();
+
+/**
+ * Notes that the input-time warning for `file` goes to `logger`, and returns false when it
+ * already went there. A scan with workers reads each input's head in the main thread and the
+ * rest in a worker, so the pool checks the workers' warnings against its own logger too.
+ */
+export function firstInputTimeWarning(logger: object, file: string): boolean {
+  const warned = warnedInputs.get(logger) ?? new Set<string>();
+  warnedInputs.set(logger, warned);
+  if (warned.has(file)) return false;
+  warned.add(file);
+  return true;
+}
 
 /** Reads the times of one input's records, for sources that pass the reader along. */
 export class RecordTimes {

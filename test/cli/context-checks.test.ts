@@ -155,7 +155,7 @@ describe('settings.chains checks', () => {
     const result = runCli(['rules', 'check', '--context', context]);
     assert.equal(result.status, 2);
     assert.match(result.stdout, /trustwatch\.yaml:7:5: error config\.unknown_chain: /);
-    assert.match(result.stdout, /Loaded 69 of 69 rule documents/);
+    assert.match(result.stdout, /Loaded 71 of 71 rule documents/);
   });
 
   it('fails an eval case with an unknown chain', () => {

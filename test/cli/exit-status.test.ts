@@ -157,6 +157,37 @@ describe('exit status of invalid options', () => {
     assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, /unknown option '--colour'/);
   });
+
+  const usageErrors: [string[], string][] = [
+    [['scan', '--bogus-option', 'x'], "trustwatch: unknown option '--bogus-option'\n"],
+    [['scan', '--formt', 'x'], "trustwatch: unknown option '--formt' (Did you mean --format?)\n"],
+    [['explain'], "trustwatch: missing required argument 'alert-id'\n"],
+    [['nosuchcmd'], "trustwatch: unknown command 'nosuchcmd'\n"],
+    [['scan', 'x', '--workers'], "trustwatch: option '--workers <count>' argument missing\n"],
+  ];
+  for (const [args, message] of usageErrors) {
+    it(`is 2 with one line for ${args.join(' ')}`, () => {
+      const result = runCli(args);
+      assert.equal(result.status, 2);
+      assert.equal(result.stdout, '');
+      assert.equal(result.stderr, message);
+    });
+  }
+
+  it('is 2 with help on stderr without a command', () => {
+    const result = runCli([]);
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^Usage: trustwatch \[options\] \[command\]\n/);
+    assert.match(result.stderr, /^ {2}scan \[options\] <paths\.\.\.>/m);
+  });
+
+  it('is 0 with help on stdout for --help', () => {
+    const result = runCli(['--help']);
+    assert.equal(result.status, 0);
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /^Usage: trustwatch \[options\] \[command\]\n/);
+  });
 });
 
 describe('exit status of internal errors', () => {

@@ -1,4 +1,5 @@
 import { CsvError, parse } from 'csv-parse/sync';
+import { InputError } from '../../model/errors.js';
 import type { Origin } from '../../model/event.js';
 import type {
   FramedRecord,
@@ -100,18 +101,21 @@ class AuditCsvParser implements RecordParser {
     this.pending = '';
 
     if (this.header === undefined) {
+      // Without its header no row can be read, so the input fails once instead of per row.
+      let header: string[] | undefined;
+      let reason = 'the first row names no AuditData column';
       try {
-        const header = splitRow(text);
-        if (!isHeader(header.join(','))) throw new Error('the first row names no AuditData column');
-        this.header = header;
+        header = splitRow(text);
       } catch (error) {
-        out.rejections.push({
-          code: 'invalid_csv',
-          message: `invalid CSV header: ${(error as Error).message}`,
-          origin: { file: this.context.file, record: 0, line },
-          snippet: truncate(text, 120),
-        });
+        reason = (error as Error).message;
       }
+      if (header === undefined || !isHeader(header.join(','))) {
+        throw new InputError(
+          'input.invalid_header',
+          `line ${line}: not a Microsoft 365 audit log CSV export: ${reason} (it starts with ${JSON.stringify(truncate(text, 60))})`,
+        );
+      }
+      this.header = header;
       return;
     }
 
