@@ -77,6 +77,25 @@ detection:
     );
   });
 
+  it('loads the other documents of a file with a YAML error', () => {
+    const set = load(`title: Good
+logsource: {product: windows}
+detection:
+  sel: {EventID: 1}
+  condition: sel
+---
+title: Broken
+detection: [unclosed
+`);
+    assert.deepEqual(
+      set.rules.map((rule) => rule.meta.title),
+      ['Good'],
+    );
+    assert.equal(set.documents, 2);
+    assert.equal(set.problems[0]?.code, 'yaml.bad_indent');
+    assert.equal(set.problems[0]?.location?.line, 9);
+  });
+
   it('keeps unknown top-level keys and warns about unused searches', () => {
     const set = load(`title: Extra keys
 id: 11111111-2222-3333-4444-555555555555

@@ -40,6 +40,8 @@ export interface YamlDocuments {
   count: number;
   /** Start locations of the empty documents (`---` with nothing after it). */
   empty: Location[];
+  /** Documents left out of `documents` for their syntax errors, which `problems` reports. */
+  broken: number;
   problems: Problem[];
 }
 
@@ -51,13 +53,19 @@ export function readYamlDocuments(file: string, text: string, plain = true): Yam
   const value = plain ? plainValue(text) : undefined;
   if (value !== undefined) {
     const documents = [new PlainDocument(file, text, value.value)];
-    return { documents, count: 1, empty: [], problems: [] };
+    return { documents, count: 1, empty: [], broken: 0, problems: [] };
   }
 
   const { source, problems } = parseYaml(file, text);
   const documents: YamlDocumentView[] = [];
   const empty: Location[] = [];
+  let broken = 0;
   source.documents.forEach((document, index) => {
+    // A syntax error stays in its document, so the other documents of the file still load.
+    if (document.errors.length > 0) {
+      broken++;
+      return;
+    }
     // `---` with nothing after it is parsed as a null scalar or as no contents at all.
     const contents = document.contents;
     if (contents === null || (isScalar(contents) && contents.value === null)) {
@@ -65,12 +73,10 @@ export function readYamlDocuments(file: string, text: string, plain = true): Yam
       return;
     }
     const converted = documentValue(source, document);
-    // A document with syntax errors is already reported, and may fail to convert for that reason.
-    if ('problem' in converted) {
-      if (document.errors.length === 0) problems.push(converted.problem);
-    } else documents.push(new TreeDocument(source, document, index, converted.value));
+    if ('problem' in converted) problems.push(converted.problem);
+    else documents.push(new TreeDocument(source, document, index, converted.value));
   });
-  return { documents, count: source.documents.length, empty, problems };
+  return { documents, count: source.documents.length, empty, broken, problems };
 }
 
 /** An anchor or a tag, which the plain parse would resolve differently or without limits. */

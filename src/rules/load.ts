@@ -224,11 +224,12 @@ export function loadRuleTexts(
 
   for (const { file, text } of texts) {
     const read = readYamlDocuments(file, text);
-    const { documents: views, count, empty, problems: yamlProblems } = read;
+    const { documents: views, broken, empty, problems: yamlProblems } = read;
     problems.push(...yamlProblems);
     const yamlErrors = yamlProblems.filter((problem) => problem.severity === 'error');
     if (yamlErrors.length > 0) {
-      documents += Math.max(1, count);
+      // The documents with errors fail as one entry; the file's other documents still load.
+      documents += Math.max(1, broken);
       rejected.push({
         file,
         location: yamlErrors[0]?.location,
@@ -236,7 +237,6 @@ export function loadRuleTexts(
         kind: undefined,
         errors: yamlErrors,
       });
-      continue;
     }
 
     for (const where of empty) {
