@@ -91,12 +91,15 @@ export const IDENTITY_PLACEHOLDERS: Readonly<Record<string, PlaceholderDefault>>
   },
   an1347_okta_privileged_roles: {
     description:
-      'Okta administrator roles (debugData.privilegeGranted, matched as contained text) whose grant counts as elevation.',
+      "Okta administrator roles (debugData.privilegeGranted, matched as contained text) whose grant counts as elevation: Okta's standard admin roles that can change users, devices, apps or policies (not the read-only and report roles).",
     values: [
       'Super administrator',
       'Organization administrator',
       'Application administrator',
       'Group administrator',
+      'Group Membership administrator',
+      'Help Desk administrator',
+      'Mobile administrator',
       'API Access Management administrator',
     ],
   },
