@@ -118,7 +118,10 @@ export async function loadRulePaths(
  */
 const CONCURRENT_READS = 32;
 
-/** Reads the files as UTF-8, in parallel, and returns each text or error in the files' order. */
+/**
+ * Reads the files in parallel, as UTF-8 or as UTF-16 with a byte order mark, and returns each
+ * text or error in the files' order.
+ */
 async function readTexts(
   files: readonly string[],
 ): Promise<({ text: string } | { error: Error })[]> {
