@@ -81,7 +81,7 @@ describe('allow-list', () => {
 });
 
 describe('chain grouping', () => {
-  /** The case night, and a copy an hour later on a new logon id and host name. */
+  /** Writes the case night and a copy an hour later on a new logon id and host; returns the folder. */
   function twoSessions(): string {
     const dir = temp();
     const xml = readFileSync(CASE_LOG, 'utf8');

@@ -197,7 +197,7 @@ function tooDeepRecord(
   return overLimit('too_deep', message, record, line, text);
 }
 
-/** A record rejected by a limit, with the start of its text as the snippet. */
+/** Builds the rejection of a record over a limit, with the start of its text as the snippet. */
 function overLimit(
   code: string,
   message: string,

@@ -112,7 +112,7 @@ function digitsAt(text: string, at: number, count: number): number {
  * `2023-13-45T25:99:99` over into another day, which gives a log record a wrong time instead of
  * none. Second 60 is kept for leap seconds.
  */
-function existingTime(
+export function existingTime(
   year: number,
   month: number,
   day: number,

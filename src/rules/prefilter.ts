@@ -15,7 +15,7 @@ export interface FactorLimits {
   maxFactors: number;
   /** Shortest factor, in UTF-16 code units. */
   minLength: number;
-  /** Longest factor considered, in UTF-16 code units. */
+  /** Maximum length of a factor, in UTF-16 code units. */
   maxLength: number;
 }
 
@@ -48,7 +48,7 @@ function chooseFactors(literals: readonly string[], limits: FactorLimits): strin
   const factors: string[] = [];
 
   while (uncovered.length > 0) {
-    const [best, count] = mostShared(uncovered, limits);
+    const [best, count] = findCommonFactor(uncovered, limits);
     // No later factor covers more literals than this one, so the rest cannot fit in the limit.
     if (count * (limits.maxFactors - factors.length) < uncovered.length) return undefined;
     factors.push(best);
@@ -61,7 +61,7 @@ function chooseFactors(literals: readonly string[], limits: FactorLimits): strin
  * Finds the substring that the most literals contain, by the tie rules of `requiredFactors`,
  * and returns it with how many contain it.
  */
-function mostShared(literals: readonly string[], limits: FactorLimits): [string, number] {
+function findCommonFactor(literals: readonly string[], limits: FactorLimits): [string, number] {
   const counts = new Map<string, number>();
   for (const literal of literals) {
     const seen = new Set<string>();
@@ -193,8 +193,8 @@ function dropLastCharacter(text: string): string {
 }
 
 /**
- * Index of the `)` or `]` that closes the group or class opened at `open`, skipping escapes,
- * nested groups and classes; the pattern's end when it does not close.
+ * Finds the index of the `)` or `]` that closes the group or class opened at `open`, skipping
+ * escapes, nested groups and classes. Returns the pattern's end when it does not close.
  */
 function closingIndex(source: string, open: number): number {
   let depth = 0;

@@ -109,8 +109,8 @@ export interface ChainStep {
   /** Longest time from the nearest record of the previous step, in ms (0 for step 1). */
   withinMs: number;
   /**
-   * Longest time, in ms, that a record of this step may come before the previous step's record
-   * that it links to, for records written at the same moment in another order; 0 when absent.
+   * Maximum time, in ms, that a record of this step may come before the previous step's record
+   * that it links to. Records written at the same moment can arrive in either order. 0 when absent.
    */
   leadMs?: number;
   threshold: ChainThreshold | undefined;

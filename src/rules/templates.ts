@@ -65,6 +65,15 @@ const REMOTE_HOST_PATTERNS: RegExp[] = [
   /-ComputerName\s+"?([A-Za-z0-9][A-Za-z0-9_.-]*)/gi,
 ];
 
+/** Names of the host itself, which a command line can address without leaving it. */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set([
+  'localhost',
+  '127.0.0.1',
+  '::1',
+  '[::1]',
+  '.',
+]);
+
 /**
  * Host names a command line addresses remotely: UNC paths (`\\FS01\C$`, `psexec \\FS01`,
  * `sc \\FS01`), `wmic /node:`, `winrs -r:`, `mstsc /v:` and PowerShell `-ComputerName`.
@@ -75,7 +84,7 @@ function remoteHosts(value: string): string[] {
     pattern.lastIndex = 0;
     for (const match of value.matchAll(pattern)) {
       for (const host of hostName(match[1] as string)) {
-        if (host !== 'localhost' && host !== '127.0.0.1' && host !== '.') hosts.add(host);
+        if (!LOOPBACK_HOSTS.has(host)) hosts.add(host);
       }
     }
   }

@@ -176,7 +176,10 @@ function routeChannel(list: ChannelRoutes, event: Event, out: number[]): void {
   for (const index of indexes) out.push(index);
 }
 
-/** The one field that the routes' conditions test, if each tests no other and at most one. */
+/**
+ * Returns the field that the routes' conditions test when every route tests that one field or
+ * none; undefined when a route tests several fields or another one.
+ */
 function singleField(routes: readonly Route[]): string | undefined {
   let field: string | undefined;
   for (const route of routes) {

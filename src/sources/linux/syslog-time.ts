@@ -1,4 +1,4 @@
-import { parseIsoTime } from '../../model/time.js';
+import { existingTime, parseIsoTime } from '../../model/time.js';
 
 /**
  * Event time of syslog lines. RFC 3339 and RFC 5424 stamps carry their offset. Traditional
@@ -92,12 +92,10 @@ export function localToUtc(
   return timezone === undefined ? wall : wallToUtc(wall, timezone);
 }
 
-/** True when the day exists in that month of that year and the time of day is in range. */
+/** True when the stamp's day exists in that year (`month` counts from 0, as in `Date`). */
 function validStamp(year: number, stamp: TraditionalStamp): boolean {
-  if (stamp.month < 0 || stamp.month > 11 || stamp.day < 1) return false;
-  const daysInMonth = new Date(Date.UTC(year, stamp.month + 1, 0)).getUTCDate();
-  if (stamp.day > daysInMonth) return false;
-  return stamp.hour <= 23 && stamp.minute <= 59 && stamp.second <= 59;
+  const { month, day, hour, minute, second } = stamp;
+  return existingTime(year, month + 1, day, hour, minute, second);
 }
 
 /** Converts a wall-clock time written as if it were UTC to the instant it means in a zone. */
