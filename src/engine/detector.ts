@@ -1,7 +1,7 @@
 import type { Event } from '../model/event.js';
 import { compileDetection, type DetectionProblem } from '../rules/detection.js';
 import { EvalContext, type FieldAccessor, fieldAccessor } from '../rules/fields.js';
-import type { Requirement } from '../rules/index-keys.js';
+import { type Requirement, visitWords, wordHash } from '../rules/index-keys.js';
 import {
   type IndexedMapping,
   LogSourceRouter,
@@ -29,9 +29,13 @@ interface Variant {
   seen: number;
 }
 
-/** Variants of one mapping bucketed by index key and value; see rules/index-keys.ts. */
+/**
+ * Variants of one mapping bucketed by index key and value; see rules/index-keys.ts. Words are
+ * bucketed by their hash (`wordHash`).
+ */
 interface MappingIndex {
-  keys: { accessor: FieldAccessor; words: boolean; byValue: Map<string, Variant[]> }[];
+  valueKeys: { accessor: FieldAccessor; byValue: Map<string, Variant[]> }[];
+  wordKeys: { accessor: FieldAccessor; byHash: Map<number, Variant[]> }[];
   unindexed: Variant[];
 }
 
@@ -63,6 +67,9 @@ export class Detector {
   private readonly variants: Variant[] = [];
   private stamp = 0;
   private readonly regexGuard: RegexGuard;
+  /** The output list of the event being detected, for `evaluateBucket`. */
+  private out: number[] = [];
+  private readonly evaluateBucket = (bucket: readonly Variant[]) => this.evaluate(bucket, this.out);
 
   constructor(
     rules: readonly DetectionRule[],
@@ -121,8 +128,11 @@ export class Detector {
     this.regexGuard.close();
   }
 
-  /** Indexes (into `rules`) of the rules the event matches, each once. */
-  detect(event: Event, out: number[]): void {
+  /**
+   * Indexes (into `rules`) of the rules the event matches, each once. `text` is the JSON text
+   * of the event's record, for a format whose fields are all written in it (`textHoldsValues`).
+   */
+  detect(event: Event, out: number[], text?: string): void {
     out.length = 0;
     this.stats.events_total++;
     this.router.route(event, this.mappings);
@@ -135,18 +145,21 @@ export class Detector {
       this.stamp = 1;
     }
     const context = this.context;
-    context.reset(event);
+    context.reset(event, text);
+    this.out = out;
 
     for (const mapping of this.mappings) {
       const index = this.indexes.get(mapping);
       if (!index) continue;
-      for (const key of index.keys) {
-        const values = key.words
-          ? context.wordsOf(key.accessor)
-          : context.indexKeysOf(key.accessor, indexKey);
-        for (const value of values) {
+      for (const key of index.valueKeys) {
+        for (const value of context.indexKeysOf(key.accessor, indexKey)) {
           const bucket = key.byValue.get(value);
           if (bucket) this.evaluate(bucket, out);
+        }
+      }
+      for (const key of index.wordKeys) {
+        for (const text of context.stringsOf(key.accessor)) {
+          visitWords(text, key.byHash, this.evaluateBucket);
         }
       }
       this.evaluate(index.unindexed, out);
@@ -174,32 +187,44 @@ function ruleLabel(rule: DetectionRule): string {
 
 /** Buckets each variant under every (key, value) pair of its requirement. */
 function buildIndex(variants: { variant: Variant; requires: Requirement }[]): MappingIndex {
-  const keys = new Map<string, MappingIndex['keys'][number]>();
-  const index: MappingIndex = { keys: [], unindexed: [] };
+  const valueKeys = new Map<string, MappingIndex['valueKeys'][number]>();
+  const wordKeys = new Map<string, MappingIndex['wordKeys'][number]>();
+  const index: MappingIndex = { valueKeys: [], wordKeys: [], unindexed: [] };
   for (const { variant, requires } of variants) {
     if (requires.size === 0) {
       index.unindexed.push(variant);
       continue;
     }
     for (const [name, values] of requires) {
-      let key = keys.get(name);
+      const accessor = fieldAccessor(name.slice(1));
+      if (name.startsWith('~')) {
+        let key = wordKeys.get(name);
+        if (!key) {
+          key = { accessor, byHash: new Map() };
+          wordKeys.set(name, key);
+          index.wordKeys.push(key);
+        }
+        addToBucket(key.byHash, new Set([...values].map(wordHash)), variant);
+        continue;
+      }
+      let key = valueKeys.get(name);
       if (!key) {
-        key = {
-          accessor: fieldAccessor(name.slice(1)),
-          words: name.startsWith('~'),
-          byValue: new Map(),
-        };
-        keys.set(name, key);
-        index.keys.push(key);
+        key = { accessor, byValue: new Map() };
+        valueKeys.set(name, key);
+        index.valueKeys.push(key);
       }
-      for (const value of new Set([...values].map((item) => (key.words ? item : indexKey(item))))) {
-        const bucket = key.byValue.get(value) ?? [];
-        bucket.push(variant);
-        key.byValue.set(value, bucket);
-      }
+      addToBucket(key.byValue, new Set([...values].map(indexKey)), variant);
     }
   }
   return index;
+}
+
+function addToBucket<K>(buckets: Map<K, Variant[]>, keys: Iterable<K>, variant: Variant): void {
+  for (const key of keys) {
+    const bucket = buckets.get(key);
+    if (bucket) bucket.push(variant);
+    else buckets.set(key, [variant]);
+  }
 }
 
 /**

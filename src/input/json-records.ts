@@ -25,6 +25,8 @@ export const WRAPPER_KEYS: ReadonlySet<string> = new Set([
 export interface JsonRecord {
   /** The parsed value, when the record is valid JSON within the limits. */
   value?: unknown;
+  /** The record's JSON text, with the value. */
+  text?: string;
   /** Why the record was rejected: `invalid_json`, `record_too_large` or `too_deep`. */
   error?: { code: string; message: string };
   /** The start of the record's text, kept for error messages. */
@@ -95,7 +97,7 @@ function firstNonSpace(text: string, from: number): number {
 
 function parseRecord(text: string, record: number, line: number): JsonRecord {
   try {
-    return { value: JSON.parse(text), record, line };
+    return { value: JSON.parse(text), text, record, line };
   } catch (error) {
     return {
       error: { code: 'invalid_json', message: (error as Error).message },

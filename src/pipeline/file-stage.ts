@@ -126,8 +126,9 @@ export class FileStage {
         }
 
         const batch: StageMatch[] = [];
-        for (const event of output.events) {
-          const processed = this.process(event, counts);
+        const texts = output.texts;
+        for (const [index, event] of output.events.entries()) {
+          const processed = this.process(event, counts, texts?.[index]);
           const match = processed instanceof Promise ? await processed : processed;
           if (match) batch.push(match);
         }
@@ -154,6 +155,7 @@ export class FileStage {
   private process(
     event: Event,
     counts: InputCounts,
+    text: string | undefined,
   ): StageMatch | undefined | Promise<StageMatch | undefined> {
     const { huntFrom, timeRange, enricher, geo } = this.options;
     if (huntFrom !== undefined && event.time < huntFrom) return undefined;
@@ -171,16 +173,19 @@ export class FileStage {
       if (known === undefined) {
         return geo.lookup(event.core.srcIp).then((info) => {
           applyGeo(event, info);
-          return this.detect(event);
+          return this.detect(event, text);
         });
       }
       applyGeo(event, known);
     }
-    return this.detect(event);
+    return this.detect(event, text);
   }
 
-  /** Adds baseline facts to an enriched event and runs the detection rules on it. */
-  private detect(event: Event): StageMatch | undefined {
+  /**
+   * Adds baseline facts to an enriched event and runs the detection rules on it, with the JSON
+   * text of its record when the format keeps it (`textHoldsValues`).
+   */
+  private detect(event: Event, text: string | undefined): StageMatch | undefined {
     const { baseline, learnUntil, detector } = this.options;
     if (baseline) {
       const learn = learnUntil === undefined || event.time < learnUntil;
@@ -188,7 +193,7 @@ export class FileStage {
     }
 
     const timeoutsBefore = detector.regexTimeouts.total;
-    detector.detect(event, this.matchedRules);
+    detector.detect(event, this.matchedRules, text);
     if (detector.regexTimeouts.total !== timeoutsBefore) this.logRegexTimeout(event);
     if (this.matchedRules.length === 0) return undefined;
     return { time: event.time, event, rules: [...this.matchedRules] };

@@ -1,5 +1,4 @@
 import type { Event } from '../model/event.js';
-import { wordsOf } from './index-keys.js';
 
 /**
  * Field access for compiled rules. A rule's field name is looked up first among enrichment
@@ -102,19 +101,21 @@ export class EvalContext {
   private stamp = 0;
   private readonly strings = new SlotCache<readonly string[]>();
   private readonly lowered = new SlotCache<readonly string[]>();
-  private readonly words = new SlotCache<readonly string[]>();
   private readonly keys = new SlotCache<readonly string[]>();
   private keywordValues: readonly string[] | undefined;
   private keywordLowered: readonly string[] | undefined;
+  /** The JSON text of the event's record, when every value of its fields is written in it. */
+  private recordText: string | undefined;
 
   constructor(private readonly maxFieldLength: number) {}
 
-  reset(event: Event): void {
+  reset(event: Event, recordText?: string): void {
     this.event = event;
+    this.recordText = recordText;
     this.stamp++;
     if (this.stamp > MAX_STAMP) {
       // Stamps start again from 1, so no slot may keep an old one.
-      for (const cache of [this.strings, this.lowered, this.words, this.keys]) cache.clear();
+      for (const cache of [this.strings, this.lowered, this.keys]) cache.clear();
       this.stamp = 1;
     }
     this.keywordValues = undefined;
@@ -146,25 +147,16 @@ export class EvalContext {
     return values;
   }
 
-  /**
-   * Whole words of the lower-cased field values, for the rule index (`[a-z0-9]` runs). A word
-   * that occurs twice is listed twice; the index runs each rule once per event anyway.
-   */
-  wordsOf(accessor: FieldAccessor): readonly string[] {
-    let words = this.words.get(accessor.id, this.stamp);
-    if (words === undefined) {
-      const values = this.lowerOf(accessor);
-      words = values.length === 1 ? wordsOf(values[0] as string) : values.flatMap(wordsOf);
-      this.words.set(accessor.id, this.stamp, words);
-    }
-    return words;
-  }
-
   /** Field values in the form the rule index buckets them by (`indexKey`). */
   indexKeysOf(accessor: FieldAccessor, indexKey: (value: string) => string): readonly string[] {
     let keys = this.keys.get(accessor.id, this.stamp);
     if (keys === undefined) {
-      keys = this.lowerOf(accessor).map(indexKey);
+      // A finite number is keyed by its decimal form, as `indexKey` makes it from the text.
+      const value = accessor.get(this.event);
+      keys =
+        typeof value === 'number' && Number.isFinite(value)
+          ? [String(value)]
+          : this.lowerOf(accessor).map(indexKey);
       this.keys.set(accessor.id, this.stamp, keys);
     }
     return keys;
@@ -173,8 +165,14 @@ export class EvalContext {
   /**
    * Tells whether `test` passes any of the values that `keywords(false)` lists. It walks the
    * record without building that list, unless another rule built it for this event already.
+   *
+   * `textTest`, when given, must pass every JSON text that contains a value passing `test`,
+   * however JSON writes the value. A record text that fails it then contains no such value,
+   * and the walk is skipped.
    */
-  anyKeyword(test: (text: string) => boolean): boolean {
+  anyKeyword(test: (text: string) => boolean, textTest?: (text: string) => boolean): boolean {
+    const recordText = this.recordText;
+    if (textTest !== undefined && recordText !== undefined && !textTest(recordText)) return false;
     const listed = this.keywordValues;
     if (listed === undefined) return someString(this.event.fields, test, this.maxFieldLength, 0);
     for (const text of listed) if (test(text)) return true;

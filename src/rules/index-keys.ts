@@ -45,9 +45,65 @@ const COMMON_WORDS = new Set([
   'currentversion',
 ]);
 
-/** Words of a lower-cased field value, for the event side of `~` keys. */
+/** Words of a lower-cased field value. */
 export function wordsOf(text: string): string[] {
   return text.match(WORD) ?? [];
+}
+
+/*
+ * The event side of `~` keys looks words up by a hash rather than by their text. The detector
+ * scans a field's value once and hashes each run of word characters as it goes, so an event's
+ * command line makes no lower-cased copy and no string per word. Two words with one hash
+ * share a bucket, which only shows a rule an event it cannot match; its own test decides.
+ */
+
+const HASH_START = 0x811c9dc5;
+const HASH_PRIME = 0x01000193;
+/** Hashes are cut to 30 bits, which V8 keeps as small integers, the fastest `Map` keys. */
+const HASH_MASK = 0x3fffffff;
+
+/** Hash of a word of `[a-z0-9]`, as `visitWords` computes it for the same word in a value. */
+export function wordHash(word: string): number {
+  let hash = HASH_START;
+  for (let at = 0; at < word.length; at++) hash = Math.imul(hash ^ word.charCodeAt(at), HASH_PRIME);
+  return hash & HASH_MASK;
+}
+
+/**
+ * Calls `visit` with the entry of each word of `text` whose hash is in `table`, a word as often
+ * as it occurs. The words are those of `text.toLowerCase()`, where ASCII capitals fold. Of all
+ * other characters only two lower-case to word characters: the Kelvin sign to `k`, and the
+ * capital I with dot to `i` followed by a combining dot, which ends the word.
+ */
+export function visitWords<T>(text: string, table: Map<number, T>, visit: (entry: T) => void) {
+  let hash = HASH_START;
+  let inWord = false;
+  for (let at = 0; at < text.length; at++) {
+    let code = text.charCodeAt(at);
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    else if (code === 0x212a) code = 0x6b;
+    if ((code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39)) {
+      if (!inWord) {
+        hash = HASH_START;
+        inWord = true;
+      }
+      hash = Math.imul(hash ^ code, HASH_PRIME);
+      continue;
+    }
+    if (code === 0x130) {
+      hash = Math.imul((inWord ? hash : HASH_START) ^ 0x69, HASH_PRIME);
+      inWord = true;
+    }
+    if (inWord) {
+      const entry = table.get(hash & HASH_MASK);
+      if (entry !== undefined) visit(entry);
+      inWord = false;
+    }
+  }
+  if (inWord) {
+    const entry = table.get(hash & HASH_MASK);
+    if (entry !== undefined) visit(entry);
+  }
 }
 
 function weight(key: string, value: string): number {

@@ -108,21 +108,72 @@ export function keywordLiteralTest(
   const flags = caseInsensitive ? 'i' : '';
   const regex = new RegExp(literalAlternation(list), flags);
   const minLength = shortest(list);
-  let test: ((text: string) => boolean) | undefined;
+  let tests: KeywordTests | undefined;
   return (context) => {
-    test ??= keywordTest(list, regex, flags, minLength);
-    return context.anyKeyword(test);
+    tests ??= keywordTests(list, regex, flags, minLength);
+    return context.anyKeyword(tests.value, tests.text);
   };
 }
 
-function keywordTest(
+interface KeywordTests {
+  /** The test of one value. */
+  value: (text: string) => boolean;
+  /** The test of a record's JSON text; see `EvalContext.anyKeyword`. */
+  text: ((text: string) => boolean) | undefined;
+}
+
+/**
+ * Builds the value test, and the record text test when the searched strings are written as
+ * they are in JSON. A value that passes contains one of the factors (or of the literals, when
+ * there are no factors), so the text that contains the value contains it too.
+ */
+function keywordTests(
   list: readonly string[],
   regex: RegExp,
   flags: string,
   minLength: number,
-): (text: string) => boolean {
+): KeywordTests {
   const factors = requiredFactors(list);
-  if (!factors) return (text) => text.length >= minLength && regex.test(text);
-  const prefilter = new RegExp(literalAlternation(factors), flags);
-  return (text) => text.length >= minLength && prefilter.test(text) && regex.test(text);
+  const prefilter = factors ? new RegExp(literalAlternation(factors), flags) : regex;
+  const value = factors
+    ? (text: string) => text.length >= minLength && prefilter.test(text) && regex.test(text)
+    : (text: string) => text.length >= minLength && regex.test(text);
+  const searched = factors ?? list;
+  if (!searched.every(writtenAsIs)) return { value, text: undefined };
+  const textSearch = new RegExp(textAlternation(searched, flags === 'i'));
+  return { value, text: (text) => textSearch.test(text) };
+}
+
+/**
+ * Source of an expression that finds any of `searched` in JSON text, or a `\u` escape, which
+ * can spell any character of a value. Case folds by character classes rather than by the `i`
+ * flag, which would take the `\U` of every `C:\\Users` for an escape. For ASCII letters the
+ * two fold alike.
+ */
+function textAlternation(searched: readonly string[], caseInsensitive: boolean): string {
+  const fold = (source: string) =>
+    source.replace(/[a-z]/gi, (letter) => `[${letter.toLowerCase()}${letter.toUpperCase()}]`);
+  const alternatives = searched.map((item) => {
+    const source = escapeRegex(item);
+    return caseInsensitive ? fold(source) : source;
+  });
+  return [...alternatives, '\\\\u'].join('|');
+}
+
+/** Characters that JSON escapes, or may escape (`\/`), in a string. */
+const JSON_ESCAPED = /["\\/\x00-\x1f]/;
+
+/**
+ * Characters of a number as a record's values give it: JSON writes `1e3` where the value reads
+ * `1000`, and a number too large for a double reads `Infinity`.
+ */
+const NUMBER_CHARACTERS = /^[0-9+\-.einfty]*$/i;
+
+/**
+ * Tells whether every value containing `search` has it in its JSON text too, unless the text
+ * spells a character with `\u`. JSON writes no other escape for its characters. No number's
+ * text can differ from its value's by containing it.
+ */
+function writtenAsIs(search: string): boolean {
+  return !JSON_ESCAPED.test(search) && !NUMBER_CHARACTERS.test(search);
 }

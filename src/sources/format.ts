@@ -42,6 +42,11 @@ export class RecordSkip {
 
 export interface ParseOutput {
   events: Event[];
+  /**
+   * The JSON text of each event's record, at the event's index, for formats that set
+   * `textHoldsValues`; absent or with gaps otherwise.
+   */
+  texts?: (string | undefined)[];
   rejections: Rejection[];
   /** Records skipped because they contain no event; absent when none were. */
   skipped?: SkippedRecord[];
@@ -77,6 +82,8 @@ export interface FramedRecord {
   /** Parsed JSON value, `<Event>` XML text, or line text, depending on the framing. */
   value: unknown;
   origin: Origin;
+  /** The record's JSON text, for formats that set `textHoldsValues`. */
+  text?: string | undefined;
 }
 
 /** A per-input parser: formats that join records (audit events) keep their state here. */
@@ -105,6 +112,12 @@ export interface SourceFormat {
    * such an input is not read, counts no records, and is reported as skipped with this note.
    */
   skip?: string;
+  /**
+   * Set by JSON formats whose event fields are the record's own values, or copies of them: every
+   * string, number and boolean of the fields is then written in the record's JSON text. Keyword
+   * searches test that text once before they walk the fields (rules/literal-lists.ts).
+   */
+  textHoldsValues?: boolean;
   /** Creates the parser for one input (not used by binary formats). */
   createParser?(context: ParseContext): RecordParser;
   /** Reads a binary input (only binary formats). */
@@ -125,6 +138,10 @@ export function statelessParser(
           out.skipped.push({ reason: result.reason, origin: record.origin });
         } else {
           out.events.push(result);
+          if (record.text !== undefined) {
+            out.texts ??= [];
+            out.texts[out.events.length - 1] = record.text;
+          }
         }
       } catch (error) {
         out.rejections.push(rejectionFrom(error, record.origin));

@@ -244,6 +244,7 @@ async function* parseChunks(
   const file = prepared.file.path;
 
   const batches = frame(format.framing, prepared.jsonLayout, texts, options.settings.limits);
+  const keepText = format.textHoldsValues === true;
   for await (const batch of batches) {
     const out: ParseOutput = { events: [], rejections: [] };
     for (const item of batch) {
@@ -252,7 +253,11 @@ async function* parseChunks(
         continue;
       }
       const origin: Origin = { file, record: item.record, line: item.line };
-      const framed: FramedRecord = { value: item.value, origin };
+      const framed: FramedRecord = {
+        value: item.value,
+        origin,
+        text: keepText ? item.text : undefined,
+      };
       parser.push(framed, out);
     }
     if (out.events.length > 0 || out.rejections.length > 0 || out.records || out.skipped) {
@@ -274,9 +279,11 @@ async function* parseChunks(
 function checkTimes(out: ParseOutput): ParseOutput {
   if (out.events.every((event) => isValidTime(event.time))) return out;
   const events = [];
-  for (const event of out.events) {
+  const texts: (string | undefined)[] = [];
+  for (const [index, event] of out.events.entries()) {
     if (isValidTime(event.time)) {
       events.push(event);
+      texts.push(out.texts?.[index]);
       continue;
     }
     if (out.records !== undefined) out.records--;
@@ -287,6 +294,7 @@ function checkTimes(out: ParseOutput): ParseOutput {
     });
   }
   out.events = events;
+  if (out.texts) out.texts = texts;
   return out;
 }
 

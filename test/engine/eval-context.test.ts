@@ -28,7 +28,10 @@ describe('evaluation context caches', () => {
     assert.deepEqual(context.lowerOf(image), ['c:\\a.exe']);
     context.reset(event('C:\\B.exe'));
     assert.deepEqual(context.lowerOf(image), ['c:\\b.exe']);
-    assert.deepEqual(context.wordsOf(image), ['c', 'b', 'exe']);
+    assert.deepEqual(
+      context.indexKeysOf(image, (value) => value),
+      ['c:\\b.exe'],
+    );
   });
 
   it('drops old values when the stamp wraps', () => {

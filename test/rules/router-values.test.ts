@@ -63,7 +63,30 @@ describe('LogSourceRouter by field value', () => {
 
   it('tests every field when routes differ', () => {
     const router = new LogSourceRouter(TABLE);
-    assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7, Signed: 'true' }), [4, 5]);
-    assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7, Signed: 'false' }), [5]);
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7, Signed: 'true' }), [4, 5]);
+      assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7, Signed: 'false' }), [5]);
+      assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7, Signed: 'TRUE' }), [4, 5]);
+      assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7 }), [5]);
+      assert.deepEqual(routed(router, { Channel: 'Loads', EventID: '7', Signed: true }), [4, 5]);
+      assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 8, Signed: 'true' }), []);
+      assert.deepEqual(routed(router, { Channel: 'LOADS', Signed: 'true', EventID: 7 }), [4, 5]);
+    }
+  });
+
+  it('routes a list value of a second field by its elements', () => {
+    const router = new LogSourceRouter(TABLE);
+    const signed = { Channel: 'Loads', EventID: 7, Signed: ['false', 'true'] };
+    assert.deepEqual(routed(router, signed), [4, 5]);
+    assert.deepEqual(routed(router, { ...signed, Signed: ['false'] }), [5]);
+  });
+
+  it('routes channels whose mappings test no field', () => {
+    const router = new LogSourceRouter([
+      mapping(0, 'any', { Channel: ['System'] }),
+      mapping(1, 'also_any', { Channel: ['System'] }),
+    ]);
+    assert.deepEqual(routed(router, { Channel: 'System', EventID: 7045 }), [0, 1]);
+    assert.deepEqual(routed(router, { Channel: 'system' }), [0, 1]);
   });
 });

@@ -88,32 +88,46 @@ function compileRoute(mapping: IndexedMapping, settled: string | undefined): Rou
 }
 
 /**
- * The routes of one channel. When each tests at most one field, the same for all (`EventID`),
- * the indexes that apply are kept per value of that field, so that an event pays one lookup.
+ * The routes of one channel. Whether a route applies depends only on the values of the fields
+ * its conditions test, so the indexes that apply are remembered per combination of those
+ * values as the event has them (`EventID` 1, or `EventID` 12 with `EventType` CreateKey): an
+ * event of a known combination pays one lookup per field and lower-cases nothing.
  */
 interface ChannelRoutes {
   routes: Route[];
-  field: string | undefined;
-  byValue: Map<string, number[]>;
-  whenMissing: number[] | undefined;
+  /** The fields the routes test, in a fixed order. */
+  fields: string[];
+  /** One level per field, keyed by its value; the last level maps to the indexes. */
+  known: Map<unknown, unknown>;
+  /** Combinations in `known`. */
+  remembered: number;
+  /** The indexes of all routes, when no route tests a field: then each applies to every event. */
+  always: number[] | undefined;
 }
 
-/** Values remembered per channel; an input with more distinct values tests the rest in turn. */
+/** Combinations remembered per channel; an input with more tests the rest in turn. */
 const MAX_REMEMBERED_VALUES = 4096;
+
+/** Channel names remembered as events write them; more are lower-cased each time. */
+const MAX_REMEMBERED_CHANNELS = 1024;
+
+interface ProductRoutes {
+  byChannel: Map<string, ChannelRoutes>;
+  /** `byChannel` by the channel as events write it; null for a channel without routes. */
+  byRawChannel: Map<string, ChannelRoutes | null>;
+  other: Route[];
+}
 
 /** Routes events to the mappings they belong to, indexed by product and Windows channel. */
 export class LogSourceRouter {
-  private readonly byProduct = new Map<
-    string,
-    { byChannel: Map<string, ChannelRoutes>; other: Route[] }
-  >();
+  private readonly byProduct = new Map<string, ProductRoutes>();
 
   constructor(readonly table: readonly IndexedMapping[]) {
     for (const mapping of table) {
       const product = mapping.logsource.product.toLowerCase();
       let group = this.byProduct.get(product);
       if (!group) {
-        group = { byChannel: new Map(), other: [] };
+        group = { byChannel: new Map(), byRawChannel: new Map(), other: [] };
         this.byProduct.set(product, group);
       }
       const channels = mapping.where?.Channel;
@@ -124,9 +138,10 @@ export class LogSourceRouter {
           const key = normalize(channel);
           const list: ChannelRoutes = group.byChannel.get(key) ?? {
             routes: [],
-            field: undefined,
-            byValue: new Map(),
-            whenMissing: undefined,
+            fields: [],
+            known: new Map(),
+            remembered: 0,
+            always: undefined,
           };
           list.routes.push(route);
           group.byChannel.set(key, list);
@@ -136,7 +151,10 @@ export class LogSourceRouter {
       }
     }
     for (const group of this.byProduct.values()) {
-      for (const list of group.byChannel.values()) list.field = singleField(list.routes);
+      for (const list of group.byChannel.values()) {
+        list.fields = testedFields(list.routes);
+        if (list.fields.length === 0) list.always = list.routes.map((route) => route.index);
+      }
     }
   }
 
@@ -149,48 +167,83 @@ export class LogSourceRouter {
     if (!group) return;
     const channel = event.fields.Channel;
     if (channel !== undefined && group.byChannel.size > 0) {
-      const list = group.byChannel.get(normalize(channel));
+      const list = channelRoutes(group, channel);
       if (list) routeChannel(list, event, out);
     }
     for (const route of group.other) if (applies(route, event)) out.push(route.index);
   }
 }
 
-function routeChannel(list: ChannelRoutes, event: Event, out: number[]): void {
-  const found = list.field === undefined ? undefined : event.fields[list.field];
-  const settled = found === undefined || found === null || typeof found !== 'object';
-  if (list.field === undefined || !settled) {
-    for (const route of list.routes) if (applies(route, event)) out.push(route.index);
-    return;
-  }
+function channelRoutes(group: ProductRoutes, channel: unknown): ChannelRoutes | undefined {
+  if (typeof channel !== 'string') return group.byChannel.get(normalize(channel));
+  const known = group.byRawChannel.get(channel);
+  if (known !== undefined) return known ?? undefined;
+  const list = group.byChannel.get(channel.toLowerCase());
+  if (group.byRawChannel.size < MAX_REMEMBERED_CHANNELS)
+    group.byRawChannel.set(channel, list ?? null);
+  return list;
+}
 
-  const missing = found === undefined || found === null;
-  const key = missing ? '' : normalize(found);
-  let indexes = missing ? list.whenMissing : list.byValue.get(key);
-  if (indexes === undefined) {
-    indexes = [];
-    for (const route of list.routes) if (applies(route, event)) indexes.push(route.index);
-    if (missing) list.whenMissing = indexes;
-    else if (list.byValue.size < MAX_REMEMBERED_VALUES) list.byValue.set(key, indexes);
+function routeChannel(list: ChannelRoutes, event: Event, out: number[]): void {
+  const fields = list.fields;
+  let level = list.known;
+  let indexes = list.always;
+  for (let at = 0; at < fields.length; at++) {
+    const value = event.fields[fields[at] as string];
+    // A list (the record types of a joined audit event) is tested route by route.
+    if (value !== null && typeof value === 'object') {
+      applyEach(list.routes, event, out);
+      return;
+    }
+    const next = level.get(value);
+    if (next === undefined) {
+      indexes = remember(list, event, level, at);
+      break;
+    }
+    if (at === fields.length - 1) indexes = next as number[];
+    else level = next as Map<unknown, unknown>;
   }
-  for (const index of indexes) out.push(index);
+  for (const index of indexes ?? []) out.push(index);
+}
+
+function applyEach(routes: readonly Route[], event: Event, out: number[]): void {
+  for (const route of routes) if (applies(route, event)) out.push(route.index);
 }
 
 /**
- * Returns the field that the routes' conditions test when every route tests that one field or
- * none; undefined when a route tests several fields or another one.
+ * Works out the indexes for the event and keeps them under its values of `list.fields` from
+ * position `from` on, below `level`.
  */
-function singleField(routes: readonly Route[]): string | undefined {
-  let field: string | undefined;
-  for (const route of routes) {
-    const conditions = route.conditions;
-    if (conditions === undefined || conditions.length > 1) return undefined;
-    const condition = conditions[0];
-    if (condition === undefined) continue;
-    if (field !== undefined && condition.field !== field) return undefined;
-    field = condition.field;
+function remember(
+  list: ChannelRoutes,
+  event: Event,
+  level: Map<unknown, unknown>,
+  from: number,
+): number[] {
+  const indexes: number[] = [];
+  applyEach(list.routes, event, indexes);
+  if (list.remembered >= MAX_REMEMBERED_VALUES) return indexes;
+  list.remembered++;
+  const fields = list.fields;
+  let current = level;
+  for (let at = from; at < fields.length - 1; at++) {
+    const next = new Map<unknown, unknown>();
+    current.set(event.fields[fields[at] as string], next);
+    current = next;
   }
-  return field;
+  current.set(event.fields[fields[fields.length - 1] as string], indexes);
+  return indexes;
+}
+
+/** Lists the fields that any of the routes' conditions test, in the order they first appear. */
+function testedFields(routes: readonly Route[]): string[] {
+  const fields: string[] = [];
+  for (const route of routes) {
+    for (const condition of route.conditions ?? []) {
+      if (!fields.includes(condition.field)) fields.push(condition.field);
+    }
+  }
+  return fields;
 }
 
 /**

@@ -95,6 +95,8 @@ export const windowsFlatFormat: SourceFormat = {
   name: 'windows-flat',
   description: 'Windows events in the flat NXLog/Logstash or Log Analytics SecurityEvent shape',
   framing: 'json',
+  // Fields are the record's own, plus standard names that copy other fields' values.
+  textHoldsValues: true,
   detect(sample) {
     const value = sample.firstJson;
     if (!isObject(value) || value.EventID === undefined) return 0;

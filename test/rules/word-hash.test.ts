@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { visitWords, wordHash, wordsOf } from '../../src/rules/index-keys.js';
+
+/**
+ * The event side of `~` index keys: `visitWords` must find, by hash, every word that `wordsOf`
+ * finds in the lower-cased text, or a rule would miss events it matches.
+ */
+
+/** Returns the words of `text` that `visitWords` reports, with a table of each of `words`. */
+function visited(text: string, words: readonly string[]): string[] {
+  const table = new Map(words.map((word) => [wordHash(word), word]));
+  const found: string[] = [];
+  visitWords(text, table, (word) => found.push(word));
+  return found;
+}
+
+/** A deterministic generator, so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = Math.imul(state ^ (state >>> 15), state | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('word hashes of the rule index', () => {
+  it('finds the words of a command line in order, folding case', () => {
+    const text = 'C:\\Windows\\System32\\SC.exe create Svc binPath= "cmd /c whoami"';
+    const words = wordsOf(text.toLowerCase());
+    assert.deepEqual(visited(text, words), words);
+    assert.deepEqual(visited(text, ['sc', 'whoami']), ['sc', 'whoami']);
+  });
+
+  it('reports a word as often as it occurs, and no word the table lacks', () => {
+    assert.deepEqual(visited('a.exe b.exe c.dll', ['exe']), ['exe', 'exe']);
+    assert.deepEqual(visited('powershell.exe -nop', ['cmd']), []);
+  });
+
+  it('folds the two non-ASCII characters that lower-case to word characters', () => {
+    // U+212A KELVIN SIGN lower-cases to `k`; U+0130 to `i` and a combining dot.
+    assert.deepEqual(visited('\u212Aerberos', ['kerberos']), ['kerberos']);
+    assert.deepEqual(visited('M\u0130M\u0130KATZ', ['mi', 'katz', 'mimikatz']), [
+      'mi',
+      'mi',
+      'katz',
+    ]);
+    assert.deepEqual(visited('\u0130', ['i']), ['i']);
+  });
+
+  it('agrees with the words of the lower-cased text on random texts', () => {
+    const next = random(7);
+    const alphabet = 'aZ09 \\/._-"\u0130\u212A\u00e9\u00c9\u03a3\u2028';
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      const length = Math.floor(next() * 40);
+      for (let at = 0; at < length; at++) {
+        text += alphabet[Math.floor(next() * alphabet.length)] as string;
+      }
+      const words = wordsOf(text.toLowerCase());
+      assert.deepEqual(visited(text, words), words, JSON.stringify(text));
+    }
+  });
+});
