@@ -1,7 +1,14 @@
 import type { Event } from '../model/event.js';
+import { compiledAtLoad } from '../rules/compiled-at-load.js';
 import { compileDetection, type DetectionProblem } from '../rules/detection.js';
 import { EvalContext, type FieldAccessor, fieldAccessor } from '../rules/fields.js';
-import { type Requirement, visitWords, wordHash } from '../rules/index-keys.js';
+import {
+  type Requirement,
+  searchWords,
+  visitWords,
+  wordHash,
+  wordSearch,
+} from '../rules/index-keys.js';
 import {
   type IndexedMapping,
   LogSourceRouter,
@@ -35,9 +42,23 @@ interface Variant {
  */
 interface MappingIndex {
   valueKeys: { accessor: FieldAccessor; byValue: Map<string, Variant[]> }[];
-  wordKeys: { accessor: FieldAccessor; byHash: Map<number, Variant[]> }[];
+  wordKeys: WordKey[];
   unindexed: Variant[];
 }
+
+interface WordKey {
+  accessor: FieldAccessor;
+  byHash: Map<number, Variant[]>;
+  words: Set<string>;
+  /** The expression that finds the words in long texts, for a key with few words. */
+  search: RegExp | undefined;
+}
+
+/** Keys with at most this many words search long texts with an expression (`searchWords`). */
+const MAX_SEARCH_WORDS = 16;
+
+/** Texts from this length on are searched when their key has an expression. */
+const LONG_TEXT = 256;
 
 export interface DetectorOptions {
   placeholders: Placeholders;
@@ -94,16 +115,19 @@ export class Detector {
       }
       for (const mapping of selected) {
         const fields = mapping.fields ?? {};
+        const mapField = (name: string) => fields[name] ?? name;
         const problems: DetectionProblem[] = [];
-        const compiled = compileDetection(
-          rule,
-          {
-            placeholders: options.placeholders,
-            mapField: (name) => fields[name] ?? name,
-            regexGuard: { guard: this.regexGuard, rule: ruleLabel(rule) },
-          },
-          problems,
-        );
+        const compiled =
+          compiledAtLoad(rule, options.placeholders, mapField) ??
+          compileDetection(
+            rule,
+            {
+              placeholders: options.placeholders,
+              mapField,
+              regexGuard: { guard: this.regexGuard, rule: ruleLabel(rule) },
+            },
+            problems,
+          );
         if (!compiled) continue;
         const list = variantsByMapping.get(mapping.index) ?? [];
         const variant: Variant = { ruleIndex, match: compiled.match, seen: 0 };
@@ -159,7 +183,11 @@ export class Detector {
       }
       for (const key of index.wordKeys) {
         for (const text of context.stringsOf(key.accessor)) {
-          visitWords(text, key.byHash, this.evaluateBucket);
+          if (key.search !== undefined && text.length >= LONG_TEXT) {
+            searchWords(text, key.search, key.byHash, this.evaluateBucket);
+          } else {
+            visitWords(text, key.byHash, this.evaluateBucket);
+          }
         }
       }
       this.evaluate(index.unindexed, out);
@@ -200,10 +228,11 @@ function buildIndex(variants: { variant: Variant; requires: Requirement }[]): Ma
       if (name.startsWith('~')) {
         let key = wordKeys.get(name);
         if (!key) {
-          key = { accessor, byHash: new Map() };
+          key = { accessor, byHash: new Map(), words: new Set(), search: undefined };
           wordKeys.set(name, key);
           index.wordKeys.push(key);
         }
+        for (const value of values) key.words.add(value);
         addToBucket(key.byHash, new Set([...values].map(wordHash)), variant);
         continue;
       }
@@ -215,6 +244,9 @@ function buildIndex(variants: { variant: Variant; requires: Requirement }[]): Ma
       }
       addToBucket(key.byValue, new Set([...values].map(indexKey)), variant);
     }
+  }
+  for (const key of index.wordKeys) {
+    if (key.words.size <= MAX_SEARCH_WORDS) key.search = wordSearch(key.words);
   }
   return index;
 }

@@ -106,6 +106,57 @@ export function visitWords<T>(text: string, table: Map<number, T>, visit: (entry
   }
 }
 
+/** Characters outside ASCII that lower-case to word characters (see `visitWords`). */
+const FOLDS_TO_WORD = /[\u0130\u212a]/;
+
+/**
+ * Builds the expression that finds the given words of `[a-z0-9]` in a text, for `searchWords`.
+ * Longer words come first, so that at each place the longest of them that starts there is found.
+ */
+export function wordSearch(words: Iterable<string>): RegExp {
+  const sorted = [...new Set(words)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  return new RegExp(sorted.join('|'), 'gi');
+}
+
+function isWordCode(code: number): boolean {
+  const lower = code | 0x20;
+  return (code >= 0x30 && code <= 0x39) || (lower >= 0x61 && lower <= 0x7a);
+}
+
+/**
+ * Calls `visit` as `visitWords` does, with `search` from `wordSearch` over the words of `table`.
+ * The expression runs in V8's compiled matcher, which went through long texts about ten times
+ * faster than `visitWords` when it had few words to find: PowerShell's `ContextInfo`, 5 KB
+ * per event, for seven words (Node 20). A match is a word when no word character touches it.
+ * A match that a word character follows cannot hide a whole word, since the longest word
+ * starting at a place is found first and every word character of it extends the shorter ones.
+ */
+export function searchWords<T>(
+  text: string,
+  search: RegExp,
+  table: Map<number, T>,
+  visit: (entry: T) => void,
+): void {
+  // `i` does not fold these two to ASCII as lower-casing does.
+  if (FOLDS_TO_WORD.test(text)) {
+    visitWords(text, table, visit);
+    return;
+  }
+  search.lastIndex = 0;
+  for (let match = search.exec(text); match !== null; match = search.exec(text)) {
+    const word = match[0];
+    const start = match.index;
+    if (
+      isWordCode(text.charCodeAt(start - 1)) ||
+      isWordCode(text.charCodeAt(start + word.length))
+    ) {
+      continue;
+    }
+    const entry = table.get(wordHash(word.toLowerCase()));
+    if (entry !== undefined) visit(entry);
+  }
+}
+
 function weight(key: string, value: string): number {
   if (key.startsWith('=')) return 1;
   if (COMMON_WORDS.has(value)) return 20;

@@ -4,6 +4,7 @@ import { extname, join } from 'node:path';
 import { readYamlDocuments, type YamlDocumentView } from '../context/yaml-view.js';
 import { readTextFile } from '../input/text.js';
 import type { Location, Problem } from '../model/problem.js';
+import { keepCompiledAtLoad } from './compiled-at-load.js';
 import {
   checkSearches,
   compileDetection,
@@ -16,6 +17,7 @@ import { parseRuleDocument } from './parse-rule.js';
 import { type Placeholders, placeholderNames } from './placeholders.js';
 import { referenceCycleProblems } from './reference-cycles.js';
 import type { DetectionRule, FilterRule, Rule } from './rule.js';
+import type { FieldTestEnv } from './search.js';
 
 /**
  * Loads Sigma rules from files and folders (recursively, `.yml` and `.yaml`), validates them,
@@ -267,7 +269,18 @@ function loadDocument(
 ): { rule?: Rule; filter?: FilterRule; problems: Problem[] } {
   const result = parseRuleDocument(document);
   const problems = [...result.problems];
-  const env = { placeholders: options.placeholders, mapField: (name: string) => name };
+  const fields = new Set<string>();
+  let unguarded = false;
+  const env: FieldTestEnv = {
+    placeholders: options.placeholders,
+    mapField: (name) => {
+      fields.add(name);
+      return name;
+    },
+    onUnguarded: () => {
+      unguarded = true;
+    },
+  };
   const located = (found: DetectionProblem[]) =>
     locateDetectionProblems(found, (path, onKey) => document.locate(path, onKey));
 
@@ -287,8 +300,9 @@ function loadDocument(
   if (rule.kind !== 'detection') return { rule, problems };
 
   const found: DetectionProblem[] = [];
-  compileDetection(rule, env, found);
+  const compiled = compileDetection(rule, env, found);
   if (found.length > 0) return { problems: [...problems, ...located(found)] };
+  if (compiled && !unguarded) keepCompiledAtLoad(rule, compiled, options.placeholders, fields);
   for (const use of unresolvedPlaceholders(rule, options.placeholders)) {
     problems.push({
       code: 'rule.placeholder_unresolved',

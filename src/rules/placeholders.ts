@@ -223,11 +223,25 @@ export function placeholderLookup(
   overrides: Readonly<Record<string, readonly (string | number)[]>>,
   unresolved: UnresolvedPlaceholders = 'reject',
 ): Placeholders {
-  return {
-    values: (name) => overrides[name] ?? DEFAULT_PLACEHOLDERS[name]?.values,
-    unresolved,
-  };
+  // One lookup per settings object and mode, so that rules compiled while loading are seen to
+  // use the detector's placeholders (compiled-at-load.ts).
+  let byMode = lookups.get(overrides);
+  if (!byMode) {
+    byMode = new Map();
+    lookups.set(overrides, byMode);
+  }
+  let lookup = byMode.get(unresolved);
+  if (!lookup) {
+    lookup = {
+      values: (name) => overrides[name] ?? DEFAULT_PLACEHOLDERS[name]?.values,
+      unresolved,
+    };
+    byMode.set(unresolved, lookup);
+  }
+  return lookup;
 }
+
+const lookups = new WeakMap<object, Map<UnresolvedPlaceholders, Placeholders>>();
 
 const PLACEHOLDER_NAME = /(?<!\\)%([A-Za-z0-9_.-]+)%/g;
 

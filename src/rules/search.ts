@@ -41,6 +41,8 @@ export interface FieldTestEnv {
    * `rule`. Without it (checking rules only) they compile as plain expressions.
    */
   regexGuard?: { guard: RegexGuard; rule: string };
+  /** Called when such an expression compiles without `regexGuard`, as a plain expression. */
+  onUnguarded?: () => void;
 }
 
 const COMPARE_MODES: ReadonlySet<string> = new Set(['contains', 'startswith', 'endswith']);
@@ -326,6 +328,7 @@ function regexTest(
     if (typeof translated === 'string') return `regular expression uses ${translated}`;
     // A text without the expression's required literal is skipped before the expression runs.
     const required = requiredLiteral(translated.source, translated.flags);
+    if (!translated.linear && !env.regexGuard) env.onUnguarded?.();
     if (!translated.linear && env.regexGuard) {
       const { guard, rule } = env.regexGuard;
       const guarded = guard.compile(translated.source, translated.flags, rule);

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { visitWords, wordHash, wordsOf } from '../../src/rules/index-keys.js';
+import {
+  searchWords,
+  visitWords,
+  wordHash,
+  wordSearch,
+  wordsOf,
+} from '../../src/rules/index-keys.js';
 
 /**
  * The event side of `~` index keys: `visitWords` must find, by hash, every word that `wordsOf`
@@ -12,6 +18,14 @@ function visited(text: string, words: readonly string[]): string[] {
   const table = new Map(words.map((word) => [wordHash(word), word]));
   const found: string[] = [];
   visitWords(text, table, (word) => found.push(word));
+  return found;
+}
+
+/** Returns the words of `text` that `searchWords` reports, with the same table. */
+function searched(text: string, words: readonly string[]): string[] {
+  const table = new Map(words.map((word) => [wordHash(word), word]));
+  const found: string[] = [];
+  searchWords(text, wordSearch(words), table, (word) => found.push(word));
   return found;
 }
 
@@ -61,6 +75,32 @@ describe('word hashes of the rule index', () => {
       }
       const words = wordsOf(text.toLowerCase());
       assert.deepEqual(visited(text, words), words, JSON.stringify(text));
+    }
+  });
+
+  it('finds by expression the words that the scan finds', () => {
+    const words = ['get', 'getx', 'noni', 'noninteractive', 'k', 'i', 'x1'];
+    const text = 'Get-X GETX getxy -NonI -NonInteractive xnoni k\u212A K i x1 x12';
+    assert.deepEqual(searched(text, words), visited(text, words));
+    assert.deepEqual(searched('-noni -NONINTERACTIVE getx get', words), [
+      'noni',
+      'noninteractive',
+      'getx',
+      'get',
+    ]);
+
+    const next = random(11);
+    // The two characters that `i` does not fold as lower-casing does are rare, as in logs.
+    const alphabet = 'getxnoiGETXNOI1 -_.\u00e9';
+    const rare = '\u0130\u212A';
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      const length = Math.floor(next() * 60);
+      for (let at = 0; at < length; at++) {
+        const from = next() < 0.005 ? rare : alphabet;
+        text += from[Math.floor(next() * from.length)] as string;
+      }
+      assert.deepEqual(searched(text, words), visited(text, words), JSON.stringify(text));
     }
   });
 });
