@@ -54,6 +54,28 @@ describe('parseIsoTime', () => {
     assert.equal(parseIsoTime('2020-10-19 12:28', -60), Date.UTC(2020, 9, 19, 13, 28));
   });
 
+  it('reads the days of consecutive records alike', () => {
+    const days = [
+      '2020-10-19',
+      '2020-10-20',
+      '2020-10-19',
+      '2016-02-29',
+      '1999-12-31',
+      '2020-10-19',
+    ];
+    for (const day of days) {
+      for (const clock of ['00:00:00Z', '23:59:59.999Z', '23:59:60Z', '12:28:44.333-05:00']) {
+        const text = `${day}T${clock}`;
+        assert.equal(parseIsoTime(text), viaExpression(text), text);
+        assert.equal(
+          parseIsoTime(text),
+          Date.parse(text.replace(':60Z', ':59Z')) + (clock.includes(':60') ? 1000 : 0),
+          text,
+        );
+      }
+    }
+  });
+
   it('rejects a cut fraction and a bad zone', () => {
     assert.ok(Number.isNaN(parseIsoTime('2020-10-19T12:28:44.Z')));
     assert.ok(Number.isNaN(parseIsoTime('2020-10-19T12:28:44+2:00')));

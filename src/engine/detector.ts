@@ -267,6 +267,9 @@ function addToBucket<K>(buckets: Map<K, Variant[]>, keys: Iterable<K>, variant: 
 function indexKey(value: unknown): string {
   if (typeof value === 'number') return String(value);
   const text = String(value);
+  // A text that starts with an ASCII character after `9` is no number, and not one to trim.
+  const first = text.charCodeAt(0);
+  if (first > 0x39 && first < 0x80) return text.toLowerCase();
   const number = parseNumeric(text);
   return number === undefined ? text.toLowerCase() : String(number);
 }

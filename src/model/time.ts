@@ -74,8 +74,24 @@ function parseIsoFast(text: string, defaultOffsetMinutes: number): number | unde
   const offset = at === length ? defaultOffsetMinutes : zoneAt(text, at);
   if (offset === undefined) return undefined;
   if (!existingTime(year, month, day, hour, minute, second)) return Number.NaN;
-  const base = Date.UTC(year, month - 1, day, hour, minute, second);
+  const base = dayStart(year, month, day) + ((hour * 60 + minute) * 60 + second) * 1000;
   return base + millis - offset * 60000;
+}
+
+let lastDay = -1;
+let lastDayStart = 0;
+
+/**
+ * `Date.UTC` of a day, remembered for the last day asked: the records of a log mostly share their
+ * day, and a Windows flat record has three times of the same day.
+ */
+function dayStart(year: number, month: number, day: number): number {
+  const key = (year * 13 + month) * 32 + day;
+  if (key !== lastDay) {
+    lastDayStart = Date.UTC(year, month - 1, day);
+    lastDay = key;
+  }
+  return lastDayStart;
 }
 
 /** Reads the zone offset in minutes from `at` to the end: `Z`, `z`, `+HH:MM` or `+HHMM`. */

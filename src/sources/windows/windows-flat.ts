@@ -27,7 +27,8 @@ const TIME_FIELDS = ['TimeCreated', 'TimeGenerated', 'UtcTime', '@timestamp', 'E
  * NXLog writes `EventTime` in the collector's local time without a zone, and `@timestamp` (the
  * Logstash receive time, UTC) beside `EventReceivedTime` (the same instant, local). Their
  * difference, rounded to a quarter hour, is the zone offset, which turns `EventTime` into UTC.
- * Returns undefined when one of the three is missing or unreadable.
+ * The time text stays `EventTime` as written. Returns undefined when one of the three is missing
+ * or unreadable.
  */
 export function flatEventTime(fields: Record<string, unknown>): RecordTime | undefined {
   const eventTime = fields.EventTime;
@@ -41,7 +42,7 @@ export function flatEventTime(fields: Record<string, unknown>): RecordTime | und
   const rounded = Math.round(offset / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
   const time = parseIsoTime(eventTime) - rounded;
   if (!Number.isFinite(time)) return undefined;
-  return { time, timeText: new Date(time).toISOString() };
+  return { time, timeText: eventTime };
 }
 
 /**
