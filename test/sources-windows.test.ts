@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { windowsXmlFormat } from '../src/sources/windows/windows-xml.js';
 import { readAll, readOne } from './helpers/read.js';
 import { hasShared, REPO_ROOT, SHARED_ROOT } from './helpers/shared.js';
 import { makeZip } from './helpers/zip.js';
@@ -50,6 +51,17 @@ describe('windows-xml', () => {
     assert.equal(logon.core.actor, 'OFFSEC.LAN\\admmig');
     assert.equal(logon.core.srcIp, '10.23.42.22');
     assert.equal(logon.core.session, '0x0000000001375fbd');
+  });
+
+  it('leaves the summary to the events that match a rule', async () => {
+    const result = await readOne(PSEXEC_XML);
+    const logon = result.events[0];
+    assert.ok(logon);
+    assert.equal(logon.summary, '');
+    assert.equal(
+      windowsXmlFormat.summarize?.(logon),
+      '4624 logon type 3 OFFSEC.LAN\\admmig from 10.23.42.22 on srvdefender01.offsec.lan',
+    );
   });
 
   it('reads an empty Data element as an empty string', async () => {

@@ -98,6 +98,7 @@ export class FileStage {
     onRecords?: (records: number) => void,
   ): AsyncIterable<StageMatch[]> {
     const { logger } = this.options;
+    const summarize = prepared.format?.summarize;
     let logged = 0;
     try {
       for await (const output of readPrepared(prepared, this.options.read)) {
@@ -130,7 +131,9 @@ export class FileStage {
         for (const [index, event] of output.events.entries()) {
           const processed = this.process(event, counts, texts?.[index]);
           const match = processed instanceof Promise ? await processed : processed;
-          if (match) batch.push(match);
+          if (!match) continue;
+          if (summarize && match.event.summary === '') match.event.summary = summarize(match.event);
+          batch.push(match);
         }
         onRecords?.(parsed + output.rejections.length + skipped.length);
         if (batch.length > 0) yield batch;

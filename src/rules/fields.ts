@@ -21,16 +21,10 @@ export function fieldAccessor(name: string): FieldAccessor {
   if (accessor) return accessor;
   const parts = name.split('.');
   const id = accessors.size;
+  // Enrichment names all have a dot (`trust.party`), so a name without one is a record field.
   accessor =
     parts.length === 1
-      ? {
-          name,
-          id,
-          get: (event) => {
-            const extra = event.extra[name];
-            return extra !== undefined ? extra : event.fields[name];
-          },
-        }
+      ? { name, id, get: (event) => event.fields[name] }
       : {
           name,
           id,

@@ -118,6 +118,12 @@ export interface SourceFormat {
    * searches test that text once before they walk the fields (rules/literal-lists.ts).
    */
   textHoldsValues?: boolean;
+  /**
+   * Builds the one-line summary of an event, for formats that leave `summary` empty when they
+   * make events: most events match no rule and are never shown, so the scan builds it only for
+   * those that match.
+   */
+  summarize?(event: Event): string;
   /** Creates the parser for one input (not used by binary formats). */
   createParser?(context: ParseContext): RecordParser;
   /** Reads a binary input (only binary formats). */

@@ -1,4 +1,5 @@
 import type { DetectSample, SourceFormat } from '../format.js';
+import { windowsEventSummary } from '../windows/fields.js';
 import { readEvtx } from './evtx-reader.js';
 import { FILE_SIGNATURE } from './file-header.js';
 
@@ -46,5 +47,6 @@ export const evtxFormat: SourceFormat = {
       ? 1
       : 0;
   },
+  summarize: windowsEventSummary,
   binary: { read: readEvtx },
 };

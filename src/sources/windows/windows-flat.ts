@@ -4,7 +4,7 @@ import { parseAnyTime, parseIsoTime } from '../../model/time.js';
 import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
 import { isValidTime, type RecordTime, recordTime } from '../record-time.js';
-import { windowsEventAt } from './fields.js';
+import { windowsEventAt, windowsEventSummary } from './fields.js';
 
 /**
  * Windows events in the flat shape of NXLog `im_msvistalog` shipped through Logstash, and of
@@ -105,5 +105,6 @@ export const windowsFlatFormat: SourceFormat = {
     const hasChannel = value.Channel !== undefined || value.SourceName !== undefined;
     return hasHost && hasChannel ? 0.9 : 0;
   },
+  summarize: windowsEventSummary,
   createParser: (context) => statelessParser(convert, context),
 };

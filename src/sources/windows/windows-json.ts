@@ -1,7 +1,7 @@
 import { RecordError } from '../../model/errors.js';
 import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { flattenWindows, windowsEvent } from './fields.js';
+import { flattenWindows, windowsEvent, windowsEventSummary } from './fields.js';
 import { readEventData, readSystem, readUserData } from './tree.js';
 
 /**
@@ -34,5 +34,6 @@ export const windowsJsonFormat: SourceFormat = {
     const value = sample.firstJson;
     return isObject(value) && isObject(value.Event) && isObject(value.Event.System) ? 1 : 0;
   },
+  summarize: windowsEventSummary,
   createParser: (context) => statelessParser(convert, context),
 };

@@ -2,7 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { RecordError } from '../../model/errors.js';
 import type { DetectSample, FramedRecord, ParseContext, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { flattenWindows, windowsEvent } from './fields.js';
+import { flattenWindows, windowsEvent, windowsEventSummary } from './fields.js';
 import { elementText, readEventData, readSystem, readUserData } from './tree.js';
 import { xmlReferenceDecoder } from './xml-references.js';
 
@@ -70,5 +70,6 @@ export const windowsXmlFormat: SourceFormat = {
     if (sample.firstXml.includes(EVENT_NAMESPACE)) return 1;
     return sample.firstXml.includes('<System>') ? 0.8 : 0;
   },
+  summarize: windowsEventSummary,
   createParser: (context) => statelessParser(convert, context),
 };

@@ -1,7 +1,7 @@
 import { RecordError } from '../../model/errors.js';
 import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
-import { flattenWindows, type WindowsSystem, windowsEvent } from './fields.js';
+import { flattenWindows, type WindowsSystem, windowsEvent, windowsEventSummary } from './fields.js';
 
 /**
  * Windows events as Winlogbeat and Elastic Agent ship them: `winlog.channel`,
@@ -70,5 +70,6 @@ export const winlogbeatFormat: SourceFormat = {
     const value = sample.firstJson;
     return isObject(value) && isObject(value.winlog) && value.winlog.channel !== undefined ? 1 : 0;
   },
+  summarize: windowsEventSummary,
   createParser: (context) => statelessParser(convert, context),
 };
