@@ -201,7 +201,7 @@ const DESCRIPTIONS: Record<string, string> = {
   '7045': 'service installed',
 };
 
-/** The `summarize` of the Windows formats; see `windowsSummary`. */
+/** Builds the summary of a Windows event, as the Windows formats summarize; see `windowsSummary`. */
 export function windowsEventSummary(event: Event): string {
   return windowsSummary(event.fields, event.core);
 }
