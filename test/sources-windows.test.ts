@@ -53,7 +53,7 @@ describe('windows-xml', () => {
     assert.equal(logon.core.session, '0x0000000001375fbd');
   });
 
-  it('leaves the summary to the events that match a rule', async () => {
+  it('leaves the summary empty until matched', async () => {
     const result = await readOne(PSEXEC_XML);
     const logon = result.events[0];
     assert.ok(logon);

@@ -54,7 +54,7 @@ describe('parseIsoTime', () => {
     assert.equal(parseIsoTime('2020-10-19 12:28', -60), Date.UTC(2020, 9, 19, 13, 28));
   });
 
-  it('reads the days of consecutive records alike', () => {
+  it('reads consecutive days alike', () => {
     const days = [
       '2020-10-19',
       '2020-10-20',

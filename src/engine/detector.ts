@@ -37,7 +37,7 @@ interface Variant {
 }
 
 /**
- * Variants of one mapping bucketed by index key and value; see rules/index-keys.ts. Words are
+ * Variants of one mapping, bucketed by index key and value (see rules/index-keys.ts). Words are
  * bucketed by their hash (`wordHash`).
  */
 interface MappingIndex {
@@ -46,18 +46,20 @@ interface MappingIndex {
   unindexed: Variant[];
 }
 
+/** A `~` key: the variants of each word hash. */
 interface WordKey {
   accessor: FieldAccessor;
   byHash: Map<number, Variant[]>;
+  /** Words of the key, from which `search` is built. */
   words: Set<string>;
-  /** The expression that finds the words in long texts, for a key with few words. */
+  /** Expression that finds the words in long texts, for a key with few words. */
   search: RegExp | undefined;
 }
 
 /** Keys with at most this many words search long texts with an expression (`searchWords`). */
 const MAX_SEARCH_WORDS = 16;
 
-/** Texts from this length on are searched when their key has an expression. */
+/** Minimum length of a text that is searched, when its key has an expression. */
 const LONG_TEXT = 256;
 
 export interface DetectorOptions {
@@ -88,7 +90,7 @@ export class Detector {
   private readonly variants: Variant[] = [];
   private stamp = 0;
   private readonly regexGuard: RegexGuard;
-  /** The output list of the event being detected, for `evaluateBucket`. */
+  /** Output list of the event being detected, for `evaluateBucket`. */
   private out: number[] = [];
   private readonly evaluateBucket = (bucket: readonly Variant[]) => this.evaluate(bucket, this.out);
 
@@ -153,8 +155,8 @@ export class Detector {
   }
 
   /**
-   * Indexes (into `rules`) of the rules the event matches, each once. `text` is the JSON text
-   * of the event's record, for a format whose fields are all written in it (`textHoldsValues`).
+   * Lists in `out` the indexes (into `rules`) of the rules the event matches, each once. `text`
+   * is the JSON text of the event's record, for a format that sets `textHoldsValues`.
    */
   detect(event: Event, out: number[], text?: string): void {
     out.length = 0;
@@ -251,6 +253,7 @@ function buildIndex(variants: { variant: Variant; requires: Requirement }[]): Ma
   return index;
 }
 
+/** Adds the variant to the bucket of each key. */
 function addToBucket<K>(buckets: Map<K, Variant[]>, keys: Iterable<K>, variant: Variant): void {
   for (const key of keys) {
     const bucket = buckets.get(key);
@@ -267,7 +270,7 @@ function addToBucket<K>(buckets: Map<K, Variant[]>, keys: Iterable<K>, variant: 
 function indexKey(value: unknown): string {
   if (typeof value === 'number') return String(value);
   const text = String(value);
-  // A text that starts with an ASCII character after `9` is no number, and not one to trim.
+  // A text that starts with an ASCII character after `9` is not a number, even after trimming.
   const first = text.charCodeAt(0);
   if (first > 0x39 && first < 0x80) return text.toLowerCase();
   const number = parseNumeric(text);

@@ -25,7 +25,7 @@ export const WRAPPER_KEYS: ReadonlySet<string> = new Set([
 export interface JsonRecord {
   /** The parsed value, when the record is valid JSON within the limits. */
   value?: unknown;
-  /** The record's JSON text, with the value. */
+  /** JSON text of the record, set with the value. */
   text?: string;
   /** Why the record was rejected: `invalid_json`, `record_too_large` or `too_deep`. */
   error?: { code: string; message: string };

@@ -82,8 +82,8 @@ let lastDay = -1;
 let lastDayStart = 0;
 
 /**
- * `Date.UTC` of a day, remembered for the last day asked: the records of a log mostly share their
- * day, and a Windows flat record has three times of the same day.
+ * Returns `Date.UTC` of a day, remembered for the last day requested. The records of a log mostly
+ * share their day, and a Windows flat record has three times of the same day.
  */
 function dayStart(year: number, month: number, day: number): number {
   const key = (year * 13 + month) * 32 + day;

@@ -15,7 +15,7 @@ import type { DetectionRule, FilterRule } from './rule.js';
 interface LoadCompiled {
   compiled: CompiledDetection;
   placeholders: Placeholders;
-  /** Field names the compile read, before any mapping. */
+  /** Field names that the compile read, before any mapping. */
   fields: readonly string[];
   filters: readonly FilterRule[];
 }

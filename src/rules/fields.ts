@@ -98,7 +98,7 @@ export class EvalContext {
   private readonly keys = new SlotCache<readonly string[]>();
   private keywordValues: readonly string[] | undefined;
   private keywordLowered: readonly string[] | undefined;
-  /** The JSON text of the event's record, when every value of its fields is written in it. */
+  /** JSON text of the event's record, when every value of its fields is written in it. */
   private recordText: string | undefined;
 
   constructor(private readonly maxFieldLength: number) {}

@@ -116,9 +116,9 @@ export function keywordLiteralTest(
 }
 
 interface KeywordTests {
-  /** The test of one value. */
+  /** Test of one value. */
   value: (text: string) => boolean;
-  /** The test of a record's JSON text; see `EvalContext.anyKeyword`. */
+  /** Test of a record's JSON text (see `EvalContext.anyKeyword`). */
   text: ((text: string) => boolean) | undefined;
 }
 
@@ -145,9 +145,9 @@ function keywordTests(
 }
 
 /**
- * Source of an expression that finds any of `searched` in JSON text, or a `\u` escape, which
- * can spell any character of a value. Case folds by character classes rather than by the `i`
- * flag, which would take the `\U` of every `C:\\Users` for an escape. For ASCII letters the
+ * Builds the source of an expression that finds any of `searched` in JSON text, or a `\u`
+ * escape, which can spell any character of a value. Case folds by character classes, because
+ * the `i` flag would take the `\U` of every `C:\\Users` for an escape. For ASCII letters the
  * two fold alike.
  */
 function textAlternation(searched: readonly string[], caseInsensitive: boolean): string {
@@ -164,8 +164,8 @@ function textAlternation(searched: readonly string[], caseInsensitive: boolean):
 const JSON_ESCAPED = /["\\/\x00-\x1f]/;
 
 /**
- * Characters of a number as a record's values give it: JSON writes `1e3` where the value reads
- * `1000`, and a number too large for a double reads `Infinity`.
+ * Characters of a number's value as text. JSON may write `1e3` where the value reads `1000`,
+ * and a number too large for a double reads `Infinity`.
  */
 const NUMBER_CHARACTERS = /^[0-9+\-.einfty]*$/i;
 

@@ -223,8 +223,8 @@ export function placeholderLookup(
   overrides: Readonly<Record<string, readonly (string | number)[]>>,
   unresolved: UnresolvedPlaceholders = 'reject',
 ): Placeholders {
-  // One lookup per settings object and mode, so that rules compiled while loading are seen to
-  // use the detector's placeholders (compiled-at-load.ts).
+  // One lookup per settings object and mode, so that the detector can tell that rules compiled
+  // while loading used its placeholders (compiled-at-load.ts).
   let byMode = lookups.get(overrides);
   if (!byMode) {
     byMode = new Map();

@@ -43,8 +43,8 @@ export class RecordSkip {
 export interface ParseOutput {
   events: Event[];
   /**
-   * The JSON text of each event's record, at the event's index, for formats that set
-   * `textHoldsValues`; absent or with gaps otherwise.
+   * JSON text of each event's record, at the event's index, for formats that set
+   * `textHoldsValues`. It is absent, or has gaps, otherwise.
    */
   texts?: (string | undefined)[];
   rejections: Rejection[];
@@ -82,7 +82,7 @@ export interface FramedRecord {
   /** Parsed JSON value, `<Event>` XML text, or line text, depending on the framing. */
   value: unknown;
   origin: Origin;
-  /** The record's JSON text, for formats that set `textHoldsValues`. */
+  /** JSON text of the record, for formats that set `textHoldsValues`. */
   text?: string | undefined;
 }
 
@@ -113,15 +113,14 @@ export interface SourceFormat {
    */
   skip?: string;
   /**
-   * Set by JSON formats whose event fields are the record's own values, or copies of them: every
-   * string, number and boolean of the fields is then written in the record's JSON text. Keyword
-   * searches test that text once before they walk the fields (rules/literal-lists.ts).
+   * Set by JSON formats whose event fields are the record's own values, or copies of them. Every
+   * string, number and boolean of the fields is then written in the record's JSON text, so
+   * keyword searches test that text once before they walk the fields (rules/literal-lists.ts).
    */
   textHoldsValues?: boolean;
   /**
-   * Builds the one-line summary of an event, for formats that leave `summary` empty when they
-   * make events: most events match no rule and are never shown, so the scan builds it only for
-   * those that match.
+   * Builds the one-line summary of an event, for formats that leave `summary` empty. Most events
+   * match no rule and are never shown, so the scan builds it only for those that match.
    */
   summarize?(event: Event): string;
   /** Creates the parser for one input (not used by binary formats). */

@@ -7,7 +7,7 @@ import type { Framing, SourceSettings } from './format.js';
 export interface FramedItem {
   /** Parsed JSON value, `<Event>` XML text or line text, when the record is within the limits. */
   value?: unknown;
-  /** The record's JSON text, in JSON framing. */
+  /** JSON text of the record, in JSON framing. */
   text?: string;
   error?: { code: string; message: string };
   snippet?: string;

@@ -17,7 +17,7 @@ import { TEST_SETTINGS } from '../helpers/read-input.js';
 
 /**
  * Keyword searches test the JSON text of a flat Windows record before they walk its values.
- * The text test may only skip the walk, never change a result: each record below is detected
+ * The text test may only skip the walk, never change a result. So each record below is detected
  * with its text and without it, and both must give the expected matches.
  */
 
@@ -43,7 +43,7 @@ detection:
 `,
 };
 
-/** Flat NXLog records: the fields that make the shape, and the data of each case. */
+/** Builds a flat NXLog record: the fields that make the shape, and the data of a case. */
 function record(data: string): string {
   const base =
     '"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Hostname":"ws1",' +
@@ -69,7 +69,7 @@ describe('keyword searches over the record text', () => {
   const folder = mkdtempSync(join(tmpdir(), 'trustwatch-keywords-'));
   after(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('match the same records with and without the text', async () => {
+  it('matches alike with and without text', async () => {
     const path = join(folder, 'flat.json');
     writeFileSync(path, `${CASES.map((item) => record(item.data)).join('\n')}\n`);
     const logger = new MemoryLogger();

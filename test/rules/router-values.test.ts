@@ -74,14 +74,14 @@ describe('LogSourceRouter by field value', () => {
     }
   });
 
-  it('routes a list value of a second field by its elements', () => {
+  it('routes a second-field list by elements', () => {
     const router = new LogSourceRouter(TABLE);
     const signed = { Channel: 'Loads', EventID: 7, Signed: ['false', 'true'] };
     assert.deepEqual(routed(router, signed), [4, 5]);
     assert.deepEqual(routed(router, { ...signed, Signed: ['false'] }), [5]);
   });
 
-  it('routes channels whose mappings test no field', () => {
+  it('routes channels without field tests', () => {
     const router = new LogSourceRouter([
       mapping(0, 'any', { Channel: ['System'] }),
       mapping(1, 'also_any', { Channel: ['System'] }),

@@ -41,20 +41,20 @@ function random(seed: number): () => number {
 }
 
 describe('word hashes of the rule index', () => {
-  it('finds the words of a command line in order, folding case', () => {
+  it('finds command line words in order', () => {
     const text = 'C:\\Windows\\System32\\SC.exe create Svc binPath= "cmd /c whoami"';
     const words = wordsOf(text.toLowerCase());
     assert.deepEqual(visited(text, words), words);
     assert.deepEqual(visited(text, ['sc', 'whoami']), ['sc', 'whoami']);
   });
 
-  it('reports a word as often as it occurs, and no word the table lacks', () => {
+  it('reports repeated and unknown words', () => {
     assert.deepEqual(visited('a.exe b.exe c.dll', ['exe']), ['exe', 'exe']);
     assert.deepEqual(visited('powershell.exe -nop', ['cmd']), []);
   });
 
-  it('folds the two non-ASCII characters that lower-case to word characters', () => {
-    // U+212A KELVIN SIGN lower-cases to `k`; U+0130 to `i` and a combining dot.
+  it('folds Kelvin sign and dotted I', () => {
+    // U+212A KELVIN SIGN lower-cases to `k`, and U+0130 to `i` and a combining dot.
     assert.deepEqual(visited('\u212Aerberos', ['kerberos']), ['kerberos']);
     assert.deepEqual(visited('M\u0130M\u0130KATZ', ['mi', 'katz', 'mimikatz']), [
       'mi',
@@ -64,7 +64,7 @@ describe('word hashes of the rule index', () => {
     assert.deepEqual(visited('\u0130', ['i']), ['i']);
   });
 
-  it('agrees with the words of the lower-cased text on random texts', () => {
+  it('matches wordsOf on random texts', () => {
     const next = random(7);
     const alphabet = 'aZ09 \\/._-"\u0130\u212A\u00e9\u00c9\u03a3\u2028';
     for (let round = 0; round < 2000; round++) {
@@ -78,7 +78,7 @@ describe('word hashes of the rule index', () => {
     }
   });
 
-  it('finds by expression the words that the scan finds', () => {
+  it('searches as the scan finds', () => {
     const words = ['get', 'getx', 'noni', 'noninteractive', 'k', 'i', 'x1'];
     const text = 'Get-X GETX getxy -NonI -NonInteractive xnoni k\u212A K i x1 x12';
     assert.deepEqual(searched(text, words), visited(text, words));

@@ -89,31 +89,31 @@ function compileRoute(mapping: IndexedMapping, settled: string | undefined): Rou
 
 /**
  * The routes of one channel. Whether a route applies depends only on the values of the fields
- * its conditions test, so the indexes that apply are remembered per combination of those
- * values as the event has them (`EventID` 1, or `EventID` 12 with `EventType` CreateKey): an
+ * its conditions test. So the indexes that apply are remembered per combination of those values
+ * as the event has them, such as `EventID` 1, or `EventID` 12 with `EventType` CreateKey. An
  * event of a known combination pays one lookup per field and lower-cases nothing.
  */
 interface ChannelRoutes {
   routes: Route[];
   /** The fields the routes test, in a fixed order. */
   fields: string[];
-  /** One level per field, keyed by its value; the last level maps to the indexes. */
+  /** Maps of one level per field, keyed by its value. The last level maps to the indexes. */
   known: Map<unknown, unknown>;
-  /** Combinations in `known`. */
+  /** Number of combinations in `known`. */
   remembered: number;
-  /** The indexes of all routes, when no route tests a field: then each applies to every event. */
+  /** Indexes of all routes, when no route tests a field, because each then applies to all. */
   always: number[] | undefined;
 }
 
-/** Combinations remembered per channel; an input with more tests the rest in turn. */
+/** Maximum combinations remembered per channel. An input with more tests the rest in turn. */
 const MAX_REMEMBERED_VALUES = 4096;
 
-/** Channel names remembered as events write them; more are lower-cased each time. */
+/** Maximum channel names remembered as events write them. Others are lower-cased each time. */
 const MAX_REMEMBERED_CHANNELS = 1024;
 
 interface ProductRoutes {
   byChannel: Map<string, ChannelRoutes>;
-  /** `byChannel` by the channel as events write it; null for a channel without routes. */
+  /** Routes by the channel as events write it, or null for a channel without routes. */
   byRawChannel: Map<string, ChannelRoutes | null>;
   other: Route[];
 }
@@ -174,16 +174,19 @@ export class LogSourceRouter {
   }
 }
 
+/** Finds the routes of a channel, remembering the channel as the event writes it. */
 function channelRoutes(group: ProductRoutes, channel: unknown): ChannelRoutes | undefined {
   if (typeof channel !== 'string') return group.byChannel.get(normalize(channel));
   const known = group.byRawChannel.get(channel);
   if (known !== undefined) return known ?? undefined;
   const list = group.byChannel.get(channel.toLowerCase());
-  if (group.byRawChannel.size < MAX_REMEMBERED_CHANNELS)
+  if (group.byRawChannel.size < MAX_REMEMBERED_CHANNELS) {
     group.byRawChannel.set(channel, list ?? null);
+  }
   return list;
 }
 
+/** Adds the indexes of the channel's routes that apply to the event. */
 function routeChannel(list: ChannelRoutes, event: Event, out: number[]): void {
   const fields = list.fields;
   let level = list.known;
@@ -211,8 +214,8 @@ function applyEach(routes: readonly Route[], event: Event, out: number[]): void 
 }
 
 /**
- * Works out the indexes for the event and keeps them under its values of `list.fields` from
- * position `from` on, below `level`.
+ * Computes the indexes that apply to the event, and stores them under the event's values of
+ * `list.fields` from position `from` on, below `level`.
  */
 function remember(
   list: ChannelRoutes,

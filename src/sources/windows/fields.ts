@@ -201,7 +201,7 @@ const DESCRIPTIONS: Record<string, string> = {
   '7045': 'service installed',
 };
 
-/** Builds the summary of a Windows event, as the Windows formats summarize; see `windowsSummary`. */
+/** Builds the summary of a Windows event, for the Windows formats' `summarize`. */
 export function windowsEventSummary(event: Event): string {
   return windowsSummary(event.fields, event.core);
 }
@@ -274,7 +274,7 @@ export function windowsEventAt(
     core,
     extra: {},
     origin,
-    // Built for the events that match a rule only (`windowsEventSummary`).
+    // The scan builds it only for events that match a rule (`windowsEventSummary`).
     summary: '',
   };
 }
