@@ -8,7 +8,7 @@ import { silentLogger } from '../src/model/logger.js';
 import { sourceSettings } from '../src/pipeline/scan.js';
 import { compileDetection } from '../src/rules/detection.js';
 import { EvalContext } from '../src/rules/fields.js';
-import { patternWord } from '../src/rules/index-keys.js';
+import { patternKey } from '../src/rules/index-keys.js';
 import { loadRulePaths } from '../src/rules/load.js';
 import { LogSourceRouter, mappingsForRule } from '../src/rules/logsources/mapping.js';
 import { buildMappingTable } from '../src/rules/logsources/registry.js';
@@ -19,25 +19,47 @@ import { prepareInput, readPrepared } from '../src/sources/read.js';
 import { createFormatRegistry } from '../src/sources/registry.js';
 import { sharedPath } from './helpers/shared.js';
 
-describe('patternWord', () => {
-  const word = (value: string, mode: 'equals' | 'contains' | 'startswith' | 'endswith') =>
-    patternWord(parseSigmaString(value), mode);
+describe('patternKey', () => {
+  const key = (value: string, mode: 'equals' | 'contains' | 'startswith' | 'endswith') => {
+    const found = patternKey(parseSigmaString(value), mode);
+    return found && `${found.kind}${found.value}`;
+  };
 
-  it('takes whole words only', () => {
-    assert.equal(word('\\sc.exe', 'endswith'), 'sc');
-    assert.equal(word('stop', 'contains'), undefined);
-    assert.equal(word(' stop ', 'contains'), 'stop');
-    assert.equal(word('bun_environment.js', 'contains'), 'environment');
+  it('takes whole words first', () => {
+    assert.equal(key('\\sc.exe', 'endswith'), '~sc');
+    assert.equal(key(' stop ', 'contains'), '~stop');
+    assert.equal(key('bun_environment.js', 'contains'), '~environment');
+    assert.equal(key('Invoke-Mimikatz -Command', 'contains'), '~mimikatz');
   });
 
   it('stops at wildcards', () => {
-    assert.equal(word('C:\\Tools\\*mimi*.exe', 'equals'), 'tools');
-    assert.equal(word('*\\rar.exe', 'equals'), 'rar');
+    assert.equal(key('C:\\Tools\\*mimi*.exe', 'equals'), '~tools');
+    assert.equal(key('*\\rar.exe', 'equals'), '~rar');
   });
 
   it('uses a common word only as a last resort', () => {
-    assert.equal(word('\\Windows\\System32\\', 'contains'), 'system32');
-    assert.equal(word('\\x.exe', 'endswith'), 'x');
+    assert.equal(key('\\Windows\\System32\\', 'contains'), '~system32');
+    assert.equal(key('\\x.exe', 'endswith'), '~x');
+  });
+
+  it('takes a word start or end where no word is whole', () => {
+    assert.equal(key('Get-ADPrincipalGroupMembership', 'contains'), '^adpr');
+    assert.equal(key('gwmi ', 'contains'), '$gwmi');
+    assert.equal(key('powershell', 'startswith'), '^powe');
+    assert.equal(key('Invoke-Sharp*', 'equals'), '~invoke');
+    assert.equal(key('*Potato', 'equals'), '$tato');
+  });
+
+  it('gives no key for a word open on both sides or too short for a start', () => {
+    assert.equal(key('stop', 'contains'), undefined);
+    assert.equal(key('-nop', 'contains'), undefined);
+    assert.equal(key('iex ', 'contains'), undefined);
+  });
+
+  it('weighs a start or end of a common word as one', () => {
+    assert.equal(key('\\WindowsApps\\', 'contains'), '~windowsapps');
+    assert.equal(key('Windows', 'startswith'), '^wind');
+    assert.equal(key('Windows x.dll', 'startswith'), '~x');
   });
 });
 

@@ -1,14 +1,8 @@
 import type { Event } from '../model/event.js';
 import { compiledAtLoad } from '../rules/compiled-at-load.js';
 import { compileDetection, type DetectionProblem } from '../rules/detection.js';
-import { EvalContext, type FieldAccessor, fieldAccessor } from '../rules/fields.js';
-import {
-  type Requirement,
-  searchWords,
-  visitWords,
-  wordHash,
-  wordSearch,
-} from '../rules/index-keys.js';
+import { EvalContext } from '../rules/fields.js';
+import type { Requirement } from '../rules/index-keys.js';
 import {
   type IndexedMapping,
   LogSourceRouter,
@@ -18,49 +12,16 @@ import type { Placeholders } from '../rules/placeholders.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { RegexGuard, type RegexGuardOptions, type RegexTimeouts } from '../rules/regex-guard.js';
 import type { DetectionRule } from '../rules/rule.js';
-import type { Matcher } from '../rules/search.js';
-
-import { parseNumeric } from '../rules/values.js';
+import { searchWords, visitWordParts, visitWords } from '../rules/word-scan.js';
+import { buildIndex, indexKey, LONG_TEXT, type MappingIndex, type Variant } from './rule-index.js';
 
 /**
  * The stateless detection stage. Each rule is compiled once per log source mapping it selects,
  * because field names differ between mappings. Each compiled rule is indexed under its index
- * keys (an `EventID` value, or a whole word of `Image` or `CommandLine`), one of which is true
- * for every match (rules/index-keys.ts). So an event is shown only the rules that could match.
+ * keys (an `EventID` value, or a whole word, word start or word end of `CommandLine`), one of
+ * which is true for every match (rules/index-keys.ts, rule-index.ts). So an event is shown only
+ * the rules that could match.
  */
-
-interface Variant {
-  ruleIndex: number;
-  match: Matcher;
-  /** Stamp of the last event the variant ran on: a variant in several buckets runs once. */
-  seen: number;
-}
-
-/**
- * Variants of one mapping, bucketed by index key and value (see rules/index-keys.ts). Words are
- * bucketed by their hash (`wordHash`).
- */
-interface MappingIndex {
-  valueKeys: { accessor: FieldAccessor; byValue: Map<string, Variant[]> }[];
-  wordKeys: WordKey[];
-  unindexed: Variant[];
-}
-
-/** A `~` key: the variants of each word hash. */
-interface WordKey {
-  accessor: FieldAccessor;
-  byHash: Map<number, Variant[]>;
-  /** Words of the key, from which `search` is built. */
-  words: Set<string>;
-  /** Expression that finds the words in long texts, for a key with few words. */
-  search: RegExp | undefined;
-}
-
-/** Keys with at most this many words search long texts with an expression (`searchWords`). */
-const MAX_SEARCH_WORDS = 16;
-
-/** Minimum length of a text that is searched, when its key has an expression. */
-const LONG_TEXT = 256;
 
 export interface DetectorOptions {
   placeholders: Placeholders;
@@ -186,9 +147,12 @@ export class Detector {
       for (const key of index.wordKeys) {
         for (const text of context.stringsOf(key.accessor)) {
           if (key.search !== undefined && text.length >= LONG_TEXT) {
-            searchWords(text, key.search, key.byHash, this.evaluateBucket);
+            searchWords(text, key.search, key.tables, this.evaluateBucket);
+            this.evaluate(key.direct, out);
+          } else if (key.tables.starts === undefined && key.tables.ends === undefined) {
+            visitWords(text, key.tables.words, this.evaluateBucket);
           } else {
-            visitWords(text, key.byHash, this.evaluateBucket);
+            visitWordParts(text, key.tables, this.evaluateBucket);
           }
         }
       }
@@ -213,66 +177,4 @@ export class Detector {
 
 function ruleLabel(rule: DetectionRule): string {
   return rule.meta.id ?? rule.meta.name ?? rule.meta.title;
-}
-
-/** Buckets each variant under every (key, value) pair of its requirement. */
-function buildIndex(variants: { variant: Variant; requires: Requirement }[]): MappingIndex {
-  const valueKeys = new Map<string, MappingIndex['valueKeys'][number]>();
-  const wordKeys = new Map<string, MappingIndex['wordKeys'][number]>();
-  const index: MappingIndex = { valueKeys: [], wordKeys: [], unindexed: [] };
-  for (const { variant, requires } of variants) {
-    if (requires.size === 0) {
-      index.unindexed.push(variant);
-      continue;
-    }
-    for (const [name, values] of requires) {
-      const accessor = fieldAccessor(name.slice(1));
-      if (name.startsWith('~')) {
-        let key = wordKeys.get(name);
-        if (!key) {
-          key = { accessor, byHash: new Map(), words: new Set(), search: undefined };
-          wordKeys.set(name, key);
-          index.wordKeys.push(key);
-        }
-        for (const value of values) key.words.add(value);
-        addToBucket(key.byHash, new Set([...values].map(wordHash)), variant);
-        continue;
-      }
-      let key = valueKeys.get(name);
-      if (!key) {
-        key = { accessor, byValue: new Map() };
-        valueKeys.set(name, key);
-        index.valueKeys.push(key);
-      }
-      addToBucket(key.byValue, new Set([...values].map(indexKey)), variant);
-    }
-  }
-  for (const key of index.wordKeys) {
-    if (key.words.size <= MAX_SEARCH_WORDS) key.search = wordSearch(key.words);
-  }
-  return index;
-}
-
-/** Adds the variant to the bucket of each key. */
-function addToBucket<K>(buckets: Map<K, Variant[]>, keys: Iterable<K>, variant: Variant): void {
-  for (const key of keys) {
-    const bucket = buckets.get(key);
-    if (bucket) bucket.push(variant);
-    else buckets.set(key, [variant]);
-  }
-}
-
-/**
- * The bucket key of a value: numbers in canonical decimal (so that a rule's 999 and an event's
- * `0x3e7` meet), everything else lower-cased. Keys may gather values that are not equal; the
- * rule's own test decides, the index only keeps rules away from events they cannot match.
- */
-function indexKey(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  const text = String(value);
-  // A text that starts with an ASCII character after `9` is not a number, even after trimming.
-  const first = text.charCodeAt(0);
-  if (first > 0x39 && first < 0x80) return text.toLowerCase();
-  const number = parseNumeric(text);
-  return number === undefined ? text.toLowerCase() : String(number);
 }

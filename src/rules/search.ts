@@ -1,7 +1,7 @@
 import { NetworkSet } from '../context/networks.js';
 import { parseAnyTime } from '../model/time.js';
 import { type EvalContext, type FieldAccessor, fieldAccessor } from './fields.js';
-import { cheapest, patternWord, type Requirement } from './index-keys.js';
+import { cheapest, patternKey, type Requirement } from './index-keys.js';
 import { keywordLiteralTest, literalListTest } from './literal-lists.js';
 import { MODIFIERS } from './modifiers.js';
 import type { Placeholders } from './placeholders.js';
@@ -251,8 +251,8 @@ function valueRequirement(
   if (mode === 'equals' && !hasWildcards(tokens)) {
     return new Map([[`=${field}`, new Set([tokensToText(tokens).toLowerCase()])]]);
   }
-  const word = patternWord(tokens, mode);
-  return word === undefined ? undefined : new Map([[`~${field}`, new Set([word])]]);
+  const key = patternKey(tokens, mode);
+  return key === undefined ? undefined : new Map([[`${key.kind}${field}`, new Set([key.value])]]);
 }
 
 /** Any of the values matches: the union, known only when every value has a requirement. */

@@ -1,0 +1,213 @@
+import { type FieldAccessor, fieldAccessor } from '../rules/fields.js';
+import type { Requirement } from '../rules/index-keys.js';
+import type { Matcher } from '../rules/search.js';
+import { parseNumeric } from '../rules/values.js';
+import { type WordSearches, type WordTables, wordHash, wordSearches } from '../rules/word-scan.js';
+
+/**
+ * The detector's rule index for one log source mapping: the rules compiled for it, bucketed under
+ * the index keys of their requirements (rules/index-keys.ts).
+ */
+
+/** A rule compiled for one mapping. */
+export interface Variant {
+  ruleIndex: number;
+  match: Matcher;
+  /** Stamp of the last event the variant ran on: a variant in several buckets runs once. */
+  seen: number;
+}
+
+/** Variants of one mapping, bucketed by index key and value. */
+export interface MappingIndex {
+  valueKeys: { accessor: FieldAccessor; byValue: Map<string, Variant[]> }[];
+  wordKeys: WordKey[];
+  unindexed: Variant[];
+}
+
+/**
+ * The `~`, `^` and `$` keys of one field: the variants of each word, start and end, bucketed by
+ * hash (`wordHash`).
+ *
+ * A text of at least `LONG_TEXT` characters, such as a PowerShell `ContextInfo` of 5 KB, is not
+ * scanned a character at a time when `search` is set: `search` finds the keys of most variants
+ * in compiled code, and the variants in `direct` run on the text as they are. A variant goes to
+ * `direct` when it has many keys on the field, such as a list of 200 script names, since its own
+ * test reads the text faster than a scan for its keys.
+ */
+export interface WordKey {
+  accessor: FieldAccessor;
+  tables: WordTables<Variant[]>;
+  search: WordSearches | undefined;
+  direct: Variant[];
+}
+
+/** Minimum length of a text that `WordKey.search` searches. */
+export const LONG_TEXT = 256;
+
+/** Maximum number of words, starts and ends that one `WordKey.search` finds. */
+const MAX_SEARCH_KEYS = 16;
+
+/**
+ * Maximum number of variants in `WordKey.direct`. With more, a long text is scanned a character
+ * at a time. On PowerShell `ContextInfo` values that scan took as long as 4 to 16 of the rules
+ * that test the field (Node 20), so a few rules run directly cost less.
+ */
+const MAX_DIRECT = 4;
+
+/** Words (`~`), starts (`^`) and ends (`$`) that one variant has on one field. */
+interface VariantKeys {
+  variant: Variant;
+  words: Set<string>;
+  starts: Set<string>;
+  ends: Set<string>;
+}
+
+/** Buckets each variant under every (key, value) pair of its requirement. */
+export function buildIndex(variants: { variant: Variant; requires: Requirement }[]): MappingIndex {
+  const valueKeys = new Map<string, MappingIndex['valueKeys'][number]>();
+  const wordFields = new Map<string, { key: WordKey; byVariant: Map<Variant, VariantKeys> }>();
+  const index: MappingIndex = { valueKeys: [], wordKeys: [], unindexed: [] };
+  const scanned = fieldsWithWords(variants);
+  for (const { variant, requires } of variants) {
+    if (requires.size === 0 || !affixesScanned(requires, scanned)) {
+      index.unindexed.push(variant);
+      continue;
+    }
+    for (const [name, values] of requires) {
+      const kind = name[0];
+      const field = name.slice(1);
+      if (kind === '~' || kind === '^' || kind === '$') {
+        let entry = wordFields.get(field);
+        if (!entry) {
+          entry = { key: newWordKey(fieldAccessor(field)), byVariant: new Map() };
+          wordFields.set(field, entry);
+          index.wordKeys.push(entry.key);
+        }
+        addWords(entry.key, entry.byVariant, kind, values, variant);
+        continue;
+      }
+      let key = valueKeys.get(name);
+      if (!key) {
+        key = { accessor: fieldAccessor(field), byValue: new Map() };
+        valueKeys.set(name, key);
+        index.valueKeys.push(key);
+      }
+      addToBucket(key.byValue, new Set([...values].map(indexKey)), variant);
+    }
+  }
+  for (const { key, byVariant } of wordFields.values()) planLongTexts(key, [...byVariant.values()]);
+  return index;
+}
+
+/** Fields that some variant has a whole word key on. */
+function fieldsWithWords(variants: readonly { requires: Requirement }[]): Set<string> {
+  const fields = new Set<string>();
+  for (const { requires } of variants) {
+    for (const name of requires.keys()) if (name[0] === '~') fields.add(name.slice(1));
+  }
+  return fields;
+}
+
+/**
+ * Tells whether each field that the requirement has a word start or end key on is also scanned
+ * for whole words. Otherwise its starts and ends would add a scan of that field to every event
+ * that has it, such as the `Hashes` of each image load, to keep away a few rules whose own tests
+ * cost about as much as the scan (an estimate). Such a variant stays unindexed.
+ */
+function affixesScanned(requires: Requirement, scanned: ReadonlySet<string>): boolean {
+  for (const name of requires.keys()) {
+    if ((name[0] === '^' || name[0] === '$') && !scanned.has(name.slice(1))) return false;
+  }
+  return true;
+}
+
+function newWordKey(accessor: FieldAccessor): WordKey {
+  return {
+    accessor,
+    tables: { words: new Map(), starts: undefined, ends: undefined },
+    search: undefined,
+    direct: [],
+  };
+}
+
+/** Buckets the variant under the hashes of `values`, words (`~`), starts (`^`) or ends (`$`). */
+function addWords(
+  key: WordKey,
+  byVariant: Map<Variant, VariantKeys>,
+  kind: string,
+  values: ReadonlySet<string>,
+  variant: Variant,
+): void {
+  const { tables } = key;
+  let table: Map<number, Variant[]>;
+  if (kind === '^') table = tables.starts ??= new Map();
+  else if (kind === '$') table = tables.ends ??= new Map();
+  else table = tables.words;
+  addToBucket(table, new Set([...values].map(wordHash)), variant);
+
+  let keys = byVariant.get(variant);
+  if (!keys) {
+    keys = { variant, words: new Set(), starts: new Set(), ends: new Set() };
+    byVariant.set(variant, keys);
+  }
+  const set = kind === '^' ? keys.starts : kind === '$' ? keys.ends : keys.words;
+  for (const value of values) set.add(value);
+}
+
+/**
+ * Sets `search` and `direct` of a field's key: the variants with the fewest keys are searched,
+ * up to `MAX_SEARCH_KEYS` keys, and the rest run directly, unless they are more than
+ * `MAX_DIRECT`.
+ */
+function planLongTexts(key: WordKey, variants: VariantKeys[]): void {
+  const size = (keys: VariantKeys) => keys.words.size + keys.starts.size + keys.ends.size;
+  variants.sort((a, b) => size(a) - size(b));
+  const words = new Set<string>();
+  const starts = new Set<string>();
+  const ends = new Set<string>();
+  const direct: Variant[] = [];
+  for (const keys of variants) {
+    const added = union(words, keys.words) + union(starts, keys.starts) + union(ends, keys.ends);
+    if (direct.length === 0 && added <= MAX_SEARCH_KEYS) {
+      for (const word of keys.words) words.add(word);
+      for (const start of keys.starts) starts.add(start);
+      for (const end of keys.ends) ends.add(end);
+    } else {
+      direct.push(keys.variant);
+    }
+  }
+  if (direct.length > MAX_DIRECT) return;
+  key.search = wordSearches(words, starts, ends);
+  key.direct = direct;
+}
+
+/** Size of the union of two sets. */
+function union(known: ReadonlySet<string>, added: ReadonlySet<string>): number {
+  let size = known.size;
+  for (const item of added) if (!known.has(item)) size++;
+  return size;
+}
+
+/** Adds the variant to the bucket of each key. */
+function addToBucket<K>(buckets: Map<K, Variant[]>, keys: Iterable<K>, variant: Variant): void {
+  for (const key of keys) {
+    const bucket = buckets.get(key);
+    if (bucket) bucket.push(variant);
+    else buckets.set(key, [variant]);
+  }
+}
+
+/**
+ * The bucket key of a value: numbers in canonical decimal (so that a rule's 999 and an event's
+ * `0x3e7` meet), everything else lower-cased. Keys may gather values that are not equal; the
+ * rule's own test decides, the index only keeps rules away from events they cannot match.
+ */
+export function indexKey(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const text = String(value);
+  // A text that starts with an ASCII character after `9` is not a number, even after trimming.
+  const first = text.charCodeAt(0);
+  if (first > 0x39 && first < 0x80) return text.toLowerCase();
+  const number = parseNumeric(text);
+  return number === undefined ? text.toLowerCase() : String(number);
+}

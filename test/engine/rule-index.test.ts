@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Detector } from '../../src/engine/detector.js';
+import type { Event } from '../../src/model/event.js';
+import { loadRuleTexts } from '../../src/rules/load.js';
+import { buildMappingTable } from '../../src/rules/logsources/registry.js';
+import { placeholderLookup } from '../../src/rules/placeholders.js';
+import type { DetectionRule } from '../../src/rules/rule.js';
+
+/**
+ * Long texts in the rule index: a rule with many word keys on a field runs directly on a long
+ * text, the others are found by search, and with too many such rules the text is scanned.
+ */
+
+function rule(title: string, values: readonly string[]): string {
+  const list = values.map((value) => `      - '${value}'`).join('\n');
+  return `
+title: ${title}
+logsource:
+  product: indexproduct
+detection:
+  selection:
+    Text|contains:
+${list}
+  condition: selection
+`;
+}
+
+/** A rule with `count` whole words on `Text`, of which `word<prefix>00` is the first. */
+function manyWords(prefix: string, count: number): string {
+  const words = Array.from(
+    { length: count },
+    (_, at) => ` word${prefix}${String(at).padStart(2, '0')} `,
+  );
+  return rule(`Many words ${prefix}`, words);
+}
+
+const FEW = [
+  rule('One word', [' beta ']),
+  rule('Word start', ['Get-ADPrincipal']),
+  rule('Word end', ['xyzFromBase64 ']),
+];
+
+function detector(texts: readonly string[]): Detector {
+  const set = loadRuleTexts(
+    texts.map((text, at) => ({ file: `rule-${at}.yml`, text })),
+    { placeholders: placeholderLookup({}) },
+  );
+  assert.deepEqual(set.problems, []);
+  const mappings = buildMappingTable([{ logsource: { product: 'indexproduct' } }]);
+  return new Detector(set.rules as DetectionRule[], mappings, {
+    placeholders: placeholderLookup({}),
+    maxFieldLength: 1 << 20,
+  });
+}
+
+function event(text: string): Event {
+  return {
+    time: 0,
+    timeText: '0',
+    format: 'test',
+    logsource: { product: 'indexproduct' },
+    fields: { Text: text },
+    core: {},
+    extra: {},
+    origin: { file: 'test', record: 1, line: 1 },
+    summary: '',
+  };
+}
+
+/** Titles of the rules the text matches, and the rules evaluated for it. */
+function detect(subject: Detector, text: string): { titles: string[]; evaluated: number } {
+  const before = subject.stats.evaluations_total;
+  const out: number[] = [];
+  subject.detect(event(text), out);
+  const titles = out.map((index) => subject.rules[index]?.meta.title ?? '').sort();
+  return { titles, evaluated: subject.stats.evaluations_total - before };
+}
+
+const FILLER = ' filler text'.repeat(30);
+
+describe('rule index on long texts', () => {
+  it('runs a rule with many words directly and searches the others', () => {
+    const subject = detector([...FEW, manyWords('a', 20)]);
+    const long = `${FILLER} wordA07 and Get-ADPrincipalGroupMembership, abcxyzfrombase64 .`;
+    assert.ok(long.length >= 256);
+    assert.deepEqual(detect(subject, long), {
+      titles: ['Many words a', 'Word end', 'Word start'],
+      evaluated: 3,
+    });
+    // Only the rule run directly is evaluated when no searched key is present.
+    assert.deepEqual(detect(subject, `${FILLER} Beta2 getxADPrincipal`), {
+      titles: [],
+      evaluated: 1,
+    });
+    assert.deepEqual(detect(subject, `${FILLER} BETA .`).titles, ['One word']);
+  });
+
+  it('scans a long text when too many rules would run directly', () => {
+    const many = ['a', 'b', 'c', 'd', 'e', 'f'].map((prefix) => manyWords(prefix, 20));
+    const subject = detector([...FEW, ...many]);
+    assert.deepEqual(detect(subject, `${FILLER} wordF19 BETA .`), {
+      titles: ['Many words f', 'One word'],
+      evaluated: 2,
+    });
+    assert.deepEqual(detect(subject, `${FILLER} getADPrincipal`), { titles: [], evaluated: 0 });
+  });
+
+  it('finds the same keys in short texts', () => {
+    const subject = detector([...FEW, manyWords('a', 20)]);
+    assert.deepEqual(detect(subject, ' wordA19 Get-ADPrincipalX').titles, [
+      'Many words a',
+      'Word start',
+    ]);
+    assert.deepEqual(detect(subject, 'nothing here'), { titles: [], evaluated: 0 });
+  });
+});
