@@ -29,10 +29,10 @@ export interface MappingIndex {
  * hash (`wordHash`).
  *
  * A text of at least `LONG_TEXT` characters, such as a PowerShell `ContextInfo` of 5 KB, is not
- * scanned a character at a time when `search` is set: `search` finds the keys of most variants
- * in compiled code, and the variants in `direct` run on the text as they are. A variant goes to
- * `direct` when it has many keys on the field, such as a list of 200 script names, since its own
- * test reads the text faster than a scan for its keys.
+ * scanned a character at a time when `search` is set. Instead `search` finds the keys of most
+ * variants in compiled code, and the variants in `direct` run on the text as they are. A variant
+ * goes to `direct` when it has many keys on the field, such as a list of 200 script names,
+ * since its own test reads the text faster than a scan for its keys.
  */
 export interface WordKey {
   accessor: FieldAccessor;

@@ -122,10 +122,10 @@ export interface PatternKey {
 }
 
 /**
- * The best key that a value in `mode` guarantees in the field, or undefined. Text next to a
- * wildcard, a character class or an unanchored end may continue in the field, so a word touching
- * it is not whole: it is the end of a word of the field when the open side comes first, and the
- * start of one when it comes last. A word open on both sides gives no key.
+ * Returns the best key that a value in `mode` guarantees in the field, or undefined. Text next to
+ * a wildcard, a character class or an unanchored end may continue in the field, so a word touching
+ * it is not whole. Such a word is the end of a word of the field when the open side comes first,
+ * and the start of one when it comes last. A word open on both sides gives no key.
  */
 export function patternKey(tokens: readonly Token[], mode: MatchMode): PatternKey | undefined {
   const openStart = mode === 'contains' || mode === 'endswith';
@@ -154,7 +154,7 @@ export function patternKey(tokens: readonly Token[], mode: MatchMode): PatternKe
   return best;
 }
 
-/** The key of a word of a pattern, given whether the field may extend it before and after. */
+/** Returns the key of a pattern's word, given whether the field may extend it on each side. */
 function wordKey(word: string, openBefore: boolean, openAfter: boolean): PatternKey | undefined {
   if (!openBefore && !openAfter) return { kind: '~', value: word };
   if (openBefore && openAfter) return undefined;
