@@ -42,7 +42,7 @@ describe('patternKey', () => {
     assert.equal(key('\\x.exe', 'endswith'), '~x');
   });
 
-  it('takes a word start or end where no word is whole', () => {
+  it('takes a start or end otherwise', () => {
     assert.equal(key('Get-ADPrincipalGroupMembership', 'contains'), '^adpr');
     assert.equal(key('gwmi ', 'contains'), '$gwmi');
     assert.equal(key('powershell', 'startswith'), '^powe');
@@ -50,13 +50,13 @@ describe('patternKey', () => {
     assert.equal(key('*Potato', 'equals'), '$tato');
   });
 
-  it('gives no key for a word open on both sides or too short for a start', () => {
+  it('gives no key to open or short words', () => {
     assert.equal(key('stop', 'contains'), undefined);
     assert.equal(key('-nop', 'contains'), undefined);
     assert.equal(key('iex ', 'contains'), undefined);
   });
 
-  it('weighs a start or end of a common word as one', () => {
+  it('weighs common-word affixes as common', () => {
     assert.equal(key('\\WindowsApps\\', 'contains'), '~windowsapps');
     assert.equal(key('Windows', 'startswith'), '^wind');
     assert.equal(key('Windows x.dll', 'startswith'), '~x');

@@ -54,12 +54,14 @@ const MAX_SEARCH_KEYS = 16;
  */
 const MAX_DIRECT = 4;
 
-/** Words (`~`), starts (`^`) and ends (`$`) that one variant has on one field. */
-interface VariantKeys {
+/** The part of a word that each kind of word key names. */
+type WordPart = 'words' | 'starts' | 'ends';
+
+const WORD_PARTS: Readonly<Record<string, WordPart>> = { '~': 'words', '^': 'starts', $: 'ends' };
+
+/** Keys of one variant on one field, by part. */
+interface VariantKeys extends Record<WordPart, Set<string>> {
   variant: Variant;
-  words: Set<string>;
-  starts: Set<string>;
-  ends: Set<string>;
 }
 
 /** Buckets each variant under every (key, value) pair of its requirement. */
@@ -74,16 +76,16 @@ export function buildIndex(variants: { variant: Variant; requires: Requirement }
       continue;
     }
     for (const [name, values] of requires) {
-      const kind = name[0];
+      const part = WORD_PARTS[name[0] as string];
       const field = name.slice(1);
-      if (kind === '~' || kind === '^' || kind === '$') {
+      if (part !== undefined) {
         let entry = wordFields.get(field);
         if (!entry) {
           entry = { key: newWordKey(fieldAccessor(field)), byVariant: new Map() };
           wordFields.set(field, entry);
           index.wordKeys.push(entry.key);
         }
-        addWords(entry.key, entry.byVariant, kind, values, variant);
+        addWords(entry.key, entry.byVariant, part, values, variant);
         continue;
       }
       let key = valueKeys.get(name);
@@ -110,9 +112,9 @@ function fieldsWithWords(variants: readonly { requires: Requirement }[]): Set<st
 
 /**
  * Tells whether each field that the requirement has a word start or end key on is also scanned
- * for whole words. Otherwise its starts and ends would add a scan of that field to every event
- * that has it, such as the `Hashes` of each image load, to keep away a few rules whose own tests
- * cost about as much as the scan (an estimate). Such a variant stays unindexed.
+ * for whole words. If not, the variant stays unindexed. Its starts and ends alone would add a
+ * scan of the field, such as the `Hashes` of each image load, to every event that has it. That
+ * scan would cost about as much as the few rule tests it saves (an estimate).
  */
 function affixesScanned(requires: Requirement, scanned: ReadonlySet<string>): boolean {
   for (const name of requires.keys()) {
@@ -130,19 +132,16 @@ function newWordKey(accessor: FieldAccessor): WordKey {
   };
 }
 
-/** Buckets the variant under the hashes of `values`, words (`~`), starts (`^`) or ends (`$`). */
+/** Buckets the variant under the hashes of `values`, in the table of their part. */
 function addWords(
   key: WordKey,
   byVariant: Map<Variant, VariantKeys>,
-  kind: string,
+  part: WordPart,
   values: ReadonlySet<string>,
   variant: Variant,
 ): void {
-  const { tables } = key;
-  let table: Map<number, Variant[]>;
-  if (kind === '^') table = tables.starts ??= new Map();
-  else if (kind === '$') table = tables.ends ??= new Map();
-  else table = tables.words;
+  if (part !== 'words') key.tables[part] ??= new Map();
+  const table = key.tables[part] as Map<number, Variant[]>;
   addToBucket(table, new Set([...values].map(wordHash)), variant);
 
   let keys = byVariant.get(variant);
@@ -150,8 +149,7 @@ function addWords(
     keys = { variant, words: new Set(), starts: new Set(), ends: new Set() };
     byVariant.set(variant, keys);
   }
-  const set = kind === '^' ? keys.starts : kind === '$' ? keys.ends : keys.words;
-  for (const value of values) set.add(value);
+  for (const value of values) keys[part].add(value);
 }
 
 /**
@@ -167,8 +165,9 @@ function planLongTexts(key: WordKey, variants: VariantKeys[]): void {
   const ends = new Set<string>();
   const direct: Variant[] = [];
   for (const keys of variants) {
-    const added = union(words, keys.words) + union(starts, keys.starts) + union(ends, keys.ends);
-    if (direct.length === 0 && added <= MAX_SEARCH_KEYS) {
+    const total =
+      unionSize(words, keys.words) + unionSize(starts, keys.starts) + unionSize(ends, keys.ends);
+    if (direct.length === 0 && total <= MAX_SEARCH_KEYS) {
       for (const word of keys.words) words.add(word);
       for (const start of keys.starts) starts.add(start);
       for (const end of keys.ends) ends.add(end);
@@ -181,8 +180,8 @@ function planLongTexts(key: WordKey, variants: VariantKeys[]): void {
   key.direct = direct;
 }
 
-/** Size of the union of two sets. */
-function union(known: ReadonlySet<string>, added: ReadonlySet<string>): number {
+/** Returns the size of the union of two sets. */
+function unionSize(known: ReadonlySet<string>, added: ReadonlySet<string>): number {
   let size = known.size;
   for (const item of added) if (!known.has(item)) size++;
   return size;
@@ -198,9 +197,9 @@ function addToBucket<K>(buckets: Map<K, Variant[]>, keys: Iterable<K>, variant: 
 }
 
 /**
- * The bucket key of a value: numbers in canonical decimal (so that a rule's 999 and an event's
- * `0x3e7` meet), everything else lower-cased. Keys may gather values that are not equal; the
- * rule's own test decides, the index only keeps rules away from events they cannot match.
+ * Returns the bucket key of a value: numbers in canonical decimal (so that a rule's 999 and an
+ * event's `0x3e7` meet), everything else lower-cased. Keys may gather values that are not equal,
+ * because the rule's own test decides. The index only keeps rules away from events.
  */
 export function indexKey(value: unknown): string {
   if (typeof value === 'number') return String(value);

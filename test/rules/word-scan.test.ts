@@ -51,7 +51,7 @@ function keyTables(keys: Keys): WordTables<string> {
   };
 }
 
-/** The keys of `keys` that the words of the lower-cased text hold, sorted. */
+/** Returns the keys of `keys` that the words of the lower-cased text contain, sorted. */
 function expectedParts(text: string, keys: Keys): string[] {
   const found: string[] = [];
   for (const word of wordsOf(text.toLowerCase())) {
@@ -78,7 +78,7 @@ function searchedParts(text: string, keys: Keys): string[] {
   return found.sort();
 }
 
-/** A random text over `alphabet`, with a character of `rare` now and then. */
+/** Returns a random text over `alphabet`, with a character of `rare` now and then. */
 function randomText(next: () => number, alphabet: string, rare: string, most: number): string {
   let text = '';
   const length = Math.floor(next() * most);
@@ -179,13 +179,13 @@ describe('word scans of the rule index', () => {
     assert.deepEqual(visitedParts('non', { words: [], starts: ['non'], ends: ['non'] }), []);
   });
 
-  it('folds Kelvin sign and dotted I in starts and ends', () => {
+  it('folds Kelvin and dotted I in affixes', () => {
     const keys = { words: [], starts: ['kerb', 'mimi'], ends: ['beri', 'katz'] };
     assert.deepEqual(visitedParts('\u212AERBERI', keys), ['$beri', '^kerb']);
     assert.deepEqual(visitedParts('MIMI\u0130 MIMIKATZ', keys), ['$katz', '^mimi', '^mimi']);
   });
 
-  it('matches the lower-cased words on random texts', () => {
+  it('matches affixes on random texts', () => {
     const next = random(13);
     const keys = {
       words: ['ge', 'getx', 'noni', 'k'],
