@@ -7,11 +7,14 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from './common.js';
 import { registerEval } from './eval-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerFormats } from './formats-command.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { registerRules } from './rules-command.js';
 import { registerScan } from './scan-command.js';
 
 /** The `trustwatch` command line. Only this folder writes to the terminal. */
 export async function main(argv: readonly string[]): Promise<number> {
+  limitHeapGrowth();
+
   const program = new Command();
   program
     .name('trustwatch')
