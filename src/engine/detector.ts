@@ -38,6 +38,14 @@ export interface DetectorStats {
 
 const DEFAULT_REGEX_GUARD: RegexGuardOptions = { budgetMs: 100, disableAfter: 10 };
 
+/** Returns the rules whose log source no mapping provides, as `Detector.unmapped` lists them. */
+export function unmappedRules(
+  rules: readonly DetectionRule[],
+  table: readonly IndexedMapping[],
+): DetectionRule[] {
+  return rules.filter((rule) => mappingsForRule(rule.logsource, table).length === 0);
+}
+
 export class Detector {
   readonly rules: readonly DetectionRule[];
   /** Rules whose log source no mapping provides; they never match. */

@@ -9,9 +9,10 @@ import type { InputCounts, StageMatch } from './file-stage.js';
 import type { FileTask, FromWorker, ToWorker, WorkerInit } from './worker-messages.js';
 
 /**
- * Runs the per-input stage of a scan on worker threads. Inputs are handed out one per worker
- * in the order the time merge opens them, so the input the merge needs next is always started
- * first. Each input's matched events queue here until the merge takes them; a worker stops
+ * Runs the per-input stage of a scan on worker threads. The threads start before the inputs are
+ * known, so that they load the rules while the scan chooses the inputs' formats. Inputs are handed out
+ * one per worker in the order the time merge opens them, so the input the merge needs next is
+ * always started first. Each input's matched events queue here until the merge takes them; a worker stops
  * sending once `credit` of them wait, so an input read ahead keeps little in memory.
  *
  * Deadlock guard: when the merge waits for an input that no worker has started and every
@@ -58,6 +59,9 @@ export class ScanPool {
   private readonly pending: Task[] = [];
   private readonly workers: PoolWorker[] = [];
   private restarts: number;
+  /** Set when threads crashed more often than restarts allow; later inputs fail at once. */
+  private broken = false;
+  private finishing = false;
 
   constructor(
     private readonly init: WorkerInit,
@@ -70,7 +74,7 @@ export class ScanPool {
 
   /**
    * Adds an input and returns the reader of its matched events for the merge. Inputs must be
-   * added in the merge's opening order; `start` hands them out.
+   * added in the merge's opening order. An idle thread takes the input at once.
    */
   add(id: number, prepared: PreparedInput, counts: InputCounts): () => AsyncIterator<StageMatch[]> {
     const task: Task = {
@@ -83,17 +87,23 @@ export class ScanPool {
       wake: undefined,
     };
     this.tasks.push(task);
-    this.pending.push(task);
+    if (this.broken) {
+      this.failTask(task);
+    } else {
+      this.pending.push(task);
+      for (const worker of this.workers) this.assign(worker);
+    }
     return () => this.reader(task);
   }
 
+  /** Starts the threads; each loads the rules and then waits for inputs. */
   start(): void {
-    const threads = Math.min(this.size, this.pending.length);
-    for (let index = 0; index < threads; index++) this.spawn();
+    for (let index = 0; index < this.size; index++) this.spawn();
   }
 
   /** Ends the threads and returns what they counted; call after every input was read. */
   async finish(): Promise<PoolTotals> {
+    this.finishing = true;
     for (const worker of this.workers) worker.thread.postMessage({ type: 'finish' } as ToWorker);
     await Promise.all(this.workers.map((worker) => worker.exited));
 
@@ -119,6 +129,7 @@ export class ScanPool {
 
   /** Stops every thread at once, for a scan that ends with an error. */
   async terminate(): Promise<void> {
+    this.finishing = true;
     this.pending.length = 0;
     await Promise.all(this.workers.map((worker) => worker.thread.terminate()));
   }
@@ -185,7 +196,7 @@ export class ScanPool {
     }
   }
 
-  /** Fails the input of a crashed thread and starts a replacement for the inputs still waiting. */
+  /** Fails the input of a crashed thread and starts a replacement for the inputs to come. */
   private fail(worker: PoolWorker, error: Error): void {
     const task = worker.task;
     worker.task = undefined;
@@ -199,16 +210,19 @@ export class ScanPool {
       task.done = true;
       this.notify(task);
     }
-    if (this.pending.length === 0) return;
+    if (this.finishing) return;
     if (this.restarts-- > 0) {
       this.spawn();
       return;
     }
-    for (const waiting of this.pending.splice(0)) {
-      waiting.counts.error = 'not read: worker threads kept failing';
-      waiting.done = true;
-      this.notify(waiting);
-    }
+    this.broken = true;
+    for (const waiting of this.pending.splice(0)) this.failTask(waiting);
+  }
+
+  private failTask(task: Task): void {
+    task.counts.error = 'not read: worker threads kept failing';
+    task.done = true;
+    this.notify(task);
   }
 
   private assign(worker: PoolWorker): void {

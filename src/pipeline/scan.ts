@@ -4,7 +4,7 @@ import { AlertStage } from '../alert/stage.js';
 import type { TrustContext } from '../context/context.js';
 import type { StepOverride } from '../engine/correlate/chain.js';
 import { Correlator } from '../engine/correlator.js';
-import { Detector, type DetectorStats } from '../engine/detector.js';
+import { Detector, type DetectorStats, unmappedRules } from '../engine/detector.js';
 import type { Finding } from '../engine/finding.js';
 import { type MergeSource, type MergeStats, mergeByTime } from '../engine/merge.js';
 import { BaselineEnricher, type SightingSet } from '../enrich/baseline.js';
@@ -200,42 +200,12 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   const detectionRules = config.rules.filter(
     (rule): rule is DetectionRule => rule.kind === 'detection',
   );
-  const detector = new Detector(detectionRules, config.mappings, {
-    placeholders: placeholderLookup(
-      config.context.settings.placeholders,
-      config.context.settings.unresolved_placeholders,
-    ),
-    maxFieldLength: settings.limits.maxFieldLength,
-    regex: {
-      budgetMs: config.context.settings.limits.regex_budget_ms,
-      disableAfter: config.context.settings.limits.regex_timeouts,
-    },
-  });
   const correlator = new Correlator(config.rules, {
     stepOverride: stepOverride(config.context),
     inPartyNetworks: partyNetworks(config.context),
     partyHasNetworks: partyHasNetworks(config.context),
   });
   const activity = new Map<string, Map<number, number>>();
-  const stage = new FileStage({
-    read: readOptions,
-    logger: config.logger,
-    enricher: new TrustEnricher(config.context),
-    detector,
-    ...(config.geo ? { geo: config.geo } : {}),
-    ...(config.baseline
-      ? {
-          baseline: {
-            learning: new BaselineEnricher(config.baseline.snapshot, config.baseline.learning),
-            readOnly: new BaselineEnricher(config.baseline.snapshot, undefined),
-          },
-        }
-      : {}),
-    ...(config.learnUntil !== undefined ? { learnUntil: config.learnUntil } : {}),
-    ...(config.huntFrom !== undefined ? { huntFrom: config.huntFrom } : {}),
-    ...(config.timeRange ? { timeRange: config.timeRange } : {}),
-    activity,
-  });
 
   const files = await expandPaths(config.paths, {
     logger: config.logger,
@@ -248,8 +218,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     progress.records += records;
     hooks.progress?.(progress);
   };
-  const readable: { prepared: PreparedInput; fileStats: FileStats }[] = [];
 
+  // Worker threads load the rules while this thread chooses the inputs' formats.
+  const pool = startPool(config, settings, files, countRecords);
+  const readable: { prepared: PreparedInput; fileStats: FileStats }[] = [];
   for (const file of files) {
     const fileStats = emptyFileStats(file.path);
     stats.push(fileStats);
@@ -257,14 +229,20 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     if (prepared) readable.push({ prepared, fileStats });
     else progress.filesDone++;
   }
+  const readers = pool ? addPoolInputs(pool, readable) : new Map<number, PoolReader>();
 
-  const pool = startPool(config, settings, readable, countRecords);
+  // This thread detects only the inputs that no worker reads: all of them with one thread.
+  let local: { detector: Detector; stage: FileStage } | undefined;
+  const localStage = () => {
+    local ??= localDetection(config, readOptions, settings, detectionRules, activity);
+    return local.stage;
+  };
   const sources: MergeSource<Matched>[] = readable.map(({ prepared, fileStats }, index) => ({
     firstTime: prepared.firstTime,
     open: () => {
       const batches =
-        pool?.readers.get(index)?.() ??
-        stage.run(prepared, fileStats, countRecords)[Symbol.asyncIterator]();
+        readers.get(index)?.() ??
+        localStage().run(prepared, fileStats, countRecords)[Symbol.asyncIterator]();
       return withRules(batches, detectionRules, () => progress.filesDone++);
     },
   }));
@@ -277,10 +255,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     alertsByRule: new Map(),
     alertsByParty: new Map(),
     late: 0,
-    unmappedRules: detector.unmapped,
+    unmappedRules: unmappedRules(detectionRules, config.mappings),
     activity,
-    detection: detector.stats,
-    regexTimeouts: detector.regexTimeouts.byRule,
+    detection: { evaluations_total: 0, events_total: 0 },
+    regexTimeouts: new Map(),
     regexTimeoutLimit: config.context.settings.limits.regex_timeouts,
     durationMs: 0,
   };
@@ -327,12 +305,13 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       findings.length = 0;
     }
   } catch (error) {
-    await pool?.pool.terminate();
+    await pool?.terminate();
     throw error;
   } finally {
-    detector.close();
+    local?.detector.close();
   }
-  if (pool) addPoolTotals(summary, await pool.pool.finish(), config);
+  if (local) addDetectorTotals(summary, local.detector.stats, local.detector.regexTimeouts.byRule);
+  if (pool) addPoolTotals(summary, await pool.finish(), config);
   correlator.flush(findings);
   alertStage.push(findings, lastTime);
   alertStage.flush();
@@ -379,24 +358,62 @@ async function prepareOne(
   return prepared;
 }
 
+/** Builds the detector and the per-input stage of this thread. */
+function localDetection(
+  config: ScanConfig,
+  readOptions: ReadOptions,
+  settings: SourceSettings,
+  detectionRules: readonly DetectionRule[],
+  activity: Map<string, Map<number, number>>,
+): { detector: Detector; stage: FileStage } {
+  const detector = new Detector(detectionRules, config.mappings, {
+    placeholders: placeholderLookup(
+      config.context.settings.placeholders,
+      config.context.settings.unresolved_placeholders,
+    ),
+    maxFieldLength: settings.limits.maxFieldLength,
+    regex: {
+      budgetMs: config.context.settings.limits.regex_budget_ms,
+      disableAfter: config.context.settings.limits.regex_timeouts,
+    },
+  });
+  const stage = new FileStage({
+    read: readOptions,
+    logger: config.logger,
+    enricher: new TrustEnricher(config.context),
+    detector,
+    ...(config.geo ? { geo: config.geo } : {}),
+    ...(config.baseline
+      ? {
+          baseline: {
+            learning: new BaselineEnricher(config.baseline.snapshot, config.baseline.learning),
+            readOnly: new BaselineEnricher(config.baseline.snapshot, undefined),
+          },
+        }
+      : {}),
+    ...(config.learnUntil !== undefined ? { learnUntil: config.learnUntil } : {}),
+    ...(config.huntFrom !== undefined ? { huntFrom: config.huntFrom } : {}),
+    ...(config.timeRange ? { timeRange: config.timeRange } : {}),
+    activity,
+  });
+  return { detector, stage };
+}
+
+type PoolReader = () => AsyncIterator<StageMatch[]>;
+
 /**
- * Starts worker threads for the inputs that can be opened again (files and zip entries), when
- * the scan asks for more than one thread. Inputs are added in the order the merge opens them.
+ * Starts worker threads when the scan is set to more than one thread and some inputs can be
+ * opened again in a thread (files and zip entries), one thread per such input at most.
  */
 function startPool(
   config: ScanConfig,
   settings: SourceSettings,
-  readable: readonly { prepared: PreparedInput; fileStats: FileStats }[],
+  files: readonly InputFile[],
   countRecords: (records: number) => void,
-) {
+): ScanPool | undefined {
   const threads = config.workers ?? 1;
-  const eligible = readable
-    .map((item, index) => ({ ...item, index }))
-    .filter((item) => {
-      const { file, format, rejected } = item.prepared;
-      return file.locator !== undefined && format !== undefined && rejected === undefined;
-    });
-  if (threads <= 1 || eligible.length === 0) return undefined;
+  const reopenable = files.filter((file) => file.locator !== undefined).length;
+  if (threads <= 1 || reopenable === 0) return undefined;
   if (config.geo && !(config.geo instanceof GeoResolver)) return undefined;
 
   const init: WorkerInit = {
@@ -417,26 +434,51 @@ function startPool(
     timeRange: config.timeRange,
     credit: 2 * config.context.settings.reorder_buffer,
   };
-  const pool = new ScanPool(init, Math.min(threads, eligible.length), config.logger, countRecords);
-  const readers = new Map<number, () => AsyncIterator<StageMatch[]>>();
+  const pool = new ScanPool(init, Math.min(threads, reopenable), config.logger, countRecords);
+  pool.start();
+  return pool;
+}
+
+/**
+ * Hands the pool the inputs that a worker can read, in the order the merge opens them, and
+ * returns their readers by index in `readable`.
+ */
+function addPoolInputs(
+  pool: ScanPool,
+  readable: readonly { prepared: PreparedInput; fileStats: FileStats }[],
+): Map<number, PoolReader> {
+  const eligible = readable
+    .map((item, index) => ({ ...item, index }))
+    .filter((item) => {
+      const { file, format, rejected } = item.prepared;
+      return file.locator !== undefined && format !== undefined && rejected === undefined;
+    });
   eligible.sort(
     (a, b) =>
       (a.prepared.firstTime ?? Number.NEGATIVE_INFINITY) -
         (b.prepared.firstTime ?? Number.NEGATIVE_INFINITY) || a.index - b.index,
   );
+  const readers = new Map<number, PoolReader>();
   for (const item of eligible) {
     readers.set(item.index, pool.add(item.index, item.prepared, item.fileStats));
   }
-  pool.start();
-  return { pool, readers };
+  return readers;
+}
+
+function addDetectorTotals(
+  summary: ScanSummary,
+  stats: DetectorStats,
+  regexTimeouts: ReadonlyMap<string, number>,
+): void {
+  summary.detection.evaluations_total += stats.evaluations_total;
+  summary.detection.events_total += stats.events_total;
+  for (const [rule, count] of regexTimeouts) {
+    summary.regexTimeouts.set(rule, (summary.regexTimeouts.get(rule) ?? 0) + count);
+  }
 }
 
 function addPoolTotals(summary: ScanSummary, totals: PoolTotals, config: ScanConfig): void {
-  summary.detection.evaluations_total += totals.detection.evaluations_total;
-  summary.detection.events_total += totals.detection.events_total;
-  for (const [rule, count] of totals.regexTimeouts) {
-    summary.regexTimeouts.set(rule, (summary.regexTimeouts.get(rule) ?? 0) + count);
-  }
+  addDetectorTotals(summary, totals.detection, totals.regexTimeouts);
   mergeActivity(summary.activity, totals.activity);
   const learning = config.baseline?.learning;
   if (learning) for (const sighting of totals.learned) learning.add(sighting);

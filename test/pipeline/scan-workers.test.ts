@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseAlerts, runCli } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+
+/**
+ * Scans the README's quick start (bundled real Windows logs, the example context, the pack) with
+ * the built CLI, because worker threads run the compiled modules.
+ */
+function scan(workers: number): { alerts: Record<string, unknown>[]; stderr: string } {
+  const result = runCli([
+    'scan',
+    '--context',
+    join(REPO_ROOT, 'examples/trustwatch.yaml'),
+    '--db',
+    ':memory:',
+    '--no-progress',
+    '--output',
+    'ndjson',
+    '--workers',
+    String(workers),
+    join(REPO_ROOT, 'examples/logs'),
+    join(REPO_ROOT, 'examples/scenario-an1344-rdp-msp-chain/logs'),
+  ]);
+  assert.equal(result.status, 0, result.stderr);
+  return { alerts: parseAlerts(result.stdout), stderr: result.stderr };
+}
+
+/** Returns the scan summary's counts, without its duration and speed. */
+function summaryLines(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((line) => /^(Scanned|Rule evaluations|Alerts)/.test(line))
+    .map((line) => line.replace(/ \([^)]*records\/s\)/, ''));
+}
+
+describe('scan with worker threads', () => {
+  it('raises the same alerts as one thread', () => {
+    const single = scan(1);
+    assert.equal(single.alerts.length, 13);
+    assert.ok(!single.stderr.includes('worker thread failed'));
+
+    for (const workers of [2, 3]) {
+      const many = scan(workers);
+      assert.ok(!many.stderr.includes('worker thread failed'), many.stderr);
+      assert.deepEqual(many.alerts, single.alerts, `${workers} workers`);
+      assert.deepEqual(summaryLines(many.stderr), summaryLines(single.stderr));
+      assert.equal(summaryLines(many.stderr).length, 3);
+    }
+  });
+});
