@@ -107,6 +107,29 @@ describe('path expansion', () => {
     assert.equal(warnings[0]?.fields.first, join(logs, 'first'));
   });
 
+  it('warns about a folder without input files', async () => {
+    const dir = temp();
+    const empty = join(dir, 'empty');
+    const hidden = join(dir, 'hidden');
+    mkdirSync(join(empty, 'sub'), { recursive: true });
+    mkdirSync(hidden);
+    writeFileSync(join(hidden, '.only-hidden.json'), '{}\n');
+    const logger = new MemoryLogger();
+
+    const files = await expandPaths([empty, hidden, empty], { logger });
+
+    assert.equal(files.length, 0);
+    const warnings = logger.entries.filter((entry) => entry.level === 'warn');
+    assert.deepEqual(
+      warnings.map((entry) => [entry.message, entry.fields.file]),
+      [
+        ['folder contains no input files; check the path', empty],
+        ['folder contains no input files; check the path', hidden],
+        ['input given more than once: it is read once', empty],
+      ],
+    );
+  });
+
   it('reports a dangling link and a damaged zip, and reads the rest', async () => {
     const dir = temp();
     const logs = join(dir, 'logs');

@@ -10,8 +10,8 @@ import { setFlagsFromString } from 'node:v8';
  * The peak then depends on when that happens, not on the input: 214 to 243 MiB for 1 GB of
  * events and 279 to 324 MiB for 10 GB. With a factor of 2, both peaked near 205 MiB at about
  * the same CPU time. V8 reads `--heap-growing-percent` at each full collection, so setting it
- * at start-up takes effect, and worker threads share it. A value that the user gives in
- * `NODE_OPTIONS` or on the `node` command line is kept.
+ * at start-up takes effect, and worker threads share it. A value given on the `node` command
+ * line is kept (Node.js does not accept this flag in `NODE_OPTIONS`).
  */
 
 /** The heap may grow to (1 + this / 100) × what survived the last full collection. */
@@ -20,17 +20,13 @@ export const HEAP_GROWING_PERCENT = 100;
 const FLAG = 'heap-growing-percent';
 
 /** Returns the V8 flag to set, or undefined when the user set the growth already. */
-export function heapGrowthFlag(
-  execArgv: readonly string[],
-  nodeOptions: string | undefined,
-): string | undefined {
-  const options = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  const given = options.some((option) => option.replaceAll('_', '-').startsWith(`--${FLAG}`));
+export function heapGrowthFlag(execArgv: readonly string[]): string | undefined {
+  const given = execArgv.some((option) => option.replaceAll('_', '-').startsWith(`--${FLAG}`));
   return given ? undefined : `--${FLAG}=${HEAP_GROWING_PERCENT}`;
 }
 
 /** Applies the cap to this process unless the user set one; call before the work starts. */
 export function limitHeapGrowth(): void {
-  const flag = heapGrowthFlag(process.execArgv, process.env.NODE_OPTIONS);
+  const flag = heapGrowthFlag(process.execArgv);
   if (flag) setFlagsFromString(flag);
 }

@@ -72,7 +72,12 @@ class Expansion {
       this.files.push(onceInput(path, () => gunzipIfCompressed(createReadStream(path))));
       return;
     }
+    const files = this.files.length;
+    const folders = this.seenFolders.size;
     await this.addEntry(path, info, []);
+    if (this.seenFolders.size > folders && this.files.length === files) {
+      this.logger.warn('folder contains no input files; check the path', { file: path });
+    }
   }
 
   /** Adds an entry found inside a folder. */

@@ -9,10 +9,10 @@ import type { InputCounts, StageMatch } from './file-stage.js';
 import type { FileTask, FromWorker, ToWorker, WorkerInit } from './worker-messages.js';
 
 /**
- * Runs the per-input stage of a scan on worker threads. The threads start before the inputs are
- * known, so that they load the rules while the scan chooses the inputs' formats. Inputs are handed out
- * one per worker in the order the time merge opens them, so the input the merge needs next is
- * always started first. Each input's matched events queue here until the merge takes them; a worker stops
+ * Runs the per-input stage of a scan on worker threads. A thread starts as soon as the scan finds
+ * an input for it, so that it loads the rules while the scan chooses the other inputs' formats.
+ * Inputs are handed out one per worker in the order the time merge opens them, so the input the
+ * merge needs next is always started first. Each input's matched events queue here until the merge takes them; a worker stops
  * sending once `credit` of them wait, so an input read ahead keeps little in memory.
  *
  * Deadlock guard: when the merge waits for an input that no worker has started and every
@@ -59,6 +59,8 @@ export class ScanPool {
   private readonly pending: Task[] = [];
   private readonly workers: PoolWorker[] = [];
   private restarts: number;
+  /** Threads started by `reserve`, without replacements of crashed ones. */
+  private started = 0;
   /** Set when threads crashed more often than restarts allow; later inputs fail at once. */
   private broken = false;
   private finishing = false;
@@ -96,9 +98,15 @@ export class ScanPool {
     return () => this.reader(task);
   }
 
-  /** Starts the threads; each loads the rules and then waits for inputs. */
-  start(): void {
-    for (let index = 0; index < this.size; index++) this.spawn();
+  /**
+   * Starts threads until `count` run, or the pool's size; each loads the rules and then waits
+   * for inputs.
+   */
+  reserve(count: number): void {
+    while (this.started < Math.min(count, this.size)) {
+      this.started++;
+      this.spawn();
+    }
   }
 
   /** Ends the threads and returns what they counted; call after every input was read. */

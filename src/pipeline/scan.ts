@@ -67,6 +67,13 @@ export interface ScanConfig {
    * input and a custom `geo` are read in this thread.
    */
   workers?: number;
+  /**
+   * Input bytes per worker thread: at most one thread per this many bytes of the inputs that
+   * threads can read, where an input of unknown size counts as this many. Below two such
+   * threads, the scan starts none, because a thread takes about a second to load its rules.
+   * When unset, `workers` alone sets the count.
+   */
+  bytesPerWorker?: number;
 }
 
 export type { TimeRange } from './file-stage.js';
@@ -219,15 +226,18 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     hooks.progress?.(progress);
   };
 
-  // Worker threads load the rules while this thread chooses the inputs' formats.
-  const pool = startPool(config, settings, files, countRecords);
+  // A worker thread starts when an input for it is found, to load the rules while this thread
+  // chooses the formats of the rest.
+  const pool = createPool(config, settings, files, countRecords);
   const readable: { prepared: PreparedInput; fileStats: FileStats }[] = [];
+  let forWorkers = 0;
   for (const file of files) {
     const fileStats = emptyFileStats(file.path);
     stats.push(fileStats);
     const prepared = await prepareOne(file, config, readOptions, fileStats);
     if (prepared) readable.push({ prepared, fileStats });
     else progress.filesDone++;
+    if (prepared && workerCanRead(prepared)) pool?.reserve(++forWorkers);
   }
   const readers = pool ? addPoolInputs(pool, readable) : new Map<number, PoolReader>();
 
@@ -402,18 +412,27 @@ function localDetection(
 type PoolReader = () => AsyncIterator<StageMatch[]>;
 
 /**
- * Starts worker threads when the scan is set to more than one thread and some inputs can be
- * opened again in a thread (files and zip entries), one thread per such input at most.
+ * Creates the worker pool when the scan is set to more than one thread and some inputs can be
+ * opened again in a thread (files and zip entries). Its size is at most one thread per such
+ * input, and one per `bytesPerWorker` of their bytes when that is set. Threads start later.
  */
-function startPool(
+function createPool(
   config: ScanConfig,
   settings: SourceSettings,
   files: readonly InputFile[],
   countRecords: (records: number) => void,
 ): ScanPool | undefined {
-  const threads = config.workers ?? 1;
-  const reopenable = files.filter((file) => file.locator !== undefined).length;
-  if (threads <= 1 || reopenable === 0) return undefined;
+  const reopenable = files.filter((file) => file.locator !== undefined);
+  let threads = Math.min(config.workers ?? 1, reopenable.length);
+  if (config.bytesPerWorker !== undefined) {
+    const bytes = reopenable.reduce(
+      (sum, file) => sum + (file.size ?? config.bytesPerWorker ?? 0),
+      0,
+    );
+    threads = Math.min(threads, Math.floor(bytes / config.bytesPerWorker));
+    if (threads < 2) return undefined;
+  }
+  if ((config.workers ?? 1) <= 1 || threads === 0) return undefined;
   if (config.geo && !(config.geo instanceof GeoResolver)) return undefined;
 
   const init: WorkerInit = {
@@ -434,9 +453,13 @@ function startPool(
     timeRange: config.timeRange,
     credit: 2 * config.context.settings.reorder_buffer,
   };
-  const pool = new ScanPool(init, Math.min(threads, reopenable), config.logger, countRecords);
-  pool.start();
-  return pool;
+  return new ScanPool(init, threads, config.logger, countRecords);
+}
+
+/** Tells whether a worker thread can read a prepared input. */
+function workerCanRead(prepared: PreparedInput): boolean {
+  const { file, format, rejected } = prepared;
+  return file.locator !== undefined && format !== undefined && rejected === undefined;
 }
 
 /**
@@ -449,10 +472,7 @@ function addPoolInputs(
 ): Map<number, PoolReader> {
   const eligible = readable
     .map((item, index) => ({ ...item, index }))
-    .filter((item) => {
-      const { file, format, rejected } = item.prepared;
-      return file.locator !== undefined && format !== undefined && rejected === undefined;
-    });
+    .filter((item) => workerCanRead(item.prepared));
   eligible.sort(
     (a, b) =>
       (a.prepared.firstTime ?? Number.NEGATIVE_INFINITY) -
