@@ -177,4 +177,59 @@ describe('RegexGuard', () => {
     assert.equal(fast('bb'), true, 'a new helper thread takes over after a timeout');
     guard.close();
   });
+
+  it('stops a rule after the limit shared with another guard', () => {
+    const counts = new Int32Array(new SharedArrayBuffer(8));
+    const slots = new Map([
+      ['rule-slow', 1],
+      ['rule-other', 0],
+    ]);
+    const first = new RegexGuard({ budgetMs: 50, disableAfter: 3, shared: { counts, slots } });
+    const second = new RegexGuard({ budgetMs: 50, disableAfter: 3, shared: { counts, slots } });
+    const slowFirst = first.compile('(a+)+\\1$', '', 'rule-slow');
+    const slowSecond = second.compile('(a+)+\\1$', '', 'rule-slow');
+
+    for (let round = 0; round < 2; round++) assert.equal(slowFirst(`${'a'.repeat(40)}!`), false);
+    for (let round = 0; round < 3; round++) assert.equal(slowSecond(`${'a'.repeat(40)}!`), false);
+
+    assert.equal(counts[1], 3);
+    assert.equal(counts[0], 0);
+    assert.equal(first.timeouts.byRule.get('rule-slow'), 2);
+    assert.equal(second.timeouts.byRule.get('rule-slow'), 1);
+    first.close();
+    second.close();
+  });
+});
+
+describe('regular expression timeouts with workers', () => {
+  it('stops a rule after the limit across threads', async () => {
+    const rule = writeRule('shared-limit', 'CommandLine|re', '(a+)+\\1$');
+    const files = ['first', 'second'].map((name) =>
+      writeEvents(`workers-${name}`, CRAFTED, 'aaaa', 30),
+    );
+    const result = await runCliAsync([
+      'scan',
+      '--no-default-rules',
+      '--rules',
+      rule,
+      '--output',
+      'ndjson',
+      '--db',
+      ':memory:',
+      '--no-progress',
+      '--workers',
+      '2',
+      ...files,
+    ]);
+
+    assert.equal(result.status, 0, result.stderr);
+    const counted =
+      /(\d+) regular expression evaluations ran over the time budget, then stopped/.exec(
+        result.stderr,
+      );
+    assert.ok(counted, result.stderr);
+    // Each thread may start one more evaluation while the other's last one runs over.
+    assert.ok(Number(counted[1]) >= 10, counted[0]);
+    assert.ok(Number(counted[1]) <= 11, counted[0]);
+  });
 });

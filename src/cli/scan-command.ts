@@ -331,10 +331,7 @@ function printSummary(
   if (summary.late > 0)
     write(`  ${summary.late} matched events arrived out of order beyond the reorder buffer`);
   for (const [rule, count] of summary.regexTimeouts) {
-    const stopped =
-      count >= summary.regexTimeoutLimit
-        ? `, then stopped running it (after ${summary.regexTimeoutLimit} in a thread)`
-        : '';
+    const stopped = count >= summary.regexTimeoutLimit ? ', then stopped running it' : '';
     write(
       `  rule ${rule}: ${count} regular expression evaluations ran over the time budget${stopped}`,
     );

@@ -28,6 +28,11 @@ export interface DetectorOptions {
   maxFieldLength: number;
   /** Budget for regular expressions that V8 cannot run in linear time; see rules/regex-guard.ts. */
   regex?: RegexGuardOptions;
+  /**
+   * Timeout counts of those expressions, one slot per rule, shared by the detectors of all of a
+   * scan's threads over the same rules.
+   */
+  sharedTimeouts?: Int32Array;
 }
 
 export interface DetectorStats {
@@ -74,7 +79,12 @@ export class Detector {
     this.router = new LogSourceRouter(table);
 
     this.context = new EvalContext(options.maxFieldLength);
-    this.regexGuard = new RegexGuard(options.regex ?? DEFAULT_REGEX_GUARD);
+    const regex = options.regex ?? DEFAULT_REGEX_GUARD;
+    this.regexGuard = new RegexGuard(
+      options.sharedTimeouts
+        ? { ...regex, shared: { counts: options.sharedTimeouts, slots: labelSlots(rules) } }
+        : regex,
+    );
     this.matchedStamp = new Uint32Array(rules.length);
 
     const variantsByMapping = new Map<number, { variant: Variant; requires: Requirement }[]>();
@@ -181,6 +191,16 @@ export class Detector {
       }
     }
   }
+}
+
+/** Maps each rule label to the index of the first rule with that label. */
+function labelSlots(rules: readonly DetectionRule[]): Map<string, number> {
+  const slots = new Map<string, number>();
+  rules.forEach((rule, index) => {
+    const label = ruleLabel(rule);
+    if (!slots.has(label)) slots.set(label, index);
+  });
+  return slots;
 }
 
 function ruleLabel(rule: DetectionRule): string {

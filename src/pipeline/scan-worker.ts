@@ -67,6 +67,7 @@ const detector = new Detector(detectionRules, init.mappings, {
     budgetMs: context.settings.limits.regex_budget_ms,
     disableAfter: context.settings.limits.regex_timeouts,
   },
+  sharedTimeouts: new Int32Array(init.regexTimeouts),
 });
 
 const snapshot = new SightingSet();

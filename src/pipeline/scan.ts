@@ -213,6 +213,9 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     partyHasNetworks: partyHasNetworks(config.context),
   });
   const activity = new Map<string, Map<number, number>>();
+  const regexTimeouts = new SharedArrayBuffer(
+    Int32Array.BYTES_PER_ELEMENT * Math.max(1, detectionRules.length),
+  );
 
   const files = await expandPaths(config.paths, {
     logger: config.logger,
@@ -228,7 +231,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
 
   // A worker thread starts when an input for it is found, to load the rules while this thread
   // chooses the formats of the rest.
-  const pool = createPool(config, settings, files, countRecords);
+  const pool = createPool(config, settings, files, regexTimeouts, countRecords);
   const readable: { prepared: PreparedInput; fileStats: FileStats }[] = [];
   let forWorkers = 0;
   for (const file of files) {
@@ -244,7 +247,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   // This thread detects only the inputs that no worker reads: all of them with one thread.
   let local: { detector: Detector; stage: FileStage } | undefined;
   const localStage = () => {
-    local ??= localDetection(config, readOptions, settings, detectionRules, activity);
+    local ??= localDetection(config, readOptions, settings, detectionRules, {
+      activity,
+      regexTimeouts,
+    });
     return local.stage;
   };
   const sources: MergeSource<Matched>[] = readable.map(({ prepared, fileStats }, index) => ({
@@ -374,7 +380,10 @@ function localDetection(
   readOptions: ReadOptions,
   settings: SourceSettings,
   detectionRules: readonly DetectionRule[],
-  activity: Map<string, Map<number, number>>,
+  shared: {
+    activity: Map<string, Map<number, number>>;
+    regexTimeouts: SharedArrayBuffer;
+  },
 ): { detector: Detector; stage: FileStage } {
   const detector = new Detector(detectionRules, config.mappings, {
     placeholders: placeholderLookup(
@@ -386,6 +395,7 @@ function localDetection(
       budgetMs: config.context.settings.limits.regex_budget_ms,
       disableAfter: config.context.settings.limits.regex_timeouts,
     },
+    sharedTimeouts: new Int32Array(shared.regexTimeouts),
   });
   const stage = new FileStage({
     read: readOptions,
@@ -404,7 +414,7 @@ function localDetection(
     ...(config.learnUntil !== undefined ? { learnUntil: config.learnUntil } : {}),
     ...(config.huntFrom !== undefined ? { huntFrom: config.huntFrom } : {}),
     ...(config.timeRange ? { timeRange: config.timeRange } : {}),
-    activity,
+    activity: shared.activity,
   });
   return { detector, stage };
 }
@@ -420,6 +430,7 @@ function createPool(
   config: ScanConfig,
   settings: SourceSettings,
   files: readonly InputFile[],
+  regexTimeouts: SharedArrayBuffer,
   countRecords: (records: number) => void,
 ): ScanPool | undefined {
   const reopenable = files.filter((file) => file.locator !== undefined);
@@ -452,6 +463,7 @@ function createPool(
     huntFrom: config.huntFrom,
     timeRange: config.timeRange,
     credit: 2 * config.context.settings.reorder_buffer,
+    regexTimeouts,
   };
   return new ScanPool(init, threads, config.logger, countRecords);
 }

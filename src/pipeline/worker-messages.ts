@@ -33,6 +33,8 @@ export interface WorkerInit {
   timeRange: TimeRange | undefined;
   /** Matched events a worker sends of one input before it waits for the scan to take them. */
   credit: number;
+  /** Regular expression timeouts per detection rule, counted by every thread of the scan. */
+  regexTimeouts: SharedArrayBuffer;
 }
 
 /** One input for a worker to read, prepared (format chosen) by the scan. */

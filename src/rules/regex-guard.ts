@@ -17,6 +17,11 @@ export interface RegexGuardOptions {
   budgetMs: number;
   /** Timeouts of one rule after which its guarded expressions are no longer run. */
   disableAfter: number;
+  /**
+   * Timeout counts shared with the guards of other threads, at each rule label's slot, so that
+   * `disableAfter` applies to the whole scan rather than to each thread.
+   */
+  shared?: { counts: Int32Array; slots: ReadonlyMap<string, number> };
 }
 
 export interface RegexTimeouts {
@@ -127,13 +132,20 @@ export class RegexGuard {
     const key = `${flags}/${source}`;
     // The thread starts now, while the rules compile, so that the first test need not wait.
     this.helper ??= new Helper(MIN_CAPACITY);
+    const shared = this.options.shared;
+    const slot = shared?.slots.get(rule);
+    const counted = (): number =>
+      shared && slot !== undefined
+        ? Atomics.load(shared.counts, slot)
+        : (this.timeouts.byRule.get(rule) ?? 0);
     return (text) => {
-      if ((this.timeouts.byRule.get(rule) ?? 0) >= this.options.disableAfter) return false;
+      if (counted() >= this.options.disableAfter) return false;
       const result = this.run(key, text);
       if (result !== undefined) return result;
       this.timeouts.byRule.set(rule, (this.timeouts.byRule.get(rule) ?? 0) + 1);
       this.timeouts.total++;
       this.timeouts.lastRule = rule;
+      if (shared && slot !== undefined) Atomics.add(shared.counts, slot, 1);
       return false;
     };
   }
