@@ -60,7 +60,7 @@ export class ScanPool {
   private readonly workers: PoolWorker[] = [];
   private restarts: number;
   /** Threads started by `reserve`, without replacements of crashed ones. */
-  private started = 0;
+  private startedThreads = 0;
   /** Set when threads crashed more often than restarts allow; later inputs fail at once. */
   private broken = false;
   private finishing = false;
@@ -103,10 +103,15 @@ export class ScanPool {
    * for inputs.
    */
   reserve(count: number): void {
-    while (this.started < Math.min(count, this.size)) {
-      this.started++;
+    while (this.startedThreads < Math.min(count, this.size)) {
+      this.startedThreads++;
       this.spawn();
     }
+  }
+
+  /** Returns the number of threads started by `reserve`. */
+  get started(): number {
+    return this.startedThreads;
   }
 
   /** Ends the threads and returns what they counted; call after every input was read. */

@@ -243,6 +243,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     if (prepared && workerCanRead(prepared)) pool?.reserve(++forWorkers);
   }
   const readers = pool ? addPoolInputs(pool, readable) : new Map<number, PoolReader>();
+  config.logger.debug('worker threads started', { count: pool?.started ?? 0 });
 
   // This thread detects only the inputs that no worker reads: all of them with one thread.
   let local: { detector: Detector; stage: FileStage } | undefined;
@@ -435,12 +436,10 @@ function createPool(
 ): ScanPool | undefined {
   const reopenable = files.filter((file) => file.locator !== undefined);
   let threads = Math.min(config.workers ?? 1, reopenable.length);
-  if (config.bytesPerWorker !== undefined) {
-    const bytes = reopenable.reduce(
-      (sum, file) => sum + (file.size ?? config.bytesPerWorker ?? 0),
-      0,
-    );
-    threads = Math.min(threads, Math.floor(bytes / config.bytesPerWorker));
+  const perWorker = config.bytesPerWorker;
+  if (perWorker !== undefined) {
+    const bytes = reopenable.reduce((sum, file) => sum + (file.size ?? perWorker), 0);
+    threads = Math.min(threads, Math.floor(bytes / perWorker));
     if (threads < 2) return undefined;
   }
   if ((config.workers ?? 1) <= 1 || threads === 0) return undefined;

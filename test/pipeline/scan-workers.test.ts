@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAlerts, runCli } from '../helpers/cli.js';
@@ -27,6 +29,24 @@ function scan(workers: number): { alerts: Record<string, unknown>[]; stderr: str
   return { alerts: parseAlerts(result.stdout), stderr: result.stderr };
 }
 
+/** Returns the thread count that a scan of `paths` logs, `--workers` given or not. */
+function threadsStarted(paths: readonly string[], workers?: number): number {
+  const result = runCli([
+    'scan',
+    '--db',
+    ':memory:',
+    '--no-progress',
+    '--log-level',
+    'debug',
+    ...(workers === undefined ? [] : ['--workers', String(workers)]),
+    ...paths,
+  ]);
+  assert.equal(result.status, 0, result.stderr);
+  const logged = /worker threads started count=(\d+)/.exec(result.stderr);
+  assert.ok(logged, result.stderr);
+  return Number(logged[1]);
+}
+
 /** Returns the scan summary's counts, without its duration and speed. */
 function summaryLines(stderr: string): string[] {
   return stderr
@@ -36,6 +56,24 @@ function summaryLines(stderr: string): string[] {
 }
 
 describe('scan with worker threads', () => {
+  it('starts threads only for inputs they can read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-threads-'));
+    copyFileSync(
+      join(REPO_ROOT, 'examples/scenario-an1344-rdp-msp-chain/logs/app01-security.xml'),
+      join(dir, 'app01-security.xml'),
+    );
+    for (let index = 0; index < 6; index++) {
+      writeFileSync(join(dir, `notes-${index}.txt`), 'not a log\n');
+    }
+
+    assert.equal(threadsStarted([dir], 4), 1);
+    assert.equal(threadsStarted([join(REPO_ROOT, 'examples/logs')], 3), 3);
+  });
+
+  it('starts no threads for small inputs by default', () => {
+    assert.equal(threadsStarted([join(REPO_ROOT, 'examples/logs')]), 0);
+  });
+
   it('raises the same alerts as one thread', () => {
     const single = scan(1);
     assert.equal(single.alerts.length, 13);
