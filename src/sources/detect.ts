@@ -78,11 +78,22 @@ export function chooseFormat(
   return bestScore >= DETECT_MIN_SCORE ? best : undefined;
 }
 
-export function describeUnknown(head: Buffer, text: string | undefined): string {
+/**
+ * Returns why no format matches an input. `sample.firstJson` is unset for JSON text whose first
+ * record is invalid or, when `whole` is true (the input was read to its end), cut short.
+ */
+export function describeUnknown(head: Buffer, sample: DetectSample, whole: boolean): string {
+  const text = sample.text;
   const start = (text ?? head.subarray(0, 48).toString('latin1')).trimStart().slice(0, 60);
   const printable = start.replace(/[^\x20-\x7e]/g, '.');
   if (head.length === 0) return 'the input is empty';
   if (start === '') return 'the input is blank: it holds only whitespace';
+  if (text !== undefined && textFraming(text) === 'json' && sample.firstJson === undefined) {
+    const where = whole
+      ? 'the input ends inside its first JSON record'
+      : 'its first JSON record is invalid';
+    return `no known format matches the content: ${where}, so its format cannot be told (it starts with "${printable}")`;
+  }
   return `no known format matches the content (it starts with "${printable}")`;
 }
 

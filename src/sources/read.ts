@@ -118,7 +118,7 @@ export async function prepareInput(
       if (whole && /^\s*\[\s*\]\s*$/.test(sample.detect.text ?? '')) {
         prepared.skipped = 'an empty JSON array (an export or API page without records): 0 records';
       } else {
-        prepared.reason = describeUnknown(opened.head, sample.detect.text);
+        prepared.reason = describeUnknown(opened.head, detect, whole);
       }
     }
   }
