@@ -116,9 +116,14 @@ describe('path expansion', () => {
     writeFileSync(join(hidden, '.only-hidden.json'), '{}\n');
     const logger = new MemoryLogger();
 
-    const files = await expandPaths([empty, hidden, empty], { logger });
+    const given = join(dir, 'given');
+    mkdirSync(given);
+    copyFileSync(CASE_LOG, join(given, 'a.xml'));
+    const files = await expandPaths([empty, hidden, empty, join(given, 'a.xml'), given], {
+      logger,
+    });
 
-    assert.equal(files.length, 0);
+    assert.equal(files.length, 1);
     const warnings = logger.entries.filter((entry) => entry.level === 'warn');
     assert.deepEqual(
       warnings.map((entry) => [entry.message, entry.fields.file]),
@@ -126,6 +131,7 @@ describe('path expansion', () => {
         ['folder contains no input files; check the path', empty],
         ['folder contains no input files; check the path', hidden],
         ['input given more than once: it is read once', empty],
+        ['input given more than once: it is read once', join(given, 'a.xml')],
       ],
     );
   });

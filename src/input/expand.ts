@@ -52,6 +52,8 @@ class Expansion {
   /** The path each folder was first expanded by, keyed by its real path. */
   private readonly seenFolders = new Map<string, string>();
   private stdinAdded = false;
+  /** Paths that led to a file or folder already added, each warned about once. */
+  private repeated = 0;
 
   constructor(private readonly logger: Logger) {}
 
@@ -72,10 +74,10 @@ class Expansion {
       this.files.push(onceInput(path, () => gunzipIfCompressed(createReadStream(path))));
       return;
     }
-    const files = this.files.length;
+    const found = this.files.length + this.repeated;
     const folders = this.seenFolders.size;
     await this.addEntry(path, info, []);
-    if (this.seenFolders.size > folders && this.files.length === files) {
+    if (this.seenFolders.size > folders && this.files.length + this.repeated === found) {
       this.logger.warn('folder contains no input files; check the path', { file: path });
     }
   }
@@ -210,6 +212,7 @@ class Expansion {
   }
 
   private warnTwice(path: string, first: string): void {
+    this.repeated++;
     this.logger.warn('input given more than once: it is read once', { file: path, first });
   }
 }

@@ -35,6 +35,8 @@ interface PoolWorker {
   task: Task | undefined;
   ready: boolean;
   final: Extract<FromWorker, { type: 'final' }> | undefined;
+  /** Set by the first report of a crash, since a crash raises `error` and then `exit`. */
+  failed: boolean;
   exited: Promise<void>;
 }
 
@@ -64,6 +66,8 @@ export class ScanPool {
   /** Set when threads crashed more often than restarts allow; later inputs fail at once. */
   private broken = false;
   private finishing = false;
+  /** Set by `terminate`, whose thread exits are not failures. */
+  private terminating = false;
 
   constructor(
     private readonly init: WorkerInit,
@@ -143,6 +147,7 @@ export class ScanPool {
   /** Stops every thread at once, for a scan that ends with an error. */
   async terminate(): Promise<void> {
     this.finishing = true;
+    this.terminating = true;
     this.pending.length = 0;
     await Promise.all(this.workers.map((worker) => worker.thread.terminate()));
   }
@@ -155,6 +160,7 @@ export class ScanPool {
       task: undefined,
       ready: false,
       final: undefined,
+      failed: false,
       exited: new Promise((resolve) => {
         resolveExit = resolve;
       }),
@@ -163,8 +169,9 @@ export class ScanPool {
     thread.on('message', (message: FromWorker) => this.receive(worker, message));
     thread.on('error', (error) => this.fail(worker, error));
     thread.on('exit', (code) => {
-      if (code !== 0 && worker.final === undefined) {
-        this.fail(worker, new Error(`worker thread exited with code ${code}`));
+      if (worker.final === undefined) {
+        const reason = code === 0 ? 'exited before it sent its counts' : `exited with code ${code}`;
+        this.fail(worker, new Error(`worker thread ${reason}`));
       }
       resolveExit();
     });
@@ -211,6 +218,8 @@ export class ScanPool {
 
   /** Fails the input of a crashed thread and starts a replacement for the inputs to come. */
   private fail(worker: PoolWorker, error: Error): void {
+    if (worker.failed || this.terminating) return;
+    worker.failed = true;
     const task = worker.task;
     worker.task = undefined;
     worker.ready = false;
@@ -233,7 +242,7 @@ export class ScanPool {
   }
 
   private failTask(task: Task): void {
-    task.counts.error = 'not read: worker threads kept failing';
+    task.counts.error = 'worker threads kept failing';
     task.done = true;
     this.notify(task);
   }

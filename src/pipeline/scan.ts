@@ -438,6 +438,7 @@ function createPool(
   let threads = Math.min(config.workers ?? 1, reopenable.length);
   const perWorker = config.bytesPerWorker;
   if (perWorker !== undefined) {
+    // NOTE: a gzip file counts at its compressed size, so compressed inputs get fewer threads.
     const bytes = reopenable.reduce((sum, file) => sum + (file.size ?? perWorker), 0);
     threads = Math.min(threads, Math.floor(bytes / perWorker));
     if (threads < 2) return undefined;

@@ -80,7 +80,7 @@ export function chooseFormat(
 
 /**
  * Returns why no format matches an input. `sample.firstJson` is unset for JSON text whose first
- * record is invalid or, when `whole` is true (the input was read to its end), cut short.
+ * record is invalid or cut short; `whole` is true when `sample.text` is the whole input.
  */
 export function describeUnknown(head: Buffer, sample: DetectSample, whole: boolean): string {
   const text = sample.text;
@@ -89,12 +89,28 @@ export function describeUnknown(head: Buffer, sample: DetectSample, whole: boole
   if (head.length === 0) return 'the input is empty';
   if (start === '') return 'the input is blank: it holds only whitespace';
   if (text !== undefined && textFraming(text) === 'json' && sample.firstJson === undefined) {
-    const where = whole
-      ? 'the input ends inside its first JSON record'
-      : 'its first JSON record is invalid';
-    return `no known format matches the content: ${where}, so its format cannot be told (it starts with "${printable}")`;
+    const where = whole && endsInsideJson(text) ? 'the input ends inside' : 'invalid JSON in';
+    return `no known format matches the content: ${where} its first JSON record, so its format cannot be told (it starts with "${printable}")`;
   }
   return `no known format matches the content (it starts with "${printable}")`;
+}
+
+/**
+ * Tells whether JSON text is valid up to its end but stops before its first value ends: V8 then
+ * reports the end of the input, or an error at the position just past the last character.
+ */
+function endsInsideJson(text: string): boolean {
+  const start = text.trimStart();
+  const json = (start.startsWith('{') ? (start.split('\n', 1)[0] ?? start) : start).trimEnd();
+  try {
+    JSON.parse(json);
+    return false;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/end of JSON input/.test(message)) return true;
+    const position = /at position (\d+)/.exec(message);
+    return position !== null && Number(position[1]) >= json.length;
+  }
 }
 
 /** The result of reading past the head for detection. */

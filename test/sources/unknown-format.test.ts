@@ -30,6 +30,14 @@ describe('unknown format reason', () => {
     assert.match(reason, /it starts with \\"\[/);
   });
 
+  it('names a complete but invalid first record', () => {
+    for (const text of ['{"a": 1,}\n', '[{"a": 1,}]\n']) {
+      const reason = skipReason('invalid.json', text);
+
+      assert.match(reason, /invalid JSON in its first JSON record/, text);
+    }
+  });
+
   it('keeps the plain reason for JSON of an unknown shape', () => {
     const reason = skipReason('shape.json', '{"shopping": ["milk", "eggs"]}\n');
 
