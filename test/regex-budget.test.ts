@@ -231,5 +231,9 @@ describe('regular expression timeouts with workers', () => {
     // Each thread may start one more evaluation while the other's last one runs over.
     assert.ok(Number(counted[1]) >= 10, counted[0]);
     assert.ok(Number(counted[1]) <= 11, counted[0]);
+    const logged = [...result.stderr.matchAll(/rule_timeouts=(\d+)/g)].map((match) =>
+      Number(match[1]),
+    );
+    assert.equal(Math.max(...logged), Number(counted[1]), 'warnings give the count of all threads');
   });
 });

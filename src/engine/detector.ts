@@ -128,6 +128,11 @@ export class Detector {
     return this.regexGuard.timeouts;
   }
 
+  /** Returns a rule's timeouts, counted in every thread when the counts are shared. */
+  regexTimeoutsOf(rule: string): number {
+    return this.regexGuard.timeoutsOf(rule);
+  }
+
   /** Ends the thread that runs time-limited regular expressions, if one was started. */
   close(): void {
     this.regexGuard.close();

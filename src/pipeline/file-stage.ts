@@ -203,13 +203,14 @@ export class FileStage {
   }
 
   private logRegexTimeout(event: Event): void {
-    const { total, lastRule, byRule } = this.options.detector.regexTimeouts;
+    const detector = this.options.detector;
+    const { total, lastRule } = detector.regexTimeouts;
     if (total > LOGGED_REGEX_TIMEOUTS) return;
     this.options.logger.warn('regular expression ran over its time budget; counted as no match', {
       rule: lastRule,
       file: event.origin.file,
       record: event.origin.record,
-      rule_timeouts: lastRule === undefined ? undefined : byRule.get(lastRule),
+      rule_timeouts: lastRule === undefined ? undefined : detector.regexTimeoutsOf(lastRule),
     });
   }
 }

@@ -21,7 +21,13 @@ export interface RegexGuardOptions {
    * Timeout counts shared with the guards of other threads, at each rule label's slot, so that
    * `disableAfter` applies to the whole scan rather than to each thread.
    */
-  shared?: { counts: Int32Array; slots: ReadonlyMap<string, number> };
+  shared?: SharedCounts;
+}
+
+/** Counts in shared memory, one slot per rule label. */
+export interface SharedCounts {
+  counts: Int32Array;
+  slots: ReadonlyMap<string, number>;
 }
 
 export interface RegexTimeouts {
@@ -132,22 +138,26 @@ export class RegexGuard {
     const key = `${flags}/${source}`;
     // The thread starts now, while the rules compile, so that the first test need not wait.
     this.helper ??= new Helper(MIN_CAPACITY);
-    const shared = this.options.shared;
-    const slot = shared?.slots.get(rule);
-    const counted = (): number =>
-      shared && slot !== undefined
-        ? Atomics.load(shared.counts, slot)
-        : (this.timeouts.byRule.get(rule) ?? 0);
     return (text) => {
-      if (counted() >= this.options.disableAfter) return false;
+      if (this.timeoutsOf(rule) >= this.options.disableAfter) return false;
       const result = this.run(key, text);
       if (result !== undefined) return result;
       this.timeouts.byRule.set(rule, (this.timeouts.byRule.get(rule) ?? 0) + 1);
       this.timeouts.total++;
       this.timeouts.lastRule = rule;
+      const shared = this.options.shared;
+      const slot = shared?.slots.get(rule);
       if (shared && slot !== undefined) Atomics.add(shared.counts, slot, 1);
       return false;
     };
+  }
+
+  /** Returns the timeouts of a rule: in every thread when counts are shared, else in this one. */
+  timeoutsOf(rule: string): number {
+    const shared = this.options.shared;
+    const slot = shared?.slots.get(rule);
+    if (shared && slot !== undefined) return Atomics.load(shared.counts, slot);
+    return this.timeouts.byRule.get(rule) ?? 0;
   }
 
   /** Ends the helper thread; a later test starts a new one. */
