@@ -116,10 +116,10 @@ describe('path expansion', () => {
     writeFileSync(join(hidden, '.only-hidden.json'), '{}\n');
     const logger = new MemoryLogger();
 
-    const given = join(dir, 'given');
-    mkdirSync(given);
-    copyFileSync(CASE_LOG, join(given, 'a.xml'));
-    const files = await expandPaths([empty, hidden, empty, join(given, 'a.xml'), given], {
+    const listed = join(dir, 'listed');
+    mkdirSync(listed);
+    copyFileSync(CASE_LOG, join(listed, 'a.xml'));
+    const files = await expandPaths([empty, hidden, empty, join(listed, 'a.xml'), listed], {
       logger,
     });
 
@@ -131,7 +131,7 @@ describe('path expansion', () => {
         ['folder contains no input files; check the path', empty],
         ['folder contains no input files; check the path', hidden],
         ['input given more than once: it is read once', empty],
-        ['input given more than once: it is read once', join(given, 'a.xml')],
+        ['input given more than once: it is read once', join(listed, 'a.xml')],
       ],
     );
   });

@@ -46,7 +46,8 @@ detection:
   return path;
 }
 
-async function scan(rule: string, events: string) {
+/** Scans event files with one rule, with `options` (`--workers 2`) before the paths. */
+async function scan(rule: string, events: string | readonly string[], options: string[] = []) {
   const started = Date.now();
   const result = await runCliAsync([
     'scan',
@@ -58,7 +59,8 @@ async function scan(rule: string, events: string) {
     '--db',
     ':memory:',
     '--no-progress',
-    events,
+    ...options,
+    ...(typeof events === 'string' ? [events] : events),
   ]);
   return { ...result, seconds: (Date.now() - started) / 1000 };
 }
@@ -207,20 +209,7 @@ describe('regular expression timeouts with workers', () => {
     const files = ['first', 'second'].map((name) =>
       writeEvents(`workers-${name}`, CRAFTED, 'aaaa', 30),
     );
-    const result = await runCliAsync([
-      'scan',
-      '--no-default-rules',
-      '--rules',
-      rule,
-      '--output',
-      'ndjson',
-      '--db',
-      ':memory:',
-      '--no-progress',
-      '--workers',
-      '2',
-      ...files,
-    ]);
+    const result = await scan(rule, files, ['--workers', '2']);
 
     assert.equal(result.status, 0, result.stderr);
     const counted =

@@ -14,18 +14,18 @@ import { setFlagsFromString } from 'node:v8';
  * line is kept (Node.js does not accept this flag in `NODE_OPTIONS`).
  */
 
-/** The heap may grow to (1 + this / 100) × what survived the last full collection. */
+/** Growth allowed after a full collection, in percent of the heap that survived it. */
 export const HEAP_GROWING_PERCENT = 100;
 
 const FLAG = 'heap-growing-percent';
 
 /** Returns the V8 flag to set, or undefined when the user set the growth already. */
 export function heapGrowthFlag(execArgv: readonly string[]): string | undefined {
-  const given = execArgv.some((option) => option.replaceAll('_', '-').startsWith(`--${FLAG}`));
-  return given ? undefined : `--${FLAG}=${HEAP_GROWING_PERCENT}`;
+  const userSet = execArgv.some((option) => option.replaceAll('_', '-').startsWith(`--${FLAG}`));
+  return userSet ? undefined : `--${FLAG}=${HEAP_GROWING_PERCENT}`;
 }
 
-/** Applies the cap to this process unless the user set one; call before the work starts. */
+/** Applies the cap to this process unless the user set one. Call it before the work starts. */
 export function limitHeapGrowth(): void {
   const flag = heapGrowthFlag(process.execArgv);
   if (flag) setFlagsFromString(flag);

@@ -1,9 +1,11 @@
-import type { Detector } from '../engine/detector.js';
+import type { TrustContext } from '../context/context.js';
+import type { Detector, DetectorOptions } from '../engine/detector.js';
 import type { BaselineEnricher } from '../enrich/baseline.js';
 import { applyGeo, type GeoResolver } from '../enrich/geo.js';
 import type { TrustEnricher } from '../enrich/trust.js';
 import type { Event } from '../model/event.js';
 import type { Logger } from '../model/logger.js';
+import { placeholderLookup } from '../rules/placeholders.js';
 import { type PreparedInput, type ReadOptions, readPrepared } from '../sources/read.js';
 
 /**
@@ -68,6 +70,27 @@ const LOGGED_REJECTIONS_PER_FILE = 5;
 const LOGGED_REGEX_TIMEOUTS = 20;
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * Returns the detector options of a scan's threads, from its context. `regexTimeouts` is the
+ * scan's shared count of regular expression timeouts per detection rule.
+ */
+export function stageDetectorOptions(
+  context: Pick<TrustContext, 'settings'>,
+  maxFieldLength: number,
+  regexTimeouts: SharedArrayBuffer,
+): DetectorOptions {
+  const settings = context.settings;
+  return {
+    placeholders: placeholderLookup(settings.placeholders, settings.unresolved_placeholders),
+    maxFieldLength,
+    regex: {
+      budgetMs: settings.limits.regex_budget_ms,
+      disableAfter: settings.limits.regex_timeouts,
+    },
+    sharedTimeouts: new Int32Array(regexTimeouts),
+  };
+}
 
 export function emptyCounts(): InputCounts {
   return {

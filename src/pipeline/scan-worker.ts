@@ -6,11 +6,10 @@ import { GeoResolver } from '../enrich/geo.js';
 import { TrustEnricher } from '../enrich/trust.js';
 import { reopenInput } from '../input/expand.js';
 import type { LogFields, Logger } from '../model/logger.js';
-import { placeholderLookup } from '../rules/placeholders.js';
 import type { DetectionRule } from '../rules/rule.js';
 import type { PreparedInput } from '../sources/read.js';
 import { createFormatRegistry } from '../sources/registry.js';
-import { emptyCounts, FileStage } from './file-stage.js';
+import { emptyCounts, FileStage, stageDetectorOptions } from './file-stage.js';
 import type { FileTask, FromWorker, ToWorker, WorkerInit } from './worker-messages.js';
 
 /**
@@ -57,18 +56,11 @@ const context = compileContext(init.context.file, init.context.config, () => {})
 const detectionRules = init.rules.filter(
   (rule): rule is DetectionRule => rule.kind === 'detection',
 );
-const detector = new Detector(detectionRules, init.mappings, {
-  placeholders: placeholderLookup(
-    context.settings.placeholders,
-    context.settings.unresolved_placeholders,
-  ),
-  maxFieldLength: init.settings.limits.maxFieldLength,
-  regex: {
-    budgetMs: context.settings.limits.regex_budget_ms,
-    disableAfter: context.settings.limits.regex_timeouts,
-  },
-  sharedTimeouts: new Int32Array(init.regexTimeouts),
-});
+const detector = new Detector(
+  detectionRules,
+  init.mappings,
+  stageDetectorOptions(context, init.settings.limits.maxFieldLength, init.regexTimeouts),
+);
 
 const snapshot = new SightingSet();
 for (const sighting of init.baseline?.snapshot ?? []) snapshot.add(sighting);

@@ -28,6 +28,7 @@ import {
   FileStage,
   mergeActivity,
   type StageMatch,
+  stageDetectorOptions,
   type TimeRange,
 } from './file-stage.js';
 import { type PoolTotals, ScanPool } from './scan-pool.js';
@@ -386,18 +387,11 @@ function localDetection(
     regexTimeouts: SharedArrayBuffer;
   },
 ): { detector: Detector; stage: FileStage } {
-  const detector = new Detector(detectionRules, config.mappings, {
-    placeholders: placeholderLookup(
-      config.context.settings.placeholders,
-      config.context.settings.unresolved_placeholders,
-    ),
-    maxFieldLength: settings.limits.maxFieldLength,
-    regex: {
-      budgetMs: config.context.settings.limits.regex_budget_ms,
-      disableAfter: config.context.settings.limits.regex_timeouts,
-    },
-    sharedTimeouts: new Int32Array(shared.regexTimeouts),
-  });
+  const detector = new Detector(
+    detectionRules,
+    config.mappings,
+    stageDetectorOptions(config.context, settings.limits.maxFieldLength, shared.regexTimeouts),
+  );
   const stage = new FileStage({
     read: readOptions,
     logger: config.logger,
