@@ -286,7 +286,7 @@ async function isZip(path: string): Promise<boolean> {
 }
 
 /** Creates an input that can be read only once: standard input, a named pipe. */
-function onceInput(path: string, read: () => Readable): InputFile {
+function onceInput(path: string, read: () => Promise<Readable>): InputFile {
   let opened = false;
   return {
     path,

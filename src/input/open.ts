@@ -1,43 +1,63 @@
-import { createReadStream } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { FileChunks } from './file-chunks.js';
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
 /**
- * Wraps a byte stream so that gzip content (detected by its magic bytes, not the file name) comes
- * out decompressed. Concatenated gzip members are read as one stream, as `zcat` does.
+ * Returns a byte stream's content decompressed when it is gzip (detected by its magic bytes, not
+ * the file name), or the stream itself. Concatenated gzip members are read as one stream, as
+ * `zcat` does.
+ *
+ * Plain content is returned as the same stream, not piped through another, which would pass it
+ * on 16 KiB at a time.
  */
-export function gunzipIfCompressed(raw: Readable): Readable {
-  const out = new PassThrough();
-  let decided = false;
+export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
+  const first = await peekFirstChunk(raw);
+  if (first === undefined) return raw;
 
-  const decide = (first: Buffer): void => {
-    decided = true;
-    const compressed = first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
-    const target: NodeJS.WritableStream = compressed ? createGunzipInto(out) : out;
-    target.write(first);
-    raw.pipe(target as NodeJS.WritableStream);
-  };
-
-  raw.once('data', (chunk: Buffer) => {
-    raw.pause();
-    decide(chunk);
-    raw.resume();
-  });
-  raw.once('end', () => {
-    if (!decided) out.end();
-  });
-  raw.on('error', (error) => out.destroy(error));
-  return out;
+  const compressed = first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
+  if (!compressed) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error));
+  return raw.pipe(gunzip);
 }
 
-function createGunzipInto(out: PassThrough): NodeJS.WritableStream {
-  const gunzip = createGunzip();
-  gunzip.on('error', (error) => out.destroy(error));
-  gunzip.pipe(out);
-  return gunzip;
+/**
+ * Returns a paused stream's first chunk, or undefined when the stream ends without one. The
+ * chunk goes back into the stream at once, because a stream whose bytes all came in that chunk
+ * would otherwise end before the chunk was put back.
+ */
+function peekFirstChunk(raw: Readable): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = () => {
+      settled = true;
+      raw.off('readable', onReadable);
+      raw.off('end', onEnd);
+    };
+    const onReadable = () => {
+      const chunk: Buffer | string | null = raw.read();
+      if (chunk === null) return;
+      finish();
+      raw.unshift(chunk);
+      resolve(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    };
+    const onEnd = () => {
+      finish();
+      resolve(undefined);
+    };
+    raw.on('readable', onReadable);
+    raw.once('end', onEnd);
+    // This listener stays attached, so an error between the peek and the first read is not
+    // unhandled. The reader still receives it, because a stream keeps its error for later reads.
+    raw.on('error', (error) => {
+      if (settled) return;
+      finish();
+      reject(error);
+    });
+  });
 }
 
 /**
@@ -47,6 +67,6 @@ function createGunzipInto(out: PassThrough): NodeJS.WritableStream {
  */
 const READ_CHUNK_BYTES = 256 * 1024;
 
-export function openFileBytes(path: string): Readable {
-  return gunzipIfCompressed(createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }));
+export function openFileBytes(path: string): Promise<Readable> {
+  return gunzipIfCompressed(new FileChunks(path, READ_CHUNK_BYTES));
 }

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { FileChunks } from '../../src/input/file-chunks.js';
+import { gunzipIfCompressed, openFileBytes } from '../../src/input/open.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'trustwatch-file-chunks-'));
+
+function writeInput(name: string, bytes: Uint8Array | string): string {
+  const path = join(folder, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+async function collect(stream: Readable): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return chunks;
+}
+
+/** Returns bytes counting 0 to 250 in turn, so that a chunk out of place changes the whole. */
+function countingBytes(length: number): Buffer {
+  return Buffer.from(Array.from({ length }, (_, index) => index % 251));
+}
+
+describe('FileChunks', () => {
+  it('reads fixed-size chunks', async () => {
+    const bytes = countingBytes(10_000);
+    const chunks = await collect(new FileChunks(writeInput('counting.bin', bytes), 4096));
+
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.length),
+      [4096, 4096, 1808],
+    );
+    assert.deepEqual(Buffer.concat(chunks), bytes);
+  });
+
+  it('reads an empty file', async () => {
+    assert.deepEqual(await collect(new FileChunks(writeInput('empty.bin', ''), 4096)), []);
+  });
+
+  it('fails on a missing file', async () => {
+    const missing = join(folder, 'missing.json');
+    await assert.rejects(collect(new FileChunks(missing, 4096)), { code: 'ENOENT' });
+  });
+
+  it('closes when the reader stops', async () => {
+    const stream = new FileChunks(writeInput('early.bin', countingBytes(50_000)), 1024);
+    for await (const chunk of stream) {
+      assert.equal((chunk as Buffer).length, 1024);
+      break;
+    }
+    assert.equal(stream.destroyed, true);
+  });
+});
+
+describe('openFileBytes', () => {
+  it('reads plain and gzip files', async () => {
+    const text = Array.from({ length: 3000 }, (_, index) => `{"n":${index}}`).join('\n');
+    const plain = writeInput('plain.json', text);
+    const packed = writeInput('packed.json.gz', gzipSync(text));
+
+    const read = async (path: string) =>
+      Buffer.concat(await collect(await openFileBytes(path))).toString('utf8');
+
+    assert.equal(await read(plain), text);
+    assert.equal(await read(packed), text);
+  });
+
+  it('reads a one-byte file', async () => {
+    const path = writeInput('one-byte.json', '1');
+    assert.equal(Buffer.concat(await collect(await openFileBytes(path))).toString('utf8'), '1');
+  });
+
+  it('rejects a missing file', async () => {
+    await assert.rejects(openFileBytes(join(folder, 'nowhere.json')), { code: 'ENOENT' });
+  });
+});
+
+describe('gunzipIfCompressed', () => {
+  it('passes an empty stream', async () => {
+    assert.deepEqual(await collect(await gunzipIfCompressed(Readable.from([]))), []);
+  });
+});
