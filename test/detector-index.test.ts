@@ -8,7 +8,7 @@ import { silentLogger } from '../src/model/logger.js';
 import { sourceSettings } from '../src/pipeline/scan.js';
 import { compileDetection } from '../src/rules/detection.js';
 import { EvalContext } from '../src/rules/fields.js';
-import { patternKey } from '../src/rules/index-keys.js';
+import { cheapest, patternKey, type Requirement } from '../src/rules/index-keys.js';
 import { loadRulePaths } from '../src/rules/load.js';
 import { LogSourceRouter, mappingsForRule } from '../src/rules/logsources/mapping.js';
 import { buildMappingTable } from '../src/rules/logsources/registry.js';
@@ -60,6 +60,30 @@ describe('patternKey', () => {
     assert.equal(key('\\WindowsApps\\', 'contains'), '~windowsapps');
     assert.equal(key('Windows', 'startswith'), '^wind');
     assert.equal(key('Windows x.dll', 'startswith'), '~x');
+  });
+});
+
+describe('cheapest', () => {
+  const requirement = (key: string, ...values: string[]): Requirement =>
+    new Map([[key, new Set(values)]]);
+
+  it('prefers words to an equality with a number', () => {
+    const mask = requirement('=GrantedAccess', '0x1400');
+    const words = requirement('~TargetImage', 'sysmon', 'sysmon64', 'sysmon64a');
+    assert.equal(cheapest([mask, words]), words);
+    assert.equal(cheapest([requirement('=LogonType', '10'), words]), words);
+  });
+
+  it('prefers an equality with text to words', () => {
+    const image = requirement('=Image', 'c:\\tools\\x.exe');
+    const words = requirement('~CommandLine', 'mimikatz', 'kiwi');
+    assert.equal(cheapest([words, image]), image);
+  });
+
+  it('prefers an equality with a number to short words', () => {
+    const eventId = requirement('=EventID', '4688');
+    const short = requirement('~CommandLine', 'sc', 'at');
+    assert.equal(cheapest([short, eventId]), eventId);
   });
 });
 

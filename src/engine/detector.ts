@@ -163,6 +163,7 @@ export class Detector {
       if (!index) continue;
       for (const key of index.valueKeys) {
         for (const value of context.indexKeysOf(key.accessor, indexKey)) {
+          if (value.length >= key.lengths.length || key.lengths[value.length] === 0) continue;
           const bucket = key.byValue.get(value);
           if (bucket) this.evaluate(bucket, out);
         }

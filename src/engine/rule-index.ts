@@ -19,9 +19,22 @@ export interface Variant {
 
 /** Variants of one mapping, bucketed by index key and value. */
 export interface MappingIndex {
-  valueKeys: { accessor: FieldAccessor; byValue: Map<string, Variant[]> }[];
+  valueKeys: ValueKey[];
   wordKeys: WordKey[];
   unindexed: Variant[];
+}
+
+/**
+ * The `=` key of one field: the variants of each value (`indexKey`), and the lengths of those
+ * values. An event value of another length is not looked up, because a lookup hashes the whole
+ * value. Before, the 600-character `CallTrace` of each Sysmon process access event was hashed to
+ * look for the one rule value `ente`, which took 0.24 s of a 12 s scan of OTRF events.
+ */
+export interface ValueKey {
+  accessor: FieldAccessor;
+  byValue: Map<string, Variant[]>;
+  /** Flags by length: 1 where some value of `byValue` has that length, else 0. */
+  lengths: Uint8Array;
 }
 
 /**
@@ -66,7 +79,7 @@ interface VariantKeys extends Record<WordPart, Set<string>> {
 
 /** Buckets each variant under every (key, value) pair of its requirement. */
 export function buildIndex(variants: { variant: Variant; requires: Requirement }[]): MappingIndex {
-  const valueKeys = new Map<string, MappingIndex['valueKeys'][number]>();
+  const valueKeys = new Map<string, ValueKey>();
   const wordFields = new Map<string, { key: WordKey; byVariant: Map<Variant, VariantKeys> }>();
   const index: MappingIndex = { valueKeys: [], wordKeys: [], unindexed: [] };
   const scanned = fieldsWithWords(variants);
@@ -90,15 +103,24 @@ export function buildIndex(variants: { variant: Variant; requires: Requirement }
       }
       let key = valueKeys.get(name);
       if (!key) {
-        key = { accessor: fieldAccessor(field), byValue: new Map() };
+        key = { accessor: fieldAccessor(field), byValue: new Map(), lengths: new Uint8Array(0) };
         valueKeys.set(name, key);
         index.valueKeys.push(key);
       }
       addToBucket(key.byValue, new Set([...values].map(indexKey)), variant);
     }
   }
+  for (const key of index.valueKeys) key.lengths = lengthsOf(key.byValue.keys());
   for (const { key, byVariant } of wordFields.values()) planLongTexts(key, [...byVariant.values()]);
   return index;
+}
+
+/** Returns flags by length, 1 at the length of each value, as long as the longest value + 1. */
+function lengthsOf(values: Iterable<string>): Uint8Array {
+  const all = [...values];
+  const lengths = new Uint8Array(Math.max(0, ...all.map((value) => value.length)) + 1);
+  for (const value of all) lengths[value.length] = 1;
+  return lengths;
 }
 
 /** Fields that some variant has a whole word key on. */

@@ -59,9 +59,20 @@ export function wordsOf(text: string): string[] {
 /** A word start or end is less rare than a whole word of its length. */
 const AFFIX_WEIGHT = 4;
 
+/**
+ * Pattern of a decimal or hexadecimal number in an index key. Such values are codes, such as an
+ * access mask, a logon type or a status, with few values each, so each value is common. For
+ * example, 129,000 of the 223,000 Sysmon process access events of the OTRF set have
+ * `GrantedAccess: 0x1400`.
+ */
+const NUMBER_KEY = /^(?:0x[0-9a-f]+|-?\d+)$/;
+
+/** Weight of an equality with a number, the same as a word start or end. */
+const NUMBER_WEIGHT = 4;
+
 function weight(key: string, value: string): number {
   const kind = key[0];
-  if (kind === '=') return 1;
+  if (kind === '=') return NUMBER_KEY.test(value) ? NUMBER_WEIGHT : 1;
   if (kind === '^' || kind === '$') {
     return COMMON_AFFIXES.has(`${kind}${value}`) ? 20 : AFFIX_WEIGHT;
   }

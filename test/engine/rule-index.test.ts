@@ -115,3 +115,37 @@ describe('rule index on long texts', () => {
     assert.deepEqual(detect(subject, 'nothing here'), { titles: [], evaluated: 0 });
   });
 });
+
+describe('rule index on equal values', () => {
+  const equals = (title: string, values: readonly string[]) => `
+title: ${title}
+logsource:
+  product: indexproduct
+detection:
+  selection:
+    Text:
+${values.map((value) => `      - '${value}'`).join('\n')}
+  condition: selection
+`;
+
+  it('finds values of each length', () => {
+    const subject = detector([equals('Short', ['ente']), equals('Two lengths', ['ab', 'abcdef'])]);
+    assert.deepEqual(detect(subject, 'ENTE'), { titles: ['Short'], evaluated: 1 });
+    assert.deepEqual(detect(subject, 'AB'), { titles: ['Two lengths'], evaluated: 1 });
+    assert.deepEqual(detect(subject, 'abcdef'), { titles: ['Two lengths'], evaluated: 1 });
+  });
+
+  it('finds a number written in hexadecimal', () => {
+    const number = equals('Number', ['16']).replace("'16'", '16');
+    const subject = detector([number]);
+    assert.deepEqual(detect(subject, '0x10'), { titles: ['Number'], evaluated: 1 });
+    assert.deepEqual(detect(subject, '16'), { titles: ['Number'], evaluated: 1 });
+  });
+
+  it('skips values of other lengths', () => {
+    const subject = detector([equals('Short', ['ente']), equals('Two lengths', ['ab', 'abcdef'])]);
+    assert.deepEqual(detect(subject, 'entente'), { titles: [], evaluated: 0 });
+    assert.deepEqual(detect(subject, 'x'.repeat(600)), { titles: [], evaluated: 0 });
+    assert.deepEqual(detect(subject, ''), { titles: [], evaluated: 0 });
+  });
+});
