@@ -1,17 +1,14 @@
 import type { EvalContext } from './fields.js';
-import { patternKey } from './index-keys.js';
 import { containsAnyFactor, requiredFactors } from './prefilter.js';
 import type { Matcher } from './search.js';
 import { escapeRegex, type MatchMode } from './values.js';
-import { visitWordParts, visitWords, type WordTables, wordHash } from './word-scan.js';
 
 /**
  * Tests of one field (or of every value, for keywords) against a list of literal strings, such
  * as fifty executable names or twenty Mimikatz commands. A long list is searched as one
- * alternation, behind cheap prefilters that skip most texts without running it. They skip a
- * text shorter than the shortest literal, and a text that contains none of the list's required
- * factors (prefilter.ts). For lists of `WORD_FILTER_MIN` literals or more, they also skip a text
- * without any of the literals' word keys (index-keys.ts).
+ * alternation, behind two cheap prefilters that skip most texts without running it: a text
+ * shorter than the shortest literal, and a text that contains none of the list's required
+ * factors (prefilter.ts).
  */
 
 /** Lists of at least this many literals are searched as one alternation; see below. */
@@ -38,13 +35,10 @@ export function literalListTest(
     const regex = new RegExp(anchored);
     const minLength = shortest(list);
     let hasFactor: ((text: string) => boolean) | undefined;
-    let hasWords: ((text: string) => boolean) | undefined;
     return (context) => {
       hasFactor ??= factorTest(list);
-      hasWords ??= wordTest(list, mode);
       for (const text of read(context)) {
-        if (text.length < minLength || !hasFactor(text)) continue;
-        if (hasWords(text) && regex.test(text)) return true;
+        if (text.length >= minLength && hasFactor(text) && regex.test(text)) return true;
       }
       return false;
     };
@@ -86,50 +80,6 @@ function factorTest(list: readonly string[]): (text: string) => boolean {
 
 function passAll(): boolean {
   return true;
-}
-
-/**
- * Minimum number of literals of a list with the word prefilter. Every Sysmon `Hashes` value has
- * the factor `MD5=` of a list of 150 hashes (`Hashes|contains: MD5=…`), so the factor prefilter
- * passes it. The alternation then took 7.8 µs on each value of 200 characters (Node 20).
- */
-const WORD_FILTER_MIN = 16;
-
-/** Maximum length of a text that the word prefilter scans; longer texts skip it. */
-const WORD_FILTER_MAX_TEXT = 4096;
-
-/**
- * Builds the word prefilter of a list, which passes the texts that have a word key of one of the
- * literals. A word key is a whole word, word start or word end that each match of the literal
- * has. When a literal has no such key, or the list is short, the prefilter passes every text.
- */
-function wordTest(list: readonly string[], mode: MatchMode): (text: string) => boolean {
-  if (list.length < WORD_FILTER_MIN) return passAll;
-  const tables: WordTables<true> = { words: new Map(), starts: undefined, ends: undefined };
-  for (const literal of list) {
-    const key = patternKey([{ kind: 'text', text: literal }], mode);
-    if (key === undefined) return passAll;
-    const table =
-      key.kind === '~'
-        ? tables.words
-        : key.kind === '^'
-          ? (tables.starts ??= new Map())
-          : (tables.ends ??= new Map());
-    table.set(wordHash(key.value), true);
-  }
-
-  let found = false;
-  const visit = () => {
-    found = true;
-  };
-  const partsToo = tables.starts !== undefined || tables.ends !== undefined;
-  return (text) => {
-    if (text.length > WORD_FILTER_MAX_TEXT) return true;
-    found = false;
-    if (partsToo) visitWordParts(text, tables, visit);
-    else visitWords(text, tables.words, visit);
-    return found;
-  };
 }
 
 function shortest(literals: readonly string[]): number {
