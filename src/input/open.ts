@@ -21,6 +21,8 @@ export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
   if (!compressed) return raw;
   const gunzip = createGunzip();
   raw.on('error', (error) => gunzip.destroy(error));
+  // A reader that stops early destroys the stream it was given, so the file under it closes too.
+  gunzip.once('close', () => raw.destroy());
   return raw.pipe(gunzip);
 }
 

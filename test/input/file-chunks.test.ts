@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -85,4 +85,41 @@ describe('gunzipIfCompressed', () => {
   it('passes an empty stream', async () => {
     assert.deepEqual(await collect(await gunzipIfCompressed(Readable.from([]))), []);
   });
+});
+
+/** Counts this process's open descriptors on `path`; undefined where `/proc` is missing. */
+function descriptorsOn(path: string): number | undefined {
+  if (!existsSync('/proc/self/fd')) return undefined;
+  let count = 0;
+  for (const entry of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${entry}`) === path) count++;
+    } catch {
+      // The descriptor that listed the folder is already closed.
+    }
+  }
+  return count;
+}
+
+describe('closing an input early', () => {
+  const text = Array.from({ length: 60_000 }, (_, index) => `{"n":${index},"pad":"${index}"}`);
+  const cases = [
+    { name: 'plain', path: () => writeInput('early-plain.json', text.join('\n')) },
+    { name: 'gzip', path: () => writeInput('early-packed.json.gz', gzipSync(text.join('\n'))) },
+  ];
+
+  for (const { name, path: makePath } of cases) {
+    it(`closes the file of a ${name} input`, async (t) => {
+      const path = makePath();
+      if (descriptorsOn(path) === undefined) {
+        t.skip('no /proc/self/fd on this system');
+        return;
+      }
+      const stream = await openFileBytes(path);
+      for await (const _ of stream) break;
+      await new Promise((resolve) => setImmediate(resolve));
+
+      assert.equal(descriptorsOn(path), 0);
+    });
+  }
 });
