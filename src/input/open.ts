@@ -4,6 +4,7 @@ import { FileChunks } from './file-chunks.js';
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
+const GZIP_MAGIC_LENGTH = 2;
 
 /**
  * Returns a byte stream's content decompressed when it is gzip (detected by its magic bytes, not
@@ -14,7 +15,7 @@ const GZIP_MAGIC_1 = 0x8b;
  * on 16 KiB at a time.
  */
 export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
-  const first = await peekFirstChunk(raw);
+  const first = await peekHead(raw);
   if (first === undefined) return raw;
 
   const compressed = first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
@@ -27,11 +28,12 @@ export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
 }
 
 /**
- * Returns a paused stream's first chunk, or undefined when the stream ends without one. The
- * chunk goes back into the stream at once, because a stream whose bytes all came in that chunk
- * would otherwise end before the chunk was put back.
+ * Returns the first two bytes of a paused stream, fewer when it ends before, or undefined when it
+ * has none. They go back into the stream at once, because a stream whose bytes all came with
+ * them would otherwise end before they were put back. A pipe can deliver the first byte alone,
+ * and the gzip magic must still be seen.
  */
-function peekFirstChunk(raw: Readable): Promise<Buffer | undefined> {
+function peekHead(raw: Readable): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = () => {
@@ -40,7 +42,8 @@ function peekFirstChunk(raw: Readable): Promise<Buffer | undefined> {
       raw.off('end', onEnd);
     };
     const onReadable = () => {
-      const chunk: Buffer | string | null = raw.read();
+      // Until the stream ends, `read` returns nothing while fewer bytes are buffered.
+      const chunk: Buffer | string | null = raw.read(GZIP_MAGIC_LENGTH);
       if (chunk === null) return;
       finish();
       raw.unshift(chunk);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FileChunks } from '../../src/input/file-chunks.js';
@@ -122,4 +122,27 @@ describe('closing an input early', () => {
       assert.equal(descriptorsOn(path), 0);
     });
   }
+});
+
+describe('gzip detection on a pipe', () => {
+  it('sees the magic split across two reads', async () => {
+    const text = '{"n":1}\n{"n":2}\n';
+    const packed = gzipSync(text);
+    const source = new PassThrough();
+    const opened = gunzipIfCompressed(source);
+    source.write(packed.subarray(0, 1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    source.end(packed.subarray(1));
+
+    const read = Buffer.concat(await collect(await opened)).toString('utf8');
+    assert.equal(read, text);
+  });
+
+  it('passes a stream of one byte', async () => {
+    const source = new PassThrough();
+    const opened = gunzipIfCompressed(source);
+    source.end(Buffer.from([0x1f]));
+
+    assert.deepEqual(Buffer.concat(await collect(await opened)), Buffer.from([0x1f]));
+  });
 });
