@@ -58,6 +58,41 @@ describe('FileChunks', () => {
   });
 });
 
+describe('FileChunks and the event loop', () => {
+  it('gives the event loop turns while reading', async () => {
+    const path = writeInput('turns.bin', countingBytes(64 * 1024));
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    let chunks = 0;
+    let turnedBy40 = false;
+    for await (const _ of new FileChunks(path, 1024)) {
+      chunks++;
+      if (chunks === 40) turnedBy40 = turned;
+    }
+    assert.equal(chunks, 64);
+    assert.equal(turnedBy40, true);
+  });
+
+  it('closes after a read in flight ends', async () => {
+    const path = writeInput('in-flight.bin', countingBytes(64 * 1024));
+    const stream = new FileChunks(path, 1024);
+    const chunks = stream[Symbol.asyncIterator]();
+    for (let at = 0; at < 15; at++) await chunks.next();
+    // The sixteenth read is asynchronous, so it is still running when the stream is destroyed.
+    const sixteenth = chunks.next();
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    stream.destroy();
+    await closed;
+    await sixteenth.catch(() => undefined);
+
+    assert.equal(stream.destroyed, true);
+    const open = descriptorsOn(path);
+    if (open !== undefined) assert.equal(open, 0);
+  });
+});
+
 describe('openFileBytes', () => {
   it('reads plain and gzip files', async () => {
     const text = Array.from({ length: 3000 }, (_, index) => `{"n":${index}}`).join('\n');
