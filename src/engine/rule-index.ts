@@ -123,18 +123,35 @@ function lengthsOf(values: Iterable<string>): Uint8Array {
   return lengths;
 }
 
-/** Fields that some variant has a whole word key on. */
+/**
+ * Minimum number of variants with word start or end keys on a field that no variant has whole
+ * word keys on, for the field to be scanned anyway. Thirty SigmaHQ process creation rules have
+ * only `Hashes` starts (lists of `MD5=…`), and each ran on every process creation event.
+ */
+const MIN_AFFIX_VARIANTS = 8;
+
+/**
+ * Fields that the detector scans for words: those that some variant has a whole word key on,
+ * and those that at least `MIN_AFFIX_VARIANTS` variants have start or end keys on.
+ */
 function fieldsWithWords(variants: readonly { requires: Requirement }[]): Set<string> {
   const fields = new Set<string>();
+  const affixVariants = new Map<string, number>();
   for (const { requires } of variants) {
-    for (const name of requires.keys()) if (name[0] === '~') fields.add(name.slice(1));
+    const affixFields = new Set<string>();
+    for (const name of requires.keys()) {
+      if (name[0] === '~') fields.add(name.slice(1));
+      else if (name[0] === '^' || name[0] === '$') affixFields.add(name.slice(1));
+    }
+    for (const field of affixFields) affixVariants.set(field, (affixVariants.get(field) ?? 0) + 1);
   }
+  for (const [field, count] of affixVariants) if (count >= MIN_AFFIX_VARIANTS) fields.add(field);
   return fields;
 }
 
 /**
- * Tells whether each field that the requirement has a word start or end key on is also scanned
- * for whole words. If not, the variant stays unindexed. Its starts and ends alone would add a
+ * Tells whether each field that the requirement has a word start or end key on is scanned (see
+ * `fieldsWithWords`). If not, the variant stays unindexed. Its starts and ends alone would add a
  * scan of the field, such as the `Hashes` of each image load, to every event that has it. That
  * scan would cost about as much as the few rule tests it saves (an estimate).
  */

@@ -149,3 +149,29 @@ ${values.map((value) => `      - '${value}'`).join('\n')}
     assert.deepEqual(detect(subject, ''), { titles: [], evaluated: 0 });
   });
 });
+
+describe('rule index on word starts alone', () => {
+  const hashRule = (at: number) => `
+title: Hash ${at}
+logsource:
+  product: indexproduct
+detection:
+  selection:
+    Text|contains: 'MD5=${String(at).padStart(4, '0')}abcdef'
+  condition: selection
+`;
+
+  it('scans a field that enough rules have starts on', () => {
+    const subject = detector(Array.from({ length: 8 }, (_, at) => hashRule(at)));
+    assert.deepEqual(detect(subject, 'SHA1=1234,MD5=9999ffff'), { titles: [], evaluated: 0 });
+    assert.deepEqual(detect(subject, 'SHA1=1234,MD5=0003abcdef00'), {
+      titles: ['Hash 3'],
+      evaluated: 1,
+    });
+  });
+
+  it('runs rules unindexed below that count', () => {
+    const subject = detector(Array.from({ length: 7 }, (_, at) => hashRule(at)));
+    assert.deepEqual(detect(subject, 'SHA1=1234,MD5=9999ffff'), { titles: [], evaluated: 7 });
+  });
+});
