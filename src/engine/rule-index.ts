@@ -118,7 +118,10 @@ export function buildIndex(variants: { variant: Variant; requires: Requirement }
 /** Returns flags by length, 1 at the length of each value, as long as the longest value + 1. */
 function lengthsOf(values: Iterable<string>): Uint8Array {
   const all = [...values];
-  const lengths = new Uint8Array(Math.max(0, ...all.map((value) => value.length)) + 1);
+  // A loop, because a context list can give a key more values than a spread call takes arguments.
+  let longest = 0;
+  for (const value of all) longest = Math.max(longest, value.length);
+  const lengths = new Uint8Array(longest + 1);
   for (const value of all) lengths[value.length] = 1;
   return lengths;
 }

@@ -82,8 +82,14 @@ function passAll(): boolean {
   return true;
 }
 
+/**
+ * Returns the length of the shortest literal. It loops, since a context list can have more
+ * literals than a spread call takes arguments.
+ */
 function shortest(literals: readonly string[]): number {
-  return Math.min(...literals.map((literal) => literal.length));
+  let length = Number.POSITIVE_INFINITY;
+  for (const literal of literals) length = Math.min(length, literal.length);
+  return length;
 }
 
 /**

@@ -155,9 +155,16 @@ function renderActivity(
   alerts: readonly Alert[],
 ): string {
   if (activity.size === 0) return '<p class="muted">No events of a trusted party.</p>';
-  const allHours = [...activity.values()].flatMap((hours) => [...hours.keys()]);
-  const start = Math.min(...allHours);
-  const end = Math.max(...allHours) + HOUR_MS;
+  // Loops, because a year of hours for hundreds of parties is more than a spread call takes.
+  let start = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const hours of activity.values()) {
+    for (const hour of hours.keys()) {
+      start = Math.min(start, hour);
+      last = Math.max(last, hour);
+    }
+  }
+  const end = last + HOUR_MS;
   const bucket =
     BUCKETS.find((size) => (end - start) / size <= MAX_BARS) ??
     (BUCKETS[BUCKETS.length - 1] as number);

@@ -175,3 +175,23 @@ detection:
     assert.deepEqual(detect(subject, 'SHA1=1234,MD5=9999ffff'), { titles: [], evaluated: 7 });
   });
 });
+
+describe('rule index on many equal values', () => {
+  it('indexes a list of 200,000 values', () => {
+    const values = Array.from({ length: 200_000 }, (_, at) => `      - 'v${at}'`).join('\n');
+    const subject = detector([
+      `
+title: Many values
+logsource:
+  product: indexproduct
+detection:
+  selection:
+    Text:
+${values}
+  condition: selection
+`,
+    ]);
+    assert.deepEqual(detect(subject, 'V199999'), { titles: ['Many values'], evaluated: 1 });
+    assert.deepEqual(detect(subject, 'v200000'), { titles: [], evaluated: 0 });
+  });
+});

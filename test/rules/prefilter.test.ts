@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EvalContext, fieldAccessor } from '../../src/rules/fields.js';
+import { literalListTest } from '../../src/rules/literal-lists.js';
 import {
   containsAnyFactor,
   DEFAULT_FACTOR_LIMITS,
@@ -204,5 +206,21 @@ describe('prefiltered rules', () => {
     ]);
     assert.deepEqual(hit, ['Token obfuscation']);
     assert.deepEqual(miss, []);
+  });
+});
+
+describe('literal lists from long context lists', () => {
+  it('tests a list of 150,000 literals', () => {
+    const text = fieldAccessor('Text');
+    const literals = Array.from({ length: 150_000 }, (_, at) => `host-${at}.example`);
+    const matcher = literalListTest((context) => context.lowerOf(text), literals, 'contains');
+    const context = new EvalContext(1 << 20);
+    const test = (value: string) => {
+      context.reset({ fields: { Text: value }, extra: {} } as never);
+      return matcher(context);
+    };
+
+    assert.equal(test('connect to HOST-149999.example:443'), true);
+    assert.equal(test('connect to host-150000.example:443'), false);
   });
 });
