@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { rewriteDotChain } from './regex-chains.js';
 import { foldCase } from './regex-fold.js';
 import { linearBounds } from './regex-relax.js';
 
@@ -11,7 +12,8 @@ import { linearBounds } from './regex-relax.js';
  * - PCRE-only syntax that has no JavaScript meaning (possessive quantifiers, atomic groups,
  *   inline flags later in the pattern, `\Q…\E`, POSIX classes) is reported by name.
  *
- * Catastrophic backtracking: the V8 flag set here switches a regular expression to the
+ * Catastrophic backtracking: a chain of one character joined by `.*` is rewritten to a form
+ * that does not backtrack over its splits (`regex-chains.ts`). The V8 flag set here switches a regular expression to the
  * linear-time engine once it backtracks excessively, so `(a+)+$` cannot stall a scan. That
  * engine runs no expression with the `i` flag, so case-insensitive expressions are rewritten
  * with letter classes (`regex-fold.ts`). An expression it cannot run at all (backreferences,
@@ -92,6 +94,7 @@ export function translateRegex(
   }
 
   const flagText = [...flagSet].sort().join('');
+  source = rewriteDotChain(source, flagText);
   if (runsInLinearTime(source, flagText)) return { source, flags: flagText, linear: true };
 
   let { loose, tight } = linearBounds(source);
