@@ -67,20 +67,20 @@ describe('cheapest', () => {
   const requirement = (key: string, ...values: string[]): Requirement =>
     new Map([[key, new Set(values)]]);
 
-  it('prefers words to an equality with a number', () => {
+  it('prefers words to numeric equality', () => {
     const mask = requirement('=GrantedAccess', '0x1400');
     const words = requirement('~TargetImage', 'sysmon', 'sysmon64', 'sysmon64a');
     assert.equal(cheapest([mask, words]), words);
     assert.equal(cheapest([requirement('=LogonType', '10'), words]), words);
   });
 
-  it('prefers an equality with text to words', () => {
+  it('prefers text equality to words', () => {
     const image = requirement('=Image', 'c:\\tools\\x.exe');
     const words = requirement('~CommandLine', 'mimikatz', 'kiwi');
     assert.equal(cheapest([words, image]), image);
   });
 
-  it('prefers an equality with a number to short words', () => {
+  it('prefers numeric equality to short words', () => {
     const eventId = requirement('=EventID', '4688');
     const short = requirement('~CommandLine', 'sc', 'at');
     assert.equal(cheapest([short, eventId]), eventId);

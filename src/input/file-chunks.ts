@@ -23,7 +23,8 @@ export class FileChunks extends Readable {
     private readonly path: string,
     private readonly chunkBytes: number,
   ) {
-    // The stream buffers no chunk ahead, so each read serves one request of its reader.
+    // The stream reads when its reader requests bytes. The gzip check's two-byte peek
+    // (`gunzipIfCompressed`) raises the mark to 2, so one chunk may be read ahead after it.
     super({ highWaterMark: 0 });
   }
 
@@ -81,5 +82,5 @@ export class FileChunks extends Readable {
   }
 }
 
-/** Period of the asynchronous reads, in reads: one turn of the event loop per 4 MiB read. */
+/** Reads per asynchronous read: a turn of the event loop per 4 MiB when reads are 256 KiB. */
 const ASYNC_READ_EVERY = 16;

@@ -18,11 +18,12 @@ export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
   const first = await peekHead(raw);
   if (first === undefined) return raw;
 
-  const compressed = first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
+  const compressed =
+    first.length >= GZIP_MAGIC_LENGTH && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
   if (!compressed) return raw;
   // NOTE: a gzip input cut short, or with bytes after its last member that are not another
-  // member, fails with zlib's error, and the text decompressed but not yet read is dropped with
-  // the stream: 6 of 642 whole records in a file cut in half. `zcat` keeps them and warns.
+  // member, fails with zlib's error. The text decompressed but not yet read is dropped with the
+  // stream, such as 6 of 642 whole records in a file cut in half, where `zcat` prints them.
   const gunzip = createGunzip();
   raw.on('error', (error) => gunzip.destroy(error));
   // A reader that stops early destroys the stream it was given, so the file under it closes too.

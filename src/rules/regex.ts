@@ -13,8 +13,9 @@ import { linearBounds } from './regex-relax.js';
  *   inline flags later in the pattern, `\Q…\E`, POSIX classes) is reported by name.
  *
  * Catastrophic backtracking: a chain of one character joined by `.*` is rewritten to a form
- * that does not backtrack over its splits (`regex-chains.ts`). The V8 flag set here switches a regular expression to the
- * linear-time engine once it backtracks excessively, so `(a+)+$` cannot stall a scan. That
+ * that does not backtrack over its splits (`regex-chains.ts`). The V8 flag set here switches a
+ * regular expression to the linear-time engine once it backtracks excessively, so `(a+)+$`
+ * cannot stall a scan. That
  * engine runs no expression with the `i` flag, so case-insensitive expressions are rewritten
  * with letter classes (`regex-fold.ts`). An expression it cannot run at all (backreferences,
  * lookaround, repetition counts above 16) runs under a time budget instead (`regex-guard.ts`).

@@ -161,7 +161,7 @@ detection:
   condition: selection
 `;
 
-  it('scans a field that enough rules have starts on', () => {
+  it('scans fields with enough start keys', () => {
     const subject = detector(Array.from({ length: 8 }, (_, at) => hashRule(at)));
     assert.deepEqual(detect(subject, 'SHA1=1234,MD5=9999ffff'), { titles: [], evaluated: 0 });
     assert.deepEqual(detect(subject, 'SHA1=1234,MD5=0003abcdef00'), {

@@ -59,7 +59,7 @@ describe('FileChunks', () => {
 });
 
 describe('FileChunks and the event loop', () => {
-  it('gives the event loop turns while reading', async () => {
+  it('yields to the event loop', async () => {
     const path = writeInput('turns.bin', countingBytes(64 * 1024));
     let turned = false;
     setImmediate(() => {
