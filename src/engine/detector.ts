@@ -162,7 +162,8 @@ export class Detector {
       const index = this.indexes.get(mapping);
       if (!index) continue;
       for (const key of index.valueKeys) {
-        for (const value of context.indexKeysOf(key.accessor, indexKey)) {
+        const longest = key.lengths.length - 1;
+        for (const value of context.indexKeysUpTo(key.accessor, indexKey, longest)) {
           if (value.length >= key.lengths.length || key.lengths[value.length] === 0) continue;
           const bucket = key.byValue.get(value);
           if (bucket) this.evaluate(bucket, out);

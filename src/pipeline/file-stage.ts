@@ -151,7 +151,9 @@ export class FileStage {
 
         const batch: StageMatch[] = [];
         const texts = output.texts;
-        for (const [index, event] of output.events.entries()) {
+        const events = output.events;
+        for (let index = 0; index < events.length; index++) {
+          const event = events[index] as Event;
           const processed = this.process(event, counts, texts?.[index]);
           const match = processed instanceof Promise ? await processed : processed;
           if (!match) continue;

@@ -141,6 +141,29 @@ export class EvalContext {
     return values;
   }
 
+  /**
+   * Field values in the form the rule index buckets them by (`indexKey`), as far as they can
+   * be `maxLength` units long or shorter. A longer text that cannot be a number gets no key:
+   * its key, the text lower-cased, would be no shorter, since lower-casing never shortens a
+   * text. So the 600-character `CallTrace` of each Sysmon process access event is not
+   * lower-cased for an index whose longest value on that field has four characters.
+   */
+  indexKeysUpTo(
+    accessor: FieldAccessor,
+    indexKey: (value: string) => string,
+    maxLength: number,
+  ): readonly string[] {
+    const keys = this.keys.get(accessor.id, this.stamp);
+    if (keys !== undefined) return keys;
+    const value = accessor.get(this.event);
+    if (typeof value === 'string' && Math.min(value.length, this.maxFieldLength) > maxLength) {
+      // As in `indexKey`: such a first character starts no number, even after trimming.
+      const first = value.charCodeAt(0);
+      if (first > 0x39 && first < 0x80) return EMPTY;
+    }
+    return this.indexKeysOf(accessor, indexKey);
+  }
+
   /** Field values in the form the rule index buckets them by (`indexKey`). */
   indexKeysOf(accessor: FieldAccessor, indexKey: (value: string) => string): readonly string[] {
     let keys = this.keys.get(accessor.id, this.stamp);

@@ -62,6 +62,7 @@ export const SKIP_REASONS = {
   hidden: 'hidden entry (name starts with a dot)',
   special: 'not a regular file or folder',
   empty: 'empty YAML document',
+  duplicate: 'the same file as one listed before under another path',
 } as const;
 
 export interface LoadRulesOptions {
@@ -74,7 +75,7 @@ export async function loadRulePaths(
   paths: readonly string[],
   options: LoadRulesOptions,
 ): Promise<RuleSet> {
-  const listing: RuleListing = { files: [], skipped: [], unreadable: [] };
+  const listing: RuleListing = { files: [], skipped: [], unreadable: [], seen: new Set() };
   for (const path of paths) await listRuleFiles(path, true, listing);
 
   // A file that cannot be read is one document that did not load; a folder is only a problem.
@@ -147,6 +148,8 @@ interface RuleListing {
   files: string[];
   skipped: SkippedEntry[];
   unreadable: { path: string; reason: string; isFile: boolean }[];
+  /** Device and inode of each listed file, so that a file reached twice loads once. */
+  seen: Set<string>;
 }
 
 /**
@@ -177,8 +180,18 @@ async function listRuleFiles(
   }
   if (info.isFile()) {
     // A file named on the command line is read whatever its extension.
-    if (given || RULE_EXTENSIONS.has(extname(path).toLowerCase())) listing.files.push(path);
-    else listing.skipped.push({ path, reason: SKIP_REASONS.extension });
+    if (!given && !RULE_EXTENSIONS.has(extname(path).toLowerCase())) {
+      listing.skipped.push({ path, reason: SKIP_REASONS.extension });
+      return;
+    }
+    // The shipped pack and `--rules rules/` name the same files; each would clash with itself.
+    const identity = `${info.dev}:${info.ino}`;
+    if (listing.seen.has(identity)) {
+      listing.skipped.push({ path, reason: SKIP_REASONS.duplicate });
+      return;
+    }
+    listing.seen.add(identity);
+    listing.files.push(path);
     return;
   }
   if (!info.isDirectory()) {

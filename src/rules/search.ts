@@ -137,7 +137,12 @@ export function compileFieldTest(
 
 function combine(tests: Matcher[], all: boolean): Matcher {
   if (tests.length === 1) return tests[0] as Matcher;
-  if (all) return (context) => tests.every((test) => test(context));
+  if (all) {
+    return (context) => {
+      for (const test of tests) if (!test(context)) return false;
+      return true;
+    };
+  }
   return (context) => tests.some((test) => test(context));
 }
 
@@ -174,6 +179,8 @@ function valueTest(
   const equalsLiterals = new Set<string>();
   const numbers: { value: number; text: string }[] = [];
   const literals: string[] = [];
+  /** Literal characters of the `|all` tests, by test. */
+  const weights = new Map<Matcher, number>();
 
   for (const value of values) {
     valueRequirements.push(accessor ? valueRequirement(accessor.name, value, mode) : undefined);
@@ -218,7 +225,10 @@ function valueTest(
       continue;
     }
     tests.push(anyString(read, compileStringTest(tokens, mode, cased)));
+    weights.set(tests[tests.length - 1] as Matcher, literalLength(tokens));
   }
+  // Every value must match, so the order is free: a longer literal is rarer and fails sooner.
+  if (all) tests.sort((a, b) => (weights.get(b) ?? 0) - (weights.get(a) ?? 0));
 
   if (equalsLiterals.size > 0 || numbers.length > 0) {
     tests.push(equalityTest(accessor, read, equalsLiterals, numbers));
@@ -297,6 +307,13 @@ function equalityTest(
     }
     return false;
   };
+}
+
+/** Characters a text must contain for the pattern to match, wildcards left out. */
+function literalLength(tokens: readonly { kind: string; text?: string }[]): number {
+  let length = 0;
+  for (const token of tokens) if (token.kind === 'text') length += token.text?.length ?? 0;
+  return length;
 }
 
 function anyString(read: (context: EvalContext) => readonly string[], test: StringTest): Matcher {

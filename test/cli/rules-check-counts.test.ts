@@ -102,6 +102,26 @@ describe('rules check counts', () => {
     assert.doesNotMatch(result.stdout, /undefined: undefined/);
   });
 
+  it('loads a file reached by two paths once and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-rules-twice-'));
+    writeFileSync(join(dir, 'process.yml'), DETECTION);
+    symlinkSync(join(dir, 'process.yml'), join(dir, 'same.yml'));
+    const result = runCli(['rules', 'check', '--no-default-rules', dir, join(dir, 'process.yml')]);
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stdout, /Loaded 1 of 1 rule documents from 1 files/);
+    assert.match(
+      result.stdout,
+      /^ {2}the same file as one listed before under another path: 2 \(\S+same\.yml, \S+process\.yml\)$/m,
+    );
+    assert.doesNotMatch(result.stdout, /duplicate_id/);
+  });
+
+  it('loads the shipped pack once when it is also named with --rules', () => {
+    const result = runCli(['rules', 'check', 'rules']);
+    assert.equal(result.status, 0, result.stdout);
+    assert.doesNotMatch(result.stdout, /duplicate_id/);
+  });
+
   it('says nothing was skipped for the shipped pack', () => {
     const result = runCli(['rules', 'check']);
     assert.equal(result.status, 0, result.stdout);
