@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -41,7 +42,15 @@ export function sniffEncoding(head: Uint8Array): TextEncoding {
  * or shape gives, so that UTF-16 files as PowerShell writes them read like UTF-8 ones.
  */
 export async function readTextFile(path: string): Promise<string> {
-  const bytes = await readFile(path);
+  return decodeFile(await readFile(path));
+}
+
+/** Reads a whole text file as `readTextFile` does, blocking until it is read. */
+export function readTextFileSync(path: string): string {
+  return decodeFile(readFileSync(path));
+}
+
+function decodeFile(bytes: Buffer): string {
   const encoding = sniffEncoding(bytes);
   return new TextDecoder(encoding.name).decode(bytes.subarray(encoding.bomLength));
 }

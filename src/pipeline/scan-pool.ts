@@ -50,6 +50,14 @@ export interface PoolTotals {
 /** Replacement threads started after crashes, per pool thread, before inputs fail instead. */
 const RESTARTS_PER_THREAD = 2;
 
+/**
+ * Young generation of each thread, in MiB: twice the 48 MiB that Node 20 gives a thread. Parsed
+ * records and index keys die young, and collecting them took 5 % of a one-thread scan of OTRF
+ * events. With two threads that scan took 9.7 to 9.9 s instead of 10.5 to 10.7 s, and 650
+ * instead of 600 MiB at its peak.
+ */
+const YOUNG_GENERATION_MB = 96;
+
 function workerUrl(): URL {
   // Under tsx (the tests) this module is TypeScript, and the worker inherits tsx's loader.
   const extension = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
@@ -153,7 +161,10 @@ export class ScanPool {
   }
 
   private spawn(): void {
-    const thread = new Worker(workerUrl(), { workerData: this.init });
+    const thread = new Worker(workerUrl(), {
+      workerData: this.init,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     let resolveExit: () => void = () => {};
     const worker: PoolWorker = {
       thread,

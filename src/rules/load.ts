@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { readYamlDocuments, type YamlDocumentView } from '../context/yaml-view.js';
-import { readTextFile } from '../input/text.js';
+import { readTextFileSync } from '../input/text.js';
 import type { Location, Problem } from '../model/problem.js';
 import { keepCompiledAtLoad } from './compiled-at-load.js';
 import {
@@ -80,7 +80,7 @@ export async function loadRulePaths(
 
   // A file that cannot be read is one document that did not load; a folder is only a problem.
   const texts: { file: string; text: string }[] = [];
-  const reads = await readTexts(listing.files);
+  const reads = readTexts(listing.files);
   for (const [index, file] of listing.files.entries()) {
     const read = reads[index] as { text: string } | { error: Error };
     if ('text' in read) texts.push({ file, text: read.text });
@@ -115,33 +115,19 @@ export async function loadRulePaths(
 }
 
 /**
- * Files read at once. Each read is several trips to libuv's thread pool (open, stat, read,
- * close), so reading the 2,407 SigmaHQ Windows rules one after another left the thread idle
- * for a fifth of the load. The limit keeps open descriptors far below the usual 1,024.
+ * Reads the files one after another, as UTF-8 or as UTF-16 with a byte order mark, and returns
+ * each text or error in the files' order. Blocking reads of the 2,407 SigmaHQ Windows rules took
+ * 25 ms against 120 to 140 ms for 32 reads at a time through promises (Node 20, local disk),
+ * whose callbacks cost the main thread more than the reads themselves.
  */
-const CONCURRENT_READS = 32;
-
-/**
- * Reads the files in parallel, as UTF-8 or as UTF-16 with a byte order mark, and returns each
- * text or error in the files' order.
- */
-async function readTexts(
-  files: readonly string[],
-): Promise<({ text: string } | { error: Error })[]> {
-  const results: ({ text: string } | { error: Error })[] = new Array(files.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const index = next++;
-      try {
-        results[index] = { text: await readTextFile(files[index] as string) };
-      } catch (error) {
-        results[index] = { error: error as Error };
-      }
+function readTexts(files: readonly string[]): ({ text: string } | { error: Error })[] {
+  return files.map((file) => {
+    try {
+      return { text: readTextFileSync(file) };
+    } catch (error) {
+      return { error: error as Error };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENT_READS, files.length) }, worker));
-  return results;
+  });
 }
 
 interface RuleListing {

@@ -97,10 +97,23 @@ const TARGET_IDENTITY_EVENTS = new Set([
 
 const EMPTY_VALUES = new Set(['', '-', 'null', '(null)', 'n/a']);
 
+/** Length of the longest of `EMPTY_VALUES`. */
+const MAX_EMPTY_LENGTH = 6;
+
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   const result = typeof value === 'string' ? value : String(value);
+  // A longer text that starts and ends with a visible ASCII character keeps its length when
+  // trimmed, so it cannot be one of them. Most values thus skip the trimmed, lower-cased copy.
+  if (result.length > MAX_EMPTY_LENGTH && visible(result, 0) && visible(result, result.length - 1)) {
+    return result;
+  }
   return EMPTY_VALUES.has(result.trim().toLowerCase()) ? undefined : result;
+}
+
+function visible(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return code > 0x20 && code < 0x7f;
 }
 
 /**
