@@ -105,7 +105,11 @@ function text(value: unknown): string | undefined {
   const result = typeof value === 'string' ? value : String(value);
   // A longer text that starts and ends with a visible ASCII character keeps its length when
   // trimmed, so it cannot be one of them. Most values thus skip the trimmed, lower-cased copy.
-  if (result.length > MAX_EMPTY_LENGTH && visible(result, 0) && visible(result, result.length - 1)) {
+  if (
+    result.length > MAX_EMPTY_LENGTH &&
+    visible(result, 0) &&
+    visible(result, result.length - 1)
+  ) {
     return result;
   }
   return EMPTY_VALUES.has(result.trim().toLowerCase()) ? undefined : result;
