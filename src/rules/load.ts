@@ -62,7 +62,7 @@ export const SKIP_REASONS = {
   hidden: 'hidden entry (name starts with a dot)',
   special: 'not a regular file or folder',
   empty: 'empty YAML document',
-  duplicate: 'the same file as one listed before under another path',
+  duplicate: 'already listed under another path',
 } as const;
 
 export interface LoadRulesOptions {
@@ -134,7 +134,7 @@ interface RuleListing {
   files: string[];
   skipped: SkippedEntry[];
   unreadable: { path: string; reason: string; isFile: boolean }[];
-  /** Device and inode of each listed file, so that a file reached twice loads once. */
+  /** Device and inode of each listed file and folder, so that one reached twice loads once. */
   seen: Set<string>;
 }
 
@@ -184,6 +184,15 @@ async function listRuleFiles(
     listing.skipped.push({ path, reason: SKIP_REASONS.special });
     return;
   }
+
+  // A folder reached again through a link is not walked again. A link to a parent folder would
+  // otherwise make the walk branch at every level until the system's limit on links.
+  const folder = `${info.dev}:${info.ino}`;
+  if (listing.seen.has(folder)) {
+    listing.skipped.push({ path, reason: SKIP_REASONS.duplicate });
+    return;
+  }
+  listing.seen.add(folder);
 
   let names: string[];
   try {

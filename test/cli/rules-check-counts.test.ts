@@ -111,9 +111,20 @@ describe('rules check counts', () => {
     assert.match(result.stdout, /Loaded 1 of 1 rule documents from 1 files/);
     assert.match(
       result.stdout,
-      /^ {2}the same file as one listed before under another path: 2 \(\S+same\.yml, \S+process\.yml\)$/m,
+      /^ {2}already listed under another path: 2 \(\S+same\.yml, \S+process\.yml\)$/m,
     );
     assert.doesNotMatch(result.stdout, /duplicate_id/);
+  });
+
+  it('walks a folder that links to itself once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-rules-loop-'));
+    writeFileSync(join(dir, 'process.yml'), DETECTION);
+    symlinkSync('.', join(dir, 'a'));
+    symlinkSync('.', join(dir, 'b'));
+    const result = runCli(['rules', 'check', '--no-default-rules', dir]);
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stdout, /Loaded 1 of 1 rule documents from 1 files/);
+    assert.match(result.stdout, /^ {2}already listed under another path: 2 \(\S+a, \S+b\)$/m);
   });
 
   it('loads the shipped pack once when it is also named with --rules', () => {

@@ -5,13 +5,13 @@ import { describe, it } from 'node:test';
 import { Ipv4AsnTable, loadIpv4AsnTable } from '../../src/enrich/asn-table.js';
 
 /**
- * The ASN table read by blocks, against a search over every parsed line: the shipped table of
+ * The ASN table, read in place, against a search over every parsed line: the shipped table of
  * ip-location-db, and small tables with the irregular lines a user's own CSV may have.
  */
 
 type Row = [start: number, end: number, asn: number, org: string];
 
-/** Parses every line with three numbers first, as the table does. */
+/** Parses the lines that begin with three numbers, each followed by a comma. */
 function parseRows(text: string): Row[] {
   const rows: Row[] = [];
   for (const raw of text.split('\n')) {
@@ -26,7 +26,7 @@ function parseRows(text: string): Row[] {
   return rows;
 }
 
-/** The range of the last row that starts at or before the address, if it holds the address. */
+/** The range of the last row that starts at or before the address, if it contains the address. */
 function expected(rows: readonly Row[], value: number): { asn: number; asOrg: string } | undefined {
   let found: Row | undefined;
   for (const row of rows) if (row[0] <= value) found = row;
@@ -71,7 +71,7 @@ describe('Ipv4AsnTable', () => {
     assert.deepEqual(table.lookup(134744072), { asn: 15169, asOrg: 'Google LLC' });
   });
 
-  it('passes over headers, blank and broken lines, and reads CRLF and quoted names', () => {
+  it('skips headers and broken lines', () => {
     const lines = ['start,end,asn,org', ''];
     for (let index = 0; index < 3000; index++) {
       const start = index * 1000 + 7;
@@ -88,6 +88,35 @@ describe('Ipv4AsnTable', () => {
     }
     assert.deepEqual(table.lookup(7), { asn: 64_500, asOrg: 'Net 0, "Ltd"' });
     assert.equal(table.lookup(506 + 1), undefined);
+  });
+
+  it('sorts a table whose lines are out of order', () => {
+    const lines: string[] = [];
+    for (let index = 0; index < 3000; index++) {
+      const start = index * 1000 + 7;
+      lines.push(`${start},${start + 499},${64_500 + index},Net ${index}`);
+    }
+    // Every seventh line moves to the top, as a hand-edited table might have it.
+    const moved = [
+      ...lines.filter((_, index) => index % 7 === 0),
+      ...lines.filter((_, index) => index % 7 !== 0),
+    ];
+    const rows = parseRows(lines.join('\n'));
+    const table = new Ipv4AsnTable(Buffer.from(moved.join('\n')));
+    for (const value of probesOf(rows)) {
+      assert.deepEqual(table.lookup(value), expected(rows, value), `address ${value}`);
+    }
+    const three =
+      '16778240,16779263,3,Third\n16777216,16777471,1,First\n16777472,16777727,2,Second\n';
+    assert.deepEqual(new Ipv4AsnTable(Buffer.from(three)).lookup(16777216), {
+      asn: 1,
+      asOrg: 'First',
+    });
+  });
+
+  it('reads numbers with spaces around them', () => {
+    const table = new Ipv4AsnTable(Buffer.from('16777472, 16777727 , 100, X\n'));
+    assert.deepEqual(table.lookup(16777500), { asn: 100, asOrg: ' X' });
   });
 
   it('answers nothing from an empty or headless table', () => {
