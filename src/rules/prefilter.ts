@@ -48,15 +48,9 @@ function chooseFactors(literals: readonly string[], limits: FactorLimits): strin
   const factors: string[] = [];
 
   while (uncovered.length > 0) {
-    const left = limits.maxFactors - factors.length;
-    // A literal that contains a factor contains its first `minLength` characters, so the most
-    // common of the shortest substrings bounds every count. Counting them alone first rejects
-    // a long list of unlike literals after about a fifth of the substrings (lengths 2 to 6).
-    const [, bound] = findCommonFactor(uncovered, { ...limits, maxLength: limits.minLength });
-    if (bound * left < uncovered.length) return undefined;
     const [best, count] = findCommonFactor(uncovered, limits);
     // No later factor covers more literals than this one, so the rest cannot fit in the limit.
-    if (count * left < uncovered.length) return undefined;
+    if (count * (limits.maxFactors - factors.length) < uncovered.length) return undefined;
     factors.push(best);
     uncovered = uncovered.filter((literal) => !literal.includes(best));
   }
