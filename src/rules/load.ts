@@ -171,12 +171,10 @@ async function listRuleFiles(
       return;
     }
     // The shipped pack and `--rules rules/` name the same files; each would clash with itself.
-    const identity = `${info.dev}:${info.ino}`;
-    if (listing.seen.has(identity)) {
+    if (seenBefore(info, listing.seen)) {
       listing.skipped.push({ path, reason: SKIP_REASONS.duplicate });
       return;
     }
-    listing.seen.add(identity);
     listing.files.push(path);
     return;
   }
@@ -187,12 +185,10 @@ async function listRuleFiles(
 
   // A folder reached again through a link is not walked again. A link to a parent folder would
   // otherwise make the walk branch at every level until the system's limit on links.
-  const folder = `${info.dev}:${info.ino}`;
-  if (listing.seen.has(folder)) {
+  if (seenBefore(info, listing.seen)) {
     listing.skipped.push({ path, reason: SKIP_REASONS.duplicate });
     return;
   }
-  listing.seen.add(folder);
 
   let names: string[];
   try {
@@ -211,6 +207,22 @@ async function listRuleFiles(
     if (entry === undefined) listing.skipped.push({ path: child, reason: SKIP_REASONS.hidden });
     else await listRuleFiles(child, false, listing, entry);
   }
+}
+
+/**
+ * Tells whether a file or folder with the same device and inode was listed before, and
+ * remembers this one. Inodes can exceed what a number holds exactly (Node offers `bigint`
+ * stats for that), and some file systems may give every entry inode 0. So a file's size and
+ * modification time are part of its identity, and inode 0 identifies nothing.
+ */
+function seenBefore(info: Stats, seen: Set<string>): boolean {
+  if (info.ino === 0) return false;
+  const identity = info.isFile()
+    ? `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`
+    : `${info.dev}:${info.ino}`;
+  if (seen.has(identity)) return true;
+  seen.add(identity);
+  return false;
 }
 
 type StatResult = { info: Stats } | { error: Error };
