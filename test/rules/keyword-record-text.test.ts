@@ -57,6 +57,10 @@ const CASES: { data: string; matches: string[] }[] = [
   { data: '"CommandLine":"MIMIKATZ.EXE"', matches: ['Tool keywords'] },
   // A keyword spelled with an escape is in the value, not in the text.
   { data: '"CommandLine":"mim\\u0069katz.exe"', matches: ['Tool keywords'] },
+  { data: '"CommandLine":"MIM\\u0049KATZ.EXE"', matches: ['Tool keywords'] },
+  // A backslash before `u` in a path is no escape, and the value is still read when it matches.
+  { data: '"Image":"c:\\\\users\\\\mimikatz.exe"', matches: ['Tool keywords'] },
+  { data: '"Image":"c:\\\\users\\\\notepad.exe"', matches: [] },
   { data: '"CommandLine":"notepad.exe","SourceIp":"fe80::1"', matches: [] },
   { data: '"CommandLine":"notepad.exe"', matches: [] },
   // The number reads 1000 though its text is 1e3.
