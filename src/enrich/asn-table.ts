@@ -23,7 +23,6 @@ const MAX_ADDRESS = 0xffffffff;
 
 /** One line of the table, as `readLine` parses it. */
 interface AsnLine {
-  start: number;
   end: number;
   asn: number;
   /** Offsets of the organisation name in the bytes. */
@@ -139,7 +138,7 @@ function lineStart(text: string, offset: number): number {
   return value > MAX_ADDRESS ? -1 : value;
 }
 
-/** Parses the line at `offset`; undefined when its first three fields are not numbers. */
+/** Parses the line at `offset`, or gives undefined when its first three fields are not numbers. */
 function readLine(bytes: Uint8Array, offset: number): AsnLine | undefined {
   const start = readNumber(bytes, offset);
   const end = start && readNumber(bytes, start.next);
@@ -148,7 +147,7 @@ function readLine(bytes: Uint8Array, offset: number): AsnLine | undefined {
   let to = bytes.indexOf(NEWLINE, asn.next);
   if (to < 0) to = bytes.length;
   if (to > asn.next && bytes[to - 1] === RETURN) to--;
-  return { start: start.value, end: end.value, asn: asn.value, orgFrom: asn.next, orgTo: to };
+  return { end: end.value, asn: asn.value, orgFrom: asn.next, orgTo: to };
 }
 
 function unquote(field: string): string {

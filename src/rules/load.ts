@@ -134,7 +134,7 @@ interface RuleListing {
   files: string[];
   skipped: SkippedEntry[];
   unreadable: { path: string; reason: string; isFile: boolean }[];
-  /** Device and inode of each listed file and folder, so that one reached twice loads once. */
+  /** Identities of the listed files and folders (`seenBefore`): one reached twice loads once. */
   seen: Set<string>;
 }
 
@@ -170,7 +170,7 @@ async function listRuleFiles(
       listing.skipped.push({ path, reason: SKIP_REASONS.extension });
       return;
     }
-    // The shipped pack and `--rules rules/` name the same files; each would clash with itself.
+    // The shipped pack and `--rules rules/` name the same files, and each would clash with itself.
     if (seenBefore(info, listing.seen)) {
       listing.skipped.push({ path, reason: SKIP_REASONS.duplicate });
       return;
@@ -211,7 +211,7 @@ async function listRuleFiles(
 
 /**
  * Tells whether a file or folder with the same device and inode was listed before, and
- * remembers this one. Inodes can exceed what a number holds exactly (Node offers `bigint`
+ * remembers this one. Inodes can exceed what a number represents exactly (Node offers `bigint`
  * stats for that), and some file systems may give every entry inode 0. So a file's size and
  * modification time are part of its identity, and inode 0 identifies nothing.
  */

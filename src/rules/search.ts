@@ -179,7 +179,7 @@ function valueTest(
   const equalsLiterals = new Set<string>();
   const numbers: { value: number; text: string }[] = [];
   const literals: string[] = [];
-  /** Literal characters of the `|all` tests, by test. */
+  /** Number of literal characters of each pattern test, to order the tests of `|all`. */
   const weights = new Map<Matcher, number>();
 
   for (const value of values) {
@@ -224,8 +224,9 @@ function valueTest(
       else literals.push(folded);
       continue;
     }
-    tests.push(anyString(read, compileStringTest(tokens, mode, cased)));
-    weights.set(tests[tests.length - 1] as Matcher, literalLength(tokens));
+    const test = anyString(read, compileStringTest(tokens, mode, cased));
+    tests.push(test);
+    weights.set(test, literalLength(tokens));
   }
   // Every value must match, so the order is free: a longer literal is rarer and fails sooner.
   if (all) tests.sort((a, b) => (weights.get(b) ?? 0) - (weights.get(a) ?? 0));
@@ -309,7 +310,7 @@ function equalityTest(
   };
 }
 
-/** Characters a text must contain for the pattern to match, wildcards left out. */
+/** Returns how many characters a text must contain for the pattern to match, wildcards aside. */
 function literalLength(tokens: readonly { kind: string; text?: string }[]): number {
   let length = 0;
   for (const token of tokens) if (token.kind === 'text') length += token.text?.length ?? 0;

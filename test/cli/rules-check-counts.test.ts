@@ -102,7 +102,7 @@ describe('rules check counts', () => {
     assert.doesNotMatch(result.stdout, /undefined: undefined/);
   });
 
-  it('loads a file reached by two paths once and says so', () => {
+  it('loads a file reached twice once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-rules-twice-'));
     writeFileSync(join(dir, 'process.yml'), DETECTION);
     symlinkSync(join(dir, 'process.yml'), join(dir, 'same.yml'));
@@ -116,7 +116,7 @@ describe('rules check counts', () => {
     assert.doesNotMatch(result.stdout, /duplicate_id/);
   });
 
-  it('walks a folder that links to itself once', () => {
+  it('walks a self-linked folder once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-rules-loop-'));
     writeFileSync(join(dir, 'process.yml'), DETECTION);
     symlinkSync('.', join(dir, 'a'));
@@ -127,7 +127,7 @@ describe('rules check counts', () => {
     assert.match(result.stdout, /^ {2}already listed under another path: 2 \(\S+a, \S+b\)$/m);
   });
 
-  it('loads the shipped pack once when it is also named with --rules', () => {
+  it('loads the pack named again once', () => {
     const result = runCli(['rules', 'check', 'rules']);
     assert.equal(result.status, 0, result.stdout);
     assert.doesNotMatch(result.stdout, /duplicate_id/);

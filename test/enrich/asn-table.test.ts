@@ -26,7 +26,7 @@ function parseRows(text: string): Row[] {
   return rows;
 }
 
-/** The range of the last row that starts at or before the address, if it contains the address. */
+/** Returns the AS of the last row that starts at or before the address, if it contains it. */
 function expected(rows: readonly Row[], value: number): { asn: number; asOrg: string } | undefined {
   let found: Row | undefined;
   for (const row of rows) if (row[0] <= value) found = row;
@@ -34,7 +34,7 @@ function expected(rows: readonly Row[], value: number): { asn: number; asOrg: st
   return { asn: found[2], asOrg: found[3] };
 }
 
-/** Addresses at and next to the bounds of each range, and the two ends of the address space. */
+/** Lists the addresses at and next to each range's bounds, and the ends of the address space. */
 function probesOf(rows: readonly Row[]): number[] {
   const probes = [0, 2 ** 32 - 1];
   for (const [start, end] of rows) probes.push(start - 1, start, end, end + 1);
@@ -42,7 +42,7 @@ function probesOf(rows: readonly Row[]): number[] {
 }
 
 describe('Ipv4AsnTable', () => {
-  it('finds the ranges of the shipped table as a full parse does', async () => {
+  it('matches a full parse of the shipped table', async () => {
     const require = createRequire(import.meta.url);
     const path = require.resolve('@ip-location-db/asn/asn-ipv4-num.csv');
     const rows = parseRows(readFileSync(path, 'utf8'));
@@ -90,7 +90,7 @@ describe('Ipv4AsnTable', () => {
     assert.equal(table.lookup(506 + 1), undefined);
   });
 
-  it('sorts a table whose lines are out of order', () => {
+  it('sorts lines out of order', () => {
     const lines: string[] = [];
     for (let index = 0; index < 3000; index++) {
       const start = index * 1000 + 7;
@@ -114,12 +114,12 @@ describe('Ipv4AsnTable', () => {
     });
   });
 
-  it('reads numbers with spaces around them', () => {
+  it('reads numbers padded with spaces', () => {
     const table = new Ipv4AsnTable(Buffer.from('16777472, 16777727 , 100, X\n'));
     assert.deepEqual(table.lookup(16777500), { asn: 100, asOrg: ' X' });
   });
 
-  it('answers nothing from an empty or headless table', () => {
+  it('finds nothing in empty tables', () => {
     assert.equal(new Ipv4AsnTable(Buffer.alloc(0)).lookup(5), undefined);
     assert.equal(new Ipv4AsnTable(Buffer.from('start,end,asn,org\n')).lookup(5), undefined);
     const last = new Ipv4AsnTable(Buffer.from('10,20,1,A\n30,40,2,B'));
