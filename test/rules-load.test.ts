@@ -53,6 +53,32 @@ detection:
     assert.match(set.problems[2]?.message ?? '', /column 10 of "sel and \("/);
   });
 
+  it('rejects a condition nested too deep, and loads the rule beside it', () => {
+    const deep = (depth: number) => `${'('.repeat(depth)}sel${')'.repeat(depth)}`;
+    const rule = (title: string, condition: string) =>
+      `title: ${title}\nlogsource: {product: windows}\ndetection:\n  sel: {EventID: 1}\n  condition: ${condition}\n`;
+    const set = load(
+      [
+        rule('Parentheses', deep(4000)),
+        rule('Negations', `${'not '.repeat(12000)}sel`),
+        rule('Deep but allowed', deep(64)),
+        rule('Good', 'not (sel)'),
+      ].join('---\n'),
+    );
+    assert.deepEqual(
+      set.rules.map((loaded) => loaded.meta.title),
+      ['Deep but allowed', 'Good'],
+    );
+    assert.deepEqual(
+      set.problems.map((problem) => [problem.code, problem.location?.line]),
+      [
+        ['rule.condition_too_deep', 5],
+        ['rule.condition_too_deep', 11],
+      ],
+    );
+    assert.match(set.problems[0]?.message ?? '', /more than 64 levels/);
+  });
+
   it('checks values of a rule that fails elsewhere', () => {
     const set = load(`title: Several faults
 level: severe

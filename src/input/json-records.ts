@@ -52,7 +52,9 @@ const MAX_KEY_LENGTH = 256;
 
 /**
  * Decides from the first line whether the text is NDJSON: the first line holds one complete
- * JSON object that is not a wrapper document.
+ * JSON object that is not a wrapper document. A first line that is not one, such as the cut
+ * first line of a slice taken from the middle of a log, still makes NDJSON when the whole lines
+ * after it are such objects (see `laterLinesAreRecords`).
  */
 export function detectJsonLayout(head: string): JsonLayout | undefined {
   const start = firstNonSpace(head, 0);
@@ -63,12 +65,42 @@ export function detectJsonLayout(head: string): JsonLayout | undefined {
 
   const newline = head.indexOf('\n', start);
   const line = (newline < 0 ? head.slice(start) : head.slice(start, newline)).trim();
+  const value = parseOrUndefined(line);
+  if (value !== undefined) return isWrapper(value) ? 'stream' : 'ndjson';
+  return newline >= 0 && laterLinesAreRecords(head, newline + 1) ? 'ndjson' : 'stream';
+}
+
+/** Whole lines after a damaged first one that are checked before NDJSON is assumed. */
+const CHECKED_LINES = 3;
+
+/**
+ * Tells whether the text from `from` contains at least one whole line, and its first whole
+ * lines (up to `CHECKED_LINES`, blank ones skipped) are each one JSON object that is not a
+ * wrapper. No line of pretty-printed JSON is such an object: its lines contain keys, brackets
+ * alone, or elements followed by a comma. A last line without its newline may be cut by the
+ * head, so it is not checked.
+ */
+export function laterLinesAreRecords(text: string, from: number): boolean {
+  let checked = 0;
+  let at = from;
+  while (checked < CHECKED_LINES) {
+    const newline = text.indexOf('\n', at);
+    if (newline < 0) break;
+    const line = text.slice(at, newline).trim();
+    at = newline + 1;
+    if (line === '') continue;
+    const value = parseOrUndefined(line);
+    if (!isPlainObject(value) || isWrapper(value)) return false;
+    checked++;
+  }
+  return checked > 0;
+}
+
+function parseOrUndefined(text: string): unknown {
   try {
-    const value = JSON.parse(line) as unknown;
-    if (isWrapper(value)) return 'stream';
-    return 'ndjson';
+    return JSON.parse(text) as unknown;
   } catch {
-    return 'stream';
+    return undefined;
   }
 }
 
@@ -210,6 +242,33 @@ function overLimit(
   return { error: { code, message }, snippet: text.slice(0, SNIPPET_LENGTH), record, line };
 }
 
+/**
+ * A record, or a root object that may be one, as the damage checks see it. Without the checks,
+ * damaged JSON in a pretty-printed file would swallow every record after it: a cut record's
+ * brackets never balance, and an unclosed string reads the rest of the file as text.
+ *
+ * A unit is damaged when a line break falls inside one of its strings, since JSON strings
+ * contain none. It is also damaged when, while it is open, a line starts with `{` in the unit's
+ * own column. That check applies only to indented output: the unit's first line contained its
+ * bracket alone, and a later line started right of the bracket. A damaged unit is rejected, and
+ * framing goes on at the next line that starts with `{` in that column.
+ */
+interface Unit {
+  /** Column of its opening bracket, counted from 0. */
+  column: number;
+  /** Whether the opening bracket was the first character of its line other than spaces. */
+  startsLine: boolean;
+  /** Whether its first line contained the bracket alone; undefined until that line ends. */
+  bare: boolean | undefined;
+  /**
+   * Whether a line of it starts right of its bracket. Output indented by zero spaces starts
+   * nested objects in the unit's column, so the column check applies only when this is true.
+   */
+  indented: boolean;
+  /** Whether the unit is a record within an array, rather than a root object. */
+  inArray: boolean;
+}
+
 enum Mode {
   /** Between top-level values. */
   Top,
@@ -261,6 +320,18 @@ export class JsonStreamScanner {
   private keyStart = -1;
   private lastKey = '';
   private ordinal = 0;
+  /** Whether the current line has a character other than a space before the one scanned. */
+  private lineHasContent = false;
+  /** Whether the character that `step` handles is the first of its line other than spaces. */
+  private startsLine = false;
+  /** Characters dropped from the front of `buffer` so far, to measure columns across chunks. */
+  private dropped = 0;
+  /** Position, counted as `dropped` counts, where the current line starts. */
+  private lineStart = 0;
+  /** The open record, or root object, that a damage check looks at (see `Unit`). */
+  private unit: Unit | undefined;
+  /** The column where the record after a damaged one must start, while it is looked for. */
+  private resyncColumn = -1;
   /**
    * True when the first record came from an array (a bare array or a wrapper's record array),
    * false when it stood at the top level. Undefined until a record was framed.
@@ -279,7 +350,9 @@ export class JsonStreamScanner {
 
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
-    if (this.recordScalar) {
+    if (this.resyncColumn >= 0) {
+      // The damaged record was reported; nothing after it started a record.
+    } else if (this.recordScalar) {
       this.endRecord(this.buffer.length - 1, out);
     } else if (this.recordStart >= 0) {
       const text = this.buffer.slice(this.recordStart);
@@ -307,7 +380,15 @@ export class JsonStreamScanner {
     const buffer = this.buffer;
     for (let index = this.index; index < buffer.length; index++) {
       const code = buffer.charCodeAt(index);
-      if (code === 0x0a) this.line++;
+      if (code === 0x0a) {
+        this.line++;
+        this.endLine(index, out);
+        continue;
+      }
+      if (this.resyncColumn >= 0) {
+        if (!this.resumesAt(code, index)) continue;
+        this.resyncColumn = -1;
+      }
 
       if (this.inString) {
         if (this.escaped) this.escaped = false;
@@ -323,7 +404,7 @@ export class JsonStreamScanner {
         continue;
       }
 
-      if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) {
+      if (code === 0x20 || code === 0x0d || code === 0x09) {
         if (this.recordScalar) this.endRecord(index - 1, out);
         continue;
       }
@@ -335,10 +416,115 @@ export class JsonStreamScanner {
     this.index = buffer.length;
   }
 
+  /**
+   * Handles the line break at `index`. It ends a scalar record, rejects a unit whose string it
+   * falls in, and records whether a unit's first line was bare.
+   */
+  private endLine(index: number, out: JsonRecord[]): void {
+    this.lineHasContent = false;
+    this.lineStart = this.dropped + index + 1;
+    if (this.resyncColumn >= 0) return;
+    if (this.recordScalar) {
+      this.endRecord(index - 1, out);
+      return;
+    }
+    const unit = this.unit;
+    if (unit === undefined) return;
+    if (this.inString) {
+      this.rejectUnit('a line break inside a string: the record is cut or damaged', out);
+      this.resyncColumn = unit.column;
+      return;
+    }
+    if (unit.bare === undefined) {
+      const start = this.recordStart >= 0 ? this.recordStart : this.rootStart;
+      const oversize = this.recordStart >= 0 ? this.recordOversize : this.rootOversize;
+      unit.bare = !oversize && start >= 0 && this.buffer.slice(start + 1, index).trim() === '';
+    }
+  }
+
+  /**
+   * Tells whether the character at `index`, met while looking for the record after a damaged
+   * one, starts it: a `{` that begins its line in the damaged record's column.
+   */
+  private resumesAt(code: number, index: number): boolean {
+    if (code === 0x20 || code === 0x0d || code === 0x09) return false;
+    const first = !this.lineHasContent;
+    this.lineHasContent = true;
+    return first && code === 0x7b && this.dropped + index - this.lineStart === this.resyncColumn;
+  }
+
+  /**
+   * Rejects the open unit as damaged and puts the scanner back at the depth where it started,
+   * outside any string, so that the next record is framed from its own first bracket.
+   */
+  private rejectUnit(message: string, out: JsonRecord[]): void {
+    const unit = this.unit as Unit;
+    const inRecord = this.recordStart >= 0;
+    const start = inRecord ? this.recordStart : this.rootStart;
+    const oversize = inRecord ? this.recordOversize : this.rootOversize;
+    this.ordinal++;
+    out.push({
+      error: { code: 'invalid_json', message },
+      ...(oversize ? {} : { snippet: this.buffer.slice(start, start + SNIPPET_LENGTH) }),
+      record: this.ordinal,
+      line: inRecord ? this.recordLine : this.rootLine,
+    });
+    this.inString = false;
+    this.escaped = false;
+    this.keyStart = -1;
+    this.recordScalar = false;
+    if (inRecord && unit.inArray) {
+      this.depth = this.recordDepth;
+    } else {
+      this.depth = 0;
+      this.mode = Mode.Top;
+      this.rootStart = -1;
+    }
+    this.recordStart = -1;
+    this.unit = undefined;
+  }
+
+  /** Opens a unit for the bracket at `index`, a record's or a root object's. */
+  private openUnit(index: number, inArray: boolean): void {
+    this.unit = {
+      column: this.dropped + index - this.lineStart,
+      startsLine: this.startsLine,
+      bare: undefined,
+      indented: false,
+      inArray,
+    };
+  }
+
   /** Handles one character outside strings. */
   private step(code: number, index: number, out: JsonRecord[]): void {
     const opens = code === 0x7b || code === 0x5b;
     const closes = code === 0x7d || code === 0x5d;
+    const startsLine = !this.lineHasContent;
+    this.lineHasContent = true;
+    this.startsLine = startsLine;
+
+    const unit = this.unit;
+    if (unit !== undefined && startsLine) {
+      const column = this.dropped + index - this.lineStart;
+      if (column > unit.column) unit.indented = true;
+      const restarts =
+        code === 0x7b && column === unit.column && unit.startsLine && unit.bare && unit.indented;
+      if (restarts) {
+        this.rejectUnit('a record starts before this one closes: it is cut or damaged', out);
+      }
+    }
+
+    if (closes && this.mode === Mode.Top && this.depth === 0 && this.recordStart < 0) {
+      this.ordinal++;
+      const bracket = String.fromCharCode(code);
+      out.push({
+        error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
+        snippet: bracket,
+        record: this.ordinal,
+        line: this.line,
+      });
+      return;
+    }
 
     if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
       this.startRecord(index);
@@ -386,6 +572,7 @@ export class JsonStreamScanner {
   }
 
   private startRecord(index: number): void {
+    if (this.mode !== Mode.Top) this.openUnit(index, true);
     this.recordStart = index;
     this.recordLine = this.line;
     this.recordDepth = this.depth;
@@ -398,6 +585,8 @@ export class JsonStreamScanner {
       // A top-level array or object: not a record yet, until we know its shape.
       this.recordStart = -1;
       this.mode = code === 0x5b ? Mode.Array : Mode.Root;
+      if (code === 0x7b) this.openUnit(index, false);
+      else this.unit = undefined;
       this.rootStart = index;
       this.rootLine = this.line;
       this.rootOversize = false;
@@ -424,6 +613,7 @@ export class JsonStreamScanner {
       return;
     }
     if (this.depth !== 0) return;
+    this.unit = undefined;
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
       this.ordinal++;
@@ -447,6 +637,7 @@ export class JsonStreamScanner {
     );
     this.recordStart = -1;
     this.recordScalar = false;
+    this.unit = undefined;
   }
 
   private makeRecord(
@@ -483,6 +674,7 @@ export class JsonStreamScanner {
       this.recordOversize = true;
       keep = this.buffer.length;
       this.recordStart = 0;
+      this.dropped += this.buffer.length;
       this.buffer = '';
       this.index = 0;
       return;
@@ -505,6 +697,7 @@ export class JsonStreamScanner {
     if (keep === 0) return;
 
     this.buffer = this.buffer.slice(keep);
+    this.dropped += keep;
     this.index -= keep;
     if (this.recordStart >= 0) this.recordStart -= keep;
     if (this.rootStart >= 0) this.rootStart -= keep;

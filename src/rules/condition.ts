@@ -29,6 +29,15 @@ interface Token {
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'of', 'them', 'all', 'any']);
 
+/**
+ * Deepest nesting of parentheses and `not` that a condition may have. The parser and the
+ * compiler recurse once per level, so a condition of thousands of `(` would exhaust the stack.
+ * Public SigmaHQ conditions nest at most four levels.
+ */
+export const MAX_CONDITION_DEPTH = 64;
+
+const IDENTIFIER = /[A-Za-z0-9_.*-]+/y;
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let index = 0;
@@ -48,7 +57,8 @@ function tokenize(text: string): Token[] {
       tokens.push({ kind: 'pipe', text: char, column: index + 1 });
       break;
     }
-    const match = /^[A-Za-z0-9_.*-]+/.exec(text.slice(index));
+    IDENTIFIER.lastIndex = index;
+    const match = IDENTIFIER.exec(text);
     if (!match) throw new ConditionSyntaxError(`unexpected character "${char}"`, index + 1);
     tokens.push({ kind: 'word', text: match[0], column: index + 1 });
     index += match[0].length;
@@ -60,6 +70,7 @@ function tokenize(text: string): Token[] {
 export function parseCondition(text: string): ConditionNode {
   const tokens = tokenize(text);
   let position = 0;
+  let depth = 0;
   const peek = (): Token => tokens[position] as Token;
   const next = (): Token => tokens[position++] as Token;
   const isWord = (word: string): boolean => {
@@ -87,16 +98,32 @@ export function parseCondition(text: string): ConditionNode {
 
   const parseNot = (): ConditionNode => {
     if (isWord('not')) {
-      next();
-      return { kind: 'not', item: parseNot() };
+      const token = next();
+      enter(token);
+      const item = parseNot();
+      depth--;
+      return { kind: 'not', item };
     }
     return parsePrimary();
+  };
+
+  const enter = (token: Token): void => {
+    depth++;
+    if (depth > MAX_CONDITION_DEPTH) {
+      throw new ConditionSyntaxError(
+        `condition nests more than ${MAX_CONDITION_DEPTH} levels of parentheses and "not"`,
+        token.column,
+        'rule.condition_too_deep',
+      );
+    }
   };
 
   const parsePrimary = (): ConditionNode => {
     const token = next();
     if (token.kind === 'open') {
+      enter(token);
       const inner = parseOr();
+      depth--;
       const close = next();
       if (close.kind !== 'close')
         throw new ConditionSyntaxError('missing closing parenthesis', close.column);

@@ -1,5 +1,10 @@
 import type { InputFile } from '../input/input-file.js';
-import { detectJsonLayout, type JsonLayout, JsonStreamScanner } from '../input/json-records.js';
+import {
+  detectJsonLayout,
+  type JsonLayout,
+  JsonStreamScanner,
+  laterLinesAreRecords,
+} from '../input/json-records.js';
 import { HEAD_BYTES, type OpenedInput } from '../input/opened.js';
 import { decodeChunks, decodeHead, type TextEncoding } from '../input/text.js';
 import type { DetectSample, Framing, SourceFormat, SourceSettings } from './format.js';
@@ -13,6 +18,9 @@ import type { FormatRegistry } from './registry.js';
  */
 
 const DETECT_MIN_SCORE = 0.5;
+
+/** Lines of an NDJSON head that may fail to parse before its first record. */
+const CUT_LINES_SKIPPED = 1;
 
 /** Lines given to line formats when detection looks past the head. */
 const SAMPLE_LINES = 16;
@@ -29,6 +37,10 @@ export function buildSample(file: InputFile, head: Buffer, encoding: TextEncodin
     jsonLayout = detectJsonLayout(text);
     const first = firstJsonRecord(text, jsonLayout);
     if (first !== undefined) detect.firstJson = first;
+  } else if (startsWithCutRecord(text)) {
+    // A slice that starts inside a record: its first line is rejected as it is read.
+    jsonLayout = 'ndjson';
+    detect.firstJson = firstJsonRecord(text, jsonLayout);
   }
   if (trimmed.startsWith('<')) {
     const match = /<Event[\s>][\s\S]*?<\/Event>/.exec(text);
@@ -45,14 +57,26 @@ function looksBinary(head: Buffer, encoding: TextEncoding): boolean {
   return control > 0;
 }
 
+/**
+ * Tells whether NDJSON follows a first line that starts no JSON value: the rest of a record
+ * whose start was cut off, as in the output of `tail -c`.
+ */
+function startsWithCutRecord(text: string): boolean {
+  const newline = text.indexOf('\n');
+  if (newline < 0) return false;
+  const rest = text.slice(newline + 1).trimStart();
+  return rest.startsWith('{') && laterLinesAreRecords(text, newline + 1);
+}
+
 function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown {
   if (layout === 'ndjson') {
-    const line = text.split('\n', 1)[0] ?? '';
-    try {
-      return JSON.parse(line);
-    } catch {
-      return undefined;
+    // The first line may be cut; `detectJsonLayout` found whole records after it then.
+    for (const line of text.split('\n', 1 + CUT_LINES_SKIPPED)) {
+      try {
+        return JSON.parse(line);
+      } catch {}
     }
+    return undefined;
   }
   const scanner = new JsonStreamScanner({ maxRecordLength: text.length + 1, maxDepth: 1000 });
   const records = scanner.push(text);

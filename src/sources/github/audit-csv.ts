@@ -60,9 +60,11 @@ const MAX_ROW_LINES = 1000;
 
 function createParser(context: ParseContext): RecordParser {
   let header: string[] | undefined;
-  let pending: { text: string; origin: Origin; lines: number } | undefined;
+  /** The lines of a row whose quoted value is still open, and their text joined. */
+  let pending: { text: string; lines: { text: string; origin: Origin }[] } | undefined;
+  type Output = Parameters<RecordParser['push']>[1];
 
-  const emitRow = (text: string, origin: Origin, out: Parameters<RecordParser['push']>[1]) => {
+  const emitRow = (text: string, origin: Origin, out: Output) => {
     const cells = splitCsvRow(text) as string[];
     if (!header) {
       header = cells.map((name) => name.trim().replace(/^\uFEFF/, ''));
@@ -96,38 +98,60 @@ function createParser(context: ParseContext): RecordParser {
     }
   };
 
+  const take = (text: string, origin: Origin, out: Output) => {
+    if (pending) {
+      pending.text += `\n${text}`;
+      pending.lines.push({ text, origin });
+    } else {
+      if (text.trim() === '') return;
+      pending = { text, lines: [{ text, origin }] };
+    }
+    const cells = splitCsvRow(pending.text);
+    if (
+      cells !== undefined &&
+      pending.lines.length > 1 &&
+      header &&
+      header.length !== cells.length
+    ) {
+      // A stray quote that pairs with a quote rows later joins those rows into one.
+      const message = `a quote on this line pairs with one ${pending.lines.length - 1} lines later`;
+      giveUp(
+        `${message}, into a row of ${cells.length} cells where the header names ${header.length}`,
+        out,
+      );
+    } else if (cells !== undefined) {
+      emitRow(pending.text, (pending.lines[0] as { origin: Origin }).origin, out);
+      pending = undefined;
+    } else if (pending.lines.length >= MAX_ROW_LINES) {
+      giveUp(`a quoted value opened on this line is not closed within ${MAX_ROW_LINES} lines`, out);
+    }
+  };
+
+  /**
+   * Rejects the first line of the pending row, whose quote never closed or closed too far on,
+   * and reads the lines after it again as rows of their own. A stray quote in one row would
+   * otherwise take every row after it along.
+   */
+  const giveUp = (message: string, out: Output) => {
+    if (!pending) return;
+    const [first, ...rest] = pending.lines;
+    pending = undefined;
+    if (!first) return;
+    out.rejections.push({
+      code: 'invalid_csv_row',
+      message: `${message}; the lines after it are read as rows`,
+      origin: first.origin,
+      snippet: first.text.slice(0, 120),
+    });
+    for (const line of rest) take(line.text, line.origin, out);
+  };
+
   return {
     push(record: FramedRecord, out) {
-      const line = record.value as string;
-      if (pending) {
-        pending.text += `\n${line}`;
-        pending.lines++;
-      } else {
-        if (line.trim() === '') return;
-        pending = { text: line, origin: record.origin, lines: 1 };
-      }
-      if (splitCsvRow(pending.text) !== undefined) {
-        emitRow(pending.text, pending.origin, out);
-        pending = undefined;
-      } else if (pending.lines >= MAX_ROW_LINES) {
-        out.rejections.push({
-          code: 'invalid_csv_row',
-          message: `quoted value not closed within ${MAX_ROW_LINES} lines`,
-          origin: pending.origin,
-          snippet: pending.text.slice(0, 120),
-        });
-        pending = undefined;
-      }
+      take(record.value as string, record.origin, out);
     },
     end(out) {
-      if (!pending) return;
-      out.rejections.push({
-        code: 'invalid_csv_row',
-        message: 'the input ends inside a quoted value',
-        origin: pending.origin,
-        snippet: pending.text.slice(0, 120),
-      });
-      pending = undefined;
+      while (pending) giveUp('a quoted value opened on this line is not closed', out);
     },
   };
 }
