@@ -61,6 +61,27 @@ describe('scan summary of inputs', () => {
     assert.match(result.stderr, /error: input read failed file=\S+cut\.xml\.gz/);
   });
 
+  it('reads a short truncated .gz', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const okta = join(REPO_ROOT, 'test', 'fixtures', 'identity', 'panther-okta-systemlog.ndjson');
+    const lines = readFileSync(okta, 'utf8').split('\n').filter(Boolean);
+    const text = `${Array.from({ length: 5 }, () => lines)
+      .flat()
+      .join('\n')}\n`;
+    const whole = gzipSync(text);
+    assert.ok(text.length < 64 * 1024, 'the text must fit in the head that detection reads');
+    const file = join(dir, 'cut.ndjson.gz');
+    writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
+
+    const result = scan(dir, file);
+    assert.equal(result.status, 0, result.stderr);
+    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${file}`)) ?? '';
+    assert.match(line, /\[okta-system-log\] \d+ read, .*; then failed: unexpected end of file$/);
+    const read = Number(/ (\d+) read,/.exec(line)?.[1]);
+    assert.ok(read > 0, line);
+    assert.ok(read < 5 * lines.length, line);
+  });
+
   it('warns when a forced format finds no record', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
     const file = join(dir, 'flat.json');

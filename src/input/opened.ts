@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { InputFile } from './input-file.js';
+import { readFailure } from './open.js';
 
 /** Bytes read before the format is chosen. */
 export const HEAD_BYTES = 64 * 1024;
@@ -37,13 +38,26 @@ export async function openInput(file: InputFile, headBytes = HEAD_BYTES): Promis
     const next = await iterator.next();
     if (next.done) {
       ended = true;
+      const failure = readFailure(stream);
+      if (failure) throw failure;
       return undefined;
     }
     return typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
   };
 
+  // A read that fails within the head, as a short truncated .gz does, keeps the bytes before
+  // it: they are read as the whole input, and the failure is raised after them.
+  let failure: Error | undefined;
   while (size < headBytes) {
-    const chunk = await pull();
+    let chunk: Buffer | undefined;
+    try {
+      chunk = await pull();
+    } catch (error) {
+      if (size === 0) throw error;
+      failure = error as Error;
+      ended = true;
+      break;
+    }
     if (!chunk) break;
     buffered.push(chunk);
     size += chunk.length;
@@ -62,6 +76,7 @@ export async function openInput(file: InputFile, headBytes = HEAD_BYTES): Promis
       consumed = true;
       return (async function* () {
         for (const chunk of buffered) yield chunk;
+        if (failure) throw failure;
         while (!ended) {
           const chunk = await pull();
           if (chunk) yield chunk;
