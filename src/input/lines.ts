@@ -41,7 +41,9 @@ export async function* splitLines(
       end = text.indexOf('\n', start);
     }
 
-    if (start < text.length) {
+    // The rest of a line already over the limit is skipped: keeping it would copy the kept
+    // start once per chunk, which took minutes for a line of hundreds of megabytes.
+    if (start < text.length && !carryTruncated) {
       carry += text.slice(start);
       if (carry.length > options.maxLineLength) {
         carry = carry.slice(0, options.maxLineLength);
