@@ -79,6 +79,16 @@ detection:
     assert.match(set.problems[0]?.message ?? '', /more than 64 levels/);
   });
 
+  it('names the regex budget for backreferences', () => {
+    const rule = (pattern: string) =>
+      `title: Nested\nlogsource: {product: linux}\ndetection:\n  sel: {message|re: '${pattern}'}\n  condition: sel\n`;
+    const linear = load(rule('^(a+)+$')).problems[0]?.message ?? '';
+    const budgeted = load(rule('^(a+)+\\1$')).problems[0]?.message ?? '';
+
+    assert.match(linear, /switch to V8's linear-time engine/);
+    assert.match(budgeted, /runs under settings\.limits\.regex_budget_ms per evaluation/);
+  });
+
   it('checks values of a rule that fails elsewhere', () => {
     const set = load(`title: Several faults
 level: severe

@@ -105,7 +105,8 @@ function printSummary(set: RuleSet, warnings: number, out: (line: string) => voi
       for (const code of new Set(document.errors.map((problem) => problem.code)))
         byCode.set(code, (byCode.get(code) ?? 0) + 1);
     }
-    out(`${set.rejected.length} rule documents not loaded, by error code:`);
+    // A document with errors of several codes counts under each of them.
+    out(`${set.rejected.length} rule documents not loaded. Documents per error code:`);
     for (const [code, count] of [...byCode].sort((a, b) => b[1] - a[1])) out(`  ${code}: ${count}`);
     out('Not loaded:');
     for (const document of set.rejected) {

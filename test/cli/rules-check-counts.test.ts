@@ -91,7 +91,7 @@ describe('rules check counts', () => {
   it('names why each document did not load', () => {
     const dir = ruleFolder();
     const result = runCli(['rules', 'check', '--no-default-rules', dir]);
-    assert.match(result.stdout, /4 rule documents not loaded, by error code:/);
+    assert.match(result.stdout, /4 rule documents not loaded\. Documents per error code:/);
     const notLoaded = result.stdout.split('Not loaded:\n')[1]?.split('\n') ?? [];
     const reasons = notLoaded.filter((line) => line.startsWith('  ')).map((line) => line.trim());
     assert.equal(reasons.length, 4, result.stdout);
