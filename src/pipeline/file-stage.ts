@@ -58,13 +58,15 @@ export interface StageOptions {
   learnUntil?: number;
   /** Events before this time are skipped after reading (a learning period scanned apart). */
   huntFrom?: number;
+  /** Rejected records logged per input; the rest are only counted. */
+  loggedRejections?: number;
   timeRange?: TimeRange;
   /** Events of each party per hour (epoch ms of the hour's start), added to as events pass. */
   activity: Map<string, Map<number, number>>;
 }
 
-/** Rejections logged per input before the rest are only counted. */
-const LOGGED_REJECTIONS_PER_FILE = 5;
+/** Rejections logged per input before the rest are only counted, unless the scan sets it. */
+export const DEFAULT_LOGGED_REJECTIONS = 5;
 
 /** Regular expression timeouts logged per stage; the summary counts all of them per rule. */
 const LOGGED_REGEX_TIMEOUTS = 20;
@@ -121,6 +123,7 @@ export class FileStage {
     onRecords?: (records: number) => void,
   ): AsyncIterable<StageMatch[]> {
     const { logger } = this.options;
+    const limit = this.options.loggedRejections ?? DEFAULT_LOGGED_REJECTIONS;
     const summarize = prepared.format?.summarize;
     let logged = 0;
     try {
@@ -137,7 +140,7 @@ export class FileStage {
         }
         for (const rejection of output.rejections) {
           counts.rejectedByCode[rejection.code] = (counts.rejectedByCode[rejection.code] ?? 0) + 1;
-          if (logged++ < LOGGED_REJECTIONS_PER_FILE) {
+          if (logged++ < limit) {
             logger.warn('record rejected', {
               file: rejection.origin.file,
               line: rejection.origin.line,
@@ -167,10 +170,11 @@ export class FileStage {
       counts.error = (error as Error).message;
       logger.error('input read failed', { file: prepared.file.path, error: counts.error });
     } finally {
-      if (logged > LOGGED_REJECTIONS_PER_FILE) {
+      if (logged > limit) {
         logger.warn('more records rejected', {
           file: prepared.file.path,
-          count: logged - LOGGED_REJECTIONS_PER_FILE,
+          count: logged - limit,
+          hint: '--log-rejections all logs every one',
         });
       }
     }

@@ -88,6 +88,7 @@ const stage = new FileStage({
     : {}),
   ...(init.learnUntil !== undefined ? { learnUntil: init.learnUntil } : {}),
   ...(init.huntFrom !== undefined ? { huntFrom: init.huntFrom } : {}),
+  ...(init.loggedRejections !== undefined ? { loggedRejections: init.loggedRejections } : {}),
   ...(init.timeRange ? { timeRange: init.timeRange } : {}),
   activity,
 });

@@ -60,6 +60,8 @@ export interface ScanConfig {
   learnUntil?: number;
   /** Events before this time are skipped after reading (a learning period scanned apart). */
   huntFrom?: number;
+  /** Rejected records logged per input; the rest are only counted (default 5). */
+  loggedRejections?: number;
   /** Only events at or after `since` and before `until` (epoch ms) are evaluated. */
   timeRange?: TimeRange;
   /**
@@ -408,6 +410,7 @@ function localDetection(
       : {}),
     ...(config.learnUntil !== undefined ? { learnUntil: config.learnUntil } : {}),
     ...(config.huntFrom !== undefined ? { huntFrom: config.huntFrom } : {}),
+    ...(config.loggedRejections !== undefined ? { loggedRejections: config.loggedRejections } : {}),
     ...(config.timeRange ? { timeRange: config.timeRange } : {}),
     activity: shared.activity,
   });
@@ -455,6 +458,7 @@ function createPool(
       : undefined,
     learnUntil: config.learnUntil,
     huntFrom: config.huntFrom,
+    loggedRejections: config.loggedRejections,
     timeRange: config.timeRange,
     credit: 2 * config.context.settings.reorder_buffer,
     regexTimeouts,

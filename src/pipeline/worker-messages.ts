@@ -30,6 +30,8 @@ export interface WorkerInit {
   baseline: { snapshot: Sighting[]; learning: boolean } | undefined;
   learnUntil: number | undefined;
   huntFrom: number | undefined;
+  /** Rejected records logged per input; undefined for the default. */
+  loggedRejections: number | undefined;
   timeRange: TimeRange | undefined;
   /** Matched events a worker sends of one input before it waits for the scan to take them. */
   credit: number;
