@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { RegexGuard } from '../src/rules/regex-guard.js';
+import { addSpending, RegexGuard } from '../src/rules/regex-guard.js';
 import { parseAlerts, runCliAsync } from './helpers/cli.js';
 
 /**
@@ -166,6 +166,34 @@ describe('RegexGuard', () => {
     assert.equal(test('xay'), false);
     assert.equal(guard.timeouts.total, 0);
     guard.close();
+  });
+
+  it('sums time spent per rule', () => {
+    const guard = new RegexGuard({ budgetMs: 2000, disableAfter: 3 });
+    const slow = guard.compile('^(a+)+\\1$', '', 'rule-slow');
+    const fast = guard.compile('(b)\\1', '', 'rule-fast');
+    const started = performance.now();
+    for (let round = 0; round < 3; round++) assert.equal(slow(`${'a'.repeat(18)}b`), false);
+    const elapsed = performance.now() - started;
+    assert.equal(fast('bb'), true);
+
+    const spent = guard.timeouts.spent.get('rule-slow');
+    assert.equal(spent?.evaluations, 3);
+    assert.ok((spent?.ms ?? 0) > 0 && (spent?.ms ?? 0) <= elapsed, `${spent?.ms} of ${elapsed} ms`);
+    assert.equal(guard.timeouts.spent.get('rule-fast')?.evaluations, 1);
+    assert.equal(guard.timeouts.total, 0);
+    guard.close();
+  });
+
+  it('adds the spending of threads', () => {
+    const total = new Map([['rule-a', { ms: 2, evaluations: 1 }]]);
+    addSpending(total, [
+      ['rule-a', { ms: 3, evaluations: 2 }],
+      ['rule-b', { ms: 1, evaluations: 1 }],
+    ]);
+
+    assert.deepEqual(total.get('rule-a'), { ms: 5, evaluations: 3 });
+    assert.deepEqual(total.get('rule-b'), { ms: 1, evaluations: 1 });
   });
 
   it('counts overruns per rule and stops after the limit', () => {

@@ -110,6 +110,12 @@ export function registerScan(program: Command): void {
   });
 }
 
+/**
+ * Time in time-limited regular expressions over which the summary names a rule, since
+ * evaluations each within the budget can add up to a scan that looks stalled.
+ */
+const REPORTED_REGEX_MS = 1000;
+
 /** Most threads `--workers` accepts. */
 const MAX_WORKERS = 64;
 
@@ -353,6 +359,14 @@ function printSummary(
     const stopped = count >= summary.regexTimeoutLimit ? ', then stopped running it' : '';
     write(
       `  rule ${rule}: ${count} regular expression evaluations ran over the time budget${stopped}`,
+    );
+  }
+  for (const [rule, spent] of summary.regexSpent) {
+    if (spent.ms < REPORTED_REGEX_MS) continue;
+    const seconds = (spent.ms / 1000).toFixed(1);
+    const each = (spent.ms / spent.evaluations).toFixed(1);
+    write(
+      `  rule ${rule}: ${seconds} s in ${spent.evaluations} time-limited regular expression evaluations (${each} ms on average)`,
     );
   }
   const stored = db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`;

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { DetectorStats } from '../engine/detector.js';
 import type { Sighting } from '../enrich/baseline.js';
 import type { Logger } from '../model/logger.js';
+import { addSpending, type RegexSpending } from '../rules/regex-guard.js';
 import type { PreparedInput } from '../sources/read.js';
 import { firstInputTimeWarning, INPUT_TIME_MESSAGE } from '../sources/record-time.js';
 import type { InputCounts, StageMatch } from './file-stage.js';
@@ -43,6 +44,7 @@ interface PoolWorker {
 export interface PoolTotals {
   detection: DetectorStats;
   regexTimeouts: Map<string, number>;
+  regexSpent: Map<string, RegexSpending>;
   activity: [string, [number, number][]][];
   learned: Sighting[];
 }
@@ -135,6 +137,7 @@ export class ScanPool {
     const totals: PoolTotals = {
       detection: { evaluations_total: 0, events_total: 0 },
       regexTimeouts: new Map(),
+      regexSpent: new Map(),
       activity: [],
       learned: [],
     };
@@ -146,6 +149,7 @@ export class ScanPool {
       for (const [rule, count] of final.regexTimeouts) {
         totals.regexTimeouts.set(rule, (totals.regexTimeouts.get(rule) ?? 0) + count);
       }
+      addSpending(totals.regexSpent, final.regexSpent);
       totals.activity.push(...final.activity);
       totals.learned.push(...final.learned);
     }

@@ -152,6 +152,7 @@ function finish(): void {
     type: 'final',
     detection: detector.stats,
     regexTimeouts: [...detector.regexTimeouts.byRule],
+    regexSpent: [...detector.regexTimeouts.spent],
     activity: [...activity].map(([party, hours]) => [party, [...hours]]),
     learned: learning ? [...learning.values()] : [],
   });

@@ -18,6 +18,7 @@ import type { Event } from '../model/event.js';
 import type { Clock, Logger } from '../model/logger.js';
 import type { IndexedMapping } from '../rules/logsources/mapping.js';
 import { placeholderLookup } from '../rules/placeholders.js';
+import { addSpending, type RegexSpending } from '../rules/regex-guard.js';
 import type { CorrelationRule, DetectionRule, Rule } from '../rules/rule.js';
 import { countHit, type RuleHits } from '../sinks/hit-table.js';
 import type { SourceSettings } from '../sources/format.js';
@@ -124,6 +125,8 @@ export interface ScanSummary {
   regexTimeouts: Map<string, number>;
   /** Timeouts of one rule after which its time-limited expressions stopped running. */
   regexTimeoutLimit: number;
+  /** Time spent in time-limited regular expression evaluations, per rule. */
+  regexSpent: Map<string, RegexSpending>;
   durationMs: number;
 }
 
@@ -279,6 +282,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     activity,
     detection: { evaluations_total: 0, events_total: 0 },
     regexTimeouts: new Map(),
+    regexSpent: new Map(),
     regexTimeoutLimit: config.context.settings.limits.regex_timeouts,
     durationMs: 0,
   };
@@ -330,7 +334,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   } finally {
     local?.detector.close();
   }
-  if (local) addDetectorTotals(summary, local.detector.stats, local.detector.regexTimeouts.byRule);
+  if (local) {
+    const timeouts = local.detector.regexTimeouts;
+    addDetectorTotals(summary, local.detector.stats, timeouts.byRule, timeouts.spent);
+  }
   if (pool) addPoolTotals(summary, await pool.finish(), config);
   correlator.flush(findings);
   alertStage.push(findings, lastTime);
@@ -499,16 +506,18 @@ function addDetectorTotals(
   summary: ScanSummary,
   stats: DetectorStats,
   regexTimeouts: ReadonlyMap<string, number>,
+  regexSpent: Iterable<[string, RegexSpending]>,
 ): void {
   summary.detection.evaluations_total += stats.evaluations_total;
   summary.detection.events_total += stats.events_total;
   for (const [rule, count] of regexTimeouts) {
     summary.regexTimeouts.set(rule, (summary.regexTimeouts.get(rule) ?? 0) + count);
   }
+  addSpending(summary.regexSpent, regexSpent);
 }
 
 function addPoolTotals(summary: ScanSummary, totals: PoolTotals, config: ScanConfig): void {
-  addDetectorTotals(summary, totals.detection, totals.regexTimeouts);
+  addDetectorTotals(summary, totals.detection, totals.regexTimeouts, totals.regexSpent);
   mergeActivity(summary.activity, totals.activity);
   const learning = config.baseline?.learning;
   if (learning) for (const sighting of totals.learned) learning.add(sighting);

@@ -7,6 +7,7 @@ import type { JsonLayout } from '../input/json-records.js';
 import type { TextEncoding } from '../input/text.js';
 import type { LogFields } from '../model/logger.js';
 import type { IndexedMapping } from '../rules/logsources/mapping.js';
+import type { RegexSpending } from '../rules/regex-guard.js';
 import type { Rule } from '../rules/rule.js';
 import type { SourceSettings } from '../sources/format.js';
 import type { InputCounts, StageMatch, TimeRange } from './file-stage.js';
@@ -70,6 +71,7 @@ export type FromWorker =
       type: 'final';
       detection: DetectorStats;
       regexTimeouts: [string, number][];
+      regexSpent: [string, RegexSpending][];
       activity: [string, [number, number][]][];
       learned: Sighting[];
     };

@@ -36,6 +36,27 @@ export interface RegexTimeouts {
   total: number;
   /** The rule of the latest timeout. */
   lastRule: string | undefined;
+  /**
+   * Time spent waiting for time-limited evaluations, timeouts included, and their number, per
+   * rule label. Evaluations each within the budget can still add up to a slow rule.
+   */
+  spent: Map<string, RegexSpending>;
+}
+
+export interface RegexSpending {
+  ms: number;
+  evaluations: number;
+}
+
+/** Adds the spending of other threads, or of another detector, to `into`. */
+export function addSpending(
+  into: Map<string, RegexSpending>,
+  from: Iterable<[string, RegexSpending]>,
+): void {
+  for (const [rule, spent] of from) {
+    const known = into.get(rule) ?? { ms: 0, evaluations: 0 };
+    into.set(rule, { ms: known.ms + spent.ms, evaluations: known.evaluations + spent.evaluations });
+  }
 }
 
 const STATE = 0;
@@ -128,7 +149,12 @@ class Helper {
 }
 
 export class RegexGuard {
-  readonly timeouts: RegexTimeouts = { byRule: new Map(), total: 0, lastRule: undefined };
+  readonly timeouts: RegexTimeouts = {
+    byRule: new Map(),
+    total: 0,
+    lastRule: undefined,
+    spent: new Map(),
+  };
   private helper: Helper | undefined;
 
   constructor(private readonly options: RegexGuardOptions) {}
@@ -140,7 +166,9 @@ export class RegexGuard {
     this.helper ??= new Helper(MIN_CAPACITY);
     return (text) => {
       if (this.timeoutsOf(rule) >= this.options.disableAfter) return false;
+      const started = performance.now();
       const result = this.run(key, text);
+      this.addSpent(rule, performance.now() - started);
       if (result !== undefined) return result;
       this.timeouts.byRule.set(rule, (this.timeouts.byRule.get(rule) ?? 0) + 1);
       this.timeouts.total++;
@@ -150,6 +178,16 @@ export class RegexGuard {
       if (shared && slot !== undefined) Atomics.add(shared.counts, slot, 1);
       return false;
     };
+  }
+
+  private addSpent(rule: string, ms: number): void {
+    let spent = this.timeouts.spent.get(rule);
+    if (!spent) {
+      spent = { ms: 0, evaluations: 0 };
+      this.timeouts.spent.set(rule, spent);
+    }
+    spent.ms += ms;
+    spent.evaluations++;
   }
 
   /** Returns the timeouts of a rule: in every thread when counts are shared, else in this one. */
