@@ -364,9 +364,9 @@ function printSummary(
   for (const [rule, spent] of summary.regexSpent) {
     if (spent.ms < REPORTED_REGEX_MS) continue;
     const seconds = (spent.ms / 1000).toFixed(1);
-    const each = (spent.ms / spent.evaluations).toFixed(1);
+    const average = (spent.ms / spent.evaluations).toFixed(1);
     write(
-      `  rule ${rule}: ${seconds} s in ${spent.evaluations} time-limited regular expression evaluations (${each} ms on average)`,
+      `  rule ${rule}: ${seconds} s in ${spent.evaluations} time-limited regular expression evaluations (${average} ms on average)`,
     );
   }
   const stored = db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`;
