@@ -52,7 +52,7 @@ export async function* readXmlEvents(
 
       const start = findOpenTag(buffer, position);
       if (start < 0) break;
-      const close = buffer.indexOf(CLOSE_TAG, start);
+      const close = findCloseTag(buffer, start);
       if (close < 0) {
         line += countNewlines(buffer, position, start);
         position = start;
@@ -106,6 +106,39 @@ function keepFrom(buffer: string, position: number): number {
   if (start >= 0) return start;
   const open = buffer.indexOf('<', Math.max(position, buffer.length - CLOSE_TAG.length));
   return open >= 0 ? open : buffer.length;
+}
+
+/** Starts of the sections whose text may contain `</Event>` as text, with their ends. */
+const HIDING_SECTIONS: readonly [string, string][] = [
+  ['<![CDATA[', ']]>'],
+  ['<!--', '-->'],
+];
+
+/**
+ * Returns the index of the `</Event>` that closes the element starting at `start`, or -1 when
+ * the buffer ends first. A `</Event>` inside a CDATA section or a comment is text, not a tag.
+ */
+function findCloseTag(buffer: string, start: number): number {
+  let from = start;
+  for (;;) {
+    const close = buffer.indexOf(CLOSE_TAG, from);
+    if (close < 0) return -1;
+
+    let hidden = -1;
+    let end = '';
+    for (const [opener, closer] of HIDING_SECTIONS) {
+      const at = buffer.indexOf(opener, from);
+      if (at >= 0 && at < close && (hidden < 0 || at < hidden)) {
+        hidden = at;
+        end = closer;
+      }
+    }
+    if (hidden < 0) return close;
+
+    const sectionEnd = buffer.indexOf(end, hidden);
+    if (sectionEnd < 0) return -1;
+    from = sectionEnd + end.length;
+  }
 }
 
 function findOpenTag(buffer: string, from: number): number {
