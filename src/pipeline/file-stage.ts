@@ -141,9 +141,11 @@ export class FileStage {
         for (const rejection of output.rejections) {
           counts.rejectedByCode[rejection.code] = (counts.rejectedByCode[rejection.code] ?? 0) + 1;
           if (logged++ < limit) {
+            // Binary formats such as EVTX have no lines: their records go by number only.
+            const { line } = rejection.origin;
             logger.warn('record rejected', {
               file: rejection.origin.file,
-              line: rejection.origin.line,
+              ...(line > 0 ? { line } : {}),
               record: rejection.origin.record,
               code: rejection.code,
               reason: rejection.message,
