@@ -105,6 +105,15 @@ export function registerScan(program: Command): void {
       '--workers <count>',
       `threads that read, parse and detect, one input each at a time (default: up to ${availableParallelism()}, the CPU cores, one per 64 MiB of input; 1 reads in the main thread only)`,
     );
+  command.addHelpText(
+    'after',
+    [
+      '',
+      'Limits are settings of the context file (docs/context.md): settings.limits.max_record_length,',
+      'max_depth and max_field_length for records, and regex_budget_ms and regex_timeouts for',
+      'regular expressions that run under a time budget.',
+    ].join('\n'),
+  );
   registerHuntOptions(command).action(async (paths: string[], options: ScanOptions) => {
     process.exitCode = await scanCommand(paths, options);
   });
