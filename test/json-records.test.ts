@@ -101,4 +101,44 @@ describe('JSON framing', () => {
       [5, 1, 'invalid_json'],
     ]);
   });
+
+  it('keeps valid JSON with nested objects in the record column', () => {
+    const texts = [
+      '[\n{\n"a": 1,\n"b":\n{\n"c": [\n{\n"d": 2\n}\n]\n}\n},\n{\n"a": 3\n}\n]\n',
+      '{\n  "Records": [\n{\n  "a": 1\n},\n{\n  "a": 2\n}\n  ]\n}\n',
+      '{\n  "a": 1,\n  "b":\n{\n  "c": 2\n}\n}\n{\n  "a": 3\n}\n',
+    ];
+    for (const text of texts) {
+      for (const size of [1, 5, text.length]) {
+        const records = scanInChunks(text, size);
+        assert.deepEqual(
+          records.map((record) => record.error?.code),
+          records.map(() => undefined),
+          `${JSON.stringify(text)} in chunks of ${size}`,
+        );
+        assert.equal(records.length, 2);
+      }
+    }
+  });
+
+  it('reads on past cut records and stray brackets', () => {
+    const record = (id: number) =>
+      `  {\n    "id": ${id},\n    "n": {\n      "x": [1, 2]\n    }\n  }`;
+    const cases: [string, string][] = [
+      ['cut after its bracket', `[\n${record(1)},\n  {\n,\n${record(3)}\n]\n`],
+      ['cut after a value', `[\n${record(1)},\n  {\n    "id": 2,\n${record(3)}\n]\n`],
+      ['stray ] in a wrapper', `{\n "Records": [\n${record(1)},\n  ],\n${record(3)}\n ]\n}\n`],
+      ['stray } in a wrapper', `{\n "Records": [\n${record(1)},\n  },\n${record(3)}\n ]\n}\n`],
+    ];
+    for (const [name, text] of cases) {
+      for (const size of [1, 7, text.length]) {
+        const records = scanInChunks(text, size);
+        const ids = records.flatMap((item) =>
+          item.value ? [(item.value as { id: number }).id] : [],
+        );
+        assert.deepEqual(ids, [1, 3], `${name}, chunks of ${size}`);
+        assert.equal(records.length - ids.length, 1, `${name}: one rejection`);
+      }
+    }
+  });
 });

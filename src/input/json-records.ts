@@ -244,27 +244,18 @@ function overLimit(
 
 /**
  * A record, or a root object that may be one, as the damage checks see it. Without the checks,
- * damaged JSON in a pretty-printed file would swallow every record after it: a cut record's
- * brackets never balance, and an unclosed string reads the rest of the file as text.
+ * damaged JSON would swallow every record after it: a cut record's brackets never balance, and
+ * an unclosed string reads the rest of the file as text.
  *
  * A unit is damaged when a line break falls inside one of its strings, since JSON strings
- * contain none. It is also damaged when, while it is open, a line starts with `{` in the unit's
- * own column. That check applies only to indented output: the unit's first line contained its
- * bracket alone, and a later line started right of the bracket. A damaged unit is rejected, and
- * framing goes on at the next line that starts with `{` in that column.
+ * contain none: framing goes on at the next line that starts with `{` in the unit's column. It
+ * is also damaged where JSON allows no `{` (after a value, a key or an object's comma), or at a
+ * closing bracket of the wrong kind: a new record starts at that `{`, and the bracket is
+ * dropped. Valid JSON never meets either check.
  */
 interface Unit {
   /** Column of its opening bracket, counted from 0. */
   column: number;
-  /** Whether the opening bracket was the first character of its line other than spaces. */
-  startsLine: boolean;
-  /** Whether its first line contained the bracket alone; undefined until that line ends. */
-  bare: boolean | undefined;
-  /**
-   * Whether a line of it starts right of its bracket. Output indented by zero spaces starts
-   * nested objects in the unit's column, so the column check applies only when this is true.
-   */
-  indented: boolean;
   /** Whether the unit is a record within an array, rather than a root object. */
   inArray: boolean;
 }
@@ -322,8 +313,10 @@ export class JsonStreamScanner {
   private ordinal = 0;
   /** Whether the current line has a character other than a space before the one scanned. */
   private lineHasContent = false;
-  /** Whether the character that `step` handles is the first of its line other than spaces. */
-  private startsLine = false;
+  /** The opening bracket of the container at each depth, at the index of that depth. */
+  private readonly kinds: number[] = [];
+  /** The last character outside strings, or a quote for a string that closed; 0 after a reset. */
+  private previous = 0;
   /** Characters dropped from the front of `buffer` so far, to measure columns across chunks. */
   private dropped = 0;
   /** Position, counted as `dropped` counts, where the current line starts. */
@@ -395,6 +388,7 @@ export class JsonStreamScanner {
         else if (code === 0x5c) this.escaped = true;
         else if (code === 0x22) {
           this.inString = false;
+          this.previous = 0x22;
           if (this.keyStart >= 0) {
             this.lastKey = buffer.slice(this.keyStart, index);
             this.keyStart = -1;
@@ -416,10 +410,7 @@ export class JsonStreamScanner {
     this.index = buffer.length;
   }
 
-  /**
-   * Handles the line break at `index`. It ends a scalar record, rejects a unit whose string it
-   * falls in, and records whether a unit's first line was bare.
-   */
+  /** Handles the line break at `index`: it ends a scalar record and rejects a unit whose string it falls in. */
   private endLine(index: number, out: JsonRecord[]): void {
     this.lineHasContent = false;
     this.lineStart = this.dropped + index + 1;
@@ -429,16 +420,9 @@ export class JsonStreamScanner {
       return;
     }
     const unit = this.unit;
-    if (unit === undefined) return;
-    if (this.inString) {
+    if (unit !== undefined && this.inString) {
       this.rejectUnit('a line break inside a string: the record is cut or damaged', out);
       this.resyncColumn = unit.column;
-      return;
-    }
-    if (unit.bare === undefined) {
-      const start = this.recordStart >= 0 ? this.recordStart : this.rootStart;
-      const oversize = this.recordStart >= 0 ? this.recordOversize : this.rootOversize;
-      unit.bare = !oversize && start >= 0 && this.buffer.slice(start + 1, index).trim() === '';
     }
   }
 
@@ -473,6 +457,7 @@ export class JsonStreamScanner {
     this.escaped = false;
     this.keyStart = -1;
     this.recordScalar = false;
+    this.previous = 0;
     if (inRecord && unit.inArray) {
       this.depth = this.recordDepth;
     } else {
@@ -486,35 +471,61 @@ export class JsonStreamScanner {
 
   /** Opens a unit for the bracket at `index`, a record's or a root object's. */
   private openUnit(index: number, inArray: boolean): void {
-    this.unit = {
-      column: this.dropped + index - this.lineStart,
-      startsLine: this.startsLine,
-      bare: undefined,
-      indented: false,
-      inArray,
-    };
+    this.unit = { column: this.dropped + index - this.lineStart, inArray };
+  }
+
+  /**
+   * Tells whether JSON allows a value after `previous`: after a colon, at the start of an array,
+   * or after a comma in an array. Elsewhere a `{` means that the open record was cut.
+   */
+  private valueAllowed(previous: number): boolean {
+    if (previous === 0x3a || previous === 0x5b) return true;
+    return previous === 0x2c && this.kinds[this.depth] === 0x5b;
+  }
+
+  /**
+   * Reopens the record array of a wrapper after a stray `]` closed it early, at a `{` where the
+   * wrapper object allows none. The records after the bracket are read, and it is rejected.
+   */
+  private reopenWrapper(out: JsonRecord[]): void {
+    this.ordinal++;
+    out.push({
+      error: { code: 'invalid_json', message: 'a "]" closed the record array before its end' },
+      record: this.ordinal,
+      line: this.line,
+    });
+    this.mode = Mode.Wrapper;
+    this.depth = 2;
+    this.kinds[2] = 0x5b;
+  }
+
+  /** Tells whether a closing bracket matches the innermost open one. */
+  private closesContainer(code: number): boolean {
+    if (this.depth === 0) return false;
+    const open = this.kinds[this.depth];
+    return code === 0x7d ? open === 0x7b : open === 0x5b;
   }
 
   /** Handles one character outside strings. */
   private step(code: number, index: number, out: JsonRecord[]): void {
     const opens = code === 0x7b || code === 0x5b;
     const closes = code === 0x7d || code === 0x5d;
-    const startsLine = !this.lineHasContent;
     this.lineHasContent = true;
-    this.startsLine = startsLine;
 
-    const unit = this.unit;
-    if (unit !== undefined && startsLine) {
-      const column = this.dropped + index - this.lineStart;
-      if (column > unit.column) unit.indented = true;
-      const restarts =
-        code === 0x7b && column === unit.column && unit.startsLine && unit.bare && unit.indented;
-      if (restarts) {
-        this.rejectUnit('a record starts before this one closes: it is cut or damaged', out);
-      }
+    const previous = this.previous;
+    this.previous = code;
+    if (this.unit !== undefined && code === 0x7b && !this.valueAllowed(previous)) {
+      this.rejectUnit('a record starts before this one closes: it is cut or damaged', out);
+    }
+    if (this.mode === Mode.WrapperTail && this.depth === 1 && code === 0x7b) {
+      if (!this.valueAllowed(previous)) this.reopenWrapper(out);
     }
 
-    if (closes && this.mode === Mode.Top && this.depth === 0 && this.recordStart < 0) {
+    if (closes && !this.closesContainer(code)) {
+      if (this.unit !== undefined) {
+        this.rejectUnit(`a "${String.fromCharCode(code)}" that closes no open bracket`, out);
+        return;
+      }
       this.ordinal++;
       const bracket = String.fromCharCode(code);
       out.push({
@@ -540,6 +551,7 @@ export class JsonStreamScanner {
 
     if (opens) {
       this.depth++;
+      this.kinds[this.depth] = code;
       if (this.recordStart >= 0) {
         if (this.depth - this.recordDepth > this.options.maxDepth) this.recordTooDeep = true;
       } else if (this.mode === Mode.Root && this.depth > this.options.maxDepth) {

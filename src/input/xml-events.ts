@@ -67,6 +67,21 @@ export async function* readXmlEvents(
       }
 
       line += countNewlines(buffer, position, start);
+      // An element cut before its end tag would take the next element along.
+      const next = findOpenTag(buffer, start + OPEN_TAG.length);
+      if (next >= 0 && next < close && !hidesText(buffer, start, next)) {
+        record++;
+        const message = 'an <Event> element starts before this one ends: it is cut or damaged';
+        out.push({
+          error: { code: 'invalid_xml', message },
+          snippet: buffer.slice(start, Math.min(next, start + 120)),
+          record,
+          line,
+        });
+        line += countNewlines(buffer, start, next);
+        position = next;
+        continue;
+      }
       const end = close + CLOSE_TAG.length;
       const xml = buffer.slice(start, end);
       record++;
@@ -116,7 +131,10 @@ const HIDING_SECTIONS: readonly [string, string][] = [
 
 /**
  * Returns the index of the `</Event>` that closes the element starting at `start`, or -1 when
- * the buffer ends first. A `</Event>` inside a CDATA section or a comment is text, not a tag.
+ * the buffer ends first. A `</Event>` inside a CDATA section or a comment is text, not a tag,
+ * unless an `<Event` tag comes after it before the section ends: then the section was left
+ * open (a cut record), and the `</Event>` closes the element, so that one damaged record does
+ * not take the records after it along.
  */
 function findCloseTag(buffer: string, start: number): number {
   let from = start;
@@ -136,9 +154,19 @@ function findCloseTag(buffer: string, start: number): number {
     if (hidden < 0) return close;
 
     const sectionEnd = buffer.indexOf(end, hidden);
+    const next = findOpenTag(buffer, close);
+    if (next >= 0 && (sectionEnd < 0 || next < sectionEnd)) return close;
     if (sectionEnd < 0) return -1;
     from = sectionEnd + end.length;
   }
+}
+
+/** Tells whether a CDATA section or a comment starts between `from` and `to`. */
+function hidesText(buffer: string, from: number, to: number): boolean {
+  return HIDING_SECTIONS.some(([opener]) => {
+    const at = buffer.indexOf(opener, from);
+    return at >= 0 && at < to;
+  });
 }
 
 function findOpenTag(buffer: string, from: number): number {

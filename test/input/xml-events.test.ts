@@ -39,6 +39,32 @@ describe('XML event framing', () => {
     }
   });
 
+  it('rejects a cut element alone', async () => {
+    const cut = event(2, 'plain').slice(0, 90);
+    const text = `<Events>\n${[event(1, 'a'), cut, event(3, 'c')].join('\n')}\n</Events>\n`;
+    const records = await frame(text, 32);
+
+    assert.deepEqual(
+      records.map((record) => record.error?.code ?? record.xml),
+      [event(1, 'a'), 'invalid_xml', event(3, 'c')],
+    );
+    assert.deepEqual(
+      records.map((record) => record.line),
+      [2, 6, 8],
+    );
+  });
+
+  it('closes an element whose comment is left open', async () => {
+    const open = event(2, '<!-- cut comment');
+    const text = `<Events>\n${[event(1, 'a'), open, event(3, 'c')].join('\n')}\n</Events>\n`;
+    const records = await frame(text, 32);
+
+    assert.deepEqual(
+      records.map((record) => record.xml),
+      [event(1, 'a'), open, event(3, 'c')],
+    );
+  });
+
   it('reports a CDATA section left open', async () => {
     const records = await frame(`${event(1, '<![CDATA[ never closed </Event>')}\n`, 16);
 
