@@ -73,15 +73,20 @@ export function detectJsonLayout(head: string): JsonLayout | undefined {
 /** Whole lines after a damaged first one that are checked before NDJSON is assumed. */
 const CHECKED_LINES = 3;
 
+/** Further damaged lines that may come before the checked ones. */
+export const MORE_DAMAGED_LINES = 2;
+
 /**
- * Tells whether the text from `from` contains at least one whole line, and its first whole
- * lines (up to `CHECKED_LINES`, blank ones skipped) are each one JSON object that is not a
- * wrapper. No line of pretty-printed JSON is such an object: its lines contain keys, brackets
- * alone, or elements followed by a comma. A last line without its newline may be cut by the
- * head, so it is not checked.
+ * Tells whether the text from `from` contains at least one whole line that is one JSON object,
+ * and the whole lines after it (up to `CHECKED_LINES` in all, blank ones skipped) are such
+ * objects too. Up to `MORE_DAMAGED_LINES` lines that are not may come first. No line of
+ * pretty-printed JSON is such an object, and no two lines in a row can be: its lines contain
+ * keys, brackets alone, or elements followed by a comma. A last line without its newline may
+ * be cut by the head, so it is not checked.
  */
 export function laterLinesAreRecords(text: string, from: number): boolean {
   let checked = 0;
+  let damaged = 0;
   let at = from;
   while (checked < CHECKED_LINES) {
     const newline = text.indexOf('\n', at);
@@ -90,10 +95,13 @@ export function laterLinesAreRecords(text: string, from: number): boolean {
     at = newline + 1;
     if (line === '') continue;
     const value = parseOrUndefined(line);
-    if (!isPlainObject(value) || isWrapper(value)) return false;
-    checked++;
+    if (isPlainObject(value) && !isWrapper(value)) {
+      checked++;
+    } else if (checked > 0 || ++damaged > MORE_DAMAGED_LINES) {
+      return false;
+    }
   }
-  return checked > 0;
+  return checked > Math.min(damaged, 1);
 }
 
 function parseOrUndefined(text: string): unknown {

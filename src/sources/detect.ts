@@ -4,6 +4,7 @@ import {
   type JsonLayout,
   JsonStreamScanner,
   laterLinesAreRecords,
+  MORE_DAMAGED_LINES,
 } from '../input/json-records.js';
 import { HEAD_BYTES, type OpenedInput } from '../input/opened.js';
 import { decodeChunks, decodeHead, type TextEncoding } from '../input/text.js';
@@ -20,7 +21,7 @@ import type { FormatRegistry } from './registry.js';
 const DETECT_MIN_SCORE = 0.5;
 
 /** Lines of an NDJSON head that may fail to parse before its first record. */
-const CUT_LINES_SKIPPED = 1;
+const CUT_LINES_SKIPPED = 1 + MORE_DAMAGED_LINES;
 
 /** Lines given to line formats when detection looks past the head. */
 const SAMPLE_LINES = 16;
@@ -64,14 +65,16 @@ function looksBinary(head: Buffer, encoding: TextEncoding): boolean {
 function startsWithCutRecord(text: string): boolean {
   const newline = text.indexOf('\n');
   if (newline < 0) return false;
-  const rest = text.slice(newline + 1).trimStart();
-  return rest.startsWith('{') && laterLinesAreRecords(text, newline + 1);
+  return laterLinesAreRecords(text, newline + 1);
 }
 
 function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown {
   if (layout === 'ndjson') {
-    // The first line may be cut; `detectJsonLayout` found whole records after it then.
-    for (const line of text.split('\n', 1 + CUT_LINES_SKIPPED)) {
+    // The first lines may be damaged; `detectJsonLayout` found whole records after them then.
+    let tried = 0;
+    for (const line of text.split('\n', 1 + CUT_LINES_SKIPPED + SAMPLE_LINES)) {
+      if (line.trim() === '') continue;
+      if (tried++ > CUT_LINES_SKIPPED) break;
       try {
         return JSON.parse(line);
       } catch {}

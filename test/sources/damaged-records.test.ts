@@ -51,6 +51,17 @@ describe('damaged records', () => {
     assert.deepEqual(oktaIds(result), oktaIds(intact).slice(1));
   });
 
+  it('reads NDJSON after two damaged lines', async () => {
+    const [first, second] = OKTA as [string, string];
+    const damaged = [first.slice(0, 50), '', second.slice(30), ...OKTA.slice(2)].join('\n');
+    const result = await readText('okta-two-cut.ndjson', `${damaged}\n`);
+    const intact = await readText('okta.ndjson', `${OKTA.join('\n')}\n`);
+
+    assert.equal(result.format, 'okta-system-log');
+    assert.deepEqual(codes(result), ['invalid_json', 'invalid_json', ...codes(intact)]);
+    assert.deepEqual(oktaIds(result), oktaIds(intact).slice(2));
+  });
+
   it('reads NDJSON starting mid-record', async () => {
     const text = `${OKTA.join('\n')}\n`;
     const result = await readText('okta-tail.ndjson', text.slice(40));

@@ -58,10 +58,21 @@ function cellValue(cell: string): unknown {
 /** Rows longer than this many lines are rejected as an unclosed quote. */
 const MAX_ROW_LINES = 1000;
 
+function countQuotes(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('"'); at >= 0; at = text.indexOf('"', at + 1)) count++;
+  return count;
+}
+
 function createParser(context: ParseContext): RecordParser {
   let header: string[] | undefined;
-  /** The lines of a row whose quoted value is still open, and their text joined. */
-  let pending: { text: string; lines: { text: string; origin: Origin }[] } | undefined;
+  /**
+   * The lines of a row whose quoted value is still open, their text joined, and the number of
+   * quotes in them: a row ends on a line that makes it even.
+   */
+  let pending:
+    | { text: string; lines: { text: string; origin: Origin }[]; quotes: number }
+    | undefined;
   type Output = Parameters<RecordParser['push']>[1];
 
   const emitRow = (text: string, origin: Origin, out: Output) => {
@@ -102,11 +113,14 @@ function createParser(context: ParseContext): RecordParser {
     if (pending) {
       pending.text += `\n${text}`;
       pending.lines.push({ text, origin });
+      pending.quotes += countQuotes(text);
     } else {
       if (text.trim() === '') return;
-      pending = { text, lines: [{ text, origin }] };
+      pending = { text, lines: [{ text, origin }], quotes: countQuotes(text) };
     }
-    const cells = splitCsvRow(pending.text);
+    // Counting a line's quotes keeps a long open value linear: splitting the joined text again
+    // for each line took 44 s for 20,000 rows with 40 stray quotes.
+    const cells = pending.quotes % 2 === 0 ? splitCsvRow(pending.text) : undefined;
     if (
       cells !== undefined &&
       pending.lines.length > 1 &&
