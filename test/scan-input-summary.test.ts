@@ -56,7 +56,7 @@ describe('scan summary of inputs', () => {
     const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${file}`));
     assert.equal(
       line,
-      `  ${file} [windows-xml] ${alerts} read, ${alerts} parsed, 0 rejected; then failed: unexpected end of file`,
+      `  ${file} [windows-xml] ${alerts + 1} read, ${alerts} parsed, 1 rejected (invalid_xml 1); then failed: unexpected end of file`,
     );
     assert.match(result.stderr, /error: input read failed file=\S+cut\.xml\.gz/);
   });

@@ -186,10 +186,18 @@ export async function* readPrepared(
   const opened = prepared.opened ?? (await openInput(prepared.file, 0));
   let bytes = 0;
   let records = 0;
+  // A read that fails part way, as a truncated .gz does, ends the bytes there, so that the
+  // record they end inside is framed and rejected like any cut record. The failure is raised
+  // after the last record.
+  let failure: Error | undefined;
   const counted = (async function* () {
-    for await (const chunk of opened.chunks()) {
-      bytes += chunk.length;
-      yield chunk;
+    try {
+      for await (const chunk of opened.chunks()) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    } catch (error) {
+      failure = error as Error;
     }
   })();
   try {
@@ -203,6 +211,7 @@ export async function* readPrepared(
   } finally {
     opened.close();
   }
+  if (failure) throw failure;
 
   // Content of another format gives no records at all rather than rejected ones.
   if (options.format !== undefined && records === 0) {
