@@ -140,8 +140,8 @@ const AUTO_BYTES_PER_WORKER = 64 * 1024 * 1024;
 function parseLoggedRejections(text: string | undefined): number {
   if (text === undefined) return DEFAULT_LOGGED_REJECTIONS;
   if (text === 'all') return Number.POSITIVE_INFINITY;
-  const count = Number(text);
-  if (!Number.isInteger(count) || count < 0) {
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(count)) {
     throw new UsageError(`--log-rejections must be a whole number from 0 or "all", not "${text}"`);
   }
   return count;

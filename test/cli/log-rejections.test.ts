@@ -65,12 +65,12 @@ describe('--log-rejections', () => {
   });
 
   it('rejects a value that is no count', () => {
-    const result = scan('--log-rejections', 'some');
+    for (const value of ['some', '', '-1', '2.5']) {
+      const result = scan('--log-rejections', value);
 
-    assert.equal(result.status, 2);
-    assert.match(
-      result.stderr,
-      /--log-rejections must be a whole number from 0 or "all", not "some"/,
-    );
+      assert.equal(result.status, 2, value);
+      const message = `--log-rejections must be a whole number from 0 or "all", not "${value}"`;
+      assert.ok(result.stderr.includes(message), result.stderr);
+    }
   });
 });
