@@ -418,7 +418,10 @@ export class JsonStreamScanner {
     this.index = buffer.length;
   }
 
-  /** Handles the line break at `index`: it ends a scalar record and rejects a unit whose string it falls in. */
+  /**
+   * Handles the line break at `index`: it ends a scalar record, and rejects a unit whose string
+   * it falls in.
+   */
   private endLine(index: number, out: JsonRecord[]): void {
     this.lineHasContent = false;
     this.lineStart = this.dropped + index + 1;

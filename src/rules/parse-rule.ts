@@ -429,8 +429,11 @@ function warnBacktracking(search: SearchDefinition, warn: Report): void {
         // Backreferences and lookaround keep an expression off the linear-time engine.
         const outcome =
           typeof translated !== 'string' && !translated.linear
-            ? 'it runs under settings.limits.regex_budget_ms per evaluation, an evaluation over it counts as no match, and after settings.limits.regex_timeouts of them the rule stops running'
-            : "such matches switch to V8's linear-time engine, which keeps the scan going but slows the rule";
+            ? 'it runs under settings.limits.regex_budget_ms per evaluation, an evaluation over ' +
+              'it counts as no match, and after settings.limits.regex_timeouts of them the rule ' +
+              'stops running'
+            : "such matches switch to V8's linear-time engine, which keeps the scan going but " +
+              'slows the rule';
         warn(
           path,
           'rule.regex_backtracking',

@@ -15,7 +15,12 @@ async function frame(text: string, size: number): Promise<XmlEventRecord[]> {
 }
 
 const event = (id: number, data: string) =>
-  `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">\n  <System><EventID>${id}</EventID></System>\n  <EventData><Data Name="Text">${data}</Data></EventData>\n</Event>`;
+  [
+    '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">',
+    `  <System><EventID>${id}</EventID></System>`,
+    `  <EventData><Data Name="Text">${data}</Data></EventData>`,
+    '</Event>',
+  ].join('\n');
 
 describe('XML event framing', () => {
   it('skips </Event> inside CDATA and comments', async () => {

@@ -91,7 +91,8 @@ describe('damaged records', () => {
     const array = JSON.stringify(ENTRA, null, 2);
     const elements = array.slice(2, array.lastIndexOf('\n  }')).split('\n  },\n');
     const cut = (elements[2] as string).slice(0, 200);
-    const text = `[\n${[elements[0], elements[1], cut, ...elements.slice(3)].join('\n  },\n')}\n  }\n]\n`;
+    const body = [elements[0], elements[1], cut, ...elements.slice(3)].join('\n  },\n');
+    const text = `[\n${body}\n  }\n]\n`;
     const result = await readText('entra-array.json', text);
 
     assert.deepEqual(codes(result), ['invalid_json']);
