@@ -264,8 +264,6 @@ function overLimit(
 interface Unit {
   /** Column of its opening bracket, counted from 0. */
   column: number;
-  /** Whether the unit is a record within an array, rather than a root object. */
-  inArray: boolean;
 }
 
 enum Mode {
@@ -453,7 +451,6 @@ export class JsonStreamScanner {
    * outside any string, so that the next record is framed from its own first bracket.
    */
   private rejectUnit(message: string, out: JsonRecord[]): void {
-    const unit = this.unit as Unit;
     const inRecord = this.recordStart >= 0;
     const start = inRecord ? this.recordStart : this.rootStart;
     const oversize = inRecord ? this.recordOversize : this.rootOversize;
@@ -469,7 +466,8 @@ export class JsonStreamScanner {
     this.keyStart = -1;
     this.recordScalar = false;
     this.previous = 0;
-    if (inRecord && unit.inArray) {
+    // A record sits in an array (bare or a wrapper's), and framing resumes at its depth.
+    if (inRecord) {
       this.depth = this.recordDepth;
     } else {
       this.depth = 0;
@@ -481,8 +479,8 @@ export class JsonStreamScanner {
   }
 
   /** Opens a unit for the bracket at `index`, a record's or a root object's. */
-  private openUnit(index: number, inArray: boolean): void {
-    this.unit = { column: this.dropped + index - this.lineStart, inArray };
+  private openUnit(index: number): void {
+    this.unit = { column: this.dropped + index - this.lineStart };
   }
 
   /**
@@ -496,12 +494,12 @@ export class JsonStreamScanner {
 
   /**
    * Reopens the record array of a wrapper after a stray `]` closed it early, at a `{` where the
-   * wrapper object allows none. The records after the bracket are read, and it is rejected.
+   * wrapper object allows none. The stray bracket is rejected, and the records after it are read.
    */
   private reopenWrapper(out: JsonRecord[]): void {
     this.ordinal++;
     out.push({
-      error: { code: 'invalid_json', message: 'a "]" closed the record array before its end' },
+      error: { code: 'invalid_json', message: 'unexpected "]" before the end of the record array' },
       record: this.ordinal,
       line: this.line,
     });
@@ -595,7 +593,7 @@ export class JsonStreamScanner {
   }
 
   private startRecord(index: number): void {
-    if (this.mode !== Mode.Top) this.openUnit(index, true);
+    if (this.mode !== Mode.Top) this.openUnit(index);
     this.recordStart = index;
     this.recordLine = this.line;
     this.recordDepth = this.depth;
@@ -608,7 +606,7 @@ export class JsonStreamScanner {
       // A top-level array or object: not a record yet, until we know its shape.
       this.recordStart = -1;
       this.mode = code === 0x5b ? Mode.Array : Mode.Root;
-      if (code === 0x7b) this.openUnit(index, false);
+      if (code === 0x7b) this.openUnit(index);
       else this.unit = undefined;
       this.rootStart = index;
       this.rootLine = this.line;

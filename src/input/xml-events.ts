@@ -131,10 +131,9 @@ const HIDING_SECTIONS: readonly [string, string][] = [
 
 /**
  * Returns the index of the `</Event>` that closes the element starting at `start`, or -1 when
- * the buffer ends first. A `</Event>` inside a CDATA section or a comment is text, not a tag,
- * unless an `<Event` tag comes after it before the section ends: then the section was left
- * open (a cut record), and the `</Event>` closes the element, so that one damaged record does
- * not take the records after it along.
+ * the buffer ends first. A `</Event>` inside a CDATA section or a comment is text, not a tag.
+ * The exception is a section that an `<Event` tag follows before it ends: it was left open by a
+ * cut record, so the `</Event>` closes the element and the records after it are still read.
  */
 function findCloseTag(buffer: string, start: number): number {
   let from = start;

@@ -70,7 +70,7 @@ function startsWithCutRecord(text: string): boolean {
 
 function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown {
   if (layout === 'ndjson') {
-    // The first lines may be damaged; `detectJsonLayout` found whole records after them then.
+    // The first lines may be damaged, and `detectJsonLayout` then found whole records after them.
     let tried = 0;
     for (const line of text.split('\n', 1 + CUT_LINES_SKIPPED + SAMPLE_LINES)) {
       if (line.trim() === '') continue;

@@ -142,7 +142,7 @@ function createParser(context: ParseContext): RecordParser {
   };
 
   /**
-   * Rejects the first line of the pending row, whose quote never closed or closed too far on,
+   * Rejects the first line of the pending row, whose quote never closed or closed rows later,
    * and reads the lines after it again as rows of their own. A stray quote in one row would
    * otherwise take every row after it along.
    */
