@@ -23,6 +23,7 @@ import {
   checkOutputFile,
   EXIT_ALERTS,
   EXIT_OK,
+  EXIT_USAGE,
   lineWriter,
   loadContextForRules,
   loadRulesOption,
@@ -311,6 +312,19 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     stderr('Hits per rule:');
     for (const line of table) stderr(`  ${line}`);
   }
+  // Inputs that all failed leave nothing scanned, which a scheduled scan must not take for a
+  // quiet day. An input skipped with a note (an empty file, a CloudTrail digest) was read, and
+  // an empty folder has no inputs: those stay warnings.
+  const unread = summary.files.filter((file) => file.error !== undefined && file.read === 0);
+  if (summary.files.length > 0 && unread.length === summary.files.length) {
+    const which =
+      summary.files.length === 1
+        ? 'the input could not be read'
+        : `none of the ${summary.files.length} inputs could be read`;
+    stderr(`trustwatch: nothing scanned: ${which} (the summary above says why)`);
+    return EXIT_USAGE;
+  }
+
   // Suppressed alerts are expected activity that the allow-list names, so they do not count.
   const unsuppressed = summary.alerts - summary.suppressed;
   return options.failOnAlert && unsuppressed > 0 ? EXIT_ALERTS : EXIT_OK;

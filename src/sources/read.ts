@@ -115,8 +115,9 @@ export async function prepareInput(
     prepared.format = chooseFormat(registry, detect);
     const whole = opened.head.length < HEAD_BYTES;
     if (!prepared.format && !prepared.rejected) {
-      if (whole && /^\s*\[\s*\]\s*$/.test(sample.detect.text ?? '')) {
-        prepared.skipped = 'an empty JSON array (an export or API page without records): 0 records';
+      const empty = emptyInputNote(opened.head, sample.detect.text, whole);
+      if (empty !== undefined) {
+        prepared.skipped = empty;
       } else {
         prepared.reason = describeUnknown(opened.head, detect, whole);
       }
@@ -314,4 +315,24 @@ function rejection(item: FramedItem, file: string): Rejection {
   const out: Rejection = { code: error.code, message: error.message, origin };
   if (item.snippet !== undefined) out.snippet = item.snippet;
   return out;
+}
+
+/**
+ * Names an input with no records in it: an empty file (a log rotated a moment ago), one of only
+ * whitespace, or an empty JSON array (an export or API page without records). Such an input was
+ * read, so it is skipped with this note, not reported as unreadable.
+ */
+function emptyInputNote(
+  head: Buffer,
+  text: string | undefined,
+  whole: boolean,
+): string | undefined {
+  if (!whole) return undefined;
+  if (head.length === 0) return 'the input is empty: 0 records';
+  if (text === undefined) return undefined;
+  if (text.trim() === '') return 'the input holds only whitespace: 0 records';
+  if (/^\s*\[\s*\]\s*$/.test(text)) {
+    return 'an empty JSON array (an export or API page without records): 0 records';
+  }
+  return undefined;
 }

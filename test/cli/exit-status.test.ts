@@ -190,6 +190,75 @@ describe('exit status of invalid options', () => {
   });
 });
 
+describe('exit status when no input is read', () => {
+  const NOTHING_ONE =
+    'trustwatch: nothing scanned: the input could not be read (the summary above says why)';
+
+  /** A gzip header with a cut deflate stream after it: the input fails as it is read. */
+  function cutGzip(dir: string, name: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62]));
+    return path;
+  }
+
+  it('is 2 when the only input fails', () => {
+    const { dir } = temp();
+    const gz = cutGzip(dir, 'cut.json.gz');
+    const result = scan(['--db', ':memory:', '--no-progress', gz]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.ok(result.stderr.includes(`  ${gz}: not read: unexpected end of file\n`), result.stderr);
+    assert.equal(result.stderr.trimEnd().split('\n').at(-1), NOTHING_ONE);
+  });
+
+  it('is 2 when every input of a folder fails, and names the count', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+    cutGzip(dir, 'a.json.gz');
+    writeFileSync(join(dir, 'notes.txt'), 'shopping list\nmilk\n');
+    const result = scan(['--db', ':memory:', '--no-progress', dir]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /notes\.txt: not read: no known format matches the content/);
+    assert.equal(
+      result.stderr.trimEnd().split('\n').at(-1),
+      'trustwatch: nothing scanned: none of the 2 inputs could be read (the summary above says why)',
+    );
+  });
+
+  it('is 0 when one input of two is read', () => {
+    const { dir, log } = temp();
+    const gz = cutGzip(dir, 'cut.json.gz');
+    const result = scan(['--db', ':memory:', '--no-progress', '--output', 'hits', log, gz]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /Scanned 2 inputs with \d+ rules: 165 records read, 165 parsed/);
+    assert.doesNotMatch(result.stderr, /nothing scanned/);
+  });
+
+  it('is 0 for inputs with no records: empty, blank, an empty array', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+    writeFileSync(join(dir, 'a.log'), '');
+    writeFileSync(join(dir, 'b.json'), '\n  \r\n\t');
+    writeFileSync(join(dir, 'c.json'), '[]');
+    const result = scan(['--db', ':memory:', '--no-progress', dir]);
+    assert.equal(result.status, 0, result.stderr);
+    for (const [name, note] of [
+      ['a.log', 'the input is empty: 0 records'],
+      ['b.json', 'the input holds only whitespace: 0 records'],
+      ['c.json', 'an empty JSON array (an export or API page without records): 0 records'],
+    ]) {
+      assert.ok(
+        result.stderr.includes(`  ${join(dir, name as string)} skipped: ${note}\n`),
+        result.stderr,
+      );
+    }
+  });
+
+  it('is 0 for an empty folder, with a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+    const result = scan(['--db', ':memory:', '--no-progress', dir]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /folder contains no input files/);
+  });
+});
+
 describe('exit status of internal errors', () => {
   it('is 3 with the stack', async () => {
     const stdoutWrite = process.stdout.write;

@@ -30,7 +30,7 @@ const DIGEST_MESSAGE =
 describe('forced formats on other inputs', () => {
   it('rejects a digest format on Windows XML', () => {
     const result = scan('aws-cloudtrail-digest', CASE_LOG);
-    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.status, 2, result.stderr);
     assert.ok(
       result.stderr.includes(`  ${CASE_LOG}: not read: ${DIGEST_MESSAGE}\n`),
       result.stderr,
@@ -62,7 +62,7 @@ describe('forced formats on other inputs', () => {
     const log = join(dir, 'notes.csv');
     writeFileSync(log, '\n\n<Events>\n<Event/>\n<Event/>\n');
     const result = scan('m365-audit-csv', log);
-    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.status, 2, result.stderr);
     assert.ok(
       result.stderr.includes(
         `  ${log}: not read: line 3: not a Microsoft 365 audit log CSV export: the first row names no AuditData column (it starts with "<Events>")\n`,

@@ -60,9 +60,7 @@ describe('scan option and input messages', () => {
     writeFileSync(blank, '\n   \n\t\n');
     const result = scan([blank]);
     assert.ok(
-      result.stderr.includes(
-        `  ${blank}: not read: the input is blank: it holds only whitespace\n`,
-      ),
+      result.stderr.includes(`  ${blank} skipped: the input holds only whitespace: 0 records\n`),
       result.stderr,
     );
   });
