@@ -24,7 +24,10 @@ export interface JsonRecord {
   value?: unknown;
   /** JSON text of the record, set with the value. */
   text?: string;
-  /** Why the record was rejected: `invalid_json`, `record_too_large` or `too_deep`. */
+  /**
+   * Why the record was rejected: `invalid_json`, `record_too_large`, `too_deep`, or
+   * `unexpected_shape` for a JSON scalar between records.
+   */
   error?: { code: string; message: string };
   /** The start of the record's text, kept for error messages. */
   snippet?: string;

@@ -6,6 +6,9 @@
  * `JSON.parse` on records of this size: this scanner only finds where each record starts and
  * ends (tracking strings, escapes and nesting) and hands the slice to `JSON.parse`, so memory
  * holds one record at a time however large the document is.
+ *
+ * The file is past 600 lines because the scanner is one state machine: its modes, its damage
+ * checks and its reading of text between records change the same fields.
  */
 
 import {
@@ -21,6 +24,61 @@ import {
 
 /** Maximum length of a root-level string read as an object key. Wrapper keys are short. */
 const MAX_KEY_LENGTH = 256;
+
+/**
+ * Characters after a `{` in stray text that are searched for the quote of a first key, or the
+ * `}` of an empty object. The indentation of a pretty-printed record's first key is far shorter.
+ */
+const OBJECT_LOOKAHEAD = 120;
+
+/**
+ * Tells whether a character between top-level values starts text that is not a record: only
+ * `{` and `[` start one there. Commas and closing brackets are handled by `step`.
+ */
+function isTextAtTop(code: number): boolean {
+  return code !== 0x7b && code !== 0x5b && code !== 0x2c && code !== 0x7d && code !== 0x5d;
+}
+
+/** Tells whether a JSON value can start with the character: `{ [ " -`, a digit, t, f or n. */
+function startsJsonValue(code: number): boolean {
+  if (code === 0x7b || code === 0x5b || code === 0x22 || code === 0x2d) return true;
+  if (code >= 0x30 && code <= 0x39) return true;
+  return code === 0x74 || code === 0x66 || code === 0x6e;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds the rejection of text between records: one line of it, or the part of a line before a
+ * record. The text is the snippet.
+ *
+ * A line that is one JSON scalar (`null`, `42`, `"done"`, `true`) is valid JSON but no record,
+ * because every JSON format reads objects. It is rejected as `unexpected_shape`, the code that
+ * the formats give a scalar in an array or an NDJSON line. It is not skipped, because skipping is
+ * for records that a format recognizes as containing no event. A scalar where a record should be
+ * can be all that is left of one (`jq` writes `null` for a path that has no record), so the user
+ * should see where it is.
+ */
+function rejectStrayText(text: string, record: number, line: number): JsonRecord {
+  const snippet = text.slice(0, SNIPPET_LENGTH);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    const error = { code: 'invalid_json', message: 'text between records is not JSON' };
+    return { error, snippet, record, line };
+  }
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  const message = `a JSON ${kind} between records is not a record, since records are objects`;
+  return { error: { code: 'unexpected_shape', message }, snippet, record, line };
+}
 
 /**
  * A record, or a root object that may be one, as the damage checks see it. Without the checks,
@@ -84,7 +142,23 @@ export class JsonStreamScanner {
   private recordDepth = 0;
   private recordOversize = false;
   private recordTooDeep = false;
+  /** True while the literal of a scalar element (a number, `true`, `false`, `null`) is read. */
   private recordScalar = false;
+  /**
+   * End of a scalar element that is complete, or -1. It stays a record only if a delimiter comes
+   * next (see `stepScalar`).
+   */
+  private scalarEnd = -1;
+  /** Start in `buffer` of the text between records that is being read, or -1 (see `readStray`). */
+  private strayStart = -1;
+  private strayLine = 0;
+  /** The start of stray text longer than the record limit, once the rest is no longer kept. */
+  private straySnippet: string | undefined;
+  /**
+   * Index in `buffer` of a top-level `[` until its first element ends or its line does, else -1.
+   * It may start a line of text such as `[INFO] page 2` (see `strayFromRecord`).
+   */
+  private arrayOpenAt = -1;
   /** Where the last string at root depth started and ended, to read object keys. */
   private keyStart = -1;
   private lastKey = '';
@@ -121,10 +195,14 @@ export class JsonStreamScanner {
 
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
+    if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
+
     if (this.resyncColumn >= 0) {
       // The damaged record was reported; nothing after it started a record.
-    } else if (this.recordScalar) {
-      this.endRecord(this.buffer.length - 1, out);
+    } else if (this.recordScalar || this.scalarEnd >= 0) {
+      // The end of the input ends a scalar element as a line break does.
+      this.stepScalar(0x0a, this.buffer.length, out);
+      if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
     } else if (this.recordStart >= 0) {
       const text = this.buffer.slice(this.recordStart);
       this.ordinal++;
@@ -149,7 +227,13 @@ export class JsonStreamScanner {
 
   private scan(out: JsonRecord[]): void {
     const buffer = this.buffer;
-    for (let index = this.index; index < buffer.length; index++) {
+    let index = this.index;
+    if (this.strayStart >= 0) {
+      index = this.readStray(index, out);
+      if (index < 0) return;
+    }
+
+    for (; index < buffer.length; index++) {
       const code = buffer.charCodeAt(index);
       if (code === 0x0a) {
         this.line++;
@@ -171,40 +255,201 @@ export class JsonStreamScanner {
             this.lastKey = buffer.slice(this.keyStart, index);
             this.keyStart = -1;
           }
-          if (this.recordStart >= 0 && this.depth === this.recordDepth) this.endRecord(index, out);
+          if (this.recordStart >= 0 && this.depth === this.recordDepth) this.scalarEnd = index;
         }
         continue;
       }
 
       if (code === 0x20 || code === 0x0d || code === 0x09) {
-        if (this.recordScalar) this.endRecord(index - 1, out);
+        // A space ends the literal of a scalar element, which may then turn out to be text.
+        if (!this.recordScalar || this.stepScalar(code, index, out)) continue;
+      } else if (this.recordScalar || this.scalarEnd >= 0) {
+        if (this.stepScalar(code, index, out)) continue;
+        if (this.strayStart < 0) {
+          this.step(code, index, out);
+          continue;
+        }
+      } else if (this.mode !== Mode.Top || !isTextAtTop(code)) {
+        this.step(code, index, out);
         continue;
+      } else {
+        this.openStray(index, this.line);
       }
-      if (this.recordScalar && (code === 0x2c || code === 0x5d || code === 0x7d)) {
-        this.endRecord(index - 1, out);
-      }
-      this.step(code, index, out);
+
+      // Stray text starts at this character, or at the scalar element that it follows.
+      const resume = this.readStray(index, out);
+      if (resume < 0) return;
+      index = resume - 1;
     }
     this.index = buffer.length;
   }
 
   /**
-   * Handles the line break at `index`: it ends a scalar record, and rejects a unit whose string
-   * it falls in.
+   * Handles a character after a scalar element started. The element is a record only when a
+   * delimiter (`,`, `]`, `}` or a line break) follows it, after spaces or none. Anything else
+   * turns the element into the start of stray text: `42 records follow` is one line of text,
+   * not the number 42 and three words. Returns whether the character needs no more handling.
+   *
+   * NOTE: text in an array that starts with a scalar and a delimiter (`null ] more`) is valid
+   * JSON up to there, so the array closes early. The records after it are still read, with
+   * one more rejection for the bracket that no longer closes anything.
+   */
+  private stepScalar(code: number, index: number, out: JsonRecord[]): boolean {
+    const space = code === 0x20 || code === 0x0d || code === 0x09;
+    const delimiter = code === 0x2c || code === 0x5d || code === 0x7d || code === 0x0a;
+    if (this.recordScalar) {
+      const tokenEnds = space || delimiter || code === 0x7b || code === 0x5b || code === 0x22;
+      if (!tokenEnds) return true;
+
+      this.recordScalar = false;
+      const literal = this.buffer.slice(this.recordStart, index);
+      if (!this.recordOversize && !isJson(literal)) {
+        this.strayFromRecord();
+        return false;
+      }
+      this.scalarEnd = index - 1;
+    }
+
+    if (space) return true;
+    if (delimiter) {
+      this.endRecord(this.scalarEnd, out);
+      return false;
+    }
+    if (this.recordOversize) {
+      // Its text is no longer kept: reject it as too large, and the text after it on its own.
+      this.endRecord(this.scalarEnd, out);
+      this.openStray(index, this.line);
+      return false;
+    }
+    this.strayFromRecord();
+    return false;
+  }
+
+  /**
+   * Starts stray text at `start`: text between records that is not JSON, or a JSON scalar where a
+   * record should be (see `readStray`).
+   */
+  private openStray(start: number, line: number): void {
+    this.strayStart = start;
+    this.strayLine = line;
+    this.straySnippet = undefined;
+    this.previous = 0;
+    this.lineHasContent = true;
+  }
+
+  /**
+   * Reads the open scalar element again as the start of stray text. When it is the first element
+   * after a top-level `[` on the same line, the text starts at the `[`, and the array is dropped:
+   * `[INFO] page 2` and `[2024-05-01 12:00:00] done` are lines of text, not arrays.
+   */
+  private strayFromRecord(): void {
+    if (this.arrayOpenAt >= 0) {
+      this.openStray(this.arrayOpenAt, this.recordLine);
+      this.mode = Mode.Top;
+      this.depth = 0;
+      this.rootStart = -1;
+      this.arrayOpenAt = -1;
+    } else {
+      this.openStray(this.recordStart, this.recordLine);
+    }
+    this.recordStart = -1;
+    this.recordScalar = false;
+    this.scalarEnd = -1;
+    this.inString = false;
+    this.escaped = false;
+    this.unit = undefined;
+  }
+
+  /**
+   * Reads stray text from `from` to its end: its line break, or a `{` that opens a JSON object
+   * (see `opensObjectAt`), so that a record written after the text on its line is still read.
+   * Rejects the text as one record, and returns the index where scanning goes on, or -1 when
+   * the buffer ends first (then `index` is where reading resumes).
+   *
+   * NOTE: in a JSON document written on one line, text between two elements runs to the end
+   * of that line, which may include the closing brackets: its records are read, and the input
+   * then ends before the document closes.
+   */
+  private readStray(from: number, out: JsonRecord[]): number {
+    const buffer = this.buffer;
+    for (let index = from; index < buffer.length; index++) {
+      const code = buffer.charCodeAt(index);
+      if (code === 0x0a) {
+        this.endStray(index, out);
+        return index;
+      }
+      if (code !== 0x7b) continue;
+
+      const opens = this.opensObjectAt(index + 1);
+      if (opens === undefined) {
+        this.index = index;
+        return -1;
+      }
+      if (opens) {
+        this.endStray(index, out);
+        return index;
+      }
+    }
+    this.index = buffer.length;
+    return -1;
+  }
+
+  /**
+   * Tells whether the `{` before `from` opens a JSON object: the first character after it that
+   * is not whitespace, within `OBJECT_LOOKAHEAD` characters, is `"` or `}`. So `{x}` in a line
+   * of text stays text. Undefined when the buffer ends before that is known.
+   */
+  private opensObjectAt(from: number): boolean | undefined {
+    const buffer = this.buffer;
+    const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
+    for (let index = from; index < end; index++) {
+      const code = buffer.charCodeAt(index);
+      if (code === 0x22 || code === 0x7d) return true;
+      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return false;
+    }
+    return from + OBJECT_LOOKAHEAD <= buffer.length ? false : undefined;
+  }
+
+  /** Rejects the open stray text, which ends before `end`. */
+  private endStray(end: number, out: JsonRecord[]): void {
+    this.ordinal++;
+    const start = this.strayStart;
+    if (this.straySnippet !== undefined || end - start > this.options.maxRecordLength) {
+      const snippet = this.straySnippet ?? this.buffer.slice(start, start + SNIPPET_LENGTH).trim();
+      out.push(tooLarge(this.ordinal, this.strayLine, snippet, this.options));
+    } else {
+      const text = this.buffer.slice(start, end).trim();
+      out.push(rejectStrayText(text, this.ordinal, this.strayLine));
+    }
+    this.strayStart = -1;
+    this.straySnippet = undefined;
+  }
+
+  /**
+   * Handles the line break at `index`: it ends a scalar element, and rejects a unit whose string
+   * it falls in. A string element that it cuts is rejected as a line of text, with no resync.
    */
   private endLine(index: number, out: JsonRecord[]): void {
     this.lineHasContent = false;
     this.lineStart = this.dropped + index + 1;
     if (this.resyncColumn >= 0) return;
-    if (this.recordScalar) {
-      this.endRecord(index - 1, out);
+    if (this.recordScalar || this.scalarEnd >= 0) {
+      this.stepScalar(0x0a, index, out);
+      if (this.strayStart >= 0) this.endStray(index, out);
       return;
     }
     const unit = this.unit;
     if (unit !== undefined && this.inString) {
+      if (this.recordStart >= 0 && this.depth === this.recordDepth && !this.recordOversize) {
+        // A string element cut by a line break is a line of text that starts with a quote.
+        this.strayFromRecord();
+        this.endStray(index, out);
+        return;
+      }
       this.rejectUnit('a line break inside a string: the record is cut or damaged', out);
       this.resyncColumn = unit.column;
     }
+    this.arrayOpenAt = -1;
   }
 
   /**
@@ -237,6 +482,8 @@ export class JsonStreamScanner {
     this.escaped = false;
     this.keyStart = -1;
     this.recordScalar = false;
+    this.scalarEnd = -1;
+    this.arrayOpenAt = -1;
     this.previous = 0;
     // A record sits in an array (bare or a wrapper's), and framing resumes at its depth.
     if (inRecord) {
@@ -380,6 +627,7 @@ export class JsonStreamScanner {
       this.mode = code === 0x5b ? Mode.Array : Mode.Root;
       if (code === 0x7b) this.openUnit(index);
       else this.unit = undefined;
+      if (code === 0x5b) this.arrayOpenAt = index;
       this.rootStart = index;
       this.rootLine = this.line;
       this.rootOversize = false;
@@ -390,7 +638,9 @@ export class JsonStreamScanner {
     if (this.mode === Mode.Root && this.depth === 2 && code === 0x5b) {
       if (WRAPPER_KEYS.has(this.lastKey) && this.nextSignificant(index + 1) !== 0x5d) {
         const next = this.nextSignificant(index + 1);
-        if (next === 0x7b || next === -1) this.mode = Mode.Wrapper;
+        // A root whose array starts with text is no valid record either: read it as a wrapper,
+        // so that the records after the text are kept.
+        if (next === 0x7b || next === -1 || !startsJsonValue(next)) this.mode = Mode.Wrapper;
       }
     }
   }
@@ -407,6 +657,7 @@ export class JsonStreamScanner {
     }
     if (this.depth !== 0) return;
     this.unit = undefined;
+    this.arrayOpenAt = -1;
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
       this.ordinal++;
@@ -430,6 +681,8 @@ export class JsonStreamScanner {
     );
     this.recordStart = -1;
     this.recordScalar = false;
+    this.scalarEnd = -1;
+    this.arrayOpenAt = -1;
     this.unit = undefined;
   }
 
@@ -457,6 +710,20 @@ export class JsonStreamScanner {
   private compact(): void {
     let keep = this.buffer.length;
     if (this.recordStart >= 0) keep = this.recordStart;
+    if (this.strayStart >= 0) {
+      // Only the text before `index` is known to be stray: reading may wait at a `{` there.
+      if (this.index - this.strayStart > this.options.maxRecordLength) {
+        const start = this.strayStart;
+        this.straySnippet ??= this.buffer.slice(start, start + SNIPPET_LENGTH).trim();
+        this.strayStart = this.index;
+      }
+      keep = Math.min(keep, this.strayStart);
+    }
+    if (this.arrayOpenAt >= 0 && this.index - this.arrayOpenAt > this.options.maxRecordLength) {
+      // Spaces this long after a `[` are no line of text: stop holding them.
+      this.arrayOpenAt = -1;
+    }
+    if (this.arrayOpenAt >= 0) keep = Math.min(keep, this.arrayOpenAt);
     if (this.mode === Mode.Root && this.rootStart >= 0) keep = Math.min(keep, this.rootStart);
 
     if (
@@ -465,6 +732,7 @@ export class JsonStreamScanner {
     ) {
       // Keep scanning the oversized record to find its end, but stop holding its text.
       this.recordOversize = true;
+      this.arrayOpenAt = -1;
       keep = this.buffer.length;
       this.recordStart = 0;
       this.dropped += this.buffer.length;
@@ -493,6 +761,9 @@ export class JsonStreamScanner {
     this.dropped += keep;
     this.index -= keep;
     if (this.recordStart >= 0) this.recordStart -= keep;
+    if (this.strayStart >= 0) this.strayStart -= keep;
+    if (this.scalarEnd >= 0) this.scalarEnd -= keep;
+    if (this.arrayOpenAt >= 0) this.arrayOpenAt -= keep;
     if (this.rootStart >= 0) this.rootStart -= keep;
     if (this.keyStart >= 0) this.keyStart -= keep;
   }
