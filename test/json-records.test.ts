@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectJsonLayout, type JsonRecord, JsonStreamScanner } from '../src/input/json-records.js';
+import { detectJsonLayout, type JsonRecord } from '../src/input/json-records.js';
+import { JsonStreamScanner } from '../src/input/json-stream.js';
 
 const LIMITS = { maxRecordLength: 1000, maxDepth: 8 };
 

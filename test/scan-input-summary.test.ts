@@ -115,4 +115,28 @@ describe('scan summary of inputs', () => {
     assert.match(result.stderr, /: 7 records read, 6 parsed, 0 rejected, 1 skipped \(/);
     assert.doesNotMatch(result.stderr, /record rejected/);
   });
+
+  it('counts a text line between pretty records once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const file = join(dir, 'signins.json');
+    const record = (id: string, minute: string, user: string) =>
+      `{\n  "id": "${id}",\n  "createdDateTime": "2024-01-01T00:${minute}:00Z",\n` +
+      `  "userPrincipalName": "${user}"\n}`;
+    const text = [
+      record('a1', '00', 'a@example.com'),
+      'this line is not json at all',
+      record('a2', '01', 'b@example.com'),
+    ];
+    writeFileSync(file, `${text.join('\n')}\n`);
+
+    const result = scan(dir, '--log-rejections', 'all', file);
+    assert.equal(result.status, 0, result.stderr);
+    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${file}`));
+    assert.equal(line, `  ${file} [entra-graph] 3 read, 2 parsed, 1 rejected (invalid_json 1)`);
+    const logged = result.stderr.split('\n').filter((entry) => entry.includes('record rejected'));
+    assert.deepEqual(logged, [
+      `warn: record rejected file=${file} line=6 record=2 code=invalid_json ` +
+        'reason="text between records is not JSON" text="this line is not json at all"',
+    ]);
+  });
 });

@@ -2,10 +2,10 @@ import type { InputFile } from '../input/input-file.js';
 import {
   detectJsonLayout,
   type JsonLayout,
-  JsonStreamScanner,
   laterLinesAreRecords,
   MORE_DAMAGED_LINES,
 } from '../input/json-records.js';
+import { JsonStreamScanner } from '../input/json-stream.js';
 import { HEAD_BYTES, type OpenedInput } from '../input/opened.js';
 import { decodeChunks, decodeHead, type TextEncoding } from '../input/text.js';
 import type { DetectSample, Framing, SourceFormat, SourceSettings } from './format.js';

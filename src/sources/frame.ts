@@ -1,4 +1,5 @@
-import { type JsonLayout, readJsonStream, readNdjson } from '../input/json-records.js';
+import { type JsonLayout, readNdjson } from '../input/json-records.js';
+import { readJsonStream } from '../input/json-stream.js';
 import { splitLines } from '../input/lines.js';
 import { readXmlEvents } from '../input/xml-events.js';
 import type { Framing, SourceSettings } from './format.js';

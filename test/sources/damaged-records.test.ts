@@ -38,6 +38,19 @@ function oktaIds(result: ReadResult): unknown[] {
   return result.events.map((event) => event.fields.uuid);
 }
 
+/** Time and fields of each event, to compare two reads of the same records. */
+function eventValues(result: ReadResult): unknown[] {
+  return result.events.map((event) => [event.time, event.fields]);
+}
+
+function lines(result: ReadResult): number[] {
+  return result.rejections.map((rejection) => rejection.origin.line);
+}
+
+function snippets(result: ReadResult): (string | undefined)[] {
+  return result.rejections.map((rejection) => rejection.snippet);
+}
+
 describe('damaged records', () => {
   it('reads NDJSON with a cut first line', async () => {
     const first = OKTA[0] as string;
@@ -132,5 +145,113 @@ describe('damaged records', () => {
       result.events.map((event) => event.fields.action),
       intact.events.slice(1).map((event) => event.fields.action),
     );
+  });
+
+  it('rejects each text line between pretty records', async () => {
+    const pretty = ENTRA.map((record) => JSON.stringify(record, null, 2));
+    const intact = await readText('entra-pretty.json', `${pretty.join('\n')}\n`);
+    const text = [
+      pretty[0],
+      'WARNING: the command is in preview. Use "--all" for {more}.',
+      '',
+      'Page 2 of 3',
+      `${pretty[1]} trailing words`,
+      `note: next record ${pretty[2]}`,
+      ...pretty.slice(3),
+    ].join('\n');
+    const result = await readText('entra-text.json', `${text}\n`);
+    const first = (pretty[0] as string).split('\n').length;
+    const second = (pretty[1] as string).split('\n').length;
+
+    assert.equal(result.format, intact.format);
+    assert.deepEqual(codes(result), [
+      'invalid_json',
+      'invalid_json',
+      'invalid_json',
+      'invalid_json',
+    ]);
+    assert.deepEqual(lines(result), [first + 1, first + 3, first + 3 + second, first + 4 + second]);
+    assert.deepEqual(snippets(result), [
+      'WARNING: the command is in preview. Use "--all" for {more}.',
+      'Page 2 of 3',
+      'trailing words',
+      'note: next record',
+    ]);
+    assert.deepEqual(eventValues(result), eventValues(intact));
+  });
+
+  it('rejects JSON scalars between pretty records', async () => {
+    const pretty = ENTRA.map((record) => JSON.stringify(record, null, 2));
+    const intact = await readText('entra-pretty.json', `${pretty.join('\n')}\n`);
+    const scalars = ['null', '42', 'true', '"done"'];
+    const text = pretty.flatMap((record, index) => [record, ...scalars.slice(index, index + 1)]);
+    const result = await readText('entra-scalars.json', `${text.join('\n')}\n`);
+
+    assert.deepEqual(
+      codes(result),
+      scalars.map(() => 'unexpected_shape'),
+    );
+    assert.deepEqual(snippets(result), scalars);
+    assert.match(
+      result.rejections[0]?.message ?? '',
+      /^a JSON null between records is not a record/,
+    );
+    assert.equal(result.rejections[0]?.origin.line, (pretty[0] as string).split('\n').length + 1);
+    assert.deepEqual(eventValues(result), eventValues(intact));
+  });
+
+  it('rejects text inside a Records wrapper', async () => {
+    const path = join(
+      FIXTURES,
+      'aws/218007301253_CloudTrail_us-east-1_20230710T1210Z_bXGZYqBeCCsqWq1U.json',
+    );
+    const records = (JSON.parse(readFileSync(path, 'utf8')) as { Records: unknown[] }).Records;
+    const pretty = JSON.stringify({ Records: records }, null, 2);
+    const intact = await readText('cloudtrail-pretty.json', `${pretty}\n`);
+    const elements = pretty.split('\n    },\n');
+    elements[1] = `    this is not json\n${elements[1]}`;
+    elements[3] = `    42 records lost here\n    "a quoted line\n${elements[3]}`;
+    const result = await readText('cloudtrail-text.json', `${elements.join('\n    },\n')}\n`);
+    const textLines = `${elements.join('\n    },\n')}`
+      .split('\n')
+      .flatMap((line, index) => (/^ {4}[^ {}]/.test(line) ? [index + 1] : []));
+
+    assert.equal(result.format, 'aws-cloudtrail');
+    assert.deepEqual(codes(result), ['invalid_json', 'invalid_json', 'invalid_json']);
+    assert.deepEqual(lines(result), textLines);
+    assert.deepEqual(snippets(result), [
+      'this is not json',
+      '42 records lost here',
+      '"a quoted line',
+    ]);
+    assert.equal(result.events.length, records.length);
+    assert.deepEqual(eventValues(result), eventValues(intact));
+  });
+
+  it('reads text before the first record with --format', async () => {
+    const pretty = ENTRA.map((record) => JSON.stringify(record, null, 2));
+    const intact = await readText('entra-pretty.json', `${pretty.join('\n')}\n`);
+    const text = `Get-MgAuditLogSignIn output\n${pretty.join('\n')}\n`;
+    const result = await readText('entra-heading.json', text);
+    const path = join(dir, 'entra-heading.json');
+    const forced = await readInput(path, intact.format);
+
+    assert.equal(result.format, undefined);
+    assert.deepEqual(codes(forced), ['invalid_json']);
+    assert.deepEqual(lines(forced), [1]);
+    assert.deepEqual(snippets(forced), ['Get-MgAuditLogSignIn output']);
+    assert.deepEqual(eventValues(forced), eventValues(intact));
+  });
+
+  it('keeps one rejection per NDJSON text line', async () => {
+    const text = [OKTA[0], 'WARNING: value {x} is "deprecated"', OKTA[1], '42', ...OKTA.slice(2)];
+    const result = await readText('okta-text.ndjson', `${text.join('\n')}\n`);
+    const intact = await readText('okta.ndjson', `${OKTA.join('\n')}\n`);
+
+    assert.equal(result.format, 'okta-system-log');
+    assert.deepEqual(codes(result), ['invalid_json', 'unexpected_shape', ...codes(intact)]);
+    assert.deepEqual(lines(result).slice(0, 2), [2, 4]);
+    assert.equal(result.rejections[0]?.snippet, 'WARNING: value {x} is "deprecated"');
+    assert.deepEqual(oktaIds(result), oktaIds(intact));
   });
 });

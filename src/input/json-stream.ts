@@ -1,0 +1,770 @@
+/**
+ * The scanner that frames JSON which is not NDJSON: a bare array, values written back to back,
+ * and wrapper documents whose records sit in one array.
+ *
+ * Written by hand because the streaming JSON parsers on npm are 4 to 12 times slower than
+ * `JSON.parse` on records of this size: this scanner only finds where each record starts and
+ * ends (tracking strings, escapes and nesting) and hands the slice to `JSON.parse`, so memory
+ * holds one record at a time however large the document is.
+ *
+ * The file is past 600 lines because the scanner is one state machine: its modes, its damage
+ * checks and its reading of text between records change the same fields.
+ */
+
+import {
+  firstNonSpace,
+  type JsonFramingOptions,
+  type JsonRecord,
+  parseRecord,
+  SNIPPET_LENGTH,
+  tooDeepRecord,
+  tooLarge,
+  WRAPPER_KEYS,
+} from './json-records.js';
+
+/** Maximum length of a root-level string read as an object key. Wrapper keys are short. */
+const MAX_KEY_LENGTH = 256;
+
+/**
+ * Characters after a `{` in stray text that are searched for the quote of a first key, or the
+ * `}` of an empty object. The indentation of a pretty-printed record's first key is far shorter.
+ */
+const OBJECT_LOOKAHEAD = 120;
+
+/**
+ * Tells whether a character between top-level values starts text that is not a record: only
+ * `{` and `[` start one there. Commas and closing brackets are handled by `step`.
+ */
+function isTextAtTop(code: number): boolean {
+  return code !== 0x7b && code !== 0x5b && code !== 0x2c && code !== 0x7d && code !== 0x5d;
+}
+
+/** Tells whether a JSON value can start with the character: `{ [ " -`, a digit, t, f or n. */
+function startsJsonValue(code: number): boolean {
+  if (code === 0x7b || code === 0x5b || code === 0x22 || code === 0x2d) return true;
+  if (code >= 0x30 && code <= 0x39) return true;
+  return code === 0x74 || code === 0x66 || code === 0x6e;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds the rejection of text between records: one line of it, or the part of a line before a
+ * record. The text is the snippet.
+ *
+ * A line that is one JSON scalar (`null`, `42`, `"done"`, `true`) is valid JSON but no record,
+ * because every JSON format reads objects. It is rejected as `unexpected_shape`, the code that
+ * the formats give a scalar in an array or an NDJSON line. It is not skipped, because skipping is
+ * for records that a format recognizes as containing no event. A scalar where a record should be
+ * can be all that is left of one (`jq` writes `null` for a path that has no record), so the user
+ * should see where it is.
+ */
+function rejectStrayText(text: string, record: number, line: number): JsonRecord {
+  const snippet = text.slice(0, SNIPPET_LENGTH);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    const error = { code: 'invalid_json', message: 'text between records is not JSON' };
+    return { error, snippet, record, line };
+  }
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  const message = `a JSON ${kind} between records is not a record, since records are objects`;
+  return { error: { code: 'unexpected_shape', message }, snippet, record, line };
+}
+
+/**
+ * A record, or a root object that may be one, as the damage checks see it. Without the checks,
+ * damaged JSON would swallow every record after it: a cut record's brackets never balance, and
+ * an unclosed string reads the rest of the file as text.
+ *
+ * A unit is damaged when a line break falls inside one of its strings, since JSON strings
+ * contain none: framing goes on at the next line that starts with `{` in the unit's column. It
+ * is also damaged where JSON allows no `{` (after a value, a key or an object's comma), or at a
+ * closing bracket of the wrong kind: a new record starts at that `{`, and the bracket is
+ * dropped. Valid JSON never meets either check.
+ */
+interface Unit {
+  /** Column of its opening bracket, counted from 0. */
+  column: number;
+}
+
+enum Mode {
+  /** Between top-level values. */
+  Top,
+  /** Inside a top-level array: its elements are records. */
+  Array,
+  /** Inside a root object that may still turn out to be a wrapper. */
+  Root,
+  /** Inside the record array of a wrapper object. */
+  Wrapper,
+  /** Inside a wrapper object after its record array closed: the rest is skipped. */
+  WrapperTail,
+}
+
+/**
+ * Reads JSON that is not NDJSON: a bare array, a wrapper object, or values back to back.
+ * Records are numbered by element within the record arrays, or by value when there is none.
+ */
+export async function* readJsonStream(
+  texts: AsyncIterable<string>,
+  options: JsonFramingOptions,
+): AsyncIterable<JsonRecord[]> {
+  const scanner = new JsonStreamScanner(options);
+  for await (const text of texts) {
+    const out = scanner.push(text);
+    if (out.length > 0) yield out;
+  }
+  const rest = scanner.finish();
+  if (rest.length > 0) yield rest;
+}
+
+/** The state machine behind `readJsonStream`; exported for tests. */
+export class JsonStreamScanner {
+  private buffer = '';
+  /** Index in `buffer` of the next character to scan. */
+  private index = 0;
+  private line = 1;
+  private mode: Mode = Mode.Top;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** Start of the current record in `buffer`, or -1 between records. */
+  private recordStart = -1;
+  private recordLine = 0;
+  private recordDepth = 0;
+  private recordOversize = false;
+  private recordTooDeep = false;
+  /** True while the literal of a scalar element (a number, `true`, `false`, `null`) is read. */
+  private recordScalar = false;
+  /**
+   * End of a scalar element that is complete, or -1. It stays a record only if a delimiter comes
+   * next (see `stepScalar`).
+   */
+  private scalarEnd = -1;
+  /** Start in `buffer` of the text between records that is being read, or -1 (see `readStray`). */
+  private strayStart = -1;
+  private strayLine = 0;
+  /** The start of stray text longer than the record limit, once the rest is no longer kept. */
+  private straySnippet: string | undefined;
+  /**
+   * Index in `buffer` of a top-level `[` until its first element ends or its line does, else -1.
+   * It may start a line of text such as `[INFO] page 2` (see `strayFromRecord`).
+   */
+  private arrayOpenAt = -1;
+  /** Where the last string at root depth started and ended, to read object keys. */
+  private keyStart = -1;
+  private lastKey = '';
+  private ordinal = 0;
+  /** Whether the current line has a character other than a space before the one scanned. */
+  private lineHasContent = false;
+  /** The opening bracket of the container at each depth, at the index of that depth. */
+  private readonly kinds: number[] = [];
+  /** The last character outside strings, or a quote for a string that closed; 0 after a reset. */
+  private previous = 0;
+  /** Characters dropped from the front of `buffer` so far, to measure columns across chunks. */
+  private dropped = 0;
+  /** Position, counted as `dropped` counts, where the current line starts. */
+  private lineStart = 0;
+  /** The open record, or root object, that a damage check looks at (see `Unit`). */
+  private unit: Unit | undefined;
+  /** The column where the record after a damaged one must start, while it is looked for. */
+  private resyncColumn = -1;
+  /**
+   * True when the first record came from an array (a bare array or a wrapper's record array),
+   * false when it stood at the top level. Undefined until a record was framed.
+   */
+  firstRecordInArray: boolean | undefined;
+
+  constructor(private readonly options: JsonFramingOptions) {}
+
+  push(text: string): JsonRecord[] {
+    this.buffer += text;
+    const out: JsonRecord[] = [];
+    this.scan(out);
+    this.compact();
+    return out;
+  }
+
+  finish(): JsonRecord[] {
+    const out: JsonRecord[] = [];
+    if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
+
+    if (this.resyncColumn >= 0) {
+      // The damaged record was reported; nothing after it started a record.
+    } else if (this.recordScalar || this.scalarEnd >= 0) {
+      // The end of the input ends a scalar element as a line break does.
+      this.stepScalar(0x0a, this.buffer.length, out);
+      if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
+    } else if (this.recordStart >= 0) {
+      const text = this.buffer.slice(this.recordStart);
+      this.ordinal++;
+      out.push({
+        error: { code: 'invalid_json', message: 'input ends inside a JSON value' },
+        snippet: text.slice(0, SNIPPET_LENGTH),
+        record: this.ordinal,
+        line: this.recordLine,
+      });
+    } else if (this.mode !== Mode.Top) {
+      this.ordinal++;
+      out.push({
+        error: { code: 'invalid_json', message: 'input ends before the JSON document closes' },
+        record: this.ordinal,
+        line: this.line,
+      });
+    }
+    this.buffer = '';
+    this.index = 0;
+    return out;
+  }
+
+  private scan(out: JsonRecord[]): void {
+    const buffer = this.buffer;
+    let index = this.index;
+    if (this.strayStart >= 0) {
+      index = this.readStray(index, out);
+      if (index < 0) return;
+    }
+
+    for (; index < buffer.length; index++) {
+      const code = buffer.charCodeAt(index);
+      if (code === 0x0a) {
+        this.line++;
+        this.endLine(index, out);
+        continue;
+      }
+      if (this.resyncColumn >= 0) {
+        if (!this.resumesAt(code, index)) continue;
+        this.resyncColumn = -1;
+      }
+
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (code === 0x5c) this.escaped = true;
+        else if (code === 0x22) {
+          this.inString = false;
+          this.previous = 0x22;
+          if (this.keyStart >= 0) {
+            this.lastKey = buffer.slice(this.keyStart, index);
+            this.keyStart = -1;
+          }
+          if (this.recordStart >= 0 && this.depth === this.recordDepth) this.scalarEnd = index;
+        }
+        continue;
+      }
+
+      if (code === 0x20 || code === 0x0d || code === 0x09) {
+        // A space ends the literal of a scalar element, which may then turn out to be text.
+        if (!this.recordScalar || this.stepScalar(code, index, out)) continue;
+      } else if (this.recordScalar || this.scalarEnd >= 0) {
+        if (this.stepScalar(code, index, out)) continue;
+        if (this.strayStart < 0) {
+          this.step(code, index, out);
+          continue;
+        }
+      } else if (this.mode !== Mode.Top || !isTextAtTop(code)) {
+        this.step(code, index, out);
+        continue;
+      } else {
+        this.openStray(index, this.line);
+      }
+
+      // Stray text starts at this character, or at the scalar element that it follows.
+      const resume = this.readStray(index, out);
+      if (resume < 0) return;
+      index = resume - 1;
+    }
+    this.index = buffer.length;
+  }
+
+  /**
+   * Handles a character after a scalar element started. The element is a record only when a
+   * delimiter (`,`, `]`, `}` or a line break) follows it, after spaces or none. Anything else
+   * turns the element into the start of stray text: `42 records follow` is one line of text,
+   * not the number 42 and three words. Returns whether the character needs no more handling.
+   *
+   * NOTE: text in an array that starts with a scalar and a delimiter (`null ] more`) is valid
+   * JSON up to there, so the array closes early. The records after it are still read, with
+   * one more rejection for the bracket that no longer closes anything.
+   */
+  private stepScalar(code: number, index: number, out: JsonRecord[]): boolean {
+    const space = code === 0x20 || code === 0x0d || code === 0x09;
+    const delimiter = code === 0x2c || code === 0x5d || code === 0x7d || code === 0x0a;
+    if (this.recordScalar) {
+      const tokenEnds = space || delimiter || code === 0x7b || code === 0x5b || code === 0x22;
+      if (!tokenEnds) return true;
+
+      this.recordScalar = false;
+      const literal = this.buffer.slice(this.recordStart, index);
+      if (!this.recordOversize && !isJson(literal)) {
+        this.strayFromRecord();
+        return false;
+      }
+      this.scalarEnd = index - 1;
+    }
+
+    if (space) return true;
+    if (delimiter) {
+      this.endRecord(this.scalarEnd, out);
+      return false;
+    }
+    if (this.recordOversize) {
+      // Its text is no longer kept: reject it as too large, and the text after it on its own.
+      this.endRecord(this.scalarEnd, out);
+      this.openStray(index, this.line);
+      return false;
+    }
+    this.strayFromRecord();
+    return false;
+  }
+
+  /**
+   * Starts stray text at `start`: text between records that is not JSON, or a JSON scalar where a
+   * record should be (see `readStray`).
+   */
+  private openStray(start: number, line: number): void {
+    this.strayStart = start;
+    this.strayLine = line;
+    this.straySnippet = undefined;
+    this.previous = 0;
+    this.lineHasContent = true;
+  }
+
+  /**
+   * Reads the open scalar element again as the start of stray text. When it is the first element
+   * after a top-level `[` on the same line, the text starts at the `[`, and the array is dropped:
+   * `[INFO] page 2` and `[2024-05-01 12:00:00] done` are lines of text, not arrays.
+   */
+  private strayFromRecord(): void {
+    if (this.arrayOpenAt >= 0) {
+      this.openStray(this.arrayOpenAt, this.recordLine);
+      this.mode = Mode.Top;
+      this.depth = 0;
+      this.rootStart = -1;
+      this.arrayOpenAt = -1;
+    } else {
+      this.openStray(this.recordStart, this.recordLine);
+    }
+    this.recordStart = -1;
+    this.recordScalar = false;
+    this.scalarEnd = -1;
+    this.inString = false;
+    this.escaped = false;
+    this.unit = undefined;
+  }
+
+  /**
+   * Reads stray text from `from` to its end: its line break, or a `{` that opens a JSON object
+   * (see `opensObjectAt`), so that a record written after the text on its line is still read.
+   * Rejects the text as one record, and returns the index where scanning goes on, or -1 when
+   * the buffer ends first (then `index` is where reading resumes).
+   *
+   * NOTE: in a JSON document written on one line, text between two elements runs to the end
+   * of that line, which may include the closing brackets: its records are read, and the input
+   * then ends before the document closes.
+   */
+  private readStray(from: number, out: JsonRecord[]): number {
+    const buffer = this.buffer;
+    for (let index = from; index < buffer.length; index++) {
+      const code = buffer.charCodeAt(index);
+      if (code === 0x0a) {
+        this.endStray(index, out);
+        return index;
+      }
+      if (code !== 0x7b) continue;
+
+      const opens = this.opensObjectAt(index + 1);
+      if (opens === undefined) {
+        this.index = index;
+        return -1;
+      }
+      if (opens) {
+        this.endStray(index, out);
+        return index;
+      }
+    }
+    this.index = buffer.length;
+    return -1;
+  }
+
+  /**
+   * Tells whether the `{` before `from` opens a JSON object: the first character after it that
+   * is not whitespace, within `OBJECT_LOOKAHEAD` characters, is `"` or `}`. So `{x}` in a line
+   * of text stays text. Undefined when the buffer ends before that is known.
+   */
+  private opensObjectAt(from: number): boolean | undefined {
+    const buffer = this.buffer;
+    const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
+    for (let index = from; index < end; index++) {
+      const code = buffer.charCodeAt(index);
+      if (code === 0x22 || code === 0x7d) return true;
+      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return false;
+    }
+    return from + OBJECT_LOOKAHEAD <= buffer.length ? false : undefined;
+  }
+
+  /** Rejects the open stray text, which ends before `end`. */
+  private endStray(end: number, out: JsonRecord[]): void {
+    this.ordinal++;
+    const start = this.strayStart;
+    if (this.straySnippet !== undefined || end - start > this.options.maxRecordLength) {
+      const snippet = this.straySnippet ?? this.buffer.slice(start, start + SNIPPET_LENGTH).trim();
+      out.push(tooLarge(this.ordinal, this.strayLine, snippet, this.options));
+    } else {
+      const text = this.buffer.slice(start, end).trim();
+      out.push(rejectStrayText(text, this.ordinal, this.strayLine));
+    }
+    this.strayStart = -1;
+    this.straySnippet = undefined;
+  }
+
+  /**
+   * Handles the line break at `index`: it ends a scalar element, and rejects a unit whose string
+   * it falls in. A string element that it cuts is rejected as a line of text, with no resync.
+   */
+  private endLine(index: number, out: JsonRecord[]): void {
+    this.lineHasContent = false;
+    this.lineStart = this.dropped + index + 1;
+    if (this.resyncColumn >= 0) return;
+    if (this.recordScalar || this.scalarEnd >= 0) {
+      this.stepScalar(0x0a, index, out);
+      if (this.strayStart >= 0) this.endStray(index, out);
+      return;
+    }
+    const unit = this.unit;
+    if (unit !== undefined && this.inString) {
+      if (this.recordStart >= 0 && this.depth === this.recordDepth && !this.recordOversize) {
+        // A string element cut by a line break is a line of text that starts with a quote.
+        this.strayFromRecord();
+        this.endStray(index, out);
+        return;
+      }
+      this.rejectUnit('a line break inside a string: the record is cut or damaged', out);
+      this.resyncColumn = unit.column;
+    }
+    this.arrayOpenAt = -1;
+  }
+
+  /**
+   * Tells whether the character at `index`, met while looking for the record after a damaged
+   * one, starts it: a `{` that begins its line in the damaged record's column.
+   */
+  private resumesAt(code: number, index: number): boolean {
+    if (code === 0x20 || code === 0x0d || code === 0x09) return false;
+    const first = !this.lineHasContent;
+    this.lineHasContent = true;
+    return first && code === 0x7b && this.dropped + index - this.lineStart === this.resyncColumn;
+  }
+
+  /**
+   * Rejects the open unit as damaged and puts the scanner back at the depth where it started,
+   * outside any string, so that the next record is framed from its own first bracket.
+   */
+  private rejectUnit(message: string, out: JsonRecord[]): void {
+    const inRecord = this.recordStart >= 0;
+    const start = inRecord ? this.recordStart : this.rootStart;
+    const oversize = inRecord ? this.recordOversize : this.rootOversize;
+    this.ordinal++;
+    out.push({
+      error: { code: 'invalid_json', message },
+      ...(oversize ? {} : { snippet: this.buffer.slice(start, start + SNIPPET_LENGTH) }),
+      record: this.ordinal,
+      line: inRecord ? this.recordLine : this.rootLine,
+    });
+    this.inString = false;
+    this.escaped = false;
+    this.keyStart = -1;
+    this.recordScalar = false;
+    this.scalarEnd = -1;
+    this.arrayOpenAt = -1;
+    this.previous = 0;
+    // A record sits in an array (bare or a wrapper's), and framing resumes at its depth.
+    if (inRecord) {
+      this.depth = this.recordDepth;
+    } else {
+      this.depth = 0;
+      this.mode = Mode.Top;
+      this.rootStart = -1;
+    }
+    this.recordStart = -1;
+    this.unit = undefined;
+  }
+
+  /** Opens a unit for the bracket at `index`, a record's or a root object's. */
+  private openUnit(index: number): void {
+    this.unit = { column: this.dropped + index - this.lineStart };
+  }
+
+  /**
+   * Tells whether JSON allows a value after `previous`: after a colon, at the start of an array,
+   * or after a comma in an array. Elsewhere a `{` means that the open record was cut.
+   */
+  private valueAllowed(previous: number): boolean {
+    if (previous === 0x3a || previous === 0x5b) return true;
+    return previous === 0x2c && this.kinds[this.depth] === 0x5b;
+  }
+
+  /**
+   * Reopens the record array of a wrapper after a stray `]` closed it early, at a `{` where the
+   * wrapper object allows none. The stray bracket is rejected, and the records after it are read.
+   */
+  private reopenWrapper(out: JsonRecord[]): void {
+    this.ordinal++;
+    out.push({
+      error: { code: 'invalid_json', message: 'unexpected "]" before the end of the record array' },
+      record: this.ordinal,
+      line: this.line,
+    });
+    this.mode = Mode.Wrapper;
+    this.depth = 2;
+    this.kinds[2] = 0x5b;
+  }
+
+  /** Tells whether a closing bracket matches the innermost open one. */
+  private closesContainer(code: number): boolean {
+    if (this.depth === 0) return false;
+    const open = this.kinds[this.depth];
+    return code === 0x7d ? open === 0x7b : open === 0x5b;
+  }
+
+  /** Handles one character outside strings. */
+  private step(code: number, index: number, out: JsonRecord[]): void {
+    const opens = code === 0x7b || code === 0x5b;
+    const closes = code === 0x7d || code === 0x5d;
+    this.lineHasContent = true;
+
+    const previous = this.previous;
+    this.previous = code;
+    if (this.unit !== undefined && code === 0x7b && !this.valueAllowed(previous)) {
+      this.rejectUnit('a record starts before this one closes: it is cut or damaged', out);
+    }
+    if (this.mode === Mode.WrapperTail && this.depth === 1 && code === 0x7b) {
+      if (!this.valueAllowed(previous)) this.reopenWrapper(out);
+    }
+
+    if (closes && !this.closesContainer(code)) {
+      if (this.unit !== undefined) {
+        this.rejectUnit(`a "${String.fromCharCode(code)}" that closes no open bracket`, out);
+        return;
+      }
+      this.ordinal++;
+      const bracket = String.fromCharCode(code);
+      out.push({
+        error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
+        snippet: bracket,
+        record: this.ordinal,
+        line: this.line,
+      });
+      return;
+    }
+
+    if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
+      this.startRecord(index);
+    }
+
+    if (code === 0x22) {
+      this.inString = true;
+      if (this.mode === Mode.Root && this.depth === 1 && this.recordStart < 0) {
+        this.keyStart = index + 1;
+      }
+      return;
+    }
+
+    if (opens) {
+      this.depth++;
+      this.kinds[this.depth] = code;
+      if (this.recordStart >= 0) {
+        if (this.depth - this.recordDepth > this.options.maxDepth) this.recordTooDeep = true;
+      } else if (this.mode === Mode.Root && this.depth > this.options.maxDepth) {
+        // A root object is a record itself unless it turns out to be a wrapper.
+        this.rootTooDeep = true;
+      }
+      this.afterOpen(code, index);
+      return;
+    }
+
+    if (closes) {
+      this.depth--;
+      if (this.recordStart >= 0 && this.depth === this.recordDepth) {
+        this.endRecord(index, out);
+      } else {
+        this.afterClose(index, out);
+      }
+      return;
+    }
+
+    // A scalar record (number, true, false, null) ends at the next delimiter.
+    if (this.recordStart === index && this.depth === this.recordDepth) this.recordScalar = true;
+  }
+
+  private atRecordBoundary(): boolean {
+    if (this.mode === Mode.Top) return this.depth === 0;
+    if (this.mode === Mode.Array) return this.depth === 1;
+    if (this.mode === Mode.Wrapper) return this.depth === 2;
+    return false;
+  }
+
+  private startRecord(index: number): void {
+    if (this.mode !== Mode.Top) this.openUnit(index);
+    this.recordStart = index;
+    this.recordLine = this.line;
+    this.recordDepth = this.depth;
+    this.recordOversize = false;
+    this.recordTooDeep = false;
+  }
+
+  private afterOpen(code: number, index: number): void {
+    if (this.mode === Mode.Top && this.depth === 1) {
+      // A top-level array or object: not a record yet, until we know its shape.
+      this.recordStart = -1;
+      this.mode = code === 0x5b ? Mode.Array : Mode.Root;
+      if (code === 0x7b) this.openUnit(index);
+      else this.unit = undefined;
+      if (code === 0x5b) this.arrayOpenAt = index;
+      this.rootStart = index;
+      this.rootLine = this.line;
+      this.rootOversize = false;
+      this.rootTooDeep = false;
+      this.lastKey = '';
+      return;
+    }
+    if (this.mode === Mode.Root && this.depth === 2 && code === 0x5b) {
+      if (WRAPPER_KEYS.has(this.lastKey) && this.nextSignificant(index + 1) !== 0x5d) {
+        const next = this.nextSignificant(index + 1);
+        // A root whose array starts with text is no valid record either: read it as a wrapper,
+        // so that the records after the text are kept.
+        if (next === 0x7b || next === -1 || !startsJsonValue(next)) this.mode = Mode.Wrapper;
+      }
+    }
+  }
+
+  private rootStart = -1;
+  private rootLine = 0;
+  private rootOversize = false;
+  private rootTooDeep = false;
+
+  private afterClose(index: number, out: JsonRecord[]): void {
+    if (this.mode === Mode.Wrapper && this.depth === 1) {
+      this.mode = Mode.WrapperTail;
+      return;
+    }
+    if (this.depth !== 0) return;
+    this.unit = undefined;
+    this.arrayOpenAt = -1;
+    if (this.mode === Mode.Root) {
+      // A root object without a record array is itself one record.
+      this.ordinal++;
+      this.firstRecordInArray ??= false;
+      const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
+      out.push(
+        this.makeRecord(text, this.ordinal, this.rootLine, this.rootOversize, this.rootTooDeep),
+      );
+      this.rootOversize = false;
+    }
+    this.mode = Mode.Top;
+    this.rootStart = -1;
+  }
+
+  private endRecord(index: number, out: JsonRecord[]): void {
+    this.ordinal++;
+    this.firstRecordInArray ??= this.mode === Mode.Array || this.mode === Mode.Wrapper;
+    const text = this.recordOversize ? '' : this.buffer.slice(this.recordStart, index + 1);
+    out.push(
+      this.makeRecord(text, this.ordinal, this.recordLine, this.recordOversize, this.recordTooDeep),
+    );
+    this.recordStart = -1;
+    this.recordScalar = false;
+    this.scalarEnd = -1;
+    this.arrayOpenAt = -1;
+    this.unit = undefined;
+  }
+
+  private makeRecord(
+    text: string,
+    record: number,
+    line: number,
+    oversize: boolean,
+    tooDeep: boolean,
+  ): JsonRecord {
+    if (oversize || text.length > this.options.maxRecordLength) {
+      return tooLarge(record, line, text, this.options);
+    }
+    if (tooDeep) return tooDeepRecord(record, line, text, this.options);
+    return parseRecord(text, record, line);
+  }
+
+  /** The next non-space character code after `from`, or -1 when the buffer ends first. */
+  private nextSignificant(from: number): number {
+    const at = firstNonSpace(this.buffer, from);
+    return at < 0 ? -1 : this.buffer.charCodeAt(at);
+  }
+
+  /** Drops scanned text that no record still needs, and marks records over the size limit. */
+  private compact(): void {
+    let keep = this.buffer.length;
+    if (this.recordStart >= 0) keep = this.recordStart;
+    if (this.strayStart >= 0) {
+      // Only the text before `index` is known to be stray: reading may wait at a `{` there.
+      if (this.index - this.strayStart > this.options.maxRecordLength) {
+        const start = this.strayStart;
+        this.straySnippet ??= this.buffer.slice(start, start + SNIPPET_LENGTH).trim();
+        this.strayStart = this.index;
+      }
+      keep = Math.min(keep, this.strayStart);
+    }
+    if (this.arrayOpenAt >= 0 && this.index - this.arrayOpenAt > this.options.maxRecordLength) {
+      // Spaces this long after a `[` are no line of text: stop holding them.
+      this.arrayOpenAt = -1;
+    }
+    if (this.arrayOpenAt >= 0) keep = Math.min(keep, this.arrayOpenAt);
+    if (this.mode === Mode.Root && this.rootStart >= 0) keep = Math.min(keep, this.rootStart);
+
+    if (
+      this.recordStart >= 0 &&
+      this.buffer.length - this.recordStart > this.options.maxRecordLength
+    ) {
+      // Keep scanning the oversized record to find its end, but stop holding its text.
+      this.recordOversize = true;
+      this.arrayOpenAt = -1;
+      keep = this.buffer.length;
+      this.recordStart = 0;
+      this.dropped += this.buffer.length;
+      this.buffer = '';
+      this.index = 0;
+      return;
+    }
+    if (
+      this.mode === Mode.Root &&
+      this.rootStart >= 0 &&
+      this.buffer.length - this.rootStart > this.options.maxRecordLength
+    ) {
+      this.rootOversize = true;
+      this.rootStart = -1;
+      keep = this.recordStart >= 0 ? this.recordStart : this.buffer.length;
+    }
+    if (this.keyStart >= 0 && this.buffer.length - this.keyStart > MAX_KEY_LENGTH) {
+      // A string this long is a value, not a wrapper key, and keeping it would copy it per chunk.
+      this.keyStart = -1;
+      this.lastKey = '';
+    }
+    if (this.keyStart >= 0) keep = Math.min(keep, this.keyStart);
+    if (keep === 0) return;
+
+    this.buffer = this.buffer.slice(keep);
+    this.dropped += keep;
+    this.index -= keep;
+    if (this.recordStart >= 0) this.recordStart -= keep;
+    if (this.strayStart >= 0) this.strayStart -= keep;
+    if (this.scalarEnd >= 0) this.scalarEnd -= keep;
+    if (this.arrayOpenAt >= 0) this.arrayOpenAt -= keep;
+    if (this.rootStart >= 0) this.rootStart -= keep;
+    if (this.keyStart >= 0) this.keyStart -= keep;
+  }
+}

@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { JsonRecord } from '../src/input/json-records.js';
+import { JsonStreamScanner } from '../src/input/json-stream.js';
+
+/**
+ * Text between the records of a JSON stream, as tools write it into their output: each line of it
+ * is one rejected record, and the records around it read as if it were not there.
+ */
+
+const LIMITS = { maxRecordLength: 1000, maxDepth: 8 };
+
+/** Feeds the text in chunks of `size` characters. */
+function scanInChunks(text: string, size: number, limits = LIMITS): JsonRecord[] {
+  const scanner = new JsonStreamScanner(limits);
+  const out: JsonRecord[] = [];
+  for (let at = 0; at < text.length; at += size) {
+    out.push(...scanner.push(text.slice(at, at + size)));
+  }
+  out.push(...scanner.finish());
+  return out;
+}
+
+/** Maps each record to [number, line, value], or to [number, line, code, snippet] if rejected. */
+function framed(records: JsonRecord[]) {
+  return records.map((record) =>
+    record.error
+      ? [record.record, record.line, record.error.code, record.snippet]
+      : [record.record, record.line, record.value],
+  );
+}
+
+describe('text between records', () => {
+  const one = '{\n  "id": 1\n}';
+  const two = '{\n  "id": 2\n}';
+  const cases: [string, string, unknown[]][] = [
+    [
+      'a line between pretty records',
+      `${one}\nthis line is not json at all\n${two}\n`,
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'invalid_json', 'this line is not json at all'],
+        [3, 5, { id: 2 }],
+      ],
+    ],
+    [
+      'several lines with CRLF',
+      `${one}\r\nWARNING: in preview.\r\n\r\n  Page 2 of 3  \r\n${two}\r\n`,
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'invalid_json', 'WARNING: in preview.'],
+        [3, 6, 'invalid_json', 'Page 2 of 3'],
+        [4, 7, { id: 2 }],
+      ],
+    ],
+    [
+      'text after a closing brace',
+      `${one} trailing words\n${two},  x\n`,
+      [
+        [1, 1, { id: 1 }],
+        [2, 3, 'invalid_json', 'trailing words'],
+        [3, 4, { id: 2 }],
+        [4, 6, 'invalid_json', 'x'],
+      ],
+    ],
+    [
+      'text before the first record',
+      `Get-MgAuditLogSignIn output\n${one}\n`,
+      [
+        [1, 1, 'invalid_json', 'Get-MgAuditLogSignIn output'],
+        [2, 2, { id: 1 }],
+      ],
+    ],
+    [
+      'text before a record on its line',
+      `next: {"id": 1}\nnote: next record {\n  "id": 2\n}\nempty {}\n`,
+      [
+        [1, 1, 'invalid_json', 'next:'],
+        [2, 1, { id: 1 }],
+        [3, 2, 'invalid_json', 'note: next record'],
+        [4, 2, { id: 2 }],
+        [5, 5, 'invalid_json', 'empty'],
+        [6, 5, {}],
+      ],
+    ],
+    [
+      'brackets and quotes in text',
+      `${one}\nWARNING: value {x} is "deprecated" [see docs] {\n${two}\n`,
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'invalid_json', 'WARNING: value {x} is "deprecated" [see docs] {'],
+        [3, 5, { id: 2 }],
+      ],
+    ],
+    [
+      'lines that start with a bracket',
+      `${one}\n[INFO] fetching page 2\n[2024-05-01 12:00:00] done\n` +
+        `["unterminated\n[ x ] {"id": 2}\n`,
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'invalid_json', '[INFO] fetching page 2'],
+        [3, 5, 'invalid_json', '[2024-05-01 12:00:00] done'],
+        [4, 6, 'invalid_json', '["unterminated'],
+        [5, 7, 'invalid_json', '[ x ]'],
+        [6, 7, { id: 2 }],
+      ],
+    ],
+    [
+      'JSON scalars between records',
+      `${one}\nnull\n42\ntrue\n"done"\n1 2\nhello\n${two}\n`,
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'unexpected_shape', 'null'],
+        [3, 5, 'unexpected_shape', '42'],
+        [4, 6, 'unexpected_shape', 'true'],
+        [5, 7, 'unexpected_shape', '"done"'],
+        [6, 8, 'invalid_json', '1 2'],
+        [7, 9, 'invalid_json', 'hello'],
+        [8, 10, { id: 2 }],
+      ],
+    ],
+    [
+      'text inside a Records wrapper',
+      '{"Records": [\n  {"id": 1},\n  this is not json\n  {"id": 2},\n  42 records lost,\n' +
+        '  "a quoted line\n  null,\n  {"id": 3}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', 'this is not json'],
+        [3, 4, { id: 2 }],
+        [4, 5, 'invalid_json', '42 records lost,'],
+        [5, 6, 'invalid_json', '"a quoted line'],
+        [6, 7, null],
+        [7, 8, { id: 3 }],
+      ],
+    ],
+    [
+      'text around the elements of an array',
+      '[\nPage 1 of 2\n  {"id": 1},\n  - \t\n  {"id": 2} done\n]\nend of output',
+      [
+        [1, 2, 'invalid_json', 'Page 1 of 2'],
+        [2, 3, { id: 1 }],
+        [3, 4, 'invalid_json', '-'],
+        [4, 5, { id: 2 }],
+        [5, 5, 'invalid_json', 'done'],
+        [6, 7, 'invalid_json', 'end of output'],
+      ],
+    ],
+    [
+      'pretty-printed scalars in an array',
+      '[\n  1,\n  "two" ,\n  -2.5e3\n  ,true,\n  null\n]\n',
+      [
+        [1, 2, 1],
+        [2, 3, 'two'],
+        [3, 4, -2500],
+        [4, 5, true],
+        [5, 6, null],
+      ],
+    ],
+  ];
+  for (const [name, text, expected] of cases) {
+    it(`rejects ${name} at every chunk boundary`, () => {
+      for (let size = 1; size <= text.length; size++) {
+        assert.deepEqual(framed(scanInChunks(text, size)), expected, `chunk size ${size}`);
+      }
+    });
+  }
+
+  it('rejects text longer than the record limit', () => {
+    const long = `log: ${'x'.repeat(LIMITS.maxRecordLength + 500)}`;
+    const text = `${one}\n${long}\n${two}\n`;
+    for (const size of [1, 7, 64, 999, text.length]) {
+      const records = scanInChunks(text, size);
+      assert.deepEqual(
+        framed(records),
+        [
+          [1, 1, { id: 1 }],
+          [2, 4, 'record_too_large', long.slice(0, 120)],
+          [3, 5, { id: 2 }],
+        ],
+        `chunk size ${size}`,
+      );
+    }
+  });
+});
+
+/** A seeded generator of numbers in [0, 1), so that a failing case can be run again. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEED = 20240501;
+const WORDS = ['WARNING:', 'Page', '2', 'of', 'done.', '"quoted"', '{x}', '[see', 'docs]', 'a,b'];
+const MORE_WORDS = ['null', '42', 'true', 'x:y', '[INFO]', '\\', '"', '}', ']', '-', '1e5', 'é'];
+
+/**
+ * Tells whether a line of text cannot be read as JSON where it stands. Lines that start a record
+ * or close a bracket cannot qualify, nor can lines that are JSON. In an array, neither can lines
+ * that start with scalars followed by a comma or a closing bracket, since JSON may go on that way.
+ */
+function isUnambiguousText(line: string, inArray: boolean, firstInWrapper: boolean): boolean {
+  const start = line.trimStart()[0] ?? '';
+  if (start === '' || '{},]'.includes(start) || (inArray && start === '[')) return false;
+  try {
+    JSON.parse(inArray ? `[${line}]` : line);
+    return false;
+  } catch {}
+  if (inArray && /^\s*("[^"]*"|-?[0-9][0-9.e+-]*|true|false|null)\s*[\]},]/.test(line)) {
+    return false;
+  }
+  // A wrapper's record array is distinguished from an array of scalars by its first character.
+  return !(firstInWrapper && /^\s*[-0-9tfn"[]/.test(line));
+}
+
+describe('random text between random records', () => {
+  it('reads every record and rejects each text line', () => {
+    const random = generator(SEED);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const value = (depth: number): unknown => {
+      const kind = Math.floor(random() * (depth > 2 ? 4 : 6));
+      if (kind === 0) return Math.floor(random() * 1000) - 500;
+      if (kind === 1) return pick(['a', 'x"y', 'back\\slash', '{not}', '[br]', 'é', '', 'a, b: c']);
+      if (kind === 2) return pick([true, false, null]);
+      if (kind === 3) {
+        return Array.from({ length: Math.floor(random() * 3) }, () => value(depth + 1));
+      }
+      return record(depth + 1);
+    };
+    const record = (depth: number): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      for (let key = 0; key < 1 + Math.floor(random() * 4); key++) out[`k${key}`] = value(depth);
+      return out;
+    };
+
+    for (let run = 0; run < 600; run++) {
+      const records = Array.from({ length: 1 + Math.floor(random() * 5) }, () => record(0));
+      const layout = pick(['stream', 'array', 'wrapper'] as const);
+      const indent = pick([0, 1, 2, 4]);
+      const texts: string[] = [];
+      const textBefore = (position: number): string => {
+        const lines: string[] = [];
+        while (random() < 0.4) {
+          const words = Array.from({ length: 1 + Math.floor(random() * 5) }, () =>
+            pick(random() < 0.5 ? WORDS : MORE_WORDS),
+          );
+          const line = `${pick(['', ' ', '    ', '\t'])}${words.join(pick([' ', ' \t']))}`;
+          const first = layout === 'wrapper' && position === 0 && lines.length === 0;
+          if (isUnambiguousText(line, layout !== 'stream', first)) lines.push(line);
+        }
+        texts.push(...lines.map((line) => line.trim()));
+        return lines.map((line) => `${line}\n`).join('');
+      };
+
+      const pretty = records.map((item) => JSON.stringify(item, null, indent));
+      let text: string;
+      if (layout === 'stream') {
+        text = pretty.map((item, index) => `${textBefore(index)}${item}\n`).join('');
+        text += textBefore(records.length);
+      } else {
+        const elements = pretty.map((item, index) => `${textBefore(index)}${item}`);
+        const body = `${elements.join(',\n')}\n${textBefore(records.length)}`;
+        text = layout === 'array' ? `[\n${body}]\n` : `{"Records": [\n${body}]}\n`;
+      }
+
+      const size = 1 + Math.floor(random() * (random() < 0.5 ? 8 : 200));
+      const scanned = scanInChunks(text, size, { maxRecordLength: 1 << 20, maxDepth: 64 });
+      const what = `run ${run} (${layout}, chunks of ${size}): ${JSON.stringify(text)}`;
+      assert.deepEqual(
+        scanned.filter((item) => item.error === undefined).map((item) => item.value),
+        records,
+        what,
+      );
+      assert.deepEqual(
+        scanned.filter((item) => item.error !== undefined).map((item) => item.snippet),
+        texts,
+        what,
+      );
+    }
+  });
+});
