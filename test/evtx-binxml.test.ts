@@ -13,7 +13,7 @@ import {
   value,
   type XmlNode,
 } from './helpers/evtx-builder.js';
-import { writeTempFiles } from './helpers/evtx-files.js';
+import { recordOffsets, writeTempFiles } from './helpers/evtx-files.js';
 import { readInput } from './helpers/read-input.js';
 
 /**
@@ -216,6 +216,11 @@ async function readChunks(t: TestContext, chunks: Buffer[]) {
   return result.events;
 }
 
+/** Returns the content of an event with a System section of `children` only. */
+function systemOnly(children: XmlNode[]): XmlNode[] {
+  return [{ element: 'Event', children: [{ element: 'System', children }] }];
+}
+
 function expectedFields(recordId: string, computer: string): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [name, , text] of DATA) fields[name] = text;
@@ -299,6 +304,45 @@ describe('evtx binary xml', () => {
     assert.equal(event?.timeText, '2022-03-04T05:06:07.8901234Z');
     assert.equal(event?.time, Date.parse('2022-03-04T05:06:07.890Z'));
     assert.deepEqual(event?.fields, { EventID: '1' });
+  });
+
+  it('rejects a record without TimeCreated or written time', async (t) => {
+    const content = systemOnly([{ element: 'EventID', children: [{ text: '1' }] }]);
+    const chunk = new ChunkBuilder().addRecord(content, 0n).finish();
+    const folder = writeTempFiles(t, { 'unset-time.evtx': buildEvtx([chunk]) });
+    const result = await readInput(join(folder, 'unset-time.evtx'));
+
+    assert.deepEqual(result.events, []);
+    assert.deepEqual(
+      result.rejections.map((rejection) => [rejection.code, rejection.origin.record]),
+      [['invalid_time', 1]],
+    );
+  });
+
+  it('numbers a record by position when its id is damaged', async (t) => {
+    const builder = new ChunkBuilder({ firstRecordId: 40 });
+    for (const eventId of ['1', '2', '3']) {
+      const timeCreated = {
+        element: 'TimeCreated',
+        attributes: [['SystemTime', [{ text: '2024-05-06T07:08:09.0000000Z' }]]],
+      } satisfies XmlNode;
+      builder.addRecord(
+        systemOnly([{ element: 'EventID', children: [{ text: eventId }] }, timeCreated]),
+      );
+    }
+    const chunk = builder.finish();
+    const second = recordOffsets(chunk)[1]?.offset ?? 0;
+    chunk.writeBigUInt64LE(0xdead_beef_0000n, second + 8);
+
+    const events = await readChunks(t, [chunk]);
+    assert.deepEqual(
+      events.map((event) => [event.fields.EventID, event.origin.record]),
+      [
+        ['1', 40],
+        ['2', 41],
+        ['3', 42],
+      ],
+    );
   });
 
   it('reads records written without templates', async (t) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { HEAD_BYTES } from '../src/input/opened.js';
-import { MemoryLogger } from '../src/model/logger.js';
+import { type LogFields, MemoryLogger } from '../src/model/logger.js';
 import { readEvtx } from '../src/sources/evtx/evtx-reader.js';
 import type { Rejection } from '../src/sources/format.js';
 import {
@@ -47,6 +47,34 @@ function recordIds(result: Awaited<ReturnType<typeof readInput>>): number[] {
 
 function assertNamesOffsets(rejections: Rejection[]): void {
   for (const rejection of rejections) assert.match(rejection.message, /offset \d+/);
+}
+
+/** File offset of the second chunk, after the file header and the first chunk. */
+const CHUNK_1 = FILE_HEADER_SIZE + CHUNK_SIZE;
+
+/** Returns the offset in the chunk of its record at `index`. */
+function recordAt(chunk: Buffer, index: number): number {
+  const record = recordOffsets(chunk)[index];
+  if (!record) throw new Error(`the chunk has no record ${index}`);
+  return record.offset;
+}
+
+/** Adds 2^40 to the id in the record header at `offset`, as one flipped bit would. */
+function flipIdBit40(chunk: Buffer, offset: number): void {
+  const at = offset + 8 + 5;
+  chunk.writeUInt8(chunk.readUInt8(at) ^ 0x01, at);
+}
+
+/** Returns the id in the record header at `offset` of a chunk. */
+function headerId(chunk: Buffer, offset: number): number {
+  return Number(chunk.readBigUInt64LE(offset + 8));
+}
+
+/** Returns the fields of the warnings about record header ids that were replaced. */
+function replacedIdWarnings(entries: MemoryLogger['entries']): LogFields[] {
+  const message =
+    'EVTX record header id does not fit its chunk; numbering the record by its position';
+  return entries.filter((entry) => entry.message === message).map((entry) => entry.fields);
 }
 
 function codes(rejections: Rejection[]): string[] {
@@ -137,6 +165,97 @@ describe('evtx damaged input', () => {
     assert.match(result.rejections[0]?.message ?? '', /record size 16777215 does not fit/);
     const missing = recordIds(full).filter((id) => !recordIds(result).includes(id));
     assert.equal(missing.length, 1);
+  });
+
+  it('reads records after a damaged header and id', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[1] as Buffer;
+    const damaged = recordAt(chunk, 3);
+    const renumbered = recordAt(chunk, 4);
+    const damagedId = headerId(chunk, damaged);
+    chunk.fill(0, damaged, damaged + 4);
+    flipIdBit40(chunk, renumbered);
+    const full = await readBytes(t, joinChunks(threeChunks()));
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 49);
+    assert.deepEqual(codes(result.rejections), ['evtx_invalid_record']);
+    assert.equal(result.rejections[0]?.origin.record, damagedId);
+    assert.equal(
+      result.rejections[0]?.message,
+      `record ${damagedId} at offset ${CHUNK_1 + damaged} (chunk 1 at offset ${CHUNK_1}): ` +
+        'no record signature (2a 2a 00 00)',
+    );
+    const missing = recordIds(full).filter((id) => !recordIds(result).includes(id));
+    assert.equal(missing.length, 1);
+    const replaced = replacedIdWarnings(result.logger.entries);
+    assert.equal(replaced.length, 1);
+    assert.equal(replaced[0]?.chunk_offset, CHUNK_1);
+    assert.equal(replaced[0]?.offset, CHUNK_1 + renumbered);
+    assert.equal(replaced[0]?.stored_id, damagedId + 1 + 2 ** 40);
+    assert.equal(replaced[0]?.record, damagedId + 1);
+  });
+
+  it('rejects a record after a damaged id by position', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[2] as Buffer;
+    const renumbered = recordAt(chunk, 6);
+    const cut = recordAt(chunk, 7);
+    const cutId = headerId(chunk, cut);
+    flipIdBit40(chunk, renumbered);
+    chunk.writeUInt32LE(0x00ffffff, cut + 4);
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 49);
+    assert.deepEqual(codes(result.rejections), ['evtx_invalid_record']);
+    assert.equal(result.rejections[0]?.origin.record, cutId);
+    assert.equal(
+      result.rejections[0]?.message,
+      `record ${cutId} at offset ${CHUNK_1 + CHUNK_SIZE + cut} (chunk 2 at offset ` +
+        `${CHUNK_1 + CHUNK_SIZE}): record size 16777215 does not fit in the chunk`,
+    );
+    assert.equal(replacedIdWarnings(result.logger.entries)[0]?.record, cutId - 1);
+  });
+
+  it('rejects unreadable content with the position id', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[0] as Buffer;
+    const damaged = recordAt(chunk, 2);
+    const damagedId = headerId(chunk, damaged);
+    chunk[damaged + 15] = 0x7f;
+    chunk[damaged + 24] = 0x7f;
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 49);
+    assert.deepEqual(codes(result.rejections), ['evtx_invalid_binxml']);
+    assert.equal(result.rejections[0]?.origin.record, damagedId);
+    assert.match(result.rejections[0]?.message ?? '', /unexpected token 0x7f/);
+    assert.equal(replacedIdWarnings(result.logger.entries).length, 1);
+  });
+
+  it('keeps intact record ids after a damaged one', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[2] as Buffer;
+    const offsets = recordOffsets(chunk).map((record) => record.offset);
+    const ids = offsets.map((offset) => headerId(chunk, offset));
+    const last = offsets.length - 1;
+    // A jump forward inside the chunk's range, a step back, and the last record's id zeroed.
+    chunk.writeBigUInt64LE(BigInt((ids[5] as number) + 7), recordAt(chunk, 5) + 8);
+    chunk.writeBigUInt64LE(BigInt(ids[0] as number), recordAt(chunk, 9) + 8);
+    chunk.writeBigUInt64LE(0n, recordAt(chunk, last) + 8);
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(result.rejections, []);
+    const replaced = replacedIdWarnings(result.logger.entries);
+    assert.deepEqual(
+      replaced.map((fields) => fields.record),
+      [ids[5], ids[9], ids[last]],
+    );
+    assert.deepEqual(
+      replaced.map((fields) => fields.stored_id),
+      [(ids[5] as number) + 7, ids[0], 0],
+    );
   });
 
   it('reads a chunk with a damaged signature', TIMEOUT, async (t) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { constants, gzipSync, inflateRawSync } from 'node:zlib';
 import { parseAlerts, runCli } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
@@ -23,6 +23,12 @@ detection:
   condition: sel
 level: low
 `;
+
+/** Lines of the Okta System Log fixture; the last has no event time. */
+function oktaLines(): string[] {
+  const okta = join(REPO_ROOT, 'test', 'fixtures', 'identity', 'panther-okta-systemlog.ndjson');
+  return readFileSync(okta, 'utf8').split('\n').filter(Boolean);
+}
 
 function scan(dir: string, ...args: string[]) {
   const rule = join(dir, 'all.yml');
@@ -80,6 +86,77 @@ describe('scan summary of inputs', () => {
     const read = Number(/ (\d+) read,/.exec(line)?.[1]);
     assert.ok(read > 0, line);
     assert.ok(read < 5 * lines.length, line);
+  });
+
+  it('counts a .gz with junk after its last member as read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const timed = oktaLines().slice(0, 8);
+    const text = `${Array.from({ length: 73 }, (_, index) => timed[index % timed.length]).join('\n')}\n`;
+    const first = gzipSync(text.slice(0, text.length / 2));
+    const second = gzipSync(text.slice(text.length / 2));
+    const files = [
+      {
+        name: 'junk.ndjson.gz',
+        bytes: Buffer.concat([gzipSync(text), Buffer.from('junk bytes here')]),
+      },
+      {
+        name: 'two.ndjson.gz',
+        bytes: Buffer.concat([first, second, Buffer.from('junk bytes here')]),
+      },
+    ];
+    for (const { name, bytes } of files) writeFileSync(join(dir, name), bytes);
+
+    // Two workers read the two inputs, so the warning also crosses from a worker thread.
+    const paths = files.map(({ name }) => join(dir, name));
+    const result = scan(dir, '--workers', '2', ...paths);
+    assert.equal(result.status, 0, result.stderr);
+    for (const [index, path] of paths.entries()) {
+      const junkAt = (files[index]?.bytes.length ?? 0) - 15;
+      const reason =
+        `15 bytes after the last gzip member, from byte ${junkAt}, are not gzip data and were ` +
+        'ignored: "junk bytes here"';
+      const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${path}`));
+      assert.equal(
+        line,
+        `  ${path} [okta-system-log] 73 read, 73 parsed, 0 rejected; damaged: ${reason}`,
+      );
+      assert.ok(
+        result.stderr.includes(`warn: input damaged file=${path} reason=${JSON.stringify(reason)}`),
+        result.stderr,
+      );
+    }
+    assert.match(result.stderr, /: 146 records read, 146 parsed, 0 rejected \(/);
+  });
+
+  it('rejects the record cut in a truncated second .gz member', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const timed = oktaLines().slice(0, 8);
+    const records = (count: number) =>
+      `${Array.from({ length: count }, (_, index) => timed[index % timed.length]).join('\n')}\n`;
+    const second = gzipSync(records(37), { level: 9 });
+    const cut = Math.floor(second.length / 2);
+    const file = join(dir, 'cut-member.ndjson.gz');
+    const first = gzipSync(records(36), { level: 9 });
+    writeFileSync(file, Buffer.concat([first, second.subarray(0, cut)]));
+    // What the cut deflate data decodes to: whole lines, then the start of the cut one.
+    const decodable = inflateRawSync(second.subarray(10, cut), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+    }).toString('utf8');
+    const whole = 36 + decodable.split('\n').length - 1;
+    assert.ok(!decodable.endsWith('\n'), 'the cut must fall inside a record');
+
+    const result = scan(dir, file);
+    assert.equal(result.status, 0, result.stderr);
+    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${file}`));
+    assert.equal(
+      line,
+      `  ${file} [okta-system-log] ${whole + 1} read, ${whole} parsed, 1 rejected ` +
+        '(invalid_json 1); then failed: unexpected end of file',
+    );
+    assert.match(
+      result.stderr,
+      new RegExp(`warn: record rejected file=\\S+cut-member\\.ndjson\\.gz line=${whole + 1} `),
+    );
   });
 
   it('warns when a forced format finds no record', () => {

@@ -365,8 +365,9 @@ function printSummary(
     const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
     // An input that failed part way (a truncated .gz) keeps the records read before.
     const failed = file.error ? `; then failed: ${file.error}` : '';
+    const damaged = file.damage.map((reason) => `; damaged: ${reason}`).join('');
     write(
-      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${failed}`,
+      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${damaged}${failed}`,
     );
   }
   const evaluated = summary.detection.events_total;

@@ -1,6 +1,6 @@
-import { PassThrough, type Readable } from 'node:stream';
-import { constants, createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { FileChunks } from './file-chunks.js';
+import { gunzip } from './gunzip.js';
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
@@ -9,7 +9,7 @@ const GZIP_MAGIC_LENGTH = 2;
 /**
  * Returns a byte stream's content decompressed when it is gzip (detected by its magic bytes, not
  * the file name), or the stream itself. Concatenated gzip members are read as one stream, as
- * `zcat` does.
+ * `zcat` does; `readFailure` and `readWarnings` (gunzip.ts) return what went wrong.
  *
  * Plain content is returned as the same stream, not piped through another, which would pass it
  * on 16 KiB at a time.
@@ -21,39 +21,7 @@ export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
   const compressed =
     first.length >= GZIP_MAGIC_LENGTH && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
   if (!compressed) return raw;
-  // A gzip input cut short, or with bytes after its last member that are not another member,
-  // fails with zlib's error. A failed stream drops the text that it decompressed but that was
-  // not read yet. So the output takes each chunk as zlib emits it and ends normally, and
-  // `readFailure` returns the error after the end.
-  // NOTE: when the reader lags, zlib is paused and keeps up to 16 KiB, which a failure in the
-  // final flush may still drop (not seen in tests).
-  const gunzip = createGunzip();
-  const output = new PassThrough();
-  raw.on('error', (error) => gunzip.destroy(error));
-  gunzip.on('data', (chunk: Buffer) => {
-    if (!output.write(chunk)) gunzip.pause();
-  });
-  output.on('drain', () => gunzip.resume());
-  gunzip.once('end', () => output.end());
-  gunzip.once('error', (error) => {
-    failures.set(output, error);
-    output.end();
-  });
-  // A reader that stops early destroys the stream it was given, so the streams under it close.
-  output.once('close', () => gunzip.destroy());
-  gunzip.once('close', () => raw.destroy());
-  // zlib decompresses the last chunk written before `end` with the final flush, and when that
-  // flush fails, the chunk's text is lost. A sync flush first decompresses all it can.
-  raw.pipe(gunzip, { end: false });
-  raw.once('end', () => gunzip.flush(constants.Z_SYNC_FLUSH, () => gunzip.end()));
-  return output;
-}
-
-const failures = new WeakMap<Readable, Error>();
-
-/** Returns the error that ended a decompressed stream early, once it has ended. */
-export function readFailure(stream: Readable): Error | undefined {
-  return failures.get(stream);
+  return gunzip(raw);
 }
 
 /**

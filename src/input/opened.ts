@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
+import { readFailure, readWarnings } from './gunzip.js';
 import type { InputFile } from './input-file.js';
-import { readFailure } from './open.js';
 
 /** Bytes read before the format is chosen. */
 export const HEAD_BYTES = 64 * 1024;
@@ -22,6 +22,8 @@ export interface OpenedInput {
   lookAhead(maxBuffered: number): AsyncIterable<Buffer>;
   /** False once look-ahead dropped bytes, so that `chunks()` cannot return every byte. */
   readonly replayable: boolean;
+  /** Damage that lost no byte, such as data after the last gzip member, once the input ended. */
+  warnings(): readonly string[];
   close(): void;
 }
 
@@ -103,6 +105,7 @@ export async function openInput(file: InputFile, headBytes = HEAD_BYTES): Promis
     get replayable() {
       return !dropped;
     },
+    warnings: () => readWarnings(stream),
     close: () => {
       stream.destroy();
     },

@@ -39,6 +39,8 @@ export interface InputCounts {
   outOfRange: number;
   /** The reason reading stopped early. */
   error: string | undefined;
+  /** Damage to the input that lost no record, such as bytes after the last gzip member. */
+  damage: string[];
 }
 
 export interface TimeRange {
@@ -105,6 +107,7 @@ export function emptyCounts(): InputCounts {
     skippedByReason: {},
     outOfRange: 0,
     error: undefined,
+    damage: [],
   };
 }
 
@@ -127,7 +130,8 @@ export class FileStage {
     const summarize = prepared.format?.summarize;
     let logged = 0;
     try {
-      for await (const output of readPrepared(prepared, this.options.read)) {
+      const onDamage = (reason: string) => counts.damage.push(reason);
+      for await (const output of readPrepared(prepared, this.options.read, onDamage)) {
         const parsed = output.records ?? output.events.length;
         const skipped = output.skipped ?? [];
         counts.read += parsed + output.rejections.length + skipped.length;

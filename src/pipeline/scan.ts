@@ -98,8 +98,10 @@ export interface FileStats {
   skippedByReason: Record<string, number>;
   /** Parsed events left out by the time range. */
   outOfRange: number;
-  /** Why the input could not be read at all. */
+  /** The reason the input could not be read at all, or that reading stopped early. */
   error: string | undefined;
+  /** Damage to the input that lost no record, such as bytes after the last gzip member. */
+  damage: string[];
   /** The note for a recognised input with nothing to read (a CloudTrail digest file). */
   skipped: string | undefined;
 }

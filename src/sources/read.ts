@@ -172,10 +172,15 @@ async function peekFirstTime(
   return earliest;
 }
 
-/** Reads every record of a prepared input, in input order, as batches of events and rejections. */
+/**
+ * Reads every record of a prepared input, in input order, as batches of events and rejections.
+ * After the last record, damage that lost no record (bytes after the last gzip member) is logged
+ * and passed to `onDamage`. Then a failure that stopped the read is raised.
+ */
 export async function* readPrepared(
   prepared: PreparedInput,
   options: ReadOptions,
+  onDamage?: (reason: string) => void,
 ): AsyncIterable<ParseOutput> {
   if (prepared.rejected) {
     const rejections = prepared.rejected.map((item) => rejection(item, prepared.file.path));
@@ -211,6 +216,10 @@ export async function* readPrepared(
     }
   } finally {
     opened.close();
+  }
+  for (const reason of opened.warnings()) {
+    options.logger.warn('input damaged', { file: prepared.file.path, reason });
+    onDamage?.(reason);
   }
   if (failure) throw failure;
 

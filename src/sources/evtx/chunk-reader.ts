@@ -12,14 +12,16 @@ import {
 import { EventTreeBuilder } from './event-tree.js';
 import { eventFromTree } from './evtx-event.js';
 import { Expander } from './expand.js';
-import { readUInt64 } from './file-header.js';
+import { FILE_HEADER_SIZE, readUInt64 } from './file-header.js';
 import { EVTX_CODES, EvtxParseError } from './parse-error.js';
+import { MIN_RECORD_SIZE, RecordIdSequence } from './record-ids.js';
 import { formatFileTime } from './values.js';
 
 /**
  * Reads the records of one chunk. Each record the chunk header declares ends up as an event
  * or as a rejection. A record that fails to parse is rejected alone. A damaged record header
- * is skipped by searching for the next record signature. Records that the header counts but
+ * is skipped by searching for the next record signature, and a record header id that does not
+ * fit the records around it is replaced (RecordIdSequence). Records that the header counts but
  * that the bytes no longer contain (cut off, or lost in a damaged span) are rejected one by
  * one. Bad checksums do not stop the reading. The records are tried anyway, and the returned
  * summary reports the checksums to the caller.
@@ -28,8 +30,8 @@ import { formatFileTime } from './values.js';
 /** Record header: signature (4 bytes), size (4), record id (8), written time (8). */
 const RECORD_HEADER_SIZE = 24;
 
-/** Smallest record: its header and the trailing copy of its size. */
-const MIN_RECORD_SIZE = RECORD_HEADER_SIZE + 4;
+/** 10000-01-01T00:00:00Z as a FILETIME: 100 ns ticks since 1601-01-01. */
+const YEAR_10000_FILETIME = 2_650_467_744_000_000_000n;
 
 const RECORD_SIGNATURE = Buffer.from([0x2a, 0x2a, 0x00, 0x00]);
 
@@ -37,6 +39,16 @@ export interface ChunkSummary {
   /** False for an unused chunk (all zero bytes), which is skipped. */
   used: boolean;
   header?: ChunkHeader;
+  /** Record header ids that did not fit the chunk and were replaced. */
+  replacedIds?: ReplacedId[];
+}
+
+/** A record header id replaced by the id that the records around it give. */
+export interface ReplacedId {
+  /** File offset of the record. */
+  offset: number;
+  stored: number;
+  id: number;
 }
 
 export class ChunkReader {
@@ -48,6 +60,7 @@ export class ChunkReader {
   private fileOffset = 0;
 
   private readonly file: string;
+  private replacedIds: ReplacedId[] = [];
 
   constructor(private readonly context: ParseContext) {
     this.file = context.file;
@@ -92,8 +105,9 @@ export class ChunkReader {
     }
 
     this.binxml.startChunk(chunk, length);
+    this.replacedIds = [];
     this.readRecords(header, declared, out);
-    return { used: true, header };
+    return { used: true, header, replacedIds: this.replacedIds };
   }
 
   private readRecords(header: ChunkHeader, declared: number | undefined, out: ParseOutput): void {
@@ -101,7 +115,7 @@ export class ChunkReader {
     const limit =
       freeSpace > CHUNK_HEADER_SIZE && freeSpace <= this.length ? freeSpace : this.length;
     const maximum = declared ?? MAX_RECORDS_PER_CHUNK;
-    let expectedId = header.firstRecordId;
+    const ids = new RecordIdSequence(header, declared);
     let accounted = 0;
     let offset = CHUNK_HEADER_SIZE;
 
@@ -109,33 +123,37 @@ export class ChunkReader {
       const problem = this.checkRecordHeader(offset);
       if (problem === undefined) {
         const size = this.chunk.readUInt32LE(offset + 4);
-        const id = readUInt64(this.chunk, offset + 8);
+        const id = this.takeId(ids, offset, limit);
         this.readRecord(offset, size, id, out);
         accounted++;
-        expectedId = id + 1;
         offset += size;
         continue;
       }
       if (problem === 'truncated') {
-        const id = offset + 16 <= this.length ? readUInt64(this.chunk, offset + 8) : expectedId;
+        const id = offset + 16 <= this.length ? this.takeId(ids, offset, undefined) : ids.next;
         const reason = `the input ends at offset ${this.fileOffset + this.length}, inside this record`;
         out.rejections.push(this.recordRejection(EVTX_CODES.truncated, id, offset, reason));
         accounted++;
-        expectedId = id + 1;
         break;
       }
 
       // The record header is damaged: resume at the next intact record header, and reject
-      // the records that the damaged span held, as many as the record ids tell.
+      // the records that the damaged span contained, as many as the record ids tell.
       const next = this.findRecord(offset + 1, limit);
-      const nextId = next < 0 ? undefined : readUInt64(this.chunk, next + 8);
-      const span = nextId !== undefined && nextId > expectedId ? nextId - expectedId : 1;
+      const span =
+        next < 0
+          ? 1
+          : ids.lostBefore(
+              readUInt64(this.chunk, next + 8),
+              this.followingId(next, limit),
+              next - offset,
+            );
       const rejected = Math.min(span, maximum - accounted);
       for (let index = 0; index < rejected; index++) {
         out.rejections.push(
           this.recordRejection(
             EVTX_CODES.invalidRecord,
-            expectedId + index,
+            ids.next + index,
             offset,
             index === 0
               ? problem
@@ -144,7 +162,7 @@ export class ChunkReader {
         );
       }
       accounted += rejected;
-      expectedId += rejected;
+      ids.skip(rejected);
       if (next < 0) break;
       offset = next;
     }
@@ -156,7 +174,7 @@ export class ChunkReader {
       out.rejections.push(
         this.recordRejection(
           truncated ? EVTX_CODES.truncated : EVTX_CODES.missingRecord,
-          expectedId + index,
+          ids.next + index,
           offset,
           truncated
             ? `the input ends at offset ${this.fileOffset + this.length} before this record (records stop at offset ${at})`
@@ -164,6 +182,29 @@ export class ChunkReader {
         ),
       );
     }
+  }
+
+  /**
+   * Returns the id of the record at `offset`: its header's id, or the id that the records
+   * around it give when that one does not fit (see RecordIdSequence), which the chunk summary
+   * lists. The record header after it, read only when the id is not the next one, ends before
+   * `limit`; without `limit` there is none.
+   */
+  private takeId(ids: RecordIdSequence, offset: number, limit: number | undefined): number {
+    const stored = readUInt64(this.chunk, offset + 8);
+    const following =
+      stored === ids.next || limit === undefined ? undefined : this.followingId(offset, limit);
+    const { id, trusted } = ids.take(stored, following);
+    if (!trusted) this.replacedIds.push({ offset: this.fileOffset + offset, stored, id });
+    return id;
+  }
+
+  /** Returns the id in the intact record header right after the record at `offset`, if any. */
+  private followingId(offset: number, limit: number): number | undefined {
+    const following = offset + this.chunk.readUInt32LE(offset + 4);
+    if (following + RECORD_HEADER_SIZE > limit) return undefined;
+    if (this.checkRecordHeader(following) !== undefined) return undefined;
+    return readUInt64(this.chunk, following + 8);
   }
 
   /** Returns why the record header at `offset` is unusable, or undefined when it is intact. */
@@ -197,8 +238,7 @@ export class ChunkReader {
       const content = this.binxml.parseRecord(offset + RECORD_HEADER_SIZE, offset + size - 4);
       this.tree.reset();
       this.expander.expandRecord(content, this.tree);
-      const writtenTime = () => formatFileTime(this.chunk.readBigUInt64LE(offset + 16));
-      const header = { recordId: id, writtenTime };
+      const header = { recordId: id, writtenTime: () => this.writtenTime(offset) };
       out.events.push(eventFromTree(this.tree.root, this.context, header));
     } catch (error) {
       // Only the reader's own errors carry a rejection code; any other error is a parse failure.
@@ -216,9 +256,25 @@ export class ChunkReader {
     }
   }
 
+  /**
+   * Returns the written time of the record header at `offset`, or undefined when it is unset (0,
+   * as some exports leave it) or past the year 9999, so that it is no event time.
+   */
+  private writtenTime(offset: number): string | undefined {
+    const ticks = this.chunk.readBigUInt64LE(offset + 16);
+    if (ticks === 0n || ticks >= YEAR_10000_FILETIME) return undefined;
+    return formatFileTime(ticks);
+  }
+
   private recordRejection(code: string, id: number, offset: number, reason: string): Rejection {
-    const message = `record ${id} at offset ${this.fileOffset + offset}: ${reason}`;
+    const chunk = `chunk ${this.chunkNumber()} at offset ${this.fileOffset}`;
+    const message = `record ${id} at offset ${this.fileOffset + offset} (${chunk}): ${reason}`;
     return { code, message, origin: { file: this.file, record: id, line: 0 } };
+  }
+
+  /** Returns the number of the chunk being read, counted from 0 after the file header. */
+  private chunkNumber(): number {
+    return Math.floor((this.fileOffset - FILE_HEADER_SIZE) / CHUNK_SIZE);
   }
 
   private rejection(code: string, message: string, record: number): Rejection {

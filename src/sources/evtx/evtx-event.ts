@@ -9,12 +9,12 @@ import { elementText, readEventData, readSystem, readUserData } from '../windows
  * uses, so both give the same fields. The origin's record number is the event's own
  * `EventRecordID`: files exported from a larger log renumber their record headers from 1, but
  * keep the id that the log gave the event. The header's number is the fallback, and so is the
- * record header's written time for an event without `TimeCreated`.
+ * record header's written time, when it is set, for an event without `TimeCreated`.
  */
 export function eventFromTree(
   root: Record<string, unknown>,
   context: ParseContext,
-  header: { recordId: number; writtenTime: () => string },
+  header: { recordId: number; writtenTime: () => string | undefined },
 ): Event {
   // A record with a second fragment can hold a second Event element: the first one counts.
   const event = Array.isArray(root.Event) ? root.Event[0] : root.Event;

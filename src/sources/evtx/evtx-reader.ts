@@ -2,7 +2,7 @@ import type { LogFields } from '../../model/logger.js';
 import type { ParseContext, ParseOutput } from '../format.js';
 import { BlockReader } from './blocks.js';
 import { CHUNK_SIZE } from './chunk-header.js';
-import { ChunkReader } from './chunk-reader.js';
+import { ChunkReader, type ReplacedId } from './chunk-reader.js';
 import { FILE_HEADER_SIZE, type FileHeader, parseFileHeader } from './file-header.js';
 import { EVTX_CODES } from './parse-error.js';
 
@@ -18,6 +18,9 @@ const FILE_HEADER_FIELDS = 128;
 
 /** Chunks with bad checksums that are logged one by one; the rest are only counted. */
 const MAX_CHECKSUM_WARNINGS = 5;
+
+/** Replaced record header ids that are logged one by one; the rest are only counted. */
+const MAX_ID_WARNINGS = 5;
 
 export async function* readEvtx(
   chunks: AsyncIterable<Buffer>,
@@ -49,6 +52,7 @@ export async function* readEvtx(
 
   const reader = new ChunkReader(context);
   const checksums = { failed: 0, chunks: 0 };
+  let replacedIds = 0;
   let chunkPositions = 0;
   let completeChunks = 0;
 
@@ -63,6 +67,7 @@ export async function* readEvtx(
     // A cut-off chunk cannot be checked, and the head-only peek reads only such a chunk.
     if (block.length === CHUNK_SIZE) {
       completeChunks++;
+      replacedIds = logReplacedIds(summary.replacedIds ?? [], replacedIds, offset, context);
       if (summary.header) {
         checksums.chunks++;
         const { headerChecksumValid, recordsChecksumValid } = summary.header;
@@ -93,6 +98,39 @@ export async function* readEvtx(
     yield end;
   }
   if (completeChunks > 0) logFileProblems(header, checksums, context);
+  if (replacedIds > MAX_ID_WARNINGS) {
+    context.logger.warn('EVTX record header ids that did not fit their chunk were replaced', {
+      file: context.file,
+      replaced_ids_total: replacedIds,
+    });
+  }
+}
+
+/**
+ * Logs the record header ids of a chunk that were replaced, up to MAX_ID_WARNINGS for the file
+ * after the `logged` ones, and returns how many the file had so far.
+ */
+function logReplacedIds(
+  replacedIds: readonly ReplacedId[],
+  logged: number,
+  chunkOffset: number,
+  context: ParseContext,
+): number {
+  let count = logged;
+  for (const replaced of replacedIds) {
+    if (++count > MAX_ID_WARNINGS) continue;
+    context.logger.warn(
+      'EVTX record header id does not fit its chunk; numbering the record by its position',
+      {
+        file: context.file,
+        chunk_offset: chunkOffset,
+        offset: replaced.offset,
+        stored_id: replaced.stored,
+        record: replaced.id,
+      },
+    );
+  }
+  return count;
 }
 
 /** Logs problems of the whole file, once it was read past its head. */

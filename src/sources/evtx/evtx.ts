@@ -11,7 +11,10 @@ import { FILE_SIGNATURE } from './file-header.js';
  * - the file header: signature, version 3.1/3.2, chunk count, dirty and full flags, CRC32;
  * - every 64 KiB chunk in the file, whatever the header counts, with the CRC32 checksums of
  *   its header and of its records (a mismatch is logged and the records are read anyway);
- * - records: signature, size and its trailing copy, record id;
+ * - records: signature, size and its trailing copy, record id and written time. The id is
+ *   checked against the chunk header's ids and the records around it, and one that does not
+ *   fit is replaced by the record's position, with a warning. A written time that is unset or
+ *   past the year 9999 is no event time;
  * - Binary XML: fragments, elements, attributes, text, CDATA, character and entity references,
  *   processing instructions, template instances with their definitions (inline or by offset,
  *   cached per chunk), normal and optional substitutions, start tags with or without the

@@ -1,0 +1,288 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { GzipHeaderError, GzipHeaderParser } from './gzip-header.js';
+import { GzipMemberInflater } from './gzip-member.js';
+
+/** CRC-32 and length of the uncompressed data, after each member's deflate data. */
+const TRAILER_BYTES = 8;
+
+const MAGIC_0 = 0x1f;
+const MAGIC_1 = 0x8b;
+
+/** Bytes of ignored data quoted in the warning, so that a user can tell what was appended. */
+const PREVIEW_BYTES = 32;
+
+/** The part of the member structure that the next compressed byte belongs to. */
+type State = 'header' | 'body' | 'trailer' | 'between' | 'garbage';
+
+const failures = new WeakMap<Readable, Error>();
+const warnings = new WeakMap<Readable, string[]>();
+
+/**
+ * Decompresses a gzip stream whose first bytes are the gzip magic. Concatenated members are read
+ * as one stream, as `zcat` does, and so is damage after the last member (see `GunzipReader`).
+ *
+ * The output ends normally when reading fails, after every byte decompressed before the failure,
+ * and `readFailure` returns the error. Damage that loses no data is returned by `readWarnings`.
+ */
+export function gunzip(raw: Readable): Readable {
+  const output = new PassThrough();
+  const reader = new GunzipReader(output);
+  warnings.set(output, reader.warnings);
+  reader.run(raw).then(
+    () => output.end(),
+    (error: Error) => {
+      failures.set(output, error);
+      output.end();
+    },
+  );
+  // A reader that stops early destroys the stream it was given, so the streams under it close.
+  output.once('close', () => {
+    reader.stop();
+    raw.destroy();
+  });
+  return output;
+}
+
+/** Returns the error that ended a decompressed stream early, once it has ended. */
+export function readFailure(stream: Readable): Error | undefined {
+  return failures.get(stream);
+}
+
+/**
+ * Returns what was damaged in a decompressed stream without losing any decompressed byte
+ * (bytes after the last member, a trailer that does not match), once it has ended.
+ */
+export function readWarnings(stream: Readable): readonly string[] {
+  return warnings.get(stream) ?? [];
+}
+
+/**
+ * Splits gzip input into members (RFC 1952): this class parses each header and checks each
+ * trailer, and a raw inflater per member decompresses the deflate data between them. zlib's
+ * gunzip does all three, but bytes after the last member that are not a member fail it. It then
+ * drops the text that it decompressed in the same call as the failure, up to 16 KiB, which is
+ * all of a small file. A member's own inflater stops at the end of its deflate data, so what
+ * follows cannot take the member's text with it.
+ *
+ * What follows the last member decides how the input ends:
+ * - Zero bytes (block padding that tapes and some writers add) are ignored silently, as by
+ *   `zcat`.
+ * - A member header that is invalid or cut short fails the input, because that member's records
+ *   are lost.
+ * - Anything else is ignored with a warning, and the input counts as read. Each member before it
+ *   was checked against its trailer, so its records are whole. That holds for two good members
+ *   followed by junk as for one, and for junk of a single byte (a newline that an editor
+ *   appended, or a lone 0x1f, too short to be a header) as for an HTML error page appended to a
+ *   download. `zcat` also prints every member and then warns "trailing garbage ignored".
+ *
+ * Damage in the last few bytes of a member, a trailer that does not match or that the input
+ * ends inside, gives a warning too. The deflate data reached its final block, so every record
+ * was decompressed and is parsed on its own. A CRC-32 mismatch means that the trailer or,
+ * undetected by inflate, the text was damaged.
+ */
+class GunzipReader {
+  private state: State = 'header';
+  private header = new GzipHeaderParser();
+  private inflater: GzipMemberInflater | undefined;
+  /** CRC-32 and length of the text of the member whose trailer is read. */
+  private crc = 0;
+  private size = 0;
+  private readonly trailer = Buffer.alloc(TRAILER_BYTES);
+  private trailerFilled = 0;
+  /** Offset in the compressed input of the chunk being read. */
+  private chunkStart = 0;
+  private memberStart = 0;
+  /** Set when what follows a member starts with byte 0x1f at the end of a chunk. */
+  private magicPending = false;
+  private garbageStart = 0;
+  private garbageBytes = 0;
+  private garbagePreview: Buffer[] = [];
+  private stopped = false;
+  readonly warnings: string[] = [];
+
+  constructor(private readonly output: PassThrough) {}
+
+  async run(raw: Readable): Promise<void> {
+    try {
+      for await (const chunk of raw) {
+        await this.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+        if (this.stopped) return;
+      }
+      await this.finish();
+    } finally {
+      this.inflater?.destroy();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.inflater?.destroy();
+  }
+
+  private async push(chunk: Buffer): Promise<void> {
+    let index = 0;
+    while (index < chunk.length && !this.stopped) {
+      if (this.state === 'header') index = this.readHeader(chunk, index);
+      else if (this.state === 'body') index = await this.inflate(chunk, index);
+      else if (this.state === 'trailer') index = this.readTrailer(chunk, index);
+      else if (this.state === 'between') index = this.readBetween(chunk, index);
+      else index = this.readGarbage(chunk, index);
+    }
+    this.chunkStart += chunk.length;
+  }
+
+  private readHeader(chunk: Buffer, start: number): number {
+    let end: number;
+    try {
+      end = this.header.parse(chunk, start);
+    } catch (error) {
+      if (!(error instanceof GzipHeaderError)) throw error;
+      throw new Error(
+        `invalid header of the gzip member at byte ${this.memberStart}: ${error.message}`,
+      );
+    }
+    if (this.header.done) this.startBody();
+    return end;
+  }
+
+  private startBody(): void {
+    this.inflater = new GzipMemberInflater(this.output);
+    this.state = 'body';
+  }
+
+  /** Inflates the rest of the chunk and returns the index after the member's deflate data. */
+  private async inflate(chunk: Buffer, start: number): Promise<number> {
+    const inflater = this.inflater as GzipMemberInflater;
+    const unused = await inflater.write(start === 0 ? chunk : chunk.subarray(start));
+    if (unused === 0) return chunk.length;
+    this.endBody();
+    return chunk.length - unused;
+  }
+
+  private endBody(): void {
+    const inflater = this.inflater as GzipMemberInflater;
+    this.crc = inflater.crc;
+    this.size = inflater.size;
+    inflater.destroy();
+    this.inflater = undefined;
+    this.state = 'trailer';
+    this.trailerFilled = 0;
+  }
+
+  private readTrailer(chunk: Buffer, start: number): number {
+    const end = Math.min(chunk.length, start + TRAILER_BYTES - this.trailerFilled);
+    chunk.copy(this.trailer, this.trailerFilled, start, end);
+    this.trailerFilled += end - start;
+    if (this.trailerFilled < TRAILER_BYTES) return end;
+
+    const member = `the gzip member at byte ${this.memberStart}`;
+    const storedCrc = this.trailer.readUInt32LE(0);
+    const storedSize = this.trailer.readUInt32LE(4);
+    if (storedCrc !== this.crc) {
+      this.warnings.push(
+        `CRC-32 mismatch in ${member} (stored ${hex(storedCrc)}, computed ${hex(this.crc)}): ` +
+          'its records were read, but the trailer or the text is damaged',
+      );
+    }
+    // The trailer stores the length modulo 2^32.
+    const size = this.size % 2 ** 32;
+    if (storedSize !== size) {
+      this.warnings.push(
+        `length mismatch in ${member} (stored ${storedSize} bytes modulo 2^32, decompressed ` +
+          `${size}): its records were read, but the trailer or the text is damaged`,
+      );
+    }
+    this.state = 'between';
+    return end;
+  }
+
+  /** Skips zero padding, then starts the next member or the ignored bytes. */
+  private readBetween(chunk: Buffer, start: number): number {
+    if (this.magicPending) {
+      this.magicPending = false;
+      const offset = this.chunkStart - 1;
+      if (chunk[start] === MAGIC_1) this.startMember(offset, Buffer.of(MAGIC_0));
+      else this.startGarbage(offset, Buffer.of(MAGIC_0));
+      return start;
+    }
+    let index = start;
+    while (index < chunk.length && chunk[index] === 0) index++;
+    if (index === chunk.length) return index;
+
+    const offset = this.chunkStart + index;
+    if (chunk[index] !== MAGIC_0) {
+      this.startGarbage(offset);
+      return index;
+    }
+    if (index + 1 === chunk.length) {
+      this.magicPending = true;
+      return chunk.length;
+    }
+    if (chunk[index + 1] === MAGIC_1) this.startMember(offset);
+    else this.startGarbage(offset);
+    return index;
+  }
+
+  /** Starts a member at `offset`, whose first bytes `read` are in the previous chunk. */
+  private startMember(offset: number, read?: Buffer): void {
+    this.memberStart = offset;
+    this.header = new GzipHeaderParser();
+    if (read) this.header.parse(read, 0);
+    this.state = 'header';
+  }
+
+  private startGarbage(offset: number, read?: Buffer): void {
+    this.garbageStart = offset;
+    this.garbageBytes = read?.length ?? 0;
+    this.garbagePreview = read ? [read] : [];
+    this.state = 'garbage';
+  }
+
+  private readGarbage(chunk: Buffer, start: number): number {
+    const previewed = this.garbagePreview.reduce((sum, part) => sum + part.length, 0);
+    if (previewed < PREVIEW_BYTES) {
+      this.garbagePreview.push(
+        Buffer.from(chunk.subarray(start, start + PREVIEW_BYTES - previewed)),
+      );
+    }
+    this.garbageBytes += chunk.length - start;
+    return chunk.length;
+  }
+
+  private async finish(): Promise<void> {
+    if (this.state === 'header') {
+      throw new Error(
+        `unexpected end of file in the header of the gzip member at byte ${this.memberStart}`,
+      );
+    }
+    if (this.state === 'body') {
+      // The deflate data either ends with the input, which leaves the trailer out, or is cut,
+      // which fails with zlib's "unexpected end of file".
+      await (this.inflater as GzipMemberInflater).end();
+      this.endBody();
+    }
+    if (this.state === 'trailer') {
+      const where = this.trailerFilled === 0 ? 'before' : `${this.trailerFilled} bytes into`;
+      this.warnings.push(
+        `the input ends ${where} the ${TRAILER_BYTES}-byte trailer of the gzip member at byte ` +
+          `${this.memberStart}, so its CRC-32 and length were not checked`,
+      );
+    }
+    if (this.magicPending) this.startGarbage(this.chunkStart - 1, Buffer.of(MAGIC_0));
+    if (this.state === 'garbage') this.warnings.push(this.describeGarbage());
+  }
+
+  private describeGarbage(): string {
+    const count = this.garbageBytes === 1 ? '1 byte' : `${this.garbageBytes} bytes`;
+    const preview = JSON.stringify(Buffer.concat(this.garbagePreview).toString('latin1'));
+    const more = this.garbageBytes > PREVIEW_BYTES ? ' …' : '';
+    return (
+      `${count} after the last gzip member, from byte ${this.garbageStart}, are not gzip data ` +
+      `and were ignored: ${preview}${more}`
+    );
+  }
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
+}

@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { constants, deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
+import { crc32, tableCrc32 } from '../../src/input/crc32.js';
+import { readFailure, readWarnings } from '../../src/input/gunzip.js';
+import { GzipHeaderError, GzipHeaderParser } from '../../src/input/gzip-header.js';
+import { gunzipIfCompressed } from '../../src/input/open.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+
+const OKTA = join(REPO_ROOT, 'test', 'fixtures', 'identity', 'panther-okta-systemlog.ndjson');
+const OKTA_LINES = readFileSync(OKTA, 'utf8').split('\n').filter(Boolean);
+const EVTX_FOLDER = join(REPO_ROOT, 'test', 'fixtures', 'evtx');
+
+/** Okta System Log records, one per line, `count` of them taken from the fixture in turn. */
+function oktaText(count: number): string {
+  const lines = Array.from({ length: count }, (_, index) => OKTA_LINES[index % OKTA_LINES.length]);
+  return `${lines.join('\n')}\n`;
+}
+
+interface Decoded {
+  bytes: Buffer;
+  text: string;
+  failure: string | undefined;
+  warnings: readonly string[];
+}
+
+/** Decompresses `bytes` delivered in chunks of `chunkBytes`, as a pipe or a file read would. */
+async function decode(input: Buffer, chunkBytes = 64 * 1024): Promise<Decoded> {
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < input.length; start += chunkBytes) {
+    chunks.push(input.subarray(start, start + chunkBytes));
+  }
+  const stream = await gunzipIfCompressed(Readable.from(chunks, { objectMode: false }));
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  const bytes = Buffer.concat(parts);
+  return {
+    bytes,
+    text: bytes.toString('utf8'),
+    failure: readFailure(stream)?.message,
+    warnings: readWarnings(stream),
+  };
+}
+
+/** Builds a gzip member by hand, with the optional header fields that gzipSync never writes. */
+function member(
+  text: string | Buffer,
+  fields: { name?: string; comment?: string; extra?: Buffer; headerCrc?: boolean } = {},
+): Buffer {
+  const data = Buffer.from(text);
+  let flags = 0;
+  if (fields.headerCrc) flags |= 0x02;
+  if (fields.extra) flags |= 0x04;
+  if (fields.name !== undefined) flags |= 0x08;
+  if (fields.comment !== undefined) flags |= 0x10;
+  const parts: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, flags, 0, 0, 0, 0, 0, 3])];
+  if (fields.extra) {
+    const length = Buffer.alloc(2);
+    length.writeUInt16LE(fields.extra.length);
+    parts.push(length, fields.extra);
+  }
+  if (fields.name !== undefined) parts.push(Buffer.from(`${fields.name}\0`, 'latin1'));
+  if (fields.comment !== undefined) parts.push(Buffer.from(`${fields.comment}\0`, 'latin1'));
+  if (fields.headerCrc) {
+    const crc = Buffer.alloc(2);
+    crc.writeUInt16LE(crc32(Buffer.concat(parts)) & 0xffff);
+    parts.push(crc);
+  }
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(data), 0);
+  trailer.writeUInt32LE(data.length, 4);
+  return Buffer.concat([...parts, deflateRawSync(data), trailer]);
+}
+
+const JUNK_1MIB = Buffer.from(
+  Array.from({ length: 1024 * 1024 }, (_, index) => (index * 7919 + 13) % 256),
+);
+const HTML_PAGE = Buffer.from(
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n' +
+    '<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n',
+);
+
+describe('gunzip of damaged input', () => {
+  const text = oktaText(73);
+  const whole = gzipSync(text);
+
+  // Each case is what a damaged or hand-edited file shows after its last member. The members
+  // before it decompress whole, so the input still counts as read.
+  const trailing = [
+    { name: 'junk text', bytes: Buffer.from('junk bytes here'), quoted: '"junk bytes here"' },
+    { name: 'one newline', bytes: Buffer.from('\n'), quoted: '"\\n"' },
+    { name: 'an HTML error page', bytes: HTML_PAGE, quoted: '"<html>\\r\\n<head><title>502 Bad' },
+    { name: '1 MiB of binary junk', bytes: JUNK_1MIB, quoted: '"\\r' },
+    { name: 'a 0x1f not followed by 0x8b', bytes: Buffer.from([0x1f, 0x41]), quoted: '"\\u001fA"' },
+    { name: 'a lone 0x1f', bytes: Buffer.from([0x1f]), quoted: '"\\u001f"' },
+  ];
+
+  for (const { name, bytes, quoted } of trailing) {
+    it(`reads every record before ${name}`, async () => {
+      // One-byte chunks put every boundary, such as 0x1f then 0x8b, between two reads.
+      const chunkSizes = bytes.length < 1000 ? [64 * 1024, 1] : [64 * 1024];
+      for (const chunkBytes of chunkSizes) {
+        const decoded = await decode(Buffer.concat([whole, bytes]), chunkBytes);
+
+        assert.equal(decoded.text, text);
+        assert.equal(decoded.failure, undefined);
+        assert.equal(decoded.warnings.length, 1);
+        const count = bytes.length === 1 ? '1 byte' : `${bytes.length} bytes`;
+        const warning = decoded.warnings[0] ?? '';
+        assert.ok(
+          warning.startsWith(
+            `${count} after the last gzip member, from byte ${whole.length}, are not gzip ` +
+              `data and were ignored: ${quoted}`,
+          ),
+          warning,
+        );
+      }
+    });
+  }
+
+  it('reads two members then junk', async () => {
+    const second = oktaText(20);
+    const first = gzipSync(text);
+    const input = Buffer.concat([first, gzipSync(second), Buffer.from('junk bytes here')]);
+    const decoded = await decode(input);
+
+    assert.equal(decoded.text, text + second);
+    assert.equal(decoded.failure, undefined);
+    assert.deepEqual(decoded.warnings, [
+      `15 bytes after the last gzip member, from byte ${input.length - 15}, are not gzip data ` +
+        'and were ignored: "junk bytes here"',
+    ]);
+  });
+
+  it('ignores zero padding after the last member', async () => {
+    const decoded = await decode(Buffer.concat([whole, Buffer.alloc(512)]));
+
+    assert.equal(decoded.text, text);
+    assert.equal(decoded.failure, undefined);
+    assert.deepEqual(decoded.warnings, []);
+  });
+
+  it('reads a truncated second member up to its cut', async () => {
+    const second = gzipSync(oktaText(40));
+    const cut = Math.floor(second.length / 2);
+    // zlib's sync flush returns all that the deflate data before the cut decodes to.
+    const decodable = inflateRawSync(second.subarray(10, cut), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
+    const decoded = await decode(Buffer.concat([whole, second.subarray(0, cut)]));
+
+    assert.equal(decoded.failure, 'unexpected end of file');
+    assert.equal(decoded.text, text + decodable.toString('utf8'));
+    assert.ok(decodable.includes('\n'), 'the cut must leave a whole record');
+  });
+
+  it('fails on a second member cut inside its header', async () => {
+    const second = gzipSync(oktaText(40));
+    const decoded = await decode(Buffer.concat([whole, second.subarray(0, 5)]));
+
+    assert.equal(decoded.text, text);
+    assert.equal(
+      decoded.failure,
+      `unexpected end of file in the header of the gzip member at byte ${whole.length}`,
+    );
+  });
+
+  it('fails on a second member of an unknown method', async () => {
+    const second = Buffer.from(gzipSync(oktaText(40)));
+    second[2] = 7;
+    const decoded = await decode(Buffer.concat([whole, second]));
+
+    assert.equal(decoded.text, text);
+    assert.equal(
+      decoded.failure,
+      `invalid header of the gzip member at byte ${whole.length}: unknown compression method 7 ` +
+        '(gzip uses 8, deflate)',
+    );
+  });
+
+  it('keeps the text before damaged deflate data', async () => {
+    // The first part ends with a full flush, so it is byte-aligned and decodes alone. The byte
+    // after it starts a final block of the reserved type 3, which zlib rejects.
+    const before = oktaText(40);
+    const flushed = deflateRawSync(before, { finishFlush: constants.Z_FULL_FLUSH });
+    const after = deflateRawSync(oktaText(30));
+    const damaged = Buffer.concat([flushed, Buffer.from([0x07]), after.subarray(1)]);
+    const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+    assert.ok(before.length > 16 * 1024, 'the text must be longer than one zlib output buffer');
+
+    for (const chunkBytes of [64 * 1024, 1000]) {
+      const decoded = await decode(Buffer.concat([whole, header, damaged]), chunkBytes);
+
+      assert.equal(decoded.failure, 'invalid block type');
+      assert.equal(decoded.text, text + before);
+    }
+  });
+
+  it('warns of a CRC-32 mismatch and keeps the text', async () => {
+    const damaged = Buffer.from(whole);
+    damaged.writeUInt32LE(0xefbeadde, damaged.length - 8);
+    const decoded = await decode(damaged);
+
+    assert.equal(decoded.text, text);
+    assert.equal(decoded.failure, undefined);
+    assert.equal(decoded.warnings.length, 1);
+    assert.match(
+      decoded.warnings[0] ?? '',
+      /^CRC-32 mismatch in the gzip member at byte 0 \(stored 0xefbeadde, computed 0x[0-9a-f]{8}\)/,
+    );
+  });
+
+  it('warns of a length mismatch and keeps the text', async () => {
+    const damaged = Buffer.from(whole);
+    damaged.writeUInt32LE(12, damaged.length - 4);
+    const decoded = await decode(damaged);
+
+    assert.equal(decoded.text, text);
+    assert.equal(decoded.failure, undefined);
+    assert.deepEqual(decoded.warnings, [
+      `length mismatch in the gzip member at byte 0 (stored 12 bytes modulo 2^32, decompressed ` +
+        `${text.length}): its records were read, but the trailer or the text is damaged`,
+    ]);
+  });
+
+  for (const cut of [4, 8]) {
+    it(`warns of a trailer cut by ${cut} bytes and keeps the text`, async () => {
+      const decoded = await decode(whole.subarray(0, whole.length - cut));
+
+      assert.equal(decoded.text, text);
+      assert.equal(decoded.failure, undefined);
+      const where = cut === 8 ? 'before' : `${8 - cut} bytes into`;
+      assert.deepEqual(decoded.warnings, [
+        `the input ends ${where} the 8-byte trailer of the gzip member at byte 0, so its CRC-32 ` +
+          'and length were not checked',
+      ]);
+    });
+  }
+});
+
+describe('gunzip of valid input', () => {
+  it('reads members of every header field a byte at a time', async () => {
+    const first = oktaText(3);
+    const second = oktaText(5);
+    const input = Buffer.concat([
+      member(first, { name: 'okta.ndjson', comment: 'System Log export', headerCrc: true }),
+      member(second, { extra: Buffer.from('AP\x04\x00tw01', 'latin1'), name: '' }),
+      Buffer.alloc(3),
+      member(''),
+    ]);
+
+    for (const chunkBytes of [1, 2, 7, input.length]) {
+      const decoded = await decode(input, chunkBytes);
+
+      assert.equal(decoded.text, first + second, `chunks of ${chunkBytes} bytes`);
+      assert.equal(decoded.failure, undefined);
+      assert.deepEqual(decoded.warnings, []);
+    }
+  });
+
+  it('reads members longer than a zlib slice', async () => {
+    const evtx = readdirSync(EVTX_FOLDER).filter((name) => name.endsWith('.evtx'));
+    const first = Buffer.concat(evtx.map((name) => readFileSync(join(EVTX_FOLDER, name))));
+    const second = Buffer.concat(
+      evtx.reverse().map((name) => readFileSync(join(EVTX_FOLDER, name))),
+    );
+    const input = Buffer.concat([gzipSync(first, { level: 1 }), gzipSync(second, { level: 1 })]);
+    assert.ok(input.length > 2 * 16 * 1024, 'each member must span more than one slice');
+
+    for (const chunkBytes of [256 * 1024, 16 * 1024, 4093]) {
+      const decoded = await decode(input, chunkBytes);
+
+      assert.deepEqual(decoded.bytes, Buffer.concat([first, second]));
+      assert.equal(decoded.failure, undefined);
+      assert.deepEqual(decoded.warnings, []);
+    }
+  });
+});
+
+describe('GzipHeaderParser', () => {
+  it('rejects reserved flag bits', () => {
+    const parser = new GzipHeaderParser();
+    const header = Buffer.from([0x1f, 0x8b, 8, 0x20, 0, 0, 0, 0, 0, 3]);
+    assert.throws(() => parser.parse(header, 0), {
+      name: 'Error',
+      message: 'reserved flag bits set (flags 0x20)',
+    });
+  });
+
+  it('rejects a header CRC-16 mismatch', () => {
+    const header = member('x', { name: 'a.json', headerCrc: true });
+    const crcOffset = 10 + 'a.json'.length + 1;
+    header.writeUInt16LE(header.readUInt16LE(crcOffset) ^ 0xffff, crcOffset);
+    assert.throws(() => new GzipHeaderParser().parse(header, 0), GzipHeaderError);
+  });
+
+  it('returns the index after the header', () => {
+    const parser = new GzipHeaderParser();
+    const bytes = member('x', { name: 'a.json', comment: '' });
+    assert.equal(parser.parse(bytes, 0), 10 + 7 + 1);
+    assert.equal(parser.done, true);
+  });
+});
+
+describe('crc32', () => {
+  it('matches zlib in the table version', () => {
+    const bytes = readFileSync(OKTA);
+    assert.equal(tableCrc32(bytes), crc32(bytes));
+    assert.equal(tableCrc32(bytes.subarray(100), tableCrc32(bytes.subarray(0, 100))), crc32(bytes));
+    assert.equal(tableCrc32(Buffer.from('123456789')), 0xcbf43926);
+  });
+});
