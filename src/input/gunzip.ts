@@ -2,6 +2,13 @@ import { PassThrough, type Readable } from 'node:stream';
 import { GzipHeaderError, GzipHeaderParser } from './gzip-header.js';
 import { GzipMemberInflater } from './gzip-member.js';
 
+/**
+ * Reads the gzip member structure (RFC 1952) here rather than with zlib's gunzip: when bytes that
+ * are not a member follow the last one, zlib's gunzip fails and drops the text it decompressed in
+ * that same call, up to a slice of 16 KiB, and no library on npm reads members one at a time as
+ * a stream. Each member's deflate data still goes to zlib (`gzip-member.ts`).
+ */
+
 /** CRC-32 and length of the uncompressed data, after each member's deflate data. */
 const TRAILER_BYTES = 8;
 

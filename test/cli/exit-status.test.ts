@@ -206,7 +206,12 @@ describe('exit status when no input is read', () => {
     const gz = cutGzip(dir, 'cut.json.gz');
     const result = scan(['--db', ':memory:', '--no-progress', gz]);
     assert.equal(result.status, 2, result.stderr);
-    assert.ok(result.stderr.includes(`  ${gz}: not read: unexpected end of file\n`), result.stderr);
+    assert.ok(
+      result.stderr.includes(
+        `  ${gz}: not read: unexpected end of file in the header of the gzip member at byte 0\n`,
+      ),
+      result.stderr,
+    );
     assert.equal(result.stderr.trimEnd().split('\n').at(-1), NOTHING_ONE);
   });
 
