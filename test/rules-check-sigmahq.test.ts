@@ -59,6 +59,20 @@ describe('rules check on SigmaHQ', { concurrency: 2 }, () => {
     assert.match(result.stdout, new RegExp(`Loaded ${TOTAL} of ${TOTAL} rule documents`));
     assert.doesNotMatch(result.stdout, /not loaded/);
     assert.match(result.stdout, /log source that no input format provides yet/);
+
+    // Of the public expressions, only the Invoke-Obfuscation VAR+ ones repeat a group that can
+    // match one text in two ways: `(?:.*\)){1,}`, where `.*` can take a `)` too.
+    const backtracking = [
+      ...result.stdout.matchAll(/([^/\s]+\.yml):\d+:\d+: warning rule\.regex_backtracking: (.*)/g),
+    ];
+    assert.deepEqual(backtracking.map((match) => match[1]).sort(), [
+      'posh_pm_invoke_obfuscation_var.yml',
+      'posh_ps_invoke_obfuscation_var.yml',
+      'proc_creation_win_hktl_invoke_obfuscation_var.yml',
+    ]);
+    for (const match of backtracking) {
+      assert.match(match[2] ?? '', /the repetition "\(\?:\.\*\\\\\)\)\{1,\}"/);
+    }
   });
 
   it('rejects an unknown placeholder mode', async () => {

@@ -258,6 +258,57 @@ detection: {sel: {EventID: 1}, condition: sel}
 });
 
 describe('catastrophic backtracking', () => {
+  it('is warned about for overlapping alternatives and nested groups', () => {
+    const set = load(`title: Exponential command line patterns
+id: 5b0c7e52-8f1d-4a8e-9d3c-2e6f1a7b9c01
+logsource: {category: process_creation, product: windows}
+detection:
+  sel_optional:
+    CommandLine|re: '^(a|a?){20,}b$'
+  sel_nested:
+    CommandLine|re: '^(([a-z])+.)+[A-Z]([a-z])+$'
+  sel_linear:
+    CommandLine|re: '^(?:\\S+\\s+){2,}\\S+$'
+  condition: 1 of sel_*
+`);
+    assert.deepEqual(
+      set.problems.map((problem) => [problem.code, problem.location?.line]),
+      [
+        ['rule.regex_backtracking', 6],
+        ['rule.regex_backtracking', 8],
+      ],
+    );
+    assert.equal(
+      set.problems[0]?.message,
+      'CommandLine|re: the repetition "(a|a?){20,}" in "^(a|a?){20,}b$" can match the same ' +
+        'text in more than one way, so it can backtrack catastrophically; it runs under ' +
+        'settings.limits.regex_budget_ms per evaluation, an evaluation over it counts as no ' +
+        'match, and after settings.limits.regex_timeouts of them the rule stops running',
+    );
+    assert.equal(
+      set.problems[1]?.message,
+      'CommandLine|re: the repetition "(([a-z])+.)+" in "^(([a-z])+.)+[A-Z]([a-z])+$" can ' +
+        'match the same text in more than one way, so it can backtrack catastrophically; such ' +
+        "matches switch to V8's linear-time engine, which keeps the scan going but slows the rule",
+    );
+  });
+
+  it('follows the i modifier and inline flag', () => {
+    const rule = (key: string, pattern: string) =>
+      'title: Case\nlogsource: {product: windows}\n' +
+      `detection:\n  sel: {'${key}': '${pattern}'}\n  condition: sel\n`;
+
+    assert.deepEqual(load(rule('CommandLine|re', '(?:x|X)+$')).problems, []);
+    assert.equal(
+      load(rule('CommandLine|re|i', '(?:x|X)+$')).problems[0]?.code,
+      'rule.regex_backtracking',
+    );
+    assert.match(
+      load(rule('CommandLine|re', '(?i)(?:x|X)+$')).problems[0]?.message ?? '',
+      /the repetition "\(\?:x\|X\)\+" in "\(\?i\)\(\?:x\|X\)\+\$"/,
+    );
+  });
+
   it('is warned about when the rule loads and cannot stall a scan', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -10,7 +10,7 @@ import {
   referencedNames,
 } from './condition.js';
 import { parseCorrelation } from './correlation.js';
-import { translateRegex } from './regex.js';
+import { warnBacktracking } from './regex-warning.js';
 import type { DetectionRule, FilterRule, Rule, RuleMeta, SearchDefinition } from './rule.js';
 import { ruleSourceOf } from './rule-source.js';
 
@@ -401,47 +401,6 @@ function parseDetection(
     }
   }
   return { searches, conditions };
-}
-
-/** A group with a quantifier inside that is itself repeated: `(a+)+`, `(\w*\s?)*`, `(x|xy){2,}`. */
-const NESTED_QUANTIFIER =
-  /\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
-
-/** Warns about regular expressions that can backtrack catastrophically. */
-function warnBacktracking(search: SearchDefinition, warn: Report): void {
-  const maps = Array.isArray(search.value) ? search.value : [search.value];
-  maps.forEach((map, index) => {
-    if (map === null || typeof map !== 'object') return;
-    for (const [key, value] of Object.entries(map as Record<string, unknown>)) {
-      const modifiers = key.split('|');
-      if (!modifiers.includes('re')) continue;
-      const flags = {
-        i: modifiers.includes('i'),
-        m: modifiers.includes('m'),
-        s: modifiers.includes('s'),
-      };
-      for (const pattern of Array.isArray(value) ? value : [value]) {
-        if (typeof pattern !== 'string' || !NESTED_QUANTIFIER.test(pattern)) continue;
-        const path = Array.isArray(search.value)
-          ? [...search.path, index, key]
-          : [...search.path, key];
-        const translated = translateRegex(pattern, flags);
-        // Backreferences and lookaround keep an expression off the linear-time engine.
-        const outcome =
-          typeof translated !== 'string' && !translated.linear
-            ? 'it runs under settings.limits.regex_budget_ms per evaluation, an evaluation over ' +
-              'it counts as no match, and after settings.limits.regex_timeouts of them the rule ' +
-              'stops running'
-            : "such matches switch to V8's linear-time engine, which keeps the scan going but " +
-              'slows the rule';
-        warn(
-          path,
-          'rule.regex_backtracking',
-          `${key}: the repeated group in ${JSON.stringify(pattern)} can backtrack catastrophically; ${outcome}`,
-        );
-      }
-    }
-  });
 }
 
 function checkReferences(

@@ -20,7 +20,7 @@ const MAX_RANGE_SCAN = 4096;
 let groups: Map<number, number[]> | undefined;
 
 /** Characters that `code` matches under the `i` flag, `code` included. */
-function caseVariants(code: number): number[] {
+export function caseVariants(code: number): number[] {
   if (!groups) {
     const all = new Map<number, number[]>();
     for (let other = 0; other <= 0xffff; other++) {

@@ -103,6 +103,182 @@ describe('github-audit source', () => {
   });
 });
 
+describe('github-audit-csv stray quotes', () => {
+  const HEADER =
+    'action,actor,created_at,org,repo,actor_location.country_code,data.events,data.note';
+  const ROWS = [
+    'integration_installation.create,alice,1714986000000,contoso,,DE,,',
+    'git.clone,acme-backup[bot],1714986300000,contoso,contoso/payroll,US,,',
+    'org.add_member,carol,1714986350000,contoso,,FR,,',
+    'git.push,dave,1714986380000,contoso,contoso/site,DE,,',
+    'repo.download_zip,acme-backup[bot],1714986500000,contoso,contoso/site,US,,',
+  ];
+
+  /** Reads the rows with `edits` applied by row index, and returns what became of each line. */
+  async function readEdited(edits: Record<number, (row: string) => string>, eol = '\n') {
+    const rows = ROWS.map((row, index) => edits[index]?.(row) ?? row);
+    const parsed = await parseInput(tempFile('audit.csv', `${[HEADER, ...rows].join(eol)}${eol}`));
+    return {
+      parsed,
+      events: parsed.events.map((event) => [event.origin.record, event.fields.action]),
+      rejected: parsed.rejections.map((rejection) => rejection.origin.record),
+    };
+  }
+
+  it('rejects two stray quotes that pair', async () => {
+    const { parsed, events, rejected } = await readEdited({
+      0: (row) => row.replace('alice', 'al"ice'),
+      3: (row) => row.replace('dave', 'da"ve'),
+    });
+
+    assert.equal(parsed.format, 'github-audit-csv');
+    assert.deepEqual(events, [
+      [3, 'git.clone'],
+      [4, 'org.add_member'],
+      [6, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, [2, 5]);
+    assert.equal(parsed.rejections[0]?.code, 'invalid_csv_row');
+    assert.equal(
+      parsed.rejections[0]?.message,
+      'a quote on this line pairs with one 3 lines later, across lines that read as rows of 8 ' +
+        'cells on their own; the lines after it are read as rows',
+    );
+    assert.equal(parsed.rejections[0]?.snippet, ROWS[0]?.replace('alice', 'al"ice'));
+    assert.equal(
+      parsed.rejections[1]?.message,
+      'a quote on this line pairs with one 3 lines earlier, across lines that read as rows of 8 ' +
+        'cells on their own',
+    );
+    assert.equal(parsed.rejections[1]?.snippet, ROWS[3]?.replace('dave', 'da"ve'));
+  });
+
+  it('rejects paired stray quotes in CRLF rows', async () => {
+    const edits = {
+      1: (row: string) => row.replace('acme-backup[bot]', 'acme-"backup[bot]'),
+      4: (row: string) => row.replace('acme-backup[bot]', 'acme-back"up[bot]'),
+    };
+    const { events, rejected } = await readEdited(edits, '\r\n');
+
+    assert.deepEqual(events, [
+      [2, 'integration_installation.create'],
+      [4, 'org.add_member'],
+      [5, 'git.push'],
+    ]);
+    assert.deepEqual(rejected, [3, 6]);
+  });
+
+  it('rejects stray quotes on adjacent lines', async () => {
+    const { events, rejected } = await readEdited({
+      1: (row) => row.replace('contoso', 'con"toso'),
+      2: (row) => row.replace('contoso', 'conto"so'),
+    });
+
+    assert.deepEqual(events, [
+      [2, 'integration_installation.create'],
+      [5, 'git.push'],
+      [6, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, [3, 4]);
+  });
+
+  it('rejects a stray quote at a cell start', async () => {
+    const { events, rejected } = await readEdited({
+      0: (row) => row.replace('alice', '"alice'),
+      2: (row) => row.replace('carol', 'ca"rol'),
+    });
+
+    assert.deepEqual(events, [
+      [3, 'git.clone'],
+      [5, 'git.push'],
+      [6, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, [2, 4]);
+  });
+
+  it('reads on after a stray quote that opens a cell', async () => {
+    const { parsed, events, rejected } = await readEdited({
+      0: (row) => row.replace('alice', 'al"ice'),
+      2: (row) => row.replace('carol', '"carol'),
+    });
+
+    assert.deepEqual(events, [
+      [3, 'git.clone'],
+      [5, 'git.push'],
+      [6, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, [2, 4]);
+    assert.match(parsed.rejections[1]?.message ?? '', /^a quoted value opened on this line is not/);
+  });
+
+  it('rejects stray quotes around a quoted cell', async () => {
+    const { events, rejected } = await readEdited({
+      0: (row) => row.replace('alice', 'al"ice'),
+      1: (row) => row.replace('acme-backup[bot]', '"acme-backup[bot]"'),
+      2: (row) => row.replace('carol', 'ca"rol'),
+    });
+
+    assert.deepEqual(events, [
+      [3, 'git.clone'],
+      [5, 'git.push'],
+      [6, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, [2, 4]);
+  });
+
+  it('rejects a stray quote that pairs with a value', async () => {
+    const { parsed, events, rejected } = await readEdited({
+      0: (row) => `${row}note with a "quote`,
+      2: (row) => `${row}"a note, with a comma\nand a line break"`,
+    });
+
+    assert.deepEqual(events, [
+      [3, 'git.clone'],
+      [4, 'org.add_member'],
+      [6, 'git.push'],
+      [7, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, [2]);
+    assert.equal(parsed.events[1]?.fields['data.note'], 'a note, with a comma\nand a line break');
+  });
+
+  it('keeps a quoted value whose lines look like rows', async () => {
+    const note = '"first line\none,two,three,four,five,six,seven,eight"';
+    const { parsed, events, rejected } = await readEdited({
+      0: (row) => `${row}${note}`,
+    });
+
+    assert.deepEqual(events, [
+      [2, 'integration_installation.create'],
+      [4, 'git.clone'],
+      [5, 'org.add_member'],
+      [6, 'git.push'],
+      [7, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, []);
+    assert.equal(
+      parsed.events[0]?.fields['data.note'],
+      'first line\none,two,three,four,five,six,seven,eight',
+    );
+  });
+
+  it('keeps a value quoted mid-cell across lines', async () => {
+    const { parsed, events, rejected } = await readEdited({
+      0: (row) => `${row}see "the ticket`,
+      1: () => 'for details"',
+    });
+
+    assert.deepEqual(events, [
+      [2, 'integration_installation.create'],
+      [4, 'org.add_member'],
+      [5, 'git.push'],
+      [6, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, []);
+    assert.equal(parsed.events[0]?.fields['data.note'], 'see the ticket\nfor details');
+  });
+});
+
 describe('github csv rows', () => {
   it('splits quoted and doubled quotes', () => {
     assert.deepEqual(splitCsvRow('a,"b,c","d ""e"""'), ['a', 'b,c', 'd "e"']);

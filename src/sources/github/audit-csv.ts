@@ -13,34 +13,90 @@ import { githubEvent } from './audit-fields.js';
  * or object (`data.events`) is parsed. Dotted keys stay flat, as rules read them by that name.
  */
 
-/** Splits one complete CSV row; returns undefined while a quoted value is still open. */
-export function splitCsvRow(row: string): string[] | undefined {
+/** The cells of a CSV row, the span of each in the row's text, and the quote left open. */
+interface ScannedRow {
+  cells: string[];
+  /** Start and end of each cell's text in the row, its quotes included. */
+  spans: [number, number][];
+  /** Index of the quote whose value is still open at the end of the text. */
+  openQuote: number | undefined;
+}
+
+function scanCsvRow(row: string): ScannedRow {
   const cells: string[] = [];
+  const spans: [number, number][] = [];
   let cell = '';
-  let quoted = false;
+  let start = 0;
+  let openQuote: number | undefined;
   for (let index = 0; index < row.length; index++) {
     const char = row[index];
-    if (quoted) {
+    if (openQuote !== undefined) {
       if (char === '"' && row[index + 1] === '"') {
         cell += '"';
         index++;
       } else if (char === '"') {
-        quoted = false;
+        openQuote = undefined;
       } else {
         cell += char;
       }
     } else if (char === '"') {
-      quoted = true;
+      openQuote = index;
     } else if (char === ',') {
       cells.push(cell);
+      spans.push([start, index]);
       cell = '';
+      start = index + 1;
     } else {
       cell += char;
     }
   }
-  if (quoted) return undefined;
   cells.push(cell);
-  return cells;
+  spans.push([start, row.length]);
+  return { cells, spans, openQuote };
+}
+
+/** Splits one complete CSV row; returns undefined while a quoted value is still open. */
+export function splitCsvRow(row: string): string[] | undefined {
+  const scanned = scanCsvRow(row);
+  return scanned.openQuote === undefined ? scanned.cells : undefined;
+}
+
+/** A value with line breaks as the export writes it: the whole cell quoted, inner quotes doubled. */
+const QUOTED_CELL = /^"(?:[^"]|"")*"$/;
+
+/**
+ * Tests whether a row joined from several lines is a stray quote paired with a quote lines later
+ * rather than a value with line breaks. It is when a cell spanning lines is not quoted as the
+ * export quotes such values, and each line reads as a row of the same width on its own. The
+ * first line is read without its open quote and the lines between as they are. The last line is
+ * read without its first quote, unless that quote starts a cell. Such a quote may open a real
+ * value, so then `lastIsStray` is false and the line is read again.
+ */
+function strayQuotePair(
+  lines: readonly string[],
+  joined: ScannedRow,
+  text: string,
+): { lastIsStray: boolean } | undefined {
+  const width = joined.cells.length;
+  const rawCells = joined.spans.map(([start, end]) => text.slice(start, end));
+  if (rawCells.every((cell) => !cell.includes('\n') || QUOTED_CELL.test(cell))) return undefined;
+
+  const first = lines[0] as string;
+  const last = lines[lines.length - 1] as string;
+  const firstQuote = scanCsvRow(first).openQuote;
+  const lastQuote = last.indexOf('"');
+  const opensValue = lastQuote === 0 || last[lastQuote - 1] === ',';
+  const isPair =
+    firstQuote !== undefined &&
+    widthWithout(first, firstQuote) === width &&
+    lines.slice(1, -1).every((line) => line.trim() === '' || splitCsvRow(line)?.length === width) &&
+    (opensValue || widthWithout(last, lastQuote) === width);
+  return isPair ? { lastIsStray: !opensValue } : undefined;
+}
+
+/** Returns the cell count of a line with the quote at `index` dropped. */
+function widthWithout(line: string, index: number): number | undefined {
+  return splitCsvRow(line.slice(0, index) + line.slice(index + 1))?.length;
 }
 
 function cellValue(cell: string): unknown {
@@ -75,8 +131,7 @@ function createParser(context: ParseContext): RecordParser {
     | undefined;
   type Output = Parameters<RecordParser['push']>[1];
 
-  const emitRow = (text: string, origin: Origin, out: Output) => {
-    const cells = splitCsvRow(text) as string[];
+  const emitRow = (cells: string[], text: string, origin: Origin, out: Output) => {
     if (!header) {
       header = cells.map((name) => name.trim().replace(/^\uFEFF/, ''));
       return;
@@ -120,21 +175,28 @@ function createParser(context: ParseContext): RecordParser {
     }
     // Counting a line's quotes keeps a long open value linear: splitting the joined text again
     // for each line took 44 s for 20,000 rows with 40 stray quotes.
-    const cells = pending.quotes % 2 === 0 ? splitCsvRow(pending.text) : undefined;
-    if (
-      cells !== undefined &&
-      pending.lines.length > 1 &&
-      header &&
-      header.length !== cells.length
-    ) {
+    const row = pending.quotes % 2 === 0 ? scanCsvRow(pending.text) : undefined;
+    if (row !== undefined && pending.lines.length > 1 && header) {
       // A stray quote that pairs with a quote rows later joins those rows into one.
       const message = `a quote on this line pairs with one ${pending.lines.length - 1} lines later`;
-      giveUp(
-        `${message}, into a row of ${cells.length} cells where the header names ${header.length}`,
-        out,
-      );
-    } else if (cells !== undefined) {
-      emitRow(pending.text, (pending.lines[0] as { origin: Origin }).origin, out);
+      if (header.length !== row.cells.length) {
+        const width = `${row.cells.length} cells where the header names ${header.length}`;
+        giveUp(`${message}, into a row of ${width}`, out);
+        return;
+      }
+      const lines = pending.lines.map((line) => line.text);
+      const pair = strayQuotePair(lines, row, pending.text);
+      if (pair) {
+        const rows = `across lines that read as rows of ${header.length} cells on their own`;
+        const span = pending.lines.length - 1;
+        const lastMessage = `a quote on this line pairs with one ${span} lines earlier, ${rows}`;
+        giveUp(`${message}, ${rows}`, out, pair.lastIsStray ? lastMessage : undefined);
+        return;
+      }
+    }
+
+    if (row !== undefined) {
+      emitRow(row.cells, pending.text, (pending.lines[0] as { origin: Origin }).origin, out);
       pending = undefined;
     } else if (pending.lines.length >= MAX_ROW_LINES) {
       giveUp(`a quoted value opened on this line is not closed within ${MAX_ROW_LINES} lines`, out);
@@ -144,9 +206,10 @@ function createParser(context: ParseContext): RecordParser {
   /**
    * Rejects the first line of the pending row, whose quote never closed or closed rows later,
    * and reads the lines after it again as rows of their own. A stray quote in one row would
-   * otherwise take every row after it along.
+   * otherwise take every row after it along. With `lastMessage`, the last line is rejected too,
+   * since its quote is the stray one that paired with the first.
    */
-  const giveUp = (message: string, out: Output) => {
+  const giveUp = (message: string, out: Output, lastMessage?: string) => {
     if (!pending) return;
     const [first, ...rest] = pending.lines;
     pending = undefined;
@@ -157,7 +220,15 @@ function createParser(context: ParseContext): RecordParser {
       origin: first.origin,
       snippet: first.text.slice(0, 120),
     });
+    const last = lastMessage === undefined ? undefined : rest.pop();
     for (const line of rest) take(line.text, line.origin, out);
+    if (!last) return;
+    out.rejections.push({
+      code: 'invalid_csv_row',
+      message: lastMessage as string,
+      origin: last.origin,
+      snippet: last.text.slice(0, 120),
+    });
   };
 
   return {

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { findAmbiguousRepetition } from '../../src/rules/regex-ambiguity.js';
+import type { RegexFlags } from '../../src/rules/regex-syntax.js';
+
+/**
+ * Each expression expected to be reported here was timed on Node 20 without V8's linear-time
+ * fallback: on its repeated text followed by one character that fails, the time of `test` grew
+ * exponentially with the length of the text. Those expected not to be reported have one way to
+ * match each text, nothing after them that can fail, or a count of at most 16.
+ */
+
+const PLAIN: RegexFlags = { ignoreCase: false, dotAll: false, unicode: false };
+
+/** Returns the text of the repetition reported for `source`, or undefined. */
+function reported(source: string, flags: RegexFlags = PLAIN): string | undefined {
+  // PCRE spellings (`(?P<name>`) are what translateRegex rewrites; the rest must compile.
+  if (!source.includes('(?P'))
+    new RegExp(source, `${flags.ignoreCase ? 'i' : ''}${flags.dotAll ? 's' : ''}`);
+  const found = findAmbiguousRepetition(source, flags);
+  return found && source.slice(found.start, found.end);
+}
+
+function assertReported(cases: [string, string][]): void {
+  for (const [source, repetition] of cases) {
+    assert.equal(reported(source), repetition, source);
+  }
+}
+
+function assertNotReported(sources: string[]): void {
+  for (const source of sources) assert.equal(reported(source), undefined, source);
+}
+
+describe('findAmbiguousRepetition', () => {
+  it('reports alternatives that overlap', () => {
+    assertReported([
+      ['^(a|a?){20,}b$', '(a|a?){20,}'],
+      ['^(a|a?)+b$', '(a|a?)+'],
+      ['^(a|a?)*?b$', '(a|a?)*?'],
+      ['^(a|a?){2,}b$', '(a|a?){2,}'],
+      ['(a|aa)*c', '(a|aa)*'],
+      ['(\\d|\\w)+!', '(\\d|\\w)+'],
+      ['(?:\\\\[a-z]+|\\\\[a-z0-9]+)+$', '(?:\\\\[a-z]+|\\\\[a-z0-9]+)+'],
+    ]);
+  });
+
+  it('reports repetitions nested in repetitions', () => {
+    assertReported([
+      ['^(([a-z])+.)+[A-Z]([a-z])+$', '(([a-z])+.)+'],
+      ['^(a+)+$', '(a+)+'],
+      ['(x+x+)+y', '(x+x+)+'],
+      ['((?:a|b)*)*c', '((?:a|b)*)*'],
+      ['(a{1,})+b', '(a{1,})+'],
+      ['(?:a{1,3})+b', '(?:a{1,3})+'],
+      ['(\\w+\\s?)+$', '(\\w+\\s?)+'],
+      ['(\\d+\\w)+$', '(\\d+\\w)+'],
+      ['(?:a?b?)*c', '(?:a?b?)*'],
+      ['(?:.*\\)){1,}.*"', '(?:.*\\)){1,}'],
+      ['(?:(?:ab)*)*c', '(?:(?:ab)*)*'],
+    ]);
+  });
+
+  it('reads a count above 16 as a loop', () => {
+    assertReported([
+      ['(.*a){20}', '(.*a){20}'],
+      ['(a|a){1,17}b', '(a|a){1,17}'],
+      ['(?:[\\s\\S]{1,16}){1,20}$', '(?:[\\s\\S]{1,16}){1,20}'],
+    ]);
+    assertNotReported(['(a|a){1,16}b', '(?:a{2})+b', '(?:[0-9a-f]{2}[:-]?){6,}$']);
+  });
+
+  it('ignores repetitions with one way to match', () => {
+    assertNotReported([
+      '(\\w+\\s+)+$',
+      '(a|ab)*c',
+      '(ab|cd)+$',
+      '([^,]*,)+x',
+      '(\\s*,\\s*\\w+)+$',
+      '(\\d|[a-f])+!',
+      '^(?:\\S+\\s+){2,}\\S+$',
+      '(?:(a|b|ab){2}-)+$',
+      '^(?:[A-Za-z]:)?(?:\\\\[^\\\\]+)+$',
+      '(.){200,}',
+      '"(?:\\{\\d\\})+"\\s*-f',
+      `-(W|R)\\s?(\\s|"|')([0-9a-fA-F]{2}\\s?){2,20}(\\s|"|')`,
+    ]);
+  });
+
+  it('ignores a repetition that nothing after can fail', () => {
+    assertNotReported([
+      '(a+)+',
+      'x(\\w+\\s?)+',
+      '(?=(a+)+)b',
+      '(?:x(a|a)+){1,2}',
+      '(a+)+.*',
+      // The alternatives together read any character, so the loop reads to the end, where $
+      // matches.
+      '(.|\\s)*$',
+      '(?:[\\s\\S]|\\n)+\\s*\\z',
+    ]);
+    assertReported([
+      ['(?:x(a|a)+){2}', '(a|a)+'],
+      ['(?!(a|a)+$)', '(a|a)+'],
+      ['(?<=x(a+)+)', '(a+)+'],
+      ['(a|a){20,}', '(a|a){20,}'],
+      ['(a+)+\\b', '(a+)+'],
+      ['(\\w|\\d)*$', '(\\w|\\d)*'],
+      ['(?:(?:.|\\s){1,20}x)+$', '(?:.|\\s){1,20}'],
+      ['(?:[\\s\\S]|\\n)+x$', '(?:[\\s\\S]|\\n)+'],
+    ]);
+  });
+
+  it('follows the i and s flags', () => {
+    const ignoreCase = { ...PLAIN, ignoreCase: true };
+    const dotAll = { ...PLAIN, dotAll: true };
+
+    assert.equal(reported('(a|A)+$'), undefined);
+    assert.equal(reported('(a|A)+$', ignoreCase), '(a|A)+');
+    assert.equal(reported('(?:[^a]|A)+$'), '(?:[^a]|A)+');
+    assert.equal(reported('(?:[^a]|A)+$', ignoreCase), undefined);
+    assert.equal(reported('(?:é|É)+$', ignoreCase), '(?:é|É)+');
+    assert.equal(reported('(?:.|\\n)+x'), undefined);
+    assert.equal(reported('(?:.|\\n)+x', dotAll), '(?:.|\\n)+');
+  });
+
+  it('reads escapes, classes and PCRE spellings', () => {
+    assertReported([
+      ['(?:\\x41|A)+\\z', '(?:\\x41|A)+'],
+      ['(?:\\u0041|[@-B])+\\Z', '(?:\\u0041|[@-B])+'],
+      ['(?:\\cJ|\\n)+$', '(?:\\cJ|\\n)+'],
+      ['(?:\\101|A)+$', '(?:\\101|A)+'],
+      ['(?P<word>a|\\w)+$', '(?P<word>a|\\w)+'],
+      ['(?:[\\b]|\\x08)+$', '(?:[\\b]|\\x08)+'],
+      ['(?:[a-\\d]|-)+$', '(?:[a-\\d]|-)+'],
+    ]);
+    assertNotReported(['(?:\\b|a)+$', '(?:[^\\d]|\\d)+$', '(?:[]a]|a)+$', '(?:[a-\\d]|b)+$']);
+  });
+
+  it('gives up within limits on large expressions', () => {
+    const alternatives = Array.from({ length: 1000 }, () => '[a-z]').join('|');
+    const sources = [
+      `(?:${alternatives})+$`,
+      `${'(?:'.repeat(150)}a${')+'.repeat(150)}$`,
+      '((((a{16}){16}){16}){16})+$',
+      `${Array.from({ length: 300 }, () => '(?:ab|cd)+').join('')}$`,
+    ];
+    for (const source of sources) {
+      const started = performance.now();
+      assert.equal(reported(source), undefined, source.slice(0, 40));
+      assert.ok(performance.now() - started < 2000, source.slice(0, 40));
+    }
+  });
+});
