@@ -178,7 +178,8 @@ function createParser(context: ParseContext): RecordParser {
     const row = pending.quotes % 2 === 0 ? scanCsvRow(pending.text) : undefined;
     if (row !== undefined && pending.lines.length > 1 && header) {
       // A stray quote that pairs with a quote rows later joins those rows into one.
-      const message = `a quote on this line pairs with one ${pending.lines.length - 1} lines later`;
+      const span = pending.lines.length - 1;
+      const message = `a quote on this line pairs with one ${linesAway(span)} later`;
       if (header.length !== row.cells.length) {
         const width = `${row.cells.length} cells where the header names ${header.length}`;
         giveUp(`${message}, into a row of ${width}`, out);
@@ -188,8 +189,7 @@ function createParser(context: ParseContext): RecordParser {
       const pair = strayQuotePair(lines, row, pending.text);
       if (pair) {
         const rows = `across lines that read as rows of ${header.length} cells on their own`;
-        const span = pending.lines.length - 1;
-        const lastMessage = `a quote on this line pairs with one ${span} lines earlier, ${rows}`;
+        const lastMessage = `a quote on this line pairs with one ${linesAway(span)} earlier, ${rows}`;
         giveUp(`${message}, ${rows}`, out, pair.lastIsStray ? lastMessage : undefined);
         return;
       }
@@ -254,3 +254,8 @@ export const githubAuditCsvFormat: SourceFormat = {
   },
   createParser,
 };
+
+/** Names a distance in lines: `1 line`, `3 lines`. */
+function linesAway(count: number): string {
+  return count === 1 ? '1 line' : `${count} lines`;
+}
