@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import type { Event } from '../src/model/event.js';
 import { windowsXmlFormat } from '../src/sources/windows/windows-xml.js';
 import { readAll, readOne } from './helpers/read.js';
 import { hasShared, REPO_ROOT, SHARED_ROOT } from './helpers/shared.js';
@@ -19,6 +20,12 @@ const ADMIN_GROUPS_XML = join(
   'logs/windows-mdecrevoisier/user-added-to-local-admin-groups.xml',
 );
 const OTRF_FLAT = join(EXAMPLES, 'logs/windows-otrf/empire-psexec-dcerpc-svcctl.auth-slice.json');
+
+const EVENT_ELEMENTS = /<Event[\s>][\s\S]*?<\/Event>/g;
+
+function recordIds(events: readonly (Event | undefined)[]): unknown[] {
+  return events.map((event) => event?.fields.EventRecordID);
+}
 
 function temp(): string {
   return mkdtempSync(join(tmpdir(), 'trustwatch-test-'));
@@ -115,6 +122,50 @@ describe('windows-xml', () => {
     assert.equal(result.rejections[0]?.code, 'invalid_xml');
     assert.equal(result.rejections[0]?.origin.record, 1);
     assert.equal(result.rejections[0]?.origin.line, 4);
+  });
+
+  it('skips an event commented out between events', async () => {
+    const dir = temp();
+    const text = readFileSync(ADMIN_GROUPS_XML, 'utf8');
+    const [first] = text.match(EVENT_ELEMENTS) ?? [];
+    const commented = text.replace(
+      '</Event>\n',
+      `</Event>\n<!-- before the change:\n${first}\n-->\n`,
+    );
+    writeFileSync(join(dir, 'commented.xml'), commented);
+    const result = await readOne(join(dir, 'commented.xml'));
+    const intact = await readOne(ADMIN_GROUPS_XML);
+
+    assert.equal(result.format, 'windows-xml');
+    assert.deepEqual(result.rejections, []);
+    assert.deepEqual(recordIds(result.events), recordIds(intact.events));
+    assert.equal(result.events[1]?.origin.line, (intact.events[1]?.origin.line ?? 0) + 32);
+  });
+
+  it('rejects an event cut inside CDATA alone', async () => {
+    const dir = temp();
+    const text = readFileSync(ADMIN_GROUPS_XML, 'utf8');
+    const [first, second, third] = text.match(EVENT_ELEMENTS) ?? [];
+    const data = '<Data Name="TargetUserName">';
+    const cut = `${second?.slice(0, second.indexOf(data) + data.length)}<![CDATA[Adm`;
+    const body = [first, cut, third].join('\n\n');
+    writeFileSync(
+      join(dir, 'cut.xml'),
+      `<?xml version="1.0"?>\n<Events>\n\n${body}\n\n</Events>\n`,
+    );
+    const result = await readOne(join(dir, 'cut.xml'));
+    const intact = await readOne(ADMIN_GROUPS_XML);
+
+    assert.deepEqual(recordIds(result.events), recordIds([intact.events[0], intact.events[2]]));
+    assert.equal(result.rejections.length, 1);
+    assert.equal(result.rejections[0]?.code, 'invalid_xml');
+    assert.equal(result.rejections[0]?.origin.record, 2);
+    assert.equal(result.rejections[0]?.origin.line, 35);
+    assert.equal(
+      result.rejections[0]?.message,
+      'a CDATA section opened on line 55 is not closed before the next <Event> element on line ' +
+        '57, so this element is cut or damaged',
+    );
   });
 });
 
