@@ -1,5 +1,5 @@
 import type { InputFile } from '../input/input-file.js';
-import type { JsonLayout } from '../input/json-records.js';
+import { type JsonLayout, WRAPPER_KEYS } from '../input/json-records.js';
 import { HEAD_BYTES, type OpenedInput, openInput } from '../input/opened.js';
 import { decodeChunks, sniffEncoding, type TextEncoding } from '../input/text.js';
 import { InputError } from '../model/errors.js';
@@ -328,8 +328,9 @@ function rejection(item: FramedItem, file: string): Rejection {
 
 /**
  * Names an input with no records in it: an empty file (a log rotated a moment ago), one of only
- * whitespace, or an empty JSON array (an export or API page without records). Such an input was
- * read, so it is skipped with this note, not reported as unreadable.
+ * whitespace, empty JSON arrays (an export or API page without records), or a page object whose
+ * record array is empty (`{"value": []}` as Microsoft Graph writes a page with no sign-ins).
+ * Such an input was read, so it is skipped with this note, not reported as unreadable.
  */
 function emptyInputNote(
   head: Buffer,
@@ -340,8 +341,30 @@ function emptyInputNote(
   if (head.length === 0) return 'the input is empty: 0 records';
   if (text === undefined) return undefined;
   if (text.trim() === '') return 'the input holds only whitespace: 0 records';
-  if (/^\s*\[\s*\]\s*$/.test(text)) {
+  if (/^\s*(?:\[\s*\]\s*)+$/.test(text)) {
     return 'an empty JSON array (an export or API page without records): 0 records';
   }
+  const key = emptyPageKey(text);
+  if (key !== undefined) return `a page whose "${key}" array holds no records: 0 records`;
   return undefined;
+}
+
+/**
+ * Returns the wrapper key of a JSON object whose record arrays are all empty, such as
+ * `{"@odata.context": "…", "value": []}`. An object with any record, or with no wrapper key,
+ * is not an empty page.
+ */
+function emptyPageKey(text: string): string | undefined {
+  if (!/^\s*\{/.test(text)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const page = value as Record<string, unknown>;
+  const keys = Object.keys(page).filter((key) => WRAPPER_KEYS.has(key));
+  const empty = keys.every((key) => Array.isArray(page[key]) && page[key].length === 0);
+  return keys.length > 0 && empty ? keys[0] : undefined;
 }

@@ -237,17 +237,25 @@ describe('exit status when no input is read', () => {
     assert.doesNotMatch(result.stderr, /nothing scanned/);
   });
 
-  it('is 0 for inputs with no records: empty, blank, an empty array', () => {
+  it('is 0 for inputs with no records: empty, blank, empty arrays and pages', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
     writeFileSync(join(dir, 'a.log'), '');
     writeFileSync(join(dir, 'b.json'), '\n  \r\n\t');
     writeFileSync(join(dir, 'c.json'), '[]');
+    writeFileSync(join(dir, 'd.json'), '[]\n[ ]\n');
+    const graph =
+      '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",';
+    writeFileSync(join(dir, 'e.json'), `${graph}"value":[]}`);
+    writeFileSync(join(dir, 'f.json'), '{\n  "items": []\n}\n');
     const result = scan(['--db', ':memory:', '--no-progress', dir]);
     assert.equal(result.status, 0, result.stderr);
     for (const [name, note] of [
       ['a.log', 'the input is empty: 0 records'],
       ['b.json', 'the input holds only whitespace: 0 records'],
       ['c.json', 'an empty JSON array (an export or API page without records): 0 records'],
+      ['d.json', 'an empty JSON array (an export or API page without records): 0 records'],
+      ['e.json', 'a page whose "value" array holds no records: 0 records'],
+      ['f.json', 'a page whose "items" array holds no records: 0 records'],
     ]) {
       assert.ok(
         result.stderr.includes(`  ${join(dir, name as string)} skipped: ${note}\n`),
