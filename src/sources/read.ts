@@ -327,9 +327,9 @@ function rejection(item: FramedItem, file: string): Rejection {
 }
 
 /**
- * Names an input with no records in it: an empty file (a log rotated a moment ago), one of only
- * whitespace, empty JSON arrays (an export or API page without records), or a page object whose
- * record array is empty (`{"value": []}` as Microsoft Graph writes a page with no sign-ins).
+ * Names an input with no records in it. It may be an empty file (a log rotated a moment ago), one
+ * of only whitespace, or empty JSON arrays (an export or API page without records). It may also
+ * be a page whose record array is empty: Microsoft Graph writes `{"value": []}` for no sign-ins.
  * Such an input was read, so it is skipped with this note, not reported as unreadable.
  */
 function emptyInputNote(
