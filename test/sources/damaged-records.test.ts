@@ -134,7 +134,7 @@ describe('damaged records', () => {
 
   it('resyncs after a stray CSV quote', async () => {
     const lines = readFileSync(join(FIXTURES, 'github/audit-export.csv'), 'utf8').split('\n');
-    lines[1] = (lines[1] as string).replace('alice', 'al"ice');
+    lines[1] = (lines[1] as string).replace('alice', '"alice');
     const result = await readText('github.csv', lines.join('\n'));
     const intact = await readInput(join(FIXTURES, 'github/audit-export.csv'));
 

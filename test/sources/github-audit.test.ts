@@ -125,7 +125,7 @@ describe('github-audit-csv stray quotes', () => {
     };
   }
 
-  it('rejects two stray quotes that pair', async () => {
+  it('reads quotes inside unquoted cells as text', async () => {
     const { parsed, events, rejected } = await readEdited({
       0: (row) => row.replace('alice', 'al"ice'),
       3: (row) => row.replace('dave', 'da"ve'),
@@ -133,67 +133,83 @@ describe('github-audit-csv stray quotes', () => {
 
     assert.equal(parsed.format, 'github-audit-csv');
     assert.deepEqual(events, [
+      [2, 'integration_installation.create'],
       [3, 'git.clone'],
       [4, 'org.add_member'],
+      [5, 'git.push'],
       [6, 'repo.download_zip'],
     ]);
-    assert.deepEqual(rejected, [2, 5]);
-    assert.equal(parsed.rejections[0]?.code, 'invalid_csv_row');
-    assert.equal(
-      parsed.rejections[0]?.message,
-      'a quote on this line pairs with one 3 lines later, across lines that read as rows of 8 ' +
-        'cells on their own; the lines after it are read as rows',
-    );
-    assert.equal(parsed.rejections[0]?.snippet, ROWS[0]?.replace('alice', 'al"ice'));
-    assert.equal(
-      parsed.rejections[1]?.message,
-      'a quote on this line pairs with one 3 lines earlier, across lines that read as rows of 8 ' +
-        'cells on their own',
-    );
-    assert.equal(parsed.rejections[1]?.snippet, ROWS[3]?.replace('dave', 'da"ve'));
+    assert.deepEqual(rejected, []);
+    assert.equal(parsed.events[0]?.fields.actor, 'al"ice');
+    assert.equal(parsed.events[3]?.fields.actor, 'da"ve');
+    assert.deepEqual(parsed.warnings, []);
   });
 
-  it('rejects paired stray quotes in CRLF rows', async () => {
+  it('reads quotes inside cells of CRLF rows as text', async () => {
     const edits = {
       1: (row: string) => row.replace('acme-backup[bot]', 'acme-"backup[bot]'),
       4: (row: string) => row.replace('acme-backup[bot]', 'acme-back"up[bot]'),
     };
-    const { events, rejected } = await readEdited(edits, '\r\n');
+    const { parsed, events, rejected } = await readEdited(edits, '\r\n');
 
-    assert.deepEqual(events, [
-      [2, 'integration_installation.create'],
-      [4, 'org.add_member'],
-      [5, 'git.push'],
-    ]);
-    assert.deepEqual(rejected, [3, 6]);
+    assert.equal(events.length, 5);
+    assert.deepEqual(rejected, []);
+    assert.equal(parsed.events[1]?.fields.actor, 'acme-"backup[bot]');
+    assert.equal(parsed.events[4]?.fields.actor, 'acme-back"up[bot]');
   });
 
-  it('rejects stray quotes on adjacent lines', async () => {
-    const { events, rejected } = await readEdited({
+  it('reads quotes on adjacent lines as text', async () => {
+    const { parsed, events, rejected } = await readEdited({
       1: (row) => row.replace('contoso', 'con"toso'),
       2: (row) => row.replace('contoso', 'conto"so'),
     });
 
-    assert.deepEqual(events, [
-      [2, 'integration_installation.create'],
-      [5, 'git.push'],
-      [6, 'repo.download_zip'],
-    ]);
-    assert.deepEqual(rejected, [3, 4]);
+    assert.equal(events.length, 5);
+    assert.deepEqual(rejected, []);
+    assert.equal(parsed.events[1]?.fields.org, 'con"toso');
+    assert.equal(parsed.events[2]?.fields.org, 'conto"so');
+  });
+
+  it('reads quotes ending and filling cells as text', async () => {
+    const { parsed, events, rejected } = await readEdited({
+      0: (row) => `${row}he said "hi`,
+      1: (row) => row.replace('US', 'US"'),
+      2: (row) => `${row}"a "quoted" word`,
+      3: (row) => `${row}""`,
+      4: (row) => `${row}5" screen`,
+    });
+
+    assert.equal(events.length, 5);
+    assert.deepEqual(rejected, []);
+    assert.equal(parsed.events[0]?.fields['data.note'], 'he said "hi');
+    assert.equal(parsed.events[1]?.fields['actor_location.country_code'], 'US"');
+    // A quote at a cell start opens a value, and text after its closing quote is kept.
+    assert.equal(parsed.events[2]?.fields['data.note'], 'a quoted" word');
+    assert.equal(parsed.events[3]?.fields['data.note'], undefined);
+    assert.equal(parsed.events[4]?.fields['data.note'], '5" screen');
   });
 
   it('rejects a stray quote at a cell start', async () => {
-    const { events, rejected } = await readEdited({
+    const { parsed, events, rejected } = await readEdited({
       0: (row) => row.replace('alice', '"alice'),
       2: (row) => row.replace('carol', 'ca"rol'),
     });
 
     assert.deepEqual(events, [
       [3, 'git.clone'],
+      [4, 'org.add_member'],
       [5, 'git.push'],
       [6, 'repo.download_zip'],
     ]);
-    assert.deepEqual(rejected, [2, 4]);
+    assert.deepEqual(rejected, [2]);
+    assert.equal(parsed.rejections[0]?.code, 'invalid_csv_row');
+    assert.equal(
+      parsed.rejections[0]?.message,
+      'a quote on this line pairs with one 2 lines later, across lines that read as rows of 8 ' +
+        'cells on their own; the lines after it are read as rows',
+    );
+    assert.equal(parsed.rejections[0]?.snippet, ROWS[0]?.replace('alice', '"alice'));
+    assert.equal(parsed.events[1]?.fields.actor, 'ca"rol');
   });
 
   it('reads on after a stray quote that opens a cell', async () => {
@@ -203,43 +219,48 @@ describe('github-audit-csv stray quotes', () => {
     });
 
     assert.deepEqual(events, [
+      [2, 'integration_installation.create'],
       [3, 'git.clone'],
       [5, 'git.push'],
       [6, 'repo.download_zip'],
     ]);
-    assert.deepEqual(rejected, [2, 4]);
-    assert.match(parsed.rejections[1]?.message ?? '', /^a quoted value opened on this line is not/);
+    assert.deepEqual(rejected, [4]);
+    assert.equal(
+      parsed.rejections[0]?.message,
+      'a quoted value opened on this line is not closed; the lines after it are read as rows',
+    );
   });
 
-  it('rejects stray quotes around a quoted cell', async () => {
-    const { events, rejected } = await readEdited({
+  it('reads stray quotes around a quoted cell', async () => {
+    const { parsed, events, rejected } = await readEdited({
       0: (row) => row.replace('alice', 'al"ice'),
       1: (row) => row.replace('acme-backup[bot]', '"acme-backup[bot]"'),
       2: (row) => row.replace('carol', 'ca"rol'),
     });
 
-    assert.deepEqual(events, [
-      [3, 'git.clone'],
-      [5, 'git.push'],
-      [6, 'repo.download_zip'],
-    ]);
-    assert.deepEqual(rejected, [2, 4]);
+    assert.equal(events.length, 5);
+    assert.deepEqual(rejected, []);
+    assert.equal(parsed.events[1]?.fields.actor, 'acme-backup[bot]');
+    assert.equal(parsed.events[1]?.fields.app_slug, 'acme-backup');
   });
 
-  it('rejects a stray quote that pairs with a value', async () => {
+  it('reads a stray quote before a quoted value', async () => {
     const { parsed, events, rejected } = await readEdited({
       0: (row) => `${row}note with a "quote`,
       2: (row) => `${row}"a note, with a comma\nand a line break"`,
     });
 
     assert.deepEqual(events, [
+      [2, 'integration_installation.create'],
       [3, 'git.clone'],
       [4, 'org.add_member'],
       [6, 'git.push'],
       [7, 'repo.download_zip'],
     ]);
-    assert.deepEqual(rejected, [2]);
-    assert.equal(parsed.events[1]?.fields['data.note'], 'a note, with a comma\nand a line break');
+    assert.deepEqual(rejected, []);
+    assert.equal(parsed.events[0]?.fields['data.note'], 'note with a "quote');
+    assert.equal(parsed.events[2]?.fields['data.note'], 'a note, with a comma\nand a line break');
+    assert.deepEqual(parsed.warnings, []);
   });
 
   it('keeps a quoted value whose lines look like rows', async () => {
@@ -260,9 +281,42 @@ describe('github-audit-csv stray quotes', () => {
       parsed.events[0]?.fields['data.note'],
       'first line\none,two,three,four,five,six,seven,eight',
     );
+    assert.equal(parsed.warnings.length, 1);
+    assert.deepEqual(parsed.warnings[0]?.fields, {
+      file: parsed.events[0]?.origin.file,
+      line: 2,
+      column: 'data.note',
+      row_like_lines: '3',
+    });
   });
 
-  it('keeps a value quoted mid-cell across lines', async () => {
+  it('warns when every line of a value reads as a row', async () => {
+    const { parsed, events, rejected } = await readEdited({
+      0: (row) => `${row}"quoted start`,
+      3: (row) => `${row}end quote"`,
+    });
+
+    // A stray quote at a cell start and one at a cell end rows later read as a real value does.
+    assert.deepEqual(events, [
+      [2, 'integration_installation.create'],
+      [6, 'repo.download_zip'],
+    ]);
+    assert.deepEqual(rejected, []);
+    assert.equal(
+      parsed.events[0]?.fields['data.note'],
+      `quoted start\n${ROWS[1]}\n${ROWS[2]}\n${ROWS[3]}end quote`,
+    );
+    assert.equal(parsed.warnings.length, 1);
+    assert.equal(
+      parsed.warnings[0]?.message,
+      'a quoted CSV value contains lines that read as rows on their own; they are read as part ' +
+        'of the value, so check them for a stray quote',
+    );
+    assert.equal(parsed.warnings[0]?.fields?.line, 2);
+    assert.equal(parsed.warnings[0]?.fields?.row_like_lines, '3, 4, 5');
+  });
+
+  it('reads a quote mid-cell before a line break as text', async () => {
     const { parsed, events, rejected } = await readEdited({
       0: (row) => `${row}see "the ticket`,
       1: () => 'for details"',
@@ -274,8 +328,9 @@ describe('github-audit-csv stray quotes', () => {
       [5, 'git.push'],
       [6, 'repo.download_zip'],
     ]);
-    assert.deepEqual(rejected, []);
-    assert.equal(parsed.events[0]?.fields['data.note'], 'see the ticket\nfor details');
+    assert.deepEqual(rejected, [3]);
+    assert.equal(parsed.events[0]?.fields['data.note'], 'see "the ticket');
+    assert.equal(parsed.rejections[0]?.message, 'row has 1 cells, the header names 8');
   });
 });
 
@@ -284,6 +339,14 @@ describe('github csv rows', () => {
     assert.deepEqual(splitCsvRow('a,"b,c","d ""e"""'), ['a', 'b,c', 'd "e"']);
     assert.deepEqual(splitCsvRow('a,,'), ['a', '', '']);
     assert.equal(splitCsvRow('a,"open'), undefined);
+  });
+
+  it('reads quotes inside unquoted cells as text', () => {
+    assert.deepEqual(splitCsvRow('a,b"c,d'), ['a', 'b"c', 'd']);
+    assert.deepEqual(splitCsvRow('a,5" screen'), ['a', '5" screen']);
+    assert.deepEqual(splitCsvRow(' "x",y'), [' "x"', 'y']);
+    assert.deepEqual(splitCsvRow('"ab"cd,e'), ['abcd', 'e']);
+    assert.deepEqual(splitCsvRow('x,"a"b"c"'), ['x', 'ab"c"']);
   });
 });
 
