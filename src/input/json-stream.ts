@@ -501,14 +501,14 @@ export class JsonStreamScanner {
 
   /** Rejects the open stray text, which ends before `end`. */
   private endStray(end: number, out: JsonRecord[]): void {
-    this.ordinal++;
     const start = this.strayStart;
+    const number = this.textNumber();
     if (this.straySnippet !== undefined || end - start > this.options.maxRecordLength) {
       const snippet = this.straySnippet ?? this.buffer.slice(start, start + SNIPPET_LENGTH).trim();
-      out.push(tooLarge(this.ordinal, this.strayLine, snippet, this.options));
+      out.push(tooLarge(number, this.strayLine, snippet, this.options));
     } else {
       const text = this.buffer.slice(start, end).trim();
-      out.push(rejectStrayText(text, this.ordinal, this.strayLine));
+      out.push(rejectStrayText(text, number, this.strayLine));
     }
     this.strayStart = -1;
     this.straySnippet = undefined;
@@ -674,10 +674,9 @@ export class JsonStreamScanner {
    * wrapper object allows none. The stray bracket is rejected, and the records after it are read.
    */
   private reopenWrapper(out: JsonRecord[]): void {
-    this.ordinal++;
     out.push({
       error: { code: 'invalid_json', message: 'unexpected "]" before the end of the record array' },
-      record: this.ordinal,
+      record: this.textNumber(),
       line: this.line,
     });
     this.mode = Mode.Wrapper;
@@ -713,12 +712,11 @@ export class JsonStreamScanner {
         this.rejectUnit(`a "${String.fromCharCode(code)}" that closes no open bracket`, index, out);
         return;
       }
-      this.ordinal++;
       const bracket = String.fromCharCode(code);
       out.push({
         error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
         snippet: bracket,
-        record: this.ordinal,
+        record: this.textNumber(),
         line: this.line,
       });
       return;
