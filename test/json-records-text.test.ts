@@ -40,7 +40,7 @@ describe('text between records', () => {
       [
         [1, 1, { id: 1 }],
         [2, 4, 'invalid_json', 'this line is not json at all'],
-        [3, 5, { id: 2 }],
+        [2, 5, { id: 2 }],
       ],
     ],
     [
@@ -49,8 +49,8 @@ describe('text between records', () => {
       [
         [1, 1, { id: 1 }],
         [2, 4, 'invalid_json', 'WARNING: in preview.'],
-        [3, 6, 'invalid_json', 'Page 2 of 3'],
-        [4, 7, { id: 2 }],
+        [2, 6, 'invalid_json', 'Page 2 of 3'],
+        [2, 7, { id: 2 }],
       ],
     ],
     [
@@ -59,8 +59,8 @@ describe('text between records', () => {
       [
         [1, 1, { id: 1 }],
         [2, 3, 'invalid_json', 'trailing words'],
-        [3, 4, { id: 2 }],
-        [4, 6, 'invalid_json', 'x'],
+        [2, 4, { id: 2 }],
+        [3, 6, 'invalid_json', 'x'],
       ],
     ],
     [
@@ -68,7 +68,7 @@ describe('text between records', () => {
       `Get-MgAuditLogSignIn output\n${one}\n`,
       [
         [1, 1, 'invalid_json', 'Get-MgAuditLogSignIn output'],
-        [2, 2, { id: 1 }],
+        [1, 2, { id: 1 }],
       ],
     ],
     [
@@ -76,11 +76,11 @@ describe('text between records', () => {
       `next: {"id": 1}\nnote: next record {\n  "id": 2\n}\nempty {}\n`,
       [
         [1, 1, 'invalid_json', 'next:'],
-        [2, 1, { id: 1 }],
-        [3, 2, 'invalid_json', 'note: next record'],
-        [4, 2, { id: 2 }],
-        [5, 5, 'invalid_json', 'empty'],
-        [6, 5, {}],
+        [1, 1, { id: 1 }],
+        [2, 2, 'invalid_json', 'note: next record'],
+        [2, 2, { id: 2 }],
+        [3, 5, 'invalid_json', 'empty'],
+        [3, 5, {}],
       ],
     ],
     [
@@ -89,7 +89,7 @@ describe('text between records', () => {
       [
         [1, 1, { id: 1 }],
         [2, 4, 'invalid_json', 'WARNING: value {x} is "deprecated" [see docs] {'],
-        [3, 5, { id: 2 }],
+        [2, 5, { id: 2 }],
       ],
     ],
     [
@@ -99,10 +99,10 @@ describe('text between records', () => {
       [
         [1, 1, { id: 1 }],
         [2, 4, 'invalid_json', '[INFO] fetching page 2'],
-        [3, 5, 'invalid_json', '[2024-05-01 12:00:00] done'],
-        [4, 6, 'invalid_json', '["unterminated'],
-        [5, 7, 'invalid_json', '[ x ]'],
-        [6, 7, { id: 2 }],
+        [2, 5, 'invalid_json', '[2024-05-01 12:00:00] done'],
+        [2, 6, 'invalid_json', '["unterminated'],
+        [2, 7, 'invalid_json', '[ x ]'],
+        [2, 7, { id: 2 }],
       ],
     ],
     [
@@ -111,12 +111,12 @@ describe('text between records', () => {
       [
         [1, 1, { id: 1 }],
         [2, 4, 'unexpected_shape', 'null'],
-        [3, 5, 'unexpected_shape', '42'],
-        [4, 6, 'unexpected_shape', 'true'],
-        [5, 7, 'unexpected_shape', '"done"'],
-        [6, 8, 'invalid_json', '1 2'],
-        [7, 9, 'invalid_json', 'hello'],
-        [8, 10, { id: 2 }],
+        [2, 5, 'unexpected_shape', '42'],
+        [2, 6, 'unexpected_shape', 'true'],
+        [2, 7, 'unexpected_shape', '"done"'],
+        [2, 8, 'invalid_json', '1 2'],
+        [2, 9, 'invalid_json', 'hello'],
+        [2, 10, { id: 2 }],
       ],
     ],
     [
@@ -126,11 +126,11 @@ describe('text between records', () => {
       [
         [1, 2, { id: 1 }],
         [2, 3, 'invalid_json', 'this is not json'],
-        [3, 4, { id: 2 }],
-        [4, 5, 'invalid_json', '42 records lost,'],
-        [5, 6, 'invalid_json', '"a quoted line'],
-        [6, 7, null],
-        [7, 8, { id: 3 }],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '42 records lost,'],
+        [3, 6, 'invalid_json', '"a quoted line'],
+        [3, 7, null],
+        [4, 8, { id: 3 }],
       ],
     ],
     [
@@ -138,11 +138,11 @@ describe('text between records', () => {
       '[\nPage 1 of 2\n  {"id": 1},\n  - \t\n  {"id": 2} done\n]\nend of output',
       [
         [1, 2, 'invalid_json', 'Page 1 of 2'],
-        [2, 3, { id: 1 }],
-        [3, 4, 'invalid_json', '-'],
-        [4, 5, { id: 2 }],
-        [5, 5, 'invalid_json', 'done'],
-        [6, 7, 'invalid_json', 'end of output'],
+        [1, 3, { id: 1 }],
+        [2, 4, 'invalid_json', '-'],
+        [2, 5, { id: 2 }],
+        [3, 5, 'invalid_json', 'done'],
+        [3, 7, 'invalid_json', 'end of output'],
       ],
     ],
     [
@@ -175,10 +175,52 @@ describe('text between records', () => {
         [
           [1, 1, { id: 1 }],
           [2, 4, 'record_too_large', long.slice(0, 120)],
-          [3, 5, { id: 2 }],
+          [2, 5, { id: 2 }],
         ],
         `chunk size ${size}`,
       );
+    }
+  });
+});
+
+describe('record numbers around text', () => {
+  it('keeps the numbers of the intact input', () => {
+    const records = [1, 2, 3].map((id) => `{\n  "id": ${id},\n  "n": {\n    "x": [1, 2]\n  }\n}`);
+    // A `null` in a record array is an element, so it is left out there.
+    const inserts = ['WARNING: something odd happened', '{', '}', ']'];
+    // The text goes after the second record, after its comma in an array, where a tool writes it.
+    const [one, two, three] = records;
+    const layouts: [string, (insert: string) => string][] = [
+      ['back-to-back values', (insert) => `${one}\n${two}\n${insert}\n${three}\n`],
+      [
+        'a Records wrapper',
+        (insert) => `{"Records": [\n${one},\n${two},\n${insert}\n${three}\n]}\n`,
+      ],
+    ];
+    for (const [layout, build] of layouts) {
+      for (const insert of inserts) {
+        const text = build(insert);
+        for (const size of [1, 7, text.length]) {
+          const scanned = scanInChunks(text, size);
+          const where = `${layout}, ${JSON.stringify(insert)}, chunks of ${size}`;
+          const parsed = scanned.filter((item) => item.error === undefined);
+          const rejected = scanned.filter((item) => item.error !== undefined);
+          assert.deepEqual(
+            parsed.map((item) => [item.record, (item.value as { id: number }).id]),
+            [
+              [1, 1],
+              [2, 2],
+              [3, 3],
+            ],
+            where,
+          );
+          assert.deepEqual(
+            rejected.map((item) => item.record),
+            [3],
+            where,
+          );
+        }
+      }
     }
   });
 });

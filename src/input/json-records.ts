@@ -31,7 +31,10 @@ export interface JsonRecord {
   error?: { code: string; message: string };
   /** The start of the record's text, kept for error messages. */
   snippet?: string;
-  /** Record number: line number for NDJSON, 1-based element or value ordinal otherwise. */
+  /**
+   * Record number: line number for NDJSON, 1-based element or value ordinal otherwise. Text
+   * between records takes the number of the record after it and is found by its line.
+   */
   record: number;
   line: number;
 }

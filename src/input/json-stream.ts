@@ -46,6 +46,70 @@ function startsJsonValue(code: number): boolean {
   return code === 0x74 || code === 0x66 || code === 0x6e;
 }
 
+/**
+ * Maximum records tried inside one damaged unit (see `findRecordInside`). Each try scans on to
+ * where that record closes, so the cap bounds the work that one damaged unit can cost.
+ */
+const MAX_RECORDS_TRIED = 64;
+
+function countLineBreaks(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) {
+    count++;
+  }
+  return count;
+}
+
+/** Tells whether the text from `from` to `to` is only spaces and tabs. */
+function isIndent(text: string, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (code !== 0x20 && code !== 0x09) return false;
+  }
+  return true;
+}
+
+/**
+ * Tells whether the `{` at `from` opens an object that closes before `to`. The object is checked
+ * as the scanner checks a unit. It has no line break inside a string, no closing bracket of the
+ * wrong kind, and no `{` where JSON allows no value.
+ */
+function framesRecord(text: string, from: number, to: number): boolean {
+  const kinds: number[] = [];
+  let previous = 0x5b;
+  let inString = false;
+  let escaped = false;
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (inString) {
+      if (code === 0x0a) return false;
+      if (escaped) escaped = false;
+      else if (code === 0x5c) escaped = true;
+      else if (code === 0x22) {
+        inString = false;
+        previous = 0x22;
+      }
+      continue;
+    }
+    if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) continue;
+
+    const open = kinds.length > 0 ? kinds[kinds.length - 1] : 0x5b;
+    if (code === 0x7b) {
+      const allowed =
+        previous === 0x3a || previous === 0x5b || (previous === 0x2c && open === 0x5b);
+      if (!allowed) return false;
+    }
+    previous = code;
+    if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) kinds.push(code);
+    else if (code === 0x7d || code === 0x5d) {
+      if (kinds.pop() !== (code === 0x7d ? 0x7b : 0x5b)) return false;
+      if (kinds.length === 0) return true;
+    }
+  }
+  return false;
+}
+
 function isJson(text: string): boolean {
   try {
     JSON.parse(text);
@@ -177,6 +241,8 @@ export class JsonStreamScanner {
   private unit: Unit | undefined;
   /** The column where the record after a damaged one must start, while it is looked for. */
   private resyncColumn = -1;
+  /** Index in `buffer` where scanning goes on after a look-back found a record, else -1. */
+  private resumeAt = -1;
   /**
    * True when the first record came from an array (a bare array or a wrapper's record array),
    * false when it stood at the top level. Undefined until a record was framed.
@@ -195,6 +261,14 @@ export class JsonStreamScanner {
 
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
+    this.finishInto(out);
+    this.buffer = '';
+    this.index = 0;
+    return out;
+  }
+
+  /** Handles the end of the input: what is still open is cut. */
+  private finishInto(out: JsonRecord[]): void {
     if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
 
     if (this.resyncColumn >= 0) {
@@ -203,6 +277,12 @@ export class JsonStreamScanner {
       // The end of the input ends a scalar element as a line break does.
       this.stepScalar(0x0a, this.buffer.length, out);
       if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
+    } else if (this.unit !== undefined && this.recordStart >= 0) {
+      this.rejectUnit('input ends inside a JSON value', this.buffer.length, out);
+      this.finishAfterResume(out);
+    } else if (this.unit !== undefined && this.mode === Mode.Root) {
+      this.rejectUnit('input ends before the JSON document closes', this.buffer.length, out);
+      this.finishAfterResume(out);
     } else if (this.recordStart >= 0) {
       const text = this.buffer.slice(this.recordStart);
       this.ordinal++;
@@ -213,16 +293,20 @@ export class JsonStreamScanner {
         line: this.recordLine,
       });
     } else if (this.mode !== Mode.Top) {
-      this.ordinal++;
       out.push({
         error: { code: 'invalid_json', message: 'input ends before the JSON document closes' },
-        record: this.ordinal,
+        record: this.textNumber(),
         line: this.line,
       });
     }
-    this.buffer = '';
-    this.index = 0;
-    return out;
+  }
+
+  /** Scans the rest of the input from a record found inside a unit cut by its end. */
+  private finishAfterResume(out: JsonRecord[]): void {
+    if (this.resumeAt < 0) return;
+    this.index = this.resumeAt;
+    this.scan(out);
+    this.finishInto(out);
   }
 
   private scan(out: JsonRecord[]): void {
@@ -233,7 +317,12 @@ export class JsonStreamScanner {
       if (index < 0) return;
     }
 
-    for (; index < buffer.length; index++) {
+    for (; index < buffer.length || this.resumeAt >= 0; index++) {
+      if (this.resumeAt >= 0) {
+        // A damaged unit was rejected up to a record inside it: frame that record next.
+        index = this.resumeAt;
+        this.resumeAt = -1;
+      }
       const code = buffer.charCodeAt(index);
       if (code === 0x0a) {
         this.line++;
@@ -412,14 +501,14 @@ export class JsonStreamScanner {
 
   /** Rejects the open stray text, which ends before `end`. */
   private endStray(end: number, out: JsonRecord[]): void {
-    this.ordinal++;
     const start = this.strayStart;
+    const number = this.textNumber();
     if (this.straySnippet !== undefined || end - start > this.options.maxRecordLength) {
       const snippet = this.straySnippet ?? this.buffer.slice(start, start + SNIPPET_LENGTH).trim();
-      out.push(tooLarge(this.ordinal, this.strayLine, snippet, this.options));
+      out.push(tooLarge(number, this.strayLine, snippet, this.options));
     } else {
       const text = this.buffer.slice(start, end).trim();
-      out.push(rejectStrayText(text, this.ordinal, this.strayLine));
+      out.push(rejectStrayText(text, number, this.strayLine));
     }
     this.strayStart = -1;
     this.straySnippet = undefined;
@@ -446,8 +535,8 @@ export class JsonStreamScanner {
         this.endStray(index, out);
         return;
       }
-      this.rejectUnit('a line break inside a string: the record is cut or damaged', out);
-      this.resyncColumn = unit.column;
+      this.rejectUnit('a line break inside a string: the record is cut or damaged', index, out);
+      if (this.resumeAt < 0) this.resyncColumn = unit.column;
     }
     this.arrayOpenAt = -1;
   }
@@ -464,19 +553,35 @@ export class JsonStreamScanner {
   }
 
   /**
-   * Rejects the open unit as damaged and puts the scanner back at the depth where it started,
-   * outside any string, so that the next record is framed from its own first bracket.
+   * Rejects the open unit as damaged at `end` and puts the scanner back at the depth where it
+   * started, outside any string, so that the next record is framed from its own first bracket.
+   *
+   * A unit cut after a colon or a `[` takes the next record's `{` as a value, so its damage shows
+   * only records later. When a whole record starts inside the unit (see `findRecordInside`), only
+   * the text before that record is rejected, and scanning goes on from it (`resumeAt`).
    */
-  private rejectUnit(message: string, out: JsonRecord[]): void {
+  private rejectUnit(message: string, end: number, out: JsonRecord[]): void {
     const inRecord = this.recordStart >= 0;
     const start = inRecord ? this.recordStart : this.rootStart;
     const oversize = inRecord ? this.recordOversize : this.rootOversize;
-    this.ordinal++;
+    const unitLine = inRecord ? this.recordLine : this.rootLine;
+    // NOTE: the text of a unit over the record length limit is no longer kept, so no record
+    // inside it can be found, and the records that it took are lost with it.
+    const column = this.unit?.column ?? -1;
+    const resume = oversize || column < 0 ? -1 : this.findRecordInside(start, end, column);
+    const stop = resume >= 0 ? resume : end;
+
+    let resumeLine = 0;
+    if (resume >= 0) {
+      resumeLine = unitLine + countLineBreaks(this.buffer, start, resume);
+      message = `record is cut or damaged: the record at line ${resumeLine} starts before it closes`;
+    }
+    const text = oversize ? '' : this.buffer.slice(start, stop).trimEnd();
     out.push({
       error: { code: 'invalid_json', message },
-      ...(oversize ? {} : { snippet: this.buffer.slice(start, start + SNIPPET_LENGTH) }),
-      record: this.ordinal,
-      line: inRecord ? this.recordLine : this.rootLine,
+      ...(oversize ? {} : { snippet: text.slice(0, SNIPPET_LENGTH) }),
+      record: this.numberUnit(text),
+      line: unitLine,
     });
     this.inString = false;
     this.escaped = false;
@@ -495,6 +600,59 @@ export class JsonStreamScanner {
     }
     this.recordStart = -1;
     this.unit = undefined;
+    if (resume >= 0) this.resumeFrom(resume, resumeLine);
+  }
+
+  /**
+   * Gives a rejected unit its record number. A unit that is nothing but its opening bracket,
+   * such as a line holding only `{`, is text between records and takes no number of its own
+   * (see `textNumber`), so that a `{` written between two records shifts no number after it.
+   * NOTE: a record cut right after its `{` looks the same, so the records after it are then
+   * numbered one lower than in the intact file.
+   */
+  private numberUnit(text: string): number {
+    if (text.trim() === '{') return this.textNumber();
+    this.ordinal++;
+    return this.ordinal;
+  }
+
+  /**
+   * Returns the record number of text between records: the number of the record after it, which
+   * the text does not take. Records keep the numbers they have in the input without the text,
+   * which is what evidence cites, and the text itself is found by its line.
+   */
+  private textNumber(): number {
+    return this.ordinal + 1;
+  }
+
+  /**
+   * Finds the first record that starts inside the unit at `start`, damaged at `end`: a `{` that
+   * starts a line after the unit's first, in the unit's column, and frames as a whole record
+   * before `end`. Returns its index, or -1. Valid JSON never gets here, so a nested object that
+   * starts a line in the record column is never read as a record.
+   */
+  private findRecordInside(start: number, end: number, column: number): number {
+    const buffer = this.buffer;
+    let tries = 0;
+    let newline = buffer.indexOf('\n', start);
+    while (newline >= 0 && newline < end && tries < MAX_RECORDS_TRIED) {
+      const at = newline + 1 + column;
+      if (at < end && buffer.charCodeAt(at) === 0x7b && isIndent(buffer, newline + 1, at)) {
+        tries++;
+        if (framesRecord(buffer, at, end)) return at;
+      }
+      newline = buffer.indexOf('\n', newline + 1);
+    }
+    return -1;
+  }
+
+  /** Sets the scanner to frame a record at `index`, which starts line `line`. */
+  private resumeFrom(index: number, line: number): void {
+    this.resumeAt = index;
+    this.line = line;
+    this.lineStart = this.dropped + this.buffer.lastIndexOf('\n', index - 1) + 1;
+    this.lineHasContent = false;
+    this.resyncColumn = -1;
   }
 
   /** Opens a unit for the bracket at `index`, a record's or a root object's. */
@@ -516,10 +674,9 @@ export class JsonStreamScanner {
    * wrapper object allows none. The stray bracket is rejected, and the records after it are read.
    */
   private reopenWrapper(out: JsonRecord[]): void {
-    this.ordinal++;
     out.push({
       error: { code: 'invalid_json', message: 'unexpected "]" before the end of the record array' },
-      record: this.ordinal,
+      record: this.textNumber(),
       line: this.line,
     });
     this.mode = Mode.Wrapper;
@@ -543,7 +700,8 @@ export class JsonStreamScanner {
     const previous = this.previous;
     this.previous = code;
     if (this.unit !== undefined && code === 0x7b && !this.valueAllowed(previous)) {
-      this.rejectUnit('a record starts before this one closes: it is cut or damaged', out);
+      this.rejectUnit('a record starts before this one closes: it is cut or damaged', index, out);
+      if (this.resumeAt >= 0) return;
     }
     if (this.mode === Mode.WrapperTail && this.depth === 1 && code === 0x7b) {
       if (!this.valueAllowed(previous)) this.reopenWrapper(out);
@@ -551,15 +709,14 @@ export class JsonStreamScanner {
 
     if (closes && !this.closesContainer(code)) {
       if (this.unit !== undefined) {
-        this.rejectUnit(`a "${String.fromCharCode(code)}" that closes no open bracket`, out);
+        this.rejectUnit(`a "${String.fromCharCode(code)}" that closes no open bracket`, index, out);
         return;
       }
-      this.ordinal++;
       const bracket = String.fromCharCode(code);
       out.push({
         error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
         snippet: bracket,
-        record: this.ordinal,
+        record: this.textNumber(),
         line: this.line,
       });
       return;

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { JsonRecord } from '../src/input/json-records.js';
+import { JsonStreamScanner } from '../src/input/json-stream.js';
+
+/**
+ * A pretty-printed record cut anywhere costs that record only. A cut right after a colon or a
+ * `[` leaves a place where JSON allows a value, so the next record's `{` is read as that value
+ * and the damage shows only later: the records it took must still be read, with the numbers
+ * they have in the intact file.
+ */
+
+const FIXTURE = join(
+  import.meta.dirname,
+  'fixtures',
+  'aws',
+  '218007301253_CloudTrail_us-east-1_20230710T1210Z_bXGZYqBeCCsqWq1U.json',
+);
+const RECORDS = (JSON.parse(readFileSync(FIXTURE, 'utf8')) as { Records: unknown[] }).Records;
+
+const LIMITS = { maxRecordLength: 100_000, maxDepth: 16 };
+
+function scanInChunks(text: string, size: number): JsonRecord[] {
+  const scanner = new JsonStreamScanner(LIMITS);
+  const out: JsonRecord[] = [];
+  for (let at = 0; at < text.length; at += size) {
+    out.push(...scanner.push(text.slice(at, at + size)));
+  }
+  out.push(...scanner.finish());
+  return out;
+}
+
+/** A layout: the text before the records, the indent of a record, between two, and after. */
+interface Layout {
+  name: string;
+  head: string;
+  indent: string;
+  separator: string;
+  tail: string;
+}
+
+const LAYOUTS: Layout[] = [
+  { name: 'back-to-back values', head: '', indent: '', separator: '\n', tail: '\n' },
+  { name: 'a bare array', head: '[\n', indent: '  ', separator: ',\n', tail: '\n]\n' },
+  {
+    name: 'a Records wrapper',
+    head: '{\n  "Records": [\n',
+    indent: '    ',
+    separator: ',\n',
+    tail: '\n  ]\n}\n',
+  },
+];
+
+function prettyLines(record: unknown, indent: string): string[] {
+  return JSON.stringify(record, null, 2)
+    .split('\n')
+    .map((line) => indent + line);
+}
+
+/** Builds the layout's text with record `cut` replaced by its text up to `line` and `column`. */
+function cutText(layout: Layout, cut: number, line: number, column: number): string {
+  const parts = RECORDS.map((record) => prettyLines(record, layout.indent).join('\n'));
+  const lines = prettyLines(RECORDS[cut], layout.indent);
+  const kept = [...lines.slice(0, line), (lines[line] as string).slice(0, column)].join('\n');
+  const before = parts.slice(0, cut).join(layout.separator);
+  const after = parts.slice(cut + 1).join(layout.separator);
+  return `${layout.head}${before}${layout.separator}${kept}\n${after}${layout.tail}`;
+}
+
+/** The columns where each line is cut: its start, after its indent, its middle and its end. */
+function cutColumns(line: string): number[] {
+  const indent = line.length - line.trimStart().length;
+  const columns = [0, indent + 1, Math.floor((indent + line.length) / 2), line.length];
+  return [...new Set(columns)].filter((column) => column <= line.length);
+}
+
+describe('cut pretty-printed record', () => {
+  for (const layout of LAYOUTS) {
+    it(`reads every other record in ${layout.name}`, () => {
+      const cut = 1;
+      const lines = prettyLines(RECORDS[cut], layout.indent);
+      const expected = RECORDS.flatMap((record, index) =>
+        index === cut ? [] : [[index + 1, record]],
+      );
+      for (let line = 0; line < lines.length; line++) {
+        for (const column of cutColumns(lines[line] as string)) {
+          // Cut after its last `}`, the record is whole.
+          if (line === lines.length - 1 && column === (lines[line] as string).length) continue;
+          const text = cutText(layout, cut, line, column);
+          for (const size of [text.length, 97]) {
+            const where = `line ${line + 1}, column ${column}, chunks of ${size}`;
+            const records = scanInChunks(text, size);
+            const parsed = records.filter((record) => record.error === undefined);
+            const rejected = records.filter((record) => record.error !== undefined);
+            const kept = [...lines.slice(0, line), (lines[line] as string).slice(0, column)]
+              .join('\n')
+              .trim();
+
+            // A record cut to nothing is gone, and a lone `{` takes no number of its own.
+            if (kept === '') {
+              assert.equal(rejected.length, 0, where);
+            } else {
+              assert.equal(rejected.length, 1, where);
+              assert.equal(rejected[0]?.error?.code, 'invalid_json', where);
+              assert.equal(rejected[0]?.record, cut + 1, where);
+            }
+            assert.deepEqual(
+              parsed.map((record) => record.value),
+              expected.map(([, record]) => record),
+              where,
+            );
+            if (kept !== '' && kept !== '{') {
+              assert.deepEqual(
+                parsed.map((record) => record.record),
+                expected.map(([number]) => number),
+                where,
+              );
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('reads the records after a cut nested array', () => {
+    const layout = LAYOUTS[1] as Layout;
+    const lines = prettyLines(RECORDS[1], layout.indent);
+    const open = lines.findIndex((line) => line.endsWith('['));
+    assert.ok(open > 0, 'the second record has a nested array');
+
+    // The records after the cut are read as elements of the nested array, up to the end.
+    const text = cutText(layout, 1, open, (lines[open] as string).length);
+    for (const size of [text.length, 97]) {
+      const records = scanInChunks(text, size);
+      assert.deepEqual(
+        records.map((record) => [record.record, record.error?.code ?? 'parsed']),
+        RECORDS.map((_, index) => [index + 1, index === 1 ? 'invalid_json' : 'parsed']),
+      );
+    }
+  });
+
+  it('rejects the cut text only', () => {
+    const layout = LAYOUTS[0] as Layout;
+    const lines = prettyLines(RECORDS[1], layout.indent);
+    const colon = lines.findIndex((line) => line.endsWith(': {'));
+    // Cut after the colon, so that the next record's `{` is read as the key's value.
+    const column = (lines[colon] as string).length - 1;
+    const text = cutText(layout, 1, colon, column);
+    const records = scanInChunks(text, text.length);
+    const rejected = records.find((record) => record.error !== undefined);
+    const firstLines = prettyLines(RECORDS[0], '').length;
+
+    assert.equal(rejected?.line, firstLines + 1);
+    const kept = [...lines.slice(0, colon), (lines[colon] as string).slice(0, column)].join('\n');
+    assert.equal(rejected?.snippet, kept.trimEnd().slice(0, 120));
+    assert.equal(
+      rejected?.error?.message,
+      `record is cut or damaged: the record at line ${firstLines + colon + 2} starts before it closes`,
+    );
+  });
+});
