@@ -192,7 +192,7 @@ describe('evtx damaged input', () => {
     assert.equal(replaced.length, 1);
     assert.equal(replaced[0]?.chunk_offset, CHUNK_1);
     assert.equal(replaced[0]?.offset, CHUNK_1 + renumbered);
-    assert.equal(replaced[0]?.stored_id, damagedId + 1 + 2 ** 40);
+    assert.equal(replaced[0]?.stored_id, String(damagedId + 1 + 2 ** 40));
     assert.equal(replaced[0]?.record, damagedId + 1);
   });
 
@@ -254,7 +254,50 @@ describe('evtx damaged input', () => {
     );
     assert.deepEqual(
       replaced.map((fields) => fields.stored_id),
-      [(ids[5] as number) + 7, ids[0], 0],
+      [String((ids[5] as number) + 7), String(ids[0]), '0'],
+    );
+  });
+
+  it('prints damaged 64-bit ids exactly', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[2] as Buffer;
+    const ids = recordOffsets(chunk).map((record) => headerId(chunk, record.offset));
+    // Past 2^53 a double rounds these: the max 64-bit id would print as 18446744073709552000.
+    const stored = [0xffff_ffff_ffff_ffffn, 2n ** 53n + 1n, 0x8000_0000_0000_0001n];
+    chunk.writeBigUInt64LE(stored[0] as bigint, recordAt(chunk, 4) + 8);
+    chunk.writeBigUInt64LE(stored[1] as bigint, recordAt(chunk, 8) + 8);
+    chunk.writeBigUInt64LE(stored[2] as bigint, recordAt(chunk, 12) + 8);
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(result.rejections, []);
+    const replaced = replacedIdWarnings(result.logger.entries);
+    assert.deepEqual(
+      replaced.map((fields) => fields.stored_id),
+      ['18446744073709551615', '9007199254740993', '9223372036854775809'],
+    );
+    assert.deepEqual(
+      replaced.map((fields) => fields.record),
+      [ids[4], ids[8], ids[12]],
+    );
+  });
+
+  it('prints damaged chunk record numbers exactly', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[1] as Buffer;
+    // Both numbers round to 2^64 as doubles, so they must not pass for a one-record range.
+    chunk.writeBigUInt64LE(0xffff_ffff_ffff_fff0n, 8);
+    chunk.writeBigUInt64LE(0xffff_ffff_ffff_ffffn, 16);
+    sealChunk(chunk);
+
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 50);
+    assert.deepEqual(codes(result.rejections), ['evtx_invalid_chunk']);
+    assert.equal(
+      result.rejections[0]?.message,
+      `chunk at offset ${CHUNK_1} declares records 18446744073709551600 to ` +
+        '18446744073709551615, not a range one chunk can hold; its records are read without ' +
+        'the count',
     );
   });
 

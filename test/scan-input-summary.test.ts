@@ -128,6 +128,32 @@ describe('scan summary of inputs', () => {
     assert.match(result.stderr, /: 146 records read, 146 parsed, 0 rejected \(/);
   });
 
+  it('counts a .gz with magic junk after its last member as read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const timed = oktaLines().slice(0, 8);
+    const text = `${Array.from({ length: 73 }, (_, index) => timed[index % timed.length]).join('\n')}\n`;
+    const whole = gzipSync(text);
+    const path = join(dir, 'magic.ndjson.gz');
+    writeFileSync(path, Buffer.concat([whole, Buffer.from('\x1f\x8bHELLO junk', 'latin1')]));
+
+    const result = scan(dir, path);
+    assert.equal(result.status, 0, result.stderr);
+    const reason =
+      `12 bytes after the last gzip member, from byte ${whole.length}, are not gzip data and ` +
+      'were ignored: "\\u001f\u008bHELLO junk". They start with the gzip magic, but their ' +
+      'member header is invalid: unknown compression method 72 (gzip uses 8, deflate)';
+    // The CLI prints C1 control characters such as the magic's 0x8b escaped.
+    const shown = (message: string) => message.replace('\u008b', '\\x8b');
+    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${path}`));
+    assert.equal(
+      line,
+      `  ${path} [okta-system-log] 73 read, 73 parsed, 0 rejected; damaged: ${shown(reason)}`,
+    );
+    const warning = `warn: input damaged file=${path} reason=${shown(JSON.stringify(reason))}`;
+    assert.ok(result.stderr.includes(warning), result.stderr);
+    assert.doesNotMatch(result.stderr, /input read failed/);
+  });
+
   it('rejects the record cut in a truncated second .gz member', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
     const timed = oktaLines().slice(0, 8);

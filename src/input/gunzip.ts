@@ -74,13 +74,16 @@ export function readWarnings(stream: Readable): readonly string[] {
  * What follows the last member decides how the input ends:
  * - Zero bytes (block padding that tapes and some writers add) are ignored silently, as by
  *   `zcat`.
- * - A member header that is invalid or cut short fails the input, because that member's records
- *   are lost.
+ * - A member whose header is valid but whose deflate data is damaged or cut fails the input,
+ *   after the text before the damage, because the rest of that member's records are lost.
  * - Anything else is ignored with a warning, and the input counts as read. Each member before it
  *   was checked against its trailer, so its records are whole. That holds for two good members
  *   followed by junk as for one, and for junk of a single byte (a newline that an editor
  *   appended, or a lone 0x1f, too short to be a header) as for an HTML error page appended to a
- *   download. `zcat` also prints every member and then warns "trailing garbage ignored".
+ *   download. It holds too for junk that starts with the magic 1f 8b but whose member header is
+ *   invalid or cut, since that header carries no records. `zcat` (gzip 1.12) also prints every
+ *   member, then warns "trailing garbage ignored", though it exits with an error ("unknown
+ *   method") when such junk starts with the magic.
  *
  * Damage in the last few bytes of a member, a trailer that does not match or that the input
  * ends inside, gives a warning too. The deflate data reached its final block, so every record
@@ -104,6 +107,12 @@ class GunzipReader {
   private garbageStart = 0;
   private garbageBytes = 0;
   private garbagePreview: Buffer[] = [];
+  /** Reason that ignored bytes starting with the gzip magic are no member header. */
+  private garbageReason: string | undefined;
+  /** Whether a whole member was read before the member whose header is read. */
+  private afterMember = false;
+  /** The first bytes of a header after a member, quoted if they turn out not to be one. */
+  private headerPreview: Buffer[] = [];
   private stopped = false;
   readonly warnings: string[] = [];
 
@@ -139,11 +148,20 @@ class GunzipReader {
   }
 
   private readHeader(chunk: Buffer, start: number): number {
+    if (this.afterMember) keepPreview(this.headerPreview, chunk.subarray(start));
     let end: number;
     try {
       end = this.header.parse(chunk, start);
     } catch (error) {
       if (!(error instanceof GzipHeaderError)) throw error;
+      // After a whole member, bytes that start with the magic but form no valid header are
+      // trailing junk like any other, because 1f 8b is as likely in junk as any two bytes. A
+      // header carries no records. A real member with a damaged header is indistinguishable
+      // from junk, so the warning quotes the bytes and the reason.
+      if (this.afterMember) {
+        this.headerToGarbage(chunk.length, `their member header is invalid: ${error.message}`);
+        return chunk.length;
+      }
       throw new Error(
         `invalid header of the gzip member at byte ${this.memberStart}: ${error.message}`,
       );
@@ -233,9 +251,23 @@ class GunzipReader {
   /** Starts a member at `offset`, whose first bytes `read` are in the previous chunk. */
   private startMember(offset: number, read?: Buffer): void {
     this.memberStart = offset;
+    this.afterMember = true;
     this.header = new GzipHeaderParser();
+    this.headerPreview = read ? [read] : [];
     if (read) this.header.parse(read, 0);
     this.state = 'header';
+  }
+
+  /**
+   * Ignores the bytes from the header being read to `end` in the current chunk, and the rest of
+   * the input after them, as trailing junk.
+   */
+  private headerToGarbage(end: number, reason: string): void {
+    this.garbageStart = this.memberStart;
+    this.garbageBytes = this.chunkStart + end - this.memberStart;
+    this.garbagePreview = this.headerPreview;
+    this.garbageReason = reason;
+    this.state = 'garbage';
   }
 
   private startGarbage(offset: number, read?: Buffer): void {
@@ -246,17 +278,16 @@ class GunzipReader {
   }
 
   private readGarbage(chunk: Buffer, start: number): number {
-    const previewed = this.garbagePreview.reduce((sum, part) => sum + part.length, 0);
-    if (previewed < PREVIEW_BYTES) {
-      this.garbagePreview.push(
-        Buffer.from(chunk.subarray(start, start + PREVIEW_BYTES - previewed)),
-      );
-    }
+    keepPreview(this.garbagePreview, chunk.subarray(start));
     this.garbageBytes += chunk.length - start;
     return chunk.length;
   }
 
   private async finish(): Promise<void> {
+    // A header cut by the end of the input carries no records either (see readHeader).
+    if (this.state === 'header' && this.afterMember) {
+      this.headerToGarbage(0, 'the input ends inside their member header');
+    }
     if (this.state === 'header') {
       throw new Error(
         `unexpected end of file in the header of the gzip member at byte ${this.memberStart}`,
@@ -283,11 +314,20 @@ class GunzipReader {
     const count = this.garbageBytes === 1 ? '1 byte' : `${this.garbageBytes} bytes`;
     const preview = JSON.stringify(Buffer.concat(this.garbagePreview).toString('latin1'));
     const more = this.garbageBytes > PREVIEW_BYTES ? ' …' : '';
+    const reason = this.garbageReason
+      ? `. They start with the gzip magic, but ${this.garbageReason}`
+      : '';
     return (
       `${count} after the last gzip member, from byte ${this.garbageStart}, are not gzip data ` +
-      `and were ignored: ${preview}${more}`
+      `and were ignored: ${preview}${more}${reason}`
     );
   }
+}
+
+/** Appends copies of the first bytes of `bytes` to `preview` until it has PREVIEW_BYTES. */
+function keepPreview(preview: Buffer[], bytes: Buffer): void {
+  const kept = preview.reduce((sum, part) => sum + part.length, 0);
+  if (kept < PREVIEW_BYTES) preview.push(Buffer.from(bytes.subarray(0, PREVIEW_BYTES - kept)));
 }
 
 function hex(value: number): string {

@@ -1,5 +1,6 @@
 import { type CharSet, intersects, MAX_CODE_POINT, MAX_UNIT, union } from './regex-charset.js';
 import { nestingDepth, parseRegex, type RegexFlags, type RegexNode } from './regex-syntax.js';
+import { tradesText } from './regex-trading.js';
 
 /**
  * Finds a repetition that makes a backtracking engine take exponential time: one whose
@@ -21,11 +22,15 @@ import { nestingDepth, parseRegex, type RegexFlags, type RegexNode } from './reg
  * reported. Neither is an unbounded one that can read any character and is followed only by
  * `$`, because greedy matching reads to the end of the text, where `$` matches.
  *
+ * A bounded count of at least `MIN_TRADING_COPIES` is reported when two of its copies can
+ * trade text (regex-trading.ts), as in `(.*a){12}x`: a failing match then takes polynomial
+ * time of a degree that grows with the count.
+ *
  * NOTE: lookarounds and anchors are read as matching nothing and a backreference as any one
- * character, so ambiguity that only they resolve is still reported. Two kinds of slow
- * expression are not looked for: nested counts that are each at most `MAX_COUNT` but multiply
- * past it (`((a|a){1,4}){1,8}`), and optional parts under a large count (`(a?){20}a{20}`),
- * which take polynomial time of high degree.
+ * character, so ambiguity that only they resolve is still reported. Some slow expressions are
+ * not looked for: nested counts that are each at most `MAX_COUNT` but multiply past it
+ * (`((a|a){1,4}){1,8}`), optional parts under a large count (`(a?){20}a{20}`), and loops that
+ * trade text but are written out rather than counted (`.*a.*a.*a.*a.*a.*x`).
  */
 
 /**
@@ -34,6 +39,14 @@ import { nestingDepth, parseRegex, type RegexFlags, type RegexNode } from './reg
  * linear-time engine.
  */
 const MAX_COUNT = 16;
+
+/**
+ * Minimum count whose copies are reported when they trade text: a failing match then takes time
+ * that grows with the 4th power of the text length or faster. Measured with Node 20.20 on a text
+ * of `a` repeated 40 times then `!`, `(.*a){5}x` takes about 45 ms and `(.*a){8}x` about 3 s, so
+ * such a count is slow on log fields of a few hundred characters.
+ */
+const MIN_TRADING_COPIES = 5;
 
 /**
  * Limits that keep the analysis of one expression within tens of milliseconds: nesting depth
@@ -61,7 +74,9 @@ export function findAmbiguousRepetition(
   if (nestingDepth(source) > MAX_DEPTH) return undefined;
   const tree = parseRegex(source, flags);
   const budget = { steps: MAX_STEPS };
-  for (const { node, ancestors } of repetitions(tree)) {
+  const all = repetitions(tree);
+  for (const { node, ancestors } of all) {
+    if (node.max <= MAX_COUNT) continue;
     if (!canFailAfter(node, ancestors, false)) continue;
     const automaton = loopAutomaton(node, budget);
     if (!automaton) continue;
@@ -69,6 +84,14 @@ export function findAmbiguousRepetition(
     const reachesEnd = node.max === Number.POSITIVE_INFINITY && readsAnyText(automaton);
     if (reachesEnd && !canFailAfter(node, ancestors, true)) continue;
     if (isAmbiguous(automaton, budget)) return { start: node.start, end: node.end };
+  }
+
+  // Counts read as copies: two copies that trade text make every later copy trade too.
+  for (const { node, ancestors } of all) {
+    if (node.max < MIN_TRADING_COPIES || node.max > MAX_COUNT) continue;
+    if (!canFailAfter(node, ancestors, false)) continue;
+    const automaton = copiesAutomaton(node, budget);
+    if (automaton && tradesText(automaton, budget)) return { start: node.start, end: node.end };
   }
   return undefined;
 }
@@ -80,13 +103,13 @@ interface Candidate {
   ancestors: RegexNode[];
 }
 
-/** Lists, innermost first, the repetitions that are loops: no maximum, or above `MAX_COUNT`. */
+/** Lists the repetitions, innermost first. */
 function repetitions(tree: RegexNode): Candidate[] {
   const found: Candidate[] = [];
   const visit = (node: RegexNode, ancestors: RegexNode[]): void => {
     const inner = [...ancestors, node];
     for (const child of children(node)) visit(child, inner);
-    if (node.kind === 'repeat' && node.max > MAX_COUNT) found.push({ node, ancestors });
+    if (node.kind === 'repeat') found.push({ node, ancestors });
   };
   visit(tree, []);
   return found;
@@ -272,6 +295,18 @@ function loopAutomaton(node: Repeat, budget: Budget): Automaton | undefined {
   const automaton = new Automaton(budget);
   try {
     automaton.first = automaton.loop(node.body).first;
+  } catch (error) {
+    if (error instanceof TooLarge) return undefined;
+    throw error;
+  }
+  return automaton;
+}
+
+/** Builds the automaton of two copies of a counted body, or undefined past the budget. */
+function copiesAutomaton(node: Repeat, budget: Budget): Automaton | undefined {
+  const automaton = new Automaton(budget);
+  try {
+    automaton.first = automaton.add({ kind: 'sequence', items: [node.body, node.body] }).first;
   } catch (error) {
     if (error instanceof TooLarge) return undefined;
     throw error;

@@ -50,6 +50,21 @@ export function complement(set: CharSet, max: number): CharSet {
   return charSet(ranges);
 }
 
+/** Returns the members that the two sets have in common. */
+export function intersection(left: CharSet, right: CharSet): CharSet {
+  const common: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length && j < right.length) {
+    const low = Math.max(left[i] as number, right[j] as number);
+    const high = Math.min(left[i + 1] as number, right[j + 1] as number);
+    if (low <= high) common.push(low, high);
+    if ((left[i + 1] as number) < (right[j + 1] as number)) i += 2;
+    else j += 2;
+  }
+  return common;
+}
+
 /** Tests whether the two sets have a member in common. */
 export function intersects(left: CharSet, right: CharSet): boolean {
   let i = 0;

@@ -157,28 +157,109 @@ describe('gunzip of damaged input', () => {
     assert.ok(decodable.includes('\n'), 'the cut must leave a whole record');
   });
 
-  it('fails on a second member cut inside its header', async () => {
-    const second = gzipSync(oktaText(40));
-    const decoded = await decode(Buffer.concat([whole, second.subarray(0, 5)]));
+  // Bytes after a whole member that start with the magic 1f 8b but form no valid member header
+  // carry no records, so they are junk like any other, with the reason in the warning.
+  const magicJunk = [
+    {
+      name: 'a second member cut inside its header',
+      bytes: gzipSync(oktaText(40)).subarray(0, 5),
+      reason: 'the input ends inside their member header',
+    },
+    {
+      name: 'text after the magic',
+      bytes: Buffer.from('\x1f\x8bHELLO junk', 'latin1'),
+      reason:
+        'their member header is invalid: unknown compression method 72 (gzip uses 8, deflate)',
+    },
+    {
+      name: 'a second member of an unknown method',
+      bytes: Buffer.concat([Buffer.from([0x1f, 0x8b, 7]), gzipSync(oktaText(40)).subarray(3)]),
+      reason: 'their member header is invalid: unknown compression method 7 (gzip uses 8, deflate)',
+    },
+    {
+      name: 'reserved flag bits',
+      bytes: Buffer.from([0x1f, 0x8b, 8, 0x20, 0, 0, 0, 0, 0, 3, 0x41, 0x42]),
+      reason: 'their member header is invalid: reserved flag bits set (flags 0x20)',
+    },
+    {
+      name: 'a header CRC-16 mismatch',
+      bytes: Buffer.from([0x1f, 0x8b, 8, 0x02, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0x41]),
+      reason: 'their member header is invalid: header CRC-16 mismatch',
+    },
+    {
+      name: 'a name the input cuts',
+      bytes: Buffer.from('\x1f\x8b\x08\x08\0\0\0\0\0\x03okta-2024-05-01.ndjs', 'latin1'),
+      reason: 'the input ends inside their member header',
+    },
+  ];
 
-    assert.equal(decoded.text, text);
+  for (const { name, bytes, reason } of magicJunk) {
+    it(`warns of magic junk: ${name}`, async () => {
+      const input = Buffer.concat([whole, bytes]);
+      const quoted = JSON.stringify(bytes.subarray(0, 32).toString('latin1'));
+      const more = bytes.length > 32 ? ' …' : '';
+      for (const chunkBytes of [64 * 1024, 7, 1]) {
+        const decoded = await decode(input, chunkBytes);
+
+        assert.equal(decoded.text, text);
+        assert.equal(decoded.failure, undefined);
+        assert.equal(decoded.warnings.length, 1);
+        const warning = decoded.warnings[0] ?? '';
+        const prefix =
+          `${bytes.length} bytes after the last gzip member, from byte ${whole.length}, are not ` +
+          `gzip data and were ignored: ${quoted}${more}. They start with the gzip magic, but ` +
+          reason;
+        assert.ok(warning.startsWith(prefix), `${warning}\nexpected: ${prefix}`);
+      }
+    });
+  }
+
+  it('reads two members then magic junk', async () => {
+    const second = oktaText(20);
+    const junk = Buffer.from('\x1f\x8bHELLO junk', 'latin1');
+    const input = Buffer.concat([whole, gzipSync(second), junk]);
+    const decoded = await decode(input);
+
+    assert.equal(decoded.text, text + second);
+    assert.equal(decoded.failure, undefined);
+    assert.deepEqual(decoded.warnings, [
+      `12 bytes after the last gzip member, from byte ${input.length - 12}, are not gzip data ` +
+        'and were ignored: "\\u001f\u008bHELLO junk". They start with the gzip magic, but ' +
+        'their member header is invalid: unknown compression method 72 (gzip uses 8, deflate)',
+    ]);
+  });
+
+  it('fails on a first member of an unknown method', async () => {
+    const damaged = Buffer.from(whole);
+    damaged[2] = 7;
+    const decoded = await decode(damaged);
+
+    assert.equal(decoded.text, '');
     assert.equal(
       decoded.failure,
-      `unexpected end of file in the header of the gzip member at byte ${whole.length}`,
+      'invalid header of the gzip member at byte 0: unknown compression method 7 ' +
+        '(gzip uses 8, deflate)',
     );
   });
 
-  it('fails on a second member of an unknown method', async () => {
-    const second = Buffer.from(gzipSync(oktaText(40)));
-    second[2] = 7;
-    const decoded = await decode(Buffer.concat([whole, second]));
+  it('fails on a first member cut inside its header', async () => {
+    const decoded = await decode(whole.subarray(0, 5));
 
-    assert.equal(decoded.text, text);
+    assert.equal(decoded.text, '');
     assert.equal(
       decoded.failure,
-      `invalid header of the gzip member at byte ${whole.length}: unknown compression method 7 ` +
-        '(gzip uses 8, deflate)',
+      'unexpected end of file in the header of the gzip member at byte 0',
     );
+  });
+
+  it('fails on a valid header then junk', async () => {
+    // A header that parses starts a member, so data that is not deflate fails it.
+    const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+    const decoded = await decode(Buffer.concat([whole, header, Buffer.from([0xff, 0xff, 0xff])]));
+
+    assert.equal(decoded.text, text);
+    assert.equal(decoded.failure, 'invalid block type');
+    assert.deepEqual(decoded.warnings, []);
   });
 
   it('keeps the text before damaged deflate data', async () => {

@@ -6,8 +6,9 @@ import type { RegexFlags } from '../../src/rules/regex-syntax.js';
 /**
  * Each expression expected to be reported here was timed on Node 20 without V8's linear-time
  * fallback: on its repeated text followed by one character that fails, the time of `test` grew
- * exponentially with the length of the text. Those expected not to be reported have one way to
- * match each text, nothing after them that can fail, or a count of at most 16.
+ * exponentially with the length of the text, or as a polynomial of degree 4 or more for counted
+ * copies that trade text. Those expected not to be reported have one way to match each text,
+ * nothing after them that can fail, or a count of at most 16 whose copies cannot trade text.
  */
 
 const PLAIN: RegexFlags = { ignoreCase: false, dotAll: false, unicode: false };
@@ -67,6 +68,40 @@ describe('findAmbiguousRepetition', () => {
       ['(?:[\\s\\S]{1,16}){1,20}$', '(?:[\\s\\S]{1,16}){1,20}'],
     ]);
     assertNotReported(['(a|a){1,16}b', '(?:a{2})+b', '(?:[0-9a-f]{2}[:-]?){6,}$']);
+  });
+
+  it('reports counted copies that trade text', () => {
+    // A failing match tries every split of the text between the copies' loops, which takes
+    // polynomial time of a degree that grows with the count: `(.*a){12}x` takes seconds over 30
+    // characters, `(.*?,){11}P` over 30 commas.
+    assertReported([
+      ['(.*a){12}x', '(.*a){12}'],
+      ['(.*?,){11}P', '(.*?,){11}'],
+      ['(.*a){5}x', '(.*a){5}'],
+      ['(.*a){1,8}x', '(.*a){1,8}'],
+      ['(.*a){12}$', '(.*a){12}'],
+      ['^(?:[^,]*,?){8};', '(?:[^,]*,?){8}'],
+      ['(\\w+\\s?){6}x', '(\\w+\\s?){6}'],
+      ['(?:[a-z]+\\d*){10}x', '(?:[a-z]+\\d*){10}'],
+      ['(?:\\S*\\s*){16}x', '(?:\\S*\\s*){16}'],
+      ['((.*),){7}end', '((.*),){7}'],
+    ]);
+  });
+
+  it('ignores counted copies that cannot trade text', () => {
+    assertNotReported([
+      // Below five copies the degree stays under 4.
+      '(.*a){4}x',
+      // A separator that the loop before it cannot read keeps each copy's text its own.
+      '([^,]*,){8}x',
+      '(\\w+\\s){6}x',
+      '(?:\\\\[^\\\\]+){6}x',
+      '(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}x',
+      '([0-9]{1,3}\\.){3}[0-9]{1,3}x',
+      // Nothing after the count can fail.
+      '(.*a){12}',
+      '(?=(.*a){12})',
+    ]);
   });
 
   it('ignores repetitions with one way to match', () => {

@@ -62,7 +62,10 @@ export function parseChunkHeader(chunk: Buffer, length: number): ChunkHeader {
  * not a plausible range for one chunk.
  */
 export function declaredRecordCount(header: ChunkHeader): number | undefined {
-  const count = header.lastRecordNumber - header.firstRecordNumber + 1;
-  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_RECORDS_PER_CHUNK) return undefined;
+  const { firstRecordNumber: first, lastRecordNumber: last } = header;
+  // Numbers past 2^53 are rounded, so two damaged ones could seem a short range.
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) return undefined;
+  const count = last - first + 1;
+  if (count < 1 || count > MAX_RECORDS_PER_CHUNK) return undefined;
   return count;
 }

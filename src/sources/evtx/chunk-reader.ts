@@ -12,7 +12,7 @@ import {
 import { EventTreeBuilder } from './event-tree.js';
 import { eventFromTree } from './evtx-event.js';
 import { Expander } from './expand.js';
-import { FILE_HEADER_SIZE, readUInt64 } from './file-header.js';
+import { FILE_HEADER_SIZE, formatUInt64, readUInt64 } from './file-header.js';
 import { EVTX_CODES, EvtxParseError } from './parse-error.js';
 import { MIN_RECORD_SIZE, RecordIdSequence } from './record-ids.js';
 import { formatFileTime } from './values.js';
@@ -47,7 +47,8 @@ export interface ChunkSummary {
 export interface ReplacedId {
   /** File offset of the record. */
   offset: number;
-  stored: number;
+  /** The stored id as exact decimal text, because a damaged id can exceed 2^53. */
+  stored: string;
   id: number;
 }
 
@@ -95,10 +96,12 @@ export class ChunkReader {
         ),
       );
     } else if (declared === undefined) {
+      const first = formatUInt64(chunk, 8);
+      const last = formatUInt64(chunk, 16);
       out.rejections.push(
         this.rejection(
           EVTX_CODES.invalidChunk,
-          `chunk at offset ${fileOffset} declares records ${header.firstRecordNumber} to ${header.lastRecordNumber}, not a range one chunk can hold; its records are read without the count`,
+          `chunk at offset ${fileOffset} declares records ${first} to ${last}, not a range one chunk can hold; its records are read without the count`,
           0,
         ),
       );
@@ -195,7 +198,10 @@ export class ChunkReader {
     const following =
       stored === ids.next || limit === undefined ? undefined : this.followingId(offset, limit);
     const { id, trusted } = ids.take(stored, following);
-    if (!trusted) this.replacedIds.push({ offset: this.fileOffset + offset, stored, id });
+    if (!trusted) {
+      const text = formatUInt64(this.chunk, offset + 8);
+      this.replacedIds.push({ offset: this.fileOffset + offset, stored: text, id });
+    }
     return id;
   }
 

@@ -48,7 +48,15 @@ export function parseFileHeader(bytes: Buffer): FileHeader {
   };
 }
 
-/** Reads a 64-bit count or id; values past 2^53 lose precision, which no real file reaches. */
+/**
+ * Reads a 64-bit count or id as a number. Values past 2^53 lose precision, which no intact file
+ * reaches, so checks treat them as damaged and messages print them with formatUInt64.
+ */
 export function readUInt64(bytes: Buffer, offset: number): number {
   return bytes.readUInt32LE(offset) + bytes.readUInt32LE(offset + 4) * 2 ** 32;
+}
+
+/** Formats a 64-bit count or id as exact decimal text, for messages about damaged values. */
+export function formatUInt64(bytes: Buffer, offset: number): string {
+  return bytes.readBigUInt64LE(offset).toString();
 }

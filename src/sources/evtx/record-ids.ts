@@ -25,12 +25,17 @@ export class RecordIdSequence {
   private readonly last: number | undefined;
 
   constructor(header: ChunkHeader, declared: number | undefined) {
+    const { firstRecordId: first, lastRecordId: last } = header;
+    // Ids past 2^53 are rounded, so their difference cannot be checked against the count.
     const agrees =
-      declared !== undefined && header.lastRecordId - header.firstRecordId + 1 === declared;
+      declared !== undefined &&
+      Number.isSafeInteger(first) &&
+      Number.isSafeInteger(last) &&
+      last - first + 1 === declared;
     this.started = agrees;
-    this.first = agrees ? header.firstRecordId : undefined;
-    this.last = agrees ? header.lastRecordId : undefined;
-    this.next = Number.isSafeInteger(header.firstRecordId) ? header.firstRecordId : 0;
+    this.first = agrees ? first : undefined;
+    this.last = agrees ? last : undefined;
+    this.next = Number.isSafeInteger(first) ? first : 0;
   }
 
   /**
