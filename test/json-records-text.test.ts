@@ -146,6 +146,40 @@ describe('text between records', () => {
       ],
     ],
     [
+      'lines that start like JSON in a Records wrapper',
+      '{"Records": [\n  {"id": 1},\n[INFO] done ]\n  {"id": 2},\n  [1] item\n' +
+        '  [2024-05-01 12:00:00] ok,\n  ["a", "b"],\n  [1, [2]] ,\n  "x" y\n  12 z\n' +
+        '  true that\n  {"id": 3}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '[INFO] done ]'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '[1] item'],
+        [3, 6, 'invalid_json', '[2024-05-01 12:00:00] ok,'],
+        [3, 7, ['a', 'b']],
+        [4, 8, [1, [2]]],
+        [5, 9, 'invalid_json', '"x" y'],
+        [5, 10, 'invalid_json', '12 z'],
+        [5, 11, 'invalid_json', 'true that'],
+        [5, 12, { id: 3 }],
+      ],
+    ],
+    [
+      'lines that start with a bracket in an array',
+      '[\n  {"id": 1},\n[INFO] done ]\n  {"id": 2},\n  [1] item\n  [1, 2],\n  null, \n' +
+        '  [x]\n  {"id": 3}\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '[INFO] done ]'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '[1] item'],
+        [3, 6, [1, 2]],
+        [4, 7, null],
+        [5, 8, 'invalid_json', '[x]'],
+        [5, 9, { id: 3 }],
+      ],
+    ],
+    [
       'pretty-printed scalars in an array',
       '[\n  1,\n  "two" ,\n  -2.5e3\n  ,true,\n  null\n]\n',
       [
@@ -187,7 +221,7 @@ describe('record numbers around text', () => {
   it('keeps the numbers of the intact input', () => {
     const records = [1, 2, 3].map((id) => `{\n  "id": ${id},\n  "n": {\n    "x": [1, 2]\n  }\n}`);
     // A `null` in a record array is an element, so it is left out there.
-    const inserts = ['WARNING: something odd happened', '{', '}', ']'];
+    const inserts = ['WARNING: something odd happened', '{', '}', ']', '[INFO] done ]'];
     // The text goes after the second record, after its comma in an array, where a tool writes it.
     const [one, two, three] = records;
     const layouts: [string, (insert: string) => string][] = [

@@ -400,6 +400,10 @@ export class JsonStreamScanner {
     }
 
     if (space) return true;
+    if (delimiter && this.isInvalidArrayElement()) {
+      this.strayFromRecord();
+      return false;
+    }
     if (delimiter) {
       this.endRecord(this.scalarEnd, out);
       return false;
@@ -412,6 +416,15 @@ export class JsonStreamScanner {
     }
     this.strayFromRecord();
     return false;
+  }
+
+  /**
+   * Tells whether the open element is an array that is not valid JSON, such as `[INFO]`: it is
+   * the start of a line of text, rejected with the rest of its line.
+   */
+  private isInvalidArrayElement(): boolean {
+    if (this.recordOversize || this.buffer.charCodeAt(this.recordStart) !== 0x5b) return false;
+    return !isJson(this.buffer.slice(this.recordStart, this.scalarEnd + 1));
   }
 
   /**
@@ -750,7 +763,10 @@ export class JsonStreamScanner {
     if (closes) {
       this.depth--;
       if (this.recordStart >= 0 && this.depth === this.recordDepth) {
-        this.endRecord(index, out);
+        // An array element is a record only when a delimiter follows it, as a scalar element is:
+        // `[INFO] done` is a line of text (see `stepScalar`).
+        if (code === 0x5d) this.scalarEnd = index;
+        else this.endRecord(index, out);
       } else {
         this.afterClose(index, out);
       }
