@@ -146,6 +146,59 @@ describe('text between records', () => {
       ],
     ],
     [
+      'lines that start like JSON in a Records wrapper',
+      '{"Records": [\n  {"id": 1},\n[INFO] done ]\n  {"id": 2},\n  [1] item\n' +
+        '  [2024-05-01 12:00:00] ok,\n  ["a", "b"],\n  [1, [2]] ,\n  "x" y\n  12 z\n' +
+        '  true that\n  {"id": 3}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '[INFO] done ]'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '[1] item'],
+        [3, 6, 'invalid_json', '[2024-05-01 12:00:00] ok,'],
+        [3, 7, ['a', 'b']],
+        [4, 8, [1, [2]]],
+        [5, 9, 'invalid_json', '"x" y'],
+        [5, 10, 'invalid_json', '12 z'],
+        [5, 11, 'invalid_json', 'true that'],
+        [5, 12, { id: 3 }],
+      ],
+    ],
+    [
+      'lines that start with a bracket in an array',
+      '[\n  {"id": 1},\n[INFO] done ]\n  {"id": 2},\n  [1] item\n  [1, 2],\n  null, \n' +
+        '  [x]\n  {"id": 3}\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '[INFO] done ]'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '[1] item'],
+        [3, 6, [1, 2]],
+        [4, 7, null],
+        [5, 8, 'invalid_json', '[x]'],
+        [5, 9, { id: 3 }],
+      ],
+    ],
+    [
+      'arrays between records',
+      '{"id": 1}\n[1] item\nnull ] more\n[INFO] x\n{"id": 2}\n[1,2]\n{"id": 3}\n' +
+        '[\n  1,\n  2\n]\n{"id": 4}\n[1, {"id": 5}]\n[] \n{"id": 6}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 2, 'invalid_json', '[1] item'],
+        [2, 3, 'invalid_json', 'null ] more'],
+        [2, 4, 'invalid_json', '[INFO] x'],
+        [2, 5, { id: 2 }],
+        [3, 6, 'unexpected_shape', '[1,2]'],
+        [3, 7, { id: 3 }],
+        [4, 8, 'unexpected_shape', '[\n  1,\n  2\n]'],
+        [4, 12, { id: 4 }],
+        [5, 13, 1],
+        [6, 13, { id: 5 }],
+        [7, 15, { id: 6 }],
+      ],
+    ],
+    [
       'pretty-printed scalars in an array',
       '[\n  1,\n  "two" ,\n  -2.5e3\n  ,true,\n  null\n]\n',
       [
@@ -183,11 +236,47 @@ describe('text between records', () => {
   });
 });
 
+describe('array of scalars between records', () => {
+  const numbers = Array.from({ length: 5000 }, (_, index) => index).join(', ');
+
+  it('rejects a long array once', () => {
+    const text = `{"id": 1}\n[${numbers}]\n{"id": 2}\n`;
+    for (const size of [7, 4096, text.length]) {
+      const records = scanInChunks(text, size);
+      assert.deepEqual(
+        framed(records),
+        [
+          [1, 1, { id: 1 }],
+          [2, 2, 'unexpected_shape', `[${numbers}`.slice(0, 120)],
+          [2, 3, { id: 2 }],
+        ],
+        `chunk size ${size}`,
+      );
+      assert.equal(
+        records[1]?.error?.message.includes('5000 elements'),
+        true,
+        `chunk size ${size}`,
+      );
+    }
+  });
+
+  it('reads an object after a long run', () => {
+    const text = `{"id": 1}\n[${numbers}, {"id": 3}]\n{"id": 2}\n`;
+    const records = scanInChunks(text, 64);
+    assert.deepEqual(framed(records), [
+      [1, 1, { id: 1 }],
+      [2, 2, 'unexpected_shape', `[${numbers}`.slice(0, 120)],
+      [5002, 2, { id: 3 }],
+      [5003, 3, { id: 2 }],
+    ]);
+  });
+});
+
 describe('record numbers around text', () => {
   it('keeps the numbers of the intact input', () => {
     const records = [1, 2, 3].map((id) => `{\n  "id": ${id},\n  "n": {\n    "x": [1, 2]\n  }\n}`);
     // A `null` in a record array is an element, so it is left out there.
-    const inserts = ['WARNING: something odd happened', '{', '}', ']'];
+    const inserts = ['WARNING: something odd happened', '{', '}', ']', '[INFO] done ]', '[1] x'];
     // The text goes after the second record, after its comma in an array, where a tool writes it.
     const [one, two, three] = records;
     const layouts: [string, (insert: string) => string][] = [

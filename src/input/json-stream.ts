@@ -52,6 +52,14 @@ function startsJsonValue(code: number): boolean {
  */
 const MAX_RECORDS_TRIED = 64;
 
+/**
+ * Maximum elements held while a top-level array after a record contains no object (see
+ * `holding`). Each held element is a parsed record, so the cap bounds their memory, and the
+ * array's text is also held only up to the record length limit, because it is rejected as one
+ * record and a record longer than that limit is not kept either.
+ */
+const MAX_HELD_ELEMENTS = 1024;
+
 function countLineBreaks(text: string, from: number, to: number): number {
   let count = 0;
   for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) {
@@ -269,6 +277,8 @@ export class JsonStreamScanner {
 
   /** Handles the end of the input: what is still open is cut. */
   private finishInto(out: JsonRecord[]): void {
+    if (this.heldEnd >= 0) this.rejectHeldArray(out);
+    else this.releaseHeld(out, this.buffer.length);
     if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
 
     if (this.resyncColumn >= 0) {
@@ -358,6 +368,8 @@ export class JsonStreamScanner {
           this.step(code, index, out);
           continue;
         }
+      } else if (this.heldEnd >= 0 && this.textFollowsHeldArray(code, index, out)) {
+        // The held array starts a line of text, which is read from its `[`.
       } else if (this.mode !== Mode.Top || !isTextAtTop(code)) {
         this.step(code, index, out);
         continue;
@@ -393,13 +405,17 @@ export class JsonStreamScanner {
       this.recordScalar = false;
       const literal = this.buffer.slice(this.recordStart, index);
       if (!this.recordOversize && !isJson(literal)) {
-        this.strayFromRecord();
+        this.strayFromRecord(out);
         return false;
       }
       this.scalarEnd = index - 1;
     }
 
     if (space) return true;
+    if (delimiter && this.isInvalidArrayElement()) {
+      this.strayFromRecord(out);
+      return false;
+    }
     if (delimiter) {
       this.endRecord(this.scalarEnd, out);
       return false;
@@ -410,8 +426,17 @@ export class JsonStreamScanner {
       this.openStray(index, this.line);
       return false;
     }
-    this.strayFromRecord();
+    this.strayFromRecord(out);
     return false;
+  }
+
+  /**
+   * Tells whether the open element is an array that is not valid JSON, such as `[INFO]`: it is
+   * the start of a line of text, rejected with the rest of its line.
+   */
+  private isInvalidArrayElement(): boolean {
+    if (this.recordOversize || this.buffer.charCodeAt(this.recordStart) !== 0x5b) return false;
+    return !isJson(this.buffer.slice(this.recordStart, this.scalarEnd + 1));
   }
 
   /**
@@ -431,14 +456,17 @@ export class JsonStreamScanner {
    * after a top-level `[` on the same line, the text starts at the `[`, and the array is dropped:
    * `[INFO] page 2` and `[2024-05-01 12:00:00] done` are lines of text, not arrays.
    */
-  private strayFromRecord(): void {
+  private strayFromRecord(out: JsonRecord[]): void {
     if (this.arrayOpenAt >= 0) {
+      // The array has no element yet, so nothing is held.
+      this.holding = false;
       this.openStray(this.arrayOpenAt, this.recordLine);
       this.mode = Mode.Top;
       this.depth = 0;
       this.rootStart = -1;
       this.arrayOpenAt = -1;
     } else {
+      this.releaseHeld(out, this.recordStart);
       this.openStray(this.recordStart, this.recordLine);
     }
     this.recordStart = -1;
@@ -521,6 +549,7 @@ export class JsonStreamScanner {
   private endLine(index: number, out: JsonRecord[]): void {
     this.lineHasContent = false;
     this.lineStart = this.dropped + index + 1;
+    if (this.heldEnd >= 0) this.rejectHeldArray(out);
     if (this.resyncColumn >= 0) return;
     if (this.recordScalar || this.scalarEnd >= 0) {
       this.stepScalar(0x0a, index, out);
@@ -531,7 +560,7 @@ export class JsonStreamScanner {
     if (unit !== undefined && this.inString) {
       if (this.recordStart >= 0 && this.depth === this.recordDepth && !this.recordOversize) {
         // A string element cut by a line break is a line of text that starts with a quote.
-        this.strayFromRecord();
+        this.strayFromRecord(out);
         this.endStray(index, out);
         return;
       }
@@ -561,6 +590,7 @@ export class JsonStreamScanner {
    * the text before that record is rejected, and scanning goes on from it (`resumeAt`).
    */
   private rejectUnit(message: string, end: number, out: JsonRecord[]): void {
+    this.releaseHeld(out, end);
     const inRecord = this.recordStart >= 0;
     const start = inRecord ? this.recordStart : this.rootStart;
     const oversize = inRecord ? this.recordOversize : this.rootOversize;
@@ -723,7 +753,7 @@ export class JsonStreamScanner {
     }
 
     if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
-      this.startRecord(index);
+      this.startRecord(index, out);
     }
 
     if (code === 0x22) {
@@ -750,7 +780,10 @@ export class JsonStreamScanner {
     if (closes) {
       this.depth--;
       if (this.recordStart >= 0 && this.depth === this.recordDepth) {
-        this.endRecord(index, out);
+        // An array element is a record only when a delimiter follows it, as a scalar element is:
+        // `[INFO] done` is a line of text (see `stepScalar`).
+        if (code === 0x5d) this.scalarEnd = index;
+        else this.endRecord(index, out);
       } else {
         this.afterClose(index, out);
       }
@@ -768,7 +801,8 @@ export class JsonStreamScanner {
     return false;
   }
 
-  private startRecord(index: number): void {
+  private startRecord(index: number, out: JsonRecord[]): void {
+    if (this.holding && this.buffer.charCodeAt(index) === 0x7b) this.releaseHeld(out, index);
     if (this.mode !== Mode.Top) this.openUnit(index);
     this.recordStart = index;
     this.recordLine = this.line;
@@ -785,6 +819,7 @@ export class JsonStreamScanner {
       if (code === 0x7b) this.openUnit(index);
       else this.unit = undefined;
       if (code === 0x5b) this.arrayOpenAt = index;
+      this.holding = code === 0x5b && this.firstRecordInArray !== undefined;
       this.rootStart = index;
       this.rootLine = this.line;
       this.rootOversize = false;
@@ -807,6 +842,103 @@ export class JsonStreamScanner {
   private rootOversize = false;
   private rootTooDeep = false;
 
+  /**
+   * True inside a top-level array that follows a record, until an element that is an object
+   * starts. Such an array is one value of the stream: when it closes with no object in it, it is
+   * rejected as one record, as a `null` or `42` there is. Until then its elements are held.
+   * A top-level array that is the first value is a bare array, whose elements are read one by
+   * one as before.
+   */
+  private holding = false;
+  /** Elements framed while `holding`, not yet sent. */
+  private held: JsonRecord[] = [];
+  /** Elements framed while `holding`, counting those dropped past the bound. */
+  private heldCount = 0;
+  /** The start of a held array whose text passed the bound and is no longer kept. */
+  private heldSnippet: string | undefined;
+  /**
+   * Index in `buffer` of the `]` that closed a held array, until its line shows whether text
+   * follows it (`[1] item` is a line of text), else -1.
+   */
+  private heldEnd = -1;
+
+  /**
+   * Sends the held elements as records, once the array turns out to contain records or text.
+   * Past the bound, the elements before the first object are rejected as one run.
+   * NOTE: a valid array whose first object follows more than `MAX_HELD_ELEMENTS` elements, or
+   * more text than the record length limit, counts that run as one rejected record.
+   */
+  private releaseHeld(out: JsonRecord[], end: number): void {
+    if (!this.holding) return;
+    this.boundHeld(end);
+    this.holding = false;
+    if (this.heldSnippet === undefined) {
+      for (const record of this.held) out.push(record);
+    } else {
+      const count = this.heldCount;
+      const message = `the ${count} elements before the first object of the array are not records`;
+      out.push({
+        error: { code: 'unexpected_shape', message },
+        snippet: this.heldSnippet,
+        record: this.ordinal - count + 1,
+        line: this.rootLine,
+      });
+    }
+    this.clearHeld();
+  }
+
+  private clearHeld(): void {
+    this.held = [];
+    this.heldCount = 0;
+    this.heldSnippet = undefined;
+    this.heldEnd = -1;
+  }
+
+  /**
+   * Rejects a held array that closed with no object in it as one record between records. It
+   * takes no record number, and its elements give theirs back.
+   */
+  private rejectHeldArray(out: JsonRecord[]): void {
+    this.boundHeld(this.heldEnd + 1);
+    this.ordinal -= this.heldCount;
+    const number = this.textNumber();
+    if (this.heldSnippet !== undefined) {
+      const message = `a JSON array of ${this.heldCount} elements between records is not a record`;
+      out.push({
+        error: { code: 'unexpected_shape', message },
+        snippet: this.heldSnippet,
+        record: number,
+        line: this.rootLine,
+      });
+    } else {
+      const text = this.buffer.slice(this.rootStart, this.heldEnd + 1);
+      out.push(rejectStrayText(text, number, this.rootLine));
+    }
+    this.holding = false;
+    this.rootStart = -1;
+    this.clearHeld();
+  }
+
+  /**
+   * Handles the first character after a held array closed, other than a space or a line break.
+   * A record after it ends the array, which is then rejected. Anything else makes the array the
+   * start of a line of text, read from its `[`. Returns whether stray text was opened.
+   */
+  private textFollowsHeldArray(code: number, index: number, out: JsonRecord[]): boolean {
+    if (code === 0x7b || code === 0x5b || this.heldSnippet !== undefined) {
+      this.rejectHeldArray(out);
+      if (code === 0x7b || code === 0x5b) return false;
+      this.openStray(index, this.line);
+      return true;
+    }
+    this.ordinal -= this.heldCount;
+    this.holding = false;
+    this.openStray(this.rootStart, this.rootLine);
+    this.rootStart = -1;
+    this.clearHeld();
+    return true;
+  }
+
   private afterClose(index: number, out: JsonRecord[]): void {
     if (this.mode === Mode.Wrapper && this.depth === 1) {
       this.mode = Mode.WrapperTail;
@@ -815,6 +947,13 @@ export class JsonStreamScanner {
     if (this.depth !== 0) return;
     this.unit = undefined;
     this.arrayOpenAt = -1;
+    if (this.holding && this.heldCount > 0) {
+      // Whether the array is a value or the start of a line of text shows after it.
+      this.heldEnd = index;
+      this.mode = Mode.Top;
+      return;
+    }
+    this.holding = false;
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
       this.ordinal++;
@@ -833,9 +972,19 @@ export class JsonStreamScanner {
     this.ordinal++;
     this.firstRecordInArray ??= this.mode === Mode.Array || this.mode === Mode.Wrapper;
     const text = this.recordOversize ? '' : this.buffer.slice(this.recordStart, index + 1);
-    out.push(
-      this.makeRecord(text, this.ordinal, this.recordLine, this.recordOversize, this.recordTooDeep),
+    const record = this.makeRecord(
+      text,
+      this.ordinal,
+      this.recordLine,
+      this.recordOversize,
+      this.recordTooDeep,
     );
+    if (!this.holding) {
+      out.push(record);
+    } else {
+      this.heldCount++;
+      if (this.heldSnippet === undefined) this.held.push(record);
+    }
     this.recordStart = -1;
     this.recordScalar = false;
     this.scalarEnd = -1;
@@ -863,6 +1012,15 @@ export class JsonStreamScanner {
     return at < 0 ? -1 : this.buffer.charCodeAt(at);
   }
 
+  /** Stops holding the text and elements of a held array past the bound (see `MAX_HELD_ELEMENTS`). */
+  private boundHeld(end: number): void {
+    if (!this.holding || this.heldSnippet !== undefined) return;
+    const length = end - this.rootStart;
+    if (length <= this.options.maxRecordLength && this.held.length <= MAX_HELD_ELEMENTS) return;
+    this.heldSnippet = this.buffer.slice(this.rootStart, this.rootStart + SNIPPET_LENGTH).trim();
+    this.held = [];
+  }
+
   /** Drops scanned text that no record still needs, and marks records over the size limit. */
   private compact(): void {
     let keep = this.buffer.length;
@@ -882,6 +1040,10 @@ export class JsonStreamScanner {
     }
     if (this.arrayOpenAt >= 0) keep = Math.min(keep, this.arrayOpenAt);
     if (this.mode === Mode.Root && this.rootStart >= 0) keep = Math.min(keep, this.rootStart);
+    if (this.heldEnd < 0) this.boundHeld(this.buffer.length);
+    if ((this.holding || this.heldEnd >= 0) && this.heldSnippet === undefined) {
+      keep = Math.min(keep, this.rootStart);
+    }
 
     if (
       this.recordStart >= 0 &&
@@ -922,6 +1084,7 @@ export class JsonStreamScanner {
     if (this.scalarEnd >= 0) this.scalarEnd -= keep;
     if (this.arrayOpenAt >= 0) this.arrayOpenAt -= keep;
     if (this.rootStart >= 0) this.rootStart -= keep;
+    if (this.heldEnd >= 0) this.heldEnd -= keep;
     if (this.keyStart >= 0) this.keyStart -= keep;
   }
 }
