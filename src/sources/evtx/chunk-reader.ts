@@ -41,6 +41,8 @@ export interface ChunkSummary {
   header?: ChunkHeader;
   /** Record header ids that did not fit the chunk and were replaced. */
   replacedIds?: ReplacedId[];
+  /** Chunk header fields that are damaged or disagree with the records, which are read. */
+  warnings?: string[];
 }
 
 /** A record header id replaced by the id that the records around it give. */
@@ -50,6 +52,8 @@ export interface ReplacedId {
   /** The stored id as exact decimal text, because a damaged id can exceed 2^53. */
   stored: string;
   id: number;
+  /** Why the stored id was not trusted. */
+  reason: string;
 }
 
 export class ChunkReader {
@@ -87,51 +91,87 @@ export class ChunkReader {
 
     const header = parseChunkHeader(chunk, length);
     const declared = header.signatureValid ? declaredRecordCount(header) : undefined;
+    const warnings: string[] = [];
     if (!header.signatureValid) {
-      out.rejections.push(
-        this.rejection(
-          EVTX_CODES.invalidChunk,
-          `chunk at offset ${fileOffset} has no ElfChnk signature; its records are read without its header`,
-          0,
-        ),
-      );
+      warnings.push('the chunk has no ElfChnk signature; its records are read without its header');
     } else if (declared === undefined) {
       const first = formatUInt64(chunk, 8);
       const last = formatUInt64(chunk, 16);
-      out.rejections.push(
-        this.rejection(
-          EVTX_CODES.invalidChunk,
-          `chunk at offset ${fileOffset} declares records ${first} to ${last}, not a range one chunk can hold; its records are read without the count`,
-          0,
-        ),
+      warnings.push(
+        `the chunk header declares records ${first} to ${last}, not a range one chunk can hold; its records are read without the count`,
       );
     }
 
     this.binxml.startChunk(chunk, length);
     this.replacedIds = [];
-    this.readRecords(header, declared, out);
-    return { used: true, header, replacedIds: this.replacedIds };
+    this.readRecords(header, declared, out, warnings);
+    return { used: true, header, replacedIds: this.replacedIds, warnings };
   }
 
-  private readRecords(header: ChunkHeader, declared: number | undefined, out: ParseOutput): void {
+  /**
+   * Reads the chain of records from the end of the chunk header, up to the end that the chunk
+   * header's fields mark (see `expectsMore`). Past that point an intact
+   * record is read only when the chunk header is damaged and the record's id continues the
+   * sequence, because an intact chunk header marks the end exactly and the slack after it can
+   * hold old records. A header field that disagrees with the records found adds a warning.
+   */
+  private readRecords(
+    header: ChunkHeader,
+    declared: number | undefined,
+    out: ParseOutput,
+    warnings: string[],
+  ): void {
     const freeSpace = header.freeSpaceOffset;
-    const limit =
-      freeSpace > CHUNK_HEADER_SIZE && freeSpace <= this.length ? freeSpace : this.length;
-    const maximum = declared ?? MAX_RECORDS_PER_CHUNK;
+    const freeSpaceFits = freeSpace > CHUNK_HEADER_SIZE && freeSpace <= this.length;
+    const declaredEnd = freeSpaceFits ? freeSpace : CHUNK_HEADER_SIZE;
+    const lastOffset = header.lastRecordOffset;
+    const lastOffsetFits =
+      lastOffset >= CHUNK_HEADER_SIZE && lastOffset + MIN_RECORD_SIZE <= this.length;
+    const headerMarksEnd = header.signatureValid && header.headerChecksumValid;
     const ids = new RecordIdSequence(header, declared);
     let accounted = 0;
     let offset = CHUNK_HEADER_SIZE;
+    // The record count, the free-space offset and the last record's offset each mark the end
+    // of the records. One damaged field must not end them early or late, so the records end
+    // where most of the fields that fit the chunk say they do.
+    const expectsMore = (): boolean => {
+      let known = 0;
+      let reached = 0;
+      if (declared !== undefined) {
+        known++;
+        if (accounted >= declared) reached++;
+      }
+      if (freeSpaceFits) {
+        known++;
+        if (offset >= freeSpace) reached++;
+      }
+      if (lastOffsetFits) {
+        known++;
+        if (offset > lastOffset) reached++;
+      }
+      return known === 3 ? reached < 2 : reached === 0 && known > 0;
+    };
+    let endedIntact = true;
 
-    while (accounted < maximum && offset + RECORD_HEADER_SIZE <= limit) {
+    while (accounted < MAX_RECORDS_PER_CHUNK && offset + RECORD_HEADER_SIZE <= this.length) {
+      const expected = expectsMore();
       const problem = this.checkRecordHeader(offset);
       if (problem === undefined) {
+        if (
+          !expected &&
+          (headerMarksEnd || !ids.continuesWith(readUInt64(this.chunk, offset + 8)))
+        ) {
+          break;
+        }
         const size = this.chunk.readUInt32LE(offset + 4);
-        const id = this.takeId(ids, offset, limit);
+        const id = this.takeId(ids, offset, this.length);
         this.readRecord(offset, size, id, out);
         accounted++;
         offset += size;
         continue;
       }
+      if (!expected) break;
+      endedIntact = false;
       if (problem === 'truncated') {
         const id = offset + 16 <= this.length ? this.takeId(ids, offset, undefined) : ids.next;
         const reason = `the input ends at offset ${this.fileOffset + this.length}, inside this record`;
@@ -141,35 +181,32 @@ export class ChunkReader {
       }
 
       // The record header is damaged: resume at the next intact record header, and reject
-      // the records that the damaged span contained, as many as the record ids tell.
-      const next = this.findRecord(offset + 1, limit);
+      // the records that the damaged span contained, as many as the record ids tell. The
+      // search passes the free-space offset only when the declared count needs more records.
+      let next = this.findRecord(offset + 1, offset < declaredEnd ? declaredEnd : this.length);
+      const moreDeclared =
+        (declared !== undefined && accounted + 1 < declared) ||
+        (lastOffsetFits && lastOffset > offset);
+      if (next < 0 && moreDeclared) {
+        next = this.findRecord(Math.max(offset + 1, declaredEnd), this.length);
+      }
       const span =
         next < 0
           ? 1
           : ids.lostBefore(
               readUInt64(this.chunk, next + 8),
-              this.followingId(next, limit),
+              this.followingId(next, this.length),
               next - offset,
             );
-      const rejected = Math.min(span, maximum - accounted);
-      for (let index = 0; index < rejected; index++) {
-        out.rejections.push(
-          this.recordRejection(
-            EVTX_CODES.invalidRecord,
-            ids.next + index,
-            offset,
-            index === 0
-              ? problem
-              : `lost in the damaged bytes after the record header at offset ${this.fileOffset + offset}`,
-          ),
-        );
-      }
+      const rejected = Math.min(span, MAX_RECORDS_PER_CHUNK - accounted);
+      this.rejectDamagedSpan(ids, offset, next, rejected, problem, out);
       accounted += rejected;
       ids.skip(rejected);
       if (next < 0) break;
       offset = next;
     }
 
+    if (endedIntact) this.checkDeclaredEnd(header, declared, accounted, offset, warnings);
     if (declared === undefined || accounted >= declared) return;
     const truncated = this.length < CHUNK_SIZE;
     const at = this.fileOffset + offset;
@@ -188,6 +225,77 @@ export class ChunkReader {
   }
 
   /**
+   * Rejects the `count` records lost in the damaged bytes from `offset` to `next` (-1: to the
+   * end). The first is the record whose header at `offset` is damaged because of `problem`. The
+   * others are placed at the record signatures inside the span when there are exactly enough of
+   * them, and otherwise only the span is named.
+   */
+  private rejectDamagedSpan(
+    ids: RecordIdSequence,
+    offset: number,
+    next: number,
+    count: number,
+    problem: string,
+    out: ParseOutput,
+  ): void {
+    const end = next < 0 ? this.length : next;
+    const signatures: number[] = [];
+    let candidate = this.chunk.indexOf(RECORD_SIGNATURE, offset + 1);
+    while (candidate >= 0 && candidate < end && signatures.length < count) {
+      signatures.push(candidate);
+      candidate = this.chunk.indexOf(RECORD_SIGNATURE, candidate + 1);
+    }
+    const placed = signatures.length === count - 1 && (candidate < 0 || candidate >= end);
+    const from = this.fileOffset + offset;
+    const to = this.fileOffset + end;
+    out.rejections.push(this.recordRejection(EVTX_CODES.invalidRecord, ids.next, offset, problem));
+    for (let index = 1; index < count; index++) {
+      const id = ids.next + index;
+      const reason = `lost in the damaged bytes from offset ${from} to ${to}`;
+      const rejection = placed
+        ? this.recordRejection(
+            EVTX_CODES.invalidRecord,
+            id,
+            signatures[index - 1] as number,
+            reason,
+          )
+        : this.spanRejection(id, reason);
+      out.rejections.push(rejection);
+    }
+  }
+
+  /**
+   * Adds a warning when the records of a chunk read to their end disagree with the record count
+   * or the free-space offset that the chunk header declares.
+   */
+  private checkDeclaredEnd(
+    header: ChunkHeader,
+    declared: number | undefined,
+    accounted: number,
+    end: number,
+    warnings: string[],
+  ): void {
+    if (declared !== undefined && accounted > declared) {
+      const first = formatUInt64(this.chunk, 8);
+      const last = formatUInt64(this.chunk, 16);
+      warnings.push(
+        `the chunk header declares records ${first} to ${last} (${declared}) but the chunk holds ${accounted} records; all of them are read`,
+      );
+    }
+    const freeSpace = header.freeSpaceOffset;
+    if (accounted === 0 || freeSpace === end) return;
+    if (freeSpace > CHUNK_HEADER_SIZE && freeSpace < end) {
+      warnings.push(
+        `the chunk header puts the free space at chunk offset ${freeSpace} but its records end at chunk offset ${end}; the records past the free space are read`,
+      );
+    } else if (freeSpace <= CHUNK_HEADER_SIZE || freeSpace > CHUNK_SIZE) {
+      warnings.push(
+        `the chunk header puts the free space at chunk offset ${freeSpace}, outside the record area; its records end at chunk offset ${end}`,
+      );
+    }
+  }
+
+  /**
    * Returns the id of the record at `offset`: its header's id, or the id that the records
    * around it give when that one does not fit (see RecordIdSequence), which the chunk summary
    * lists. The record header after it, read only when the id is not the next one, ends before
@@ -197,10 +305,16 @@ export class ChunkReader {
     const stored = readUInt64(this.chunk, offset + 8);
     const following =
       stored === ids.next || limit === undefined ? undefined : this.followingId(offset, limit);
+    const reason = ids.distrust(stored, following);
     const { id, trusted } = ids.take(stored, following);
     if (!trusted) {
       const text = formatUInt64(this.chunk, offset + 8);
-      this.replacedIds.push({ offset: this.fileOffset + offset, stored: text, id });
+      this.replacedIds.push({
+        offset: this.fileOffset + offset,
+        stored: text,
+        id,
+        reason: reason ?? 'it does not fit the ids around it',
+      });
     }
     return id;
   }
@@ -276,6 +390,16 @@ export class ChunkReader {
     const chunk = `chunk ${this.chunkNumber()} at offset ${this.fileOffset}`;
     const message = `record ${id} at offset ${this.fileOffset + offset} (${chunk}): ${reason}`;
     return { code, message, origin: { file: this.file, record: id, line: 0 } };
+  }
+
+  /** Rejects a record whose offset inside a damaged span is not known. */
+  private spanRejection(id: number, reason: string): Rejection {
+    const message = `record ${id} (chunk ${this.chunkNumber()} at offset ${this.fileOffset}): ${reason}`;
+    return {
+      code: EVTX_CODES.invalidRecord,
+      message,
+      origin: { file: this.file, record: id, line: 0 },
+    };
   }
 
   /** Returns the number of the chunk being read, counted from 0 after the file header. */

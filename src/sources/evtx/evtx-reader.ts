@@ -19,6 +19,9 @@ const FILE_HEADER_FIELDS = 128;
 /** Chunks with bad checksums that are logged one by one; the rest are only counted. */
 const MAX_CHECKSUM_WARNINGS = 5;
 
+/** Chunk header problems that are logged one by one; the rest are only counted. */
+const MAX_CHUNK_WARNINGS = 5;
+
 /** Replaced record header ids that are logged one by one; the rest are only counted. */
 const MAX_ID_WARNINGS = 5;
 
@@ -30,29 +33,18 @@ export async function* readEvtx(
   const headerBytes = await blocks.read(FILE_HEADER_SIZE);
   if (headerBytes.length === 0) return;
 
-  const start: ParseOutput = { events: [], rejections: [] };
-  const reject = (code: string, message: string) =>
-    start.rejections.push({ code, message, origin: { file: context.file, record: 0, line: 0 } });
   if (headerBytes.length < FILE_HEADER_SIZE) {
-    reject(
-      EVTX_CODES.truncated,
-      `the input ends at offset ${headerBytes.length}, inside the ${FILE_HEADER_SIZE}-byte file header`,
-    );
-    yield start;
+    const message = `the input ends at offset ${headerBytes.length}, inside the ${FILE_HEADER_SIZE}-byte file header`;
+    const origin = { file: context.file, record: 0, line: 0 };
+    yield { events: [], rejections: [{ code: EVTX_CODES.truncated, message, origin }] };
     return;
   }
   const header = parseFileHeader(headerBytes.subarray(0, FILE_HEADER_FIELDS));
-  if (!header.signatureValid) {
-    reject(
-      EVTX_CODES.invalidFileHeader,
-      'the file header at offset 0 has no ElfFile signature; reading the chunks after it',
-    );
-  }
-  if (start.rejections.length > 0) yield start;
 
   const reader = new ChunkReader(context);
   const checksums = { failed: 0, chunks: 0 };
   let replacedIds = 0;
+  let chunkWarnings = 0;
   let chunkPositions = 0;
   let completeChunks = 0;
 
@@ -68,6 +60,7 @@ export async function* readEvtx(
     if (block.length === CHUNK_SIZE) {
       completeChunks++;
       replacedIds = logReplacedIds(summary.replacedIds ?? [], replacedIds, offset, context);
+      chunkWarnings = logChunkWarnings(summary.warnings ?? [], chunkWarnings, offset, context);
       if (summary.header) {
         checksums.chunks++;
         const { headerChecksumValid, recordsChecksumValid } = summary.header;
@@ -98,8 +91,14 @@ export async function* readEvtx(
     yield end;
   }
   if (completeChunks > 0) logFileProblems(header, checksums, context);
+  if (chunkWarnings > MAX_CHUNK_WARNINGS) {
+    context.logger.warn('EVTX chunk headers that disagree with their records were distrusted', {
+      file: context.file,
+      chunk_warnings_total: chunkWarnings,
+    });
+  }
   if (replacedIds > MAX_ID_WARNINGS) {
-    context.logger.warn('EVTX record header ids that did not fit their chunk were replaced', {
+    context.logger.warn('EVTX record header ids that were not trusted were replaced', {
       file: context.file,
       replaced_ids_total: replacedIds,
     });
@@ -119,16 +118,37 @@ function logReplacedIds(
   let count = logged;
   for (const replaced of replacedIds) {
     if (++count > MAX_ID_WARNINGS) continue;
-    context.logger.warn(
-      'EVTX record header id does not fit its chunk; numbering the record by its position',
-      {
-        file: context.file,
-        chunk_offset: chunkOffset,
-        offset: replaced.offset,
-        stored_id: replaced.stored,
-        record: replaced.id,
-      },
-    );
+    context.logger.warn('EVTX record header id not trusted; numbering the record by its position', {
+      file: context.file,
+      chunk_offset: chunkOffset,
+      offset: replaced.offset,
+      stored_id: replaced.stored,
+      record: replaced.id,
+      reason: replaced.reason,
+    });
+  }
+  return count;
+}
+
+/**
+ * Logs the chunk header problems of a chunk, up to MAX_CHUNK_WARNINGS for the file after the
+ * `logged` ones, and returns how many the file had so far. A chunk header is no record, so its
+ * damage is a warning and the records it covers are counted one by one.
+ */
+function logChunkWarnings(
+  warnings: readonly string[],
+  logged: number,
+  chunkOffset: number,
+  context: ParseContext,
+): number {
+  let count = logged;
+  for (const reason of warnings) {
+    if (++count > MAX_CHUNK_WARNINGS) continue;
+    context.logger.warn('EVTX chunk header damaged; its records are read by their own headers', {
+      file: context.file,
+      chunk_offset: chunkOffset,
+      reason,
+    });
   }
   return count;
 }
@@ -140,6 +160,10 @@ function logFileProblems(
   context: ParseContext,
 ): void {
   const fields: LogFields = { file: context.file };
+  if (!header.signatureValid) {
+    // The file header holds no records, so its damage is a warning and not a rejection.
+    context.logger.warn('EVTX file header has no ElfFile signature; its chunks are read', fields);
+  }
   if (header.signatureValid && !header.checksumValid) {
     context.logger.warn('EVTX file header checksum mismatch; its chunks are read anyway', fields);
   }

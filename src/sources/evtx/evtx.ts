@@ -1,16 +1,20 @@
 import type { DetectSample, SourceFormat } from '../format.js';
 import { windowsEventSummary } from '../windows/fields.js';
+import { CHUNK_SIGNATURE } from './chunk-header.js';
 import { readEvtx } from './evtx-reader.js';
-import { FILE_SIGNATURE } from './file-header.js';
+import { FILE_HEADER_SIZE, FILE_SIGNATURE } from './file-header.js';
 
 /**
  * Windows binary event logs (.evtx), of every channel, read natively: events come out with
  * the field names and values that the Windows XML source gives for the same event.
  *
  * Covered:
- * - the file header: signature, version 3.1/3.2, chunk count, dirty and full flags, CRC32;
+ * - the file header: signature, version 3.1/3.2, chunk count, dirty and full flags, CRC32. A
+ *   file whose header signature is damaged is recognised by its first chunk's signature;
  * - every 64 KiB chunk in the file, whatever the header counts, with the CRC32 checksums of
- *   its header and of its records (a mismatch is logged and the records are read anyway);
+ *   its header and of its records (a mismatch is logged and the records are read anyway).
+ *   Records are found by their own signature and size: a chunk header whose record count or
+ *   free-space offset disagrees with them is distrusted with a warning;
  * - records: signature, size and its trailing copy, record id and written time. The id is
  *   checked against the chunk header's ids and the records around it, and one that does not
  *   fit is replaced by the record's position, with a warning. A written time that is unset or
@@ -44,12 +48,16 @@ export const evtxFormat: SourceFormat = {
   description: 'Windows binary event logs (.evtx files of every channel)',
   framing: 'binary',
   detect(sample: DetectSample): number {
-    const head = sample.head;
-    if (head.length < FILE_SIGNATURE.length) return 0;
-    return Buffer.from(head.buffer, head.byteOffset, FILE_SIGNATURE.length).equals(FILE_SIGNATURE)
-      ? 1
-      : 0;
+    const head = Buffer.from(sample.head.buffer, sample.head.byteOffset, sample.head.length);
+    if (hasSignature(head, 0, FILE_SIGNATURE)) return 1;
+    // A damaged file header leaves the first chunk's signature right after it.
+    return hasSignature(head, FILE_HEADER_SIZE, CHUNK_SIGNATURE) ? 0.9 : 0;
   },
   summarize: windowsEventSummary,
   binary: { read: readEvtx },
 };
+
+function hasSignature(head: Buffer, offset: number, signature: Buffer): boolean {
+  if (head.length < offset + signature.length) return false;
+  return head.subarray(offset, offset + signature.length).equals(signature);
+}

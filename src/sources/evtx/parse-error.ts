@@ -25,10 +25,6 @@ export const EVTX_CODES = {
   missingRecord: 'evtx_missing_record',
   /** A record or chunk cut off by the end of the input. */
   truncated: 'evtx_truncated',
-  /** A chunk whose header is unreadable (signature or counts). */
-  invalidChunk: 'evtx_invalid_chunk',
-  /** The file header is missing or has no `ElfFile` signature. */
-  invalidFileHeader: 'evtx_invalid_file_header',
   /** A record whose expansion exceeds the size or nesting limits. */
   tooComplex: 'evtx_too_complex',
 } as const;

@@ -63,6 +63,30 @@ export class RecordIdSequence {
     return id - this.next <= fitting ? id - this.next : 1;
   }
 
+  /**
+   * Tells whether a record past the declared end of its chunk continues the sequence: the first
+   * record read, or one whose header stores the next id.
+   */
+  continuesWith(stored: number): boolean {
+    return !this.started || stored === this.next;
+  }
+
+  /**
+   * Returns why the id `stored` in a record header, followed by one storing `following`, would
+   * not be trusted, or undefined when it would be. Call it before `take`.
+   */
+  distrust(stored: number, following: number | undefined): string | undefined {
+    if (this.trusts(stored, following)) return undefined;
+    if (!this.inRange(stored)) {
+      return this.first === undefined
+        ? 'it is not an exact integer'
+        : `it is outside the chunk's record ids ${this.first} to ${this.last}`;
+    }
+    if (following === stored) return 'the next record has the same id';
+    if (stored < this.next) return `it is below the next id in sequence, ${this.next}`;
+    return `it skips ahead of the next id in sequence, ${this.next}, and the next record does not continue from it`;
+  }
+
   /** Moves past records that were rejected. */
   skip(count: number): void {
     this.next += count;
