@@ -72,8 +72,13 @@ function headerId(chunk: Buffer, offset: number): number {
 
 /** Returns the fields of the warnings about record header ids that were replaced. */
 function replacedIdWarnings(entries: MemoryLogger['entries']): LogFields[] {
-  const message =
-    'EVTX record header id does not fit its chunk; numbering the record by its position';
+  const message = 'EVTX record header id not trusted; numbering the record by its position';
+  return entries.filter((entry) => entry.message === message).map((entry) => entry.fields);
+}
+
+/** Returns the fields of the warnings about damaged chunk headers. */
+function chunkWarnings(entries: MemoryLogger['entries']): LogFields[] {
+  const message = 'EVTX chunk header damaged; its records are read by their own headers';
   return entries.filter((entry) => entry.message === message).map((entry) => entry.fields);
 }
 
@@ -292,12 +297,14 @@ describe('evtx damaged input', () => {
 
     const result = await readBytes(t, joinChunks(chunks));
     assert.equal(result.events.length, 50);
-    assert.deepEqual(codes(result.rejections), ['evtx_invalid_chunk']);
+    assert.deepEqual(result.rejections, []);
+    const warnings = chunkWarnings(result.logger.entries);
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.chunk_offset, CHUNK_1);
     assert.equal(
-      result.rejections[0]?.message,
-      `chunk at offset ${CHUNK_1} declares records 18446744073709551600 to ` +
-        '18446744073709551615, not a range one chunk can hold; its records are read without ' +
-        'the count',
+      warnings[0]?.reason,
+      'the chunk header declares records 18446744073709551600 to 18446744073709551615, not ' +
+        'a range one chunk can hold; its records are read without the count',
     );
   });
 
@@ -306,18 +313,33 @@ describe('evtx damaged input', () => {
     (chunks[1] as Buffer).write('XXXXXXX', 0, 'latin1');
     const result = await readBytes(t, joinChunks(chunks));
     assert.equal(result.events.length, 50);
-    assert.deepEqual(codes(result.rejections), ['evtx_invalid_chunk']);
-    assert.match(result.rejections[0]?.message ?? '', /offset 69632 has no ElfChnk signature/);
+    assert.deepEqual(result.rejections, []);
+    const warnings = chunkWarnings(result.logger.entries);
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.chunk_offset, 69632);
+    assert.match(String(warnings[0]?.reason), /no ElfChnk signature/);
   });
 
-  it('reads a damaged file header when told the format', TIMEOUT, async (t) => {
+  it('detects and reads a damaged file header', TIMEOUT, async (t) => {
     const file = joinChunks(threeChunks());
     file.write('Damaged', 0, 'latin1');
-    assert.equal((await readBytes(t, file)).format, undefined);
+    for (const format of [undefined, 'evtx']) {
+      const result = await readBytes(t, file, format);
+      assert.equal(result.format, 'evtx');
+      assert.equal(result.events.length, 50);
+      assert.deepEqual(result.rejections, []);
+      const messages = result.logger.entries.map((entry) => entry.message);
+      assert.ok(
+        messages.includes('EVTX file header has no ElfFile signature; its chunks are read'),
+      );
+    }
+  });
 
-    const result = await readBytes(t, file, 'evtx');
-    assert.equal(result.events.length, 50);
-    assert.deepEqual(codes(result.rejections), ['evtx_invalid_file_header']);
+  it('leaves a file without chunk signature undetected', TIMEOUT, async (t) => {
+    const file = joinChunks(threeChunks());
+    file.write('Damaged', 0, 'latin1');
+    file.write('Damaged', FILE_HEADER_SIZE, 'latin1');
+    assert.equal((await readBytes(t, file)).format, undefined);
   });
 
   it('reads every chunk of a dirty file', TIMEOUT, async (t) => {
@@ -381,5 +403,80 @@ describe('evtx damaged input', () => {
     const result = await readBytes(t, file);
     assert.equal(result.events.length, 50);
     assert.deepEqual(result.logger.entries, []);
+  });
+  it('reads records past a low record count', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const full = await readBytes(t, joinChunks(threeChunks()));
+    const chunk = chunks[2] as Buffer;
+    // The last record number, and also the last record id, as a hand edit would change both.
+    for (const field of [16, 32]) chunk.writeBigUInt64LE(chunk.readBigUInt64LE(field) - 20n, field);
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.deepEqual(recordIds(result), recordIds(full));
+    assert.deepEqual(result.rejections, []);
+    const warnings = chunkWarnings(result.logger.entries);
+    assert.equal(warnings.length, 1);
+    assert.match(String(warnings[0]?.reason), /\(10\) but the chunk holds 30 records/);
+  });
+
+  it('reads records past a low free-space offset', TIMEOUT, async (t) => {
+    const full = await readBytes(t, joinChunks(threeChunks()));
+    for (const freeSpace of [600, recordAt(threeChunks()[2] as Buffer, 3) + 8, 0, 0xffffffff]) {
+      const chunks = threeChunks();
+      (chunks[2] as Buffer).writeUInt32LE(freeSpace, 48);
+      const result = await readBytes(t, joinChunks(chunks));
+      assert.deepEqual(recordIds(result), recordIds(full), `free space ${freeSpace}`);
+      assert.deepEqual(result.rejections, [], `free space ${freeSpace}`);
+      const warnings = chunkWarnings(result.logger.entries);
+      assert.equal(warnings.length, 1, `free space ${freeSpace}`);
+      assert.match(
+        String(warnings[0]?.reason),
+        new RegExp(`free space at chunk offset ${freeSpace}`),
+      );
+    }
+  });
+
+  it('reads no slack past a high free-space offset', TIMEOUT, async (t) => {
+    const file = readFixture(FIXTURES.userCreated);
+    file.writeUInt32LE(file.readUInt32LE(FILE_HEADER_SIZE + 48) + 4096, FILE_HEADER_SIZE + 48);
+    const result = await readBytes(t, file);
+    assert.deepEqual(recordIds(result), [2775247, 2775256]);
+    assert.deepEqual(result.rejections, []);
+  });
+
+  it('places records lost in a damaged span', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[2] as Buffer;
+    const [, second, third, fourth] = recordOffsets(chunk);
+    if (!second || !third || !fourth) throw new Error('the chunk has too few records');
+    chunk.writeUInt32LE(0, second.offset + 4);
+    chunk.writeUInt32LE(0, third.offset + 4);
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 48);
+    assert.deepEqual(codes(result.rejections), ['evtx_invalid_record', 'evtx_invalid_record']);
+    const base = FILE_HEADER_SIZE + 2 * CHUNK_SIZE;
+    assert.match(
+      result.rejections[0]?.message ?? '',
+      new RegExp(`at offset ${base + second.offset} `),
+    );
+    assert.match(
+      result.rejections[1]?.message ?? '',
+      new RegExp(`at offset ${base + third.offset} `),
+    );
+    assert.match(
+      result.rejections[1]?.message ?? '',
+      new RegExp(`from offset ${base + second.offset} to ${base + fourth.offset}$`),
+    );
+  });
+
+  it('names a duplicate record header id', TIMEOUT, async (t) => {
+    const chunks = threeChunks();
+    const chunk = chunks[2] as Buffer;
+    const offset = recordAt(chunk, 4);
+    chunk.writeBigUInt64LE(BigInt(headerId(chunk, recordAt(chunk, 5))), offset + 8);
+    const result = await readBytes(t, joinChunks(chunks));
+    assert.equal(result.events.length, 50);
+    const replaced = replacedIdWarnings(result.logger.entries);
+    assert.equal(replaced.length, 1);
+    assert.equal(replaced[0]?.reason, 'the next record has the same id');
   });
 });
