@@ -181,6 +181,76 @@ describe('path expansion', () => {
     assert.ok(logger.entries.some((entry) => entry.message === 'hidden zip entries skipped'));
   });
 
+  it('warns about a zip without input files', async () => {
+    const dir = temp();
+    const data = readFileSync(CASE_LOG);
+    const hiddenNames = Array.from({ length: 12 }, (_, index) => `.h${index}.xml`);
+    const archives = {
+      // An archive with no entries is only its 22-byte end-of-central-directory record.
+      empty: makeZip([]),
+      emptyJunk: Buffer.concat([makeZip([]), Buffer.from([0])]),
+      folders: makeZip([{ name: 'logs/', data: Buffer.alloc(0) }]),
+      hidden: makeZip([
+        { name: 'zd/.h', data: Buffer.from('hi\n') },
+        { name: '__MACOSX/._x.xml', data: Buffer.from('resource fork') },
+      ]),
+      manyHidden: makeZip(hiddenNames.map((name) => ({ name, data }))),
+    };
+    const paths = Object.fromEntries(
+      Object.entries(archives).map(([name, bytes]) => {
+        const path = join(dir, `${name}.zip`);
+        writeFileSync(path, bytes);
+        return [name, path];
+      }),
+    );
+    const logger = new MemoryLogger();
+
+    const files = await expandPaths(Object.values(paths), { logger });
+
+    assert.equal(archives.empty.length, 22);
+    assert.deepEqual(files, []);
+    const warnings = logger.entries.filter((entry) => entry.level === 'warn');
+    const message = 'zip archive contains no input files; check the path';
+    assert.deepEqual(
+      warnings.map((entry) => [entry.message, entry.fields]),
+      [
+        [message, { file: paths.empty }],
+        [message, { file: paths.emptyJunk }],
+        [message, { file: paths.folders }],
+        [message, { file: paths.hidden, hidden: 'zd/.h, __MACOSX/._x.xml' }],
+        [
+          message,
+          { file: paths.manyHidden, hidden: `${hiddenNames.slice(0, 10).join(', ')} and 2 more` },
+        ],
+      ],
+    );
+  });
+
+  it('reports a damaged archive of no entries', async () => {
+    const dir = temp();
+    const path = join(dir, 'cut.zip');
+    writeFileSync(path, makeZip([]).subarray(0, 12));
+
+    const results = await openAll([path]);
+    assert.equal(results.length, 1);
+    assert.match(results[0]?.error ?? '', /^damaged zip archive: /);
+  });
+
+  it('scans an empty zip beside a good input', () => {
+    const dir = temp();
+    const empty = join(dir, 'empty.zip');
+    writeFileSync(empty, makeZip([]));
+
+    const alone = runCli(scanArgs(dir, empty));
+    assert.equal(alone.status, 0, alone.stderr);
+    assert.match(alone.stderr, /warn: zip archive contains no input files; check the path /);
+    assert.doesNotMatch(alone.stderr, /not read|no known format/);
+
+    const beside = runCli(scanArgs(dir, empty, CASE_LOG));
+    assert.equal(beside.status, 0, beside.stderr);
+    assert.equal(parseAlerts(beside.stdout).length, CASE_EVENTS);
+  });
+
   it('reads a zip with bytes after its end record', () => {
     const dir = temp();
     const zip = makeZip([{ name: 'x.xml', data: readFileSync(CASE_LOG) }]);

@@ -140,18 +140,42 @@ describe('scan summary of inputs', () => {
     assert.equal(result.status, 0, result.stderr);
     const reason =
       `12 bytes after the last gzip member, from byte ${whole.length}, are not gzip data and ` +
-      'were ignored: "\\u001f\u008bHELLO junk". They start with the gzip magic, but their ' +
+      'were ignored: "\\x1f\\x8bHELLO junk". They start with the gzip magic, but their ' +
       'member header is invalid: unknown compression method 72 (gzip uses 8, deflate)';
-    // The CLI prints C1 control characters such as the magic's 0x8b escaped.
-    const shown = (message: string) => message.replace('\u008b', '\\x8b');
     const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${path}`));
     assert.equal(
       line,
-      `  ${path} [okta-system-log] 73 read, 73 parsed, 0 rejected; damaged: ${shown(reason)}`,
+      `  ${path} [okta-system-log] 73 read, 73 parsed, 0 rejected; damaged: ${reason}`,
     );
-    const warning = `warn: input damaged file=${path} reason=${shown(JSON.stringify(reason))}`;
+    const warning = `warn: input damaged file=${path} reason=${JSON.stringify(reason)}`;
     assert.ok(result.stderr.includes(warning), result.stderr);
     assert.doesNotMatch(result.stderr, /input read failed/);
+  });
+
+  it('reads the member after a damaged .gz member apart from it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+    const timed = oktaLines().slice(0, 8);
+    const records = (count: number) =>
+      `${Array.from({ length: count }, (_, index) => timed[index % timed.length]).join('\n')}\n`;
+    // The first member ends 30 bytes into its 11th record, and its trailer stores a wrong CRC-32.
+    const head = records(11);
+    const partial = head.slice(0, head.length - (timed[2] ?? '').length - 1 + 30);
+    const first = gzipSync(partial);
+    first.writeUInt32LE((first.readUInt32LE(first.length - 8) ^ 1) >>> 0, first.length - 8);
+    const file = join(dir, 'damaged-member.ndjson.gz');
+    writeFileSync(file, Buffer.concat([first, gzipSync(records(9))]));
+
+    const result = scan(dir, '--log-rejections', 'all', file);
+    assert.equal(result.status, 0, result.stderr);
+    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${file}`)) ?? '';
+    // 10 whole records, the partial 11th rejected alone, then all 9 of the next member.
+    assert.ok(line.startsWith(`  ${file} [okta-system-log] 20 read, 19 parsed, 1 rejected `), line);
+    assert.ok(line.includes('damaged: CRC-32 mismatch in the gzip member at byte 0 '), line);
+    assert.ok(line.includes('a line break was added before the next member at byte'), line);
+    assert.match(
+      result.stderr,
+      new RegExp(`warn: record rejected file=${file} line=11 record=11 `),
+    );
   });
 
   it('rejects the record cut in a truncated second .gz member', () => {

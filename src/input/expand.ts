@@ -12,7 +12,17 @@ import { listZipEntries, openZipEntry } from './zip.js';
 /** The path that stands for standard input. */
 export const STDIN_PATH = '-';
 
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+/**
+ * First bytes of a zip archive: a local file header, or the end-of-central-directory record
+ * that an archive with no entries consists of (22 bytes when it has no comment).
+ */
+const ZIP_MAGICS = [
+  [0x50, 0x4b, 0x03, 0x04],
+  [0x50, 0x4b, 0x05, 0x06],
+];
+
+/** Names of skipped hidden entries listed in the warning on a zip archive with no input files. */
+const LISTED_HIDDEN_ENTRIES = 10;
 
 export interface ExpandOptions {
   stdin?: () => Readable;
@@ -181,6 +191,7 @@ class Expansion {
     if (hidden.length > 0) {
       this.logger.info('hidden zip entries skipped', { file: path, count: hidden.length });
     }
+    const found = this.files.length;
     for (const entry of entries) {
       if (entry.skipped !== undefined) {
         this.addFailed(`${path}/${entry.name}`, entry.skipped);
@@ -197,6 +208,18 @@ class Expansion {
         open: () => openZipEntry(path, entry.name),
       });
     }
+    if (this.files.length === found) this.warnEmptyZip(path, hidden);
+  }
+
+  /** Warns of a zip archive with no input files, as of a folder, naming its hidden entries. */
+  private warnEmptyZip(path: string, hidden: readonly { name: string }[]): void {
+    const fields: Record<string, unknown> = { file: path };
+    if (hidden.length > 0) {
+      const names = hidden.slice(0, LISTED_HIDDEN_ENTRIES).map((entry) => entry.name);
+      const more = hidden.length - names.length;
+      fields.hidden = more > 0 ? `${names.join(', ')} and ${more} more` : names.join(', ');
+    }
+    this.logger.warn('zip archive contains no input files; check the path', fields);
   }
 
   /** Adds an entry that cannot be read: opening it fails with the reason. */
@@ -279,7 +302,8 @@ async function isZip(path: string): Promise<boolean> {
   try {
     const buffer = Buffer.alloc(4);
     const { bytesRead } = await handle.read(buffer, 0, 4, 0);
-    return bytesRead === 4 && ZIP_MAGIC.every((byte, index) => buffer[index] === byte);
+    if (bytesRead < 4) return false;
+    return ZIP_MAGICS.some((magic) => magic.every((byte, index) => buffer[index] === byte));
   } finally {
     await handle.close();
   }

@@ -14,6 +14,7 @@ const TRAILER_BYTES = 8;
 
 const MAGIC_0 = 0x1f;
 const MAGIC_1 = 0x8b;
+const LINE_FEED = 0x0a;
 
 /** Bytes of ignored data quoted in the warning, so that a user can tell what was appended. */
 const PREVIEW_BYTES = 32;
@@ -97,6 +98,13 @@ class GunzipReader {
   /** CRC-32 and length of the text of the member whose trailer is read. */
   private crc = 0;
   private size = 0;
+  /** Last byte of the text of the member whose trailer is read, undefined for no text. */
+  private lastByte: number | undefined;
+  /**
+   * Set when the member just read is damaged and its text ends inside a line, so that the next
+   * member's text starts on a new line (see `startMember`).
+   */
+  private breakLine = false;
   private readonly trailer = Buffer.alloc(TRAILER_BYTES);
   private trailerFilled = 0;
   /** Offset in the compressed input of the chunk being read. */
@@ -188,6 +196,7 @@ class GunzipReader {
     const inflater = this.inflater as GzipMemberInflater;
     this.crc = inflater.crc;
     this.size = inflater.size;
+    this.lastByte = inflater.lastByte;
     inflater.destroy();
     this.inflater = undefined;
     this.state = 'trailer';
@@ -203,14 +212,16 @@ class GunzipReader {
     const member = `the gzip member at byte ${this.memberStart}`;
     const storedCrc = this.trailer.readUInt32LE(0);
     const storedSize = this.trailer.readUInt32LE(4);
+    // The trailer stores the length modulo 2^32.
+    const size = this.size % 2 ** 32;
+    const damaged = storedCrc !== this.crc || storedSize !== size;
+    this.breakLine = damaged && this.lastByte !== undefined && this.lastByte !== LINE_FEED;
     if (storedCrc !== this.crc) {
       this.warnings.push(
         `CRC-32 mismatch in ${member} (stored ${hex(storedCrc)}, computed ${hex(this.crc)}): ` +
           'its records were read, but the trailer or the text is damaged',
       );
     }
-    // The trailer stores the length modulo 2^32.
-    const size = this.size % 2 ** 32;
     if (storedSize !== size) {
       this.warnings.push(
         `length mismatch in ${member} (stored ${storedSize} bytes modulo 2^32, decompressed ` +
@@ -250,12 +261,32 @@ class GunzipReader {
 
   /** Starts a member at `offset`, whose first bytes `read` are in the previous chunk. */
   private startMember(offset: number, read?: Buffer): void {
+    if (this.breakLine) this.startLine(offset);
     this.memberStart = offset;
     this.afterMember = true;
     this.header = new GzipHeaderParser();
     this.headerPreview = read ? [read] : [];
     if (read) this.header.parse(read, 0);
     this.state = 'header';
+  }
+
+  /**
+   * Ends the damaged text of the member before `offset` with a line break. A member boundary is
+   * no record boundary in general: `gzip -c a b` joins the texts of two files, and bgzip cuts its
+   * members every 64 KiB wherever a line is. But once the trailer shows that a member's text is
+   * damaged, its last partial line cannot be trusted, and joining it to the next member's first
+   * line would lose an intact record with it. The partial line is rejected alone instead, and a
+   * record that truly spans the two members, damaged in its first part, is rejected as two
+   * lines. Line numbers after the break are one higher than in the text that `zcat` prints.
+   */
+  private startLine(offset: number): void {
+    this.breakLine = false;
+    this.output.write(Buffer.of(LINE_FEED));
+    this.warnings.push(
+      `the damaged text of the gzip member at byte ${this.memberStart} ends inside a line, so ` +
+        `a line break was added before the next member at byte ${offset}: that partial line is ` +
+        'read apart from the first record of the next member',
+    );
   }
 
   /**
@@ -311,15 +342,18 @@ class GunzipReader {
   }
 
   private describeGarbage(): string {
-    const count = this.garbageBytes === 1 ? '1 byte' : `${this.garbageBytes} bytes`;
-    const preview = JSON.stringify(Buffer.concat(this.garbagePreview).toString('latin1'));
+    const one = this.garbageBytes === 1;
+    const count = one ? '1 byte' : `${this.garbageBytes} bytes`;
+    const verbs = one ? 'is not gzip data and was ignored' : 'are not gzip data and were ignored';
+    const preview = quoteBytes(Buffer.concat(this.garbagePreview));
     const more = this.garbageBytes > PREVIEW_BYTES ? ' …' : '';
+    // Bytes that start with the magic are at least two, so the reason needs no singular form.
     const reason = this.garbageReason
       ? `. They start with the gzip magic, but ${this.garbageReason}`
       : '';
     return (
-      `${count} after the last gzip member, from byte ${this.garbageStart}, are not gzip data ` +
-      `and were ignored: ${preview}${more}${reason}`
+      `${count} after the last gzip member, from byte ${this.garbageStart}, ${verbs}: ` +
+      `${preview}${more}${reason}`
     );
   }
 }
@@ -328,6 +362,30 @@ class GunzipReader {
 function keepPreview(preview: Buffer[], bytes: Buffer): void {
   const kept = preview.reduce((sum, part) => sum + part.length, 0);
   if (kept < PREVIEW_BYTES) preview.push(Buffer.from(bytes.subarray(0, PREVIEW_BYTES - kept)));
+}
+
+const NAMED_ESCAPES: Readonly<Record<number, string>> = {
+  9: '\\t',
+  10: '\\n',
+  13: '\\r',
+  34: '\\"',
+  92: '\\\\',
+};
+
+/**
+ * Quotes bytes in one escaping style: `\n`, `\r` and `\t` for line breaks and tabs, `\"` and
+ * `\\` for the quote and backslash, and `\xNN` for every other byte outside printable ASCII. No
+ * byte is printed as a Latin-1 or control character, which a terminal could misread or act on.
+ */
+export function quoteBytes(bytes: Buffer): string {
+  let quoted = '';
+  for (const byte of bytes) {
+    const named = NAMED_ESCAPES[byte];
+    if (named !== undefined) quoted += named;
+    else if (byte >= 0x20 && byte <= 0x7e) quoted += String.fromCharCode(byte);
+    else quoted += `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `"${quoted}"`;
 }
 
 function hex(value: number): string {

@@ -28,6 +28,8 @@ export class GzipMemberInflater {
   private compressed: Buffer[] | undefined = [];
   crc = 0;
   size = 0;
+  /** The last byte of the text, or undefined while there is none. */
+  lastByte: number | undefined;
 
   constructor(private readonly output: Writable) {
     this.inflater.on('data', (data: Buffer) => this.deliver(data));
@@ -79,6 +81,7 @@ export class GzipMemberInflater {
   private deliver(data: Buffer): void {
     this.crc = crc32(data, this.crc);
     this.size += data.length;
+    if (data.length > 0) this.lastByte = data[data.length - 1];
     this.output.write(data);
   }
 

@@ -21,6 +21,7 @@ import type {
   SourceSettings,
 } from './format.js';
 import { type FramedItem, frame } from './frame.js';
+import { ACTIVITY_LIST_KIND, isEmptyActivityPage } from './google/workspace-reports.js';
 import { isValidTime } from './record-time.js';
 import type { FormatRegistry } from './registry.js';
 
@@ -329,7 +330,8 @@ function rejection(item: FramedItem, file: string): Rejection {
 /**
  * Names an input with no records in it. It may be an empty file (a log rotated a moment ago), one
  * of only whitespace, or empty JSON arrays (an export or API page without records). It may also
- * be a page whose record array is empty: Microsoft Graph writes `{"value": []}` for no sign-ins.
+ * be a page whose record array is empty: Microsoft Graph writes `{"value": []}` for no sign-ins,
+ * and the Google Workspace Reports API writes a page without `items` for no activities.
  * Such an input was read, so it is skipped with this note, not reported as unreadable.
  */
 function emptyInputNote(
@@ -344,18 +346,36 @@ function emptyInputNote(
   if (/^\s*(?:\[\s*\]\s*)+$/.test(text)) {
     return 'an empty JSON array (an export or API page without records): 0 records';
   }
-  const key = emptyPageKey(text);
+  const pages = parsePages(text);
+  if (pages === undefined) return undefined;
+  const key = emptyPageKey(pages);
   if (key !== undefined) return `a page whose "${key}" array holds no records: 0 records`;
+  if (pages.every(isEmptyActivityPage)) {
+    const count = pages.length === 1 ? 'a page' : `${pages.length} pages`;
+    return `${count} of Google Workspace activities without "items" (kind "${ACTIVITY_LIST_KIND}"): 0 records`;
+  }
   return undefined;
 }
 
 /**
- * Returns the wrapper key of a JSON object whose record arrays are all empty, such as
- * `{"@odata.context": "…", "value": []}`. An object with any record, or with no wrapper key,
- * is not an empty page.
+ * Parses text that is one JSON object, or one JSON object per line as a script that appends
+ * each API response to a file writes. Returns undefined for any other text.
  */
-function emptyPageKey(text: string): string | undefined {
+function parsePages(text: string): Record<string, unknown>[] | undefined {
   if (!/^\s*\{/.test(text)) return undefined;
+  const whole = parseObject(text);
+  if (whole !== undefined) return [whole];
+  const pages = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const page = parseObject(line);
+    if (page === undefined) return undefined;
+    pages.push(page);
+  }
+  return pages;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -363,8 +383,21 @@ function emptyPageKey(text: string): string | undefined {
     return undefined;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const page = value as Record<string, unknown>;
-  const keys = Object.keys(page).filter((key) => WRAPPER_KEYS.has(key));
-  const empty = keys.every((key) => Array.isArray(page[key]) && page[key].length === 0);
-  return keys.length > 0 && empty ? keys[0] : undefined;
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Returns the wrapper key of JSON objects whose record arrays are all empty, such as
+ * `{"@odata.context": "…", "value": []}`. Objects with any record, or one with no wrapper key,
+ * are not empty pages.
+ */
+function emptyPageKey(pages: readonly Record<string, unknown>[]): string | undefined {
+  let first: string | undefined;
+  for (const page of pages) {
+    const keys = Object.keys(page).filter((key) => WRAPPER_KEYS.has(key));
+    const empty = keys.every((key) => Array.isArray(page[key]) && page[key].length === 0);
+    if (keys.length === 0 || !empty) return undefined;
+    first ??= keys[0];
+  }
+  return first;
 }

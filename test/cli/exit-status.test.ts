@@ -247,6 +247,10 @@ describe('exit status when no input is read', () => {
       '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",';
     writeFileSync(join(dir, 'e.json'), `${graph}"value":[]}`);
     writeFileSync(join(dir, 'f.json'), '{\n  "items": []\n}\n');
+    // The Reports API leaves "items" out of a page without activities.
+    const workspace = '{"kind":"admin#reports#activities","etag":"\\"3pSQ1Yu8-fJu\\""';
+    writeFileSync(join(dir, 'g.json'), `${workspace}}`);
+    writeFileSync(join(dir, 'h.json'), `${workspace},"nextPageToken":"A:17"}\r\n${workspace}}\r\n`);
     const result = scan(['--db', ':memory:', '--no-progress', dir]);
     assert.equal(result.status, 0, result.stderr);
     for (const [name, note] of [
@@ -256,11 +260,36 @@ describe('exit status when no input is read', () => {
       ['d.json', 'an empty JSON array (an export or API page without records): 0 records'],
       ['e.json', 'a page whose "value" array holds no records: 0 records'],
       ['f.json', 'a page whose "items" array holds no records: 0 records'],
+      [
+        'g.json',
+        'a page of Google Workspace activities without "items" (kind ' +
+          '"admin#reports#activities"): 0 records',
+      ],
+      [
+        'h.json',
+        '2 pages of Google Workspace activities without "items" (kind ' +
+          '"admin#reports#activities"): 0 records',
+      ],
     ]) {
       assert.ok(
         result.stderr.includes(`  ${join(dir, name as string)} skipped: ${note}\n`),
         result.stderr,
       );
+    }
+  });
+
+  it('is 2 for an object of another kind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+    const inputs = {
+      'users.json': '{"kind":"admin#directory#users","etag":"\\"x\\""}',
+      'null-items.json': '{"kind":"admin#reports#activities","etag":"\\"x\\"","items":null}',
+    };
+    for (const [name, text] of Object.entries(inputs)) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const result = scan(['--db', ':memory:', '--no-progress', path]);
+      assert.equal(result.status, 2, `${name}: ${result.stderr}`);
+      assert.match(result.stderr, /: not read: no known format matches the content/, name);
     }
   });
 

@@ -94,8 +94,8 @@ describe('gunzip of damaged input', () => {
     { name: 'one newline', bytes: Buffer.from('\n'), quoted: '"\\n"' },
     { name: 'an HTML error page', bytes: HTML_PAGE, quoted: '"<html>\\r\\n<head><title>502 Bad' },
     { name: '1 MiB of binary junk', bytes: JUNK_1MIB, quoted: '"\\r' },
-    { name: 'a 0x1f not followed by 0x8b', bytes: Buffer.from([0x1f, 0x41]), quoted: '"\\u001fA"' },
-    { name: 'a lone 0x1f', bytes: Buffer.from([0x1f]), quoted: '"\\u001f"' },
+    { name: 'a 0x1f not followed by 0x8b', bytes: Buffer.from([0x1f, 0x41]), quoted: '"\\x1fA"' },
+    { name: 'a lone 0x1f', bytes: Buffer.from([0x1f]), quoted: '"\\x1f"' },
   ];
 
   for (const { name, bytes, quoted } of trailing) {
@@ -108,15 +108,13 @@ describe('gunzip of damaged input', () => {
         assert.equal(decoded.text, text);
         assert.equal(decoded.failure, undefined);
         assert.equal(decoded.warnings.length, 1);
-        const count = bytes.length === 1 ? '1 byte' : `${bytes.length} bytes`;
+        const from = `after the last gzip member, from byte ${whole.length}`;
+        const count =
+          bytes.length === 1
+            ? `1 byte ${from}, is not gzip data and was`
+            : `${bytes.length} bytes ${from}, are not gzip data and were`;
         const warning = decoded.warnings[0] ?? '';
-        assert.ok(
-          warning.startsWith(
-            `${count} after the last gzip member, from byte ${whole.length}, are not gzip ` +
-              `data and were ignored: ${quoted}`,
-          ),
-          warning,
-        );
+        assert.ok(warning.startsWith(`${count} ignored: ${quoted}`), warning);
       }
     });
   }
@@ -163,41 +161,46 @@ describe('gunzip of damaged input', () => {
     {
       name: 'a second member cut inside its header',
       bytes: gzipSync(oktaText(40)).subarray(0, 5),
+      quoted: '"\\x1f\\x8b\\x08\\x00\\x00"',
       reason: 'the input ends inside their member header',
     },
     {
       name: 'text after the magic',
       bytes: Buffer.from('\x1f\x8bHELLO junk', 'latin1'),
+      quoted: '"\\x1f\\x8bHELLO junk"',
       reason:
         'their member header is invalid: unknown compression method 72 (gzip uses 8, deflate)',
     },
     {
       name: 'a second member of an unknown method',
       bytes: Buffer.concat([Buffer.from([0x1f, 0x8b, 7]), gzipSync(oktaText(40)).subarray(3)]),
+      // The first 32 bytes run into the deflate data, so only the header part is checked.
+      quoted: '"\\x1f\\x8b\\x07\\x00\\x00\\x00\\x00\\x00\\x00\\x03',
       reason: 'their member header is invalid: unknown compression method 7 (gzip uses 8, deflate)',
     },
     {
       name: 'reserved flag bits',
       bytes: Buffer.from([0x1f, 0x8b, 8, 0x20, 0, 0, 0, 0, 0, 3, 0x41, 0x42]),
+      quoted: '"\\x1f\\x8b\\x08 \\x00\\x00\\x00\\x00\\x00\\x03AB"',
       reason: 'their member header is invalid: reserved flag bits set (flags 0x20)',
     },
     {
       name: 'a header CRC-16 mismatch',
       bytes: Buffer.from([0x1f, 0x8b, 8, 0x02, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0x41]),
+      quoted: '"\\x1f\\x8b\\x08\\x02\\x00\\x00\\x00\\x00\\x00\\x03\\xde\\xadA"',
       reason: 'their member header is invalid: header CRC-16 mismatch',
     },
     {
       name: 'a name the input cuts',
       bytes: Buffer.from('\x1f\x8b\x08\x08\0\0\0\0\0\x03okta-2024-05-01.ndjs', 'latin1'),
+      quoted: '"\\x1f\\x8b\\x08\\x08\\x00\\x00\\x00\\x00\\x00\\x03okta-2024-05-01.ndjs"',
       reason: 'the input ends inside their member header',
     },
   ];
 
-  for (const { name, bytes, reason } of magicJunk) {
+  for (const { name, bytes, quoted, reason } of magicJunk) {
     it(`warns of magic junk: ${name}`, async () => {
       const input = Buffer.concat([whole, bytes]);
-      const quoted = JSON.stringify(bytes.subarray(0, 32).toString('latin1'));
-      const more = bytes.length > 32 ? ' …' : '';
       for (const chunkBytes of [64 * 1024, 7, 1]) {
         const decoded = await decode(input, chunkBytes);
 
@@ -207,9 +210,9 @@ describe('gunzip of damaged input', () => {
         const warning = decoded.warnings[0] ?? '';
         const prefix =
           `${bytes.length} bytes after the last gzip member, from byte ${whole.length}, are not ` +
-          `gzip data and were ignored: ${quoted}${more}. They start with the gzip magic, but ` +
-          reason;
+          `gzip data and were ignored: ${quoted}`;
         assert.ok(warning.startsWith(prefix), `${warning}\nexpected: ${prefix}`);
+        assert.ok(warning.includes(`. They start with the gzip magic, but ${reason}`), warning);
       }
     });
   }
@@ -224,7 +227,7 @@ describe('gunzip of damaged input', () => {
     assert.equal(decoded.failure, undefined);
     assert.deepEqual(decoded.warnings, [
       `12 bytes after the last gzip member, from byte ${input.length - 12}, are not gzip data ` +
-        'and were ignored: "\\u001f\u008bHELLO junk". They start with the gzip magic, but ' +
+        'and were ignored: "\\x1f\\x8bHELLO junk". They start with the gzip magic, but ' +
         'their member header is invalid: unknown compression method 72 (gzip uses 8, deflate)',
     ]);
   });
@@ -320,6 +323,90 @@ describe('gunzip of damaged input', () => {
       ]);
     });
   }
+});
+
+/** Builds a gzip member of `text` whose trailer stores a wrong CRC-32, as damaged text gives. */
+function damagedMember(text: string): Buffer {
+  const bytes = member(text);
+  bytes.writeUInt32LE((bytes.readUInt32LE(bytes.length - 8) ^ 0xffffffff) >>> 0, bytes.length - 8);
+  return bytes;
+}
+
+describe('gunzip of a damaged member before another', () => {
+  const lines = oktaText(6).split('\n');
+  const head = `${lines.slice(0, 3).join('\n')}\n${(lines[3] ?? '').slice(0, 40)}`;
+  const next = oktaText(4);
+  const breakWarning = (first: Buffer) =>
+    'the damaged text of the gzip member at byte 0 ends inside a line, so a line break was ' +
+    `added before the next member at byte ${first.length}: that partial line is read apart ` +
+    'from the first record of the next member';
+
+  it('starts the next member on a new line', async () => {
+    const first = damagedMember(head);
+    for (const chunkBytes of [64 * 1024, 1]) {
+      const decoded = await decode(Buffer.concat([first, member(next)]), chunkBytes);
+
+      assert.equal(decoded.text, `${head}\n${next}`);
+      assert.equal(decoded.failure, undefined);
+      assert.equal(decoded.warnings.length, 2);
+      assert.match(decoded.warnings[0] ?? '', /^CRC-32 mismatch in the gzip member at byte 0 /);
+      assert.equal(decoded.warnings[1], breakWarning(first));
+    }
+  });
+
+  it('starts a new line after a length mismatch', async () => {
+    const first = member(head);
+    first.writeUInt32LE(head.length + 1, first.length - 4);
+    const decoded = await decode(Buffer.concat([first, member(next)]));
+
+    assert.equal(decoded.text, `${head}\n${next}`);
+    assert.equal(decoded.warnings.length, 2);
+    assert.equal(decoded.warnings[1], breakWarning(first));
+  });
+
+  it('starts a new line after zero padding', async () => {
+    const first = damagedMember(head);
+    const decoded = await decode(Buffer.concat([first, Buffer.alloc(16), member(next)]));
+
+    assert.equal(decoded.text, `${head}\n${next}`);
+    assert.equal(decoded.warnings.length, 2);
+  });
+
+  it('adds no line break after a whole line', async () => {
+    const whole = `${head}\n`;
+    const decoded = await decode(Buffer.concat([damagedMember(whole), member(next)]));
+
+    assert.equal(decoded.text, whole + next);
+    assert.equal(decoded.warnings.length, 1);
+  });
+
+  it('adds no line break at the end of the input', async () => {
+    const decoded = await decode(damagedMember(head));
+
+    assert.equal(decoded.text, head);
+    assert.equal(decoded.warnings.length, 1);
+  });
+
+  it('joins a line split by intact members', async () => {
+    const rest = `${(lines[3] ?? '').slice(40)}\n${lines.slice(4).join('\n')}`;
+    const decoded = await decode(Buffer.concat([member(head), member(rest)]));
+
+    assert.equal(decoded.text, oktaText(6));
+    assert.deepEqual(decoded.warnings, []);
+  });
+});
+
+describe('gunzip junk preview', () => {
+  it('escapes every byte outside printable ASCII', async () => {
+    const whole = member(oktaText(2));
+    const junk = Buffer.from([0x03, 0x00, 0x09, 0x0a, 0x0d, 0x22, 0x5c, 0x41, 0x7f, 0x80, 0xe9]);
+    const decoded = await decode(Buffer.concat([whole, junk]));
+
+    assert.deepEqual(decoded.warnings, [
+      `11 bytes after the last gzip member, from byte ${whole.length}, are not gzip data and ` +
+        'were ignored: "\\x03\\x00\\t\\n\\r\\"\\\\A\\x7f\\x80\\xe9"',
+    ]);
+  });
 });
 
 describe('gunzip of valid input', () => {

@@ -25,6 +25,17 @@ import { parameterMap } from './parameters.js';
 
 export const GOOGLE_WORKSPACE_PRODUCT = 'gcp';
 
+/** `kind` of an `activities.list` response page, which contains the activities in `items`. */
+export const ACTIVITY_LIST_KIND = 'admin#reports#activities';
+
+/**
+ * Tells whether a JSON object is an `activities.list` page with no activities. The API leaves
+ * `items` out of such a page, which then has only `kind`, `etag` and perhaps `nextPageToken`.
+ */
+export function isEmptyActivityPage(page: JsonObject): boolean {
+  return page.kind === ACTIVITY_LIST_KIND && page.items === undefined;
+}
+
 /** Reports application names whose Cloud Logging service name the public Sigma rules test. */
 const EVENT_SERVICES: Record<string, string> = {
   admin: 'admin.googleapis.com',
