@@ -251,6 +251,8 @@ export class JsonStreamScanner {
   private resyncColumn = -1;
   /** Index in `buffer` where scanning goes on after a look-back found a record, else -1. */
   private resumeAt = -1;
+  /** True once `finish` is called: the end of the buffer is the end of the input. */
+  private inputEnded = false;
   /**
    * True when the first record came from an array (a bare array or a wrapper's record array),
    * false when it stood at the top level. Undefined until a record was framed.
@@ -269,6 +271,11 @@ export class JsonStreamScanner {
 
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
+    if (this.index < this.buffer.length) {
+      // Scanning waits at a bracket until its line shows whether text follows it.
+      this.inputEnded = true;
+      this.scan(out);
+    }
     this.finishInto(out);
     this.buffer = '';
     this.index = 0;
@@ -370,6 +377,19 @@ export class JsonStreamScanner {
         }
       } else if (this.heldEnd >= 0 && this.textFollowsHeldArray(code, index, out)) {
         // The held array starts a line of text, which is read from its `[`.
+      } else if (this.previous === 0x7b && this.bracesText(code)) {
+        this.strayFromBrace(out);
+      } else if (this.isStrayClose(code)) {
+        const text = this.closeStartsText(index + 1);
+        if (text === undefined) {
+          this.index = index;
+          return;
+        }
+        if (!text) {
+          this.step(code, index, out);
+          continue;
+        }
+        this.openStray(index, this.line);
       } else if (this.mode !== Mode.Top || !isTextAtTop(code)) {
         this.step(code, index, out);
         continue;
@@ -475,6 +495,66 @@ export class JsonStreamScanner {
     this.inString = false;
     this.escaped = false;
     this.unit = undefined;
+  }
+
+  /**
+   * Tells whether the first character after a record's `{` on its line, `code`, makes the line
+   * text: only a quote or a `}` can follow the `{` of an object. A `{` that ends its line stays a
+   * record, and one cut there keeps its number.
+   */
+  private bracesText(code: number): boolean {
+    if (code === 0x22 || code === 0x7d) return false;
+    if (this.mode === Mode.Root && this.depth === 1 && this.rootStart >= 0) {
+      return this.rootLine === this.line;
+    }
+    if (this.recordStart < 0 || this.recordOversize) return false;
+    if (this.depth !== this.recordDepth + 1 || this.recordLine !== this.line) return false;
+    return this.buffer.charCodeAt(this.recordStart) === 0x7b;
+  }
+
+  /**
+   * Reads the record, or root object, that `bracesText` found to be a line of text, such as
+   * `{ WARNING: partial flush`, again as stray text from its `{`. It takes no record number.
+   */
+  private strayFromBrace(out: JsonRecord[]): void {
+    if (this.recordStart >= 0) {
+      this.depth = this.recordDepth;
+      this.strayFromRecord(out);
+      return;
+    }
+    this.openStray(this.rootStart, this.rootLine);
+    this.mode = Mode.Top;
+    this.depth = 0;
+    this.rootStart = -1;
+    this.keyStart = -1;
+    this.unit = undefined;
+  }
+
+  /** Tells whether `code` is a closing bracket between records that starts its line. */
+  private isStrayClose(code: number): boolean {
+    if (code !== 0x7d && code !== 0x5d) return false;
+    if (this.lineHasContent || this.unit !== undefined || this.recordStart >= 0) return false;
+    return !this.closesContainer(code);
+  }
+
+  /**
+   * Tells whether text follows a stray closing bracket on its line, as in `} trailing`: a
+   * character other than a space, a comma or a bracket. The line is then one stray text, so it
+   * is rejected once. Undefined when the buffer ends first. Only `OBJECT_LOOKAHEAD` characters
+   * are looked at, so that a long run of brackets keeps no more text than that in the buffer.
+   */
+  private closeStartsText(from: number): boolean | undefined {
+    const buffer = this.buffer;
+    const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
+    for (let index = from; index < end; index++) {
+      const code = buffer.charCodeAt(index);
+      if (code === 0x0a) return false;
+      const separator = code === 0x20 || code === 0x09 || code === 0x0d || code === 0x2c;
+      const bracket = code === 0x7b || code === 0x5b || code === 0x7d || code === 0x5d;
+      if (!separator && !bracket) return true;
+    }
+    if (end < buffer.length || this.inputEnded) return false;
+    return from + OBJECT_LOOKAHEAD <= buffer.length ? false : undefined;
   }
 
   /**
@@ -1023,7 +1103,8 @@ export class JsonStreamScanner {
 
   /** Drops scanned text that no record still needs, and marks records over the size limit. */
   private compact(): void {
-    let keep = this.buffer.length;
+    // Scanning may wait before the end of the buffer (see `closeStartsText`).
+    let keep = this.index;
     if (this.recordStart >= 0) keep = this.recordStart;
     if (this.strayStart >= 0) {
       // Only the text before `index` is known to be stray: reading may wait at a `{` there.
