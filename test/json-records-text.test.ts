@@ -199,6 +199,68 @@ describe('text between records', () => {
       ],
     ],
     [
+      'lines that start with a closing bracket',
+      `${one}\n} trailing\n${two}\n  ], done\n}\n}}\n}{"id": 3}\n} {x}\n}, {"id": 4}\n`,
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'invalid_json', '} trailing'],
+        [2, 5, { id: 2 }],
+        [3, 8, 'invalid_json', '], done'],
+        [3, 9, 'invalid_json', '}'],
+        [3, 10, 'invalid_json', '}}'],
+        [3, 11, 'invalid_json', '}'],
+        [3, 11, { id: 3 }],
+        [4, 12, 'invalid_json', '} {x}'],
+        [4, 13, 'invalid_json', '}'],
+        [4, 13, { id: 4 }],
+      ],
+    ],
+    [
+      'lines that start with a closing bracket in a Records wrapper',
+      '{"Records": [\n  {"id": 1},\n    }, trailing\n  {"id": 2},\n  }} x\n  {"id": 3}\n  }]\n}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '}, trailing'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '}} x'],
+        [3, 6, { id: 3 }],
+        [4, 7, 'invalid_json', '}'],
+      ],
+    ],
+    [
+      'lines that start with a brace',
+      `${one}\n{ WARNING: partial flush\n${two}\n{x} {"id": 3}\n{{"id": 4}\n{ \t\n  "id": 5\n}\n` +
+        '{-1}\n{}\n{"id": 6, "cut\n{ "id": 7 }\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'invalid_json', '{ WARNING: partial flush'],
+        [2, 5, { id: 2 }],
+        [3, 8, 'invalid_json', '{x}'],
+        [3, 8, { id: 3 }],
+        [4, 9, 'invalid_json', '{'],
+        [4, 9, { id: 4 }],
+        [5, 10, { id: 5 }],
+        [6, 13, 'invalid_json', '{-1}'],
+        [6, 14, {}],
+        [7, 15, 'invalid_json', '{"id": 6, "cut'],
+        [8, 16, { id: 7 }],
+      ],
+    ],
+    [
+      'lines that start with a brace in a Records wrapper',
+      '{"Records": [\n  {"id": 1},\n  { WARNING\n  {"id": 2},\n  {x},\n  {\n' +
+        '    "id": 3\n  },\n  {[1]} {"id": 4}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '{ WARNING'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '{x},'],
+        [3, 6, { id: 3 }],
+        [4, 9, 'invalid_json', '{[1]}'],
+        [4, 9, { id: 4 }],
+      ],
+    ],
+    [
       'pretty-printed scalars in an array',
       '[\n  1,\n  "two" ,\n  -2.5e3\n  ,true,\n  null\n]\n',
       [
@@ -276,7 +338,21 @@ describe('record numbers around text', () => {
   it('keeps the numbers of the intact input', () => {
     const records = [1, 2, 3].map((id) => `{\n  "id": ${id},\n  "n": {\n    "x": [1, 2]\n  }\n}`);
     // A `null` in a record array is an element, so it is left out there.
-    const inserts = ['WARNING: something odd happened', '{', '}', ']', '[INFO] done ]', '[1] x'];
+    const inserts = [
+      'WARNING: something odd happened',
+      '{',
+      '}',
+      ']',
+      '[INFO] done ]',
+      '[1] x',
+      '{ WARNING: partial flush',
+      '{x}',
+      '{{',
+      '} trailing',
+      '    }, trailing',
+      '}}',
+      '] x',
+    ];
     // The text goes after the second record, after its comma in an array, where a tool writes it.
     const [one, two, three] = records;
     const layouts: [string, (insert: string) => string][] = [

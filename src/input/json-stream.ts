@@ -538,20 +538,26 @@ export class JsonStreamScanner {
   }
 
   /**
-   * Tells whether text follows a stray closing bracket on its line, as in `} trailing`: a
-   * character other than a space, a comma or a bracket. The line is then one stray text, so it
-   * is rejected once. Undefined when the buffer ends first. Only `OBJECT_LOOKAHEAD` characters
-   * are looked at, so that a long run of brackets keeps no more text than that in the buffer.
+   * Tells whether text follows a stray closing bracket on its line, as in `} trailing` or `}}`:
+   * a character other than a space, a comma or a `[`, a `{` that opens no object (see
+   * `opensObjectAt`), or a second closing bracket that closes nothing either. The line is then one stray text, so it is rejected once. A
+   * bracket that closes the open array, as in `}]`, is JSON that goes on. Undefined when the
+   * buffer ends first. Only `OBJECT_LOOKAHEAD` characters are looked at, so that a long run of
+   * spaces keeps no more text than that in the buffer.
    */
   private closeStartsText(from: number): boolean | undefined {
     const buffer = this.buffer;
     const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
     for (let index = from; index < end; index++) {
       const code = buffer.charCodeAt(index);
-      if (code === 0x0a) return false;
-      const separator = code === 0x20 || code === 0x09 || code === 0x0d || code === 0x2c;
-      const bracket = code === 0x7b || code === 0x5b || code === 0x7d || code === 0x5d;
-      if (!separator && !bracket) return true;
+      if (code === 0x0a || code === 0x5b) return false;
+      if (code === 0x7d || code === 0x5d) return !this.closesContainer(code);
+      if (code === 0x7b) {
+        const opens = this.opensObjectAt(index + 1);
+        if (opens === undefined && !this.inputEnded) return undefined;
+        return opens !== true;
+      }
+      if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x2c) return true;
     }
     if (end < buffer.length || this.inputEnded) return false;
     return from + OBJECT_LOOKAHEAD <= buffer.length ? false : undefined;
