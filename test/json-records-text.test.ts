@@ -491,3 +491,97 @@ describe('random text between random records', () => {
     }
   });
 });
+
+/** Builds the `index`th of a run of pretty-printed Sysmon events, as `jq .` writes NXLog output. */
+function sysmonRecord(index: number): Record<string, unknown> {
+  return {
+    '@timestamp': `2020-06-10T02:50:${String(index % 60).padStart(2, '0')}.537Z`,
+    EventID: 13,
+    Keywords: -9214364837600035000,
+    ProviderGuid: '{5770385F-C22A-43E0-BF4C-06F5698FFBD9}',
+    RecordNumber: 4120 + index,
+    Hostname: 'WORKSTATION6.mordor.local',
+    Message: `Registry value set:\r\nRuleName: -\r\nProcessId: ${6000 + index}\r\nImage: C:\\x.exe`,
+    TargetObject: 'HKU\\S-1-5-18\\Software\\{361c92d4-b0d9}\\LastIndex',
+    tags: ['mordorDataset'],
+    Channel: 'Microsoft-Windows-Sysmon/Operational',
+  };
+}
+
+/** Characters that start inserted lines: every kind a JSON scanner tells apart, and others. */
+const LINE_STARTS = '{}[]",:-0123456789tfn#/\\*<>!@$%&()=?+ABCDEFWXYZabcwxyzé~_|'.split('');
+const LINE_WORDS = [
+  'flush',
+  'WARNING',
+  'page',
+  'done.',
+  'x:y',
+  '{x}',
+  '[see',
+  'docs]',
+  '"a"',
+  'null',
+];
+
+describe('text lines between pretty records', () => {
+  it('rejects each line once and keeps record numbers', () => {
+    const random = generator(SEED + 1);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const records = Array.from({ length: 300 }, (_, index) => sysmonRecord(index));
+
+    for (const layout of ['stream', 'array', 'wrapper'] as const) {
+      for (let run = 0; run < 4; run++) {
+        // NOTE: a `]` that starts a line in an array closes that array, so such lines are left
+        // out there: what follows them is read as JSON after the array.
+        const starts = layout === 'stream' ? LINE_STARTS : LINE_STARTS.filter((c) => c !== ']');
+        const lines: string[] = [];
+        const textLines: number[] = [];
+        const push = (text: string) => lines.push(...text.split('\n'));
+        if (layout === 'array') push('[');
+        if (layout === 'wrapper') push('{"Records": [');
+        for (const [index, record] of records.entries()) {
+          const last = index === records.length - 1;
+          const comma = layout === 'stream' || last ? '' : ',';
+          push(`${JSON.stringify(record, null, 2)}${comma}`);
+          while (random() < 0.15) {
+            // The line starts with any character, and a word follows that no JSON can go on with.
+            const words = Array.from({ length: Math.floor(random() * 4) }, () => pick(LINE_WORDS));
+            const head = `${pick(starts)}${pick(['', ' '])}${pick(['flush', 'WARNING', 'page'])}`;
+            push(`${pick(['', '  ', '\t'])}${[head, ...words].join(' ')}`);
+            textLines.push(lines.length);
+          }
+        }
+        if (layout === 'array') push(']');
+        if (layout === 'wrapper') push(']}');
+        const text = `${lines.join('\n')}\n`;
+
+        const size = 1 + Math.floor(random() * (run % 2 === 0 ? 16 : 4096));
+        const scanned = scanInChunks(text, size, { maxRecordLength: 1 << 20, maxDepth: 64 });
+        const where = `${layout}, run ${run}, chunks of ${size}`;
+        const parsed = scanned.filter((item) => item.error === undefined);
+        const rejected = scanned.filter((item) => item.error !== undefined);
+        assert.deepEqual(
+          parsed.map((item) => item.record),
+          records.map((_, index) => index + 1),
+          where,
+        );
+        assert.deepEqual(
+          parsed.map((item) => item.value),
+          records,
+          where,
+        );
+        assert.deepEqual(
+          rejected.map((item) => item.line),
+          textLines,
+          where,
+        );
+        assert.deepEqual(
+          rejected.map((item) => item.snippet),
+          // A comma that starts a line is read as a separator, so the text starts after it.
+          textLines.map((line) => lines[line - 1]?.replace(/^[\s,]+/, '').trim()),
+          where,
+        );
+      }
+    }
+  });
+});

@@ -377,7 +377,7 @@ export class JsonStreamScanner {
         }
       } else if (this.heldEnd >= 0 && this.textFollowsHeldArray(code, index, out)) {
         // The held array starts a line of text, which is read from its `[`.
-      } else if (this.previous === 0x7b && this.bracesText(code)) {
+      } else if ((this.previous === 0x7b || this.previous === 0x5b) && this.bracesText(code)) {
         this.strayFromBrace(out);
       } else if (this.isStrayClose(code)) {
         const text = this.closeStartsText(index + 1);
@@ -388,6 +388,12 @@ export class JsonStreamScanner {
         if (!text) {
           this.step(code, index, out);
           continue;
+        }
+        if (this.unit !== undefined) {
+          const bracket = String.fromCharCode(code);
+          this.rejectUnit(`a "${bracket}" that closes no open bracket`, index, out);
+          // A record found inside the unit is framed first, and the bracket after it again.
+          if (this.resumeAt >= 0) continue;
         }
         this.openStray(index, this.line);
       } else if (this.mode !== Mode.Top || !isTextAtTop(code)) {
@@ -498,23 +504,28 @@ export class JsonStreamScanner {
   }
 
   /**
-   * Tells whether the first character after a record's `{` on its line, `code`, makes the line
-   * text: only a quote or a `}` can follow the `{` of an object. A `{` that ends its line stays a
-   * record, and one cut there keeps its number.
+   * Tells whether the first character after a record's opening bracket on its line, `code`,
+   * makes the line text: only a quote or a `}` can follow the `{` of an object, and only a value
+   * or a `]` the `[` of an array element. A bracket that ends its line stays a record, and one
+   * cut there keeps its number.
    */
   private bracesText(code: number): boolean {
-    if (code === 0x22 || code === 0x7d) return false;
-    if (this.mode === Mode.Root && this.depth === 1 && this.rootStart >= 0) {
-      return this.rootLine === this.line;
+    const root = this.mode === Mode.Root && this.depth === 1 && this.rootStart >= 0;
+    if (root && this.previous === 0x7b) {
+      return this.rootLine === this.line && code !== 0x22 && code !== 0x7d;
     }
     if (this.recordStart < 0 || this.recordOversize) return false;
     if (this.depth !== this.recordDepth + 1 || this.recordLine !== this.line) return false;
-    return this.buffer.charCodeAt(this.recordStart) === 0x7b;
+
+    const open = this.buffer.charCodeAt(this.recordStart);
+    if (open !== this.previous) return false;
+    if (open === 0x7b) return code !== 0x22 && code !== 0x7d;
+    return code !== 0x5d && !startsJsonValue(code);
   }
 
   /**
    * Reads the record, or root object, that `bracesText` found to be a line of text, such as
-   * `{ WARNING: partial flush`, again as stray text from its `{`. It takes no record number.
+   * `{ WARNING: partial flush`, again as stray text from its bracket. It takes no record number.
    */
   private strayFromBrace(out: JsonRecord[]): void {
     if (this.recordStart >= 0) {
@@ -530,10 +541,13 @@ export class JsonStreamScanner {
     this.unit = undefined;
   }
 
-  /** Tells whether `code` is a closing bracket between records that starts its line. */
+  /**
+   * Tells whether `code` is a closing bracket that starts its line and closes no open bracket,
+   * between records or in a record that it shows to be damaged.
+   */
   private isStrayClose(code: number): boolean {
     if (code !== 0x7d && code !== 0x5d) return false;
-    if (this.lineHasContent || this.unit !== undefined || this.recordStart >= 0) return false;
+    if (this.lineHasContent || (this.unit === undefined && this.recordStart >= 0)) return false;
     return !this.closesContainer(code);
   }
 
@@ -640,6 +654,8 @@ export class JsonStreamScanner {
     if (this.recordScalar || this.scalarEnd >= 0) {
       this.stepScalar(0x0a, index, out);
       if (this.strayStart >= 0) this.endStray(index, out);
+      // Reading the element as stray text marked the ending line, not the next one.
+      this.lineHasContent = false;
       return;
     }
     const unit = this.unit;
@@ -648,10 +664,12 @@ export class JsonStreamScanner {
         // A string element cut by a line break is a line of text that starts with a quote.
         this.strayFromRecord(out);
         this.endStray(index, out);
+        this.lineHasContent = false;
         return;
       }
-      this.rejectUnit('a line break inside a string: the record is cut or damaged', index, out);
-      if (this.resumeAt < 0) this.resyncColumn = unit.column;
+      const message = 'a line break inside a string: the record is cut or damaged';
+      const isText = this.rejectUnit(message, index, out);
+      if (this.resumeAt < 0 && !isText) this.resyncColumn = unit.column;
     }
     this.arrayOpenAt = -1;
   }
@@ -674,8 +692,9 @@ export class JsonStreamScanner {
    * A unit cut after a colon or a `[` takes the next record's `{` as a value, so its damage shows
    * only records later. When a whole record starts inside the unit (see `findRecordInside`), only
    * the text before that record is rejected, and scanning goes on from it (`resumeAt`).
+   * Returns whether the unit was rejected as a line of text, which takes no record number.
    */
-  private rejectUnit(message: string, end: number, out: JsonRecord[]): void {
+  private rejectUnit(message: string, end: number, out: JsonRecord[]): boolean {
     this.releaseHeld(out, end);
     const inRecord = this.recordStart >= 0;
     const start = inRecord ? this.recordStart : this.rootStart;
@@ -693,12 +712,19 @@ export class JsonStreamScanner {
       message = `record is cut or damaged: the record at line ${resumeLine} starts before it closes`;
     }
     const text = oversize ? '' : this.buffer.slice(start, stop).trimEnd();
-    out.push({
-      error: { code: 'invalid_json', message },
-      ...(oversize ? {} : { snippet: text.slice(0, SNIPPET_LENGTH) }),
-      record: this.numberUnit(text),
-      line: unitLine,
-    });
+    // An element that opens an array and is damaged on its own line, such as `[flush` or `["x`,
+    // is a line of text: only objects are records, so no record was cut there.
+    const isText = text.charCodeAt(0) === 0x5b && resume < 0 && !text.includes('\n');
+    if (isText) {
+      out.push(rejectStrayText(text, this.textNumber(), unitLine));
+    } else {
+      out.push({
+        error: { code: 'invalid_json', message },
+        ...(oversize ? {} : { snippet: text.slice(0, SNIPPET_LENGTH) }),
+        record: this.numberUnit(text),
+        line: unitLine,
+      });
+    }
     this.inString = false;
     this.escaped = false;
     this.keyStart = -1;
@@ -717,6 +743,7 @@ export class JsonStreamScanner {
     this.recordStart = -1;
     this.unit = undefined;
     if (resume >= 0) this.resumeFrom(resume, resumeLine);
+    return isText;
   }
 
   /**
@@ -818,6 +845,7 @@ export class JsonStreamScanner {
     if (this.unit !== undefined && code === 0x7b && !this.valueAllowed(previous)) {
       this.rejectUnit('a record starts before this one closes: it is cut or damaged', index, out);
       if (this.resumeAt >= 0) return;
+      this.previous = code;
     }
     if (this.mode === Mode.WrapperTail && this.depth === 1 && code === 0x7b) {
       if (!this.valueAllowed(previous)) this.reopenWrapper(out);
