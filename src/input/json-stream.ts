@@ -296,6 +296,7 @@ export class JsonStreamScanner {
       if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
     } else if (this.unit !== undefined && this.recordStart >= 0) {
       this.rejectUnit('input ends inside a JSON value', this.buffer.length, out);
+      if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
       this.finishAfterResume(out);
     } else if (this.unit !== undefined && this.mode === Mode.Root) {
       this.rejectUnit('input ends before the JSON document closes', this.buffer.length, out);
@@ -373,7 +374,7 @@ export class JsonStreamScanner {
         if (this.stepScalar(code, index, out)) continue;
         if (this.strayStart < 0) {
           this.step(code, index, out);
-          continue;
+          if (this.strayStart < 0) continue;
         }
       } else if (this.heldEnd >= 0 && this.textFollowsHeldArray(code, index, out)) {
         // The held array starts a line of text, which is read from its `[`.
@@ -387,18 +388,18 @@ export class JsonStreamScanner {
         }
         if (!text) {
           this.step(code, index, out);
-          continue;
-        }
-        if (this.unit !== undefined) {
+          if (this.strayStart < 0) continue;
+        } else if (this.unit !== undefined) {
           const bracket = String.fromCharCode(code);
           this.rejectUnit(`a "${bracket}" that closes no open bracket`, index, out);
           // A record found inside the unit is framed first, and the bracket after it again.
           if (this.resumeAt >= 0) continue;
         }
-        this.openStray(index, this.line);
+        if (this.strayStart < 0) this.openStray(index, this.line);
       } else if (this.mode !== Mode.Top || !isTextAtTop(code)) {
         this.step(code, index, out);
-        continue;
+        // A damaged unit may turn out to be a line of text (see `rejectUnit`).
+        if (this.strayStart < 0) continue;
       } else {
         this.openStray(index, this.line);
       }
@@ -668,8 +669,12 @@ export class JsonStreamScanner {
         return;
       }
       const message = 'a line break inside a string: the record is cut or damaged';
-      const isText = this.rejectUnit(message, index, out);
-      if (this.resumeAt < 0 && !isText) this.resyncColumn = unit.column;
+      if (this.rejectUnit(message, index, out)) {
+        if (this.strayStart >= 0) this.endStray(index, out);
+        this.lineHasContent = false;
+      } else if (this.resumeAt < 0) {
+        this.resyncColumn = unit.column;
+      }
     }
     this.arrayOpenAt = -1;
   }
@@ -692,7 +697,8 @@ export class JsonStreamScanner {
    * A unit cut after a colon or a `[` takes the next record's `{` as a value, so its damage shows
    * only records later. When a whole record starts inside the unit (see `findRecordInside`), only
    * the text before that record is rejected, and scanning goes on from it (`resumeAt`).
-   * Returns whether the unit was rejected as a line of text, which takes no record number.
+   * Returns whether the unit is a line of text, which takes no record number. When the damage is
+   * on that line, the line is opened as stray text (`strayStart`) and not yet rejected.
    */
   private rejectUnit(message: string, end: number, out: JsonRecord[]): boolean {
     this.releaseHeld(out, end);
@@ -715,9 +721,9 @@ export class JsonStreamScanner {
     // An element that opens an array and is damaged on its own line, such as `[flush` or `["x`,
     // is a line of text: only objects are records, so no record was cut there.
     const isText = text.charCodeAt(0) === 0x5b && resume < 0 && !text.includes('\n');
-    if (isText) {
+    if (isText && unitLine !== this.line) {
       out.push(rejectStrayText(text, this.textNumber(), unitLine));
-    } else {
+    } else if (!isText) {
       out.push({
         error: { code: 'invalid_json', message },
         ...(oversize ? {} : { snippet: text.slice(0, SNIPPET_LENGTH) }),
@@ -743,6 +749,8 @@ export class JsonStreamScanner {
     this.recordStart = -1;
     this.unit = undefined;
     if (resume >= 0) this.resumeFrom(resume, resumeLine);
+    // Text damaged on its own line goes on to the line's end, where it is rejected as one.
+    if (isText && unitLine === this.line) this.openStray(start, unitLine);
     return isText;
   }
 
@@ -844,7 +852,7 @@ export class JsonStreamScanner {
     this.previous = code;
     if (this.unit !== undefined && code === 0x7b && !this.valueAllowed(previous)) {
       this.rejectUnit('a record starts before this one closes: it is cut or damaged', index, out);
-      if (this.resumeAt >= 0) return;
+      if (this.resumeAt >= 0 || this.strayStart >= 0) return;
       this.previous = code;
     }
     if (this.mode === Mode.WrapperTail && this.depth === 1 && code === 0x7b) {
