@@ -118,6 +118,13 @@ function framesRecord(text: string, from: number, to: number): boolean {
   return false;
 }
 
+/** Tells whether a character ends a literal token: whitespace, a comma or a bracket. */
+function isTokenEnd(code: number): boolean {
+  if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09 || code === 0x2c)
+    return true;
+  return code === 0x7b || code === 0x7d || code === 0x5b || code === 0x5d || code === 0x22;
+}
+
 function isJson(text: string): boolean {
   try {
     JSON.parse(text);
@@ -378,8 +385,15 @@ export class JsonStreamScanner {
         }
       } else if (this.heldEnd >= 0 && this.textFollowsHeldArray(code, index, out)) {
         // The held array starts a line of text, which is read from its `[`.
-      } else if ((this.previous === 0x7b || this.previous === 0x5b) && this.bracesText(code)) {
+      } else if (
+        (this.previous === 0x7b || this.previous === 0x5b) &&
+        this.bracketText(code, index)
+      ) {
         this.strayFromBrace(out);
+      } else if (this.previous === 0x5b && this.bracketText(code, index) === undefined) {
+        // Scanning waits until the token after the `[` ends.
+        this.index = index;
+        return;
       } else if (this.isStrayClose(code)) {
         const text = this.closeStartsText(index + 1);
         if (text === undefined) {
@@ -505,12 +519,12 @@ export class JsonStreamScanner {
   }
 
   /**
-   * Tells whether the first character after a record's opening bracket on its line, `code`,
+   * Tells whether what follows a record's opening bracket on its line, from `code` at `index`,
    * makes the line text: only a quote or a `}` can follow the `{` of an object, and only a value
    * or a `]` the `[` of an array element. A bracket that ends its line stays a record, and one
-   * cut there keeps its number.
+   * cut there keeps its number. Undefined when the buffer ends inside the token after a `[`.
    */
-  private bracesText(code: number): boolean {
+  private bracketText(code: number, index: number): boolean | undefined {
     const root = this.mode === Mode.Root && this.depth === 1 && this.rootStart >= 0;
     if (root && this.previous === 0x7b) {
       return this.rootLine === this.line && code !== 0x22 && code !== 0x7d;
@@ -521,11 +535,26 @@ export class JsonStreamScanner {
     const open = this.buffer.charCodeAt(this.recordStart);
     if (open !== this.previous) return false;
     if (open === 0x7b) return code !== 0x22 && code !== 0x7d;
-    return code !== 0x5d && !startsJsonValue(code);
+    if (code === 0x5d || code === 0x22 || code === 0x7b || code === 0x5b) return false;
+    if (!startsJsonValue(code)) return true;
+    return this.literalIsText(index);
   }
 
   /**
-   * Reads the record, or root object, that `bracesText` found to be a line of text, such as
+   * Tells whether the token at `index`, which starts like a number, `true`, `false` or `null`,
+   * is not one, as `flush` or `0page` is not. Undefined when the buffer ends inside it.
+   */
+  private literalIsText(index: number): boolean | undefined {
+    const buffer = this.buffer;
+    const end = Math.min(buffer.length, index + OBJECT_LOOKAHEAD);
+    let at = index;
+    while (at < end && !isTokenEnd(buffer.charCodeAt(at))) at++;
+    if (at === buffer.length && !this.inputEnded && at < index + OBJECT_LOOKAHEAD) return undefined;
+    return !isJson(buffer.slice(index, at));
+  }
+
+  /**
+   * Reads the record, or root object, that `bracketText` found to be a line of text, such as
    * `{ WARNING: partial flush`, again as stray text from its bracket. It takes no record number.
    */
   private strayFromBrace(out: JsonRecord[]): void {
