@@ -118,6 +118,14 @@ function framesRecord(text: string, from: number, to: number): boolean {
   return false;
 }
 
+/**
+ * Tells whether a character can follow the `]` of a record array in JSON, other than whitespace:
+ * a comma, a key, a bracket or a next document's `{`.
+ */
+function continuesAfterArray(code: number): boolean {
+  return code === 0x2c || code === 0x22 || code === 0x7b || code === 0x7d || code === 0x5d;
+}
+
 /** Tells whether a character ends a literal token: whitespace, a comma or a bracket. */
 function isTokenEnd(code: number): boolean {
   if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09 || code === 0x2c)
@@ -394,7 +402,7 @@ export class JsonStreamScanner {
         // Scanning waits until the token after the `[` ends.
         this.index = index;
         return;
-      } else if (this.isStrayClose(code)) {
+      } else if (this.isStrayClose(code) || this.isRecordArrayClose(code)) {
         const text = this.closeStartsText(index + 1);
         if (text === undefined) {
           this.index = index;
@@ -582,6 +590,19 @@ export class JsonStreamScanner {
   }
 
   /**
+   * Tells whether `code` is a `]` that starts its line and closes the record array, between
+   * records. The text that may follow it on its line is checked as after a stray bracket.
+   */
+  private isRecordArrayClose(code: number): boolean {
+    if (code !== 0x5d || this.lineHasContent || this.unit !== undefined) return false;
+    if (this.recordStart >= 0) return false;
+    return (
+      (this.mode === Mode.Array && this.depth === 1) ||
+      (this.mode === Mode.Wrapper && this.depth === 2)
+    );
+  }
+
+  /**
    * Tells whether text follows a stray closing bracket on its line, as in `} trailing` or `}}`:
    * a character other than a space, a comma or a `[`, a `{` that opens no object (see
    * `opensObjectAt`), or a second closing bracket that closes nothing either. The line is then one stray text, so it is rejected once. A
@@ -591,17 +612,22 @@ export class JsonStreamScanner {
    */
   private closeStartsText(from: number): boolean | undefined {
     const buffer = this.buffer;
+    // After the `]` of the record array, JSON goes on with a comma, a key or a bracket.
+    const closesArray = this.closesContainer(buffer.charCodeAt(from - 1));
     const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
     for (let index = from; index < end; index++) {
       const code = buffer.charCodeAt(index);
+      if (code === 0x20 || code === 0x09 || code === 0x0d) continue;
       if (code === 0x0a || code === 0x5b) return false;
+      if (closesArray) return !continuesAfterArray(code);
+      if (code === 0x2c) continue;
       if (code === 0x7d || code === 0x5d) return !this.closesContainer(code);
       if (code === 0x7b) {
         const opens = this.opensObjectAt(index + 1);
         if (opens === undefined && !this.inputEnded) return undefined;
         return opens !== true;
       }
-      if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x2c) return true;
+      return true;
     }
     if (end < buffer.length || this.inputEnded) return false;
     return from + OBJECT_LOOKAHEAD <= buffer.length ? false : undefined;
