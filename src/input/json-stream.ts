@@ -126,11 +126,11 @@ function continuesAfterArray(code: number): boolean {
   return code === 0x2c || code === 0x22 || code === 0x7b || code === 0x7d || code === 0x5d;
 }
 
-/** Tells whether a character ends a literal token: whitespace, a comma or a bracket. */
+/** Tells whether a character ends a literal token: whitespace, a comma, a quote or a bracket. */
 function isTokenEnd(code: number): boolean {
-  if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09 || code === 0x2c)
-    return true;
-  return code === 0x7b || code === 0x7d || code === 0x5b || code === 0x5d || code === 0x22;
+  const space = code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+  if (space || code === 0x2c || code === 0x22) return true;
+  return code === 0x7b || code === 0x7d || code === 0x5b || code === 0x5d;
 }
 
 function isJson(text: string): boolean {
@@ -287,7 +287,7 @@ export class JsonStreamScanner {
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
     if (this.index < this.buffer.length) {
-      // Scanning waits at a bracket until its line shows whether text follows it.
+      // Scanning waits at a bracket until its line or the token after it is complete.
       this.inputEnded = true;
       this.scan(out);
     }
@@ -528,7 +528,7 @@ export class JsonStreamScanner {
 
   /**
    * Tells whether what follows a record's opening bracket on its line, from `code` at `index`,
-   * makes the line text: only a quote or a `}` can follow the `{` of an object, and only a value
+   * makes the line text. Only a quote or a `}` can follow the `{` of an object, and only a value
    * or a `]` the `[` of an array element. A bracket that ends its line stays a record, and one
    * cut there keeps its number. Undefined when the buffer ends inside the token after a `[`.
    */
@@ -603,16 +603,19 @@ export class JsonStreamScanner {
   }
 
   /**
-   * Tells whether text follows a stray closing bracket on its line, as in `} trailing` or `}}`:
-   * a character other than a space, a comma or a `[`, a `{` that opens no object (see
-   * `opensObjectAt`), or a second closing bracket that closes nothing either. The line is then one stray text, so it is rejected once. A
-   * bracket that closes the open array, as in `}]`, is JSON that goes on. Undefined when the
-   * buffer ends first. Only `OBJECT_LOOKAHEAD` characters are looked at, so that a long run of
-   * spaces keeps no more text than that in the buffer.
+   * Tells whether text follows the closing bracket before `from` on its line, as in `} trailing`
+   * or `}}`. The line is then one stray text, so it is rejected once.
+   *
+   * After a stray bracket, text is a character other than a space, a comma or a `[`, a `{` that
+   * opens no object (see `opensObjectAt`), or a second bracket that closes nothing either. A
+   * bracket that closes the open array, as in `}]`, is JSON that goes on. After the `]` of the
+   * record array, text is what JSON cannot go on with (see `continuesAfterArray`).
+   *
+   * Undefined when the buffer ends first. Only `OBJECT_LOOKAHEAD` characters are looked at, so
+   * that a long run of spaces keeps no more text than that in the buffer.
    */
   private closeStartsText(from: number): boolean | undefined {
     const buffer = this.buffer;
-    // After the `]` of the record array, JSON goes on with a comma, a key or a bracket.
     const closesArray = this.closesContainer(buffer.charCodeAt(from - 1));
     const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
     for (let index = from; index < end; index++) {
@@ -1200,7 +1203,8 @@ export class JsonStreamScanner {
 
   /** Drops scanned text that no record still needs, and marks records over the size limit. */
   private compact(): void {
-    // Scanning may wait before the end of the buffer (see `closeStartsText`).
+    // Scanning may wait at a bracket before the end of the buffer (see `closeStartsText` and
+    // `literalIsText`).
     let keep = this.index;
     if (this.recordStart >= 0) keep = this.recordStart;
     if (this.strayStart >= 0) {
