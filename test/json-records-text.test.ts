@@ -199,6 +199,68 @@ describe('text between records', () => {
       ],
     ],
     [
+      'lines that start with a closing bracket',
+      `${one}\n} trailing\n${two}\n  ], done\n}\n}}\n}{"id": 3}\n} {x}\n}, {"id": 4}\n`,
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'invalid_json', '} trailing'],
+        [2, 5, { id: 2 }],
+        [3, 8, 'invalid_json', '], done'],
+        [3, 9, 'invalid_json', '}'],
+        [3, 10, 'invalid_json', '}}'],
+        [3, 11, 'invalid_json', '}'],
+        [3, 11, { id: 3 }],
+        [4, 12, 'invalid_json', '} {x}'],
+        [4, 13, 'invalid_json', '}'],
+        [4, 13, { id: 4 }],
+      ],
+    ],
+    [
+      'lines that start with a closing bracket in a Records wrapper',
+      '{"Records": [\n  {"id": 1},\n    }, trailing\n  {"id": 2},\n  }} x\n  {"id": 3}\n  }]\n}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '}, trailing'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '}} x'],
+        [3, 6, { id: 3 }],
+        [4, 7, 'invalid_json', '}'],
+      ],
+    ],
+    [
+      'lines that start with a brace',
+      `${one}\n{ WARNING: partial flush\n${two}\n{x} {"id": 3}\n{{"id": 4}\n{ \t\n  "id": 5\n}\n` +
+        '{-1}\n{}\n{"id": 6, "cut\n{ "id": 7 }\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 4, 'invalid_json', '{ WARNING: partial flush'],
+        [2, 5, { id: 2 }],
+        [3, 8, 'invalid_json', '{x}'],
+        [3, 8, { id: 3 }],
+        [4, 9, 'invalid_json', '{'],
+        [4, 9, { id: 4 }],
+        [5, 10, { id: 5 }],
+        [6, 13, 'invalid_json', '{-1}'],
+        [6, 14, {}],
+        [7, 15, 'invalid_json', '{"id": 6, "cut'],
+        [8, 16, { id: 7 }],
+      ],
+    ],
+    [
+      'lines that start with a brace in a Records wrapper',
+      '{"Records": [\n  {"id": 1},\n  { WARNING\n  {"id": 2},\n  {x},\n  {\n' +
+        '    "id": 3\n  },\n  {[1]} {"id": 4}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '{ WARNING'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '{x},'],
+        [3, 6, { id: 3 }],
+        [4, 9, 'invalid_json', '{[1]}'],
+        [4, 9, { id: 4 }],
+      ],
+    ],
+    [
       'pretty-printed scalars in an array',
       '[\n  1,\n  "two" ,\n  -2.5e3\n  ,true,\n  null\n]\n',
       [
@@ -276,7 +338,21 @@ describe('record numbers around text', () => {
   it('keeps the numbers of the intact input', () => {
     const records = [1, 2, 3].map((id) => `{\n  "id": ${id},\n  "n": {\n    "x": [1, 2]\n  }\n}`);
     // A `null` in a record array is an element, so it is left out there.
-    const inserts = ['WARNING: something odd happened', '{', '}', ']', '[INFO] done ]', '[1] x'];
+    const inserts = [
+      'WARNING: something odd happened',
+      '{',
+      '}',
+      ']',
+      '[INFO] done ]',
+      '[1] x',
+      '{ WARNING: partial flush',
+      '{x}',
+      '{{',
+      '} trailing',
+      '    }, trailing',
+      '}}',
+      '] x',
+    ];
     // The text goes after the second record, after its comma in an array, where a tool writes it.
     const [one, two, three] = records;
     const layouts: [string, (insert: string) => string][] = [
@@ -412,6 +488,97 @@ describe('random text between random records', () => {
         texts,
         what,
       );
+    }
+  });
+});
+
+/** Builds the `index`th of a run of pretty-printed Sysmon events, as `jq .` writes NXLog output. */
+function sysmonRecord(index: number): Record<string, unknown> {
+  return {
+    '@timestamp': `2020-06-10T02:50:${String(index % 60).padStart(2, '0')}.537Z`,
+    EventID: 13,
+    Keywords: -9214364837600035000,
+    ProviderGuid: '{5770385F-C22A-43E0-BF4C-06F5698FFBD9}',
+    RecordNumber: 4120 + index,
+    Hostname: 'WORKSTATION6.mordor.local',
+    Message: `Registry value set:\r\nRuleName: -\r\nProcessId: ${6000 + index}\r\nImage: C:\\x.exe`,
+    TargetObject: 'HKU\\S-1-5-18\\Software\\{361c92d4-b0d9}\\LastIndex',
+    tags: ['mordorDataset'],
+    Channel: 'Microsoft-Windows-Sysmon/Operational',
+  };
+}
+
+/** Characters that start inserted lines: every kind a JSON scanner tells apart, and others. */
+const LINE_STARTS = '{}[]",:-0123456789tfn#/\\*<>!@$%&()=?+ABCDEFWXYZabcwxyzé~_|'.split('');
+const LINE_WORDS = [
+  'flush',
+  'WARNING',
+  'page',
+  'done.',
+  'x:y',
+  '{x}',
+  '[see',
+  'docs]',
+  '"a"',
+  'null',
+];
+
+describe('text lines between pretty records', () => {
+  it('rejects each line once and keeps record numbers', () => {
+    const random = generator(SEED + 1);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const records = Array.from({ length: 300 }, (_, index) => sysmonRecord(index));
+
+    for (const layout of ['stream', 'array', 'wrapper'] as const) {
+      for (let run = 0; run < 4; run++) {
+        const lines: string[] = [];
+        const textLines: number[] = [];
+        const push = (text: string) => lines.push(...text.split('\n'));
+        if (layout === 'array') push('[');
+        if (layout === 'wrapper') push('{"Records": [');
+        for (const [index, record] of records.entries()) {
+          const last = index === records.length - 1;
+          const comma = layout === 'stream' || last ? '' : ',';
+          push(`${JSON.stringify(record, null, 2)}${comma}`);
+          while (random() < 0.15) {
+            // The line starts with any character, and a word follows that no JSON can go on with.
+            const words = Array.from({ length: Math.floor(random() * 4) }, () => pick(LINE_WORDS));
+            const head = `${pick(LINE_STARTS)}${pick(['', ' '])}${pick(['flush', 'WARNING', 'page'])}`;
+            push(`${pick(['', '  ', '\t'])}${[head, ...words].join(' ')}`);
+            textLines.push(lines.length);
+          }
+        }
+        if (layout === 'array') push(']');
+        if (layout === 'wrapper') push(']}');
+        const text = `${lines.join('\n')}\n`;
+
+        const size = 1 + Math.floor(random() * (run % 2 === 0 ? 16 : 4096));
+        const scanned = scanInChunks(text, size, { maxRecordLength: 1 << 20, maxDepth: 64 });
+        const where = `${layout}, run ${run}, chunks of ${size}`;
+        const parsed = scanned.filter((item) => item.error === undefined);
+        const rejected = scanned.filter((item) => item.error !== undefined);
+        assert.deepEqual(
+          parsed.map((item) => item.record),
+          records.map((_, index) => index + 1),
+          where,
+        );
+        assert.deepEqual(
+          parsed.map((item) => item.value),
+          records,
+          where,
+        );
+        assert.deepEqual(
+          rejected.map((item) => item.line),
+          textLines,
+          where,
+        );
+        assert.deepEqual(
+          rejected.map((item) => item.snippet),
+          // A comma that starts a line is read as a separator, so the text starts after it.
+          textLines.map((line) => lines[line - 1]?.replace(/^[\s,]+/, '').trim()),
+          where,
+        );
+      }
     }
   });
 });

@@ -118,6 +118,21 @@ function framesRecord(text: string, from: number, to: number): boolean {
   return false;
 }
 
+/**
+ * Tells whether a character can follow the `]` of a record array in JSON, other than whitespace:
+ * a comma, a key, a bracket or a next document's `{`.
+ */
+function continuesAfterArray(code: number): boolean {
+  return code === 0x2c || code === 0x22 || code === 0x7b || code === 0x7d || code === 0x5d;
+}
+
+/** Tells whether a character ends a literal token: whitespace, a comma, a quote or a bracket. */
+function isTokenEnd(code: number): boolean {
+  const space = code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+  if (space || code === 0x2c || code === 0x22) return true;
+  return code === 0x7b || code === 0x7d || code === 0x5b || code === 0x5d;
+}
+
 function isJson(text: string): boolean {
   try {
     JSON.parse(text);
@@ -251,6 +266,8 @@ export class JsonStreamScanner {
   private resyncColumn = -1;
   /** Index in `buffer` where scanning goes on after a look-back found a record, else -1. */
   private resumeAt = -1;
+  /** True once `finish` is called: the end of the buffer is the end of the input. */
+  private inputEnded = false;
   /**
    * True when the first record came from an array (a bare array or a wrapper's record array),
    * false when it stood at the top level. Undefined until a record was framed.
@@ -269,6 +286,11 @@ export class JsonStreamScanner {
 
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
+    if (this.index < this.buffer.length) {
+      // Scanning waits at a bracket until its line or the token after it is complete.
+      this.inputEnded = true;
+      this.scan(out);
+    }
     this.finishInto(out);
     this.buffer = '';
     this.index = 0;
@@ -289,6 +311,7 @@ export class JsonStreamScanner {
       if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
     } else if (this.unit !== undefined && this.recordStart >= 0) {
       this.rejectUnit('input ends inside a JSON value', this.buffer.length, out);
+      if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
       this.finishAfterResume(out);
     } else if (this.unit !== undefined && this.mode === Mode.Root) {
       this.rejectUnit('input ends before the JSON document closes', this.buffer.length, out);
@@ -366,13 +389,39 @@ export class JsonStreamScanner {
         if (this.stepScalar(code, index, out)) continue;
         if (this.strayStart < 0) {
           this.step(code, index, out);
-          continue;
+          if (this.strayStart < 0) continue;
         }
       } else if (this.heldEnd >= 0 && this.textFollowsHeldArray(code, index, out)) {
         // The held array starts a line of text, which is read from its `[`.
+      } else if (
+        (this.previous === 0x7b || this.previous === 0x5b) &&
+        this.bracketText(code, index)
+      ) {
+        this.strayFromBrace(out);
+      } else if (this.previous === 0x5b && this.bracketText(code, index) === undefined) {
+        // Scanning waits until the token after the `[` ends.
+        this.index = index;
+        return;
+      } else if (this.isStrayClose(code) || this.isRecordArrayClose(code)) {
+        const text = this.closeStartsText(index + 1);
+        if (text === undefined) {
+          this.index = index;
+          return;
+        }
+        if (!text) {
+          this.step(code, index, out);
+          if (this.strayStart < 0) continue;
+        } else if (this.unit !== undefined) {
+          const bracket = String.fromCharCode(code);
+          this.rejectUnit(`a "${bracket}" that closes no open bracket`, index, out);
+          // A record found inside the unit is framed first, and the bracket after it again.
+          if (this.resumeAt >= 0) continue;
+        }
+        if (this.strayStart < 0) this.openStray(index, this.line);
       } else if (this.mode !== Mode.Top || !isTextAtTop(code)) {
         this.step(code, index, out);
-        continue;
+        // A damaged unit may turn out to be a line of text (see `rejectUnit`).
+        if (this.strayStart < 0) continue;
       } else {
         this.openStray(index, this.line);
       }
@@ -478,6 +527,116 @@ export class JsonStreamScanner {
   }
 
   /**
+   * Tells whether what follows a record's opening bracket on its line, from `code` at `index`,
+   * makes the line text. Only a quote or a `}` can follow the `{` of an object, and only a value
+   * or a `]` the `[` of an array element. A bracket that ends its line stays a record, and one
+   * cut there keeps its number. Undefined when the buffer ends inside the token after a `[`.
+   */
+  private bracketText(code: number, index: number): boolean | undefined {
+    const root = this.mode === Mode.Root && this.depth === 1 && this.rootStart >= 0;
+    if (root && this.previous === 0x7b) {
+      return this.rootLine === this.line && code !== 0x22 && code !== 0x7d;
+    }
+    if (this.recordStart < 0 || this.recordOversize) return false;
+    if (this.depth !== this.recordDepth + 1 || this.recordLine !== this.line) return false;
+
+    const open = this.buffer.charCodeAt(this.recordStart);
+    if (open !== this.previous) return false;
+    if (open === 0x7b) return code !== 0x22 && code !== 0x7d;
+    if (code === 0x5d || code === 0x22 || code === 0x7b || code === 0x5b) return false;
+    if (!startsJsonValue(code)) return true;
+    return this.literalIsText(index);
+  }
+
+  /**
+   * Tells whether the token at `index`, which starts like a number, `true`, `false` or `null`,
+   * is not one, as `flush` or `0page` is not. Undefined when the buffer ends inside it.
+   */
+  private literalIsText(index: number): boolean | undefined {
+    const buffer = this.buffer;
+    const end = Math.min(buffer.length, index + OBJECT_LOOKAHEAD);
+    let at = index;
+    while (at < end && !isTokenEnd(buffer.charCodeAt(at))) at++;
+    if (at === buffer.length && !this.inputEnded && at < index + OBJECT_LOOKAHEAD) return undefined;
+    return !isJson(buffer.slice(index, at));
+  }
+
+  /**
+   * Reads the record, or root object, that `bracketText` found to be a line of text, such as
+   * `{ WARNING: partial flush`, again as stray text from its bracket. It takes no record number.
+   */
+  private strayFromBrace(out: JsonRecord[]): void {
+    if (this.recordStart >= 0) {
+      this.depth = this.recordDepth;
+      this.strayFromRecord(out);
+      return;
+    }
+    this.openStray(this.rootStart, this.rootLine);
+    this.mode = Mode.Top;
+    this.depth = 0;
+    this.rootStart = -1;
+    this.keyStart = -1;
+    this.unit = undefined;
+  }
+
+  /**
+   * Tells whether `code` is a closing bracket that starts its line and closes no open bracket,
+   * between records or in a record that it shows to be damaged.
+   */
+  private isStrayClose(code: number): boolean {
+    if (code !== 0x7d && code !== 0x5d) return false;
+    if (this.lineHasContent || (this.unit === undefined && this.recordStart >= 0)) return false;
+    return !this.closesContainer(code);
+  }
+
+  /**
+   * Tells whether `code` is a `]` that starts its line and closes the record array, between
+   * records. The text that may follow it on its line is checked as after a stray bracket.
+   */
+  private isRecordArrayClose(code: number): boolean {
+    if (code !== 0x5d || this.lineHasContent || this.unit !== undefined) return false;
+    if (this.recordStart >= 0) return false;
+    return (
+      (this.mode === Mode.Array && this.depth === 1) ||
+      (this.mode === Mode.Wrapper && this.depth === 2)
+    );
+  }
+
+  /**
+   * Tells whether text follows the closing bracket before `from` on its line, as in `} trailing`
+   * or `}}`. The line is then one stray text, so it is rejected once.
+   *
+   * After a stray bracket, text is a character other than a space, a comma or a `[`, a `{` that
+   * opens no object (see `opensObjectAt`), or a second bracket that closes nothing either. A
+   * bracket that closes the open array, as in `}]`, is JSON that goes on. After the `]` of the
+   * record array, text is what JSON cannot go on with (see `continuesAfterArray`).
+   *
+   * Undefined when the buffer ends first. Only `OBJECT_LOOKAHEAD` characters are looked at, so
+   * that a long run of spaces keeps no more text than that in the buffer.
+   */
+  private closeStartsText(from: number): boolean | undefined {
+    const buffer = this.buffer;
+    const closesArray = this.closesContainer(buffer.charCodeAt(from - 1));
+    const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
+    for (let index = from; index < end; index++) {
+      const code = buffer.charCodeAt(index);
+      if (code === 0x20 || code === 0x09 || code === 0x0d) continue;
+      if (code === 0x0a || code === 0x5b) return false;
+      if (closesArray) return !continuesAfterArray(code);
+      if (code === 0x2c) continue;
+      if (code === 0x7d || code === 0x5d) return !this.closesContainer(code);
+      if (code === 0x7b) {
+        const opens = this.opensObjectAt(index + 1);
+        if (opens === undefined && !this.inputEnded) return undefined;
+        return opens !== true;
+      }
+      return true;
+    }
+    if (end < buffer.length || this.inputEnded) return false;
+    return from + OBJECT_LOOKAHEAD <= buffer.length ? false : undefined;
+  }
+
+  /**
    * Reads stray text from `from` to its end: its line break, or a `{` that opens a JSON object
    * (see `opensObjectAt`), so that a record written after the text on its line is still read.
    * Rejects the text as one record, and returns the index where scanning goes on, or -1 when
@@ -554,6 +713,8 @@ export class JsonStreamScanner {
     if (this.recordScalar || this.scalarEnd >= 0) {
       this.stepScalar(0x0a, index, out);
       if (this.strayStart >= 0) this.endStray(index, out);
+      // Reading the element as stray text marked the ending line, not the next one.
+      this.lineHasContent = false;
       return;
     }
     const unit = this.unit;
@@ -562,10 +723,16 @@ export class JsonStreamScanner {
         // A string element cut by a line break is a line of text that starts with a quote.
         this.strayFromRecord(out);
         this.endStray(index, out);
+        this.lineHasContent = false;
         return;
       }
-      this.rejectUnit('a line break inside a string: the record is cut or damaged', index, out);
-      if (this.resumeAt < 0) this.resyncColumn = unit.column;
+      const message = 'a line break inside a string: the record is cut or damaged';
+      if (this.rejectUnit(message, index, out)) {
+        if (this.strayStart >= 0) this.endStray(index, out);
+        this.lineHasContent = false;
+      } else if (this.resumeAt < 0) {
+        this.resyncColumn = unit.column;
+      }
     }
     this.arrayOpenAt = -1;
   }
@@ -588,8 +755,10 @@ export class JsonStreamScanner {
    * A unit cut after a colon or a `[` takes the next record's `{` as a value, so its damage shows
    * only records later. When a whole record starts inside the unit (see `findRecordInside`), only
    * the text before that record is rejected, and scanning goes on from it (`resumeAt`).
+   * Returns whether the unit is a line of text, which takes no record number. When the damage is
+   * on that line, the line is opened as stray text (`strayStart`) and not yet rejected.
    */
-  private rejectUnit(message: string, end: number, out: JsonRecord[]): void {
+  private rejectUnit(message: string, end: number, out: JsonRecord[]): boolean {
     this.releaseHeld(out, end);
     const inRecord = this.recordStart >= 0;
     const start = inRecord ? this.recordStart : this.rootStart;
@@ -607,12 +776,19 @@ export class JsonStreamScanner {
       message = `record is cut or damaged: the record at line ${resumeLine} starts before it closes`;
     }
     const text = oversize ? '' : this.buffer.slice(start, stop).trimEnd();
-    out.push({
-      error: { code: 'invalid_json', message },
-      ...(oversize ? {} : { snippet: text.slice(0, SNIPPET_LENGTH) }),
-      record: this.numberUnit(text),
-      line: unitLine,
-    });
+    // An element that opens an array and is damaged on its own line, such as `[flush` or `["x`,
+    // is a line of text: only objects are records, so no record was cut there.
+    const isText = text.charCodeAt(0) === 0x5b && resume < 0 && !text.includes('\n');
+    if (isText && unitLine !== this.line) {
+      out.push(rejectStrayText(text, this.textNumber(), unitLine));
+    } else if (!isText) {
+      out.push({
+        error: { code: 'invalid_json', message },
+        ...(oversize ? {} : { snippet: text.slice(0, SNIPPET_LENGTH) }),
+        record: this.numberUnit(text),
+        line: unitLine,
+      });
+    }
     this.inString = false;
     this.escaped = false;
     this.keyStart = -1;
@@ -631,6 +807,9 @@ export class JsonStreamScanner {
     this.recordStart = -1;
     this.unit = undefined;
     if (resume >= 0) this.resumeFrom(resume, resumeLine);
+    // Text damaged on its own line goes on to the line's end, where it is rejected as one.
+    if (isText && unitLine === this.line) this.openStray(start, unitLine);
+    return isText;
   }
 
   /**
@@ -731,7 +910,8 @@ export class JsonStreamScanner {
     this.previous = code;
     if (this.unit !== undefined && code === 0x7b && !this.valueAllowed(previous)) {
       this.rejectUnit('a record starts before this one closes: it is cut or damaged', index, out);
-      if (this.resumeAt >= 0) return;
+      if (this.resumeAt >= 0 || this.strayStart >= 0) return;
+      this.previous = code;
     }
     if (this.mode === Mode.WrapperTail && this.depth === 1 && code === 0x7b) {
       if (!this.valueAllowed(previous)) this.reopenWrapper(out);
@@ -1023,7 +1203,9 @@ export class JsonStreamScanner {
 
   /** Drops scanned text that no record still needs, and marks records over the size limit. */
   private compact(): void {
-    let keep = this.buffer.length;
+    // Scanning may wait at a bracket before the end of the buffer (see `closeStartsText` and
+    // `literalIsText`).
+    let keep = this.index;
     if (this.recordStart >= 0) keep = this.recordStart;
     if (this.strayStart >= 0) {
       // Only the text before `index` is known to be stray: reading may wait at a `{` there.

@@ -1,5 +1,5 @@
 import type { InputFile } from '../input/input-file.js';
-import { type JsonLayout, WRAPPER_KEYS } from '../input/json-records.js';
+import { type JsonLayout, SNIPPET_LENGTH, WRAPPER_KEYS } from '../input/json-records.js';
 import { HEAD_BYTES, type OpenedInput, openInput } from '../input/opened.js';
 import { decodeChunks, sniffEncoding, type TextEncoding } from '../input/text.js';
 import { InputError } from '../model/errors.js';
@@ -278,7 +278,9 @@ async function* parseChunks(
         origin,
         text: keepText ? item.text : undefined,
       };
+      const before = out.rejections.length;
       parser.push(framed, out);
+      if (out.rejections.length > before) addValueText(out.rejections, before, item, origin);
     }
     if (out.events.length > 0 || out.rejections.length > 0 || out.records || out.skipped) {
       yield checkTimes(out);
@@ -316,6 +318,24 @@ function checkTimes(out: ParseOutput): ParseOutput {
   out.events = events;
   if (out.texts) out.texts = texts;
   return out;
+}
+
+/**
+ * Adds the value's text to the rejections of a JSON value that is not an object, such as a `null`
+ * or `42` element of a record array. Formats reject such values without a snippet, but framing
+ * gives the same value between records its text, and the user needs it to find the value.
+ */
+function addValueText(rejections: Rejection[], from: number, item: FramedItem, origin: Origin) {
+  const text = item.text;
+  const value = item.value;
+  if (text === undefined) return;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return;
+
+  for (let index = from; index < rejections.length; index++) {
+    const rejection = rejections[index];
+    if (rejection?.origin !== origin || rejection.snippet !== undefined) continue;
+    rejection.snippet = text.slice(0, SNIPPET_LENGTH);
+  }
 }
 
 /** Builds the rejection of a record that framing rejected. */

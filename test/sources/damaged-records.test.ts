@@ -243,6 +243,71 @@ describe('damaged records', () => {
     assert.deepEqual(eventValues(forced), eventValues(intact));
   });
 
+  it('shows the text of non-object elements', async () => {
+    const elements = OKTA.map((line) => JSON.stringify(JSON.parse(line), null, 2));
+    const indented = elements.map((element) => element.replace(/\n/g, '\n  '));
+    const array = (items: string[]) => `[\n  ${items.join(',\n  ')}\n]\n`;
+    const scalars = ['null', '42', '"done"', '[1, 2]'];
+    const [first, second, ...rest] = indented as [string, string, ...string[]];
+    const result = await readText('okta-scalars.json', array([first, ...scalars, second, ...rest]));
+    const intact = await readText('okta-array.json', array(indented));
+    const firstLines = (elements[0] as string).split('\n').length;
+
+    assert.equal(result.format, 'okta-system-log');
+    assert.deepEqual(codes(result), [...scalars.map(() => 'unexpected_shape'), ...codes(intact)]);
+    assert.deepEqual(snippets(result).slice(0, 4), scalars);
+    assert.deepEqual(
+      lines(result).slice(0, 4),
+      scalars.map((_, index) => firstLines + 2 + index),
+    );
+    assert.deepEqual(oktaIds(result), oktaIds(intact));
+  });
+
+  it('rejects each bracket text line once', async () => {
+    const path = join(
+      FIXTURES,
+      'aws/218007301253_CloudTrail_us-east-1_20230710T1210Z_bXGZYqBeCCsqWq1U.json',
+    );
+    const records = (JSON.parse(readFileSync(path, 'utf8')) as { Records: unknown[] }).Records;
+    const pretty = JSON.stringify({ Records: records }, null, 2);
+    const intact = await readText('cloudtrail-pretty.json', `${pretty}\n`);
+    const inserted = [
+      '    }, trailing',
+      '    { WARNING: partial flush',
+      '    ] page 2',
+      '    [flush',
+    ];
+    const elements = pretty.split('\n    },\n');
+    for (const [index, line] of inserted.entries()) {
+      elements[index + 1] = `${line}\n${elements[index + 1]}`;
+    }
+    const text = `${elements.join('\n    },\n')}\n`;
+    const result = await readText('cloudtrail-brackets.json', text);
+    const textLines = text
+      .split('\n')
+      .flatMap((line, index) => (inserted.includes(line) ? [index + 1] : []));
+
+    assert.equal(result.format, 'aws-cloudtrail');
+    assert.deepEqual(
+      codes(result),
+      inserted.map(() => 'invalid_json'),
+    );
+    assert.deepEqual(lines(result), textLines);
+    assert.deepEqual(
+      snippets(result),
+      inserted.map((line) => line.trim()),
+    );
+    assert.deepEqual(
+      result.rejections.map((rejection) => rejection.origin.record),
+      [2, 3, 4, 5],
+    );
+    assert.deepEqual(
+      result.events.map((event) => event.origin.record),
+      records.map((_, index) => index + 1),
+    );
+    assert.deepEqual(eventValues(result), eventValues(intact));
+  });
+
   it('keeps one rejection per NDJSON text line', async () => {
     const text = [OKTA[0], 'WARNING: value {x} is "deprecated"', OKTA[1], '42', ...OKTA.slice(2)];
     const result = await readText('okta-text.ndjson', `${text.join('\n')}\n`);
