@@ -75,8 +75,11 @@ export function readWarnings(stream: Readable): readonly string[] {
  * What follows the last member decides how the input ends:
  * - Zero bytes (block padding that tapes and some writers add) are ignored silently, as by
  *   `zcat`.
- * - A member whose header is valid but whose deflate data is damaged or cut fails the input,
- *   after the text before the damage, because the rest of that member's records are lost.
+ * - A member whose header is valid but whose deflate data is damaged or cut after it gave a whole
+ *   line fails the input, after the text before the damage, because the rest of that member's
+ *   records are lost.
+ * - When that deflate data fails before it gives a whole line, the bytes are ignored as junk
+ *   instead (see `failBody`).
  * - Anything else is ignored with a warning, and the input counts as read. Each member before it
  *   was checked against its trailer, so its records are whole. That holds for two good members
  *   followed by junk as for one, and for junk of a single byte (a newline that an editor
@@ -156,7 +159,6 @@ class GunzipReader {
   }
 
   private readHeader(chunk: Buffer, start: number): number {
-    if (this.afterMember) keepPreview(this.headerPreview, chunk.subarray(start));
     let end: number;
     try {
       end = this.header.parse(chunk, start);
@@ -167,6 +169,7 @@ class GunzipReader {
       // header carries no records. A real member with a damaged header is indistinguishable
       // from junk, so the warning quotes the bytes and the reason.
       if (this.afterMember) {
+        keepPreview(this.headerPreview, chunk.subarray(start));
         this.headerToGarbage(chunk.length, `their member header is invalid: ${error.message}`);
         return chunk.length;
       }
@@ -174,26 +177,64 @@ class GunzipReader {
         `invalid header of the gzip member at byte ${this.memberStart}: ${error.message}`,
       );
     }
+    // The body's bytes are kept by `inflate`, in case its deflate data turns out junk too.
+    if (this.afterMember) keepPreview(this.headerPreview, chunk.subarray(start, end));
     if (this.header.done) this.startBody();
     return end;
   }
 
   private startBody(): void {
-    this.inflater = new GzipMemberInflater(this.output);
+    // After a whole member, the text is held until its first line break (see `failBody`).
+    this.inflater = new GzipMemberInflater(this.output, this.afterMember);
     this.state = 'body';
   }
 
   /** Inflates the rest of the chunk and returns the index after the member's deflate data. */
   private async inflate(chunk: Buffer, start: number): Promise<number> {
     const inflater = this.inflater as GzipMemberInflater;
-    const unused = await inflater.write(start === 0 ? chunk : chunk.subarray(start));
+    if (inflater.holding) keepPreview(this.headerPreview, chunk.subarray(start));
+    let unused: number;
+    try {
+      unused = await inflater.write(start === 0 ? chunk : chunk.subarray(start));
+    } catch (error) {
+      this.failBody(error, chunk.length);
+      return chunk.length;
+    }
     if (unused === 0) return chunk.length;
     this.endBody();
     return chunk.length - unused;
   }
 
+  /**
+   * Ignores the member being inflated as trailing junk when, after a whole member, its deflate
+   * data fails before giving a whole line of text, and rethrows `error` otherwise. Bytes such as
+   * `1f 8b 08 00` then text pass as a valid header, and their deflate data then fails at once, so
+   * a user cannot tell them from junk, and `zcat` fails on them as on any junk. They hold no
+   * record, and the members before them were checked whole. Deflate data that fails after a whole
+   * line still fails the input, because records of that member were lost.
+   */
+  private failBody(error: unknown, end: number): void {
+    const inflater = this.inflater as GzipMemberInflater;
+    if (this.stopped || !this.afterMember || !inflater.holding) throw error;
+
+    const heldBytes = inflater.heldBytes;
+    const message = error instanceof Error ? error.message : String(error);
+    const dropped =
+      heldBytes === 0
+        ? ''
+        : `. The ${heldBytes === 1 ? '1 byte' : `${heldBytes} bytes`} of text that they ` +
+          'decompress to before the failure contain no line break and were ignored too';
+    inflater.destroy();
+    this.inflater = undefined;
+    this.headerToGarbage(
+      end,
+      `their deflate data failed before a whole line of text: ${message}${dropped}`,
+    );
+  }
+
   private endBody(): void {
     const inflater = this.inflater as GzipMemberInflater;
+    inflater.release();
     this.crc = inflater.crc;
     this.size = inflater.size;
     this.lastByte = inflater.lastByte;
@@ -327,8 +368,12 @@ class GunzipReader {
     if (this.state === 'body') {
       // The deflate data either ends with the input, which leaves the trailer out, or is cut,
       // which fails with zlib's "unexpected end of file".
-      await (this.inflater as GzipMemberInflater).end();
-      this.endBody();
+      try {
+        await (this.inflater as GzipMemberInflater).end();
+        this.endBody();
+      } catch (error) {
+        this.failBody(error, 0);
+      }
     }
     if (this.state === 'trailer') {
       const where = this.trailerFilled === 0 ? 'before' : `${this.trailerFilled} bytes into`;

@@ -16,6 +16,14 @@ const SLICE_BYTES = 16 * 1024;
 const KEPT_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Text held back while a member that follows another has given no line break. Past it the text is
+ * written on, as a line this long is more likely a record than junk.
+ */
+const HELD_BYTES = 64 * 1024;
+
+const LINE_FEED = 0x0a;
+
+/**
  * Inflates the deflate data of one gzip member and writes its text to `output` as it comes. It
  * reports where the deflate data ends, so that the bytes after it are read as the trailer, and it
  * keeps the text's CRC-32 and length for the trailer check.
@@ -30,8 +38,19 @@ export class GzipMemberInflater {
   size = 0;
   /** The last byte of the text, or undefined while there is none. */
   lastByte: number | undefined;
+  /** Text not yet written because it has no line break, while the first line is held. */
+  private heldText: Buffer[] | undefined;
+  private heldSize = 0;
 
-  constructor(private readonly output: Writable) {
+  /**
+   * With `holdFirstLine`, the text is written only from its first line break on (or past
+   * HELD_BYTES, or at `release`), so that deflate data failing before a whole line writes nothing.
+   */
+  constructor(
+    private readonly output: Writable,
+    holdFirstLine = false,
+  ) {
+    if (holdFirstLine) this.heldText = [];
     this.inflater.on('data', (data: Buffer) => this.deliver(data));
     // An error also rejects the write or wait under way, which reports it.
     this.inflater.on('error', () => {});
@@ -73,6 +92,24 @@ export class GzipMemberInflater {
     await finished(this.inflater);
   }
 
+  /** Whether text is still held back because the member has given no whole line yet. */
+  get holding(): boolean {
+    return this.heldText !== undefined;
+  }
+
+  /** Bytes of text held back, which `destroy` drops unless `release` wrote them. */
+  get heldBytes(): number {
+    return this.heldSize;
+  }
+
+  /** Writes the held text and every later text at once, as after a line break or a whole member. */
+  release(): void {
+    const text = this.heldText;
+    this.heldText = undefined;
+    this.heldSize = 0;
+    if (text && text.length > 0) this.output.write(Buffer.concat(text));
+  }
+
   destroy(): void {
     this.inflater.destroy();
     this.compressed = undefined;
@@ -82,7 +119,14 @@ export class GzipMemberInflater {
     this.crc = crc32(data, this.crc);
     this.size += data.length;
     if (data.length > 0) this.lastByte = data[data.length - 1];
-    this.output.write(data);
+    if (!this.heldText) {
+      this.output.write(data);
+      return;
+    }
+
+    this.heldText.push(data);
+    this.heldSize += data.length;
+    if (data.includes(LINE_FEED) || this.heldSize > HELD_BYTES) this.release();
   }
 
   private keep(slice: Buffer): void {

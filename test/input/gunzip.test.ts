@@ -255,14 +255,102 @@ describe('gunzip of damaged input', () => {
     );
   });
 
-  it('fails on a valid header then junk', async () => {
-    // A header that parses starts a member, so data that is not deflate fails it.
-    const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
-    const decoded = await decode(Buffer.concat([whole, header, Buffer.from([0xff, 0xff, 0xff])]));
+  // A valid header whose deflate data fails before a whole line holds no record, so it is junk.
+  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+  const partial = '{"uuid":"2a0c6e1e-0f3a","eventType":"user.session.start"';
+  const partialDeflate = deflateRawSync(partial, { finishFlush: constants.Z_FULL_FLUSH });
+  const headerJunk = [
+    {
+      name: 'bytes that are not deflate',
+      bytes: Buffer.concat([header, Buffer.from([0xff, 0xff, 0xff])]),
+      quoted: '"\\x1f\\x8b\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x03\\xff\\xff\\xff"',
+      reason: 'invalid block type',
+    },
+    {
+      name: 'text that passes as a header',
+      bytes: Buffer.from('\x1f\x8b\x08\x00junkjunkjunk', 'latin1'),
+      quoted: '"\\x1f\\x8b\\x08\\x00junkjunkjunk"',
+      reason: 'invalid block type',
+    },
+    {
+      name: 'deflate data cut at once',
+      bytes: Buffer.concat([header, Buffer.from([0xab])]),
+      quoted: '"\\x1f\\x8b\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x03\\xab"',
+      reason: 'unexpected end of file',
+    },
+    {
+      name: 'a partial line then damage',
+      bytes: Buffer.concat([header, partialDeflate, Buffer.from([0x07, 0x41])]),
+      quoted: '"\\x1f\\x8b\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x03',
+      reason:
+        `invalid block type. The ${partial.length} bytes of text that they decompress to ` +
+        'before the failure contain no line break and were ignored too',
+    },
+  ];
 
-    assert.equal(decoded.text, text);
+  for (const { name, bytes, quoted, reason } of headerJunk) {
+    it(`warns of a valid header then ${name}`, async () => {
+      const input = Buffer.concat([whole, bytes]);
+      for (const chunkBytes of [64 * 1024, 7, 1]) {
+        const decoded = await decode(input, chunkBytes);
+
+        assert.equal(decoded.text, text, `chunks of ${chunkBytes} bytes`);
+        assert.equal(decoded.failure, undefined);
+        assert.equal(decoded.warnings.length, 1);
+        const warning = decoded.warnings[0] ?? '';
+        const prefix =
+          `${bytes.length} bytes after the last gzip member, from byte ${whole.length}, are not ` +
+          `gzip data and were ignored: ${quoted}`;
+        assert.ok(warning.startsWith(prefix), `${warning}\nexpected: ${prefix}`);
+        const because = 'They start with the gzip magic, but their deflate data failed before a ';
+        assert.ok(warning.endsWith(`. ${because}whole line of text: ${reason}`), warning);
+      }
+    });
+  }
+
+  it('fails on a first member of junk deflate data', async () => {
+    // Without a whole member before it, the input holds no gzip data at all.
+    const decoded = await decode(Buffer.concat([header, Buffer.from([0xff, 0xff, 0xff])]));
+
+    assert.equal(decoded.text, '');
     assert.equal(decoded.failure, 'invalid block type');
     assert.deepEqual(decoded.warnings, []);
+  });
+
+  it('fails on damage after a whole line', async () => {
+    // The member gave a record, so the records after the damage are lost.
+    const lines = `${oktaText(1)}${partial}`;
+    const flushed = deflateRawSync(lines, { finishFlush: constants.Z_FULL_FLUSH });
+    const input = Buffer.concat([whole, header, flushed, Buffer.from([0x07, 0x41])]);
+    for (const chunkBytes of [64 * 1024, 7, 1]) {
+      const decoded = await decode(input, chunkBytes);
+
+      assert.equal(decoded.failure, 'invalid block type', `chunks of ${chunkBytes} bytes`);
+      assert.equal(decoded.text, text + lines);
+      assert.deepEqual(decoded.warnings, []);
+    }
+  });
+
+  it('fails on damage after a long line', async () => {
+    // A line past the 64 KiB held back is written on, as a record rather than junk.
+    const line = `{"message":"${'x'.repeat(70 * 1024)}"`;
+    const flushed = deflateRawSync(line, { finishFlush: constants.Z_FULL_FLUSH });
+    const input = Buffer.concat([whole, header, flushed, Buffer.from([0x07, 0x41])]);
+    const decoded = await decode(input, 4093);
+
+    assert.equal(decoded.failure, 'invalid block type');
+    assert.equal(decoded.text, text + line);
+  });
+
+  it('reads a second member without a line break', async () => {
+    const last = '{"uuid":"2a0c6e1e-0f3a"}';
+    for (const chunkBytes of [64 * 1024, 7, 1]) {
+      const decoded = await decode(Buffer.concat([whole, member(last)]), chunkBytes);
+
+      assert.equal(decoded.text, text + last, `chunks of ${chunkBytes} bytes`);
+      assert.equal(decoded.failure, undefined);
+      assert.deepEqual(decoded.warnings, []);
+    }
   });
 
   it('keeps the text before damaged deflate data', async () => {
@@ -272,7 +360,6 @@ describe('gunzip of damaged input', () => {
     const flushed = deflateRawSync(before, { finishFlush: constants.Z_FULL_FLUSH });
     const after = deflateRawSync(oktaText(30));
     const damaged = Buffer.concat([flushed, Buffer.from([0x07]), after.subarray(1)]);
-    const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
     assert.ok(before.length > 16 * 1024, 'the text must be longer than one zlib output buffer');
 
     for (const chunkBytes of [64 * 1024, 1000]) {
