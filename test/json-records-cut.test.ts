@@ -165,6 +165,48 @@ describe('cut pretty-printed record', () => {
     }
   });
 
+  it('reads what follows a page cut open', () => {
+    const layout = LAYOUTS[2] as Layout;
+    const cut = RECORDS.findIndex((record) =>
+      prettyLines(record, layout.indent).some(
+        (line) => line.startsWith(`${layout.indent}  "`) && line.endsWith('": ['),
+      ),
+    );
+    assert.ok(cut >= 0, 'a record has a top-level key whose array is not empty');
+    const lines = prettyLines(RECORDS[cut], layout.indent);
+    const open = lines.findIndex(
+      (line) => line.startsWith(`${layout.indent}  "`) && line.endsWith('": ['),
+    );
+
+    // The cut record takes the records after it, and the page's closing brackets close it.
+    const page = cutText(layout, cut, open, (lines[open] as string).length);
+    const expected = RECORDS.map((_, index) => [
+      index + 1,
+      index === cut ? 'invalid_json' : 'parsed',
+    ]);
+    const records = RECORDS.map((record) => prettyLines(record, layout.indent).join('\n'));
+    const intact = `${layout.head}${records.join(layout.separator)}${layout.tail}`;
+    const count = RECORDS.length;
+    const following = [
+      {
+        name: 'an intact page',
+        text: intact,
+        after: RECORDS.map((_, index) => [count + index + 1, 'parsed']),
+      },
+      { name: 'a text line', text: '# end of page\n', after: [[count + 1, 'invalid_json']] },
+    ];
+    for (const { name, text, after } of following) {
+      for (const size of [page.length + text.length, 97]) {
+        const read = scanInChunks(page + text, size);
+        assert.deepEqual(
+          read.map((record) => [record.record, record.error?.code ?? 'parsed']),
+          [...expected, ...after],
+          `${name}, chunks of ${size}`,
+        );
+      }
+    }
+  });
+
   it('keeps the last record of a truncated page', () => {
     for (const layout of LAYOUTS.slice(2)) {
       // The page ends after its third record, before the record array closes.

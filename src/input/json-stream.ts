@@ -347,8 +347,10 @@ export class JsonStreamScanner {
         record: this.ordinal,
         line: this.recordLine,
       });
-    } else if (this.pendingHoldsRecords()) {
-      this.rejectPending(out);
+    } else if (this.pendingHoldsRecords(this.buffer.length)) {
+      this.rejectPending('input ends before the record array closes', this.buffer.length, out);
+      if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
+      this.finishAfterResume(out);
     } else if (this.mode !== Mode.Top) {
       this.emit(out, {
         error: { code: 'invalid_json', message: 'input ends before the JSON document closes' },
@@ -359,24 +361,40 @@ export class JsonStreamScanner {
   }
 
   /**
-   * Tells whether the input ended inside a wrapper's record array right after a held record that
-   * contains a whole record starting a line in its own column: that record was cut (see
-   * `PendingRecord`). A record cut by the end of the input, with no record inside it, stays read.
+   * Tells whether the held record contains a whole record that starts a line in its own column
+   * before `end`, which shows that it was cut (see `PendingRecord`). It is checked where JSON
+   * allows nothing but a comma or the array's `]` after the held record: at the end of the
+   * input, or at any other character. A record cut by the end of the input stays read.
    */
-  private pendingHoldsRecords(): boolean {
+  private pendingHoldsRecords(end: number): boolean {
     const pending = this.pending;
     if (pending === undefined || pending.start < 0) return false;
     if (this.mode !== Mode.Wrapper || this.depth !== 2 || pending.ordinal !== this.ordinal) {
       return false;
     }
-    return this.findRecordInside(pending.start, this.buffer.length, pending.column) >= 0;
+    return this.findRecordInside(pending.start, end, pending.column) >= 0;
+  }
+
+  /**
+   * Handles a character other than whitespace after the held record: a comma sends it, and
+   * anything but a `]` rejects it when it contains records (see `pendingHoldsRecords`). Returns
+   * whether scanning goes on from a record inside it (`resumeAt`).
+   */
+  private stepAfterPending(code: number, index: number, out: JsonRecord[]): boolean {
+    if (code === 0x5d) return false;
+    if (code !== 0x2c && this.pendingHoldsRecords(index)) {
+      this.rejectPending('a record array element is not followed by a comma', index, out);
+      return this.resumeAt >= 0;
+    }
+    this.flushPending(out);
+    return false;
   }
 
   /**
    * Rejects the held record as cut, up to the first record inside it, and reads the rest of the
    * input again from there, at the depth of the record array.
    */
-  private rejectPending(out: JsonRecord[]): void {
+  private rejectPending(message: string, end: number, out: JsonRecord[]): void {
     const pending = this.pending as PendingRecord;
     this.pending = undefined;
     this.recordStart = pending.start;
@@ -386,9 +404,7 @@ export class JsonStreamScanner {
     this.recordTooDeep = false;
     this.unit = { column: pending.column };
     this.ordinal = pending.ordinal - 1;
-    this.rejectUnit('input ends before the record array closes', this.buffer.length, out);
-    if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
-    this.finishAfterResume(out);
+    this.rejectUnit(message, end, out);
   }
 
   /** Sends a record or rejection, after the held record that comes before it. */
@@ -452,7 +468,12 @@ export class JsonStreamScanner {
         continue;
       }
 
-      if (code === 0x20 || code === 0x0d || code === 0x09) {
+      const space = code === 0x20 || code === 0x0d || code === 0x09;
+      if (this.pending !== undefined && !space && this.stepAfterPending(code, index, out)) {
+        continue;
+      }
+
+      if (space) {
         // A space ends the literal of a scalar element, which may then turn out to be text.
         if (!this.recordScalar || this.stepScalar(code, index, out)) continue;
       } else if (this.recordScalar || this.scalarEnd >= 0) {
