@@ -1008,11 +1008,20 @@ export class JsonStreamScanner {
       if (!this.valueAllowed(previous)) this.reopenWrapper(out);
     }
 
+    if (closes && !this.closesContainer(code) && this.unit !== undefined) {
+      const bracket = String.fromCharCode(code);
+      const array = this.recordStart >= 0 && this.kinds[this.recordDepth] === 0x5b;
+      const message =
+        array && code === 0x5d
+          ? 'the record array closes before this record does: it is cut or damaged'
+          : `a "${bracket}" that closes no open bracket`;
+      this.rejectUnit(message, index, out);
+      if (this.resumeAt >= 0 || this.strayStart >= 0) return;
+      // The bracket may close the array that the damaged record was in, as the `]` of a page
+      // whose last record is cut does: it is read again at the record array's depth.
+      this.previous = code;
+    }
     if (closes && !this.closesContainer(code)) {
-      if (this.unit !== undefined) {
-        this.rejectUnit(`a "${String.fromCharCode(code)}" that closes no open bracket`, index, out);
-        return;
-      }
       const bracket = String.fromCharCode(code);
       this.emit(out, {
         error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
