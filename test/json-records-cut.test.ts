@@ -51,6 +51,27 @@ const LAYOUTS: Layout[] = [
     separator: ',\n',
     tail: '\n  ]\n}\n',
   },
+  {
+    name: 'a Graph API page',
+    head: '{\n  "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs",\n  "value": [\n',
+    indent: '    ',
+    separator: ',\n',
+    tail: '\n  ],\n  "@odata.nextLink": "https://graph.microsoft.com/v1.0/auditLogs?$skiptoken=2"\n}\n',
+  },
+  {
+    name: 'an items page with a page token',
+    head: '{\n  "kind": "admin#reports#activities",\n  "items": [\n',
+    indent: '  ',
+    separator: ',\n',
+    tail: '\n  ],\n  "nextPageToken": "A:1688990000000000:-1"\n}\n',
+  },
+  {
+    name: 'a one-line records wrapper',
+    head: '{"records": [\n',
+    indent: '',
+    separator: ',\n',
+    tail: '\n]}\n',
+  },
 ];
 
 function prettyLines(record: unknown, indent: string): string[] {
@@ -76,51 +97,53 @@ function cutColumns(line: string): number[] {
   return [...new Set(columns)].filter((column) => column <= line.length);
 }
 
+/** Cuts record `cut` at each line and column, and checks that only that record is lost. */
+function checkCuts(layout: Layout, cut: number): void {
+  const lines = prettyLines(RECORDS[cut], layout.indent);
+  const expected = RECORDS.flatMap((record, index) => (index === cut ? [] : [[index + 1, record]]));
+  for (let line = 0; line < lines.length; line++) {
+    for (const column of cutColumns(lines[line] as string)) {
+      // Cut after its last `}`, the record is whole.
+      if (line === lines.length - 1 && column === (lines[line] as string).length) continue;
+      const text = cutText(layout, cut, line, column);
+      for (const size of [text.length, 97]) {
+        const where = `record ${cut + 1}, line ${line + 1}, column ${column}, chunks of ${size}`;
+        const records = scanInChunks(text, size);
+        const parsed = records.filter((record) => record.error === undefined);
+        const rejected = records.filter((record) => record.error !== undefined);
+        const kept = [...lines.slice(0, line), (lines[line] as string).slice(0, column)]
+          .join('\n')
+          .trim();
+
+        // A record cut to nothing is gone, and a lone `{` takes no number of its own.
+        if (kept === '') {
+          assert.equal(rejected.length, 0, where);
+        } else {
+          assert.equal(rejected.length, 1, where);
+          assert.equal(rejected[0]?.error?.code, 'invalid_json', where);
+          assert.equal(rejected[0]?.record, cut + 1, where);
+        }
+        assert.deepEqual(
+          parsed.map((record) => record.value),
+          expected.map(([, record]) => record),
+          where,
+        );
+        if (kept !== '' && kept !== '{') {
+          assert.deepEqual(
+            parsed.map((record) => record.record),
+            expected.map(([number]) => number),
+            where,
+          );
+        }
+      }
+    }
+  }
+}
+
 describe('cut pretty-printed record', () => {
   for (const layout of LAYOUTS) {
     it(`reads every other record in ${layout.name}`, () => {
-      const cut = 1;
-      const lines = prettyLines(RECORDS[cut], layout.indent);
-      const expected = RECORDS.flatMap((record, index) =>
-        index === cut ? [] : [[index + 1, record]],
-      );
-      for (let line = 0; line < lines.length; line++) {
-        for (const column of cutColumns(lines[line] as string)) {
-          // Cut after its last `}`, the record is whole.
-          if (line === lines.length - 1 && column === (lines[line] as string).length) continue;
-          const text = cutText(layout, cut, line, column);
-          for (const size of [text.length, 97]) {
-            const where = `line ${line + 1}, column ${column}, chunks of ${size}`;
-            const records = scanInChunks(text, size);
-            const parsed = records.filter((record) => record.error === undefined);
-            const rejected = records.filter((record) => record.error !== undefined);
-            const kept = [...lines.slice(0, line), (lines[line] as string).slice(0, column)]
-              .join('\n')
-              .trim();
-
-            // A record cut to nothing is gone, and a lone `{` takes no number of its own.
-            if (kept === '') {
-              assert.equal(rejected.length, 0, where);
-            } else {
-              assert.equal(rejected.length, 1, where);
-              assert.equal(rejected[0]?.error?.code, 'invalid_json', where);
-              assert.equal(rejected[0]?.record, cut + 1, where);
-            }
-            assert.deepEqual(
-              parsed.map((record) => record.value),
-              expected.map(([, record]) => record),
-              where,
-            );
-            if (kept !== '' && kept !== '{') {
-              assert.deepEqual(
-                parsed.map((record) => record.record),
-                expected.map(([number]) => number),
-                where,
-              );
-            }
-          }
-        }
-      }
+      for (let cut = 0; cut < RECORDS.length; cut++) checkCuts(layout, cut);
     });
   }
 
@@ -138,6 +161,69 @@ describe('cut pretty-printed record', () => {
         records.map((record) => [record.record, record.error?.code ?? 'parsed']),
         RECORDS.map((_, index) => [index + 1, index === 1 ? 'invalid_json' : 'parsed']),
       );
+    }
+  });
+
+  it('reads what follows a page cut open', () => {
+    const layout = LAYOUTS[2] as Layout;
+    const cut = RECORDS.findIndex((record) =>
+      prettyLines(record, layout.indent).some(
+        (line) => line.startsWith(`${layout.indent}  "`) && line.endsWith('": ['),
+      ),
+    );
+    assert.ok(cut >= 0, 'a record has a top-level key whose array is not empty');
+    const lines = prettyLines(RECORDS[cut], layout.indent);
+    const open = lines.findIndex(
+      (line) => line.startsWith(`${layout.indent}  "`) && line.endsWith('": ['),
+    );
+
+    // The cut record takes the records after it, and the page's closing brackets close it.
+    const page = cutText(layout, cut, open, (lines[open] as string).length);
+    const expected = RECORDS.map((_, index) => [
+      index + 1,
+      index === cut ? 'invalid_json' : 'parsed',
+    ]);
+    const records = RECORDS.map((record) => prettyLines(record, layout.indent).join('\n'));
+    const intact = `${layout.head}${records.join(layout.separator)}${layout.tail}`;
+    const count = RECORDS.length;
+    const following = [
+      {
+        name: 'an intact page',
+        text: intact,
+        after: RECORDS.map((_, index) => [count + index + 1, 'parsed']),
+      },
+      { name: 'a text line', text: '# end of page\n', after: [[count + 1, 'invalid_json']] },
+    ];
+    for (const { name, text, after } of following) {
+      for (const size of [page.length + text.length, 97]) {
+        const read = scanInChunks(page + text, size);
+        assert.deepEqual(
+          read.map((record) => [record.record, record.error?.code ?? 'parsed']),
+          [...expected, ...after],
+          `${name}, chunks of ${size}`,
+        );
+      }
+    }
+  });
+
+  it('keeps the last record of a truncated page', () => {
+    for (const layout of LAYOUTS.slice(2)) {
+      // The page ends after its third record, before the record array closes.
+      const parts = RECORDS.slice(0, 3).map((record) => prettyLines(record, layout.indent));
+      const text = `${layout.head}${parts.map((lines) => lines.join('\n')).join(layout.separator)}\n`;
+      for (const size of [text.length, 97]) {
+        const records = scanInChunks(text, size);
+        assert.deepEqual(
+          records.map((record) => [record.record, record.error?.message ?? 'parsed']),
+          [
+            [1, 'parsed'],
+            [2, 'parsed'],
+            [3, 'parsed'],
+            [4, 'input ends before the JSON document closes'],
+          ],
+          `${layout.name}, chunks of ${size}`,
+        );
+      }
     }
   });
 

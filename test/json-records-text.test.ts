@@ -54,6 +54,15 @@ describe('text between records', () => {
       ],
     ],
     [
+      'a brace line after the last record of a page',
+      `{"value": [\n${one},\n${two}\n{\n]}\n`,
+      [
+        [1, 2, { id: 1 }],
+        [2, 5, { id: 2 }],
+        [3, 8, 'invalid_json', '{'],
+      ],
+    ],
+    [
       'text after a closing brace',
       `${one} trailing words\n${two},  x\n`,
       [

@@ -183,6 +183,22 @@ interface Unit {
   column: number;
 }
 
+/**
+ * A record of a wrapper's record array that closed but may still turn out to be cut. A record
+ * cut right after `"key": [` takes the records after it as elements of that array, and the
+ * closing `]` and `}` of the wrapper then close it, so it frames as a whole record. Only the end
+ * of the input, with the wrapper still open, shows the damage. Its text is kept, so that the
+ * records inside it can be found as in a damaged unit.
+ */
+interface PendingRecord {
+  record: JsonRecord;
+  /** Index in `buffer` of its opening bracket. */
+  start: number;
+  line: number;
+  column: number;
+  ordinal: number;
+}
+
 enum Mode {
   /** Between top-level values. */
   Top,
@@ -266,6 +282,11 @@ export class JsonStreamScanner {
   private resyncColumn = -1;
   /** Index in `buffer` where scanning goes on after a look-back found a record, else -1. */
   private resumeAt = -1;
+  /**
+   * The last record framed in a wrapper's record array, held back until the next record starts or
+   * the array closes (see `PendingRecord`).
+   */
+  private pending: PendingRecord | undefined;
   /** True once `finish` is called: the end of the buffer is the end of the input. */
   private inputEnded = false;
   /**
@@ -292,6 +313,7 @@ export class JsonStreamScanner {
       this.scan(out);
     }
     this.finishInto(out);
+    this.flushPending(out);
     this.buffer = '';
     this.index = 0;
     return out;
@@ -319,19 +341,83 @@ export class JsonStreamScanner {
     } else if (this.recordStart >= 0) {
       const text = this.buffer.slice(this.recordStart);
       this.ordinal++;
-      out.push({
+      this.emit(out, {
         error: { code: 'invalid_json', message: 'input ends inside a JSON value' },
         snippet: text.slice(0, SNIPPET_LENGTH),
         record: this.ordinal,
         line: this.recordLine,
       });
+    } else if (this.pendingHoldsRecords(this.buffer.length)) {
+      this.rejectPending('input ends before the record array closes', this.buffer.length, out);
+      if (this.strayStart >= 0) this.endStray(this.buffer.length, out);
+      this.finishAfterResume(out);
     } else if (this.mode !== Mode.Top) {
-      out.push({
+      this.emit(out, {
         error: { code: 'invalid_json', message: 'input ends before the JSON document closes' },
         record: this.textNumber(),
         line: this.line,
       });
     }
+  }
+
+  /**
+   * Tells whether the held record contains a whole record that starts a line in its own column
+   * before `end`, which shows that it was cut (see `PendingRecord`). It is checked where JSON
+   * allows nothing but a comma or the array's `]` after the held record: at the end of the
+   * input, or at any other character. A record cut by the end of the input stays read.
+   */
+  private pendingHoldsRecords(end: number): boolean {
+    const pending = this.pending;
+    if (pending === undefined || pending.start < 0) return false;
+    if (this.mode !== Mode.Wrapper || this.depth !== 2 || pending.ordinal !== this.ordinal) {
+      return false;
+    }
+    return this.findRecordInside(pending.start, end, pending.column) >= 0;
+  }
+
+  /**
+   * Handles a character other than whitespace after the held record: a comma sends it, and
+   * anything but a `]` rejects it when it contains records (see `pendingHoldsRecords`). Returns
+   * whether scanning goes on from a record inside it (`resumeAt`).
+   */
+  private stepAfterPending(code: number, index: number, out: JsonRecord[]): boolean {
+    if (code === 0x5d) return false;
+    if (code !== 0x2c && this.pendingHoldsRecords(index)) {
+      this.rejectPending('a record array element is not followed by a comma', index, out);
+      return this.resumeAt >= 0;
+    }
+    this.flushPending(out);
+    return false;
+  }
+
+  /**
+   * Rejects the held record as cut, up to the first record inside it, and reads the rest of the
+   * input again from there, at the depth of the record array.
+   */
+  private rejectPending(message: string, end: number, out: JsonRecord[]): void {
+    const pending = this.pending as PendingRecord;
+    this.pending = undefined;
+    this.recordStart = pending.start;
+    this.recordLine = pending.line;
+    this.recordDepth = this.depth;
+    this.recordOversize = false;
+    this.recordTooDeep = false;
+    this.unit = { column: pending.column };
+    this.ordinal = pending.ordinal - 1;
+    this.rejectUnit(message, end, out);
+  }
+
+  /** Sends a record or rejection, after the held record that comes before it. */
+  private emit(out: JsonRecord[], record: JsonRecord): void {
+    this.flushPending(out);
+    out.push(record);
+  }
+
+  /** Sends the held record, once what follows it shows that it closed where it should. */
+  private flushPending(out: JsonRecord[]): void {
+    if (this.pending === undefined) return;
+    out.push(this.pending.record);
+    this.pending = undefined;
   }
 
   /** Scans the rest of the input from a record found inside a unit cut by its end. */
@@ -382,7 +468,12 @@ export class JsonStreamScanner {
         continue;
       }
 
-      if (code === 0x20 || code === 0x0d || code === 0x09) {
+      const space = code === 0x20 || code === 0x0d || code === 0x09;
+      if (this.pending !== undefined && !space && this.stepAfterPending(code, index, out)) {
+        continue;
+      }
+
+      if (space) {
         // A space ends the literal of a scalar element, which may then turn out to be text.
         if (!this.recordScalar || this.stepScalar(code, index, out)) continue;
       } else if (this.recordScalar || this.scalarEnd >= 0) {
@@ -692,10 +783,10 @@ export class JsonStreamScanner {
     const number = this.textNumber();
     if (this.straySnippet !== undefined || end - start > this.options.maxRecordLength) {
       const snippet = this.straySnippet ?? this.buffer.slice(start, start + SNIPPET_LENGTH).trim();
-      out.push(tooLarge(number, this.strayLine, snippet, this.options));
+      this.emit(out, tooLarge(number, this.strayLine, snippet, this.options));
     } else {
       const text = this.buffer.slice(start, end).trim();
-      out.push(rejectStrayText(text, number, this.strayLine));
+      this.emit(out, rejectStrayText(text, number, this.strayLine));
     }
     this.strayStart = -1;
     this.straySnippet = undefined;
@@ -780,9 +871,9 @@ export class JsonStreamScanner {
     // is a line of text: only objects are records, so no record was cut there.
     const isText = text.charCodeAt(0) === 0x5b && resume < 0 && !text.includes('\n');
     if (isText && unitLine !== this.line) {
-      out.push(rejectStrayText(text, this.textNumber(), unitLine));
+      this.emit(out, rejectStrayText(text, this.textNumber(), unitLine));
     } else if (!isText) {
-      out.push({
+      this.emit(out, {
         error: { code: 'invalid_json', message },
         ...(oversize ? {} : { snippet: text.slice(0, SNIPPET_LENGTH) }),
         record: this.numberUnit(text),
@@ -883,7 +974,7 @@ export class JsonStreamScanner {
    * wrapper object allows none. The stray bracket is rejected, and the records after it are read.
    */
   private reopenWrapper(out: JsonRecord[]): void {
-    out.push({
+    this.emit(out, {
       error: { code: 'invalid_json', message: 'unexpected "]" before the end of the record array' },
       record: this.textNumber(),
       line: this.line,
@@ -917,13 +1008,22 @@ export class JsonStreamScanner {
       if (!this.valueAllowed(previous)) this.reopenWrapper(out);
     }
 
-    if (closes && !this.closesContainer(code)) {
-      if (this.unit !== undefined) {
-        this.rejectUnit(`a "${String.fromCharCode(code)}" that closes no open bracket`, index, out);
-        return;
-      }
+    if (closes && !this.closesContainer(code) && this.unit !== undefined) {
       const bracket = String.fromCharCode(code);
-      out.push({
+      const array = this.recordStart >= 0 && this.kinds[this.recordDepth] === 0x5b;
+      const message =
+        array && code === 0x5d
+          ? 'the record array closes before this record does: it is cut or damaged'
+          : `a "${bracket}" that closes no open bracket`;
+      this.rejectUnit(message, index, out);
+      if (this.resumeAt >= 0 || this.strayStart >= 0) return;
+      // The bracket may close the array that the damaged record was in, as the `]` of a page
+      // whose last record is cut does: it is read again at the record array's depth.
+      this.previous = code;
+    }
+    if (closes && !this.closesContainer(code)) {
+      const bracket = String.fromCharCode(code);
+      this.emit(out, {
         error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
         snippet: bracket,
         record: this.textNumber(),
@@ -982,6 +1082,7 @@ export class JsonStreamScanner {
   }
 
   private startRecord(index: number, out: JsonRecord[]): void {
+    this.flushPending(out);
     if (this.holding && this.buffer.charCodeAt(index) === 0x7b) this.releaseHeld(out, index);
     if (this.mode !== Mode.Top) this.openUnit(index);
     this.recordStart = index;
@@ -1053,11 +1154,11 @@ export class JsonStreamScanner {
     this.boundHeld(end);
     this.holding = false;
     if (this.heldSnippet === undefined) {
-      for (const record of this.held) out.push(record);
+      for (const record of this.held) this.emit(out, record);
     } else {
       const count = this.heldCount;
       const message = `the ${count} elements before the first object of the array are not records`;
-      out.push({
+      this.emit(out, {
         error: { code: 'unexpected_shape', message },
         snippet: this.heldSnippet,
         record: this.ordinal - count + 1,
@@ -1084,7 +1185,7 @@ export class JsonStreamScanner {
     const number = this.textNumber();
     if (this.heldSnippet !== undefined) {
       const message = `a JSON array of ${this.heldCount} elements between records is not a record`;
-      out.push({
+      this.emit(out, {
         error: { code: 'unexpected_shape', message },
         snippet: this.heldSnippet,
         record: number,
@@ -1092,7 +1193,7 @@ export class JsonStreamScanner {
       });
     } else {
       const text = this.buffer.slice(this.rootStart, this.heldEnd + 1);
-      out.push(rejectStrayText(text, number, this.rootLine));
+      this.emit(out, rejectStrayText(text, number, this.rootLine));
     }
     this.holding = false;
     this.rootStart = -1;
@@ -1121,6 +1222,7 @@ export class JsonStreamScanner {
 
   private afterClose(index: number, out: JsonRecord[]): void {
     if (this.mode === Mode.Wrapper && this.depth === 1) {
+      this.flushPending(out);
       this.mode = Mode.WrapperTail;
       return;
     }
@@ -1139,7 +1241,8 @@ export class JsonStreamScanner {
       this.ordinal++;
       this.firstRecordInArray ??= false;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
-      out.push(
+      this.emit(
+        out,
         this.makeRecord(text, this.ordinal, this.rootLine, this.rootOversize, this.rootTooDeep),
       );
       this.rootOversize = false;
@@ -1159,8 +1262,14 @@ export class JsonStreamScanner {
       this.recordOversize,
       this.recordTooDeep,
     );
-    if (!this.holding) {
-      out.push(record);
+    const column = this.unit?.column ?? -1;
+    const isObject = !this.recordOversize && this.buffer.charCodeAt(this.recordStart) === 0x7b;
+    if (this.mode === Mode.Wrapper && isObject && column >= 0) {
+      this.flushPending(out);
+      const start = this.recordStart;
+      this.pending = { record, start, line: this.recordLine, column, ordinal: this.ordinal };
+    } else if (!this.holding) {
+      this.emit(out, record);
     } else {
       this.heldCount++;
       if (this.heldSnippet === undefined) this.held.push(record);
@@ -1235,6 +1344,7 @@ export class JsonStreamScanner {
       this.recordOversize = true;
       this.arrayOpenAt = -1;
       keep = this.buffer.length;
+      if (this.pending !== undefined) this.pending.start = -1;
       this.recordStart = 0;
       this.dropped += this.buffer.length;
       this.buffer = '';
@@ -1256,6 +1366,9 @@ export class JsonStreamScanner {
       this.lastKey = '';
     }
     if (this.keyStart >= 0) keep = Math.min(keep, this.keyStart);
+    if (this.pending !== undefined && this.pending.start >= 0) {
+      keep = Math.min(keep, this.pending.start);
+    }
     if (keep === 0) return;
 
     this.buffer = this.buffer.slice(keep);
@@ -1268,5 +1381,6 @@ export class JsonStreamScanner {
     if (this.rootStart >= 0) this.rootStart -= keep;
     if (this.heldEnd >= 0) this.heldEnd -= keep;
     if (this.keyStart >= 0) this.keyStart -= keep;
+    if (this.pending !== undefined && this.pending.start >= 0) this.pending.start -= keep;
   }
 }
