@@ -8,7 +8,7 @@ import { JsonStreamScanner } from '../src/input/json-stream.js';
 /**
  * A pretty-printed record cut anywhere costs that record only. A cut right after a colon or a
  * `[` leaves a place where JSON allows a value, so the next record's `{` is read as that value
- * and the damage shows only later: the records it took must still be read, with the numbers
+ * and the damage shows only later. The records it took must still be read, with the numbers
  * they have in the intact file.
  */
 
@@ -90,7 +90,7 @@ function cutText(layout: Layout, cut: number, line: number, column: number): str
   return `${layout.head}${before}${layout.separator}${kept}\n${after}${layout.tail}`;
 }
 
-/** The columns where each line is cut: its start, after its indent, its middle and its end. */
+/** Returns the columns where a line is cut: its start, after its indent, its middle, its end. */
 function cutColumns(line: string): number[] {
   const indent = line.length - line.trimStart().length;
   const columns = [0, indent + 1, Math.floor((indent + line.length) / 2), line.length];

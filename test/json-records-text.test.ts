@@ -416,7 +416,7 @@ const WORDS = ['WARNING:', 'Page', '2', 'of', 'done.', '"quoted"', '{x}', '[see'
 const MORE_WORDS = ['null', '42', 'true', 'x:y', '[INFO]', '\\', '"', '}', ']', '-', '1e5', 'é'];
 
 /**
- * Tells whether a line of text cannot be read as JSON where it stands. Lines that start a record
+ * Tells whether a line of text cannot be read as JSON at its place. Lines that start a record
  * or close a bracket cannot qualify, nor can lines that are JSON. In an array, neither can lines
  * that start with scalars followed by a comma or a closing bracket, since JSON may go on that way.
  */
@@ -517,7 +517,7 @@ function sysmonRecord(index: number): Record<string, unknown> {
   };
 }
 
-/** Characters that start inserted lines: every kind a JSON scanner tells apart, and others. */
+/** Characters that start inserted lines: every kind the JSON scanner treats apart, and others. */
 const LINE_STARTS = '{}[]",:-0123456789tfn#/\\*<>!@$%&()=?+ABCDEFWXYZabcwxyzé~_|'.split('');
 const LINE_WORDS = [
   'flush',

@@ -128,56 +128,48 @@ describe('scan summary of inputs', () => {
     assert.match(result.stderr, /: 146 records read, 146 parsed, 0 rejected \(/);
   });
 
-  it('counts a .gz with magic junk after its last member as read', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
-    const timed = oktaLines().slice(0, 8);
-    const text = `${Array.from({ length: 73 }, (_, index) => timed[index % timed.length]).join('\n')}\n`;
-    const whole = gzipSync(text);
-    const path = join(dir, 'magic.ndjson.gz');
-    writeFileSync(path, Buffer.concat([whole, Buffer.from('\x1f\x8bHELLO junk', 'latin1')]));
+  const junkCases = [
+    {
+      name: 'magic junk after its last member',
+      junk: '\x1f\x8bHELLO junk',
+      reason: (offset: number) =>
+        `12 bytes after the last gzip member, from byte ${offset}, are not gzip data and ` +
+        'were ignored: "\\x1f\\x8bHELLO junk". They start with the gzip magic, but their ' +
+        'member header is invalid: unknown compression method 72 (gzip uses 8, deflate)',
+    },
+    {
+      name: 'a valid header then junk',
+      junk: '\x1f\x8b\x08\x00junkjunkjunk',
+      reason: (offset: number) =>
+        `16 bytes after the last gzip member, from byte ${offset}, are not gzip data and ` +
+        'were ignored: "\\x1f\\x8b\\x08\\x00junkjunkjunk". They start with the gzip magic, but ' +
+        'their deflate data failed before a whole line of text: invalid block type',
+    },
+  ];
 
-    const result = scan(dir, path);
-    assert.equal(result.status, 0, result.stderr);
-    const reason =
-      `12 bytes after the last gzip member, from byte ${whole.length}, are not gzip data and ` +
-      'were ignored: "\\x1f\\x8bHELLO junk". They start with the gzip magic, but their ' +
-      'member header is invalid: unknown compression method 72 (gzip uses 8, deflate)';
-    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${path}`));
-    assert.equal(
-      line,
-      `  ${path} [okta-system-log] 73 read, 73 parsed, 0 rejected; damaged: ${reason}`,
-    );
-    const warning = `warn: input damaged file=${path} reason=${JSON.stringify(reason)}`;
-    assert.ok(result.stderr.includes(warning), result.stderr);
-    assert.doesNotMatch(result.stderr, /input read failed/);
-  });
+  for (const { name, junk, reason: reasonAt } of junkCases) {
+    it(`counts a .gz with ${name} as read`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
+      const timed = oktaLines().slice(0, 8);
+      const lines = Array.from({ length: 73 }, (_, index) => timed[index % timed.length]);
+      const whole = gzipSync(`${lines.join('\n')}\n`);
+      const path = join(dir, 'junk.ndjson.gz');
+      writeFileSync(path, Buffer.concat([whole, Buffer.from(junk, 'latin1')]));
 
-  it('counts a .gz with a valid header then junk as read', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));
-    const timed = oktaLines().slice(0, 8);
-    const text = `${Array.from({ length: 73 }, (_, index) => timed[index % timed.length]).join('\n')}\n`;
-    const whole = gzipSync(text);
-    const path = join(dir, 'header-junk.ndjson.gz');
-    writeFileSync(
-      path,
-      Buffer.concat([whole, Buffer.from('\x1f\x8b\x08\x00junkjunkjunk', 'latin1')]),
-    );
+      const result = scan(dir, path);
 
-    const result = scan(dir, path);
-    assert.equal(result.status, 0, result.stderr);
-    const reason =
-      `16 bytes after the last gzip member, from byte ${whole.length}, are not gzip data and ` +
-      'were ignored: "\\x1f\\x8b\\x08\\x00junkjunkjunk". They start with the gzip magic, but ' +
-      'their deflate data failed before a whole line of text: invalid block type';
-    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${path}`));
-    assert.equal(
-      line,
-      `  ${path} [okta-system-log] 73 read, 73 parsed, 0 rejected; damaged: ${reason}`,
-    );
-    const warning = `warn: input damaged file=${path} reason=${JSON.stringify(reason)}`;
-    assert.ok(result.stderr.includes(warning), result.stderr);
-    assert.doesNotMatch(result.stderr, /input read failed/);
-  });
+      assert.equal(result.status, 0, result.stderr);
+      const reason = reasonAt(whole.length);
+      const line = result.stderr.split('\n').find((entry) => entry.startsWith(`  ${path}`));
+      assert.equal(
+        line,
+        `  ${path} [okta-system-log] 73 read, 73 parsed, 0 rejected; damaged: ${reason}`,
+      );
+      const warning = `warn: input damaged file=${path} reason=${JSON.stringify(reason)}`;
+      assert.ok(result.stderr.includes(warning), result.stderr);
+      assert.doesNotMatch(result.stderr, /input read failed/);
+    });
+  }
 
   it('reads the member after a damaged .gz member apart from it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-summary-'));

@@ -317,11 +317,11 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   // an empty folder has no inputs: those stay warnings.
   const unread = summary.files.filter((file) => file.error !== undefined && file.read === 0);
   if (summary.files.length > 0 && unread.length === summary.files.length) {
-    const which =
+    const failure =
       summary.files.length === 1
         ? 'the input could not be read'
         : `none of the ${summary.files.length} inputs could be read`;
-    stderr(`trustwatch: nothing scanned: ${which} (the summary above says why)`);
+    stderr(`trustwatch: nothing scanned: ${failure} (the summary above says why)`);
     return EXIT_USAGE;
   }
 

@@ -1,13 +1,10 @@
+/**
+ * gzip input read member by member. Written here because zlib's gunzip drops decompressed text
+ * when bytes that are not a member follow the last one (see `GunzipReader`).
+ */
 import { PassThrough, type Readable } from 'node:stream';
 import { GzipHeaderError, GzipHeaderParser } from './gzip-header.js';
 import { GzipMemberInflater } from './gzip-member.js';
-
-/**
- * Reads the gzip member structure (RFC 1952) here rather than with zlib's gunzip: when bytes that
- * are not a member follow the last one, zlib's gunzip fails and drops the text it decompressed in
- * that same call, up to a slice of 16 KiB, and no library on npm reads members one at a time as
- * a stream. Each member's deflate data still goes to zlib (`gzip-member.ts`).
- */
 
 /** CRC-32 and length of the uncompressed data, after each member's deflate data. */
 const TRAILER_BYTES = 8;
@@ -81,10 +78,10 @@ export function readWarnings(stream: Readable): readonly string[] {
  * - When that deflate data fails before it gives a whole line, the bytes are ignored as junk
  *   instead (see `failBody`).
  * - Anything else is ignored with a warning, and the input counts as read. Each member before it
- *   was checked against its trailer, so its records are whole. That holds for two good members
- *   followed by junk as for one, and for junk of a single byte (a newline that an editor
+ *   was checked against its trailer, so its records are whole. This is so for two good members
+ *   followed by junk as for one. It is so for junk of a single byte (a newline that an editor
  *   appended, or a lone 0x1f, too short to be a header) as for an HTML error page appended to a
- *   download. It holds too for junk that starts with the magic 1f 8b but whose member header is
+ *   download. It is so too for junk that starts with the magic 1f 8b but whose member header is
  *   invalid or cut, since that header carries no records. `zcat` (gzip 1.12) also prints every
  *   member, then warns "trailing garbage ignored", though it exits with an error ("unknown
  *   method") when such junk starts with the magic.

@@ -5,7 +5,7 @@
  * Written by hand because the streaming JSON parsers on npm are 4 to 12 times slower than
  * `JSON.parse` on records of this size: this scanner only finds where each record starts and
  * ends (tracking strings, escapes and nesting) and hands the slice to `JSON.parse`, so memory
- * holds one record at a time however large the document is.
+ * keeps one record at a time however large the document is.
  *
  * The file is past 600 lines because the scanner is one state machine: its modes, its damage
  * checks and its reading of text between records change the same fields.
@@ -54,9 +54,9 @@ const MAX_RECORDS_TRIED = 64;
 
 /**
  * Maximum elements held while a top-level array after a record contains no object (see
- * `holding`). Each held element is a parsed record, so the cap bounds their memory, and the
- * array's text is also held only up to the record length limit, because it is rejected as one
- * record and a record longer than that limit is not kept either.
+ * `holding`). Each held element is a parsed record, so the cap bounds their memory. The array's
+ * text is kept only up to the record length limit, because the array is rejected as one record
+ * and a record longer than that limit is not kept either.
  */
 const MAX_HELD_ELEMENTS = 1024;
 
@@ -262,7 +262,7 @@ export class JsonStreamScanner {
    * It may start a line of text such as `[INFO] page 2` (see `strayFromRecord`).
    */
   private arrayOpenAt = -1;
-  /** Where the last string at root depth started and ended, to read object keys. */
+  /** Start offset of the last string at root depth, to read object keys. */
   private keyStart = -1;
   private lastKey = '';
   private ordinal = 0;
@@ -905,8 +905,8 @@ export class JsonStreamScanner {
 
   /**
    * Gives a rejected unit its record number. A unit that is nothing but its opening bracket,
-   * such as a line holding only `{`, is text between records and takes no number of its own
-   * (see `textNumber`), so that a `{` written between two records shifts no number after it.
+   * such as a line of only `{`, is text between records and takes no number (see `textNumber`).
+   * So a `{` written between two records shifts no number after it.
    * NOTE: a record cut right after its `{` looks the same, so the records after it are then
    * numbered one lower than in the intact file.
    */
@@ -1295,7 +1295,7 @@ export class JsonStreamScanner {
     return parseRecord(text, record, line);
   }
 
-  /** The next non-space character code after `from`, or -1 when the buffer ends first. */
+  /** Returns the next non-space character code after `from`, or -1 when the buffer ends first. */
   private nextSignificant(from: number): number {
     const at = firstNonSpace(this.buffer, from);
     return at < 0 ? -1 : this.buffer.charCodeAt(at);

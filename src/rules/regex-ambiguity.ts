@@ -13,9 +13,9 @@ import { tradesText } from './regex-trading.js';
  * read as a position automaton (Glushkov): one state per character of the expression, an edge
  * for each way one character can follow another. An edge that two parts of the expression
  * produce (the end of an inner and of an outer repetition) is kept twice, since each is a
- * different way to match. The repetition is ambiguous when, in the product of the automaton
- * with itself, a state pair (p, p) lies on a cycle through a pair (q, r) with q ≠ r, or through
- * such a double edge: then two different paths read the same text from p back to p.
+ * different way to match. Take the product of the automaton with itself. The repetition is
+ * ambiguous when a state pair (p, p) lies on a cycle through a pair (q, r) with q ≠ r, or through
+ * such a double edge. Then two different paths read the same text from p back to p.
  *
  * A repetition only costs that time when a failure after it makes the engine try every way, so
  * one that nothing can fail after (the end of the expression or of a lookaround) is not

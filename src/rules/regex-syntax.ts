@@ -66,35 +66,33 @@ export function parseRegex(source: string, flags: RegexFlags): RegexNode {
 export function nestingDepth(source: string): number {
   let depth = 0;
   let deepest = 0;
-  let inClass = false;
-  for (let at = 0; at < source.length; at++) {
-    const char = source[at];
-    if (char === '\\') at++;
-    else if (inClass) inClass = char !== ']';
-    else if (char === '[') inClass = true;
-    else if (char === '(') deepest = Math.max(deepest, ++depth);
-    else if (char === ')') depth--;
-  }
+  visitParentheses(source, (char) => {
+    if (char === '(') deepest = Math.max(deepest, ++depth);
+    else depth--;
+  });
   return deepest;
 }
 
 /** Counts capturing groups, which decide whether `\2` is a backreference or an octal escape. */
 function countGroups(source: string): number {
   let count = 0;
+  visitParentheses(source, (char, at) => {
+    if (char !== '(') return;
+    if (source[at + 1] !== '?' || /^\(\?P?<(?![=!])/.test(source.slice(at))) count++;
+  });
+  return count;
+}
+
+/** Calls `visit` for each parenthesis of the pattern outside escapes and character classes. */
+function visitParentheses(source: string, visit: (char: '(' | ')', at: number) => void): void {
   let inClass = false;
   for (let at = 0; at < source.length; at++) {
     const char = source[at];
     if (char === '\\') at++;
     else if (inClass) inClass = char !== ']';
     else if (char === '[') inClass = true;
-    else if (
-      char === '(' &&
-      (source[at + 1] !== '?' || /^\(\?P?<(?![=!])/.test(source.slice(at)))
-    ) {
-      count++;
-    }
+    else if (char === '(' || char === ')') visit(char, at);
   }
-  return count;
 }
 
 function parseAlternation(parser: Parser): RegexNode {

@@ -114,7 +114,7 @@ export function describeUnknown(head: Buffer, sample: DetectSample, whole: boole
   const start = (text ?? head.subarray(0, 48).toString('latin1')).trimStart().slice(0, 60);
   const printable = start.replace(/[^\x20-\x7e]/g, '.');
   if (head.length === 0) return 'the input is empty';
-  if (start === '') return 'the input is blank: it holds only whitespace';
+  if (start === '') return 'the input is blank: it contains only whitespace';
   if (text !== undefined && textFraming(text) === 'json' && sample.firstJson === undefined) {
     const where = whole && endsInsideJson(text) ? 'the input ends inside' : 'invalid JSON in';
     return `no known format matches the content: ${where} its first JSON record, so its format cannot be told (it starts with "${printable}")`;

@@ -362,14 +362,14 @@ function emptyInputNote(
   if (!whole) return undefined;
   if (head.length === 0) return 'the input is empty: 0 records';
   if (text === undefined) return undefined;
-  if (text.trim() === '') return 'the input holds only whitespace: 0 records';
+  if (text.trim() === '') return 'the input contains only whitespace: 0 records';
   if (/^\s*(?:\[\s*\]\s*)+$/.test(text)) {
     return 'an empty JSON array (an export or API page without records): 0 records';
   }
   const pages = parsePages(text);
   if (pages === undefined) return undefined;
   const key = emptyPageKey(pages);
-  if (key !== undefined) return `a page whose "${key}" array holds no records: 0 records`;
+  if (key !== undefined) return `a page whose "${key}" array contains no records: 0 records`;
   if (pages.every(isEmptyActivityPage)) {
     const count = pages.length === 1 ? 'a page' : `${pages.length} pages`;
     return `${count} of Google Workspace activities without "items" (kind "${ACTIVITY_LIST_KIND}"): 0 records`;

@@ -194,7 +194,7 @@ describe('exit status when no input is read', () => {
   const NOTHING_ONE =
     'trustwatch: nothing scanned: the input could not be read (the summary above says why)';
 
-  /** A gzip header with a cut deflate stream after it: the input fails as it is read. */
+  /** Writes a gzip header with a cut deflate stream after it, which fails as it is read. */
   function cutGzip(dir: string, name: string): string {
     const path = join(dir, name);
     writeFileSync(path, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62]));
@@ -237,7 +237,7 @@ describe('exit status when no input is read', () => {
     assert.doesNotMatch(result.stderr, /nothing scanned/);
   });
 
-  it('is 0 for inputs with no records: empty, blank, empty arrays and pages', () => {
+  it('is 0 for inputs without records', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
     writeFileSync(join(dir, 'a.log'), '');
     writeFileSync(join(dir, 'b.json'), '\n  \r\n\t');
@@ -251,15 +251,17 @@ describe('exit status when no input is read', () => {
     const workspace = '{"kind":"admin#reports#activities","etag":"\\"3pSQ1Yu8-fJu\\""';
     writeFileSync(join(dir, 'g.json'), `${workspace}}`);
     writeFileSync(join(dir, 'h.json'), `${workspace},"nextPageToken":"A:17"}\r\n${workspace}}\r\n`);
+
     const result = scan(['--db', ':memory:', '--no-progress', dir]);
+
     assert.equal(result.status, 0, result.stderr);
     for (const [name, note] of [
       ['a.log', 'the input is empty: 0 records'],
-      ['b.json', 'the input holds only whitespace: 0 records'],
+      ['b.json', 'the input contains only whitespace: 0 records'],
       ['c.json', 'an empty JSON array (an export or API page without records): 0 records'],
       ['d.json', 'an empty JSON array (an export or API page without records): 0 records'],
-      ['e.json', 'a page whose "value" array holds no records: 0 records'],
-      ['f.json', 'a page whose "items" array holds no records: 0 records'],
+      ['e.json', 'a page whose "value" array contains no records: 0 records'],
+      ['f.json', 'a page whose "items" array contains no records: 0 records'],
       [
         'g.json',
         'a page of Google Workspace activities without "items" (kind ' +

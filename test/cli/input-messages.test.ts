@@ -60,7 +60,7 @@ describe('scan option and input messages', () => {
     writeFileSync(blank, '\n   \n\t\n');
     const result = scan([blank]);
     assert.ok(
-      result.stderr.includes(`  ${blank} skipped: the input holds only whitespace: 0 records\n`),
+      result.stderr.includes(`  ${blank} skipped: the input contains only whitespace: 0 records\n`),
       result.stderr,
     );
   });

@@ -205,13 +205,7 @@ describe('gunzip of damaged input', () => {
         const decoded = await decode(input, chunkBytes);
 
         assert.equal(decoded.text, text);
-        assert.equal(decoded.failure, undefined);
-        assert.equal(decoded.warnings.length, 1);
-        const warning = decoded.warnings[0] ?? '';
-        const prefix =
-          `${bytes.length} bytes after the last gzip member, from byte ${whole.length}, are not ` +
-          `gzip data and were ignored: ${quoted}`;
-        assert.ok(warning.startsWith(prefix), `${warning}\nexpected: ${prefix}`);
+        const warning = junkWarning(decoded, bytes.length, whole.length, quoted);
         assert.ok(warning.includes(`. They start with the gzip magic, but ${reason}`), warning);
       }
     });
@@ -255,7 +249,7 @@ describe('gunzip of damaged input', () => {
     );
   });
 
-  // A valid header whose deflate data fails before a whole line holds no record, so it is junk.
+  // A valid header whose deflate data fails before a whole line has no record, so it is junk.
   const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
   const partial = '{"uuid":"2a0c6e1e-0f3a","eventType":"user.session.start"';
   const partialDeflate = deflateRawSync(partial, { finishFlush: constants.Z_FULL_FLUSH });
@@ -295,13 +289,7 @@ describe('gunzip of damaged input', () => {
         const decoded = await decode(input, chunkBytes);
 
         assert.equal(decoded.text, text, `chunks of ${chunkBytes} bytes`);
-        assert.equal(decoded.failure, undefined);
-        assert.equal(decoded.warnings.length, 1);
-        const warning = decoded.warnings[0] ?? '';
-        const prefix =
-          `${bytes.length} bytes after the last gzip member, from byte ${whole.length}, are not ` +
-          `gzip data and were ignored: ${quoted}`;
-        assert.ok(warning.startsWith(prefix), `${warning}\nexpected: ${prefix}`);
+        const warning = junkWarning(decoded, bytes.length, whole.length, quoted);
         const because = 'They start with the gzip magic, but their deflate data failed before a ';
         assert.ok(warning.endsWith(`. ${because}whole line of text: ${reason}`), warning);
       }
@@ -309,7 +297,7 @@ describe('gunzip of damaged input', () => {
   }
 
   it('fails on a first member of junk deflate data', async () => {
-    // Without a whole member before it, the input holds no gzip data at all.
+    // Without a whole member before it, the input has no gzip data at all.
     const decoded = await decode(Buffer.concat([header, Buffer.from([0xff, 0xff, 0xff])]));
 
     assert.equal(decoded.text, '');
@@ -568,3 +556,23 @@ describe('crc32', () => {
     assert.equal(tableCrc32(Buffer.from('123456789')), 0xcbf43926);
   });
 });
+
+/**
+ * Asserts that decoding ended without failure and with one warning about junk after the last
+ * member, which starts as the warning of that junk does, and returns the warning.
+ */
+function junkWarning(
+  decoded: { failure: unknown; warnings: readonly string[] },
+  junkBytes: number,
+  offset: number,
+  quoted: string,
+): string {
+  assert.equal(decoded.failure, undefined);
+  assert.equal(decoded.warnings.length, 1);
+  const warning = decoded.warnings[0] ?? '';
+  const prefix =
+    `${junkBytes} bytes after the last gzip member, from byte ${offset}, are not ` +
+    `gzip data and were ignored: ${quoted}`;
+  assert.ok(warning.startsWith(prefix), `${warning}\nexpected: ${prefix}`);
+  return warning;
+}

@@ -201,13 +201,7 @@ describe('damaged records', () => {
   });
 
   it('rejects text inside a Records wrapper', async () => {
-    const path = join(
-      FIXTURES,
-      'aws/218007301253_CloudTrail_us-east-1_20230710T1210Z_bXGZYqBeCCsqWq1U.json',
-    );
-    const records = (JSON.parse(readFileSync(path, 'utf8')) as { Records: unknown[] }).Records;
-    const pretty = JSON.stringify({ Records: records }, null, 2);
-    const intact = await readText('cloudtrail-pretty.json', `${pretty}\n`);
+    const { records, pretty, intact } = await prettyCloudTrail();
     const elements = pretty.split('\n    },\n');
     elements[1] = `    this is not json\n${elements[1]}`;
     elements[3] = `    42 records lost here\n    "a quoted line\n${elements[3]}`;
@@ -264,13 +258,7 @@ describe('damaged records', () => {
   });
 
   it('rejects each bracket text line once', async () => {
-    const path = join(
-      FIXTURES,
-      'aws/218007301253_CloudTrail_us-east-1_20230710T1210Z_bXGZYqBeCCsqWq1U.json',
-    );
-    const records = (JSON.parse(readFileSync(path, 'utf8')) as { Records: unknown[] }).Records;
-    const pretty = JSON.stringify({ Records: records }, null, 2);
-    const intact = await readText('cloudtrail-pretty.json', `${pretty}\n`);
+    const { records, pretty, intact } = await prettyCloudTrail();
     const inserted = [
       '    }, trailing',
       '    { WARNING: partial flush',
@@ -320,3 +308,15 @@ describe('damaged records', () => {
     assert.deepEqual(oktaIds(result), oktaIds(intact));
   });
 });
+
+/** Reads the CloudTrail fixture written pretty-printed, and returns its records, text and read result. */
+async function prettyCloudTrail() {
+  const path = join(
+    FIXTURES,
+    'aws/218007301253_CloudTrail_us-east-1_20230710T1210Z_bXGZYqBeCCsqWq1U.json',
+  );
+  const records = (JSON.parse(readFileSync(path, 'utf8')) as { Records: unknown[] }).Records;
+  const pretty = JSON.stringify({ Records: records }, null, 2);
+  const intact = await readText('cloudtrail-pretty.json', `${pretty}\n`);
+  return { records, pretty, intact };
+}

@@ -52,7 +52,7 @@ export interface ReplacedId {
   /** The stored id as exact decimal text, because a damaged id can exceed 2^53. */
   stored: string;
   id: number;
-  /** Why the stored id was not trusted. */
+  /** Reason the stored id was not trusted. */
   reason: string;
 }
 
@@ -133,7 +133,7 @@ export class ChunkReader {
     let offset = CHUNK_HEADER_SIZE;
     // The record count, the free-space offset and the last record's offset each mark the end
     // of the records. One damaged field must not end them early or late, so the records end
-    // where most of the fields that fit the chunk say they do.
+    // where most of the fields that fit the chunk place that end.
     const expectsMore = (): boolean => {
       let known = 0;
       let reached = 0;

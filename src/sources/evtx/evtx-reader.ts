@@ -161,7 +161,7 @@ function logFileProblems(
 ): void {
   const fields: LogFields = { file: context.file };
   if (!header.signatureValid) {
-    // The file header holds no records, so its damage is a warning and not a rejection.
+    // The file header contains no records, so its damage is a warning and not a rejection.
     context.logger.warn('EVTX file header has no ElfFile signature; its chunks are read', fields);
   }
   if (header.signatureValid && !header.checksumValid) {
