@@ -100,10 +100,10 @@ describe('github-audit-csv stray quote at a cell start', () => {
     }
   }
 
-  // Without the rows ending the value, the quote at a cell end 30 rows later closed it and the
-  // rows between became part of one value of the header's width.
+  // A quote at the end of the same cell 30 rows later would close the stray quote's value into a
+  // row of the header's width, so only the rows between, which start rows, end the value.
   for (const column of ['action', 'actor', 'data.note']) {
-    it(`keeps the rows up to a quote at a cell end: ${column}`, async () => {
+    it(`keeps rows before a closing quote: ${column}`, async () => {
       const lines = rows(60);
       lines[10] = strayQuote(lines[10] as string, column);
       const cells = (lines[40] as string).split(',');
@@ -219,7 +219,7 @@ describe('github-audit-csv stray quote at a cell start', () => {
     assert.deepEqual(parsed.warnings, []);
   });
 
-  it('keeps a value with line breaks after a damaged row', async () => {
+  it('reads a multi-line value after damage', async () => {
     const lines = rows(10);
     lines[3] = strayQuote(lines[3] as string, 'actor');
     lines[4] = `${lines[4]?.replace(/,note 4$/, ',')}"a note, with a comma\nand a line break"`;
@@ -231,7 +231,7 @@ describe('github-audit-csv stray quote at a cell start', () => {
     assertEachRowOnce(parsed, [...linesOf(0, 5), ...linesOf(6, 11)]);
   });
 
-  it('reads a damaged row after a value with line breaks', async () => {
+  it('rejects damage after a multi-line value', async () => {
     const lines = rows(10);
     lines[3] = `${lines[3]?.replace(/,note 3$/, ',')}"a note\nand a line break"`;
     lines[4] = strayQuote(lines[4] as string, 'actor');
@@ -242,7 +242,7 @@ describe('github-audit-csv stray quote at a cell start', () => {
     assertEachRowOnce(parsed, [...linesOf(0, 4), ...linesOf(5, 11)]);
   });
 
-  it('rejects a row whose stray quote follows a value with line breaks', async () => {
+  it('rejects a stray quote on a continuation line', async () => {
     const lines = rows(10);
     const damaged = 'hook.create,bob,1714986003000,contoso,,DE,"line one\nline two","stray note';
     lines[3] = damaged;
@@ -258,7 +258,7 @@ describe('github-audit-csv stray quote at a cell start', () => {
     assertEachRowOnce(parsed, [...linesOf(0, 4), ...linesOf(5, 11)]);
   });
 
-  it('reads the lines between a stray quote and the next row', async () => {
+  it('reads lines before the next row', async () => {
     const lines = rows(10);
     lines[3] = strayQuote(lines[3] as string, 'data.note');
     lines.splice(4, 0, 'continued text');
@@ -275,7 +275,7 @@ describe('github-audit-csv stray quote at a cell start', () => {
     assertEachRowOnce(parsed, linesOf(0, 11));
   });
 
-  it('rejects a stray quote closed into too many cells', async () => {
+  it('rejects a pairing into too many cells', async () => {
     const lines = rows(10);
     lines[3] = strayQuote(lines[3] as string, 'data.note');
     lines.splice(4, 0, 'the end" of it,x');
@@ -312,7 +312,7 @@ describe('github-audit-csv stray quote at a cell start', () => {
     assertEachRowOnce(parsed, linesOf(0, 6));
   });
 
-  it('rejects a stray quote before a value with line breaks', async () => {
+  it('rejects a pairing that opens a multi-line value', async () => {
     const lines = rows(10);
     lines[3] = `${strayQuote(row(3), 'actor').replace(',note 3', ',')}"a note\nmore\nthe end"`;
     const parsed = await readLines(lines);
@@ -332,7 +332,7 @@ describe('github-audit-csv stray quote at a cell start', () => {
     [3, 'is not closed before line 6, which starts a row'],
     [9, 'is not closed before the end of the input'],
   ] as const) {
-    it(`rejects a stray quote before an open value: row ${at}`, async () => {
+    it(`rejects a pairing that leaves a value open: row ${at}`, async () => {
       const lines = rows(10);
       lines[at] = `${strayQuote(row(at), 'actor').replace(`,note ${at}`, ',')}"a note, cut`;
       const parsed = await readLines(lines);
@@ -347,7 +347,7 @@ describe('github-audit-csv stray quote at a cell start', () => {
     });
   }
 
-  it('rejects a stray quote paired across rows without times', async () => {
+  it('rejects a pairing across rows without times', async () => {
     const lines = rows(6).map((text) => text.replace(/,17149860\d+,/, ',,'));
     lines[1] = strayQuote(lines[1] as string, 'actor');
     lines[3] = (lines[3] as string).replace('user3', 'us"er3');
