@@ -205,8 +205,7 @@ describe('github-audit-csv stray quotes', () => {
     assert.equal(parsed.rejections[0]?.code, 'invalid_csv_row');
     assert.equal(
       parsed.rejections[0]?.message,
-      'a quote on this line pairs with one 2 lines later, across lines that read as rows of 8 ' +
-        'cells on their own; the lines after it are read as rows',
+      'a quote opens the actor cell ("alice) and is not closed before line 3, which starts a row',
     );
     assert.equal(parsed.rejections[0]?.snippet, ROWS[0]?.replace('alice', '"alice'));
     assert.equal(parsed.events[1]?.fields.actor, 'ca"rol');
@@ -227,7 +226,7 @@ describe('github-audit-csv stray quotes', () => {
     assert.deepEqual(rejected, [4]);
     assert.equal(
       parsed.rejections[0]?.message,
-      'a quoted value opened on this line is not closed; the lines after it are read as rows',
+      'a quote opens the actor cell ("carol) and is not closed before line 5, which starts a row',
     );
   });
 
@@ -290,30 +289,28 @@ describe('github-audit-csv stray quotes', () => {
     });
   });
 
-  it('warns when every line of a value reads as a row', async () => {
+  it('reads rows after a stray quote in the last cell', async () => {
     const { parsed, events, rejected } = await readEdited({
       0: (row) => `${row}"quoted start`,
       3: (row) => `${row}end quote"`,
     });
 
-    // A stray quote at a cell start and one at a cell end rows later read as a real value does.
+    // The rows after the stray quote read as entries, so they end its value before the quote
+    // at a cell end would close it.
     assert.deepEqual(events, [
-      [2, 'integration_installation.create'],
+      [3, 'git.clone'],
+      [4, 'org.add_member'],
+      [5, 'git.push'],
       [6, 'repo.download_zip'],
     ]);
-    assert.deepEqual(rejected, []);
+    assert.deepEqual(rejected, [2]);
     assert.equal(
-      parsed.events[0]?.fields['data.note'],
-      `quoted start\n${ROWS[1]}\n${ROWS[2]}\n${ROWS[3]}end quote`,
+      parsed.rejections[0]?.message,
+      'a quote opens the data.note cell ("quoted start) and is not closed before line 3, ' +
+        'which starts a row',
     );
-    assert.equal(parsed.warnings.length, 1);
-    assert.equal(
-      parsed.warnings[0]?.message,
-      'a quoted CSV value contains lines that read as rows on their own; they are read as part ' +
-        'of the value, so check them for a stray quote',
-    );
-    assert.equal(parsed.warnings[0]?.fields?.line, 2);
-    assert.equal(parsed.warnings[0]?.fields?.row_like_lines, '3, 4, 5');
+    assert.equal(parsed.events[2]?.fields['data.note'], 'end quote"');
+    assert.deepEqual(parsed.warnings, []);
   });
 
   it('reads a quote mid-cell before a line break as text', async () => {

@@ -5,6 +5,16 @@ import { rejectionFrom } from '../format.js';
 import type { JsonObject } from '../json-shape.js';
 import { githubEvent } from './audit-fields.js';
 import { CsvRowScanner, splitCsvRow } from './csv-row.js';
+import {
+  findStrayQuote,
+  isRowWide,
+  isStrayQuotePair,
+  type RowShape,
+  rowShapeOf,
+  type StrayQuote,
+  startsRow,
+  strayCellText,
+} from './csv-row-shape.js';
 
 export { splitCsvRow } from './csv-row.js';
 
@@ -41,47 +51,31 @@ interface PendingLine {
   origin: Origin;
 }
 
-/**
- * Tests whether a row joined from several lines is a stray quote at a cell start paired with a
- * quote lines later, rather than a value with line breaks. It is when a cell spanning lines has
- * text after its closing quote, which RFC 4180 quoting never writes. Each line must also read as
- * a row of the header's width on its own, the first without its open quote. The last line may
- * instead start a quoted value of its own at its first quote.
- */
-function isStrayQuotePair(
-  lines: readonly PendingLine[],
-  row: CsvRowScanner,
-  width: number,
-): boolean {
-  if (!row.looseMultiLine || row.firstOpenQuote === undefined) return false;
-
-  const first = (lines[0] as PendingLine).text;
-  const quote = row.firstOpenQuote;
-  if (splitCsvRow(first.slice(0, quote) + first.slice(quote + 1))?.length !== width) return false;
-
-  const last = (lines[lines.length - 1] as PendingLine).text;
-  const lastQuote = last.indexOf('"');
-  const lastOpensValue = lastQuote === 0 || last[lastQuote - 1] === ',';
-  const middle = lines.slice(1, -1);
-  return (
-    middle.every((line) => line.text.trim() === '' || isRowWide(line.text, width)) &&
-    (lastOpensValue || isRowWide(last, width))
-  );
+/** The lines of a row whose quoted value is still open, and the row read so far. */
+interface PendingRow {
+  scanner: CsvRowScanner;
+  lines: PendingLine[];
+  /**
+   * A stray quote on the first line that the scanner reads as text. It paired with a later
+   * quote on the line, which then opens a value with line breaks. The row is rejected for it.
+   */
+  stray?: StrayQuote;
 }
 
-function isRowWide(line: string, width: number): boolean {
-  return splitCsvRow(line)?.length === width;
-}
+/** Message text for a stray quote that closes at the next quote on its own line. */
+const PAIRED_ON_LINE = 'pairs with a quote later on the line';
 
 function createParser(context: ParseContext): RecordParser {
   let header: string[] | undefined;
-  /** The lines of a row whose quoted value is still open, and the row read so far. */
-  let pending: { scanner: CsvRowScanner; lines: PendingLine[] } | undefined;
+  let shape: RowShape | undefined;
+  /** A row whose lines are all read leaves this, so a pending row always has a value open. */
+  let pending: PendingRow | undefined;
   let rowLikeWarnings = 0;
 
   const emitRow = (cells: string[], text: string, origin: Origin, out: Output) => {
     if (!header) {
       header = cells.map((name) => name.trim().replace(/^\uFEFF/, ''));
+      shape = rowShapeOf(header);
       return;
     }
     try {
@@ -113,13 +107,13 @@ function createParser(context: ParseContext): RecordParser {
   };
 
   /**
-   * Warns when lines inside a quoted value read as rows of the header's width on their own.
-   * The value is still read as one, because the export quotes a value with line breaks whole
-   * and doubles its quotes, so such a value closes only where it ends. Text in it (a pasted
-   * note, a description) may look like rows, and reading those lines as rows would turn text
-   * that users write into audit events. A stray quote at a cell start paired with one at a cell
-   * end lines later reads the same (Python's csv module joins the lines too), so the warning
-   * names the lines, where such damage may have hidden rows.
+   * Warns when lines inside a quoted value read as rows of the header's width on their own,
+   * though not as audit entries (no action or time where the header has them). Lines that do
+   * read as entries end the value before they are reached (see `take`). The value is still read
+   * as one, because the export quotes a value with line breaks whole and doubles its quotes, so
+   * such a value closes only where it ends. A stray quote at a cell start paired with one at a
+   * cell end lines later reads the same (Python's csv module joins the lines too), so the
+   * warning names the lines, where such damage may have hidden rows.
    * NOTE: GitHub's documentation does not describe the export's quoting. RFC 4180 quoting is
    * assumed, as the test fixture writes it.
    */
@@ -148,6 +142,16 @@ function createParser(context: ParseContext): RecordParser {
   };
 
   const take = (text: string, origin: Origin, out: Output) => {
+    // A value still open where a row starts was opened by a stray quote: the export quotes a
+    // value with line breaks whole, and text in a value rarely reads as a whole audit entry.
+    // NOTE: a value that a user wrote with lines that read as entries (an action, a time and
+    // the header's width) is split into those rows too, which the rejected lines around them
+    // show.
+    if (pending && shape && startsRow(text, shape)) {
+      const where = `is not closed before line ${origin.line}, which starts a row`;
+      while (pending) rejectOpenValue(where, out);
+    }
+
     if (!pending) {
       if (text.trim() === '') return;
       pending = { scanner: new CsvRowScanner(), lines: [] };
@@ -156,26 +160,29 @@ function createParser(context: ParseContext): RecordParser {
     // Each line is scanned once, so a value left open stays linear in its length.
     if (!pending.scanner.addLine(text)) {
       if (pending.lines.length >= MAX_ROW_LINES) {
-        const message = `a quoted value opened on this line is not closed within ${MAX_ROW_LINES} lines`;
-        giveUp(message, out);
+        rejectOpenValue(`is not closed within ${MAX_ROW_LINES} lines`, out);
       }
       return;
     }
 
     const { scanner: row, lines } = pending;
-    if (lines.length > 1 && header) {
-      // A stray quote at a cell start pairs with a quote rows later and joins those rows.
-      const message = `a quote on this line pairs with one ${linesAway(lines.length - 1)} later`;
-      if (row.cells.length !== header.length) {
+    if (header && lines.length === 1 && row.cells.length !== header.length) {
+      const stray = findStrayQuote(text, header.length);
+      if (stray?.spans) {
+        // Read as text, the stray quote leaves a later quote opening a value with line breaks.
+        const scanner = new CsvRowScanner(stray.quote);
+        scanner.addLine(text);
+        pending = { scanner, lines, stray };
+        return;
+      }
+      if (stray) {
         const width = `${row.cells.length} cells where the header names ${header.length}`;
-        giveUp(`${message}, into a row of ${width}`, out);
+        rejectStrayQuote(1, stray, `${PAIRED_ON_LINE}, into a row of ${width}`, out);
         return;
       }
-      if (isStrayQuotePair(lines, row, header.length)) {
-        const rows = `across lines that read as rows of ${header.length} cells on their own`;
-        giveUp(`${message}, ${rows}`, out);
-        return;
-      }
+    }
+    if (header && lines.length > 1) {
+      if (rejectJoinedRow(out)) return;
       warnRowLikeLines(lines, row);
     }
 
@@ -185,22 +192,83 @@ function createParser(context: ParseContext): RecordParser {
   };
 
   /**
-   * Rejects the first line of the pending row, whose quote never closed or closed rows later,
-   * and reads the lines after it again as rows of their own. A stray quote in one row would
-   * otherwise take every row after it along.
+   * Rejects the pending row, complete over several lines, when a stray quote on its first line
+   * joined them, and returns whether it did.
    */
-  const giveUp = (message: string, out: Output) => {
-    if (!pending) return;
-    const [first, ...rest] = pending.lines;
+  const rejectJoinedRow = (out: Output): boolean => {
+    const { scanner: row, lines, stray } = pending as PendingRow;
+    const width = (header as string[]).length;
+    const later = `${linesAway(lines.length - 1)} later`;
+    if (stray) {
+      const reason = `${PAIRED_ON_LINE}, which then opens a value that closes ${later}`;
+      rejectStrayQuote(lines.length, stray, reason, out);
+      return true;
+    }
+
+    // A stray quote at a cell start pairs with a quote lines later and joins those lines.
+    const first = { line: 0, quote: row.firstOpenQuote ?? 0, cell: row.firstOpenCell ?? 0 };
+    const paired = `pairs with a quote ${later}`;
+    if (row.cells.length !== width) {
+      const cells = `${row.cells.length} cells where the header names ${width}`;
+      rejectStrayQuote(1, first, `${paired}, into a row of ${cells}`, out);
+      return true;
+    }
+    if (isStrayQuotePair(lines, row, width)) {
+      const rows = `across lines that read as rows of ${width} cells on their own`;
+      rejectStrayQuote(1, first, `${paired}, ${rows}`, out);
+      return true;
+    }
+    return false;
+  };
+
+  /** Rejects the pending row at the quote of its open value; see `rejectStrayQuote`. */
+  const rejectOpenValue = (where: string, out: Output) => {
+    const row = pending;
+    const open = row?.scanner.openValue;
+    if (!row || !open) throw new Error('a pending CSV row has no open value');
+    if (row.stray) {
+      const reason = `${PAIRED_ON_LINE}, which then opens a value that ${where}`;
+      rejectStrayQuote(open.line + 1, row.stray, reason, out);
+    } else {
+      rejectStrayQuote(open.line + 1, open, where, out);
+    }
+  };
+
+  const cellName = (cell: number) => {
+    const column = header?.[cell];
+    return column === undefined ? `cell ${cell + 1}` : `the ${column} cell`;
+  };
+
+  /**
+   * Rejects the first `rowLines` lines of the pending row for its stray quote, with `reason`
+   * after the quote's cell, then reads the lines after them again. So a stray quote costs its
+   * own row only. The row is rejected rather than read with the quote as text, because its cell
+   * would then not be what GitHub wrote: a quote was added, or the value's closing quote and
+   * maybe more text were lost. Rules and baselines compare values exactly. The rejection is
+   * counted and logged with the line and the cell's text.
+   */
+  const rejectStrayQuote = (rowLines: number, stray: StrayQuote, reason: string, out: Output) => {
+    const lines = pending?.lines ?? [];
     pending = undefined;
-    if (!first) return;
+    const row = lines.slice(0, rowLines);
+    const rest = lines.slice(rowLines);
+    const first = row[0];
+    const quoteLine = row[stray.line];
+    if (!first || !quoteLine) return;
+
+    const cell = `${cellName(stray.cell)} (${strayCellText(quoteLine.text, stray.quote)})`;
+    const readAgain = rest.some((next) => next.text.trim() !== '');
+    const after = readAgain ? '; the lines after it are read as rows' : '';
     out.rejections.push({
       code: 'invalid_csv_row',
-      message: `${message}; the lines after it are read as rows`,
+      message: `a quote opens ${cell} and ${reason}${after}`,
       origin: first.origin,
-      snippet: first.text.slice(0, 120),
+      snippet: row
+        .map((next) => next.text)
+        .join('\n')
+        .slice(0, 120),
     });
-    for (const line of rest) take(line.text, line.origin, out);
+    for (const next of rest) take(next.text, next.origin, out);
   };
 
   return {
@@ -208,7 +276,7 @@ function createParser(context: ParseContext): RecordParser {
       take(record.value as string, record.origin, out);
     },
     end(out) {
-      while (pending) giveUp('a quoted value opened on this line is not closed', out);
+      while (pending) rejectOpenValue('is not closed before the end of the input', out);
       if (rowLikeWarnings > MAX_ROW_LIKE_WARNINGS) {
         context.logger.warn('more quoted CSV values contain lines that read as rows', {
           file: context.file,

@@ -18,6 +18,8 @@ export class CsvRowScanner {
   looseMultiLine = false;
   /** Index in the first line of the quote whose value is still open at its end. */
   firstOpenQuote: number | undefined;
+  /** Index of the cell that `firstOpenQuote` opens. */
+  firstOpenCell: number | undefined;
   /** Lines added so far. */
   lines = 0;
 
@@ -25,6 +27,12 @@ export class CsvRowScanner {
   private state: CellState = 'start';
   private cellStartLine = 0;
   private quoteIndex = 0;
+
+  /**
+   * @param textQuote index in the first line of a quote at a cell start that is read as text,
+   * because it is known to be stray. The default, -1, reads every such quote as an opening one.
+   */
+  constructor(private readonly textQuote = -1) {}
 
   /** Reads one more line of the row and returns true when the row ends with it. */
   addLine(line: string): boolean {
@@ -42,7 +50,7 @@ export class CsvRowScanner {
         }
       } else if (char === ',') {
         this.endCell();
-      } else if (this.state === 'start' && char === '"') {
+      } else if (this.state === 'start' && char === '"' && this.opensValue(index)) {
         this.state = 'quoted';
         this.quoteIndex = index;
       } else {
@@ -52,11 +60,27 @@ export class CsvRowScanner {
       }
     }
 
-    if (this.lines === 0 && this.state === 'quoted') this.firstOpenQuote = this.quoteIndex;
+    if (this.lines === 0 && this.state === 'quoted') {
+      this.firstOpenQuote = this.quoteIndex;
+      this.firstOpenCell = this.cells.length;
+    }
     this.lines++;
     if (this.state === 'quoted') return false;
     this.endCell();
     return true;
+  }
+
+  /**
+   * The quoted value still open after the last line: the index among the row's lines of the line
+   * it starts on, the index of its quote in that line, and the index of its cell.
+   */
+  get openValue(): { line: number; quote: number; cell: number } | undefined {
+    if (this.state !== 'quoted') return undefined;
+    return { line: this.cellStartLine, quote: this.quoteIndex, cell: this.cells.length };
+  }
+
+  private opensValue(index: number): boolean {
+    return this.lines > 0 || index !== this.textQuote;
   }
 
   private endCell(): void {
