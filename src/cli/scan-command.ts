@@ -374,12 +374,14 @@ function printSummary(
     const skipped =
       file.skippedRecords > 0 ? `, ${file.skippedRecords} skipped (${skippedReasons})` : '';
     const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
+    const pages = file.emptyPages === 1 ? 'page' : 'pages';
+    const emptyPages = file.emptyPages > 0 ? `, ${file.emptyPages} ${pages} without records` : '';
     const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
     // An input that failed part way (a truncated .gz) keeps the records read before.
     const failed = file.error ? `; then failed: ${file.error}` : '';
     const damaged = file.damage.map((reason) => `; damaged: ${reason}`).join('');
     write(
-      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${damaged}${failed}`,
+      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${emptyPages}${damaged}${failed}`,
     );
   }
   const evaluated = summary.detection.events_total;

@@ -374,14 +374,17 @@ describe('exit status when no input is read', () => {
       failedInputs(dir);
       for (const [name, text] of Object.entries(EMPTY_INPUTS)) writeFileSync(join(dir, name), text);
       writeFileSync(join(dir, 'digest.json'), CLOUDTRAIL_DIGEST);
+      // A delivered CloudTrail file without records is read as CloudTrail, and gives none.
+      writeFileSync(join(dir, 'trail.json'), '{"Records":[]}\n{"Records":[]}\n');
 
       const result = scan(['--db', ':memory:', '--no-progress', dir]);
 
       assert.equal(result.status, 2, result.stderr);
       assert.match(result.stderr, /digest\.json \[aws-cloudtrail-digest\] skipped: CloudTrail/);
+      assert.match(result.stderr, /trail\.json \[aws-cloudtrail\] 0 read, .*, 2 pages without rec/);
       assert.equal(
         lastLine(result),
-        'trustwatch: nothing scanned: 3 of the 9 inputs could not be read and the other 6 ' +
+        'trustwatch: nothing scanned: 3 of the 10 inputs could not be read and the other 7 ' +
           'inputs contain no records (the summary above says why)',
       );
     });
