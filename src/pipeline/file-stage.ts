@@ -41,7 +41,10 @@ export interface InputCounts {
   emptyPages: number;
   /** The reason reading stopped early. */
   error: string | undefined;
-  /** Damage to the input that lost no record, such as bytes after the last gzip member. */
+  /**
+   * Damage that reading went past, such as bytes after the last gzip member or between members.
+   * A damaged gzip member before a valid one lost the records after its damage.
+   */
   damage: string[];
 }
 

@@ -102,7 +102,10 @@ export interface FileStats {
   emptyPages: number;
   /** The reason the input could not be read at all, or that reading stopped early. */
   error: string | undefined;
-  /** Damage to the input that lost no record, such as bytes after the last gzip member. */
+  /**
+   * Damage that reading went past, such as bytes after the last gzip member or between members.
+   * A damaged gzip member before a valid one lost the records after its damage.
+   */
   damage: string[];
   /** The note for a recognised input with nothing to read (a CloudTrail digest file). */
   skipped: string | undefined;

@@ -188,7 +188,7 @@ async function peekFirstTime(
 
 /**
  * Reads every record of a prepared input, in input order, as batches of events and rejections.
- * After the last record, damage that lost no record (bytes after the last gzip member) is logged
+ * After the last record, damage that reading went past (junk between gzip members) is logged
  * and passed to `onDamage`. Then a failure that stopped the read is raised.
  */
 export async function* readPrepared(
