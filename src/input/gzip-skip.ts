@@ -5,7 +5,7 @@ const PREVIEW_BYTES = 32;
 export type SkipCause =
   | {
       kind: 'junk';
-      /** Why the candidate member at `start`, which starts with the gzip magic, is invalid. */
+      /** The reason that a candidate member at `start`, with the gzip magic, is invalid. */
       reason?: string;
     }
   | {
@@ -54,11 +54,15 @@ export class SkippedBytes {
     const cause = this.cause;
     if (cause.kind === 'damage') {
       const { member, failedAt, message } = cause;
-      const failed = `the deflate data of the gzip member at byte ${member} failed at byte ${failedAt}: ${message}. Its text before the damage was read`;
+      const failed =
+        `the deflate data of the gzip member at byte ${member} failed at byte ${failedAt}: ` +
+        `${message}. Its text before the damage was read`;
       const rest =
         next > failedAt
-          ? `the ${countBytes(next - failedAt)} from byte ${failedAt} to the next gzip member at byte ${next} were skipped, with the records in them`
-          : `the next gzip member starts at byte ${next}, inside the bytes read as its deflate data, so the damaged member was cut off there`;
+          ? `the ${countBytes(next - failedAt)} from byte ${failedAt} to the next gzip member ` +
+            `at byte ${next} were skipped, with the records in them`
+          : `the next gzip member starts at byte ${next}, inside the bytes read as its deflate ` +
+            'data, so the damaged member was cut off there';
       return `${failed}, and ${rest}${lineNote(lineBreak, 'the damage')}`;
     }
 
