@@ -7,7 +7,7 @@ import { ConfigError, EnvironmentError, RuleSetError, UsageError } from '../mode
 import { systemClock } from '../model/logger.js';
 import { countOf } from '../model/problem.js';
 import { DEFAULT_LOGGED_REJECTIONS } from '../pipeline/file-stage.js';
-import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
+import { type FileStats, runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { selectRules } from '../rules/select.js';
@@ -312,22 +312,34 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
     stderr('Hits per rule:');
     for (const line of table) stderr(`  ${line}`);
   }
-  // Inputs that all failed leave nothing scanned, which a scheduled scan must not take for a
-  // quiet day. An input skipped with a note (an empty file, a CloudTrail digest) was read, and
-  // an empty folder has no inputs: those stay warnings.
-  const unread = summary.files.filter((file) => file.error !== undefined && file.read === 0);
-  if (summary.files.length > 0 && unread.length === summary.files.length) {
-    const failure =
-      summary.files.length === 1
-        ? 'the input could not be read'
-        : `none of the ${summary.files.length} inputs could be read`;
-    stderr(`trustwatch: nothing scanned: ${failure} (the summary above says why)`);
+  const nothing = nothingScanned(summary.files);
+  if (nothing !== undefined) {
+    stderr(`trustwatch: nothing scanned: ${nothing} (the summary above says why)`);
     return EXIT_USAGE;
   }
 
   // Suppressed alerts are expected activity that the allow-list names, so they do not count.
   const unsuppressed = summary.alerts - summary.suppressed;
   return options.failOnAlert && unsuppressed > 0 ? EXIT_ALERTS : EXIT_OK;
+}
+
+/**
+ * Returns why nothing was scanned when no input gave a record and at least one input failed, or
+ * undefined otherwise. A scheduled scan must not take such a run for a quiet day, even when the
+ * inputs that did not fail were empty. An input skipped with a note (an empty file, a CloudTrail
+ * digest) did not fail, so a scan of only such inputs, or of an empty folder, ends normally. An
+ * input that failed part way gave records, so the scan ran on them.
+ */
+function nothingScanned(files: readonly FileStats[]): string | undefined {
+  if (files.some((file) => file.read > 0)) return undefined;
+  const failed = files.filter((file) => file.error !== undefined).length;
+  if (failed === 0) return undefined;
+
+  if (files.length === 1) return 'the input could not be read';
+  if (failed === files.length) return `none of the ${files.length} inputs could be read`;
+  const others = files.length - failed;
+  const rest = others === 1 ? 'the other input contains' : `the other ${others} inputs contain`;
+  return `${failed} of the ${files.length} inputs could not be read and ${rest} no records`;
 }
 
 function printSummary(
@@ -362,12 +374,14 @@ function printSummary(
     const skipped =
       file.skippedRecords > 0 ? `, ${file.skippedRecords} skipped (${skippedReasons})` : '';
     const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
+    const pages = file.emptyPages === 1 ? 'page' : 'pages';
+    const emptyPages = file.emptyPages > 0 ? `, ${file.emptyPages} ${pages} without records` : '';
     const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
     // An input that failed part way (a truncated .gz) keeps the records read before.
     const failed = file.error ? `; then failed: ${file.error}` : '';
     const damaged = file.damage.map((reason) => `; damaged: ${reason}`).join('');
     write(
-      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${damaged}${failed}`,
+      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${emptyPages}${damaged}${failed}`,
     );
   }
   const evaluated = summary.detection.events_total;

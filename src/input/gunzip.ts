@@ -1,33 +1,41 @@
 /**
  * gzip input read member by member. Written here because zlib's gunzip drops decompressed text
- * when bytes that are not a member follow the last one (see `GunzipReader`).
+ * when bytes that are not a member follow the last one, and stops at junk between two members
+ * (see `GunzipReader`).
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { GzipHeaderError, GzipHeaderParser } from './gzip-header.js';
+import { couldStartHeader, GzipHeaderError, GzipHeaderParser } from './gzip-header.js';
 import { GzipMemberInflater } from './gzip-member.js';
+import { SkippedBytes } from './gzip-skip.js';
 
 /** CRC-32 and length of the uncompressed data, after each member's deflate data. */
 const TRAILER_BYTES = 8;
 
 const MAGIC_0 = 0x1f;
-const MAGIC_1 = 0x8b;
 const LINE_FEED = 0x0a;
 
-/** Bytes of ignored data quoted in the warning, so that a user can tell what was appended. */
-const PREVIEW_BYTES = 32;
+/**
+ * Compressed bytes kept of a candidate member (see `Trial`) before it gives a line. A real member
+ * gives one well before, unless its header fields are unusually long. Its first 64 KiB of text
+ * count as a line (HELD_BYTES in gzip-member.ts), and deflate data that codes every byte in the
+ * longest code of 15 bits gives them in 120 KiB.
+ */
+const TRIAL_BYTES = 1024 * 1024;
 
 /** The part of the member structure that the next compressed byte belongs to. */
-type State = 'header' | 'body' | 'trailer' | 'between' | 'garbage';
+type State = 'header' | 'body' | 'trailer' | 'between' | 'search';
 
 const failures = new WeakMap<Readable, Error>();
 const warnings = new WeakMap<Readable, string[]>();
 
 /**
  * Decompresses a gzip stream whose first bytes are the gzip magic. Concatenated members are read
- * as one stream, as `zcat` does, and so is damage after the last member (see `GunzipReader`).
+ * as one stream, as `zcat` does. Junk between members and damaged members are skipped up to the
+ * next valid member, and junk after the last member is ignored (see `GunzipReader`).
  *
  * The output ends normally when reading fails, after every byte decompressed before the failure,
- * and `readFailure` returns the error. Damage that loses no data is returned by `readWarnings`.
+ * and `readFailure` returns the error. Damage that the reader read past is returned by
+ * `readWarnings`.
  */
 export function gunzip(raw: Readable): Readable {
   const output = new PassThrough();
@@ -54,11 +62,39 @@ export function readFailure(stream: Readable): Error | undefined {
 }
 
 /**
- * Returns what was damaged in a decompressed stream without losing any decompressed byte
- * (bytes after the last member, a trailer that does not match), once it has ended.
+ * Returns what was damaged in a decompressed stream that the reader read past (junk between or
+ * after members, a damaged member before a valid one, a trailer that does not match), once the
+ * stream has ended.
  */
 export function readWarnings(stream: Readable): readonly string[] {
   return warnings.get(stream) ?? [];
+}
+
+/** Bytes of the input to read, from `offset`. */
+interface Part {
+  bytes: Buffer;
+  offset: number;
+}
+
+/**
+ * Bytes to search again: `bytes` from `offset` on, then the rest of the part being read, which
+ * follows them in the input, less the first `drop` bytes of the whole.
+ */
+interface Replay {
+  bytes: Buffer[];
+  offset: number;
+  drop: number;
+}
+
+/**
+ * A member that follows another or a skipped range, read on trial until it gives a line of text
+ * or ends with a matching trailer. Its compressed bytes are kept until then, so that when it turns
+ * out to be junk the search for a member goes on from its second byte.
+ */
+interface Trial {
+  start: number;
+  bytes: Buffer[];
+  size: number;
 }
 
 /**
@@ -69,27 +105,34 @@ export function readWarnings(stream: Readable): readonly string[] {
  * all of a small file. A member's own inflater stops at the end of its deflate data, so what
  * follows cannot take the member's text with it.
  *
- * What follows the last member decides how the input ends:
- * - Zero bytes (block padding that tapes and some writers add) are ignored silently, as by
- *   `zcat`.
- * - A member whose header is valid but whose deflate data is damaged or cut after it gave a whole
- *   line fails the input, after the text before the damage, because the rest of that member's
- *   records are lost.
- * - When that deflate data fails before it gives a whole line, the bytes are ignored as junk
- *   instead (see `failBody`).
- * - Anything else is ignored with a warning, and the input counts as read. Each member before it
- *   was checked against its trailer, so its records are whole. This is so for two good members
- *   followed by junk as for one. It is so for junk of a single byte (a newline that an editor
- *   appended, or a lone 0x1f, too short to be a header) as for an HTML error page appended to a
- *   download. It is so too for junk that starts with the magic 1f 8b but whose member header is
- *   invalid or cut, since that header carries no records. `zcat` (gzip 1.12) also prints every
- *   member, then warns "trailing garbage ignored", though it exits with an error ("unknown
- *   method") when such junk starts with the magic.
+ * After a member come zero bytes (block padding that tapes and some writers add), skipped
+ * silently as by `zcat`, then the next member. Any other bytes there, and the rest of a member
+ * whose deflate data fails, are skipped up to the next valid member. Its header starts with the
+ * magic 1f 8b, method 8 and valid flags, and it inflates to a line of text or to its end with a
+ * matching trailer. A line cut by the skipped bytes ends at them (see `confirm`). Each skipped
+ * range is one warning with its offset and length.
+ *
+ * The members before such damage were checked against their trailers, so their records are
+ * whole, and so are those of the members after it. `zcat` (gzip 1.12) instead stops at the junk,
+ * warns "trailing garbage ignored", and loses the members after it.
+ *
+ * When no valid member follows, the input ends as follows:
+ * - Junk after the last member is ignored with a warning, and the input counts as read. This is
+ *   so for junk of a single byte (a newline that an editor appended, or a lone 0x1f) as for an
+ *   HTML error page appended to a download. It is so too for junk that starts with the magic
+ *   but is no valid member, since it carries no records.
+ * - A member whose deflate data is damaged or cut fails the input, after the text before the
+ *   damage, because the rest of its records are lost. A member after another whose deflate data
+ *   fails before it gives a whole line is junk, though, because a user cannot tell bytes such as
+ *   `1f 8b 08 00` then text from a member.
  *
  * Damage in the last few bytes of a member, a trailer that does not match or that the input
  * ends inside, gives a warning too. The deflate data reached its final block, so every record
  * was decompressed and is parsed on its own. A CRC-32 mismatch means that the trailer or,
  * undetected by inflate, the text was damaged.
+ *
+ * NOTE: each candidate that turns out to be junk is read again from its second byte, so junk
+ * made of many candidates that each inflate far costs up to TRIAL_BYTES per candidate.
  */
 class GunzipReader {
   private state: State = 'header';
@@ -98,29 +141,35 @@ class GunzipReader {
   /** CRC-32 and length of the text of the member whose trailer is read. */
   private crc = 0;
   private size = 0;
-  /** Last byte of the text of the member whose trailer is read, undefined for no text. */
+  /** Last byte of the text written so far, undefined for no text. */
   private lastByte: number | undefined;
+  /** Last byte of the text of the member whose trailer is read, undefined for no text. */
+  private memberLastByte: number | undefined;
+  /** Text of a member on trial that ended before a line, written once its trailer matches. */
+  private heldText: Buffer | undefined;
   /**
-   * Set when the member just read is damaged and its text ends inside a line, so that the next
-   * member's text starts on a new line (see `startMember`).
+   * Set when the text written so far ends inside a line that damage cut, so that the next
+   * member's text starts on a new line (see `confirm`).
    */
   private breakLine = false;
+  /** Offset of the member whose trailer showed its text damaged, for `breakLine`. */
+  private damagedMember = 0;
   private readonly trailer = Buffer.alloc(TRAILER_BYTES);
   private trailerFilled = 0;
-  /** Offset in the compressed input of the chunk being read. */
-  private chunkStart = 0;
+  /** Offset in the compressed input of the part being read. */
+  private partStart = 0;
+  /** Offset after the last byte of the input received so far. */
+  private inputEnd = 0;
   private memberStart = 0;
-  /** Set when what follows a member starts with byte 0x1f at the end of a chunk. */
-  private magicPending = false;
-  private garbageStart = 0;
-  private garbageBytes = 0;
-  private garbagePreview: Buffer[] = [];
-  /** Reason that ignored bytes starting with the gzip magic are no member header. */
-  private garbageReason: string | undefined;
-  /** Whether a whole member was read before the member whose header is read. */
-  private afterMember = false;
-  /** The first bytes of a header after a member, quoted if they turn out not to be one. */
-  private headerPreview: Buffer[] = [];
+  /** Offset of the deflate data of the member being read. */
+  private bodyStart = 0;
+  private trial: Trial | undefined;
+  /** The range being skipped while the reader searches for the next member. */
+  private skip: SkippedBytes | undefined;
+  /** The failure of a damaged member, raised when no member follows it. */
+  private failure: Error | undefined;
+  /** Bytes to read again before the rest of the part (see `Replay`). */
+  private replay: Replay | undefined;
   private stopped = false;
   readonly warnings: string[] = [];
 
@@ -129,7 +178,10 @@ class GunzipReader {
   async run(raw: Readable): Promise<void> {
     try {
       for await (const chunk of raw) {
-        await this.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        const part = { bytes, offset: this.inputEnd };
+        this.inputEnd += bytes.length;
+        await this.read([part]);
         if (this.stopped) return;
       }
       await this.finish();
@@ -143,16 +195,53 @@ class GunzipReader {
     this.inflater?.destroy();
   }
 
-  private async push(chunk: Buffer): Promise<void> {
-    let index = 0;
-    while (index < chunk.length && !this.stopped) {
-      if (this.state === 'header') index = this.readHeader(chunk, index);
-      else if (this.state === 'body') index = await this.inflate(chunk, index);
-      else if (this.state === 'trailer') index = this.readTrailer(chunk, index);
-      else if (this.state === 'between') index = this.readBetween(chunk, index);
-      else index = this.readGarbage(chunk, index);
+  /** Reads parts in order, and the bytes to read again before the rest of a part. */
+  private async read(parts: Part[]): Promise<void> {
+    while (parts.length > 0 && !this.stopped) {
+      const part = parts.shift() as Part;
+      this.partStart = part.offset;
+      let index = 0;
+      while (index < part.bytes.length && !this.stopped) {
+        index = await this.step(part.bytes, index);
+        if (this.replay) {
+          parts.unshift(...this.takeReplay(part.bytes.subarray(index)));
+          break;
+        }
+      }
     }
-    this.chunkStart += chunk.length;
+  }
+
+  private step(chunk: Buffer, index: number): number | Promise<number> {
+    switch (this.state) {
+      case 'header':
+        return this.readHeader(chunk, index);
+      case 'body':
+        return this.inflate(chunk, index);
+      case 'trailer':
+        return this.readTrailer(chunk, index);
+      case 'between':
+        return this.readBetween(chunk, index);
+      case 'search':
+        return this.search(chunk, index);
+    }
+  }
+
+  /** Returns the parts to read again: the replayed bytes, then `rest` of the current part. */
+  private takeReplay(rest: Buffer): Part[] {
+    const replay = this.replay as Replay;
+    this.replay = undefined;
+    const parts: Part[] = [];
+    let offset = replay.offset;
+    let drop = replay.drop;
+    for (const whole of [...replay.bytes, rest]) {
+      const dropped = Math.min(drop, whole.length);
+      const bytes = whole.subarray(dropped);
+      drop -= dropped;
+      offset += dropped;
+      if (bytes.length > 0) parts.push({ bytes, offset });
+      offset += bytes.length;
+    }
+    return parts;
   }
 
   private readHeader(chunk: Buffer, start: number): number {
@@ -161,80 +250,96 @@ class GunzipReader {
       end = this.header.parse(chunk, start);
     } catch (error) {
       if (!(error instanceof GzipHeaderError)) throw error;
-      // After a whole member, bytes that start with the magic but form no valid header are
-      // trailing junk like any other, because 1f 8b is as likely in junk as any two bytes. A
-      // header carries no records. A real member with a damaged header is indistinguishable
-      // from junk, so the warning quotes the bytes and the reason.
-      if (this.afterMember) {
-        keepPreview(this.headerPreview, chunk.subarray(start));
-        this.headerToGarbage(chunk.length, `their member header is invalid: ${error.message}`);
-        return chunk.length;
+      // A candidate with an invalid header is junk, because a header carries no records. A
+      // real member with a damaged header looks the same as junk, so the warning quotes it.
+      if (this.trial) {
+        this.rejectTrial(`their member header is invalid: ${error.message}`);
+        return start;
       }
       throw new Error(
         `invalid header of the gzip member at byte ${this.memberStart}: ${error.message}`,
       );
     }
-    // The body's bytes are kept by `inflate`, in case its deflate data turns out junk too.
-    if (this.afterMember) keepPreview(this.headerPreview, chunk.subarray(start, end));
-    if (this.header.done) this.startBody();
+    if (!this.keepTrial(chunk, start, end)) return end;
+    if (this.header.done) this.startBody(this.partStart + end);
     return end;
   }
 
-  private startBody(): void {
-    // After a whole member, the text is held until its first line break (see `failBody`).
-    this.inflater = new GzipMemberInflater(this.output, this.afterMember);
+  private startBody(offset: number): void {
+    // A member on trial keeps its text back until its first line break (see `failBody`).
+    const onFirstLine = this.trial ? () => this.confirm() : undefined;
+    this.inflater = new GzipMemberInflater(this.output, onFirstLine);
+    this.bodyStart = offset;
     this.state = 'body';
   }
 
   /** Inflates the rest of the chunk and returns the index after the member's deflate data. */
   private async inflate(chunk: Buffer, start: number): Promise<number> {
     const inflater = this.inflater as GzipMemberInflater;
-    if (inflater.holding) keepPreview(this.headerPreview, chunk.subarray(start));
     let unused: number;
     try {
       unused = await inflater.write(start === 0 ? chunk : chunk.subarray(start));
     } catch (error) {
-      this.failBody(error, chunk.length);
-      return chunk.length;
+      return this.failBody(error, start);
     }
-    if (unused === 0) return chunk.length;
-    this.endBody();
-    return chunk.length - unused;
+    const end = chunk.length - unused;
+    if (!this.keepTrial(chunk, start, end)) return end;
+    if (unused > 0) this.endBody();
+    return end;
   }
 
   /**
-   * Ignores the member being inflated as trailing junk when, after a whole member, its deflate
-   * data fails before giving a whole line of text, and rethrows `error` otherwise. Bytes such as
-   * `1f 8b 08 00` then text pass as a valid header, and their deflate data then fails at once, so
-   * a user cannot tell them from junk, and `zcat` fails on them as on any junk. They hold no
-   * record, and the members before them were checked whole. Deflate data that fails after a whole
-   * line still fails the input, because records of that member were lost.
+   * Handles deflate data that failed, and returns the index to read on from in the part. A member
+   * on trial that has given no whole line is junk. Bytes such as `1f 8b 08 00` then text pass as
+   * a valid header, and their deflate data then fails at once: they hold no record. A member that
+   * gave a line is damaged, so the reader searches on for the next member after the text before
+   * the damage, and fails the input with `error` if there is none.
    */
-  private failBody(error: unknown, end: number): void {
+  private failBody(error: unknown, start: number): number {
     const inflater = this.inflater as GzipMemberInflater;
-    if (this.stopped || !this.afterMember || !inflater.holding) throw error;
+    if (this.stopped) throw error;
 
-    const heldBytes = inflater.heldBytes;
     const message = error instanceof Error ? error.message : String(error);
-    const dropped =
-      heldBytes === 0
-        ? ''
-        : `. The ${heldBytes === 1 ? '1 byte' : `${heldBytes} bytes`} of text that they ` +
-          'decompress to before the failure contain no line break and were ignored too';
+    if (this.trial) {
+      const heldBytes = inflater.heldBytes;
+      const dropped =
+        heldBytes === 0
+          ? ''
+          : `. The ${heldBytes === 1 ? '1 byte' : `${heldBytes} bytes`} of text that they ` +
+            'decompress to before the failure contain no line break and were ignored too';
+      this.rejectTrial(
+        `their deflate data failed before a whole line of text: ${message}${dropped}`,
+      );
+      return start;
+    }
+
+    // The search starts at the member's deflate data, because a member cut short and followed
+    // by another has its inflater read into the next member's bytes before it fails.
+    const before = this.partStart + start - this.bodyStart;
+    const kept = inflater.keptBytes(before);
+    const failedAt = this.bodyStart + inflater.failedAt;
+    this.endText(inflater.lastByte);
+    this.breakLine ||= this.lineOpen();
     inflater.destroy();
     this.inflater = undefined;
-    this.headerToGarbage(
-      end,
-      `their deflate data failed before a whole line of text: ${message}${dropped}`,
-    );
+    const cause = { kind: 'damage', member: this.memberStart, failedAt, message } as const;
+    this.skip = new SkippedBytes(this.memberStart, cause);
+    this.failure = error instanceof Error ? error : new Error(message);
+    this.state = 'search';
+    // NOTE: past the bytes that the inflater keeps, the search starts in the part at hand.
+    this.replay = kept
+      ? { bytes: [kept], offset: this.bodyStart, drop: 0 }
+      : { bytes: [], offset: this.partStart + start, drop: 0 };
+    return start;
   }
 
   private endBody(): void {
     const inflater = this.inflater as GzipMemberInflater;
-    inflater.release();
+    if (this.trial) this.heldText = inflater.takeHeld();
+    else inflater.release();
     this.crc = inflater.crc;
     this.size = inflater.size;
-    this.lastByte = inflater.lastByte;
+    this.memberLastByte = inflater.lastByte;
     inflater.destroy();
     this.inflater = undefined;
     this.state = 'trailer';
@@ -245,22 +350,39 @@ class GunzipReader {
     const end = Math.min(chunk.length, start + TRAILER_BYTES - this.trailerFilled);
     chunk.copy(this.trailer, this.trailerFilled, start, end);
     this.trailerFilled += end - start;
-    if (this.trailerFilled < TRAILER_BYTES) return end;
+    if (this.trailerFilled < TRAILER_BYTES) {
+      this.keepTrial(chunk, start, end);
+      return end;
+    }
 
     const member = `the gzip member at byte ${this.memberStart}`;
     const storedCrc = this.trailer.readUInt32LE(0);
     const storedSize = this.trailer.readUInt32LE(4);
     // The trailer stores the length modulo 2^32.
     const size = this.size % 2 ** 32;
-    const damaged = storedCrc !== this.crc || storedSize !== size;
-    this.breakLine = damaged && this.lastByte !== undefined && this.lastByte !== LINE_FEED;
-    if (storedCrc !== this.crc) {
+    const crcMatches = storedCrc === this.crc;
+    const sizeMatches = storedSize === size;
+    if (this.trial && !(crcMatches && sizeMatches)) {
+      this.rejectTrial(
+        'their deflate data ends before a whole line of text, and their trailer does not match it',
+      );
+      return start;
+    }
+
+    if (this.trial) this.confirm();
+    this.endText(this.memberLastByte);
+    // Damaged text may end inside a line that the next member must not continue.
+    if (!(crcMatches && sizeMatches) && this.lineOpen()) {
+      this.breakLine = true;
+      this.damagedMember = this.memberStart;
+    }
+    if (!crcMatches) {
       this.warnings.push(
         `CRC-32 mismatch in ${member} (stored ${hex(storedCrc)}, computed ${hex(this.crc)}): ` +
           'its records were read, but the trailer or the text is damaged',
       );
     }
-    if (storedSize !== size) {
+    if (!sizeMatches) {
       this.warnings.push(
         `length mismatch in ${member} (stored ${storedSize} bytes modulo 2^32, decompressed ` +
           `${size}): its records were read, but the trailer or the text is damaged`,
@@ -270,94 +392,136 @@ class GunzipReader {
     return end;
   }
 
-  /** Skips zero padding, then starts the next member or the ignored bytes. */
+  /** Skips zero padding, then starts the next member or the search for one. */
   private readBetween(chunk: Buffer, start: number): number {
-    if (this.magicPending) {
-      this.magicPending = false;
-      const offset = this.chunkStart - 1;
-      if (chunk[start] === MAGIC_1) this.startMember(offset, Buffer.of(MAGIC_0));
-      else this.startGarbage(offset, Buffer.of(MAGIC_0));
-      return start;
-    }
     let index = start;
     while (index < chunk.length && chunk[index] === 0) index++;
     if (index === chunk.length) return index;
 
-    const offset = this.chunkStart + index;
-    if (chunk[index] !== MAGIC_0) {
-      this.startGarbage(offset);
+    const offset = this.partStart + index;
+    if (chunk[index] === MAGIC_0) {
+      this.startTrial(offset);
       return index;
     }
-    if (index + 1 === chunk.length) {
-      this.magicPending = true;
-      return chunk.length;
-    }
-    if (chunk[index + 1] === MAGIC_1) this.startMember(offset);
-    else this.startGarbage(offset);
+    this.skip = new SkippedBytes(offset, { kind: 'junk' });
+    this.breakLine ||= this.lineOpen();
+    this.state = 'search';
     return index;
   }
 
-  /** Starts a member at `offset`, whose first bytes `read` are in the previous chunk. */
-  private startMember(offset: number, read?: Buffer): void {
-    if (this.breakLine) this.startLine(offset);
+  /** Searches the skipped bytes for the next candidate member, which is then read on trial. */
+  private search(chunk: Buffer, start: number): number {
+    const skip = this.skip as SkippedBytes;
+    let index = chunk.indexOf(MAGIC_0, start);
+    while (index >= 0 && !couldStartHeader(chunk, index)) index = chunk.indexOf(MAGIC_0, index + 1);
+    const end = index < 0 ? chunk.length : index;
+    skip.note(chunk.subarray(start, end), this.partStart + start);
+    if (index >= 0) this.startTrial(this.partStart + index);
+    return end;
+  }
+
+  private startTrial(offset: number): void {
     this.memberStart = offset;
-    this.afterMember = true;
     this.header = new GzipHeaderParser();
-    this.headerPreview = read ? [read] : [];
-    if (read) this.header.parse(read, 0);
+    this.trial = { start: offset, bytes: [], size: 0 };
     this.state = 'header';
   }
 
   /**
-   * Ends the damaged text of the member before `offset` with a line break. A member boundary is
-   * no record boundary in general: `gzip -c a b` joins the texts of two files, and bgzip cuts its
-   * members every 64 KiB wherever a line is. But once the trailer shows that a member's text is
-   * damaged, its last partial line cannot be trusted, and joining it to the next member's first
-   * line would lose an intact record with it. The partial line is rejected alone instead, and a
-   * record that truly spans the two members, damaged in its first part, is rejected as two
-   * lines. Line numbers after the break are one higher than in the text that `zcat` prints.
+   * Keeps the bytes from `start` to `end` of the member on trial, if any. Returns false when the
+   * trial ended because its member kept more than TRIAL_BYTES without giving a line.
    */
-  private startLine(offset: number): void {
-    this.breakLine = false;
-    this.output.write(Buffer.of(LINE_FEED));
-    this.warnings.push(
-      `the damaged text of the gzip member at byte ${this.memberStart} ends inside a line, so ` +
-        `a line break was added before the next member at byte ${offset}: that partial line is ` +
-        'read apart from the first record of the next member',
-    );
+  private keepTrial(chunk: Buffer, start: number, end: number): boolean {
+    const trial = this.trial;
+    if (!trial || end === start) return true;
+    trial.bytes.push(Buffer.from(chunk.subarray(start, end)));
+    trial.size += end - start;
+    if (trial.size <= TRIAL_BYTES) return true;
+
+    this.rejectTrial(`their first ${TRIAL_BYTES} bytes give no line of text`);
+    return false;
   }
 
   /**
-   * Ignores the bytes from the header being read to `end` in the current chunk, and the rest of
-   * the input after them, as trailing junk.
+   * Turns the member on trial into skipped bytes, with `reason` when they are the first skipped,
+   * and searches on from its second byte.
    */
-  private headerToGarbage(end: number, reason: string): void {
-    this.garbageStart = this.memberStart;
-    this.garbageBytes = this.chunkStart + end - this.memberStart;
-    this.garbagePreview = this.headerPreview;
-    this.garbageReason = reason;
-    this.state = 'garbage';
-  }
-
-  private startGarbage(offset: number, read?: Buffer): void {
-    this.garbageStart = offset;
-    this.garbageBytes = read?.length ?? 0;
-    this.garbagePreview = read ? [read] : [];
-    this.state = 'garbage';
-  }
-
-  private readGarbage(chunk: Buffer, start: number): number {
-    keepPreview(this.garbagePreview, chunk.subarray(start));
-    this.garbageBytes += chunk.length - start;
-    return chunk.length;
-  }
-
-  private async finish(): Promise<void> {
-    // A header cut by the end of the input carries no records either (see readHeader).
-    if (this.state === 'header' && this.afterMember) {
-      this.headerToGarbage(0, 'the input ends inside their member header');
+  private rejectTrial(reason: string): void {
+    const trial = this.trial as Trial;
+    this.trial = undefined;
+    this.inflater?.destroy();
+    this.inflater = undefined;
+    this.heldText = undefined;
+    if (!this.skip) {
+      this.skip = new SkippedBytes(trial.start, { kind: 'junk', reason });
+      this.breakLine ||= this.lineOpen();
     }
+    this.skip.note(Buffer.of(MAGIC_0), trial.start);
+    this.replay = { bytes: trial.bytes, offset: trial.start, drop: 1 };
+    this.state = 'search';
+  }
+
+  /**
+   * Accepts the member on trial as a member, when it gives its first line or ends with a matching
+   * trailer. The range skipped before it is reported, and a line that the range cut is ended with
+   * a line break before the member's text: joined to the member's first line, it would lose an
+   * intact record with it. A member boundary is no record boundary in general, since `gzip -c a b`
+   * joins the texts of two files and bgzip cuts its members every 64 KiB wherever a line is. So
+   * a line is broken only where damage is. Line numbers after the break are one higher than in
+   * the text that `zcat` prints.
+   */
+  private confirm(): void {
+    const trial = this.trial as Trial;
+    this.trial = undefined;
+    const skip = this.skip;
+    this.skip = undefined;
+    this.failure = undefined;
+    const breakLine = this.breakLine;
+    this.breakLine = false;
+
+    if (skip) {
+      this.warnings.push(skip.describeBefore(trial.start, breakLine));
+    } else if (breakLine) {
+      this.warnings.push(
+        `the damaged text of the gzip member at byte ${this.damagedMember} ends inside a line, ` +
+          `so a line break was added before the next member at byte ${trial.start}: that ` +
+          'partial line is read apart from the first record of the next member',
+      );
+    }
+    if (breakLine) this.writeText(Buffer.of(LINE_FEED));
+    const held = this.heldText;
+    this.heldText = undefined;
+    if (held && held.length > 0) this.writeText(held);
+  }
+
+  private writeText(text: Buffer): void {
+    this.output.write(text);
+    this.endText(text[text.length - 1]);
+  }
+
+  /** Notes the last byte of text written, when a member or a write ends with some. */
+  private endText(lastByte: number | undefined): void {
+    if (lastByte !== undefined) this.lastByte = lastByte;
+  }
+
+  /** Tells whether the text written so far ends inside a line. */
+  private lineOpen(): boolean {
+    return this.lastByte !== undefined && this.lastByte !== LINE_FEED;
+  }
+
+  /** Ends the input, then reads again what a candidate left, until nothing is left to read. */
+  private async finish(): Promise<void> {
+    while (!this.stopped) {
+      await this.finishState();
+      if (!this.replay) return;
+      await this.read(this.takeReplay(Buffer.alloc(0)));
+    }
+  }
+
+  private async finishState(): Promise<void> {
     if (this.state === 'header') {
+      // A candidate's header cut by the end of the input carries no records either.
+      if (this.trial) return this.rejectTrial('the input ends inside their member header');
       throw new Error(
         `unexpected end of file in the header of the gzip member at byte ${this.memberStart}`,
       );
@@ -367,67 +531,39 @@ class GunzipReader {
       // which fails with zlib's "unexpected end of file".
       try {
         await (this.inflater as GzipMemberInflater).end();
-        this.endBody();
       } catch (error) {
+        // Every byte of the input went to the inflater, so the search starts after the last.
+        this.partStart = this.inputEnd;
         this.failBody(error, 0);
+        return;
       }
+      this.endBody();
     }
-    if (this.state === 'trailer') {
-      const where = this.trailerFilled === 0 ? 'before' : `${this.trailerFilled} bytes into`;
-      this.warnings.push(
-        `the input ends ${where} the ${TRAILER_BYTES}-byte trailer of the gzip member at byte ` +
-          `${this.memberStart}, so its CRC-32 and length were not checked`,
-      );
-    }
-    if (this.magicPending) this.startGarbage(this.chunkStart - 1, Buffer.of(MAGIC_0));
-    if (this.state === 'garbage') this.warnings.push(this.describeGarbage());
+    if (this.state === 'trailer') return this.finishTrailer();
+    if (this.state !== 'search') return;
+    if (this.failure) throw this.failure;
+    this.warnings.push((this.skip as SkippedBytes).describeTrailing(this.inputEnd));
   }
 
-  private describeGarbage(): string {
-    const one = this.garbageBytes === 1;
-    const count = one ? '1 byte' : `${this.garbageBytes} bytes`;
-    const verbs = one ? 'is not gzip data and was ignored' : 'are not gzip data and were ignored';
-    const preview = quoteBytes(Buffer.concat(this.garbagePreview));
-    const more = this.garbageBytes > PREVIEW_BYTES ? ' …' : '';
-    // Bytes that start with the magic are at least two, so the reason needs no singular form.
-    const reason = this.garbageReason
-      ? `. They start with the gzip magic, but ${this.garbageReason}`
-      : '';
-    return (
-      `${count} after the last gzip member, from byte ${this.garbageStart}, ${verbs}: ` +
-      `${preview}${more}${reason}`
+  /**
+   * Ends a member whose trailer the input ends before or inside. A member on trial that gave
+   * text is kept, as it would be after a whole line: its trailer is lost, not its text.
+   */
+  private finishTrailer(): void {
+    if (this.trial) {
+      if (this.heldText === undefined || this.heldText.length === 0) {
+        this.rejectTrial('the input ends inside their trailer');
+        return;
+      }
+      this.confirm();
+    }
+    this.endText(this.memberLastByte);
+    const where = this.trailerFilled === 0 ? 'before' : `${this.trailerFilled} bytes into`;
+    this.warnings.push(
+      `the input ends ${where} the ${TRAILER_BYTES}-byte trailer of the gzip member at byte ` +
+        `${this.memberStart}, so its CRC-32 and length were not checked`,
     );
   }
-}
-
-/** Appends copies of the first bytes of `bytes` to `preview` until it has PREVIEW_BYTES. */
-function keepPreview(preview: Buffer[], bytes: Buffer): void {
-  const kept = preview.reduce((sum, part) => sum + part.length, 0);
-  if (kept < PREVIEW_BYTES) preview.push(Buffer.from(bytes.subarray(0, PREVIEW_BYTES - kept)));
-}
-
-const NAMED_ESCAPES: Readonly<Record<number, string>> = {
-  9: '\\t',
-  10: '\\n',
-  13: '\\r',
-  34: '\\"',
-  92: '\\\\',
-};
-
-/**
- * Quotes bytes in one escaping style: `\n`, `\r` and `\t` for line breaks and tabs, `\"` and
- * `\\` for the quote and backslash, and `\xNN` for every other byte outside printable ASCII. No
- * byte is printed as a Latin-1 or control character, which a terminal could misread or act on.
- */
-export function quoteBytes(bytes: Buffer): string {
-  let quoted = '';
-  for (const byte of bytes) {
-    const named = NAMED_ESCAPES[byte];
-    if (named !== undefined) quoted += named;
-    else if (byte >= 0x20 && byte <= 0x7e) quoted += String.fromCharCode(byte);
-    else quoted += `\\x${byte.toString(16).padStart(2, '0')}`;
-  }
-  return `"${quoted}"`;
 }
 
 function hex(value: number): string {

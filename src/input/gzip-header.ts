@@ -15,6 +15,17 @@ const STEPS = ['fixed', 'extraLength', 'extra', 'name', 'comment', 'headerCrc', 
 
 type Step = (typeof STEPS)[number];
 
+/**
+ * Tells whether a member header can start at `index`: the magic 1f 8b, method 8 and no reserved
+ * flag bit, as far as `bytes` goes. The rest of the header is checked as it is parsed.
+ */
+export function couldStartHeader(bytes: Buffer, index: number): boolean {
+  if (bytes[index] !== 0x1f) return false;
+  if (index + 1 < bytes.length && bytes[index + 1] !== 0x8b) return false;
+  if (index + 2 < bytes.length && bytes[index + 2] !== METHOD_DEFLATE) return false;
+  return index + 3 >= bytes.length || ((bytes[index + 3] as number) & FLAGS_RESERVED) === 0;
+}
+
 /** A gzip member header that is not valid. */
 export class GzipHeaderError extends Error {}
 

@@ -38,19 +38,25 @@ export class GzipMemberInflater {
   size = 0;
   /** The last byte of the text, or undefined while there is none. */
   lastByte: number | undefined;
+  /**
+   * Offset in the deflate data of the byte at which inflating failed: exact when the member's
+   * bytes were kept to replay it, else the start of the slice that failed.
+   */
+  failedAt = 0;
   /** Text not yet written because it has no line break, while the first line is held. */
   private heldText: Buffer[] | undefined;
   private heldSize = 0;
 
   /**
-   * With `holdFirstLine`, the text is written only from its first line break on (or past
+   * With `onFirstLine`, the text is written only from its first line break on (or past
    * HELD_BYTES, or at `release`), so that deflate data failing before a whole line writes nothing.
+   * `onFirstLine` runs once, just before the held text is written.
    */
   constructor(
     private readonly output: Writable,
-    holdFirstLine = false,
+    private onFirstLine?: () => void,
   ) {
-    if (holdFirstLine) this.heldText = [];
+    if (onFirstLine) this.heldText = [];
     this.inflater.on('data', (data: Buffer) => this.deliver(data));
     // An error also rejects the write or wait under way, which reports it.
     this.inflater.on('error', () => {});
@@ -69,6 +75,7 @@ export class GzipMemberInflater {
       try {
         await write(this.inflater, slice);
       } catch (error) {
+        this.failedAt = this.fed - slice.length;
         await this.recover(slice.length);
         throw error;
       }
@@ -88,6 +95,7 @@ export class GzipMemberInflater {
    * written, and rejects with zlib's "unexpected end of file" when it was cut.
    */
   async end(): Promise<void> {
+    this.failedAt = this.fed;
     this.inflater.end();
     await finished(this.inflater);
   }
@@ -105,9 +113,29 @@ export class GzipMemberInflater {
   /** Writes the held text and every later text at once, as after a line break or a whole member. */
   release(): void {
     const text = this.heldText;
+    if (!text) return;
     this.heldText = undefined;
     this.heldSize = 0;
-    if (text && text.length > 0) this.output.write(Buffer.concat(text));
+    const onFirstLine = this.onFirstLine;
+    this.onFirstLine = undefined;
+    onFirstLine?.();
+    if (text.length > 0) this.output.write(Buffer.concat(text));
+  }
+
+  /** Returns the held text without writing it, and writes no later text held back. */
+  takeHeld(): Buffer {
+    const text = Buffer.concat(this.heldText ?? []);
+    this.heldText = undefined;
+    this.heldSize = 0;
+    this.onFirstLine = undefined;
+    return text;
+  }
+
+  /** Returns the first `length` compressed bytes of the member, or undefined when not kept. */
+  keptBytes(length: number): Buffer | undefined {
+    if (!this.compressed) return undefined;
+    const kept = Buffer.concat(this.compressed);
+    return kept.length >= length ? kept.subarray(0, length) : undefined;
   }
 
   destroy(): void {
@@ -147,6 +175,7 @@ export class GzipMemberInflater {
     const body = Buffer.concat(this.compressed);
     let good = body.length - failedBytes;
     for (const pieceBytes of [1024, 1]) good = await this.replay(body, good, pieceBytes);
+    this.failedAt = good;
   }
 
   /**

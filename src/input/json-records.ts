@@ -19,6 +19,33 @@ export const WRAPPER_KEYS: ReadonlySet<string> = new Set([
   'Events',
 ]);
 
+/**
+ * `kind` of a Google Workspace Reports API `activities.list` page, whose activities are in
+ * `items`. The API leaves `items` out of a page without activities.
+ */
+export const ACTIVITY_LIST_KIND = 'admin#reports#activities';
+
+/**
+ * Tells whether a JSON value is an API page that contains no records: an object whose record
+ * arrays are all empty (Microsoft Graph writes `{"value": []}` for no sign-ins), or a Google
+ * Workspace activities page without `items`. A script that saves every page of a query writes
+ * such pages beside pages with records.
+ */
+export function isPageWithoutRecords(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const page = value as Record<string, unknown>;
+  if (page.kind === ACTIVITY_LIST_KIND && page.items === undefined) return true;
+
+  let wrapped = false;
+  for (const key of WRAPPER_KEYS) {
+    const inner = page[key];
+    if (inner === undefined) continue;
+    if (!Array.isArray(inner) || inner.length > 0) return false;
+    wrapped = true;
+  }
+  return wrapped;
+}
+
 export interface JsonRecord {
   /** The parsed value, when the record is valid JSON within the limits. */
   value?: unknown;
@@ -31,6 +58,11 @@ export interface JsonRecord {
   error?: { code: string; message: string };
   /** The start of the record's text, kept for error messages. */
   snippet?: string;
+  /**
+   * True for a value at the top level of the input, such as an NDJSON line or an object written
+   * beside others, because only such a value may be an API page. Absent for an array element.
+   */
+  root?: boolean;
   /**
    * Record number: line number for NDJSON, 1-based element or value ordinal otherwise. Text
    * between records takes the number of the record after it and is found by its line.
@@ -57,17 +89,26 @@ export const SNIPPET_LENGTH = 120;
  * after it are such objects (see `laterLinesAreRecords`).
  */
 export function detectJsonLayout(head: string): JsonLayout | undefined {
-  const start = firstNonSpace(head, 0);
+  let start = firstNonSpace(head, 0);
   if (start < 0) return undefined;
   const first = head.charCodeAt(start);
   if (first === 0x5b) return 'stream';
   if (first !== 0x7b) return undefined;
 
-  const newline = head.indexOf('\n', start);
-  const line = (newline < 0 ? head.slice(start) : head.slice(start, newline)).trim();
-  const value = parseOrUndefined(line);
-  if (value !== undefined) return isWrapper(value) ? 'stream' : 'ndjson';
-  return newline >= 0 && laterLinesAreRecords(head, newline + 1) ? 'ndjson' : 'stream';
+  // A line that is an API page without records does not show the layout, because the pages
+  // after it may be wrappers or records.
+  while (start >= 0) {
+    const newline = head.indexOf('\n', start);
+    const line = (newline < 0 ? head.slice(start) : head.slice(start, newline)).trim();
+    const value = parseOrUndefined(line);
+    if (value === undefined) {
+      return newline >= 0 && laterLinesAreRecords(head, newline + 1) ? 'ndjson' : 'stream';
+    }
+    if (isWrapper(value)) return 'stream';
+    if (!isPageWithoutRecords(value)) return 'ndjson';
+    start = newline < 0 ? -1 : firstNonSpace(head, newline + 1);
+  }
+  return 'stream';
 }
 
 /** Whole lines after a damaged first one that are checked before NDJSON is assumed. */
@@ -166,7 +207,9 @@ export async function* readNdjson(
         out.push(tooDeepRecord(line.line, line.line, text, options));
         continue;
       }
-      out.push(parseRecord(text, line.line, line.line));
+      const record = parseRecord(text, line.line, line.line);
+      record.root = true;
+      out.push(record);
     }
     if (out.length > 0) yield out;
   }

@@ -1241,10 +1241,15 @@ export class JsonStreamScanner {
       this.ordinal++;
       this.firstRecordInArray ??= false;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
-      this.emit(
-        out,
-        this.makeRecord(text, this.ordinal, this.rootLine, this.rootOversize, this.rootTooDeep),
+      const record = this.makeRecord(
+        text,
+        this.ordinal,
+        this.rootLine,
+        this.rootOversize,
+        this.rootTooDeep,
       );
+      record.root = true;
+      this.emit(out, record);
       this.rootOversize = false;
     }
     this.mode = Mode.Top;

@@ -22,7 +22,7 @@ export interface OpenedInput {
   lookAhead(maxBuffered: number): AsyncIterable<Buffer>;
   /** False once look-ahead dropped bytes, so that `chunks()` cannot return every byte. */
   readonly replayable: boolean;
-  /** Damage that lost no byte, such as data after the last gzip member, once the input ended. */
+  /** Damage that reading went past, such as junk between gzip members, once the input ended. */
   warnings(): readonly string[];
   close(): void;
 }

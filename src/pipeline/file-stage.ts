@@ -37,9 +37,14 @@ export interface InputCounts {
   skippedByReason: Record<string, number>;
   /** Parsed events left out by the time range. */
   outOfRange: number;
+  /** API pages without records (`{"value": []}`) among other pages, not counted as records. */
+  emptyPages: number;
   /** The reason reading stopped early. */
   error: string | undefined;
-  /** Damage to the input that lost no record, such as bytes after the last gzip member. */
+  /**
+   * Damage that reading went past, such as bytes after the last gzip member or between members.
+   * A damaged gzip member before a valid one lost the records after its damage.
+   */
   damage: string[];
 }
 
@@ -106,6 +111,7 @@ export function emptyCounts(): InputCounts {
     skippedRecords: 0,
     skippedByReason: {},
     outOfRange: 0,
+    emptyPages: 0,
     error: undefined,
     damage: [],
   };
@@ -139,6 +145,7 @@ export class FileStage {
         counts.rejected += output.rejections.length;
         counts.events += output.events.length;
         counts.skippedRecords += skipped.length;
+        counts.emptyPages += output.emptyPages ?? 0;
         for (const record of skipped) {
           counts.skippedByReason[record.reason] = (counts.skippedByReason[record.reason] ?? 0) + 1;
         }

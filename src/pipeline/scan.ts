@@ -98,9 +98,14 @@ export interface FileStats {
   skippedByReason: Record<string, number>;
   /** Parsed events left out by the time range. */
   outOfRange: number;
+  /** API pages without records (`{"value": []}`) among other pages, not counted as records. */
+  emptyPages: number;
   /** The reason the input could not be read at all, or that reading stopped early. */
   error: string | undefined;
-  /** Damage to the input that lost no record, such as bytes after the last gzip member. */
+  /**
+   * Damage that reading went past, such as bytes after the last gzip member or between members.
+   * A damaged gzip member before a valid one lost the records after its damage.
+   */
   damage: string[];
   /** The note for a recognised input with nothing to read (a CloudTrail digest file). */
   skipped: string | undefined;

@@ -1,6 +1,7 @@
 import type { InputFile } from '../input/input-file.js';
 import {
   detectJsonLayout,
+  isPageWithoutRecords,
   type JsonLayout,
   laterLinesAreRecords,
   MORE_DAMAGED_LINES,
@@ -72,18 +73,32 @@ function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown 
   if (layout === 'ndjson') {
     // The first lines may be damaged, and `detectJsonLayout` then found whole records after them.
     let tried = 0;
-    for (const line of text.split('\n', 1 + CUT_LINES_SKIPPED + SAMPLE_LINES)) {
+    for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
-      if (tried++ > CUT_LINES_SKIPPED) break;
+      if (tried > CUT_LINES_SKIPPED) break;
+      let value: unknown;
       try {
-        return JSON.parse(line);
-      } catch {}
+        value = JSON.parse(line);
+      } catch {
+        tried++;
+        continue;
+      }
+      if (!isPageWithoutRecords(value)) return value;
     }
     return undefined;
   }
   const scanner = new JsonStreamScanner({ maxRecordLength: text.length + 1, maxDepth: 1000 });
   const records = scanner.push(text);
-  return records.find((record) => record.value !== undefined)?.value;
+  return records.find(isSampleRecord)?.value;
+}
+
+/**
+ * Tells whether a framed JSON record can show the input's format: a value that is not an API
+ * page without records, because pages of every source look alike.
+ */
+function isSampleRecord(record: FramedItem): boolean {
+  if (record.value === undefined) return false;
+  return !(record.root && isPageWithoutRecords(record.value));
 }
 
 export function chooseFormat(
@@ -147,6 +162,8 @@ export interface PastHead {
   jsonLayout?: JsonLayout;
   /** The records before it that the limits rejected. */
   rejected: FramedItem[];
+  /** API pages without records before it, or in all of the input when it has no record. */
+  emptyPages: number;
 }
 
 /**
@@ -180,12 +197,13 @@ export async function samplePastHead(
 
   if (framing === 'json') {
     const found = await firstJsonPastHead(texts, limits);
-    if (found.value === undefined) return { rejected: found.rejected };
+    const { rejected, emptyPages } = found;
+    if (found.value === undefined) return { rejected, emptyPages };
     const start = head.trimStart();
     const oneLine = start.startsWith('{') && !start.includes('\n');
     // A first line longer than the head is NDJSON, unless its records sit in an array.
     const jsonLayout = oneLine && !found.inArray ? 'ndjson' : (detectJsonLayout(head) ?? 'stream');
-    return { detect: { ...detect, firstJson: found.value }, jsonLayout, rejected: found.rejected };
+    return { detect: { ...detect, firstJson: found.value }, jsonLayout, rejected, emptyPages };
   }
 
   const rejected: FramedItem[] = [];
@@ -198,15 +216,15 @@ export async function samplePastHead(
         continue;
       }
       if (framing === 'xml-events') {
-        return { detect: { ...detect, firstXml: item.value as string }, rejected };
+        return { detect: { ...detect, firstXml: item.value as string }, rejected, emptyPages: 0 };
       }
       lines.push(item.value as string);
       length += (item.value as string).length;
     }
     if (lines.length >= SAMPLE_LINES || length >= HEAD_BYTES) break;
   }
-  if (lines.length === 0) return { rejected };
-  return { detect: { ...detect, text: `${lines.join('\n')}\n` }, rejected };
+  if (lines.length === 0) return { rejected, emptyPages: 0 };
+  return { detect: { ...detect, text: `${lines.join('\n')}\n` }, rejected, emptyPages: 0 };
 }
 
 /** Returns the framing that a text input's first character points to. */
@@ -220,17 +238,21 @@ function textFraming(text: string): Exclude<Framing, 'binary'> {
 async function firstJsonPastHead(texts: AsyncIterable<string>, limits: SourceSettings['limits']) {
   const scanner = new JsonStreamScanner(limits);
   const rejected: FramedItem[] = [];
+  let emptyPages = 0;
   const found = (records: FramedItem[]) => {
     for (const record of records) {
-      if (record.value !== undefined) return record.value;
-      rejected.push(record);
+      if (isSampleRecord(record)) return record.value;
+      if (record.value === undefined) rejected.push(record);
+      else emptyPages++;
     }
     return undefined;
   };
   for await (const text of texts) {
     const value = found(scanner.push(text));
-    if (value !== undefined) return { value, inArray: scanner.firstRecordInArray, rejected };
+    if (value !== undefined) {
+      return { value, inArray: scanner.firstRecordInArray, rejected, emptyPages };
+    }
   }
   const value = found(scanner.finish());
-  return { value, inArray: scanner.firstRecordInArray, rejected };
+  return { value, inArray: scanner.firstRecordInArray, rejected, emptyPages };
 }

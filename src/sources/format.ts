@@ -51,6 +51,11 @@ export interface ParseOutput {
   /** Records skipped because they contain no event; absent when none were. */
   skipped?: SkippedRecord[];
   /**
+   * API pages without records among the input's JSON values (`{"value": []}`), which are not
+   * records, so they count neither as read nor as skipped. Absent when there were none.
+   */
+  emptyPages?: number;
+  /**
    * Records that went into `events`, for formats that join several records into one event
    * (the lines of an audit event); one per event when absent.
    */

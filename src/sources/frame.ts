@@ -12,6 +12,8 @@ export interface FramedItem {
   text?: string;
   error?: { code: string; message: string };
   snippet?: string;
+  /** True for a JSON value at the top level of the input, which may be an API page. */
+  root?: boolean;
   record: number;
   line: number;
 }

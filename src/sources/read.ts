@@ -1,5 +1,11 @@
 import type { InputFile } from '../input/input-file.js';
-import { type JsonLayout, SNIPPET_LENGTH, WRAPPER_KEYS } from '../input/json-records.js';
+import {
+  ACTIVITY_LIST_KIND,
+  isPageWithoutRecords,
+  type JsonLayout,
+  SNIPPET_LENGTH,
+  WRAPPER_KEYS,
+} from '../input/json-records.js';
 import { HEAD_BYTES, type OpenedInput, openInput } from '../input/opened.js';
 import { decodeChunks, sniffEncoding, type TextEncoding } from '../input/text.js';
 import { InputError } from '../model/errors.js';
@@ -21,7 +27,7 @@ import type {
   SourceSettings,
 } from './format.js';
 import { type FramedItem, frame } from './frame.js';
-import { ACTIVITY_LIST_KIND, isEmptyActivityPage } from './google/workspace-reports.js';
+import { isEmptyActivityPage } from './google/workspace-reports.js';
 import { isValidTime } from './record-time.js';
 import type { FormatRegistry } from './registry.js';
 
@@ -76,6 +82,8 @@ export async function prepareInput(
   if (sample.jsonLayout) prepared.jsonLayout = sample.jsonLayout;
   const forced = options.format === undefined ? undefined : registry.get(options.format);
   let detect = sample.detect;
+  /** The note of an input of only API pages without records, found past the head. */
+  let emptyPages: string | undefined;
 
   // A forced format needs no sample, only the JSON layout, which the head may not show either.
   const lookPast = forced === undefined || forced.framing === 'json';
@@ -89,6 +97,11 @@ export async function prepareInput(
     if (past.jsonLayout) prepared.jsonLayout = past.jsonLayout;
     if (!past.detect && past.rejected.length > 0 && past.rejected.every(isOverLimit)) {
       prepared.rejected = past.rejected;
+    }
+    // A script that polls an API can append more pages without records than the head contains.
+    if (!past.detect && past.rejected.length === 0 && past.emptyPages > 0) {
+      const count = past.emptyPages === 1 ? 'an API page' : `${past.emptyPages} API pages`;
+      emptyPages = `${count} without records: 0 records`;
     }
     if (!file.reopenable && !opened.replayable && (past.detect || forced)) {
       opened.close();
@@ -116,7 +129,7 @@ export async function prepareInput(
     prepared.format = chooseFormat(registry, detect);
     const whole = opened.head.length < HEAD_BYTES;
     if (!prepared.format && !prepared.rejected) {
-      const empty = emptyInputNote(opened.head, sample.detect.text, whole);
+      const empty = emptyPages ?? emptyInputNote(opened.head, sample.detect.text, whole);
       if (empty !== undefined) {
         prepared.skipped = empty;
       } else {
@@ -175,7 +188,7 @@ async function peekFirstTime(
 
 /**
  * Reads every record of a prepared input, in input order, as batches of events and rejections.
- * After the last record, damage that lost no record (bytes after the last gzip member) is logged
+ * After the last record, damage that reading went past (junk between gzip members) is logged
  * and passed to `onDamage`. Then a failure that stopped the read is raised.
  */
 export async function* readPrepared(
@@ -273,6 +286,10 @@ async function* parseChunks(
         continue;
       }
       const origin: Origin = { file, record: item.record, line: item.line };
+      if (item.root && isPageWithoutRecords(item.value)) {
+        out.emptyPages = (out.emptyPages ?? 0) + 1;
+        continue;
+      }
       const framed: FramedRecord = {
         value: item.value,
         origin,
@@ -282,7 +299,13 @@ async function* parseChunks(
       parser.push(framed, out);
       if (out.rejections.length > before) addValueText(out.rejections, before, item, origin);
     }
-    if (out.events.length > 0 || out.rejections.length > 0 || out.records || out.skipped) {
+    if (
+      out.events.length > 0 ||
+      out.rejections.length > 0 ||
+      out.records ||
+      out.skipped ||
+      out.emptyPages
+    ) {
       yield checkTimes(out);
     }
   }

@@ -5,14 +5,17 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { main } from '../../src/cli/main.js';
 import { type CliResult, nobody, runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/shared.js';
+import { makeZip } from '../helpers/zip.js';
 
 const CASE_LOG = join(REPO_ROOT, 'examples/scenario-an1344-rdp-msp-chain/logs/app01-security.xml');
 
@@ -190,16 +193,25 @@ describe('exit status of invalid options', () => {
   });
 });
 
+/** Writes a gzip header with a cut deflate stream after it, which fails as it is read. */
+function cutGzip(dir: string, name: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62]));
+  return path;
+}
+
+/** A CloudTrail digest file: no events, so the scan skips it with a note. */
+const CLOUDTRAIL_DIGEST = JSON.stringify({
+  awsAccountId: '218007301253',
+  digestStartTime: '2023-07-10T11:10:00Z',
+  digestEndTime: '2023-07-10T12:10:00Z',
+  digestS3Bucket: 'trail-bucket',
+  logFiles: [],
+});
+
 describe('exit status when no input is read', () => {
   const NOTHING_ONE =
     'trustwatch: nothing scanned: the input could not be read (the summary above says why)';
-
-  /** Writes a gzip header with a cut deflate stream after it, which fails as it is read. */
-  function cutGzip(dir: string, name: string): string {
-    const path = join(dir, name);
-    writeFileSync(path, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62]));
-    return path;
-  }
 
   it('is 2 when the only input fails', () => {
     const { dir } = temp();
@@ -293,6 +305,179 @@ describe('exit status when no input is read', () => {
       assert.equal(result.status, 2, `${name}: ${result.stderr}`);
       assert.match(result.stderr, /: not read: no known format matches the content/, name);
     }
+  });
+
+  describe('with empty inputs beside failed ones', () => {
+    const EVTX = join(REPO_ROOT, 'test/fixtures/evtx/ID4720-Local_user_created.evtx');
+    const OKTA_LOG = join(REPO_ROOT, 'test/fixtures/identity/panther-okta-systemlog.ndjson');
+
+    /** Every kind of input that contains no records, each as the summary names it. */
+    const EMPTY_INPUTS: Record<string, string> = {
+      'empty.json': '',
+      'blank.json': ' \r\n\t\n',
+      'array.json': '[]\n',
+      'graph-page.json':
+        '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns","value":[]}',
+      'workspace-page.json': '{"kind":"admin#reports#activities","etag":"\\"3pSQ1Yu8-fJu\\""}',
+    };
+
+    /** Inputs that fail as they are read, each with the reason the summary gives. */
+    function failedInputs(dir: string): { path: string; reason: RegExp }[] {
+      const notGzip = join(dir, 'export.json.gz');
+      writeFileSync(notGzip, 'this is not gzip, whatever its name says\n');
+      // An EVTX file with a byte inverted every 512 bytes, which damages the signatures of the
+      // file header and of every chunk, so no record can be found.
+      const damagedEvtx = join(dir, 'security.evtx');
+      const evtx = Buffer.from(readFileSync(EVTX));
+      for (let index = 0; index < evtx.length; index += 512) {
+        evtx[index] = (evtx[index] ?? 0) ^ 0xff;
+      }
+      writeFileSync(damagedEvtx, evtx);
+      return [
+        { path: cutGzip(dir, 'cut.json.gz'), reason: /unexpected end of file in the header/ },
+        { path: notGzip, reason: /no known format matches the content \(it starts with "this/ },
+        { path: damagedEvtx, reason: /no known format matches the content/ },
+      ];
+    }
+
+    const lastLine = (result: CliResult) => result.stderr.trimEnd().split('\n').at(-1);
+
+    it('is 2 for each empty input beside each failed one', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      const failed = failedInputs(dir);
+      for (const [name, text] of Object.entries(EMPTY_INPUTS)) {
+        const empty = join(dir, name);
+        writeFileSync(empty, text);
+        for (const { path, reason } of failed) {
+          for (const order of [
+            [empty, path],
+            [path, empty],
+          ]) {
+            const result = scan(['--db', ':memory:', '--no-progress', ...order]);
+            const pair = `${name} and ${path}`;
+            assert.equal(result.status, 2, `${pair}: ${result.stderr}`);
+            assert.ok(result.stderr.includes(`  ${empty} skipped: `), pair);
+            assert.match(result.stderr, new RegExp(`  \\S+: not read: ${reason.source}`), pair);
+            assert.equal(
+              lastLine(result),
+              'trustwatch: nothing scanned: 1 of the 2 inputs could not be read and the other ' +
+                'input contains no records (the summary above says why)',
+              pair,
+            );
+          }
+        }
+      }
+    });
+
+    it('is 2 for a folder of empty and failed inputs', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      failedInputs(dir);
+      for (const [name, text] of Object.entries(EMPTY_INPUTS)) writeFileSync(join(dir, name), text);
+      writeFileSync(join(dir, 'digest.json'), CLOUDTRAIL_DIGEST);
+      // A delivered CloudTrail file without records is read as CloudTrail, and gives none.
+      writeFileSync(join(dir, 'trail.json'), '{"Records":[]}\n{"Records":[]}\n');
+
+      const result = scan(['--db', ':memory:', '--no-progress', dir]);
+
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /digest\.json \[aws-cloudtrail-digest\] skipped: CloudTrail/);
+      assert.match(result.stderr, /trail\.json \[aws-cloudtrail\] 0 read, .*, 2 pages without rec/);
+      assert.equal(
+        lastLine(result),
+        'trustwatch: nothing scanned: 3 of the 10 inputs could not be read and the other 7 ' +
+          'inputs contain no records (the summary above says why)',
+      );
+    });
+
+    it('is 2 for a zip archive of empty and failed entries', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      const cut = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62]);
+      const archive = join(dir, 'export.zip');
+      writeFileSync(
+        archive,
+        makeZip([
+          { name: 'empty.json', data: Buffer.alloc(0) },
+          { name: 'cut.json.gz', data: cut },
+          { name: 'page.json', data: Buffer.from('{"value":[]}') },
+        ]),
+      );
+
+      const result = scan(['--db', ':memory:', '--no-progress', '--workers', '2', archive]);
+
+      assert.equal(result.status, 2, result.stderr);
+      assert.ok(result.stderr.includes(`  ${archive}/empty.json skipped: the input is empty`));
+      assert.ok(result.stderr.includes(`  ${archive}/cut.json.gz: not read: unexpected end`));
+      assert.equal(
+        lastLine(result),
+        'trustwatch: nothing scanned: 1 of the 3 inputs could not be read and the other 2 ' +
+          'inputs contain no records (the summary above says why)',
+      );
+    });
+
+    it('is 2 for a damaged zip archive beside an empty input', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      writeFileSync(join(dir, 'a.json'), '[]');
+      const zip = makeZip([{ name: 'events.json', data: Buffer.from('{"value":[]}') }]);
+      writeFileSync(join(dir, 'b.zip'), zip.subarray(0, zip.length - 10));
+
+      const result = scan(['--db', ':memory:', '--no-progress', dir]);
+
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /b\.zip: not read: /);
+      assert.equal(
+        lastLine(result),
+        'trustwatch: nothing scanned: 1 of the 2 inputs could not be read and the other ' +
+          'input contains no records (the summary above says why)',
+      );
+    });
+
+    it('is 2 for empty standard input beside a failed file', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      const gz = cutGzip(dir, 'cut.json.gz');
+      const result = scan(['--db', ':memory:', '--no-progress', '-', gz], { input: '' });
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(lastLine(result) ?? '', /^trustwatch: nothing scanned: 1 of the 2 inputs /);
+    });
+
+    it('is 0 when a record was read beside them', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      failedInputs(dir);
+      writeFileSync(join(dir, 'empty.json'), '');
+      // A record that is rejected was still read, so the scan ran on what the inputs hold.
+      const okta = JSON.parse(readFileSync(OKTA_LOG, 'utf8').split('\n')[0] ?? '');
+      writeFileSync(join(dir, 'rejected.json'), JSON.stringify({ ...okta, published: 'today' }));
+      const result = scan(['--db', ':memory:', '--no-progress', dir]);
+
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stderr, /Scanned 5 inputs with \d+ rules: 1 records read, 0 parsed/);
+      assert.match(
+        result.stderr,
+        /rejected\.json \[okta-system-log\] 1 read, 0 parsed, 1 rejected/,
+      );
+      assert.doesNotMatch(result.stderr, /nothing scanned/);
+    });
+
+    it('is 0 when an input failed after its first records', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      writeFileSync(join(dir, 'empty.json'), '');
+      const text = readFileSync(CASE_LOG);
+      writeFileSync(join(dir, 'cut.xml.gz'), gzipSync(text).subarray(0, 6000));
+      const result = scan(['--db', ':memory:', '--no-progress', dir]);
+
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stderr, /cut\.xml\.gz \[windows-xml\] [1-9]\d* read, .*; then failed: /);
+      assert.doesNotMatch(result.stderr, /nothing scanned/);
+    });
+
+    it('is 0 for empty inputs and a digest file alone', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      for (const [name, text] of Object.entries(EMPTY_INPUTS)) writeFileSync(join(dir, name), text);
+      writeFileSync(join(dir, 'digest.json'), CLOUDTRAIL_DIGEST);
+      const result = scan(['--db', ':memory:', '--no-progress', dir]);
+
+      assert.equal(result.status, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /nothing scanned|not read/);
+    });
   });
 
   it('is 0 for an empty folder, with a warning', () => {

@@ -12,6 +12,10 @@ export interface ParsedInput {
   rejections: Rejection[];
   /** Records the format skipped because they contain no event. */
   skipped: SkippedRecord[];
+  /** API pages without records among the input's pages. */
+  emptyPages: number;
+  /** The note of an input that is skipped whole, such as one of only empty pages. */
+  note: string | undefined;
   warnings: { message: string; fields: LogFields | undefined }[];
 }
 
@@ -52,10 +56,20 @@ export async function parseInput(
   const events: Event[] = [];
   const rejections: Rejection[] = [];
   const skipped: SkippedRecord[] = [];
+  let emptyPages = 0;
   for await (const output of readPrepared(prepared, options)) {
     events.push(...output.events);
     rejections.push(...output.rejections);
     skipped.push(...(output.skipped ?? []));
+    emptyPages += output.emptyPages ?? 0;
   }
-  return { format: prepared.format?.name, events, rejections, skipped, warnings };
+  return {
+    format: prepared.format?.name,
+    events,
+    rejections,
+    skipped,
+    emptyPages,
+    note: prepared.skipped,
+    warnings,
+  };
 }

@@ -1,79 +1,15 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { constants, deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { crc32, tableCrc32 } from '../../src/input/crc32.js';
-import { readFailure, readWarnings } from '../../src/input/gunzip.js';
 import { GzipHeaderError, GzipHeaderParser } from '../../src/input/gzip-header.js';
-import { gunzipIfCompressed } from '../../src/input/open.js';
+import { decode, member, oktaText } from '../helpers/gzip.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
 const OKTA = join(REPO_ROOT, 'test', 'fixtures', 'identity', 'panther-okta-systemlog.ndjson');
-const OKTA_LINES = readFileSync(OKTA, 'utf8').split('\n').filter(Boolean);
 const EVTX_FOLDER = join(REPO_ROOT, 'test', 'fixtures', 'evtx');
-
-/** Okta System Log records, one per line, `count` of them taken from the fixture in turn. */
-function oktaText(count: number): string {
-  const lines = Array.from({ length: count }, (_, index) => OKTA_LINES[index % OKTA_LINES.length]);
-  return `${lines.join('\n')}\n`;
-}
-
-interface Decoded {
-  bytes: Buffer;
-  text: string;
-  failure: string | undefined;
-  warnings: readonly string[];
-}
-
-/** Decompresses `bytes` delivered in chunks of `chunkBytes`, as a pipe or a file read would. */
-async function decode(input: Buffer, chunkBytes = 64 * 1024): Promise<Decoded> {
-  const chunks: Buffer[] = [];
-  for (let start = 0; start < input.length; start += chunkBytes) {
-    chunks.push(input.subarray(start, start + chunkBytes));
-  }
-  const stream = await gunzipIfCompressed(Readable.from(chunks, { objectMode: false }));
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  const bytes = Buffer.concat(parts);
-  return {
-    bytes,
-    text: bytes.toString('utf8'),
-    failure: readFailure(stream)?.message,
-    warnings: readWarnings(stream),
-  };
-}
-
-/** Builds a gzip member by hand, with the optional header fields that gzipSync never writes. */
-function member(
-  text: string | Buffer,
-  fields: { name?: string; comment?: string; extra?: Buffer; headerCrc?: boolean } = {},
-): Buffer {
-  const data = Buffer.from(text);
-  let flags = 0;
-  if (fields.headerCrc) flags |= 0x02;
-  if (fields.extra) flags |= 0x04;
-  if (fields.name !== undefined) flags |= 0x08;
-  if (fields.comment !== undefined) flags |= 0x10;
-  const parts: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, flags, 0, 0, 0, 0, 0, 3])];
-  if (fields.extra) {
-    const length = Buffer.alloc(2);
-    length.writeUInt16LE(fields.extra.length);
-    parts.push(length, fields.extra);
-  }
-  if (fields.name !== undefined) parts.push(Buffer.from(`${fields.name}\0`, 'latin1'));
-  if (fields.comment !== undefined) parts.push(Buffer.from(`${fields.comment}\0`, 'latin1'));
-  if (fields.headerCrc) {
-    const crc = Buffer.alloc(2);
-    crc.writeUInt16LE(crc32(Buffer.concat(parts)) & 0xffff);
-    parts.push(crc);
-  }
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(data), 0);
-  trailer.writeUInt32LE(data.length, 4);
-  return Buffer.concat([...parts, deflateRawSync(data), trailer]);
-}
 
 const JUNK_1MIB = Buffer.from(
   Array.from({ length: 1024 * 1024 }, (_, index) => (index * 7919 + 13) % 256),

@@ -1,3 +1,4 @@
+import { ACTIVITY_LIST_KIND } from '../../input/json-records.js';
 import { RecordError } from '../../model/errors.js';
 import type { Event, EventCore } from '../../model/event.js';
 import type { FramedRecord, ParseContext, RecordParser, SourceFormat } from '../format.js';
@@ -24,9 +25,6 @@ import { parameterMap } from './parameters.js';
  */
 
 export const GOOGLE_WORKSPACE_PRODUCT = 'gcp';
-
-/** `kind` of an `activities.list` response page, which contains the activities in `items`. */
-export const ACTIVITY_LIST_KIND = 'admin#reports#activities';
 
 /**
  * Tells whether a JSON object is an `activities.list` page with no activities. The API leaves
