@@ -1,0 +1,143 @@
+import type { Budget, MatchGraph } from './regex-automaton.js';
+import { type CharSet, intersects } from './regex-charset.js';
+
+/**
+ * Counts the paths that one failing match attempt explores through counted and optional parts,
+ * which grow exponentially with the counts although every part is bounded: `(a{1,10}){1,10}b`
+ * splits a run of `a` among up to ten copies in millions of ways, and in `(a?){20}a{20}` each
+ * `a?` can take an `a` or leave it to `a{20}`. A backtracking engine explores every one of them
+ * before it gives up on the text. The count runs over an automaton without cycles
+ * (regex-automaton.ts, loops read as one iteration), so polynomial growth through loops is left
+ * to regex-trading.ts.
+ *
+ * The failing texts tried are runs of one character that two parts can both read. A path is
+ * counted at each length it reaches, as each is one step that the engine takes back. A run that
+ * some path matches ends the count there, since the engine stops at the first match.
+ *
+ * NOTE: only runs of one character are tried, so paths that part only on texts of two or more
+ * characters, as in `(?:ab?){20}(?:ba?){20}c`, are not counted.
+ */
+
+/**
+ * Paths that one match attempt may explore before it is reported: more than the 2^17 - 2 that
+ * 16 copies of a part with two ways to read a character explore, as `(a|a){16}b` does on 16 `a`.
+ * Counts of at most 16 are read as copies elsewhere in the analysis, and that many copies with
+ * two ways each are not reported there. Measured with Node 20.20 over 2,000 characters that fail,
+ * such a count takes about a second: `(a|a){16}b` 1.6 s, `(?:x?){15}x{15}` (245,759 paths)
+ * 0.6 s, `(?:x?){12}x{12}` (about 30,000 paths) 0.07 s.
+ */
+export const MAX_EXPLORED_PATHS = 2 ** 17;
+
+/**
+ * Returns the positions where the paths of a failing match attempt that explores more than
+ * `MAX_EXPLORED_PATHS` of them part or meet, or undefined when there is none or the budget runs
+ * out. An attempt starts at the start of the expression or after any position.
+ */
+export function findPathExplosion(graph: MatchGraph, budget: Budget): number[] | undefined {
+  if (graph.nullable) return undefined;
+
+  // Starts in the order of the expression, each with the characters its next positions share.
+  const starts = new Map<number, { from: number; targets: Map<number, number> }[]>();
+  const addStart = (from: number, targets: Map<number, number>) => {
+    if (targets.size < 2) return;
+    const sets = [...targets.keys()].map((position) => graph.sets[position] as CharSet);
+    for (const code of sharedMembers(sets)) {
+      const list = starts.get(code) ?? [];
+      list.push({ from, targets });
+      starts.set(code, list);
+    }
+  };
+  addStart(-1, new Map(graph.first.map((position) => [position, 1])));
+  graph.edges.forEach((targets, position) => {
+    if (!graph.accepting[position]) addStart(position, targets);
+  });
+
+  // A start that a failing run from an earlier start passed through adds no paths of its own.
+  for (const [code, list] of starts) {
+    const reached = new Set<number>();
+    for (const { from, targets } of list) {
+      if (reached.has(from)) continue;
+      const count = countPaths(graph, targets, code, budget);
+      if (count === undefined) return undefined;
+      if (!count.matched) for (const position of count.reached) reached.add(position);
+      if (count.explored > MAX_EXPLORED_PATHS) return count.merged;
+    }
+  }
+  return undefined;
+}
+
+interface PathCount {
+  /** Paths explored up to the first length that some path matches, or to the end. */
+  explored: number;
+  /** Whether the run got long enough to match. */
+  matched: boolean;
+  /** Positions reached, and those reached while other paths were at other positions. */
+  reached: Set<number>;
+  merged: number[];
+}
+
+/**
+ * Follows every path from `targets` over a run of `code` until they end, and counts those
+ * explored before the run is long enough to match. Returns undefined when the budget runs out.
+ */
+function countPaths(
+  graph: MatchGraph,
+  targets: Map<number, number>,
+  code: number,
+  budget: Budget,
+): PathCount | undefined {
+  const reads = (position: number) => intersects(graph.sets[position] as CharSet, [code, code]);
+  let active = new Map<number, number>();
+  for (const [position, ways] of targets) {
+    if (reads(position)) active.set(position, ways);
+  }
+  let explored = 0;
+  let matched = false;
+  const reached = new Set<number>();
+  const merged = new Set<number>();
+  while (active.size > 0) {
+    for (const [position, paths] of active) {
+      matched ||= graph.accepting[position] === true;
+      reached.add(position);
+      if (paths > 1 || active.size > 1) merged.add(position);
+    }
+    if (!matched) for (const paths of active.values()) explored += paths;
+    // Past a match only the positions are still wanted, and only for a report.
+    if (matched && explored <= MAX_EXPLORED_PATHS) break;
+
+    const next = new Map<number, number>();
+    for (const [position, paths] of active) {
+      const edges = graph.edges[position] as Map<number, number>;
+      budget.steps -= edges.size;
+      for (const [target, ways] of edges) {
+        if (reads(target)) next.set(target, (next.get(target) ?? 0) + paths * ways);
+      }
+    }
+    if (budget.steps < 0) return undefined;
+    active = next;
+  }
+  return { explored, matched, reached, merged: [...merged] };
+}
+
+/**
+ * Returns one member of each range of characters that two or more of the sets contain, which
+ * are the characters on which paths from these positions part.
+ */
+function sharedMembers(sets: CharSet[]): number[] {
+  const bounds: [number, number][] = [];
+  for (const set of sets) {
+    for (let at = 0; at < set.length; at += 2) {
+      bounds.push([set[at] as number, 1], [(set[at + 1] as number) + 1, -1]);
+    }
+  }
+  bounds.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const members: number[] = [];
+  let depth = 0;
+  for (let at = 0; at < bounds.length; at++) {
+    const [code, change] = bounds[at] as [number, number];
+    depth += change;
+    const nextCode = bounds[at + 1]?.[0];
+    if (depth >= 2 && nextCode !== undefined && nextCode > code) members.push(code);
+  }
+  return members;
+}
