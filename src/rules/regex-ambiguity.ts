@@ -56,12 +56,15 @@ import { findTradingChain } from './regex-trading-chain.js';
 const MIN_TRADING_COPIES = 5;
 
 /**
- * Limits that keep the analysis of one expression within tens of milliseconds: nesting depth
- * of groups, and positions and pairs of positions compared by each of the three searches. An
- * expression beyond them is not reported, though the scan still bounds it.
+ * Limits that keep the analysis of one expression within tens of milliseconds on the rules
+ * authors write, and within a second on any: nesting depth of groups, positions and pairs of
+ * positions compared by the search inside repetitions (`MAX_STEPS`), and by each of the two
+ * searches of the whole expression (`MAX_WHOLE_STEPS`). The SigmaHQ rules take at most 10,000 of
+ * the latter. An expression beyond them is not reported, though the scan still bounds it.
  */
 const MAX_DEPTH = 100;
 const MAX_STEPS = 500_000;
+const MAX_WHOLE_STEPS = 200_000;
 
 /**
  * Largest count read as copies when looking for counts whose ways to match multiply. Fewer
@@ -119,9 +122,10 @@ export function findAmbiguousRepetition(
 
 /** Returns the span from the first to the last of a chain of loops that trade text. */
 function findTradingLoops(tree: RegexNode): [number, number] | undefined {
-  const built = matchGraph(tree, { steps: MAX_STEPS }, LOOPS);
+  const budget = { steps: MAX_WHOLE_STEPS };
+  const built = matchGraph(tree, budget, LOOPS);
   if (!built) return undefined;
-  const chain = findTradingChain(built.graph, MIN_TRADING_COPIES, { steps: MAX_STEPS });
+  const chain = findTradingChain(built.graph, MIN_TRADING_COPIES, budget);
   if (!chain) return undefined;
   const outer = outermost(built.automaton);
   const first = outer(chain[0] as number);
@@ -132,9 +136,10 @@ function findTradingLoops(tree: RegexNode): [number, number] | undefined {
 /** Returns the span of the counted parts where the paths of a failing match multiply. */
 function findMultipliedCounts(tree: RegexNode): [number, number] | undefined {
   const shape = { maxCopies: MAX_PATH_COPIES, loops: false };
-  const built = matchGraph(tree, { steps: MAX_STEPS }, shape);
+  const budget = { steps: MAX_WHOLE_STEPS };
+  const built = matchGraph(tree, budget, shape);
   if (!built) return undefined;
-  const merged = findPathExplosion(built.graph, { steps: MAX_STEPS });
+  const merged = findPathExplosion(built.graph, budget);
   if (!merged) return undefined;
   const spans = merged.map(outermost(built.automaton));
   return [Math.min(...spans.map(([start]) => start)), Math.max(...spans.map(([, end]) => end))];

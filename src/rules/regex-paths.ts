@@ -39,7 +39,8 @@ export function findPathExplosion(graph: MatchGraph, budget: Budget): number[] |
   // Starts in the order of the expression, each with the characters its next positions share.
   const starts = new Map<number, { from: number; targets: Map<number, number> }[]>();
   const addStart = (from: number, targets: Map<number, number>) => {
-    if (targets.size < 2) return;
+    budget.steps -= targets.size;
+    if (targets.size < 2 || budget.steps < 0) return;
     const sets = [...targets.keys()].map((position) => graph.sets[position] as CharSet);
     for (const code of sharedMembers(sets)) {
       const list = starts.get(code) ?? [];
@@ -51,6 +52,7 @@ export function findPathExplosion(graph: MatchGraph, budget: Budget): number[] |
   graph.edges.forEach((targets, position) => {
     if (!graph.accepting[position]) addStart(position, targets);
   });
+  if (budget.steps < 0) return undefined;
 
   // A start that a failing run from an earlier start passed through adds no paths of its own.
   for (const [code, list] of starts) {
@@ -102,8 +104,7 @@ function countPaths(
       if (paths > 1 || active.size > 1) merged.add(position);
     }
     if (!matched) for (const paths of active.values()) explored += paths;
-    // Past a match only the positions are still wanted, and only for a report.
-    if (matched && explored <= MAX_EXPLORED_PATHS) break;
+    if (matched || explored > MAX_EXPLORED_PATHS) break;
 
     const next = new Map<number, number>();
     for (const [position, paths] of active) {
@@ -115,6 +116,17 @@ function countPaths(
     }
     if (budget.steps < 0) return undefined;
     active = next;
+  }
+  // The positions the run would still reach belong to the part at fault too.
+  if (explored > MAX_EXPLORED_PATHS) {
+    const queue = [...active.keys()];
+    for (let at = 0; at < queue.length; at++) {
+      for (const target of (graph.edges[queue[at] as number] as Map<number, number>).keys()) {
+        if (merged.has(target) || !reads(target)) continue;
+        merged.add(target);
+        queue.push(target);
+      }
+    }
   }
   return { explored, matched, reached, merged: [...merged] };
 }

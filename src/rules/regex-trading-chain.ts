@@ -18,6 +18,9 @@ import { type CharSet, intersection, intersects } from './regex-charset.js';
 /** Times each trading text is repeated in the failing text, more than a count read as copies. */
 const REPEATS = 18;
 
+/** Loops above which an expression is not searched, which bounds the pairs of loops compared. */
+const MAX_LOOPS = 64;
+
 /** A trade between two loops: positions p and q and the text they trade. */
 interface Trade {
   p: number;
@@ -57,26 +60,27 @@ export function findTradingChain(
     )
     .map(([id]) => id)
     .sort((a, b) => b - a);
-  if (loops.length < minLength) return undefined;
+  if (loops.length < minLength || loops.length > MAX_LOOPS) return undefined;
 
   // Components are numbered in reverse topological order, so a chain runs to lower numbers.
+  const reachable = reachableComponents(targets, component, members, loops);
   const links = new Map<number, ChainLink>();
+  const length = (id: number) => (links.get(id) as ChainLink).length;
   for (const to of loops) {
     let best: ChainLink = { length: 1 };
-    for (const from of loops) {
-      if (from <= to) break;
-      const link = links.get(from) as ChainLink;
-      if (link.length + 1 <= best.length) continue;
+    // The longest chains first, so that the first trade found is the best.
+    const before = loops.filter((from) => from > to).sort((a, b) => length(b) - length(a));
+    for (const from of before) {
+      if (length(from) + 1 <= best.length) break;
+      if (!reachable.get(from)?.has(to)) continue;
       const trade = findTrade(graph, component, members, from, to, budget);
       if (trade === undefined) return undefined;
-      if (trade) best = { length: link.length + 1, from, trade };
+      if (trade) best = { length: length(from) + 1, from, trade };
     }
     links.set(to, best);
   }
 
-  const ends = loops
-    .filter((id) => (links.get(id) as ChainLink).length >= minLength)
-    .sort((a, b) => (links.get(b) as ChainLink).length - (links.get(a) as ChainLink).length);
+  const ends = loops.filter((id) => length(id) >= minLength).sort((a, b) => length(b) - length(a));
   for (const end of ends) {
     const trades: Trade[] = [];
     for (let link = links.get(end); link?.trade; link = links.get(link.from as number)) {
@@ -90,6 +94,29 @@ export function findTradingChain(
     if (budget.steps < 0) return undefined;
   }
   return undefined;
+}
+
+/** Returns, for each component of `from`, the components that its positions lead to. */
+function reachableComponents(
+  targets: number[][],
+  component: Int32Array,
+  members: Map<number, number[]>,
+  from: number[],
+): Map<number, Set<number>> {
+  const reachable = new Map<number, Set<number>>();
+  for (const id of from) {
+    const seen = new Set<number>(members.get(id));
+    const queue = [...seen];
+    for (let at = 0; at < queue.length; at++) {
+      for (const next of targets[queue[at] as number] as number[]) {
+        if (seen.has(next)) continue;
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+    reachable.set(id, new Set([...seen].map((position) => component[position] as number)));
+  }
+  return reachable;
 }
 
 /**
