@@ -122,6 +122,7 @@ export function findAmbiguousRepetition(
 
 /** Returns the span from the first to the last of a chain of loops that trade text. */
 function findTradingLoops(tree: RegexNode): [number, number] | undefined {
+  if (countLoops(tree) < MIN_TRADING_COPIES) return undefined;
   const budget = { steps: MAX_WHOLE_STEPS };
   const built = matchGraph(tree, budget, LOOPS);
   if (!built) return undefined;
@@ -131,6 +132,26 @@ function findTradingLoops(tree: RegexNode): [number, number] | undefined {
   const first = outer(chain[0] as number);
   const last = outer(chain.at(-1) as number);
   return [first[0], last[1]];
+}
+
+/**
+ * Returns at least the number of loops in the automaton of the expression: each repetition read
+ * as a loop, as often as the counts around it copy it. A loop inside a loop may join its cycle.
+ */
+function countLoops(node: RegexNode): number {
+  switch (node.kind) {
+    case 'repeat':
+      if (node.max > MAX_COUNT) return 1 + countLoops(node.body);
+      return node.max * countLoops(node.body);
+    case 'sequence':
+      return node.items.reduce((sum, item) => sum + countLoops(item), 0);
+    case 'alternation':
+      return node.alternatives.reduce((sum, item) => sum + countLoops(item), 0);
+    case 'group':
+      return countLoops(node.body);
+    default:
+      return 0;
+  }
 }
 
 /** Returns the span of the counted parts where the paths of a failing match multiply. */

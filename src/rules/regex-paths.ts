@@ -1,5 +1,6 @@
 import type { Budget, MatchGraph } from './regex-automaton.js';
 import { type CharSet, intersects } from './regex-charset.js';
+import { matchesFromStart, pathText } from './regex-witness.js';
 
 /**
  * Counts the paths that one failing match attempt explores through counted and optional parts,
@@ -62,7 +63,13 @@ export function findPathExplosion(graph: MatchGraph, budget: Budget): number[] |
       const count = countPaths(graph, targets, code, budget);
       if (count === undefined) return undefined;
       if (!count.matched) for (const position of count.reached) reached.add(position);
-      if (count.explored > MAX_EXPLORED_PATHS) return count.merged;
+      if (count.explored <= MAX_EXPLORED_PATHS) continue;
+
+      // Another path of the expression may match the run, which ends the search before.
+      const prefix = from < 0 ? [] : pathText(graph, graph.first, from, () => true, budget);
+      if (prefix === undefined) return undefined;
+      const run: number[] = Array(count.length).fill(code);
+      if (prefix && !matchesFromStart(graph, [...prefix, ...run], budget)) return count.merged;
     }
   }
   return undefined;
@@ -73,6 +80,8 @@ interface PathCount {
   explored: number;
   /** Whether the run got long enough to match. */
   matched: boolean;
+  /** Length of the run when the count stopped. */
+  length: number;
   /** Positions reached, and those reached while other paths were at other positions. */
   reached: Set<number>;
   merged: number[];
@@ -94,10 +103,12 @@ function countPaths(
     if (reads(position)) active.set(position, ways);
   }
   let explored = 0;
+  let length = 0;
   let matched = false;
   const reached = new Set<number>();
   const merged = new Set<number>();
   while (active.size > 0) {
+    length++;
     for (const [position, paths] of active) {
       matched ||= graph.accepting[position] === true;
       reached.add(position);
@@ -128,7 +139,7 @@ function countPaths(
       }
     }
   }
-  return { explored, matched, reached, merged: [...merged] };
+  return { explored, matched, length, reached, merged: [...merged] };
 }
 
 /**

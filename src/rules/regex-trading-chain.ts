@@ -1,5 +1,6 @@
 import { type Budget, type MatchGraph, stronglyConnected } from './regex-automaton.js';
-import { type CharSet, intersection, intersects } from './regex-charset.js';
+import { type CharSet, intersection } from './regex-charset.js';
+import { matchesFromStart, pathText } from './regex-witness.js';
 
 /**
  * Finds loops written one after another that trade text along a chain, as the six `.*` of
@@ -10,7 +11,7 @@ import { type CharSet, intersection, intersects } from './regex-charset.js';
  * split a text of n characters among them, at each start in the text.
  *
  * A chain is only reported when a text built from it fails: a prefix that reaches the first
- * loop, then each trading text repeated, checked against the whole automaton from every start.
+ * loop, then each trading text repeated, which no path of the whole automaton matches.
  * In `\+.*\+.*\+.*\+.*\+.*\+` the loops trade `+`, but the repeated `+` lets the expression
  * match, which ends the search before the splits add up.
  */
@@ -88,7 +89,7 @@ export function findTradingChain(
     }
     const text = failingText(graph, component, trades, budget);
     if (text === undefined) return undefined;
-    if (text && !matches(graph, text, budget)) {
+    if (text && !matchesFromStart(graph, text, budget)) {
       return [...trades.map((trade) => trade.p), (trades.at(-1) as Trade).q];
     }
     if (budget.steps < 0) return undefined;
@@ -222,61 +223,4 @@ function failingText(
     at = trade.q;
   }
   return text;
-}
-
-/**
- * Returns a shortest text that leads from `starts` to `target` through positions that `allowed`
- * accepts, false when there is none, or undefined when the budget runs out.
- */
-function pathText(
-  graph: MatchGraph,
-  starts: readonly number[],
-  target: number,
-  allowed: (position: number) => boolean,
-  budget: Budget,
-): number[] | false | undefined {
-  const parents = new Map<number, number>();
-  // An end anchor reads no character, so no text leads through it.
-  const passable = (position: number) => graph.sets[position]?.length !== 0 && allowed(position);
-  const queue = starts.filter(passable);
-  for (const start of queue) parents.set(start, -1);
-  for (let at = 0; at < queue.length; at++) {
-    const position = queue[at] as number;
-    if (position === target) {
-      const text: number[] = [];
-      for (let step = position; step >= 0; step = parents.get(step) as number) {
-        text.unshift((graph.sets[step] as CharSet)[0] as number);
-      }
-      return text;
-    }
-    for (const next of (graph.edges[position] as Map<number, number>).keys()) {
-      if (--budget.steps < 0) return undefined;
-      if (parents.has(next) || !passable(next)) continue;
-      parents.set(next, position);
-      queue.push(next);
-    }
-  }
-  return false;
-}
-
-/**
- * Tests whether the expression matches the text or a part of it, trying every start. Running
- * out of budget counts as a match, so that nothing is reported.
- */
-function matches(graph: MatchGraph, text: number[], budget: Budget): boolean {
-  let active = new Set<number>();
-  for (const code of text) {
-    const next = new Set<number>();
-    const reads = (position: number) => intersects(graph.sets[position] as CharSet, [code, code]);
-    for (const position of graph.first) if (reads(position)) next.add(position);
-    for (const position of active) {
-      const edges = graph.edges[position] as Map<number, number>;
-      budget.steps -= edges.size;
-      for (const target of edges.keys()) if (reads(target)) next.add(target);
-    }
-    if (budget.steps < 0) return true;
-    for (const position of next) if (graph.accepting[position]) return true;
-    active = next;
-  }
-  return false;
 }
