@@ -3,11 +3,11 @@ import type { RegexNode } from './regex-syntax.js';
 
 /**
  * The position automaton (Glushkov) of a regular expression, which the backtracking analyses
- * (regex-ambiguity.ts, regex-trading.ts, regex-paths.ts) search: one position per character of
- * the expression, and an edge for each way one character can follow another. An edge that two
- * parts of the expression produce (the end of an inner and of an outer repetition) is counted
- * twice, since each is a different way to match. Anchors and lookarounds read as matching the
- * empty text, and a backreference as any one character.
+ * (regex-ambiguity.ts, regex-trading.ts, regex-trading-chain.ts, regex-paths.ts) search: one
+ * position per character of the expression, and an edge for each way one character can follow
+ * another. An edge that two parts of the expression produce (the end of an inner and of an outer
+ * repetition) is counted twice, since each is a different way to match. Anchors and lookarounds
+ * read as matching the empty text, and a backreference as any one character.
  */
 
 export type Repeat = Extract<RegexNode, { kind: 'repeat' }>;
@@ -23,7 +23,7 @@ export const MAX_COUNT = 16;
 const MAX_POSITIONS = 2000;
 
 /** The positions that can start and end a match of a part, and whether it matches empty text. */
-export interface Fragment {
+interface Fragment {
   nullable: boolean;
   first: number[];
   last: number[];
@@ -32,7 +32,7 @@ export interface Fragment {
 const EMPTY: Fragment = { nullable: true, first: [], last: [] };
 
 /** Thrown when an automaton would pass `MAX_POSITIONS` or the step budget. */
-export class TooLarge extends Error {}
+class TooLarge extends Error {}
 
 /** Positions and edges that the analysis may still add or compare, over one expression. */
 export interface Budget {
@@ -60,6 +60,7 @@ export interface AutomatonShape {
 /** The shape that reads counts above `MAX_COUNT` and unbounded repetitions as loops. */
 export const LOOPS: AutomatonShape = { maxCopies: MAX_COUNT, loops: true };
 
+/** The automaton of an expression or of one repetition: the set of each position and its edges. */
 export class Automaton {
   readonly sets: CharSet[] = [];
   /** Edges of each position: the next position and how many ways lead there. */

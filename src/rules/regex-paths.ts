@@ -3,36 +3,39 @@ import { type CharSet, intersects } from './regex-charset.js';
 import { matchesFromStart, pathText } from './regex-witness.js';
 
 /**
- * Counts the paths that one failing match attempt explores through counted and optional parts,
- * which grow exponentially with the counts although every part is bounded: `(a{1,10}){1,10}b`
- * splits a run of `a` among up to ten copies in millions of ways, and in `(a?){20}a{20}` each
- * `a?` can take an `a` or leave it to `a{20}`. A backtracking engine explores every one of them
- * before it gives up on the text. The count runs over an automaton without cycles
- * (regex-automaton.ts, loops read as one iteration), so polynomial growth through loops is left
- * to regex-trading.ts.
+ * Counts the paths that one failing match attempt explores through counted and optional parts.
+ * Their number grows exponentially with the counts although every part is bounded. In
+ * `(a{1,10}){1,10}b` a run of `a` splits among up to ten copies in billions of ways, and in
+ * `(a?){20}a{20}` each `a?` can take an `a` or leave it to `a{20}`. A backtracking engine
+ * explores every one of them before it gives up on the text. The count runs over an automaton
+ * without cycles (regex-automaton.ts reads each loop as one iteration), so polynomial growth
+ * through loops is left to regex-trading.ts and regex-trading-chain.ts.
  *
- * The failing texts tried are runs of one character that two parts can both read. A path is
- * counted at each length it reaches, as each is one step that the engine takes back. A run that
- * some path matches ends the count there, since the engine stops at the first match.
+ * The failing texts tried are runs of one character that two next positions of a start can both
+ * read. An attempt starts at the start of the expression or after any position, which a text
+ * led to. A path is counted at each length it reaches, since each is one step that the engine
+ * takes back. A run that some path matches ends the count there, because the engine stops at the
+ * first match.
  *
- * NOTE: only runs of one character are tried, so paths that part only on texts of two or more
- * characters, as in `(?:ab?){20}(?:ba?){20}c`, are not counted.
+ * NOTE: only runs of one character are tried, so ways to match that part only on texts mixing
+ * two or more characters are not counted.
  */
 
 /**
- * Paths that one match attempt may explore before it is reported: more than the 2^17 - 2 that
- * 16 copies of a part with two ways to read a character explore, as `(a|a){16}b` does on 16 `a`.
- * Counts of at most 16 are read as copies elsewhere in the analysis, and that many copies with
- * two ways each are not reported there. Measured with Node 20.20 over 2,000 characters that fail,
- * such a count takes about a second: `(a|a){16}b` 1.6 s, `(?:x?){15}x{15}` (245,759 paths)
- * 0.6 s, `(?:x?){12}x{12}` (about 30,000 paths) 0.07 s.
+ * Paths that one match attempt may explore before it is reported. `(a|a){16}b` explores
+ * 2^17 - 2 of them on a run of 16 `a` and is not reported, because 16 copies with two ways each
+ * are the most that the search inside repetitions (regex-ambiguity.ts) leaves unreported: it
+ * reads `(a|a){17}b` as a loop and reports it. Measured with Node 20.20 on an AMD EPYC core over
+ * 2,000 characters of failing runs, `(a|a){1,16}b` takes 0.2 s on runs of 16 `a` and 1.6 s on
+ * runs of 40, `(?:x?){15}x{15}` (245,759 paths on 14 `x`) 0.6 s, and `(?:x?){12}x{12}` (24,575
+ * paths) 0.07 s.
  */
 export const MAX_EXPLORED_PATHS = 2 ** 17;
 
 /**
- * Returns the positions where the paths of a failing match attempt that explores more than
- * `MAX_EXPLORED_PATHS` of them part or meet, or undefined when there is none or the budget runs
- * out. An attempt starts at the start of the expression or after any position.
+ * Returns the positions where the paths of a failing match attempt part or meet, when it
+ * explores more than `MAX_EXPLORED_PATHS` of them. Returns undefined when there is no such
+ * attempt or the budget runs out.
  */
 export function findPathExplosion(graph: MatchGraph, budget: Budget): number[] | undefined {
   if (graph.nullable) return undefined;
@@ -55,7 +58,7 @@ export function findPathExplosion(graph: MatchGraph, budget: Budget): number[] |
   });
   if (budget.steps < 0) return undefined;
 
-  // A start that a failing run from an earlier start passed through adds no paths of its own.
+  // A start that a failing run from an earlier start passed through explores part of that run.
   for (const [code, list] of starts) {
     const reached = new Set<number>();
     for (const { from, targets } of list) {
@@ -65,7 +68,7 @@ export function findPathExplosion(graph: MatchGraph, budget: Budget): number[] |
       if (!count.matched) for (const position of count.reached) reached.add(position);
       if (count.explored <= MAX_EXPLORED_PATHS) continue;
 
-      // Another path of the expression may match the run, which ends the search before.
+      // Another path of the expression may match the text, which would end the search first.
       const prefix = from < 0 ? [] : pathText(graph, graph.first, from, () => true, budget);
       if (prefix === undefined) return undefined;
       const run: number[] = Array(count.length).fill(code);
@@ -82,8 +85,9 @@ interface PathCount {
   matched: boolean;
   /** Length of the run when the count stopped. */
   length: number;
-  /** Positions reached, and those reached while other paths were at other positions. */
+  /** Positions that the run reached. */
   reached: Set<number>;
+  /** Positions that more than one path reached, or one while others were elsewhere. */
   merged: number[];
 }
 
