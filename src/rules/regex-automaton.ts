@@ -39,7 +39,7 @@ export interface Budget {
   steps: number;
 }
 
-/** How an automaton reads repetitions. */
+/** The reading of repetitions that an automaton follows. */
 export interface AutomatonShape {
   /** Largest count read as copies of the repeated part. */
   maxCopies: number;

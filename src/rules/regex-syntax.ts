@@ -161,7 +161,7 @@ function parseAtom(parser: Parser): RegexNode {
   return chars(parser, charSet([[code, code]]), start);
 }
 
-/** Returns the node of a character read from `start` up to where the parser stands. */
+/** Returns the node of a character read from `start` up to the parser's position. */
 function chars(parser: Parser, set: CharSet, start: number): RegexNode {
   const caseSet = parser.flags.ignoreCase ? withCaseVariants(set) : set;
   return { kind: 'char', set: caseSet, start, end: parser.at };

@@ -29,7 +29,7 @@ interface Trade {
   text: number[];
 }
 
-/** The longest chain found that ends at a loop: its length, the loop before, and their trade. */
+/** The longest chain found so far that ends at a loop: its length, the loop before, their trade. */
 interface ChainLink {
   length: number;
   from?: number;

@@ -8,8 +8,8 @@ import { type CharSet, intersects } from './regex-charset.js';
  * stops at the first match.
  *
  * NOTE: the engine tries alternatives in order, so it can explore every way through an earlier
- * one before a later one matches: `(?:(a?){20}a{20}b|a)` takes 0.6 s on 30 `a` and `!`, but is
- * not reported, because its `a` matches that text.
+ * one before a later one matches. `(?:(a?){20}a{20}b|a)` takes 0.6 s on 30 `a` and `!`, but it
+ * is not reported, because its `a` matches that text.
  */
 
 /**

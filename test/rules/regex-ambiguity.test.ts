@@ -7,10 +7,10 @@ import type { RegexFlags } from '../../src/rules/regex-syntax.js';
  * Each expression expected to be reported here was timed on Node 20 without V8's linear-time
  * fallback: on its repeated text followed by one character that fails, the time of `test` grew
  * exponentially with the length of the text, or as a polynomial of degree 4 or more for loops
- * that trade text. Counts whose ways to match multiply took seconds on 500 characters of runs
- * that fail. Those expected not to be reported have one way to match each text, nothing after
- * them that can fail, fewer than five loops that trade text, or counts that explore at most
- * 2^17 ways on a failing run.
+ * that trade text. Counts whose ways to match multiply took from 0.6 s to minutes on 2,000
+ * characters of runs that fail. Those expected not to be reported have one way to match each
+ * text, nothing after them that can fail, fewer than five loops that trade text, or counts that
+ * explore at most 2^17 ways on a failing run.
  */
 
 const PLAIN: RegexFlags = { ignoreCase: false, dotAll: false, unicode: false };
@@ -187,8 +187,8 @@ describe('findAmbiguousRepetition', () => {
   });
 
   it('reports counts whose ways to match multiply', () => {
-    // On 500 characters of runs of 20 `a` and a `!`, `(a{1,10}){1,10}b` takes 0.65 s, and a
-    // single run of 40 takes 30 s.
+    // On 2,000 characters of runs of 20 `a` and a `!`, `(a{1,10}){1,10}b` takes 0.65 s, and
+    // `(a{1,10}){1,10}$` takes 32 s on one run of 40 `a` and a `!`.
     assertReported([
       ['(a{1,10}){1,10}b', '(a{1,10}){1,10}'],
       ['(?:\\w{1,20}){1,20}!', '(?:\\w{1,20}){1,20}'],
@@ -202,7 +202,7 @@ describe('findAmbiguousRepetition', () => {
 
   it('reports optional copies against a count', () => {
     // `(?:x?){15}x{15}` explores 245,759 ways on 14 `x` and takes 0.6 s on 2,000 characters of
-    // such runs; `(a?){20}a{20}` takes 2 s on one run of 19 `a` and a few more characters.
+    // such runs. `(a?){20}a{20}` takes 2 s on 19 `a`, a `!` and 19 more `a`.
     const writtenOut = `${'a?'.repeat(20)}${'a'.repeat(20)}`;
     assertReported([
       ['(a?){20}a{20}', '(a?){20}a{20}'],
