@@ -293,6 +293,47 @@ detection:
     );
   });
 
+  it('is warned about for multiplied counts and written-out loops', () => {
+    const set = load(`title: Counted and written-out patterns
+id: 1c7e9a42-5d3b-4f6e-8a2c-0b9d4e6f1a37
+logsource: {category: process_creation, product: windows}
+detection:
+  sel_nested:
+    CommandLine|re: '(a{1,10}){1,10}b'
+  sel_optional:
+    CommandLine|re: '(?:x?){15}x{15}'
+  sel_chain:
+    CommandLine|re: '.*a.*a.*a.*a.*a.*x'
+  sel_few:
+    CommandLine|re: '.*\\\\cmd\\.exe.*/c.*'
+  sel_short:
+    CommandLine|re: '[a-z]{3,10}\\.exe'
+  condition: 1 of sel_*
+`);
+    assert.deepEqual(
+      set.problems.map((problem) => [
+        problem.code,
+        problem.location?.line,
+        problem.location?.column,
+      ]),
+      [
+        ['rule.regex_backtracking', 6, 21],
+        ['rule.regex_backtracking', 8, 21],
+        ['rule.regex_backtracking', 10, 21],
+      ],
+    );
+    // The first clause names the part at fault; the rest names the bound, as above.
+    const parts = set.problems.map((problem) => problem.message.split('; ')[0]);
+    assert.deepEqual(parts, [
+      'CommandLine|re: the repetition "(a{1,10}){1,10}" in "(a{1,10}){1,10}b" can match the ' +
+        'same text in more than one way, so it can backtrack catastrophically',
+      'CommandLine|re: the repetitions "(?:x?){15}x{15}" in "(?:x?){15}x{15}" can match the ' +
+        'same text in more than one way, so they can backtrack catastrophically',
+      'CommandLine|re: the repetitions ".*a.*a.*a.*a.*a.*" in ".*a.*a.*a.*a.*a.*x" can match ' +
+        'the same text in more than one way, so they can backtrack catastrophically',
+    ]);
+  });
+
   it('follows the i modifier and inline flag', () => {
     const rule = (key: string, pattern: string) =>
       'title: Case\nlogsource: {product: windows}\n' +

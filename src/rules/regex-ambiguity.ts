@@ -1,6 +1,18 @@
-import { type CharSet, intersects, MAX_CODE_POINT, MAX_UNIT, union } from './regex-charset.js';
+import {
+  type Automaton,
+  type Budget,
+  buildAutomaton,
+  LOOPS,
+  MAX_COUNT,
+  matchGraph,
+  type Repeat,
+  stronglyConnected,
+} from './regex-automaton.js';
+import { type CharSet, intersects, MAX_UNIT, union } from './regex-charset.js';
+import { findPathExplosion } from './regex-paths.js';
 import { nestingDepth, parseRegex, type RegexFlags, type RegexNode } from './regex-syntax.js';
 import { tradesText } from './regex-trading.js';
+import { findTradingChain } from './regex-trading-chain.js';
 
 /**
  * Finds a repetition that makes a backtracking engine take exponential time: one whose
@@ -10,62 +22,70 @@ import { tradesText } from './regex-trading.js';
  * `[a-z]+` could also take.
  *
  * The test is the criterion for exponential ambiguity of a finite automaton. The repetition is
- * read as a position automaton (Glushkov): one state per character of the expression, an edge
- * for each way one character can follow another. An edge that two parts of the expression
- * produce (the end of an inner and of an outer repetition) is kept twice, since each is a
- * different way to match. Take the product of the automaton with itself. The repetition is
- * ambiguous when a state pair (p, p) lies on a cycle through a pair (q, r) with q ≠ r, or through
- * such a double edge. Then two different paths read the same text from p back to p.
+ * read as a position automaton (regex-automaton.ts). Take the product of the automaton with
+ * itself. The repetition is ambiguous when a state pair (p, p) lies on a cycle through a pair
+ * (q, r) with q ≠ r, or through a double edge. Then two different paths read the same text from
+ * p back to p.
  *
  * A repetition only costs that time when a failure after it makes the engine try every way, so
  * one that nothing can fail after (the end of the expression or of a lookaround) is not
  * reported. Neither is an unbounded one that can read any character and is followed only by
  * `$`, because greedy matching reads to the end of the text, where `$` matches.
  *
- * A bounded count of at least `MIN_TRADING_COPIES` is reported when two of its copies can
- * trade text (regex-trading.ts), as in `(.*a){12}x`: a failing match then takes polynomial
- * time of a degree that grows with the count.
+ * Repetition that is counted or written out is slow in two more ways, looked for in the whole
+ * expression. Loops that trade text take polynomial time of a degree that grows with their
+ * number: a bounded count of at least `MIN_TRADING_COPIES` whose copies trade text
+ * (regex-trading.ts, `(.*a){12}x`), or as many loops written one after another
+ * (regex-trading-chain.ts, `.*a.*a.*a.*a.*a.*x`). Counts and optional parts whose ways to match
+ * multiply take time exponential in their counts (regex-paths.ts): `(a{1,10}){1,10}b`,
+ * `(a?){20}a{20}`.
  *
  * NOTE: lookarounds and anchors are read as matching nothing and a backreference as any one
- * character, so ambiguity that only they resolve is still reported. Some slow expressions are
- * not looked for: nested counts that are each at most `MAX_COUNT` but multiply past it
- * (`((a|a){1,4}){1,8}`), optional parts under a large count (`(a?){20}a{20}`), and loops that
- * trade text but are written out rather than counted (`.*a.*a.*a.*a.*a.*x`).
+ * character, so ambiguity that only they resolve is still reported.
  */
 
 /**
- * Largest count read as copies of the repeated part; a larger one, or none, makes a loop. 2^16
- * ways to match is above the 50,000 backtracks after which V8 (Node 20) switches to its
- * linear-time engine.
- */
-const MAX_COUNT = 16;
-
-/**
- * Minimum count whose copies are reported when they trade text: a failing match then takes time
- * that grows with the 4th power of the text length or faster. Measured with Node 20.20 on a text
- * of `a` repeated 40 times then `!`, `(.*a){5}x` takes about 45 ms and `(.*a){8}x` about 3 s, so
- * such a count is slow on log fields of a few hundred characters.
+ * Minimum number of loops that trade text, as counted copies or written out, for a report. A
+ * failing match then tries about n^4 splits of a text of n characters, at each start in it.
+ * Measured with Node 20.20 on an AMD EPYC core, timing one `test` call on failing lines in which
+ * 1 in 25 characters is the traded `a`, as one letter is in prose. Over 500 characters,
+ * `.*a.*a.*x` takes 0.04 s, `.*a.*a.*a.*x` 0.17 s, `.*a.*a.*a.*a.*x` 0.6 s and
+ * `.*a.*a.*a.*a.*a.*x` 1.8 s. Over 1,000 characters they take 0.12 s, 1.5 s, 8 s and more than
+ * 20 s. On a text of `a` repeated 40 times then `!`, `(.*a){5}x` takes about 45 ms and
+ * `(.*a){8}x` about 3 s.
  */
 const MIN_TRADING_COPIES = 5;
 
 /**
- * Limits that keep the analysis of one expression within tens of milliseconds: nesting depth
- * of groups, positions of one loop, and pairs of positions compared in all. An expression
- * beyond them is not reported, though the scan still bounds it.
+ * Limits that keep the analysis of one expression within tens of milliseconds on the rules
+ * authors write, and within a second on any. They bound the nesting depth of groups and the
+ * positions and pairs of positions compared: by the search inside repetitions (`MAX_STEPS`), and
+ * by each of the two searches of the whole expression (`MAX_WHOLE_STEPS`). Each expression of the
+ * SigmaHQ rules takes at most 10,000 of the latter. An expression beyond the limits is not
+ * reported, though the scan still bounds it.
  */
 const MAX_DEPTH = 100;
-const MAX_POSITIONS = 2000;
 const MAX_STEPS = 500_000;
+const MAX_WHOLE_STEPS = 200_000;
 
-/** A repetition in the expression: `source.slice(start, end)` is its text. */
+/**
+ * Largest count read as copies when counting the ways to match. A larger count reads as this many
+ * copies, which allow fewer paths than it has, so the copies left out never cause a report.
+ */
+const MAX_PATH_COPIES = 32;
+
+/** A part of the expression: `source.slice(start, end)` is its text. */
 export interface AmbiguousRepetition {
   start: number;
   end: number;
+  /** Whether the part is more than one repetition, as `.*a.*a.*a.*a.*a.*` is. */
+  several: boolean;
 }
 
 /**
- * Returns the first repetition, innermost first, that can backtrack catastrophically, or
- * undefined. `source` must compile as a regular expression with `flags`.
+ * Returns the first repetition, innermost first, that can backtrack catastrophically, or else
+ * a run of repetitions that can, or undefined. `source` must compile as a regular expression
+ * with `flags`.
  */
 export function findAmbiguousRepetition(
   source: string,
@@ -75,6 +95,7 @@ export function findAmbiguousRepetition(
   const tree = parseRegex(source, flags);
   const budget = { steps: MAX_STEPS };
   const all = repetitions(tree);
+  const repetition = (node: Repeat) => ({ start: node.start, end: node.end, several: false });
   for (const { node, ancestors } of all) {
     if (node.max <= MAX_COUNT) continue;
     if (!canFailAfter(node, ancestors, false)) continue;
@@ -83,7 +104,7 @@ export function findAmbiguousRepetition(
     // A loop that can read any character reads to the end of the text, where `$` holds.
     const reachesEnd = node.max === Number.POSITIVE_INFINITY && readsAnyText(automaton);
     if (reachesEnd && !canFailAfter(node, ancestors, true)) continue;
-    if (isAmbiguous(automaton, budget)) return { start: node.start, end: node.end };
+    if (isAmbiguous(automaton, budget)) return repetition(node);
   }
 
   // Counts read as copies: two copies that trade text make every later copy trade too.
@@ -91,12 +112,72 @@ export function findAmbiguousRepetition(
     if (node.max < MIN_TRADING_COPIES || node.max > MAX_COUNT) continue;
     if (!canFailAfter(node, ancestors, false)) continue;
     const automaton = copiesAutomaton(node, budget);
-    if (automaton && tradesText(automaton, budget)) return { start: node.start, end: node.end };
+    if (automaton && tradesText(automaton, budget)) return repetition(node);
   }
-  return undefined;
+
+  const span = findTradingLoops(tree) ?? findMultipliedCounts(tree);
+  if (!span) return undefined;
+  const [start, end] = span;
+  const single = all.some(({ node }) => node.start === start && node.end === end);
+  return { start, end, several: !single };
 }
 
-type Repeat = Extract<RegexNode, { kind: 'repeat' }>;
+/** Returns the span from the first to the last of a chain of loops that trade text. */
+function findTradingLoops(tree: RegexNode): [number, number] | undefined {
+  if (countLoops(tree) < MIN_TRADING_COPIES) return undefined;
+  const budget = { steps: MAX_WHOLE_STEPS };
+  const built = matchGraph(tree, budget, LOOPS);
+  if (!built) return undefined;
+  const chain = findTradingChain(built.graph, MIN_TRADING_COPIES, budget);
+  if (!chain) return undefined;
+  const outer = outermost(built.automaton);
+  const first = outer(chain[0] as number);
+  const last = outer(chain.at(-1) as number);
+  return [first[0], last[1]];
+}
+
+/**
+ * Returns an upper bound on the number of loops in the automaton of the expression: each
+ * repetition read as a loop, as often as the counts around it copy it, and the copies of its body
+ * that its minimum requires. A loop inside a loop can join the cycle of the outer one.
+ */
+function countLoops(node: RegexNode): number {
+  switch (node.kind) {
+    case 'repeat': {
+      const inner = countLoops(node.body);
+      if (node.max <= MAX_COUNT) return node.max * inner;
+      return Math.max(Math.min(node.min, MAX_COUNT) - 1, 0) * inner + 1 + inner;
+    }
+    case 'sequence':
+      return node.items.reduce((sum, item) => sum + countLoops(item), 0);
+    case 'alternation':
+      return node.alternatives.reduce((sum, item) => sum + countLoops(item), 0);
+    case 'group':
+      return countLoops(node.body);
+    default:
+      return 0;
+  }
+}
+
+/** Returns the span of the counted parts where the paths of a failing match multiply. */
+function findMultipliedCounts(tree: RegexNode): [number, number] | undefined {
+  const shape = { maxCopies: MAX_PATH_COPIES, loops: false };
+  const budget = { steps: MAX_WHOLE_STEPS };
+  const built = matchGraph(tree, budget, shape);
+  if (!built) return undefined;
+  const merged = findPathExplosion(built.graph, budget);
+  if (!merged) return undefined;
+  const spans = merged.map(outermost(built.automaton));
+  return [Math.min(...spans.map(([start]) => start)), Math.max(...spans.map(([, end]) => end))];
+}
+
+/** Returns, for a position, the span of its outermost repetition, or of its own character. */
+function outermost(automaton: Automaton): (position: number) => [number, number] {
+  return (position) => {
+    const outer = automaton.enclosing[position]?.[0];
+    return outer ? [outer.start, outer.end] : (automaton.spans[position] as [number, number]);
+  };
+}
 
 interface Candidate {
   node: Repeat;
@@ -179,139 +260,19 @@ function alwaysMatches(node: RegexNode, atEnd: boolean): boolean {
   }
 }
 
-/** The positions that can start and end a match of a part, and whether it matches empty text. */
-interface Fragment {
-  nullable: boolean;
-  first: number[];
-  last: number[];
-}
-
-const EMPTY: Fragment = { nullable: true, first: [], last: [] };
-
-class TooLarge extends Error {}
-
-/** The position automaton of one repetition: the set of each position and its edges. */
-class Automaton {
-  readonly sets: CharSet[] = [];
-  /** Edges of each position: the next position and how many ways lead there. */
-  readonly edges: Map<number, number>[] = [];
-  /** Positions that can start an iteration of the loop. */
-  first: number[] = [];
-  /** Whether a count above `MAX_COUNT` inside was read as a loop, which allows more texts. */
-  widened = false;
-
-  constructor(private readonly budget: Budget) {}
-
-  /** Adds the positions of `node` and the edges inside it. */
-  add(node: RegexNode): Fragment {
-    switch (node.kind) {
-      case 'char':
-      case 'backreference':
-        return this.position(node.kind === 'char' ? node.set : [0, MAX_CODE_POINT]);
-      case 'sequence':
-        return this.concat(node.items.map((item) => this.add(item)));
-      case 'alternation':
-        return node.alternatives.map((item) => this.add(item)).reduce(alternate);
-      case 'group':
-        return this.add(node.body);
-      case 'repeat':
-        return this.repeat(node);
-      default:
-        return EMPTY;
-    }
-  }
-
-  /** Adds a repetition as the loop `body+`, with an edge from each end back to each start. */
-  loop(body: RegexNode): Fragment {
-    const fragment = this.add(body);
-    this.connect(fragment.last, fragment.first);
-    return fragment;
-  }
-
-  private position(set: CharSet): Fragment {
-    this.budget.steps--;
-    if (this.sets.length >= MAX_POSITIONS || this.budget.steps < 0) throw new TooLarge();
-    const position = this.sets.length;
-    this.sets.push(set);
-    this.edges.push(new Map());
-    return { nullable: false, first: [position], last: [position] };
-  }
-
-  /**
-   * Adds a bounded count as copies of its body, so that `[0-9a-f]{2}` reads as two characters
-   * and not as a loop: `x{2,4}` becomes `xx(x(x)?)?`, as the engine counts iterations. A count
-   * above `MAX_COUNT` is read as a loop, which allows more texts but the same ambiguity.
-   */
-  private repeat(node: Repeat): Fragment {
-    const { body, min, max } = node;
-    if (max > MAX_COUNT) {
-      if (max !== Number.POSITIVE_INFINITY) this.widened = true;
-      const copies = Math.max(Math.min(min, MAX_COUNT) - 1, 0);
-      const required = Array.from({ length: copies }, () => this.add(body));
-      const loop = this.loop(body);
-      return this.concat([...required, min === 0 ? { ...loop, nullable: true } : loop]);
-    }
-    const required = Array.from({ length: min }, () => this.add(body));
-    let optional = EMPTY;
-    for (let count = max - min; count > 0; count--) {
-      optional = { ...this.concat([this.add(body), optional]), nullable: true };
-    }
-    return this.concat([...required, optional]);
-  }
-
-  private concat(parts: Fragment[]): Fragment {
-    let result = EMPTY;
-    for (const part of parts) {
-      this.connect(result.last, part.first);
-      result = {
-        nullable: result.nullable && part.nullable,
-        first: result.nullable ? [...result.first, ...part.first] : result.first,
-        last: part.nullable ? [...result.last, ...part.last] : part.last,
-      };
-    }
-    return result;
-  }
-
-  private connect(from: number[], to: number[]): void {
-    this.budget.steps -= from.length * to.length;
-    if (this.budget.steps < 0) throw new TooLarge();
-    for (const source of from) {
-      const edges = this.edges[source] as Map<number, number>;
-      for (const target of to) edges.set(target, (edges.get(target) ?? 0) + 1);
-    }
-  }
-}
-
-function alternate(left: Fragment, right: Fragment): Fragment {
-  return {
-    nullable: left.nullable || right.nullable,
-    first: [...left.first, ...right.first],
-    last: [...left.last, ...right.last],
-  };
-}
-
 /** Builds the automaton of a repetition read as a loop, or undefined past the budget. */
 function loopAutomaton(node: Repeat, budget: Budget): Automaton | undefined {
-  const automaton = new Automaton(budget);
-  try {
+  return buildAutomaton(budget, LOOPS, (automaton) => {
     automaton.first = automaton.loop(node.body).first;
-  } catch (error) {
-    if (error instanceof TooLarge) return undefined;
-    throw error;
-  }
-  return automaton;
+  });
 }
 
 /** Builds the automaton of two copies of a counted body, or undefined past the budget. */
 function copiesAutomaton(node: Repeat, budget: Budget): Automaton | undefined {
-  const automaton = new Automaton(budget);
-  try {
-    automaton.first = automaton.add({ kind: 'sequence', items: [node.body, node.body] }).first;
-  } catch (error) {
-    if (error instanceof TooLarge) return undefined;
-    throw error;
-  }
-  return automaton;
+  const copies: RegexNode = { kind: 'sequence', items: [node.body, node.body] };
+  return buildAutomaton(budget, LOOPS, (automaton) => {
+    automaton.first = automaton.add(copies).first;
+  });
 }
 
 /**
@@ -341,11 +302,6 @@ function isAmbiguous(automaton: Automaton, budget: Budget): boolean {
   });
   for (const id of hasDiagonal) if (hasOther.has(id)) return true;
   return graph.doubled.some(([from, to]) => component[from] === component[to]);
-}
-
-/** Positions and edges that the analysis may still add or compare, over one expression. */
-interface Budget {
-  steps: number;
 }
 
 interface PairGraph {
@@ -402,55 +358,4 @@ function pairGraph(automaton: Automaton, budget: Budget): PairGraph | undefined 
     }
   }
   return graph;
-}
-
-/** Returns the strongly connected component of each node (Tarjan, without recursion). */
-function stronglyConnected(targets: number[][]): Int32Array {
-  const count = targets.length;
-  const order = new Int32Array(count).fill(-1);
-  const low = new Int32Array(count);
-  const component = new Int32Array(count).fill(-1);
-  const onStack = new Uint8Array(count);
-  const stack: number[] = [];
-  let nextOrder = 0;
-  let nextComponent = 0;
-
-  const open = (node: number, work: [number, number][]): void => {
-    order[node] = nextOrder;
-    low[node] = nextOrder;
-    nextOrder++;
-    stack.push(node);
-    onStack[node] = 1;
-    work.push([node, 0]);
-  };
-
-  for (let root = 0; root < count; root++) {
-    if (order[root] !== -1) continue;
-    const work: [number, number][] = [];
-    open(root, work);
-    while (work.length > 0) {
-      const frame = work[work.length - 1] as [number, number];
-      const [node, edge] = frame;
-      const next = (targets[node] as number[])[edge];
-      if (next !== undefined) {
-        frame[1]++;
-        if (order[next] === -1) open(next, work);
-        else if (onStack[next]) low[node] = Math.min(low[node] as number, order[next] as number);
-        continue;
-      }
-
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low[parent[0]] = Math.min(low[parent[0]] as number, low[node] as number);
-      if (low[node] !== order[node]) continue;
-      let member: number;
-      do {
-        member = stack.pop() as number;
-        onStack[member] = 0;
-        component[member] = nextComponent;
-      } while (member !== node);
-      nextComponent++;
-    }
-  }
-  return component;
 }

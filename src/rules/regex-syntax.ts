@@ -20,18 +20,22 @@ import {
  * Written by hand because no regular expression parser is among the dependencies.
  */
 
+/**
+ * A node of the syntax tree. `start` and `end` of characters, backreferences and repetitions
+ * span their text in the source, a repetition's with its quantifier.
+ */
 export type RegexNode =
   /** One character from the set. */
-  | { kind: 'char'; set: CharSet }
+  | { kind: 'char'; set: CharSet; start: number; end: number }
   /** `^`, `$`, `\b`, `\B`: matches no character and can fail. `$`, `\Z`, `\z` hold at the end. */
   | { kind: 'assertion'; holdsAtEnd: boolean }
   | { kind: 'lookaround'; body: RegexNode; behind: boolean }
   /** `\1`, `\k<name>`: the text a group captured, of any length. */
-  | { kind: 'backreference' }
+  | { kind: 'backreference'; start: number; end: number }
   | { kind: 'sequence'; items: RegexNode[] }
   | { kind: 'alternation'; alternatives: RegexNode[] }
   | { kind: 'group'; body: RegexNode }
-  /** `max` is Infinity for `*`, `+` and `{n,}`; `start` and `end` span the atom and quantifier. */
+  /** `max` is Infinity for `*`, `+` and `{n,}`. */
   | { kind: 'repeat'; body: RegexNode; min: number; max: number; start: number; end: number };
 
 export interface RegexFlags {
@@ -142,29 +146,33 @@ function parseQuantifier(parser: Parser, atom: RegexNode, start: number): RegexN
 
 function parseAtom(parser: Parser): RegexNode {
   const { source, flags } = parser;
+  const start = parser.at;
   const char = source[parser.at] as string;
   if (char === '(') return parseGroup(parser);
-  if (char === '[') return chars(parser, parseClass(parser));
+  if (char === '[') return chars(parser, parseClass(parser), start);
   if (char === '\\') return parseEscape(parser);
   parser.at++;
   if (char === '^' || char === '$') return { kind: 'assertion', holdsAtEnd: char === '$' };
-  if (char === '.') return chars(parser, dotSet(flags.dotAll, parser.max));
+  if (char === '.') return chars(parser, dotSet(flags.dotAll, parser.max), start);
   const code = flags.unicode
     ? (source.codePointAt(parser.at - 1) as number)
     : source.charCodeAt(parser.at - 1);
   if (code > MAX_UNIT) parser.at++;
-  return chars(parser, charSet([[code, code]]));
+  return chars(parser, charSet([[code, code]]), start);
 }
 
-function chars(parser: Parser, set: CharSet): RegexNode {
-  return { kind: 'char', set: parser.flags.ignoreCase ? withCaseVariants(set) : set };
+/** Returns the node of a character read from `start` up to the parser's position. */
+function chars(parser: Parser, set: CharSet, start: number): RegexNode {
+  const caseSet = parser.flags.ignoreCase ? withCaseVariants(set) : set;
+  return { kind: 'char', set: caseSet, start, end: parser.at };
 }
 
 function parseGroup(parser: Parser): RegexNode {
+  const start = parser.at;
   const rest = parser.source.slice(parser.at);
   const opening = /^\((?:\?(?:<?[=!]|:|P?<[^>]*>|P=[^)]*\)))?/.exec(rest)?.[0] ?? '(';
   parser.at += opening.length;
-  if (opening.startsWith('(?P=')) return { kind: 'backreference' };
+  if (opening.startsWith('(?P=')) return { kind: 'backreference', start, end: parser.at };
   const body = parseAlternation(parser);
   if (parser.source[parser.at] === ')') parser.at++;
   if (/^\(\?<?[=!]/.test(opening)) {
@@ -176,6 +184,7 @@ function parseGroup(parser: Parser): RegexNode {
 /** Reads an escape outside a class: an assertion, a backreference or a character set. */
 function parseEscape(parser: Parser): RegexNode {
   const { source } = parser;
+  const start = parser.at;
   const letter = source[parser.at + 1] ?? '\\';
   if (/[bBAZz]/.test(letter)) {
     parser.at += 2;
@@ -184,14 +193,14 @@ function parseEscape(parser: Parser): RegexNode {
   const digits = /^\\([1-9]\d*)/.exec(source.slice(parser.at));
   if (digits && Number(digits[1]) <= parser.groupCount) {
     parser.at += digits[0].length;
-    return { kind: 'backreference' };
+    return { kind: 'backreference', start, end: parser.at };
   }
   const name = /^\\k<[^>]*>/.exec(source.slice(parser.at));
   if (name && parser.named) {
     parser.at += name[0].length;
-    return { kind: 'backreference' };
+    return { kind: 'backreference', start, end: parser.at };
   }
-  return chars(parser, readEscapedSet(parser, false));
+  return chars(parser, readEscapedSet(parser, false), start);
 }
 
 /** Reads an escape that stands for characters; inside a class, `\b` is the backspace. */

@@ -8,8 +8,8 @@ type Report = (path: (string | number)[], code: string, message: string) => void
 const LEADING_FLAGS = /^\(\?([imsx]+)\)/;
 
 /**
- * Warns about `|re` values with a repetition that can backtrack catastrophically
- * (regex-ambiguity.ts), and names how the scan bounds them. A value that does not translate is
+ * Warns about `|re` values with a repetition, or a run of repetitions, that can backtrack
+ * catastrophically (regex-ambiguity.ts), and names how the scan bounds them. A value that does not translate is
  * not checked here: the search reports it as an error when it compiles.
  */
 export function warnBacktracking(search: SearchDefinition, warn: Report): void {
@@ -50,13 +50,14 @@ export function warnBacktracking(search: SearchDefinition, warn: Report): void {
           : 'it runs under settings.limits.regex_budget_ms per evaluation, an evaluation over ' +
             'it counts as no match, and after settings.limits.regex_timeouts of them the rule ' +
             'stops running';
-        const group = body.slice(repetition.start, repetition.end);
+        const part = JSON.stringify(body.slice(repetition.start, repetition.end));
+        const subject = repetition.several ? `repetitions ${part}` : `repetition ${part}`;
+        const pronoun = repetition.several ? 'they' : 'it';
         warn(
           path,
           'rule.regex_backtracking',
-          `${key}: the repetition ${JSON.stringify(group)} in ${JSON.stringify(pattern)} can ` +
-            `match the same text in more than one way, so it can backtrack catastrophically; ` +
-            outcome,
+          `${key}: the ${subject} in ${JSON.stringify(pattern)} can match the same text in ` +
+            `more than one way, so ${pronoun} can backtrack catastrophically; ${outcome}`,
         );
       }
     }
