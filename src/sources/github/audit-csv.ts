@@ -4,7 +4,7 @@ import type { FramedRecord, ParseContext, RecordParser, SourceFormat } from '../
 import { rejectionFrom } from '../format.js';
 import type { JsonObject } from '../json-shape.js';
 import { githubEvent } from './audit-fields.js';
-import { CsvRowScanner, splitCsvRow } from './csv-row.js';
+import { CsvRowScanner, splitCsvRow } from '../../input/csv-row.js';
 import {
   findStrayQuote,
   isRowWide,
@@ -14,9 +14,9 @@ import {
   type StrayQuote,
   startsRow,
   strayCellText,
-} from './csv-row-shape.js';
+} from '../csv-row-shape.js';
 
-export { splitCsvRow } from './csv-row.js';
+export { splitCsvRow } from '../../input/csv-row.js';
 
 /**
  * The CSV export of the GitHub audit log web UI: a header row of keys (`action`, `actor`,

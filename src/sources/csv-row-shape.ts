@@ -1,6 +1,6 @@
-import { parseAnyTime } from '../../model/time.js';
-import { isValidTime } from '../record-time.js';
-import { CsvRowScanner, splitCsvRow } from './csv-row.js';
+import { parseAnyTime } from '../model/time.js';
+import { isValidTime } from './record-time.js';
+import { CsvRowScanner, splitCsvRow } from '../input/csv-row.js';
 
 /**
  * Tests on the lines of a GitHub audit log CSV export. A quote at the start of a cell opens a
