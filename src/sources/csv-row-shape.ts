@@ -1,67 +1,52 @@
-import { parseAnyTime } from '../model/time.js';
-import { isValidTime } from './record-time.js';
 import { CsvRowScanner, splitCsvRow } from '../input/csv-row.js';
 
 /**
- * Tests on the lines of a GitHub audit log CSV export. A quote at the start of a cell opens a
- * value that may span lines, so a stray quote there makes the rows after it part of its value.
- * These tests tell such rows from the lines of a real value: a row has the header's width, and
- * its `action` and time cells read as an audit entry's.
+ * Tests on the lines of a CSV export of log entries. A quote at the start of a cell opens a value
+ * that may span lines, so a stray quote there makes the rows after it part of its value. These
+ * tests tell such rows from the lines of a real value: a row has the header's width, and its
+ * cells read as an entry's, which each format's `RowShape` decides.
  */
 
-/** GitHub names actions by category and operation: `repo.create`, `org.config.enable_sso`. */
-const ACTION_PATTERN = /^[\w-]+(\.[\w-]+)+$/;
-
-/** Header columns that hold an entry's time; `detect` requires one of them. */
-const TIME_COLUMNS = ['@timestamp', 'created_at'];
-
-/** The header's width, and the columns whose cells tell an audit entry's row. */
+/** The header's width, and each format's tests for the cells that start an entry's row. */
 export interface RowShape {
   width: number;
-  /** Index of the `action` column, or -1 when the header has none. */
-  action: number;
-  /** Indexes of the time columns. */
-  times: number[];
-}
-
-export function rowShapeOf(header: readonly string[]): RowShape {
-  const times = TIME_COLUMNS.map((name) => header.indexOf(name)).filter((index) => index >= 0);
-  return { width: header.length, action: header.indexOf('action'), times };
-}
-
-function isTimeText(text: string | undefined): boolean {
-  return text !== undefined && text.trim() !== '' && isValidTime(parseAnyTime(text));
-}
-
-/**
- * Tests whether `cells` hold an action and a readable time, for the columns that the header
- * has. A cell past the end of `cells` fails the test.
- */
-function hasEntryCells(cells: readonly string[], shape: RowShape): boolean {
-  if (shape.action >= 0 && !ACTION_PATTERN.test(cells[shape.action] ?? '')) return false;
-  return shape.times.length === 0 || shape.times.some((index) => isTimeText(cells[index]));
+  /** Tests whether the cells of a one-line row of `width` cells are an entry's. */
+  isEntry(cells: readonly string[]): boolean;
+  /**
+   * Tests whether a line whose last cell opens a quoted value that goes on over the next lines
+   * starts an entry's row. `cells` are the cells before that value, and `value` is the text
+   * after its opening quote on the line, as written.
+   */
+  startsEntry(cells: readonly string[], value: string): boolean;
+  /**
+   * Tests whether a line is one that only the inside of a quoted value has, and that no row of
+   * the export starts with. After a row rejected for its quotes, such lines are counted in its
+   * rejection rather than read as rows of their own. Without it, every line is read as a row.
+   */
+  isValueLine?(line: string): boolean;
 }
 
 /**
- * Tests whether a line, read on its own, starts an audit entry's row. A row of the header's
- * width with an action and a time does. So does the first line of such a row whose quoted value
- * spans lines, and a line that is such a row once its own open quote is removed. When the
- * header has neither an `action` nor a time column, the header's width is enough.
+ * Tests whether a line, read on its own, starts an entry's row. A row of the header's width
+ * whose cells are an entry's does, and so does the first line of such a row whose quoted value
+ * spans lines. A line that is such a row once its own open quote is removed does too.
  */
 export function startsRow(line: string, shape: RowShape): boolean {
   const scanner = new CsvRowScanner();
   if (scanner.addLine(line)) {
-    return scanner.cells.length === shape.width && hasEntryCells(scanner.cells, shape);
+    return scanner.cells.length === shape.width && shape.isEntry(scanner.cells);
   }
 
-  // The cells before a value that spans lines must contain the action and a time.
-  const hasEntryColumns = shape.action >= 0 || shape.times.length > 0;
-  const before = scanner.cells;
-  if (hasEntryColumns && before.length < shape.width && hasEntryCells(before, shape)) return true;
-
   const quote = scanner.openValue?.quote ?? 0;
+  if (
+    scanner.cells.length < shape.width &&
+    shape.startsEntry(scanner.cells, line.slice(quote + 1))
+  ) {
+    return true;
+  }
+
   const cells = splitCsvRow(line.slice(0, quote) + line.slice(quote + 1));
-  return cells?.length === shape.width && hasEntryCells(cells, shape);
+  return cells?.length === shape.width && shape.isEntry(cells);
 }
 
 export function isRowWide(line: string, width: number): boolean {
@@ -100,7 +85,7 @@ export function isStrayQuotePair(
   );
 }
 
-/** Quotes at cell starts that `findStrayQuote` tries, so that a long damaged line stays cheap. */
+/** Quotes at cell starts that a search for a stray quote tries, so a long line stays cheap. */
 const MAX_STRAY_QUOTE_TRIES = 16;
 
 /** A quote at a cell start that opens a value it should not. */
@@ -113,6 +98,18 @@ export interface StrayQuote {
   cell: number;
 }
 
+/** Yields the first quotes at cell starts on a line, with the index of the cell each opens. */
+function* cellStartQuotes(line: string): Generator<StrayQuote> {
+  let tries = 0;
+  for (let quote = line.indexOf('"'); quote >= 0; quote = line.indexOf('"', quote + 1)) {
+    if (quote > 0 && line[quote - 1] !== ',') continue;
+    if (++tries > MAX_STRAY_QUOTE_TRIES) return;
+    // The text before a quote at a cell start ends with its cell's empty start.
+    const before = splitCsvRow(line.slice(0, quote));
+    if (before !== undefined) yield { line: 0, quote, cell: before.length - 1 };
+  }
+}
+
 /**
  * Finds the quote at a cell start that gives a one-line row the wrong width, because it opens a
  * value that a later quote on the line closes. It is the first such quote that, read as text,
@@ -123,19 +120,28 @@ export function findStrayQuote(
   line: string,
   width: number,
 ): (StrayQuote & { spans: boolean }) | undefined {
-  let tries = 0;
-  for (let quote = line.indexOf('"'); quote >= 0; quote = line.indexOf('"', quote + 1)) {
-    if (quote > 0 && line[quote - 1] !== ',') continue;
-    if (++tries > MAX_STRAY_QUOTE_TRIES) return undefined;
-    // The text before a quote at a cell start ends with its cell's empty start.
-    const before = splitCsvRow(line.slice(0, quote));
-    if (before === undefined) continue;
-
-    const scanner = new CsvRowScanner(quote);
+  for (const stray of cellStartQuotes(line)) {
+    const scanner = new CsvRowScanner(stray.quote);
     const ends = scanner.addLine(line);
-    const cell = before.length - 1;
-    if (ends && scanner.cells.length === width) return { line: 0, quote, cell, spans: false };
-    if (!ends && scanner.cells.length < width) return { line: 0, quote, cell, spans: true };
+    if (ends && scanner.cells.length === width) return { ...stray, spans: false };
+    if (!ends && scanner.cells.length < width) return { ...stray, spans: true };
+  }
+  return undefined;
+}
+
+/**
+ * Finds the quote at a cell start on the first line of a row joined from several lines that
+ * gives the row the wrong width. Read as text, it leaves a row of `width` cells that ends on the
+ * last line, because a later quote on the first line opens the value that spans the lines.
+ */
+export function findJoinedStrayQuote(
+  lines: readonly RowLine[],
+  width: number,
+): StrayQuote | undefined {
+  for (const stray of cellStartQuotes((lines[0] as RowLine).text)) {
+    const scanner = new CsvRowScanner(stray.quote);
+    const ends = lines.findIndex((line) => scanner.addLine(line.text));
+    if (ends === lines.length - 1 && scanner.cells.length === width) return stray;
   }
   return undefined;
 }
@@ -149,6 +155,10 @@ const MAX_CELL_TEXT = 40;
  */
 export function strayCellText(line: string, quote: number): string {
   const comma = line.indexOf(',', quote);
-  const text = line.slice(quote, comma < 0 ? line.length : comma);
+  return shortCellText(line.slice(quote, comma < 0 ? line.length : comma));
+}
+
+/** Cuts a cell's text that a message shows to `MAX_CELL_TEXT` characters. */
+export function shortCellText(text: string): string {
   return text.length > MAX_CELL_TEXT ? `${text.slice(0, MAX_CELL_TEXT)}…` : text;
 }
