@@ -20,8 +20,7 @@ function isTimeText(text: string | undefined): boolean {
 /**
  * Builds the row shape of an export with this header. A row is an entry's when its action and
  * one of its time cells read as such. When the header has neither an `action` nor a time column,
- * the header's width is enough for a one-line row, and a line whose value spans lines never
- * starts a row.
+ * the header's width is enough for a one-line row, and `startsEntry` accepts no line.
  */
 export function githubRowShape(header: readonly string[]): RowShape {
   const action = header.indexOf('action');
