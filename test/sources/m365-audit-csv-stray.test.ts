@@ -425,7 +425,8 @@ describe('m365-audit-csv multi-line AuditData', () => {
     assert.deepEqual(rejectedLines(parsed), [damaged]);
     assert.equal(
       parsed.rejections[0]?.message,
-      `a quote opens the AssociatedAdminUnitsNames cell (") and is not closed before line ${parsed.rowLines[5]}, which starts a row`,
+      'a quote opens the AssociatedAdminUnitsNames cell (") and is not closed before line ' +
+        `${parsed.rowLines[5]}, which starts a row`,
     );
     assert.equal(parsed.events[3]?.fields.Id, 'id-3');
     assert.equal(parsed.events[4]?.fields.Id, 'id-5');
@@ -466,6 +467,30 @@ describe('m365-audit-csv multi-line AuditData', () => {
         'rejected with it',
     );
     assert.deepEqual(eventLines(parsed), without(parsed.rowLines, 4));
+    assertEachRowOnce(parsed);
+  });
+
+  it('ends a value at a month name', async () => {
+    // Only AuditData is quoted, so the next row has no quote before its value.
+    const file = generated(PURVIEW, 8, [0, 1, 2, 3, 4, 5, 6, 7]);
+    file.rows.forEach((cells, index) => {
+      cells.forEach((cell, column) => {
+        if (PURVIEW[column] !== 'AuditData') cells[column] = cell.slice(1, -1);
+      });
+      cells[1] = `6 mai 2024 09:00:0${index}`;
+    });
+    const damaged = file.rows[4] as string[];
+    damaged[7] = '"';
+    const parsed = await read(file);
+
+    assert.deepEqual(rejectedLines(parsed), [parsed.rowLines[4]]);
+    assert.equal(
+      parsed.rejections[0]?.message,
+      'a quote opens the AssociatedAdminUnitsNames cell (") and is not closed before line ' +
+        `${parsed.rowLines[5]}, which starts a row`,
+    );
+    assert.equal(parsed.events[4]?.fields.Id, 'id-5');
+    assert.equal(parsed.events[4]?.fields.CreationDate, '6 mai 2024 09:00:05');
     assertEachRowOnce(parsed);
   });
 
@@ -586,12 +611,14 @@ describe('m365-audit-csv stray quotes in a scan', () => {
           [
             5,
             3,
-            'a quote opens the UserIds cell (\\"user2@contoso.com) and pairs with a quote later on the line, into a row of 10 cells where the header names 11',
+            'a quote opens the UserIds cell (\\"user2@contoso.com) and pairs with a quote later ' +
+              'on the line, into a row of 10 cells where the header names 11',
           ],
           [
             8,
             6,
-            'a quote opens the ObjectState cell (\\"Unchanged) and is not closed before line 9, which starts a row',
+            'a quote opens the ObjectState cell (\\"Unchanged) and is not closed before line 9, ' +
+              'which starts a row',
           ],
         ],
       );

@@ -3,8 +3,8 @@ import type { RowShape } from '../csv-row-shape.js';
 import { isValidTime } from '../record-time.js';
 
 /**
- * The cells that distinguish a row of the GitHub audit log CSV export from the lines of a quoted value:
- * an `action` and a readable time, for the columns that the header has.
+ * The cells that distinguish a row of the GitHub audit log CSV export from the lines of a quoted
+ * value: an `action` and a readable time, for the columns that the header has.
  */
 
 /** GitHub names actions by category and operation: `repo.create`, `org.config.enable_sso`. */
