@@ -1,16 +1,19 @@
-import { CsvError, parse } from 'csv-parse/sync';
+import { splitCsvRow } from '../../input/csv-row.js';
 import { InputError } from '../../model/errors.js';
 import type { Origin } from '../../model/event.js';
+import { type CsvLine, type CsvRow, CsvRowReader } from '../csv-rows.js';
 import type {
   FramedRecord,
   ParseContext,
   ParseOutput,
   RecordParser,
+  Rejection,
   SourceFormat,
 } from '../format.js';
 import { rejectionFrom } from '../format.js';
 import { isObject, type JsonObject, truncate } from '../json-shape.js';
 import { RecordTimes } from '../record-time.js';
+import { m365RowShape } from './audit-csv-shape.js';
 import { ualEvent } from './ual-event.js';
 
 /**
@@ -20,12 +23,17 @@ import { ualEvent } from './ual-event.js';
  * Operations, AuditData, …`, after an optional `#TYPE` line). `AuditData` contains the record in
  * the Management Activity API schema as JSON; the other columns are kept beside its fields.
  *
- * Lines are joined until their double quotes balance, because a quoted field may span lines,
- * and each complete row is split by csv-parse. Records are numbered by data row (the header is
- * not counted), with the row's first line as its line.
+ * A quoted value may span lines (a pretty-printed AuditData). A stray quote at the start of a
+ * cell costs its own row only, because a line that starts a row ends a value still open there
+ * (see `CsvRowReader` and `m365RowShape`). A row with a quote that RFC 4180 does not allow, inside
+ * an unquoted cell or with text after a closing quote, is rejected. Records are numbered by
+ * data row (the header is not counted), with the row's first line as its line.
  */
 
 const AUDIT_DATA = 'auditdata';
+
+/** Code of the rejections for rows whose quoting is damaged. */
+const INVALID_CSV = 'invalid_csv';
 
 /** True when the line is a CSV header of an audit log export. */
 function isHeader(line: string): boolean {
@@ -36,100 +44,77 @@ function isHeader(line: string): boolean {
   );
 }
 
-function quotes(text: string): number {
-  let count = 0;
-  for (let index = text.indexOf('"'); index >= 0; index = text.indexOf('"', index + 1)) count++;
-  return count;
-}
-
-function splitRow(text: string): string[] {
-  const rows = parse(text, { relax_column_count: true, bom: true }) as string[][];
-  return rows[0] ?? [];
-}
-
 class AuditCsvParser implements RecordParser {
   private header: string[] | undefined;
-  /** True while a row is read whose quotes have not balanced yet. */
-  private open = false;
-  private pending = '';
-  private pendingQuotes = 0;
-  private pendingLine = 0;
-  /** Set when the open row passed the record length limit; its text is no longer kept. */
-  private oversize = false;
   private row = 0;
   private readonly times: RecordTimes;
+  private readonly reader: CsvRowReader;
 
   constructor(private readonly context: ParseContext) {
     this.times = new RecordTimes(context);
+    this.reader = new CsvRowReader({
+      context,
+      code: INVALID_CSV,
+      // Only the length limit bounds a row: a pretty-printed AuditData may take many lines.
+      maxRowLines: Number.POSITIVE_INFINITY,
+      maxRowLength: context.settings.limits.maxRecordLength,
+      strictQuotes: true,
+      onRow: (row, out) => this.emitRow(row, out),
+      onReject: (rejection, out) => this.reject(rejection, out),
+    });
   }
 
   push(record: FramedRecord, out: ParseOutput): void {
     const line = String(record.value);
-    if (!this.open) {
-      if (line.trim() === '') return;
-      if (this.header === undefined && line.trimStart().startsWith('#TYPE')) return;
-      this.open = true;
-      this.oversize = false;
-      this.pending = line;
-      this.pendingQuotes = 0;
-      this.pendingLine = record.origin.line;
-    } else if (!this.oversize) {
-      this.pending += `\n${line}`;
-    }
-    this.pendingQuotes += quotes(line);
-    if (!this.oversize && this.pending.length > this.context.settings.limits.maxRecordLength) {
-      this.oversize = true;
-      this.pending = this.pending.slice(0, 120);
-    }
-    if (this.pendingQuotes % 2 === 1) return;
-
-    this.open = false;
-    if (this.oversize) {
-      this.reject(out, 'record_too_large', 'CSV row is longer than the record length limit');
+    if (this.header === undefined) {
+      this.readHeader(line, record.origin.line ?? 0);
       return;
     }
-    this.complete(out);
+    this.reader.push(line, record.origin, out);
   }
 
   end(out: ParseOutput): void {
-    if (this.open) this.reject(out, 'invalid_csv', 'input ends inside a quoted CSV field');
+    this.reader.end(out);
   }
 
-  private complete(out: ParseOutput): void {
-    const text = this.pending.replace(/^\uFEFF/, '');
-    const line = this.pendingLine;
-    this.pending = '';
+  /**
+   * Reads the header from the first line that is neither blank nor `#TYPE`. Without it no row
+   * can be read, so the input fails once instead of per row.
+   */
+  private readHeader(line: string, lineNumber: number): void {
+    if (line.trim() === '' || line.trimStart().startsWith('#TYPE')) return;
 
-    if (this.header === undefined) {
-      // Without its header no row can be read, so the input fails once instead of per row.
-      let header: string[] | undefined;
-      let reason = 'the first row names no AuditData column';
-      try {
-        header = splitRow(text);
-      } catch (error) {
-        reason = (error as Error).message;
-      }
-      if (header === undefined || !isHeader(header.join(','))) {
-        throw new InputError(
-          'input.invalid_header',
-          `line ${line}: not a Microsoft 365 audit log CSV export: ${reason} (it starts with ${JSON.stringify(truncate(text, 60))})`,
-        );
-      }
-      this.header = header;
-      return;
+    const text = line.replace(/^\uFEFF/, '');
+    const header = splitCsvRow(text);
+    if (header === undefined || !isHeader(header.join(','))) {
+      const reason =
+        header === undefined
+          ? 'a quote in the first row is not closed on its line'
+          : 'the first row names no AuditData column';
+      throw new InputError(
+        'input.invalid_header',
+        `line ${lineNumber}: not a Microsoft 365 audit log CSV export: ${reason} (it starts with ${JSON.stringify(truncate(text, 60))})`,
+      );
     }
+    this.header = header;
+    this.reader.setHeader(header, m365RowShape(header));
+  }
 
-    this.row++;
-    const origin: Origin = { file: this.context.file, record: this.row, line };
+  private emitRow({ cells, lines }: CsvRow, out: ParseOutput): void {
+    const first = lines[0] as CsvLine;
+    const origin: Origin = { file: this.context.file, record: ++this.row, line: first.origin.line };
     try {
-      out.events.push(this.convert(splitRow(text), origin));
+      out.events.push(this.convert(cells, origin));
     } catch (error) {
-      const code = error instanceof CsvError ? 'invalid_csv' : undefined;
       const rejection = rejectionFrom(error, origin);
-      if (code) rejection.code = code;
-      rejection.snippet = truncate(text, 120);
+      rejection.snippet = truncate(lines.map((line) => line.text).join('\n'), 120);
       out.rejections.push(rejection);
     }
+  }
+
+  private reject(rejection: Rejection, out: ParseOutput): void {
+    rejection.origin = { ...rejection.origin, record: ++this.row };
+    out.rejections.push(rejection);
   }
 
   private convert(cells: string[], origin: Origin) {
@@ -168,18 +153,6 @@ class AuditCsvParser implements RecordParser {
     }
     // CreationDate is written in the exporter's locale and zone; AuditData keeps the UTC time.
     return ualEvent('m365-audit-csv', record, origin, this.times, ['CreationTime', 'CreationDate']);
-  }
-
-  private reject(out: ParseOutput, code: string, message: string): void {
-    this.row++;
-    out.rejections.push({
-      code,
-      message,
-      origin: { file: this.context.file, record: this.row, line: this.pendingLine },
-      snippet: truncate(this.pending, 120),
-    });
-    this.open = false;
-    this.pending = '';
   }
 }
 

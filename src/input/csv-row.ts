@@ -2,10 +2,28 @@
  * CSV rows read line by line. A quote opens a quoted value only at the start of a cell, as RFC
  * 4180 has it. So a quote inside an unquoted cell (`5" screen`, `he said "hi`) is text, as the
  * csv module of Python 3.11 reads it by default. Text after a closing quote is kept too
- * (`"ab"cd` reads `abcd`). A row spans lines only while a quoted value is open.
+ * (`"ab"cd` reads `abcd`). A row spans lines only while a quoted value is open. Both kinds of
+ * quote that RFC 4180 does not allow are noted in `invalidQuote`, for readers that reject them.
  */
 
 type CellState = 'start' | 'unquoted' | 'quoted' | 'closed';
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/**
+ * A quote that RFC 4180 does not allow: one inside an unquoted cell (`opening`, because it
+ * would have to open a value) or a closing quote with text after it (`closing`).
+ */
+export interface InvalidQuote {
+  kind: 'opening' | 'closing';
+  /** Index of the cell that contains it. */
+  cell: number;
+  /** Index among the row's lines of the line that contains it. */
+  line: number;
+  /** Index in that line of the quote inside the cell, or of the closing quote. */
+  index: number;
+}
 
 export class CsvRowScanner {
   readonly cells: string[] = [];
@@ -16,6 +34,8 @@ export class CsvRowScanner {
    * never produces one, because it quotes a value with line breaks whole and doubles its quotes.
    */
   looseMultiLine = false;
+  /** The first quote of the row that RFC 4180 does not allow, read as text. */
+  invalidQuote: InvalidQuote | undefined;
   /** Index in the first line of the quote whose value is still open at its end. */
   firstOpenQuote: number | undefined;
   /** Index of the cell that `firstOpenQuote` opens. */
@@ -37,26 +57,25 @@ export class CsvRowScanner {
   /** Reads one more line of the row and returns true when the row ends with it. */
   addLine(line: string): boolean {
     if (this.lines > 0) this.cell += '\n';
-    for (let index = 0; index < line.length; index++) {
-      const char = line[index];
+    // Text is copied a run at a time, up to the next quote inside a quoted value or the next
+    // comma outside one, because a row's values (a JSON document in one cell) can be long.
+    let index = 0;
+    while (index < line.length) {
       if (this.state === 'quoted') {
-        if (char !== '"') {
-          this.cell += char;
-        } else if (line[index + 1] === '"') {
-          this.cell += '"';
-          index++;
-        } else {
-          this.state = 'closed';
-        }
-      } else if (char === ',') {
+        index = this.readQuoted(line, index);
+      } else if (line.charCodeAt(index) === COMMA) {
         this.endCell();
-      } else if (this.state === 'start' && char === '"' && this.opensValue(index)) {
+        index++;
+      } else if (
+        this.state === 'start' &&
+        line.charCodeAt(index) === QUOTE &&
+        this.opensValue(index)
+      ) {
         this.state = 'quoted';
         this.quoteIndex = index;
+        index++;
       } else {
-        if (this.state === 'closed' && this.cellStartLine < this.lines) this.looseMultiLine = true;
-        this.state = 'unquoted';
-        this.cell += char;
+        index = this.readUnquoted(line, index);
       }
     }
 
@@ -77,6 +96,51 @@ export class CsvRowScanner {
   get openValue(): { line: number; quote: number; cell: number } | undefined {
     if (this.state !== 'quoted') return undefined;
     return { line: this.cellStartLine, quote: this.quoteIndex, cell: this.cells.length };
+  }
+
+  /**
+   * Drops the text read so far, for a row that is rejected while its value is open and whose
+   * lines are only read to find where it ends. The cell count and the quote state stay.
+   */
+  dropText(): void {
+    this.cell = '';
+    this.cells.fill('');
+  }
+
+  /** Reads a quoted value from `index` to its closing quote or the line's end. */
+  private readQuoted(line: string, index: number): number {
+    const quote = line.indexOf('"', index);
+    if (quote < 0) {
+      this.cell += line.slice(index);
+      return line.length;
+    }
+    this.cell += line.slice(index, quote);
+    if (line.charCodeAt(quote + 1) === QUOTE) {
+      this.cell += '"';
+      return quote + 2;
+    }
+    this.state = 'closed';
+    return quote + 1;
+  }
+
+  /** Reads text outside quotes from `index` to the next comma or the line's end. */
+  private readUnquoted(line: string, index: number): number {
+    let end = line.indexOf(',', index);
+    if (end < 0) end = line.length;
+    const text = line.slice(index, end);
+    if (this.state === 'closed') {
+      if (this.cellStartLine < this.lines) this.looseMultiLine = true;
+      this.noteInvalidQuote('closing', index - 1);
+    }
+    const quote = text.indexOf('"');
+    if (quote >= 0) this.noteInvalidQuote('opening', index + quote);
+    this.state = 'unquoted';
+    this.cell += text;
+    return end;
+  }
+
+  private noteInvalidQuote(kind: InvalidQuote['kind'], index: number): void {
+    this.invalidQuote ??= { kind, cell: this.cells.length, line: this.lines, index };
   }
 
   private opensValue(index: number): boolean {
