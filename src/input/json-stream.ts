@@ -21,6 +21,17 @@ import {
   tooLarge,
   WRAPPER_KEYS,
 } from './json-records.js';
+import {
+  continuesAfterArray,
+  countLineBreaks,
+  framesRecord,
+  isIndent,
+  isJson,
+  isTextAtTop,
+  isTokenEnd,
+  rejectStrayText,
+  startsJsonValue,
+} from './json-stream-text.js';
 
 /** Maximum length of a root-level string read as an object key. Wrapper keys are short. */
 const MAX_KEY_LENGTH = 256;
@@ -30,21 +41,6 @@ const MAX_KEY_LENGTH = 256;
  * `}` of an empty object. The indentation of a pretty-printed record's first key is far shorter.
  */
 const OBJECT_LOOKAHEAD = 120;
-
-/**
- * Tells whether a character between top-level values starts text that is not a record: only
- * `{` and `[` start one there. Commas and closing brackets are handled by `step`.
- */
-function isTextAtTop(code: number): boolean {
-  return code !== 0x7b && code !== 0x5b && code !== 0x2c && code !== 0x7d && code !== 0x5d;
-}
-
-/** Tells whether a JSON value can start with the character: `{ [ " -`, a digit, t, f or n. */
-function startsJsonValue(code: number): boolean {
-  if (code === 0x7b || code === 0x5b || code === 0x22 || code === 0x2d) return true;
-  if (code >= 0x30 && code <= 0x39) return true;
-  return code === 0x74 || code === 0x66 || code === 0x6e;
-}
 
 /**
  * Maximum records tried inside one damaged unit (see `findRecordInside`). Each try scans on to
@@ -59,113 +55,6 @@ const MAX_RECORDS_TRIED = 64;
  * and a record longer than that limit is not kept either.
  */
 const MAX_HELD_ELEMENTS = 1024;
-
-function countLineBreaks(text: string, from: number, to: number): number {
-  let count = 0;
-  for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) {
-    count++;
-  }
-  return count;
-}
-
-/** Tells whether the text from `from` to `to` is only spaces and tabs. */
-function isIndent(text: string, from: number, to: number): boolean {
-  for (let at = from; at < to; at++) {
-    const code = text.charCodeAt(at);
-    if (code !== 0x20 && code !== 0x09) return false;
-  }
-  return true;
-}
-
-/**
- * Tells whether the `{` at `from` opens an object that closes before `to`. The object is checked
- * as the scanner checks a unit. It has no line break inside a string, no closing bracket of the
- * wrong kind, and no `{` where JSON allows no value.
- */
-function framesRecord(text: string, from: number, to: number): boolean {
-  const kinds: number[] = [];
-  let previous = 0x5b;
-  let inString = false;
-  let escaped = false;
-  for (let at = from; at < to; at++) {
-    const code = text.charCodeAt(at);
-    if (inString) {
-      if (code === 0x0a) return false;
-      if (escaped) escaped = false;
-      else if (code === 0x5c) escaped = true;
-      else if (code === 0x22) {
-        inString = false;
-        previous = 0x22;
-      }
-      continue;
-    }
-    if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) continue;
-
-    const open = kinds.length > 0 ? kinds[kinds.length - 1] : 0x5b;
-    if (code === 0x7b) {
-      const allowed =
-        previous === 0x3a || previous === 0x5b || (previous === 0x2c && open === 0x5b);
-      if (!allowed) return false;
-    }
-    previous = code;
-    if (code === 0x22) inString = true;
-    else if (code === 0x7b || code === 0x5b) kinds.push(code);
-    else if (code === 0x7d || code === 0x5d) {
-      if (kinds.pop() !== (code === 0x7d ? 0x7b : 0x5b)) return false;
-      if (kinds.length === 0) return true;
-    }
-  }
-  return false;
-}
-
-/**
- * Tells whether a character can follow the `]` of a record array in JSON, other than whitespace:
- * a comma, a key, a bracket or a next document's `{`.
- */
-function continuesAfterArray(code: number): boolean {
-  return code === 0x2c || code === 0x22 || code === 0x7b || code === 0x7d || code === 0x5d;
-}
-
-/** Tells whether a character ends a literal token: whitespace, a comma, a quote or a bracket. */
-function isTokenEnd(code: number): boolean {
-  const space = code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
-  if (space || code === 0x2c || code === 0x22) return true;
-  return code === 0x7b || code === 0x7d || code === 0x5b || code === 0x5d;
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Builds the rejection of text between records: one line of it, or the part of a line before a
- * record. The text is the snippet.
- *
- * A line that is one JSON scalar (`null`, `42`, `"done"`, `true`) is valid JSON but no record,
- * because every JSON format reads objects. It is rejected as `unexpected_shape`, the code that
- * the formats give a scalar in an array or an NDJSON line. It is not skipped, because skipping is
- * for records that a format recognizes as containing no event. A scalar where a record should be
- * can be all that is left of one (`jq` writes `null` for a path that has no record), so the user
- * should see where it is.
- */
-function rejectStrayText(text: string, record: number, line: number): JsonRecord {
-  const snippet = text.slice(0, SNIPPET_LENGTH);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    const error = { code: 'invalid_json', message: 'text between records is not JSON' };
-    return { error, snippet, record, line };
-  }
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  const message = `a JSON ${kind} between records is not a record, since records are objects`;
-  return { error: { code: 'unexpected_shape', message }, snippet, record, line };
-}
 
 /**
  * A record, or a root object that may be one, as the damage checks see it. Without the checks,
