@@ -220,7 +220,7 @@ describe('text between records', () => {
         [3, 11, 'invalid_json', '}'],
         [3, 11, { id: 3 }],
         [4, 12, 'invalid_json', '} {x}'],
-        [4, 13, 'invalid_json', '}'],
+        [4, 13, 'invalid_json', '},'],
         [4, 13, { id: 4 }],
       ],
     ],

@@ -102,6 +102,61 @@ enum Mode {
 }
 
 /**
+ * Maximum roll-backs over the same text (see `rollBack`). Each one scans that text again, so the
+ * cap bounds the work of a run of bracket lines that are text.
+ */
+const MAX_ROLLBACKS = 64;
+
+enum CheckpointKind {
+  /** A `[` between top-level values, which opens an array whose elements are records. */
+  Array,
+  /** A `[` that opens an element of a record array, at the record array's depth. */
+  Element,
+  /** A `]` that closes the record array. */
+  Close,
+}
+
+/**
+ * The scanner's state before a bracket that starts a line, kept until the JSON after it shows
+ * whether the bracket is JSON or the start of a line of text. Tools write lines such as `[`,
+ * `[1`, `[[` or `]` into their output. Read as JSON, such a line changes the depth: a `[` takes
+ * the records after it as elements of a nested array, and a `]` closes the record array early.
+ * The damage shows only later, often at the end of the input, so the records framed after the
+ * bracket are held in `output` until then. Damage rolls the scanner back to this state, and the
+ * bracket's line is read as text (see `rollBack`).
+ */
+interface Checkpoint {
+  kind: CheckpointKind;
+  /** Index in `buffer` of the bracket. */
+  start: number;
+  line: number;
+  /** Position, counted as `dropped` counts, where the bracket's line starts. */
+  lineStart: number;
+  mode: Mode;
+  depth: number;
+  /** The opening brackets of the containers at depths 0 to `depth`. */
+  kinds: number[];
+  ordinal: number;
+  firstRecordInArray: boolean | undefined;
+  /**
+   * True when a comma came last before the `]`, which JSON does not allow there. In the array
+   * that a `[` opened, true when a comma came last after a value.
+   */
+  afterComma: boolean;
+  /**
+   * Depth where values after the bracket are checked for commas, or -1: the elements of the array
+   * that a top-level `[` opens, and the top-level values after a bare array closed.
+   */
+  valueDepth: number;
+  /** True when a value ended at `valueDepth` after the bracket, since the last comma there. */
+  afterValue: boolean;
+  /** Records and rejections framed after the bracket, in order. */
+  output: JsonRecord[];
+  /** True once the JSON after the bracket is damaged: the bracket's line is text. */
+  damaged: boolean;
+}
+
+/**
  * Reads JSON that is not NDJSON: a bare array, a wrapper object, or values back to back.
  * Records are numbered by element within the record arrays, or by value when there is none.
  */
@@ -178,6 +233,12 @@ export class JsonStreamScanner {
   private pending: PendingRecord | undefined;
   /** True once `finish` is called: the end of the buffer is the end of the input. */
   private inputEnded = false;
+  /** The state before a bracket line that may be text (see `Checkpoint`). */
+  private checkpoint: Checkpoint | undefined;
+  /** Roll-backs since scanning last went past `rolledBackTo` (see `MAX_ROLLBACKS`). */
+  private rollBacks = 0;
+  /** Position, counted as `dropped` counts, of the furthest scan that a roll-back undid. */
+  private rolledBackTo = -1;
   /**
    * True when the first record came from an array (a bare array or a wrapper's record array),
    * false when it stood at the top level. Undefined until a record was framed.
@@ -190,17 +251,17 @@ export class JsonStreamScanner {
     this.buffer += text;
     const out: JsonRecord[] = [];
     this.scan(out);
+    this.boundCheckpoint(out);
     this.compact();
     return out;
   }
 
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
-    if (this.index < this.buffer.length) {
-      // Scanning waits at a bracket until its line or the token after it is complete.
-      this.inputEnded = true;
-      this.scan(out);
-    }
+    this.inputEnded = true;
+    // Scanning waits at a bracket until its line or the token after it is complete.
+    if (this.index < this.buffer.length) this.scan(out);
+    this.endCheckpoint(out);
     this.finishInto(out);
     this.flushPending(out);
     this.buffer = '';
@@ -299,14 +360,31 @@ export class JsonStreamScanner {
   /** Sends a record or rejection, after the held record that comes before it. */
   private emit(out: JsonRecord[], record: JsonRecord): void {
     this.flushPending(out);
-    out.push(record);
+    this.send(out, record);
   }
 
   /** Sends the held record, once what follows it shows that it closed where it should. */
   private flushPending(out: JsonRecord[]): void {
     if (this.pending === undefined) return;
-    out.push(this.pending.record);
+    const record = this.pending.record;
     this.pending = undefined;
+    this.send(out, record);
+  }
+
+  /**
+   * Sends a record or rejection, or holds it in the checkpoint's output. Invalid JSON after a `[`
+   * that opened an element shows that the `[` line is text: a nested array has no such damage.
+   */
+  private send(out: JsonRecord[], record: JsonRecord): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint === undefined) {
+      out.push(record);
+      return;
+    }
+    checkpoint.output.push(record);
+    if (checkpoint.kind === CheckpointKind.Element && record.error?.code === 'invalid_json') {
+      checkpoint.damaged = true;
+    }
   }
 
   /** Scans the rest of the input from a record found inside a unit cut by its end. */
@@ -314,10 +392,20 @@ export class JsonStreamScanner {
     if (this.resumeAt < 0) return;
     this.index = this.resumeAt;
     this.scan(out);
+    this.endCheckpoint(out);
     this.finishInto(out);
   }
 
+  /** Scans the buffer from `index`, and again from each checkpoint that damage rolls back to. */
   private scan(out: JsonRecord[]): void {
+    this.scanFrom(out);
+    while (this.checkpoint?.damaged) {
+      this.rollBack();
+      this.scanFrom(out);
+    }
+  }
+
+  private scanFrom(out: JsonRecord[]): void {
     const buffer = this.buffer;
     let index = this.index;
     if (this.strayStart >= 0) {
@@ -326,6 +414,10 @@ export class JsonStreamScanner {
     }
 
     for (; index < buffer.length || this.resumeAt >= 0; index++) {
+      if (this.checkpoint?.damaged) {
+        this.index = index;
+        return;
+      }
       if (this.resumeAt >= 0) {
         // A damaged unit was rejected up to a record inside it: frame that record next.
         index = this.resumeAt;
@@ -473,6 +565,14 @@ export class JsonStreamScanner {
    * record should be (see `readStray`).
    */
   private openStray(start: number, line: number): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint !== undefined && start <= checkpoint.start) {
+      // Text from the checkpoint's bracket reads it as text already, and nothing framed after
+      // the bracket was sent. Text that goes on past the bracket's line, as `[1,` and a `]` on
+      // the next line do, is damage: only the bracket's line is text.
+      if (this.line === checkpoint.line) this.checkpoint = undefined;
+      else checkpoint.damaged = true;
+    }
     this.strayStart = start;
     this.strayLine = line;
     this.straySnippet = undefined;
@@ -863,6 +963,11 @@ export class JsonStreamScanner {
    * wrapper object allows none. The stray bracket is rejected, and the records after it are read.
    */
   private reopenWrapper(out: JsonRecord[]): void {
+    if (this.checkpoint?.kind === CheckpointKind.Close) {
+      // The `]` line of the checkpoint is text, and reading it as such keeps the array open.
+      this.checkpoint.damaged = true;
+      return;
+    }
     this.emit(out, {
       error: { code: 'invalid_json', message: 'unexpected "]" before the end of the record array' },
       record: this.textNumber(),
@@ -880,10 +985,230 @@ export class JsonStreamScanner {
     return code === 0x7d ? open === 0x7b : open === 0x5b;
   }
 
+  /**
+   * Rejects a closing bracket that closes no open bracket, with the commas and spaces after it
+   * when it starts its line, as in `},`. After a checkpoint's `]`, such a bracket shows that the
+   * `]` line is text: this bracket closes the record array.
+   */
+  private rejectUnmatched(code: number, index: number, startsLine: boolean, out: JsonRecord[]) {
+    const checkpoint = this.checkpoint;
+    if (checkpoint?.kind === CheckpointKind.Close) {
+      checkpoint.damaged = true;
+      return;
+    }
+
+    const bracket = String.fromCharCode(code);
+    this.emit(out, {
+      error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
+      snippet: startsLine ? this.closingLineText(index) : bracket,
+      record: this.textNumber(),
+      line: this.line,
+    });
+  }
+
+  /**
+   * Returns the bracket at `index` with the commas and spaces after it on its line. Scanning
+   * looked at the same `OBJECT_LOOKAHEAD` characters before it handled the bracket (see
+   * `closeStartsText`), so the text does not depend on where the chunks of input end.
+   */
+  private closingLineText(index: number): string {
+    const end = Math.min(this.buffer.length, index + 1 + OBJECT_LOOKAHEAD);
+    let at = index + 1;
+    while (at < end) {
+      const code = this.buffer.charCodeAt(at);
+      if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x2c) break;
+      at++;
+    }
+    return this.buffer.slice(index, at).trim();
+  }
+
+  /**
+   * Takes a checkpoint at a bracket that starts its line, when reading the bracket as JSON changes
+   * where records are framed (see `CheckpointKind`). `previous` is the character before it.
+   */
+  private takeCheckpoint(code: number, index: number, previous: number, out: JsonRecord[]) {
+    if (this.recordStart >= 0 || this.unit !== undefined || this.holding) return;
+    const kind = this.checkpointKind(code);
+    if (kind === undefined) return;
+
+    // Each bracket line of a run that is text rolls back over the text after it once.
+    const position = this.dropped + index;
+    if (position > this.rolledBackTo) this.rollBacks = 0;
+    else if (this.rollBacks >= MAX_ROLLBACKS) return;
+
+    // The held wrapper record comes before the `]`, so it is sent before what follows is held.
+    this.flushPending(out);
+    let valueDepth = -1;
+    if (kind === CheckpointKind.Array) valueDepth = 1;
+    else if (kind === CheckpointKind.Close && this.mode === Mode.Array) valueDepth = 0;
+    this.checkpoint = {
+      kind,
+      start: index,
+      line: this.line,
+      lineStart: this.lineStart,
+      mode: this.mode,
+      depth: this.depth,
+      kinds: this.kinds.slice(0, this.depth + 1),
+      ordinal: this.ordinal,
+      firstRecordInArray: this.firstRecordInArray,
+      afterComma: previous === 0x2c,
+      valueDepth,
+      afterValue: false,
+      output: [],
+      damaged: false,
+    };
+  }
+
+  private checkpointKind(code: number): CheckpointKind | undefined {
+    if (code === 0x5d) {
+      const array = this.mode === Mode.Array && this.depth === 1;
+      return array || (this.mode === Mode.Wrapper && this.depth === 2)
+        ? CheckpointKind.Close
+        : undefined;
+    }
+    if (!this.atRecordBoundary()) return undefined;
+    if (this.mode !== Mode.Top) return CheckpointKind.Element;
+    // NOTE: a `[` before the first record starts a bare array, which is read as JSON. So a `[`
+    // line before records written back to back makes them elements of an array never closed.
+    return this.firstRecordInArray === undefined ? undefined : CheckpointKind.Array;
+  }
+
+  /**
+   * Checks a value that starts at the checkpoint's value depth. Two elements with no comma
+   * between them show that a `[` line is text, and that the elements are top-level records. A
+   * second element after a comma on the `[` line shows an array. After a bare array closed, a
+   * value shows that the `]` line is text when a comma came before the `]`, which JSON does not
+   * allow, and a new array shows that the `]` closed the document.
+   */
+  private startValue(checkpoint: Checkpoint, index: number, out: JsonRecord[]): void {
+    if (checkpoint.kind === CheckpointKind.Array) {
+      if (checkpoint.afterValue) checkpoint.damaged = true;
+      else if (checkpoint.afterComma && this.line === checkpoint.line) this.commitCheckpoint(out);
+    } else if (checkpoint.afterComma) {
+      checkpoint.damaged = true;
+    } else if (this.buffer.charCodeAt(index) === 0x5b) {
+      this.commitCheckpoint(out);
+    }
+  }
+
+  /** Marks the end of a value at the checkpoint's value depth, where a comma may follow. */
+  private endValue(): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint?.valueDepth !== this.depth) return;
+    checkpoint.afterValue = true;
+    checkpoint.afterComma = false;
+  }
+
+  /**
+   * Handles a comma at the checkpoint's value depth, between values. JSON has none between
+   * top-level values, so after a bare array closed it shows that the `]` line is text. In the
+   * array that a `[` opened, a comma after a value on a later line shows an array. One that ends
+   * the `[` line, as in `[1,`, is checked by what follows it (see `startValue`).
+   */
+  private stepCheckpointComma(out: JsonRecord[]): void {
+    const checkpoint = this.checkpoint as Checkpoint;
+    if (checkpoint.kind === CheckpointKind.Close) {
+      if (checkpoint.afterValue) checkpoint.damaged = true;
+    } else if (checkpoint.afterValue && this.line > checkpoint.line) {
+      this.commitCheckpoint(out);
+    } else {
+      checkpoint.afterValue = false;
+      checkpoint.afterComma = true;
+    }
+  }
+
+  /**
+   * Tells whether the bracket that just closed ends what the checkpoint waits for: the array that
+   * its `[` opened, the record array around its element, or the wrapper around the record array
+   * that its `]` closed.
+   */
+  private closesCheckpoint(checkpoint: Checkpoint): boolean {
+    if (checkpoint.kind === CheckpointKind.Array) return this.depth === checkpoint.depth;
+    if (checkpoint.kind === CheckpointKind.Element) return this.depth < checkpoint.depth;
+    return this.depth < checkpoint.depth - 1;
+  }
+
+  /** Ends the checkpoint, whose bracket is JSON, and sends what was framed after it. */
+  private commitCheckpoint(out: JsonRecord[]): void {
+    const checkpoint = this.checkpoint as Checkpoint;
+    this.checkpoint = undefined;
+    for (const record of checkpoint.output) out.push(record);
+  }
+
+  /**
+   * Commits the checkpoint once the text after its bracket is longer than the record length
+   * limit, or more than `MAX_HELD_ELEMENTS` records were framed after it. That bounds the text
+   * kept and the records held.
+   * NOTE: a bracket line that is text is then read as JSON, as it was before checkpoints: a `[`
+   * element takes the rest of its record array as one record over the limit.
+   */
+  private boundCheckpoint(out: JsonRecord[]): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint === undefined) return;
+    const length = this.buffer.length - checkpoint.start;
+    if (length > this.options.maxRecordLength || checkpoint.output.length > MAX_HELD_ELEMENTS) {
+      this.commitCheckpoint(out);
+    }
+  }
+
+  /**
+   * Ends the checkpoints left at the end of the input. A `[` whose array or record array is still
+   * open is text, and the scan rolls back to it. A `]` that closed the record array is JSON.
+   */
+  private endCheckpoint(out: JsonRecord[]): void {
+    while (this.checkpoint !== undefined) {
+      if (this.checkpoint.kind === CheckpointKind.Close) {
+        this.commitCheckpoint(out);
+      } else {
+        this.checkpoint.damaged = true;
+        this.scan(out);
+      }
+    }
+  }
+
+  /**
+   * Puts the scanner back to its checkpoint, drops what was framed after the bracket, and reads
+   * the bracket's line as text from the bracket. The records after it are then framed again.
+   */
+  private rollBack(): void {
+    const checkpoint = this.checkpoint as Checkpoint;
+    this.checkpoint = undefined;
+    this.rolledBackTo = Math.max(this.rolledBackTo, this.dropped + this.index);
+    this.rollBacks++;
+
+    this.mode = checkpoint.mode;
+    this.depth = checkpoint.depth;
+    for (let depth = 0; depth < checkpoint.kinds.length; depth++) {
+      this.kinds[depth] = checkpoint.kinds[depth] as number;
+    }
+    this.ordinal = checkpoint.ordinal;
+    this.firstRecordInArray = checkpoint.firstRecordInArray;
+    this.line = checkpoint.line;
+    this.lineStart = checkpoint.lineStart;
+
+    this.inString = false;
+    this.escaped = false;
+    this.recordStart = -1;
+    this.recordScalar = false;
+    this.scalarEnd = -1;
+    this.arrayOpenAt = -1;
+    this.keyStart = -1;
+    this.rootStart = -1;
+    this.unit = undefined;
+    this.resyncColumn = -1;
+    this.resumeAt = -1;
+    this.pending = undefined;
+    this.holding = false;
+    this.clearHeld();
+    this.index = checkpoint.start;
+    this.openStray(checkpoint.start, checkpoint.line);
+  }
+
   /** Handles one character outside strings. */
   private step(code: number, index: number, out: JsonRecord[]): void {
     const opens = code === 0x7b || code === 0x5b;
     const closes = code === 0x7d || code === 0x5d;
+    const startsLine = !this.lineHasContent;
     this.lineHasContent = true;
 
     const previous = this.previous;
@@ -911,14 +1236,15 @@ export class JsonStreamScanner {
       this.previous = code;
     }
     if (closes && !this.closesContainer(code)) {
-      const bracket = String.fromCharCode(code);
-      this.emit(out, {
-        error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
-        snippet: bracket,
-        record: this.textNumber(),
-        line: this.line,
-      });
+      this.rejectUnmatched(code, index, startsLine, out);
       return;
+    }
+
+    if (startsLine && (code === 0x5b || code === 0x5d) && this.checkpoint === undefined) {
+      this.takeCheckpoint(code, index, previous, out);
+    }
+    if (code === 0x2c && this.checkpoint?.valueDepth === this.depth && this.recordStart < 0) {
+      this.stepCheckpointComma(out);
     }
 
     if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
@@ -971,6 +1297,8 @@ export class JsonStreamScanner {
   }
 
   private startRecord(index: number, out: JsonRecord[]): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint?.valueDepth === this.depth) this.startValue(checkpoint, index, out);
     this.flushPending(out);
     if (this.holding && this.buffer.charCodeAt(index) === 0x7b) this.releaseHeld(out, index);
     if (this.mode !== Mode.Top) this.openUnit(index);
@@ -1066,13 +1394,15 @@ export class JsonStreamScanner {
 
   /**
    * Rejects a held array that closed with no object in it as one record between records. It
-   * takes no record number, and its elements give theirs back.
+   * takes no record number, and its elements give theirs back. An empty array is dropped.
    */
   private rejectHeldArray(out: JsonRecord[]): void {
     this.boundHeld(this.heldEnd + 1);
     this.ordinal -= this.heldCount;
     const number = this.textNumber();
-    if (this.heldSnippet !== undefined) {
+    if (this.heldCount === 0) {
+      // An empty array contains no record to reject, as an input of only `[]` does not.
+    } else if (this.heldSnippet !== undefined) {
       const message = `a JSON array of ${this.heldCount} elements between records is not a record`;
       this.emit(out, {
         error: { code: 'unexpected_shape', message },
@@ -1110,6 +1440,8 @@ export class JsonStreamScanner {
   }
 
   private afterClose(index: number, out: JsonRecord[]): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint !== undefined && this.closesCheckpoint(checkpoint)) this.commitCheckpoint(out);
     if (this.mode === Mode.Wrapper && this.depth === 1) {
       this.flushPending(out);
       this.mode = Mode.WrapperTail;
@@ -1117,9 +1449,11 @@ export class JsonStreamScanner {
     }
     if (this.depth !== 0) return;
     this.unit = undefined;
+    // An array that closes on the line of its `[` with no element ended is empty.
+    const empty = this.mode === Mode.Array && this.arrayOpenAt >= 0;
     this.arrayOpenAt = -1;
-    if (this.holding && this.heldCount > 0) {
-      // Whether the array is a value or the start of a line of text shows after it.
+    if ((this.holding && this.heldCount > 0) || empty) {
+      // Whether the array is a value or the start of a line of text, as `[]x` is, shows after it.
       this.heldEnd = index;
       this.mode = Mode.Top;
       return;
@@ -1127,6 +1461,7 @@ export class JsonStreamScanner {
     this.holding = false;
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
+      this.endValue();
       this.ordinal++;
       this.firstRecordInArray ??= false;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
@@ -1151,6 +1486,17 @@ export class JsonStreamScanner {
       this.recordOversize,
       this.recordTooDeep,
     );
+    this.endValue();
+    const checkpoint = this.checkpoint;
+    if (
+      checkpoint?.kind === CheckpointKind.Element &&
+      this.depth === checkpoint.depth &&
+      this.recordStart !== checkpoint.start &&
+      record.error === undefined
+    ) {
+      // An element framed after the checkpoint's one shows that the record array goes on.
+      this.commitCheckpoint(out);
+    }
     const column = this.unit?.column ?? -1;
     const isObject = !this.recordOversize && this.buffer.charCodeAt(this.recordStart) === 0x7b;
     if (this.mode === Mode.Wrapper && isObject && column >= 0) {
@@ -1258,6 +1604,7 @@ export class JsonStreamScanner {
     if (this.pending !== undefined && this.pending.start >= 0) {
       keep = Math.min(keep, this.pending.start);
     }
+    if (this.checkpoint !== undefined) keep = Math.min(keep, this.checkpoint.start);
     if (keep === 0) return;
 
     this.buffer = this.buffer.slice(keep);
@@ -1271,5 +1618,6 @@ export class JsonStreamScanner {
     if (this.heldEnd >= 0) this.heldEnd -= keep;
     if (this.keyStart >= 0) this.keyStart -= keep;
     if (this.pending !== undefined && this.pending.start >= 0) this.pending.start -= keep;
+    if (this.checkpoint !== undefined) this.checkpoint.start -= keep;
   }
 }
