@@ -138,14 +138,11 @@ interface Checkpoint {
   kinds: number[];
   ordinal: number;
   firstRecordInArray: boolean | undefined;
-  /**
-   * True when a comma came last before the `]`, which JSON does not allow there. In the array
-   * that a `[` opened, true when a comma came last after a value.
-   */
+  /** True when a comma came last after a value in the array that a `[` opened. */
   afterComma: boolean;
   /**
    * Depth where values after the bracket are checked for commas, or -1: the elements of the array
-   * that a top-level `[` opens, and the top-level values after a bare array closed.
+   * that a top-level `[` opens, and the top-level values after the record array closed.
    */
   valueDepth: number;
   /** True when a value ended at `valueDepth` after the bracket, since the last comma there. */
@@ -373,7 +370,8 @@ export class JsonStreamScanner {
 
   /**
    * Sends a record or rejection, or holds it in the checkpoint's output. Invalid JSON after a `[`
-   * that opened an element shows that the `[` line is text: a nested array has no such damage.
+   * shows that the `[` line is text, as the array it opened is damaged. After a `]`, the text and
+   * records that may follow a closed document show nothing about it.
    */
   private send(out: JsonRecord[], record: JsonRecord): void {
     const checkpoint = this.checkpoint;
@@ -382,7 +380,7 @@ export class JsonStreamScanner {
       return;
     }
     checkpoint.output.push(record);
-    if (checkpoint.kind === CheckpointKind.Element && record.error?.code === 'invalid_json') {
+    if (checkpoint.kind !== CheckpointKind.Close && record.error?.code === 'invalid_json') {
       checkpoint.damaged = true;
     }
   }
@@ -453,6 +451,7 @@ export class JsonStreamScanner {
       if (this.pending !== undefined && !space && this.stepAfterPending(code, index, out)) {
         continue;
       }
+      if (this.previous === 0x7b && !space && this.braceLineIsText(code)) this.rejectBraceLine(out);
 
       if (space) {
         // A space ends the literal of a scalar element, which may then turn out to be text.
@@ -483,6 +482,13 @@ export class JsonStreamScanner {
         if (!text) {
           this.step(code, index, out);
           if (this.strayStart < 0) continue;
+        } else if (
+          this.checkpoint?.kind === CheckpointKind.Close &&
+          this.closesNothingTwice(index)
+        ) {
+          // Like a lone unmatched bracket, `]}` after the checkpoint's `]` closes the record array.
+          this.checkpoint.damaged = true;
+          continue;
         } else if (this.unit !== undefined) {
           const bracket = String.fromCharCode(code);
           this.rejectUnit(`a "${bracket}" that closes no open bracket`, index, out);
@@ -566,7 +572,7 @@ export class JsonStreamScanner {
    */
   private openStray(start: number, line: number): void {
     const checkpoint = this.checkpoint;
-    if (checkpoint !== undefined && start <= checkpoint.start) {
+    if (checkpoint !== undefined && !checkpoint.damaged && start <= checkpoint.start) {
       // Text from the checkpoint's bracket reads it as text already, and nothing framed after
       // the bracket was sent. Text that goes on past the bracket's line, as `[1,` and a `]` on
       // the next line do, is damage: only the bracket's line is text.
@@ -657,6 +663,48 @@ export class JsonStreamScanner {
     this.rootStart = -1;
     this.keyStart = -1;
     this.unit = undefined;
+  }
+
+  /**
+   * Tells whether the `{` that opened the open record or root object ended its line and `code`,
+   * the first character after it, cannot follow it in JSON: only a key's quote or a `}` can. A
+   * `{` line followed by a line of text is then two lines of text, not a cut record.
+   */
+  private braceLineIsText(code: number): boolean {
+    if (code === 0x22 || code === 0x7d) return false;
+    if (this.mode === Mode.Root && this.depth === 1 && this.recordStart < 0) {
+      return this.rootStart >= 0 && this.rootLine !== this.line;
+    }
+    if (this.recordStart < 0 || this.recordOversize || this.depth !== this.recordDepth + 1) {
+      return false;
+    }
+    return this.recordLine !== this.line && this.buffer.charCodeAt(this.recordStart) === 0x7b;
+  }
+
+  /**
+   * Rejects the line of the `{` that `braceLineIsText` found to be text, and puts the scanner
+   * back at the depth where the `{` opened, so that the character after it is read anew.
+   */
+  private rejectBraceLine(out: JsonRecord[]): void {
+    const inRecord = this.recordStart >= 0;
+    const start = inRecord ? this.recordStart : this.rootStart;
+    const line = inRecord ? this.recordLine : this.rootLine;
+    const end = this.buffer.indexOf('\n', start);
+    const text = this.buffer.slice(start, end < 0 ? this.buffer.length : end).trim();
+    this.emit(out, rejectStrayText(text, this.textNumber(), line));
+
+    if (inRecord) {
+      this.depth = this.recordDepth;
+    } else {
+      this.depth = 0;
+      this.mode = Mode.Top;
+      this.rootStart = -1;
+      this.keyStart = -1;
+    }
+    this.recordStart = -1;
+    this.arrayOpenAt = -1;
+    this.unit = undefined;
+    this.previous = 0;
   }
 
   /**
@@ -1007,6 +1055,21 @@ export class JsonStreamScanner {
   }
 
   /**
+   * Tells whether the closing bracket at `index` closes no open bracket, and the first character
+   * after it on its line, past commas and spaces, is a closing bracket too, as in `]}`.
+   */
+  private closesNothingTwice(index: number): boolean {
+    if (this.closesContainer(this.buffer.charCodeAt(index))) return false;
+    const end = Math.min(this.buffer.length, index + 1 + OBJECT_LOOKAHEAD);
+    for (let at = index + 1; at < end; at++) {
+      const code = this.buffer.charCodeAt(at);
+      if (code === 0x7d || code === 0x5d) return true;
+      if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x2c) return false;
+    }
+    return false;
+  }
+
+  /**
    * Returns the bracket at `index` with the commas and spaces after it on its line. Scanning
    * looked at the same `OBJECT_LOOKAHEAD` characters before it handled the bracket (see
    * `closeStartsText`), so the text does not depend on where the chunks of input end.
@@ -1024,9 +1087,9 @@ export class JsonStreamScanner {
 
   /**
    * Takes a checkpoint at a bracket that starts its line, when reading the bracket as JSON changes
-   * where records are framed (see `CheckpointKind`). `previous` is the character before it.
+   * where records are framed (see `CheckpointKind`).
    */
-  private takeCheckpoint(code: number, index: number, previous: number, out: JsonRecord[]) {
+  private takeCheckpoint(code: number, index: number, out: JsonRecord[]) {
     if (this.recordStart >= 0 || this.unit !== undefined || this.holding) return;
     const kind = this.checkpointKind(code);
     if (kind === undefined) return;
@@ -1040,7 +1103,7 @@ export class JsonStreamScanner {
     this.flushPending(out);
     let valueDepth = -1;
     if (kind === CheckpointKind.Array) valueDepth = 1;
-    else if (kind === CheckpointKind.Close && this.mode === Mode.Array) valueDepth = 0;
+    else if (kind === CheckpointKind.Close) valueDepth = 0;
     this.checkpoint = {
       kind,
       start: index,
@@ -1051,7 +1114,7 @@ export class JsonStreamScanner {
       kinds: this.kinds.slice(0, this.depth + 1),
       ordinal: this.ordinal,
       firstRecordInArray: this.firstRecordInArray,
-      afterComma: previous === 0x2c,
+      afterComma: false,
       valueDepth,
       afterValue: false,
       output: [],
@@ -1074,21 +1137,13 @@ export class JsonStreamScanner {
   }
 
   /**
-   * Checks a value that starts at the checkpoint's value depth. Two elements with no comma
-   * between them show that a `[` line is text, and that the elements are top-level records. A
-   * second element after a comma on the `[` line shows an array. After a bare array closed, a
-   * value shows that the `]` line is text when a comma came before the `]`, which JSON does not
-   * allow, and a new array shows that the `]` closed the document.
+   * Checks an element that starts in the array that the checkpoint's `[` opened. Two elements
+   * with no comma between them show that the `[` line is text, and that the elements are
+   * top-level records. A second element after a comma on the `[` line shows an array.
    */
-  private startValue(checkpoint: Checkpoint, index: number, out: JsonRecord[]): void {
-    if (checkpoint.kind === CheckpointKind.Array) {
-      if (checkpoint.afterValue) checkpoint.damaged = true;
-      else if (checkpoint.afterComma && this.line === checkpoint.line) this.commitCheckpoint(out);
-    } else if (checkpoint.afterComma) {
-      checkpoint.damaged = true;
-    } else if (this.buffer.charCodeAt(index) === 0x5b) {
-      this.commitCheckpoint(out);
-    }
+  private startElement(checkpoint: Checkpoint, out: JsonRecord[]): void {
+    if (checkpoint.afterValue) checkpoint.damaged = true;
+    else if (checkpoint.afterComma && this.line === checkpoint.line) this.commitCheckpoint(out);
   }
 
   /** Marks the end of a value at the checkpoint's value depth, where a comma may follow. */
@@ -1101,9 +1156,9 @@ export class JsonStreamScanner {
 
   /**
    * Handles a comma at the checkpoint's value depth, between values. JSON has none between
-   * top-level values, so after a bare array closed it shows that the `]` line is text. In the
+   * top-level values, so after the record array closed it shows that the `]` line is text. In the
    * array that a `[` opened, a comma after a value on a later line shows an array. One that ends
-   * the `[` line, as in `[1,`, is checked by what follows it (see `startValue`).
+   * the `[` line, as in `[1,`, is checked by what follows it (see `startElement`).
    */
   private stepCheckpointComma(out: JsonRecord[]): void {
     const checkpoint = this.checkpoint as Checkpoint;
@@ -1119,18 +1174,22 @@ export class JsonStreamScanner {
 
   /**
    * Tells whether the bracket that just closed ends what the checkpoint waits for: the array that
-   * its `[` opened, the record array around its element, or the wrapper around the record array
-   * that its `]` closed.
+   * its `[` opened, or the record array around its element. After a `]` that closed the record
+   * array, the closing brackets of a wrapper prove nothing, as a `]` and a `}` line of text
+   * close it as well: the end of the input or a new document does.
    */
   private closesCheckpoint(checkpoint: Checkpoint): boolean {
     if (checkpoint.kind === CheckpointKind.Array) return this.depth === checkpoint.depth;
-    if (checkpoint.kind === CheckpointKind.Element) return this.depth < checkpoint.depth;
-    return this.depth < checkpoint.depth - 1;
+    return checkpoint.kind === CheckpointKind.Element && this.depth < checkpoint.depth;
   }
 
-  /** Ends the checkpoint, whose bracket is JSON, and sends what was framed after it. */
+  /**
+   * Ends the checkpoint, whose bracket is JSON, and sends what was framed after it. A damaged
+   * checkpoint stays for the roll-back, which comes before the next character is scanned.
+   */
   private commitCheckpoint(out: JsonRecord[]): void {
     const checkpoint = this.checkpoint as Checkpoint;
+    if (checkpoint.damaged) return;
     this.checkpoint = undefined;
     for (const record of checkpoint.output) out.push(record);
   }
@@ -1157,7 +1216,7 @@ export class JsonStreamScanner {
    */
   private endCheckpoint(out: JsonRecord[]): void {
     while (this.checkpoint !== undefined) {
-      if (this.checkpoint.kind === CheckpointKind.Close) {
+      if (this.checkpoint.kind === CheckpointKind.Close && !this.checkpoint.damaged) {
         this.commitCheckpoint(out);
       } else {
         this.checkpoint.damaged = true;
@@ -1241,7 +1300,7 @@ export class JsonStreamScanner {
     }
 
     if (startsLine && (code === 0x5b || code === 0x5d) && this.checkpoint === undefined) {
-      this.takeCheckpoint(code, index, previous, out);
+      this.takeCheckpoint(code, index, out);
     }
     if (code === 0x2c && this.checkpoint?.valueDepth === this.depth && this.recordStart < 0) {
       this.stepCheckpointComma(out);
@@ -1268,7 +1327,7 @@ export class JsonStreamScanner {
         // A root object is a record itself unless it turns out to be a wrapper.
         this.rootTooDeep = true;
       }
-      this.afterOpen(code, index);
+      this.afterOpen(code, index, out);
       return;
     }
 
@@ -1298,7 +1357,9 @@ export class JsonStreamScanner {
 
   private startRecord(index: number, out: JsonRecord[]): void {
     const checkpoint = this.checkpoint;
-    if (checkpoint?.valueDepth === this.depth) this.startValue(checkpoint, index, out);
+    if (checkpoint?.kind === CheckpointKind.Array && this.depth === 1) {
+      this.startElement(checkpoint, out);
+    }
     this.flushPending(out);
     if (this.holding && this.buffer.charCodeAt(index) === 0x7b) this.releaseHeld(out, index);
     if (this.mode !== Mode.Top) this.openUnit(index);
@@ -1309,7 +1370,7 @@ export class JsonStreamScanner {
     this.recordTooDeep = false;
   }
 
-  private afterOpen(code: number, index: number): void {
+  private afterOpen(code: number, index: number, out: JsonRecord[]): void {
     if (this.mode === Mode.Top && this.depth === 1) {
       // A top-level array or object: not a record yet, until we know its shape.
       this.recordStart = -1;
@@ -1331,6 +1392,10 @@ export class JsonStreamScanner {
         // A root whose array starts with text is no valid record either: read it as a wrapper,
         // so that the records after the text are kept.
         if (next === 0x7b || next === -1 || !startsJsonValue(next)) this.mode = Mode.Wrapper;
+        // A new page shows that the `]` line before it closed the last one.
+        if (this.mode === Mode.Wrapper && this.checkpoint?.kind === CheckpointKind.Close) {
+          this.commitCheckpoint(out);
+        }
       }
     }
   }
