@@ -1044,6 +1044,10 @@ export class JsonStreamScanner {
       checkpoint.damaged = true;
       return;
     }
+    if (startsLine && checkpoint === undefined && this.nextOnLine(index) === 0x5d) {
+      // In `}]`, the `]` closes the record array: the checkpoint reads the line from its start.
+      this.takeCheckpoint(this.checkpointKind(0x5d), index, out);
+    }
 
     const bracket = String.fromCharCode(code);
     this.emit(out, {
@@ -1060,13 +1064,23 @@ export class JsonStreamScanner {
    */
   private closesNothingTwice(index: number): boolean {
     if (this.closesContainer(this.buffer.charCodeAt(index))) return false;
+    const next = this.nextOnLine(index);
+    return next === 0x7d || next === 0x5d;
+  }
+
+  /**
+   * Returns the first character after `index` on its line other than a comma or a space, or -1.
+   * Scanning looked at the same `OBJECT_LOOKAHEAD` characters after a bracket that starts a line
+   * before it handled the bracket (see `closeStartsText`), so the result does not depend on where
+   * the chunks of input end.
+   */
+  private nextOnLine(index: number): number {
     const end = Math.min(this.buffer.length, index + 1 + OBJECT_LOOKAHEAD);
     for (let at = index + 1; at < end; at++) {
       const code = this.buffer.charCodeAt(at);
-      if (code === 0x7d || code === 0x5d) return true;
-      if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x2c) return false;
+      if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x2c) return code;
     }
-    return false;
+    return -1;
   }
 
   /**
@@ -1089,10 +1103,10 @@ export class JsonStreamScanner {
    * Takes a checkpoint at a bracket that starts its line, when reading the bracket as JSON changes
    * where records are framed (see `CheckpointKind`).
    */
-  private takeCheckpoint(code: number, index: number, out: JsonRecord[]) {
-    if (this.recordStart >= 0 || this.unit !== undefined || this.holding) return;
-    const kind = this.checkpointKind(code);
-    if (kind === undefined) return;
+  private takeCheckpoint(kind: CheckpointKind | undefined, index: number, out: JsonRecord[]) {
+    if (kind === undefined || this.recordStart >= 0 || this.unit !== undefined || this.holding) {
+      return;
+    }
 
     // Each bracket line of a run that is text rolls back over the text after it once.
     const position = this.dropped + index;
@@ -1120,6 +1134,10 @@ export class JsonStreamScanner {
       output: [],
       damaged: false,
     };
+  }
+
+  private damageCheckpoint(): void {
+    if (this.checkpoint !== undefined) this.checkpoint.damaged = true;
   }
 
   private checkpointKind(code: number): CheckpointKind | undefined {
@@ -1300,7 +1318,11 @@ export class JsonStreamScanner {
     }
 
     if (startsLine && (code === 0x5b || code === 0x5d) && this.checkpoint === undefined) {
-      this.takeCheckpoint(code, index, out);
+      const kind = this.checkpointKind(code);
+      this.takeCheckpoint(kind, index, out);
+      // An element right after one that ended, with no comma, is no JSON: the `[` line is text.
+      const ended = previous === 0x7d || previous === 0x5d;
+      if (ended && kind === CheckpointKind.Element) this.damageCheckpoint();
     }
     if (code === 0x2c && this.checkpoint?.valueDepth === this.depth && this.recordStart < 0) {
       this.stepCheckpointComma(out);
@@ -1338,6 +1360,12 @@ export class JsonStreamScanner {
         // `[INFO] done` is a line of text (see `stepScalar`).
         if (code === 0x5d) this.scalarEnd = index;
         else this.endRecord(index, out);
+        // An element that closes on the line of its `[` is one line of JSON, or of text that
+        // what follows it on the line shows (`[1] item`).
+        const checkpoint = this.checkpoint;
+        if (checkpoint?.kind === CheckpointKind.Element && checkpoint.line === this.line) {
+          this.commitCheckpoint(out);
+        }
       } else {
         this.afterClose(index, out);
       }
@@ -1359,6 +1387,12 @@ export class JsonStreamScanner {
     const checkpoint = this.checkpoint;
     if (checkpoint?.kind === CheckpointKind.Array && this.depth === 1) {
       this.startElement(checkpoint, out);
+    } else if (checkpoint?.kind === CheckpointKind.Element && this.depth === checkpoint.depth) {
+      // An object or array after the checkpoint's element shows that the record array goes on.
+      const open = this.buffer.charCodeAt(index);
+      if (index !== checkpoint.start && (open === 0x7b || open === 0x5b)) {
+        this.commitCheckpoint(out);
+      }
     }
     this.flushPending(out);
     if (this.holding && this.buffer.charCodeAt(index) === 0x7b) this.releaseHeld(out, index);
@@ -1490,6 +1524,12 @@ export class JsonStreamScanner {
    * start of a line of text, read from its `[`. Returns whether stray text was opened.
    */
   private textFollowsHeldArray(code: number, index: number, out: JsonRecord[]): boolean {
+    const continues = startsJsonValue(code) || code === 0x2c || code === 0x5d || code === 0x7d;
+    if (this.heldCount === 0 && continues) {
+      // JSON may follow an empty array, as `null` follows `[]` in `[] null`: the array is dropped.
+      this.rejectHeldArray(out);
+      return false;
+    }
     if (code === 0x7b || code === 0x5b || this.heldSnippet !== undefined) {
       this.rejectHeldArray(out);
       if (code === 0x7b || code === 0x5b) return false;
