@@ -6,6 +6,12 @@
 import { type JsonRecord, SNIPPET_LENGTH } from './json-records.js';
 
 /**
+ * Characters after a `{` in stray text that are searched for the quote of a first key, or the
+ * `}` of an empty object. The indentation of a pretty-printed record's first key is far shorter.
+ */
+export const OBJECT_LOOKAHEAD = 120;
+
+/**
  * Tells whether a character between top-level values starts text that is not a record: only
  * `{` and `[` start one there. The scanner's `step` handles commas and closing brackets.
  */
@@ -125,4 +131,34 @@ export function rejectStrayText(text: string, record: number, line: number): Jso
   const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   const message = `a JSON ${kind} between records is not a record, since records are objects`;
   return { error: { code: 'unexpected_shape', message }, snippet, record, line };
+}
+
+/** Tells whether a character is a comma or a space other than a line break. */
+function isCommaOrSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x2c;
+}
+
+/**
+ * Returns the first character after `index` on its line other than a comma or a space, or -1.
+ * Only `OBJECT_LOOKAHEAD` characters are looked at. The scanner looks at them before it handles
+ * a bracket that starts a line, so the result does not depend on where the chunks of input end.
+ */
+export function nextOnLine(text: string, index: number): number {
+  const end = Math.min(text.length, index + 1 + OBJECT_LOOKAHEAD);
+  for (let at = index + 1; at < end; at++) {
+    const code = text.charCodeAt(at);
+    if (!isCommaOrSpace(code)) return code;
+  }
+  return -1;
+}
+
+/**
+ * Returns the closing bracket at `index` with the commas and spaces after it on its line, as in
+ * `},`, looking at the characters that `nextOnLine` looks at.
+ */
+export function closingText(text: string, index: number): string {
+  const end = Math.min(text.length, index + 1 + OBJECT_LOOKAHEAD);
+  let at = index + 1;
+  while (at < end && isCommaOrSpace(text.charCodeAt(at))) at++;
+  return text.slice(index, at).trim();
 }

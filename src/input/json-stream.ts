@@ -8,9 +8,11 @@
  * keeps one record at a time however large the document is.
  *
  * The file is past 600 lines because the scanner is one state machine: its modes, its damage
- * checks and its reading of text between records change the same fields.
+ * checks, its roll-backs to bracket lines (see `json-checkpoint.ts`) and its reading of text
+ * between records change the same fields.
  */
 
+import { Checkpoint, CheckpointKind, RollBackBudget } from './json-checkpoint.js';
 import {
   firstNonSpace,
   type JsonFramingOptions,
@@ -22,6 +24,7 @@ import {
   WRAPPER_KEYS,
 } from './json-records.js';
 import {
+  closingText,
   continuesAfterArray,
   countLineBreaks,
   framesRecord,
@@ -29,18 +32,14 @@ import {
   isJson,
   isTextAtTop,
   isTokenEnd,
+  nextOnLine,
+  OBJECT_LOOKAHEAD,
   rejectStrayText,
   startsJsonValue,
 } from './json-stream-text.js';
 
 /** Maximum length of a root-level string read as an object key. Wrapper keys are short. */
 const MAX_KEY_LENGTH = 256;
-
-/**
- * Characters after a `{` in stray text that are searched for the quote of a first key, or the
- * `}` of an empty object. The indentation of a pretty-printed record's first key is far shorter.
- */
-const OBJECT_LOOKAHEAD = 120;
 
 /**
  * Maximum records tried inside one damaged unit (see `findRecordInside`). Each try scans on to
@@ -101,56 +100,16 @@ enum Mode {
   WrapperTail,
 }
 
-/**
- * Maximum roll-backs over the same text (see `rollBack`). Each one scans that text again, so the
- * cap bounds the work of a run of bracket lines that are text.
- */
-const MAX_ROLLBACKS = 64;
-
-enum CheckpointKind {
-  /** A `[` between top-level values, which opens an array whose elements are records. */
-  Array,
-  /** A `[` that opens an element of a record array, at the record array's depth. */
-  Element,
-  /** A `]` that closes the record array. */
-  Close,
-}
-
-/**
- * The scanner's state before a bracket that starts a line, kept until the JSON after it shows
- * whether the bracket is JSON or the start of a line of text. Tools write lines such as `[`,
- * `[1`, `[[` or `]` into their output. Read as JSON, such a line changes the depth: a `[` takes
- * the records after it as elements of a nested array, and a `]` closes the record array early.
- * The damage shows only later, often at the end of the input, so the records framed after the
- * bracket are held in `output` until then. Damage rolls the scanner back to this state, and the
- * bracket's line is read as text (see `rollBack`).
- */
-interface Checkpoint {
-  kind: CheckpointKind;
-  /** Index in `buffer` of the bracket. */
-  start: number;
-  line: number;
-  /** Position, counted as `dropped` counts, where the bracket's line starts. */
-  lineStart: number;
+/** The scanner's fields that a roll-back to a checkpoint puts back (see `Checkpoint`). */
+interface ScannerState {
   mode: Mode;
   depth: number;
   /** The opening brackets of the containers at depths 0 to `depth`. */
   kinds: number[];
   ordinal: number;
   firstRecordInArray: boolean | undefined;
-  /** True when a comma came last after a value in the array that a `[` opened. */
-  afterComma: boolean;
-  /**
-   * Depth where values after the bracket are checked for commas, or -1: the elements of the array
-   * that a top-level `[` opens, and the top-level values after the record array closed.
-   */
-  valueDepth: number;
-  /** True when a value ended at `valueDepth` after the bracket, since the last comma there. */
-  afterValue: boolean;
-  /** Records and rejections framed after the bracket, in order. */
-  output: JsonRecord[];
-  /** True once the JSON after the bracket is damaged: the bracket's line is text. */
-  damaged: boolean;
+  /** Position, counted as `dropped` counts, where the bracket's line starts. */
+  lineStart: number;
 }
 
 /**
@@ -231,11 +190,8 @@ export class JsonStreamScanner {
   /** True once `finish` is called: the end of the buffer is the end of the input. */
   private inputEnded = false;
   /** The state before a bracket line that may be text (see `Checkpoint`). */
-  private checkpoint: Checkpoint | undefined;
-  /** Roll-backs since scanning last went past `rolledBackTo` (see `MAX_ROLLBACKS`). */
-  private rollBacks = 0;
-  /** Position, counted as `dropped` counts, of the furthest scan that a roll-back undid. */
-  private rolledBackTo = -1;
+  private checkpoint: Checkpoint<ScannerState> | undefined;
+  private readonly rollBackBudget = new RollBackBudget();
   /**
    * True when the first record came from an array (a bare array or a wrapper's record array),
    * false when it stood at the top level. Undefined until a record was framed.
@@ -368,21 +324,10 @@ export class JsonStreamScanner {
     this.send(out, record);
   }
 
-  /**
-   * Sends a record or rejection, or holds it in the checkpoint's output. Invalid JSON after a `[`
-   * shows that the `[` line is text, as the array it opened is damaged. After a `]`, the text and
-   * records that may follow a closed document show nothing about it.
-   */
+  /** Sends a record or rejection, or holds it while a checkpoint is open (see `Checkpoint`). */
   private send(out: JsonRecord[], record: JsonRecord): void {
-    const checkpoint = this.checkpoint;
-    if (checkpoint === undefined) {
-      out.push(record);
-      return;
-    }
-    checkpoint.output.push(record);
-    if (checkpoint.kind !== CheckpointKind.Close && record.error?.code === 'invalid_json') {
-      checkpoint.damaged = true;
-    }
+    if (this.checkpoint === undefined) out.push(record);
+    else this.checkpoint.hold(record);
   }
 
   /** Scans the rest of the input from a record found inside a unit cut by its end. */
@@ -1044,7 +989,7 @@ export class JsonStreamScanner {
       checkpoint.damaged = true;
       return;
     }
-    if (startsLine && checkpoint === undefined && this.nextOnLine(index) === 0x5d) {
+    if (startsLine && checkpoint === undefined && nextOnLine(this.buffer, index) === 0x5d) {
       // In `}]`, the `]` closes the record array: the checkpoint reads the line from its start.
       this.takeCheckpoint(this.checkpointKind(0x5d), index, out);
     }
@@ -1052,7 +997,7 @@ export class JsonStreamScanner {
     const bracket = String.fromCharCode(code);
     this.emit(out, {
       error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
-      snippet: startsLine ? this.closingLineText(index) : bracket,
+      snippet: startsLine ? closingText(this.buffer, index) : bracket,
       record: this.textNumber(),
       line: this.line,
     });
@@ -1064,39 +1009,8 @@ export class JsonStreamScanner {
    */
   private closesNothingTwice(index: number): boolean {
     if (this.closesContainer(this.buffer.charCodeAt(index))) return false;
-    const next = this.nextOnLine(index);
+    const next = nextOnLine(this.buffer, index);
     return next === 0x7d || next === 0x5d;
-  }
-
-  /**
-   * Returns the first character after `index` on its line other than a comma or a space, or -1.
-   * Scanning looked at the same `OBJECT_LOOKAHEAD` characters after a bracket that starts a line
-   * before it handled the bracket (see `closeStartsText`), so the result does not depend on where
-   * the chunks of input end.
-   */
-  private nextOnLine(index: number): number {
-    const end = Math.min(this.buffer.length, index + 1 + OBJECT_LOOKAHEAD);
-    for (let at = index + 1; at < end; at++) {
-      const code = this.buffer.charCodeAt(at);
-      if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x2c) return code;
-    }
-    return -1;
-  }
-
-  /**
-   * Returns the bracket at `index` with the commas and spaces after it on its line. Scanning
-   * looked at the same `OBJECT_LOOKAHEAD` characters before it handled the bracket (see
-   * `closeStartsText`), so the text does not depend on where the chunks of input end.
-   */
-  private closingLineText(index: number): string {
-    const end = Math.min(this.buffer.length, index + 1 + OBJECT_LOOKAHEAD);
-    let at = index + 1;
-    while (at < end) {
-      const code = this.buffer.charCodeAt(at);
-      if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x2c) break;
-      at++;
-    }
-    return this.buffer.slice(index, at).trim();
   }
 
   /**
@@ -1109,33 +1023,21 @@ export class JsonStreamScanner {
     }
 
     // Each bracket line of a run that is text rolls back over the text after it once.
-    const position = this.dropped + index;
-    if (position > this.rolledBackTo) this.rollBacks = 0;
-    else if (this.rollBacks >= MAX_ROLLBACKS) return;
+    if (!this.rollBackBudget.allows(this.dropped + index)) return;
 
     // The held wrapper record comes before the `]`, so it is sent before what follows is held.
     this.flushPending(out);
-    let valueDepth = -1;
-    if (kind === CheckpointKind.Array) valueDepth = 1;
-    else if (kind === CheckpointKind.Close) valueDepth = 0;
-    this.checkpoint = {
-      kind,
-      start: index,
-      line: this.line,
-      lineStart: this.lineStart,
+    this.checkpoint = new Checkpoint(kind, index, this.line, {
       mode: this.mode,
       depth: this.depth,
       kinds: this.kinds.slice(0, this.depth + 1),
       ordinal: this.ordinal,
       firstRecordInArray: this.firstRecordInArray,
-      afterComma: false,
-      valueDepth,
-      afterValue: false,
-      output: [],
-      damaged: false,
-    };
+      lineStart: this.lineStart,
+    });
   }
 
+  /** Marks the open checkpoint, if any, as damaged (see `Checkpoint.damaged`). */
   private damageCheckpoint(): void {
     if (this.checkpoint !== undefined) this.checkpoint.damaged = true;
   }
@@ -1154,51 +1056,10 @@ export class JsonStreamScanner {
     return this.firstRecordInArray === undefined ? undefined : CheckpointKind.Array;
   }
 
-  /**
-   * Checks an element that starts in the array that the checkpoint's `[` opened. Two elements
-   * with no comma between them show that the `[` line is text, and that the elements are
-   * top-level records. A second element after a comma on the `[` line shows an array.
-   */
-  private startElement(checkpoint: Checkpoint, out: JsonRecord[]): void {
-    if (checkpoint.afterValue) checkpoint.damaged = true;
-    else if (checkpoint.afterComma && this.line === checkpoint.line) this.commitCheckpoint(out);
-  }
-
-  /** Marks the end of a value at the checkpoint's value depth, where a comma may follow. */
+  /** Marks the end of a value for the checkpoint's comma checks (see `Checkpoint.endValue`). */
   private endValue(): void {
     const checkpoint = this.checkpoint;
-    if (checkpoint?.valueDepth !== this.depth) return;
-    checkpoint.afterValue = true;
-    checkpoint.afterComma = false;
-  }
-
-  /**
-   * Handles a comma at the checkpoint's value depth, between values. JSON has none between
-   * top-level values, so after the record array closed it shows that the `]` line is text. In the
-   * array that a `[` opened, a comma after a value on a later line shows an array. One that ends
-   * the `[` line, as in `[1,`, is checked by what follows it (see `startElement`).
-   */
-  private stepCheckpointComma(out: JsonRecord[]): void {
-    const checkpoint = this.checkpoint as Checkpoint;
-    if (checkpoint.kind === CheckpointKind.Close) {
-      if (checkpoint.afterValue) checkpoint.damaged = true;
-    } else if (checkpoint.afterValue && this.line > checkpoint.line) {
-      this.commitCheckpoint(out);
-    } else {
-      checkpoint.afterValue = false;
-      checkpoint.afterComma = true;
-    }
-  }
-
-  /**
-   * Tells whether the bracket that just closed ends what the checkpoint waits for: the array that
-   * its `[` opened, or the record array around its element. After a `]` that closed the record
-   * array, the closing brackets of a wrapper prove nothing, as a `]` and a `}` line of text
-   * close it as well: the end of the input or a new document does.
-   */
-  private closesCheckpoint(checkpoint: Checkpoint): boolean {
-    if (checkpoint.kind === CheckpointKind.Array) return this.depth === checkpoint.depth;
-    return checkpoint.kind === CheckpointKind.Element && this.depth < checkpoint.depth;
+    if (checkpoint?.valueDepth === this.depth) checkpoint.endValue();
   }
 
   /**
@@ -1206,7 +1067,7 @@ export class JsonStreamScanner {
    * checkpoint stays for the roll-back, which comes before the next character is scanned.
    */
   private commitCheckpoint(out: JsonRecord[]): void {
-    const checkpoint = this.checkpoint as Checkpoint;
+    const checkpoint = this.checkpoint as Checkpoint<ScannerState>;
     if (checkpoint.damaged) return;
     this.checkpoint = undefined;
     for (const record of checkpoint.output) out.push(record);
@@ -1216,8 +1077,8 @@ export class JsonStreamScanner {
    * Commits the checkpoint once the text after its bracket is longer than the record length
    * limit, or more than `MAX_HELD_ELEMENTS` records were framed after it. That bounds the text
    * kept and the records held.
-   * NOTE: a bracket line that is text is then read as JSON, as it was before checkpoints: a `[`
-   * element takes the rest of its record array as one record over the limit.
+   * NOTE: a bracket line of text whose damage shows only past that bound is read as JSON. A `[`
+   * element then takes the rest of its record array as one record over the limit.
    */
   private boundCheckpoint(out: JsonRecord[]): void {
     const checkpoint = this.checkpoint;
@@ -1248,20 +1109,20 @@ export class JsonStreamScanner {
    * the bracket's line as text from the bracket. The records after it are then framed again.
    */
   private rollBack(): void {
-    const checkpoint = this.checkpoint as Checkpoint;
+    const checkpoint = this.checkpoint as Checkpoint<ScannerState>;
     this.checkpoint = undefined;
-    this.rolledBackTo = Math.max(this.rolledBackTo, this.dropped + this.index);
-    this.rollBacks++;
+    this.rollBackBudget.spend(this.dropped + this.index);
 
-    this.mode = checkpoint.mode;
-    this.depth = checkpoint.depth;
-    for (let depth = 0; depth < checkpoint.kinds.length; depth++) {
-      this.kinds[depth] = checkpoint.kinds[depth] as number;
+    const state = checkpoint.state;
+    this.mode = state.mode;
+    this.depth = state.depth;
+    for (let depth = 0; depth < state.kinds.length; depth++) {
+      this.kinds[depth] = state.kinds[depth] as number;
     }
-    this.ordinal = checkpoint.ordinal;
-    this.firstRecordInArray = checkpoint.firstRecordInArray;
+    this.ordinal = state.ordinal;
+    this.firstRecordInArray = state.firstRecordInArray;
     this.line = checkpoint.line;
-    this.lineStart = checkpoint.lineStart;
+    this.lineStart = state.lineStart;
 
     this.inString = false;
     this.escaped = false;
@@ -1325,7 +1186,7 @@ export class JsonStreamScanner {
       if (ended && kind === CheckpointKind.Element) this.damageCheckpoint();
     }
     if (code === 0x2c && this.checkpoint?.valueDepth === this.depth && this.recordStart < 0) {
-      this.stepCheckpointComma(out);
+      if (this.checkpoint.comma(this.line)) this.commitCheckpoint(out);
     }
 
     if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
@@ -1386,13 +1247,11 @@ export class JsonStreamScanner {
   private startRecord(index: number, out: JsonRecord[]): void {
     const checkpoint = this.checkpoint;
     if (checkpoint?.kind === CheckpointKind.Array && this.depth === 1) {
-      this.startElement(checkpoint, out);
-    } else if (checkpoint?.kind === CheckpointKind.Element && this.depth === checkpoint.depth) {
-      // An object or array after the checkpoint's element shows that the record array goes on.
-      const open = this.buffer.charCodeAt(index);
-      if (index !== checkpoint.start && (open === 0x7b || open === 0x5b)) {
-        this.commitCheckpoint(out);
-      }
+      if (checkpoint.startElement(this.line)) this.commitCheckpoint(out);
+    } else if (
+      checkpoint?.showsRecordArray(this.depth, index, this.buffer.charCodeAt(index), false)
+    ) {
+      this.commitCheckpoint(out);
     }
     this.flushPending(out);
     if (this.holding && this.buffer.charCodeAt(index) === 0x7b) this.releaseHeld(out, index);
@@ -1546,7 +1405,7 @@ export class JsonStreamScanner {
 
   private afterClose(index: number, out: JsonRecord[]): void {
     const checkpoint = this.checkpoint;
-    if (checkpoint !== undefined && this.closesCheckpoint(checkpoint)) this.commitCheckpoint(out);
+    if (checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
     if (this.mode === Mode.Wrapper && this.depth === 1) {
       this.flushPending(out);
       this.mode = Mode.WrapperTail;
@@ -1592,16 +1451,9 @@ export class JsonStreamScanner {
       this.recordTooDeep,
     );
     this.endValue();
-    const checkpoint = this.checkpoint;
-    if (
-      checkpoint?.kind === CheckpointKind.Element &&
-      this.depth === checkpoint.depth &&
-      this.recordStart !== checkpoint.start &&
-      record.error === undefined
-    ) {
-      // An element framed after the checkpoint's one shows that the record array goes on.
-      this.commitCheckpoint(out);
-    }
+    const start = this.recordStart;
+    const valid = record.error === undefined;
+    if (this.checkpoint?.showsRecordArray(this.depth, start, 0, valid)) this.commitCheckpoint(out);
     const column = this.unit?.column ?? -1;
     const isObject = !this.recordOversize && this.buffer.charCodeAt(this.recordStart) === 0x7b;
     if (this.mode === Mode.Wrapper && isObject && column >= 0) {
