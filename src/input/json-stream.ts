@@ -100,6 +100,9 @@ enum Mode {
   WrapperTail,
 }
 
+/** `resumeAt` when a damaged checkpoint stops the scan, which then rolls back to it. */
+const STOP_SCAN = -2;
+
 /** The scanner's fields that a roll-back to a checkpoint puts back (see `Checkpoint`). */
 interface ScannerState {
   mode: Mode;
@@ -326,8 +329,12 @@ export class JsonStreamScanner {
 
   /** Sends a record or rejection, or holds it while a checkpoint is open (see `Checkpoint`). */
   private send(out: JsonRecord[], record: JsonRecord): void {
-    if (this.checkpoint === undefined) out.push(record);
-    else this.checkpoint.hold(record);
+    if (this.checkpoint === undefined) {
+      out.push(record);
+      return;
+    }
+    this.checkpoint.hold(record);
+    this.stopIfDamaged();
   }
 
   /** Scans the rest of the input from a record found inside a unit cut by its end. */
@@ -357,11 +364,11 @@ export class JsonStreamScanner {
     }
 
     for (; index < buffer.length || this.resumeAt >= 0; index++) {
-      if (this.checkpoint?.damaged) {
-        this.index = index;
-        return;
-      }
-      if (this.resumeAt >= 0) {
+      if (this.resumeAt !== -1) {
+        if (this.resumeAt === STOP_SCAN) {
+          this.index = index;
+          return;
+        }
         // A damaged unit was rejected up to a record inside it: frame that record next.
         index = this.resumeAt;
         this.resumeAt = -1;
@@ -396,7 +403,7 @@ export class JsonStreamScanner {
       if (this.pending !== undefined && !space && this.stepAfterPending(code, index, out)) {
         continue;
       }
-      if (this.previous === 0x7b && !space && this.braceLineIsText(code)) this.rejectBraceLine(out);
+      if (!space && this.previous === 0x7b && this.braceLineIsText(code)) this.rejectBraceLine(out);
 
       if (space) {
         // A space ends the literal of a scalar element, which may then turn out to be text.
@@ -432,7 +439,7 @@ export class JsonStreamScanner {
           this.closesNothingTwice(index)
         ) {
           // Like a lone unmatched bracket, `]}` after the checkpoint's `]` closes the record array.
-          this.checkpoint.damaged = true;
+          this.damageCheckpoint();
           continue;
         } else if (this.unit !== undefined) {
           const bracket = String.fromCharCode(code);
@@ -522,7 +529,7 @@ export class JsonStreamScanner {
       // the bracket was sent. Text that goes on past the bracket's line, as `[1,` and a `]` on
       // the next line do, is damage: only the bracket's line is text.
       if (this.line === checkpoint.line) this.checkpoint = undefined;
-      else checkpoint.damaged = true;
+      else this.damageCheckpoint();
     }
     this.strayStart = start;
     this.strayLine = line;
@@ -930,6 +937,8 @@ export class JsonStreamScanner {
 
   /** Sets the scanner to frame a record at `index`, which starts line `line`. */
   private resumeFrom(index: number, line: number): void {
+    // A damaged checkpoint rolls back to before the unit, which is then read again.
+    if (this.resumeAt === STOP_SCAN) return;
     this.resumeAt = index;
     this.line = line;
     this.lineStart = this.dropped + this.buffer.lastIndexOf('\n', index - 1) + 1;
@@ -958,7 +967,7 @@ export class JsonStreamScanner {
   private reopenWrapper(out: JsonRecord[]): void {
     if (this.checkpoint?.kind === CheckpointKind.Close) {
       // The `]` line of the checkpoint is text, and reading it as such keeps the array open.
-      this.checkpoint.damaged = true;
+      this.damageCheckpoint();
       return;
     }
     this.emit(out, {
@@ -986,7 +995,7 @@ export class JsonStreamScanner {
   private rejectUnmatched(code: number, index: number, startsLine: boolean, out: JsonRecord[]) {
     const checkpoint = this.checkpoint;
     if (checkpoint?.kind === CheckpointKind.Close) {
-      checkpoint.damaged = true;
+      this.damageCheckpoint();
       return;
     }
     if (startsLine && checkpoint === undefined && nextOnLine(this.buffer, index) === 0x5d) {
@@ -1037,9 +1046,16 @@ export class JsonStreamScanner {
     });
   }
 
-  /** Marks the open checkpoint, if any, as damaged (see `Checkpoint.damaged`). */
+  /** Marks the open checkpoint as damaged (see `Checkpoint.damaged`), which stops the scan. */
   private damageCheckpoint(): void {
-    if (this.checkpoint !== undefined) this.checkpoint.damaged = true;
+    if (this.checkpoint === undefined) return;
+    this.checkpoint.damaged = true;
+    this.resumeAt = STOP_SCAN;
+  }
+
+  /** Stops the scan when a check of the checkpoint found it damaged. */
+  private stopIfDamaged(): void {
+    if (this.checkpoint?.damaged) this.resumeAt = STOP_SCAN;
   }
 
   private checkpointKind(code: number): CheckpointKind | undefined {
@@ -1098,7 +1114,7 @@ export class JsonStreamScanner {
       if (this.checkpoint.kind === CheckpointKind.Close && !this.checkpoint.damaged) {
         this.commitCheckpoint(out);
       } else {
-        this.checkpoint.damaged = true;
+        this.damageCheckpoint();
         this.scan(out);
       }
     }
@@ -1187,6 +1203,7 @@ export class JsonStreamScanner {
     }
     if (code === 0x2c && this.checkpoint?.valueDepth === this.depth && this.recordStart < 0) {
       if (this.checkpoint.comma(this.line)) this.commitCheckpoint(out);
+      this.stopIfDamaged();
     }
 
     if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
@@ -1248,6 +1265,7 @@ export class JsonStreamScanner {
     const checkpoint = this.checkpoint;
     if (checkpoint?.kind === CheckpointKind.Array && this.depth === 1) {
       if (checkpoint.startElement(this.line)) this.commitCheckpoint(out);
+      this.stopIfDamaged();
     } else if (
       checkpoint?.showsRecordArray(this.depth, index, this.buffer.charCodeAt(index), false)
     ) {
