@@ -280,6 +280,127 @@ describe('text between records', () => {
         [5, 6, null],
       ],
     ],
+    [
+      'a bracket line in an array',
+      '[\n{"id": 1},\n{"id": 2},\n[\n{"id": 3}\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, { id: 2 }],
+        [3, 4, 'invalid_json', '['],
+        [3, 5, { id: 3 }],
+      ],
+    ],
+    [
+      'bracket lines that go on as JSON in an array',
+      '[\n{"id": 1},\n[[\n{"id": 2},\n[ {\n{"id": 3},\n[1,\n  [\n{"id": 4}\n[\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '[['],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '[ {'],
+        [3, 6, { id: 3 }],
+        [4, 7, 'invalid_json', '[1,'],
+        [4, 8, 'invalid_json', '['],
+        [4, 9, { id: 4 }],
+        [5, 10, 'invalid_json', '['],
+      ],
+    ],
+    [
+      'bracket lines between records written back to back',
+      '{"id": 1}\n[1\n{"id": 2}\n[\n{"id": 3}\n["a"\n{"id": 4}\n[ {\n{"id": 5}\n[[\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 2, 'invalid_json', '[1'],
+        [2, 3, { id: 2 }],
+        [3, 4, 'invalid_json', '['],
+        [3, 5, { id: 3 }],
+        [4, 6, 'invalid_json', '["a"'],
+        [4, 7, { id: 4 }],
+        [5, 8, 'invalid_json', '[ {'],
+        [5, 9, { id: 5 }],
+        [6, 10, 'invalid_json', '[['],
+      ],
+    ],
+    [
+      'a bracket line after the last record of a page',
+      '{"Records": [\n{"id": 1},\n{"id": 2}\n[\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, { id: 2 }],
+        [3, 4, 'invalid_json', '['],
+      ],
+    ],
+    [
+      'bracket lines in a page with keys after its records',
+      '{\n  "@odata.context": "x",\n  "value": [\n    {"id": 1},\n  [1\n    {"id": 2},\n' +
+        '    {"id": 3}\n  [[\n  ],\n  "@odata.nextLink": "y"\n}\n',
+      [
+        [1, 4, { id: 1 }],
+        [2, 5, 'invalid_json', '[1'],
+        [2, 6, { id: 2 }],
+        [3, 7, { id: 3 }],
+        [4, 8, 'invalid_json', '[['],
+      ],
+    ],
+    [
+      'closing bracket lines in an array',
+      '[\n{"id": 1},\n]\n{"id": 2},\n],\n{"id": 3}\n]]\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', ']'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '],'],
+        [3, 6, { id: 3 }],
+        [4, 7, 'invalid_json', ']]'],
+      ],
+    ],
+    [
+      'closing bracket lines in a Records wrapper',
+      '{"Records": [\n{"id": 1},\n]\n{"id": 2},\n}]\n{"id": 3}\n],\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', ']'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '}]'],
+        [3, 6, { id: 3 }],
+        [4, 7, 'invalid_json', '],'],
+      ],
+    ],
+    [
+      'empty arrays before text',
+      '{"id": 1}\n[]x\n[] x\n[] {"id": 2}\n[] null\n{"id": 3}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 2, 'invalid_json', '[]x'],
+        [2, 3, 'invalid_json', '[] x'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'unexpected_shape', 'null'],
+        [3, 6, { id: 3 }],
+      ],
+    ],
+    [
+      'brace lines before text',
+      '{"id": 1}\n{\n["a"\n{\n  "id": 2\n}\n{\nWARNING\n{"id": 3}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 2, 'invalid_json', '{'],
+        [2, 3, 'invalid_json', '["a"'],
+        [2, 4, { id: 2 }],
+        [3, 7, 'invalid_json', '{'],
+        [3, 8, 'invalid_json', 'WARNING'],
+        [3, 9, { id: 3 }],
+      ],
+    ],
+    [
+      'a brace line before text in a Records wrapper',
+      '{"Records": [\n{"id": 1},\n{\n  WARNING\n{"id": 2}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '{'],
+        [2, 4, 'invalid_json', 'WARNING'],
+        [2, 5, { id: 2 }],
+      ],
+    ],
   ];
   for (const [name, text, expected] of cases) {
     it(`rejects ${name} at every chunk boundary`, () => {
@@ -305,6 +426,76 @@ describe('text between records', () => {
       );
     }
   });
+});
+
+describe('JSON arrays around records', () => {
+  // Valid JSON whose brackets start lines as text lines do: it is read as JSON.
+  const cases: [string, string, unknown[]][] = [
+    [
+      'an array element in a record array',
+      '[\n{"id": 1},\n[\n{"id": 2}\n],\n{"id": 3}\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, [{ id: 2 }]],
+        [3, 6, { id: 3 }],
+      ],
+    ],
+    [
+      'arrays of arrays',
+      '[\n  [\n    1,\n    2\n  ],\n  [\n    {"id": 1}\n  ]\n]\n',
+      [
+        [1, 2, [1, 2]],
+        [2, 6, [{ id: 1 }]],
+      ],
+    ],
+    [
+      'an array of records between records',
+      '{"id": 1}\n[\n{"id": 2},\n{"id": 3}\n]\n{"id": 4}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 3, { id: 2 }],
+        [3, 4, { id: 3 }],
+        [4, 6, { id: 4 }],
+      ],
+    ],
+    [
+      'an array value that starts a line',
+      '[\n{"id": 1, "list":\n[\n1\n]}\n]\n',
+      [[1, 2, { id: 1, list: [1] }]],
+    ],
+    [
+      'an empty array between records',
+      '{"id": 1}\n[]\n{"id": 2}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 3, { id: 2 }],
+      ],
+    ],
+    [
+      'arrays written back to back',
+      '[\n{"id": 1}\n]\n[\n{"id": 2}\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 5, { id: 2 }],
+      ],
+    ],
+    [
+      'pages written back to back',
+      '{"Records": [\n{"id": 1}\n]}\n{"Records": [\n{"id": 2}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 5, { id: 2 }],
+      ],
+    ],
+    ['an array with a comma before its end', '[\n{"id": 1},\n]\n', [[1, 2, { id: 1 }]]],
+  ];
+  for (const [name, text, expected] of cases) {
+    it(`reads ${name} at every chunk boundary`, () => {
+      for (let size = 1; size <= text.length; size++) {
+        assert.deepEqual(framed(scanInChunks(text, size)), expected, `chunk size ${size}`);
+      }
+    });
+  }
 });
 
 describe('array of scalars between records', () => {
@@ -361,6 +552,16 @@ describe('record numbers around text', () => {
       '    }, trailing',
       '}}',
       '] x',
+      '[',
+      '[1',
+      '[[',
+      '[ {',
+      '["a"',
+      '[1,',
+      '[]x',
+      '],',
+      ']]',
+      '}]',
     ];
     // The text goes after the second record, after its comma in an array, where a tool writes it.
     const [one, two, three] = records;
@@ -370,6 +571,7 @@ describe('record numbers around text', () => {
         'a Records wrapper',
         (insert) => `{"Records": [\n${one},\n${two},\n${insert}\n${three}\n]}\n`,
       ],
+      ['a bare array', (insert) => `[\n${one},\n${two},\n${insert}\n${three}\n]\n`],
     ];
     for (const [layout, build] of layouts) {
       for (const insert of inserts) {
@@ -532,19 +734,29 @@ const LINE_WORDS = [
   'null',
 ];
 
+/**
+ * Lines of text that start or end with brackets and no JSON can go on with, read alone. Each
+ * list only opens or only closes brackets, because lines of both can together be JSON: `[` and
+ * a later `]` make a nested array.
+ */
+const OPENING_LINES = ['[', '[1', '[[', '[ {', '[ [', '[1,', '["a"', '[null', '[ "x",', '{', '{ x'];
+const CLOSING_LINES = [']', '],', ']]', '] ,', '}', '},', '}}', '}]', ']}', '] page', '[]x'];
+
 describe('text lines between pretty records', () => {
   it('rejects each line once and keeps record numbers', () => {
     const random = generator(SEED + 1);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const records = Array.from({ length: 300 }, (_, index) => sysmonRecord(index));
 
-    for (const layout of ['stream', 'array', 'wrapper'] as const) {
-      for (let run = 0; run < 4; run++) {
+    for (const layout of ['stream', 'array', 'wrapper', 'page'] as const) {
+      for (let run = 0; run < 6; run++) {
+        const brackets = run % 3 === 0 ? CLOSING_LINES : OPENING_LINES;
         const lines: string[] = [];
         const textLines: number[] = [];
         const push = (text: string) => lines.push(...text.split('\n'));
         if (layout === 'array') push('[');
         if (layout === 'wrapper') push('{"Records": [');
+        if (layout === 'page') push('{\n  "@odata.context": "x",\n  "value": [');
         for (const [index, record] of records.entries()) {
           const last = index === records.length - 1;
           const comma = layout === 'stream' || last ? '' : ',';
@@ -553,12 +765,17 @@ describe('text lines between pretty records', () => {
             // The line starts with any character, and a word follows that no JSON can go on with.
             const words = Array.from({ length: Math.floor(random() * 4) }, () => pick(LINE_WORDS));
             const head = `${pick(LINE_STARTS)}${pick(['', ' '])}${pick(['flush', 'WARNING', 'page'])}`;
-            push(`${pick(['', '  ', '\t'])}${[head, ...words].join(' ')}`);
+            const line = random() < 0.5 ? pick(brackets) : [head, ...words].join(' ');
+            // After a `{` that ends a line, a `}` closes an empty object, and a quote starts a key
+            // of a record that a line break cuts.
+            if (lines.at(-1)?.endsWith('{') && /^["}]/.test(line)) continue;
+            push(`${pick(['', '  ', '\t'])}${line}`);
             textLines.push(lines.length);
           }
         }
         if (layout === 'array') push(']');
         if (layout === 'wrapper') push(']}');
+        if (layout === 'page') push('  ],\n  "@odata.nextLink": "y"\n}');
         const text = `${lines.join('\n')}\n`;
 
         const size = 1 + Math.floor(random() * (run % 2 === 0 ? 16 : 4096));

@@ -45,6 +45,11 @@ export class Checkpoint<State extends { depth: number }> {
   private afterValue = false;
   /** True when a comma came last after a value in the array that a `[` opened. */
   private afterComma = false;
+  /**
+   * What comes next after a `]` that closed a wrapper's record array: a comma or the wrapper's
+   * `}`, then a key's quote after the comma, or nothing more to check.
+   */
+  private tail: 'close' | 'key' | 'checked' = 'close';
 
   /** `start` is the bracket's index in the scanner's buffer, and `line` its line. */
   constructor(
@@ -90,17 +95,35 @@ export class Checkpoint<State extends { depth: number }> {
    * Handles a comma on `line` at `valueDepth`, between values. JSON has none between top-level
    * values, so after the record array closed it shows that the `]` line is text. Returns true
    * when the comma shows the array that a `[` opened: it follows a value on a later line than
-   * the `[`. One that ends the `[` line, as in `[1,`, is checked by what follows it.
+   * the `[`. One on the `[` line, as in `[1,`, or one that starts its line, as in `, page 2`, is
+   * checked by what follows it.
    */
-  comma(line: number): boolean {
+  comma(line: number, startsLine: boolean): boolean {
     if (this.kind === CheckpointKind.Close) {
       if (this.afterValue) this.damaged = true;
       return false;
     }
-    if (this.afterValue && line > this.line) return true;
+    if (this.afterValue && line > this.line && !startsLine) return true;
     this.afterValue = false;
     this.afterComma = true;
     return false;
+  }
+
+  /**
+   * Checks a character, other than a space, inside a wrapper after the `]` that closed its record
+   * array. JSON allows a comma and a key there, or the wrapper's `}`. Anything else, such as a
+   * record or a line of text, shows that the `]` line is text, as a wrapper skips what it finds
+   * after its record array.
+   */
+  stepWrapperTail(code: number): void {
+    if (this.tail === 'checked') return;
+    if (this.tail === 'close' && code === 0x2c) {
+      this.tail = 'key';
+      return;
+    }
+    const allowed = this.tail === 'key' ? 0x22 : 0x7d;
+    if (code !== allowed) this.damaged = true;
+    this.tail = 'checked';
   }
 
   /**

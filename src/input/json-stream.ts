@@ -752,16 +752,20 @@ export class JsonStreamScanner {
 
   /**
    * Tells whether the `{` before `from` opens a JSON object: the first character after it that
-   * is not whitespace, within `OBJECT_LOOKAHEAD` characters, is `"` or `}`. So `{x}` in a line
-   * of text stays text. Undefined when the buffer ends before that is known.
+   * is not whitespace, within `OBJECT_LOOKAHEAD` characters, is `"`, or a `}` on the same line.
+   * So `{x}` in a line of text stays text, and so does a `{` that ends a line of text before a
+   * line that starts with `}`. Undefined when the buffer ends before that is known.
    */
   private opensObjectAt(from: number): boolean | undefined {
     const buffer = this.buffer;
     const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
+    let lineEnded = false;
     for (let index = from; index < end; index++) {
       const code = buffer.charCodeAt(index);
-      if (code === 0x22 || code === 0x7d) return true;
-      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return false;
+      if (code === 0x22) return true;
+      if (code === 0x7d) return !lineEnded;
+      if (code === 0x0a) lineEnded = true;
+      else if (code !== 0x20 && code !== 0x0d && code !== 0x09) return false;
     }
     return from + OBJECT_LOOKAHEAD <= buffer.length ? false : undefined;
   }
@@ -1110,6 +1114,8 @@ export class JsonStreamScanner {
    * open is text, and the scan rolls back to it. A `]` that closed the record array is JSON.
    */
   private endCheckpoint(out: JsonRecord[]): void {
+    // The end of the input ends the line of a held array's `]` (see `heldEnd`).
+    if (this.heldEnd >= 0) this.rejectHeldArray(out);
     while (this.checkpoint !== undefined) {
       if (this.checkpoint.kind === CheckpointKind.Close && !this.checkpoint.damaged) {
         this.commitCheckpoint(out);
@@ -1167,6 +1173,10 @@ export class JsonStreamScanner {
 
     const previous = this.previous;
     this.previous = code;
+    if (this.mode === Mode.WrapperTail && this.checkpoint?.kind === CheckpointKind.Close) {
+      this.checkpoint.stepWrapperTail(code);
+      this.stopIfDamaged();
+    }
     if (this.unit !== undefined && code === 0x7b && !this.valueAllowed(previous)) {
       this.rejectUnit('a record starts before this one closes: it is cut or damaged', index, out);
       if (this.resumeAt >= 0 || this.strayStart >= 0) return;
@@ -1202,7 +1212,7 @@ export class JsonStreamScanner {
       if (ended && kind === CheckpointKind.Element) this.damageCheckpoint();
     }
     if (code === 0x2c && this.checkpoint?.valueDepth === this.depth && this.recordStart < 0) {
-      if (this.checkpoint.comma(this.line)) this.commitCheckpoint(out);
+      if (this.checkpoint.comma(this.line, startsLine)) this.commitCheckpoint(out);
       this.stopIfDamaged();
     }
 
@@ -1393,6 +1403,8 @@ export class JsonStreamScanner {
     this.holding = false;
     this.rootStart = -1;
     this.clearHeld();
+    // No text follows the array on the line of its `]`, so a `[` line it started is JSON.
+    if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
   }
 
   /**
@@ -1422,24 +1434,26 @@ export class JsonStreamScanner {
   }
 
   private afterClose(index: number, out: JsonRecord[]): void {
-    const checkpoint = this.checkpoint;
-    if (checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
     if (this.mode === Mode.Wrapper && this.depth === 1) {
+      if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
       this.flushPending(out);
       this.mode = Mode.WrapperTail;
       return;
     }
     if (this.depth !== 0) return;
     this.unit = undefined;
-    // An array that closes on the line of its `[` with no element ended is empty.
-    const empty = this.mode === Mode.Array && this.arrayOpenAt >= 0;
+    // An array with no element framed, or none ended on the line of its `[`, is empty.
+    const empty =
+      this.mode === Mode.Array && (this.arrayOpenAt >= 0 || (this.holding && this.heldCount === 0));
     this.arrayOpenAt = -1;
     if ((this.holding && this.heldCount > 0) || empty) {
       // Whether the array is a value or the start of a line of text, as `[]x` is, shows after it.
+      // A checkpoint at its `[` stays until then (see `rejectHeldArray`).
       this.heldEnd = index;
       this.mode = Mode.Top;
       return;
     }
+    if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
     this.holding = false;
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
