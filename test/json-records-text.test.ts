@@ -498,6 +498,43 @@ describe('JSON arrays around records', () => {
   }
 });
 
+describe('bracket lines past the held limits', () => {
+  it('reads a long array element as JSON', () => {
+    // The `[` line takes the rest of the record array, which passes the record limit before it
+    // ends: it stays JSON, and the array is one record over the limit.
+    const records = Array.from({ length: 30 }, (_, index) => `{"id": ${index + 2}, "n": 0}`);
+    const text = `[\n{"id": 1},\n[\n${records.join(',\n')}\n]\n`;
+    for (const size of [text.length, 64, 7]) {
+      const scanned = scanInChunks(text, size, { maxRecordLength: 300, maxDepth: 8 });
+      assert.deepEqual(
+        scanned.map((item) => [item.record, item.line, item.error?.code ?? item.value]),
+        [
+          [1, 2, { id: 1 }],
+          [2, 3, 'record_too_large'],
+          [3, 35, 'invalid_json'],
+        ],
+        `chunk size ${size}`,
+      );
+    }
+  });
+
+  it('sends held records in order', () => {
+    // Records after a closed array are held in case its `]` turns out to be text.
+    const records = Array.from({ length: 1100 }, (_, index) => ({ id: index + 2 }));
+    const lines = records.map((record) => JSON.stringify(record));
+    const text = `[\n{"id": 1}\n]\n${lines.join('\n')}\n`;
+    for (const size of [text.length, 4096, 100]) {
+      // Past 1024 held records, they are sent, and the `]` stays JSON.
+      const scanned = scanInChunks(text, size, { maxRecordLength: 1 << 20, maxDepth: 8 });
+      assert.deepEqual(
+        scanned.map((item) => [item.record, item.line, item.value]),
+        [[1, 2, { id: 1 }], ...records.map((record, index) => [index + 2, index + 4, record])],
+        `chunk size ${size}`,
+      );
+    }
+  });
+});
+
 describe('array of scalars between records', () => {
   const numbers = Array.from({ length: 5000 }, (_, index) => index).join(', ');
 
@@ -618,6 +655,14 @@ const WORDS = ['WARNING:', 'Page', '2', 'of', 'done.', '"quoted"', '{x}', '[see'
 const MORE_WORDS = ['null', '42', 'true', 'x:y', '[INFO]', '\\', '"', '}', ']', '-', '1e5', 'é'];
 
 /**
+ * Lines of text that start or end with brackets and no JSON can go on with, read alone. Each
+ * list only opens or only closes brackets, because lines of both can together be JSON: `[` and
+ * a later `]` make a nested array.
+ */
+const OPENING_LINES = ['[', '[1', '[[', '[ {', '[ [', '[1,', '["a"', '[null', '[ "x",', '{', '{ x'];
+const CLOSING_LINES = [']', '],', ']]', '] ,', '}', '},', '}}', '}]', ']}', '] page', '[]x'];
+
+/**
  * Tells whether a line of text cannot be read as JSON at its place. Lines that start a record
  * or close a bracket cannot qualify, nor can lines that are JSON. In an array, neither can lines
  * that start with scalars followed by a comma or a closing bracket, since JSON may go on that way.
@@ -660,6 +705,7 @@ describe('random text between random records', () => {
       const records = Array.from({ length: 1 + Math.floor(random() * 5) }, () => record(0));
       const layout = pick(['stream', 'array', 'wrapper'] as const);
       const indent = pick([0, 1, 2, 4]);
+      const brackets = pick([OPENING_LINES, CLOSING_LINES]);
       const texts: string[] = [];
       const textBefore = (position: number): string => {
         const lines: string[] = [];
@@ -667,9 +713,16 @@ describe('random text between random records', () => {
           const words = Array.from({ length: 1 + Math.floor(random() * 5) }, () =>
             pick(random() < 0.5 ? WORDS : MORE_WORDS),
           );
-          const line = `${pick(['', ' ', '    ', '\t'])}${words.join(pick([' ', ' \t']))}`;
+          let line = `${pick(['', ' ', '    ', '\t'])}${words.join(pick([' ', ' \t']))}`;
           const first = layout === 'wrapper' && position === 0 && lines.length === 0;
-          if (isUnambiguousText(line, layout !== 'stream', first)) lines.push(line);
+          // Text after an opening bracket line is read as in an array.
+          const inArray = layout !== 'stream' || OPENING_LINES.includes(lines.at(-1)?.trim() ?? '');
+          // A `[` before the first record starts a bare array, so bracket lines come after it.
+          if (position > 0 && random() < 0.3) line = `${pick(['', ' ', '\t'])}${pick(brackets)}`;
+          else if (!isUnambiguousText(line, inArray, first)) continue;
+          // After a `{` that ends a line, a quote starts a key of a record that a line break cuts.
+          if (lines.at(-1)?.endsWith('{') && line.trimStart().startsWith('"')) continue;
+          lines.push(line);
         }
         texts.push(...lines.map((line) => line.trim()));
         return lines.map((line) => `${line}\n`).join('');
@@ -733,14 +786,6 @@ const LINE_WORDS = [
   '"a"',
   'null',
 ];
-
-/**
- * Lines of text that start or end with brackets and no JSON can go on with, read alone. Each
- * list only opens or only closes brackets, because lines of both can together be JSON: `[` and
- * a later `]` make a nested array.
- */
-const OPENING_LINES = ['[', '[1', '[[', '[ {', '[ [', '[1,', '["a"', '[null', '[ "x",', '{', '{ x'];
-const CLOSING_LINES = [']', '],', ']]', '] ,', '}', '},', '}}', '}]', ']}', '] page', '[]x'];
 
 describe('text lines between pretty records', () => {
   it('rejects each line once and keeps record numbers', () => {

@@ -47,9 +47,9 @@ export class Checkpoint<State extends { depth: number }> {
   private afterComma = false;
   /**
    * What comes next after a `]` that closed a wrapper's record array: a comma or the wrapper's
-   * `}`, then a key's quote after the comma, or nothing more to check.
+   * `}`, then a key after the comma and a colon after the key, or nothing more to check.
    */
-  private tail: 'close' | 'key' | 'checked' = 'close';
+  private tail: 'close' | 'key' | 'colon' | 'checked' = 'close';
 
   /** `start` is the bracket's index in the scanner's buffer, and `line` its line. */
   constructor(
@@ -110,10 +110,10 @@ export class Checkpoint<State extends { depth: number }> {
   }
 
   /**
-   * Checks a character, other than a space, inside a wrapper after the `]` that closed its record
-   * array. JSON allows a comma and a key there, or the wrapper's `}`. Anything else, such as a
-   * record or a line of text, shows that the `]` line is text, as a wrapper skips what it finds
-   * after its record array.
+   * Checks a character, other than a space or one inside a string, inside a wrapper after the
+   * `]` that closed its record array. JSON allows a comma, a key and a colon there, or the
+   * wrapper's `}`. Anything else, such as a record or a line of text, shows that the `]` line is
+   * text, as a wrapper skips what it finds after its record array.
    */
   stepWrapperTail(code: number): void {
     if (this.tail === 'checked') return;
@@ -121,8 +121,13 @@ export class Checkpoint<State extends { depth: number }> {
       this.tail = 'key';
       return;
     }
-    const allowed = this.tail === 'key' ? 0x22 : 0x7d;
-    if (code !== allowed) this.damaged = true;
+    if (this.tail === 'key' && code === 0x22) {
+      this.tail = 'colon';
+      return;
+    }
+    if (this.tail !== 'colon' || code !== 0x3a) {
+      if (this.tail !== 'close' || code !== 0x7d) this.damaged = true;
+    }
     this.tail = 'checked';
   }
 

@@ -790,6 +790,11 @@ export class JsonStreamScanner {
    * it falls in. A string element that it cuts is rejected as a line of text, with no resync.
    */
   private endLine(index: number, out: JsonRecord[]): void {
+    if (this.inString && this.checkpoint?.kind === CheckpointKind.Close) {
+      // A wrapper skips what follows its record array, so a string that a line break cuts there
+      // is the damage that shows that the `]` line is text.
+      this.damageCheckpoint();
+    }
     this.lineHasContent = false;
     this.lineStart = this.dropped + index + 1;
     if (this.heldEnd >= 0) this.rejectHeldArray(out);
