@@ -4,9 +4,9 @@
  * Tools write lines such as `[`, `[1`, `[[` or `]` into their output. Read as JSON, such a line
  * changes the depth: a `[` takes the records after it as elements of a nested array, and a `]`
  * closes the record array early. The damage shows only later, often at the end of the input.
- * So the scanner keeps its state from before the bracket in a checkpoint, and holds what it
- * frames after it. JSON after the bracket that is damaged rolls the scanner back, and the
- * bracket's line is read as text. JSON that goes on as it should sends what was held.
+ * So the scanner keeps its state from before the bracket in a checkpoint, and holds back what
+ * it frames after it. Damaged JSON after the bracket rolls the scanner back, and the bracket's
+ * line is read as text. JSON that goes on as it should sends what was held back.
  */
 
 import type { JsonRecord } from './json-records.js';
@@ -14,6 +14,8 @@ import type { JsonRecord } from './json-records.js';
 /**
  * Maximum roll-backs over the same text (see `RollBackBudget`). Each one scans that text again,
  * so the cap bounds the work of a run of bracket lines that are text.
+ * NOTE: the bracket lines of a run past the cap are read as JSON, so a `[` there takes the
+ * records after it.
  */
 const MAX_ROLLBACKS = 64;
 
@@ -28,8 +30,8 @@ export enum CheckpointKind {
 
 /**
  * The state before a bracket line that may be text, and what was framed after the bracket.
- * `State` holds the scanner's fields that a roll-back puts back, among them the depth before
- * the bracket.
+ * `State` contains the scanner's fields that a roll-back puts back, among them the depth
+ * before the bracket.
  */
 export class Checkpoint<State extends { depth: number }> {
   /** Records and rejections framed after the bracket, in order. */
@@ -46,8 +48,8 @@ export class Checkpoint<State extends { depth: number }> {
   /** True when a comma came last after a value in the array that a `[` opened. */
   private afterComma = false;
   /**
-   * What comes next after a `]` that closed a wrapper's record array: a comma or the wrapper's
-   * `}`, then a key after the comma and a colon after the key, or nothing more to check.
+   * The token expected next after a `]` that closed a wrapper's record array: a comma or the
+   * wrapper's `}`, then a key after the comma and a colon after the key, or none once checked.
    */
   private tail: 'close' | 'key' | 'colon' | 'checked' = 'close';
 
@@ -116,19 +118,15 @@ export class Checkpoint<State extends { depth: number }> {
    * text, as a wrapper skips what it finds after its record array.
    */
   stepWrapperTail(code: number): void {
-    if (this.tail === 'checked') return;
     if (this.tail === 'close' && code === 0x2c) {
       this.tail = 'key';
-      return;
-    }
-    if (this.tail === 'key' && code === 0x22) {
+    } else if (this.tail === 'key' && code === 0x22) {
       this.tail = 'colon';
-      return;
+    } else if (this.tail !== 'checked') {
+      const closes = this.tail === 'close' && code === 0x7d;
+      if (!closes && !(this.tail === 'colon' && code === 0x3a)) this.damaged = true;
+      this.tail = 'checked';
     }
-    if (this.tail !== 'colon' || code !== 0x3a) {
-      if (this.tail !== 'close' || code !== 0x7d) this.damaged = true;
-    }
-    this.tail = 'checked';
   }
 
   /**

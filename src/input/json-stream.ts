@@ -51,7 +51,8 @@ const MAX_RECORDS_TRIED = 64;
  * Maximum elements held while a top-level array after a record contains no object (see
  * `holding`). Each held element is a parsed record, so the cap bounds their memory. The array's
  * text is kept only up to the record length limit, because the array is rejected as one record
- * and a record longer than that limit is not kept either.
+ * and a record longer than that limit is not kept either. The cap also bounds the records held
+ * back after a checkpoint's bracket (see `boundCheckpoint`).
  */
 const MAX_HELD_ELEMENTS = 1024;
 
@@ -327,7 +328,7 @@ export class JsonStreamScanner {
     this.send(out, record);
   }
 
-  /** Sends a record or rejection, or holds it while a checkpoint is open (see `Checkpoint`). */
+  /** Sends a record or rejection, or holds it back while a checkpoint is open. */
   private send(out: JsonRecord[], record: JsonRecord): void {
     if (this.checkpoint === undefined) {
       out.push(record);
@@ -1032,13 +1033,13 @@ export class JsonStreamScanner {
   }
 
   /**
-   * Takes a checkpoint at a bracket that starts its line, when reading the bracket as JSON changes
-   * where records are framed (see `CheckpointKind`).
+   * Takes a checkpoint of `kind` at the bracket at `index`, which starts its line, before the
+   * bracket is read as JSON. Nothing is taken while a record, a root object, a held array or
+   * another checkpoint is open.
    */
   private takeCheckpoint(kind: CheckpointKind | undefined, index: number, out: JsonRecord[]) {
-    if (kind === undefined || this.recordStart >= 0 || this.unit !== undefined || this.holding) {
-      return;
-    }
+    if (kind === undefined || this.checkpoint !== undefined || this.recordStart >= 0) return;
+    if (this.unit !== undefined || this.holding) return;
 
     // Each bracket line of a run that is text rolls back over the text after it once.
     if (!this.rollBackBudget.allows(this.dropped + index)) return;
@@ -1067,6 +1068,10 @@ export class JsonStreamScanner {
     if (this.checkpoint?.damaged) this.resumeAt = STOP_SCAN;
   }
 
+  /**
+   * Returns the kind of checkpoint that the bracket `code` takes when it starts a line, or
+   * undefined when reading it as JSON frames records no differently from reading it as text.
+   */
   private checkpointKind(code: number): CheckpointKind | undefined {
     if (code === 0x5d) {
       const array = this.mode === Mode.Array && this.depth === 1;

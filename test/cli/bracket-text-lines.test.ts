@@ -50,7 +50,8 @@ function build(layout: 'ndjson' | 'pretty' | 'array' | 'page'): Built {
   if (layout === 'page') lines.push('{', '  "@odata.context": "x",', '  "value": [');
   for (let index = 1; index <= 5; index++) {
     const record = signIn(index);
-    const comma = layout === 'array' || layout === 'page' ? (index < 5 ? ',' : '') : '';
+    const inArray = layout === 'array' || layout === 'page';
+    const comma = inArray && index < 5 ? ',' : '';
     const text = layout === 'ndjson' ? JSON.stringify(record) : JSON.stringify(record, null, 2);
     lines.push(...`${text}${comma}`.split('\n'));
     for (const [after, line] of TEXT_LINES) {
