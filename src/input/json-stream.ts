@@ -1033,6 +1033,36 @@ export class JsonStreamScanner {
   }
 
   /**
+   * Takes a checkpoint at a bracket that starts its line, or checks a character outside strings
+   * against the open checkpoint. `previous` is the character before `code`.
+   */
+  private stepCheckpoint(
+    code: number,
+    index: number,
+    previous: number,
+    startsLine: boolean,
+    out: JsonRecord[],
+  ): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint === undefined) {
+      if (code !== 0x5b && code !== 0x5d) return;
+      const kind = this.checkpointKind(code);
+      this.takeCheckpoint(kind, index, out);
+      // An element right after one that ended, with no comma, is no JSON: the `[` line is text.
+      const ended = previous === 0x7d || previous === 0x5d;
+      if (ended && kind === CheckpointKind.Element) this.damageCheckpoint();
+      return;
+    }
+
+    if (this.mode === Mode.WrapperTail && checkpoint.kind === CheckpointKind.Close) {
+      checkpoint.stepWrapperTail(code);
+    } else if (code === 0x2c && checkpoint.valueDepth === this.depth && this.recordStart < 0) {
+      if (checkpoint.comma(this.line, startsLine)) this.commitCheckpoint(out);
+    }
+    this.stopIfDamaged();
+  }
+
+  /**
    * Takes a checkpoint of `kind` at the bracket at `index`, which starts its line, before the
    * bracket is read as JSON. Nothing is taken while a record, a root object, a held array or
    * another checkpoint is open.
@@ -1183,10 +1213,6 @@ export class JsonStreamScanner {
 
     const previous = this.previous;
     this.previous = code;
-    if (this.mode === Mode.WrapperTail && this.checkpoint?.kind === CheckpointKind.Close) {
-      this.checkpoint.stepWrapperTail(code);
-      this.stopIfDamaged();
-    }
     if (this.unit !== undefined && code === 0x7b && !this.valueAllowed(previous)) {
       this.rejectUnit('a record starts before this one closes: it is cut or damaged', index, out);
       if (this.resumeAt >= 0 || this.strayStart >= 0) return;
@@ -1214,16 +1240,8 @@ export class JsonStreamScanner {
       return;
     }
 
-    if (startsLine && (code === 0x5b || code === 0x5d) && this.checkpoint === undefined) {
-      const kind = this.checkpointKind(code);
-      this.takeCheckpoint(kind, index, out);
-      // An element right after one that ended, with no comma, is no JSON: the `[` line is text.
-      const ended = previous === 0x7d || previous === 0x5d;
-      if (ended && kind === CheckpointKind.Element) this.damageCheckpoint();
-    }
-    if (code === 0x2c && this.checkpoint?.valueDepth === this.depth && this.recordStart < 0) {
-      if (this.checkpoint.comma(this.line, startsLine)) this.commitCheckpoint(out);
-      this.stopIfDamaged();
+    if (startsLine || this.checkpoint !== undefined) {
+      this.stepCheckpoint(code, index, previous, startsLine, out);
     }
 
     if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
