@@ -1045,7 +1045,6 @@ export class JsonStreamScanner {
   ): void {
     const checkpoint = this.checkpoint;
     if (checkpoint === undefined) {
-      if (code !== 0x5b && code !== 0x5d) return;
       const kind = this.checkpointKind(code);
       this.takeCheckpoint(kind, index, out);
       // An element right after one that ended, with no comma, is no JSON: the `[` line is text.
@@ -1240,7 +1239,8 @@ export class JsonStreamScanner {
       return;
     }
 
-    if (startsLine || this.checkpoint !== undefined) {
+    const bracketLine = startsLine && (code === 0x5b || code === 0x5d);
+    if (bracketLine || this.checkpoint !== undefined) {
       this.stepCheckpoint(code, index, previous, startsLine, out);
     }
 
