@@ -328,7 +328,7 @@ export class JsonStreamScanner {
     this.send(out, record);
   }
 
-  /** Sends a record or rejection, or holds it back while a checkpoint is open. */
+  /** Sends a record or rejection, or defers it while a checkpoint is open. */
   private send(out: JsonRecord[], record: JsonRecord): void {
     if (this.checkpoint === undefined) {
       out.push(record);
@@ -1276,8 +1276,8 @@ export class JsonStreamScanner {
         // `[INFO] done` is a line of text (see `stepScalar`).
         if (code === 0x5d) this.scalarEnd = index;
         else this.endRecord(index, out);
-        // An element that closes on the line of its `[` is one line of JSON, or of text that
-        // what follows it on the line shows (`[1] item`).
+        // An element that closes on the line of its `[` is one line of JSON. Text after it on
+        // that line, as in `[1] item`, makes the line text (see `stepScalar`).
         const checkpoint = this.checkpoint;
         if (checkpoint?.kind === CheckpointKind.Element && checkpoint.line === this.line) {
           this.commitCheckpoint(out);
@@ -1415,7 +1415,7 @@ export class JsonStreamScanner {
     this.ordinal -= this.heldCount;
     const number = this.textNumber();
     if (this.heldCount === 0) {
-      // An empty array contains no record to reject, as an input of only `[]` does not.
+      // An empty array is dropped, as an input of only `[]` is.
     } else if (this.heldSnippet !== undefined) {
       const message = `a JSON array of ${this.heldCount} elements between records is not a record`;
       this.emit(out, {
