@@ -220,7 +220,7 @@ describe('text between records', () => {
         [3, 11, 'invalid_json', '}'],
         [3, 11, { id: 3 }],
         [4, 12, 'invalid_json', '} {x}'],
-        [4, 13, 'invalid_json', '}'],
+        [4, 13, 'invalid_json', '},'],
         [4, 13, { id: 4 }],
       ],
     ],
@@ -280,6 +280,127 @@ describe('text between records', () => {
         [5, 6, null],
       ],
     ],
+    [
+      'a bracket line in an array',
+      '[\n{"id": 1},\n{"id": 2},\n[\n{"id": 3}\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, { id: 2 }],
+        [3, 4, 'invalid_json', '['],
+        [3, 5, { id: 3 }],
+      ],
+    ],
+    [
+      'bracket lines that go on as JSON in an array',
+      '[\n{"id": 1},\n[[\n{"id": 2},\n[ {\n{"id": 3},\n[1,\n  [\n{"id": 4}\n[\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '[['],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '[ {'],
+        [3, 6, { id: 3 }],
+        [4, 7, 'invalid_json', '[1,'],
+        [4, 8, 'invalid_json', '['],
+        [4, 9, { id: 4 }],
+        [5, 10, 'invalid_json', '['],
+      ],
+    ],
+    [
+      'bracket lines between records written back to back',
+      '{"id": 1}\n[1\n{"id": 2}\n[\n{"id": 3}\n["a"\n{"id": 4}\n[ {\n{"id": 5}\n[[\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 2, 'invalid_json', '[1'],
+        [2, 3, { id: 2 }],
+        [3, 4, 'invalid_json', '['],
+        [3, 5, { id: 3 }],
+        [4, 6, 'invalid_json', '["a"'],
+        [4, 7, { id: 4 }],
+        [5, 8, 'invalid_json', '[ {'],
+        [5, 9, { id: 5 }],
+        [6, 10, 'invalid_json', '[['],
+      ],
+    ],
+    [
+      'a bracket line after the last record of a page',
+      '{"Records": [\n{"id": 1},\n{"id": 2}\n[\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, { id: 2 }],
+        [3, 4, 'invalid_json', '['],
+      ],
+    ],
+    [
+      'bracket lines in a page with keys after its records',
+      '{\n  "@odata.context": "x",\n  "value": [\n    {"id": 1},\n  [1\n    {"id": 2},\n' +
+        '    {"id": 3}\n  [[\n  ],\n  "@odata.nextLink": "y"\n}\n',
+      [
+        [1, 4, { id: 1 }],
+        [2, 5, 'invalid_json', '[1'],
+        [2, 6, { id: 2 }],
+        [3, 7, { id: 3 }],
+        [4, 8, 'invalid_json', '[['],
+      ],
+    ],
+    [
+      'closing bracket lines in an array',
+      '[\n{"id": 1},\n]\n{"id": 2},\n],\n{"id": 3}\n]]\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', ']'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '],'],
+        [3, 6, { id: 3 }],
+        [4, 7, 'invalid_json', ']]'],
+      ],
+    ],
+    [
+      'closing bracket lines in a Records wrapper',
+      '{"Records": [\n{"id": 1},\n]\n{"id": 2},\n}]\n{"id": 3}\n],\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', ']'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'invalid_json', '}]'],
+        [3, 6, { id: 3 }],
+        [4, 7, 'invalid_json', '],'],
+      ],
+    ],
+    [
+      'empty arrays before text',
+      '{"id": 1}\n[]x\n[] x\n[] {"id": 2}\n[] null\n{"id": 3}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 2, 'invalid_json', '[]x'],
+        [2, 3, 'invalid_json', '[] x'],
+        [2, 4, { id: 2 }],
+        [3, 5, 'unexpected_shape', 'null'],
+        [3, 6, { id: 3 }],
+      ],
+    ],
+    [
+      'brace lines before text',
+      '{"id": 1}\n{\n["a"\n{\n  "id": 2\n}\n{\nWARNING\n{"id": 3}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 2, 'invalid_json', '{'],
+        [2, 3, 'invalid_json', '["a"'],
+        [2, 4, { id: 2 }],
+        [3, 7, 'invalid_json', '{'],
+        [3, 8, 'invalid_json', 'WARNING'],
+        [3, 9, { id: 3 }],
+      ],
+    ],
+    [
+      'a brace line before text in a Records wrapper',
+      '{"Records": [\n{"id": 1},\n{\n  WARNING\n{"id": 2}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, 'invalid_json', '{'],
+        [2, 4, 'invalid_json', 'WARNING'],
+        [2, 5, { id: 2 }],
+      ],
+    ],
   ];
   for (const [name, text, expected] of cases) {
     it(`rejects ${name} at every chunk boundary`, () => {
@@ -301,6 +422,113 @@ describe('text between records', () => {
           [2, 4, 'record_too_large', long.slice(0, 120)],
           [2, 5, { id: 2 }],
         ],
+        `chunk size ${size}`,
+      );
+    }
+  });
+});
+
+describe('JSON arrays around records', () => {
+  // Valid JSON whose brackets start lines as text lines do: it is read as JSON.
+  const cases: [string, string, unknown[]][] = [
+    [
+      'an array element in a record array',
+      '[\n{"id": 1},\n[\n{"id": 2}\n],\n{"id": 3}\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 3, [{ id: 2 }]],
+        [3, 6, { id: 3 }],
+      ],
+    ],
+    [
+      'arrays of arrays',
+      '[\n  [\n    1,\n    2\n  ],\n  [\n    {"id": 1}\n  ]\n]\n',
+      [
+        [1, 2, [1, 2]],
+        [2, 6, [{ id: 1 }]],
+      ],
+    ],
+    [
+      'an array of records between records',
+      '{"id": 1}\n[\n{"id": 2},\n{"id": 3}\n]\n{"id": 4}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 3, { id: 2 }],
+        [3, 4, { id: 3 }],
+        [4, 6, { id: 4 }],
+      ],
+    ],
+    [
+      'an array value that starts a line',
+      '[\n{"id": 1, "list":\n[\n1\n]}\n]\n',
+      [[1, 2, { id: 1, list: [1] }]],
+    ],
+    [
+      'an empty array between records',
+      '{"id": 1}\n[]\n{"id": 2}\n',
+      [
+        [1, 1, { id: 1 }],
+        [2, 3, { id: 2 }],
+      ],
+    ],
+    [
+      'arrays written back to back',
+      '[\n{"id": 1}\n]\n[\n{"id": 2}\n]\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 5, { id: 2 }],
+      ],
+    ],
+    [
+      'pages written back to back',
+      '{"Records": [\n{"id": 1}\n]}\n{"Records": [\n{"id": 2}\n]}\n',
+      [
+        [1, 2, { id: 1 }],
+        [2, 5, { id: 2 }],
+      ],
+    ],
+    ['an array with a comma before its end', '[\n{"id": 1},\n]\n', [[1, 2, { id: 1 }]]],
+  ];
+  for (const [name, text, expected] of cases) {
+    it(`reads ${name} at every chunk boundary`, () => {
+      for (let size = 1; size <= text.length; size++) {
+        assert.deepEqual(framed(scanInChunks(text, size)), expected, `chunk size ${size}`);
+      }
+    });
+  }
+});
+
+describe('bracket lines past the held limits', () => {
+  it('reads a long array element as JSON', () => {
+    // The `[` line takes the rest of the record array, which passes the record limit before it
+    // ends: it stays JSON, and the array is one record over the limit.
+    const records = Array.from({ length: 30 }, (_, index) => `{"id": ${index + 2}, "n": 0}`);
+    const text = `[\n{"id": 1},\n[\n${records.join(',\n')}\n]\n`;
+    for (const size of [text.length, 64, 7]) {
+      const scanned = scanInChunks(text, size, { maxRecordLength: 300, maxDepth: 8 });
+      assert.deepEqual(
+        scanned.map((item) => [item.record, item.line, item.error?.code ?? item.value]),
+        [
+          [1, 2, { id: 1 }],
+          [2, 3, 'record_too_large'],
+          [3, 35, 'invalid_json'],
+        ],
+        `chunk size ${size}`,
+      );
+    }
+  });
+
+  it('sends held records in order', () => {
+    // Records after a closed array are held in case its `]` turns out to be text.
+    const records = Array.from({ length: 1100 }, (_, index) => ({ id: index + 2 }));
+    const lines = records.map((record) => JSON.stringify(record));
+    const text = `[\n{"id": 1}\n]\n${lines.join('\n')}\n`;
+    for (const size of [text.length, 4096, 100]) {
+      // Past 1024 held records, they are sent, and the `]` stays JSON.
+      const scanned = scanInChunks(text, size, { maxRecordLength: 1 << 20, maxDepth: 8 });
+      assert.deepEqual(
+        scanned.map((item) => [item.record, item.line, item.value]),
+        [[1, 2, { id: 1 }], ...records.map((record, index) => [index + 2, index + 4, record])],
         `chunk size ${size}`,
       );
     }
@@ -361,6 +589,16 @@ describe('record numbers around text', () => {
       '    }, trailing',
       '}}',
       '] x',
+      '[',
+      '[1',
+      '[[',
+      '[ {',
+      '["a"',
+      '[1,',
+      '[]x',
+      '],',
+      ']]',
+      '}]',
     ];
     // The text goes after the second record, after its comma in an array, where a tool writes it.
     const [one, two, three] = records;
@@ -370,6 +608,7 @@ describe('record numbers around text', () => {
         'a Records wrapper',
         (insert) => `{"Records": [\n${one},\n${two},\n${insert}\n${three}\n]}\n`,
       ],
+      ['a bare array', (insert) => `[\n${one},\n${two},\n${insert}\n${three}\n]\n`],
     ];
     for (const [layout, build] of layouts) {
       for (const insert of inserts) {
@@ -416,6 +655,14 @@ const WORDS = ['WARNING:', 'Page', '2', 'of', 'done.', '"quoted"', '{x}', '[see'
 const MORE_WORDS = ['null', '42', 'true', 'x:y', '[INFO]', '\\', '"', '}', ']', '-', '1e5', 'é'];
 
 /**
+ * Lines of text that start or end with brackets and no JSON can go on with, read alone. Each
+ * list only opens or only closes brackets, because lines of both can together be JSON: `[` and
+ * a later `]` make a nested array.
+ */
+const OPENING_LINES = ['[', '[1', '[[', '[ {', '[ [', '[1,', '["a"', '[null', '[ "x",', '{', '{ x'];
+const CLOSING_LINES = [']', '],', ']]', '] ,', '}', '},', '}}', '}]', ']}', '] page', '[]x'];
+
+/**
  * Tells whether a line of text cannot be read as JSON at its place. Lines that start a record
  * or close a bracket cannot qualify, nor can lines that are JSON. In an array, neither can lines
  * that start with scalars followed by a comma or a closing bracket, since JSON may go on that way.
@@ -458,6 +705,7 @@ describe('random text between random records', () => {
       const records = Array.from({ length: 1 + Math.floor(random() * 5) }, () => record(0));
       const layout = pick(['stream', 'array', 'wrapper'] as const);
       const indent = pick([0, 1, 2, 4]);
+      const brackets = pick([OPENING_LINES, CLOSING_LINES]);
       const texts: string[] = [];
       const textBefore = (position: number): string => {
         const lines: string[] = [];
@@ -465,9 +713,16 @@ describe('random text between random records', () => {
           const words = Array.from({ length: 1 + Math.floor(random() * 5) }, () =>
             pick(random() < 0.5 ? WORDS : MORE_WORDS),
           );
-          const line = `${pick(['', ' ', '    ', '\t'])}${words.join(pick([' ', ' \t']))}`;
+          let line = `${pick(['', ' ', '    ', '\t'])}${words.join(pick([' ', ' \t']))}`;
           const first = layout === 'wrapper' && position === 0 && lines.length === 0;
-          if (isUnambiguousText(line, layout !== 'stream', first)) lines.push(line);
+          // Text after an opening bracket line is read as in an array.
+          const inArray = layout !== 'stream' || OPENING_LINES.includes(lines.at(-1)?.trim() ?? '');
+          // A `[` before the first record starts a bare array, so bracket lines come after it.
+          if (position > 0 && random() < 0.3) line = `${pick(['', ' ', '\t'])}${pick(brackets)}`;
+          else if (!isUnambiguousText(line, inArray, first)) continue;
+          // After a `{` that ends a line, a quote starts a key of a record that a line break cuts.
+          if (lines.at(-1)?.endsWith('{') && line.trimStart().startsWith('"')) continue;
+          lines.push(line);
         }
         texts.push(...lines.map((line) => line.trim()));
         return lines.map((line) => `${line}\n`).join('');
@@ -538,13 +793,15 @@ describe('text lines between pretty records', () => {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const records = Array.from({ length: 300 }, (_, index) => sysmonRecord(index));
 
-    for (const layout of ['stream', 'array', 'wrapper'] as const) {
-      for (let run = 0; run < 4; run++) {
+    for (const layout of ['stream', 'array', 'wrapper', 'page'] as const) {
+      for (let run = 0; run < 6; run++) {
+        const brackets = run % 3 === 0 ? CLOSING_LINES : OPENING_LINES;
         const lines: string[] = [];
         const textLines: number[] = [];
         const push = (text: string) => lines.push(...text.split('\n'));
         if (layout === 'array') push('[');
         if (layout === 'wrapper') push('{"Records": [');
+        if (layout === 'page') push('{\n  "@odata.context": "x",\n  "value": [');
         for (const [index, record] of records.entries()) {
           const last = index === records.length - 1;
           const comma = layout === 'stream' || last ? '' : ',';
@@ -553,12 +810,17 @@ describe('text lines between pretty records', () => {
             // The line starts with any character, and a word follows that no JSON can go on with.
             const words = Array.from({ length: Math.floor(random() * 4) }, () => pick(LINE_WORDS));
             const head = `${pick(LINE_STARTS)}${pick(['', ' '])}${pick(['flush', 'WARNING', 'page'])}`;
-            push(`${pick(['', '  ', '\t'])}${[head, ...words].join(' ')}`);
+            const line = random() < 0.5 ? pick(brackets) : [head, ...words].join(' ');
+            // After a `{` that ends a line, a `}` closes an empty object, and a quote starts a key
+            // of a record that a line break cuts.
+            if (lines.at(-1)?.endsWith('{') && /^["}]/.test(line)) continue;
+            push(`${pick(['', '  ', '\t'])}${line}`);
             textLines.push(lines.length);
           }
         }
         if (layout === 'array') push(']');
         if (layout === 'wrapper') push(']}');
+        if (layout === 'page') push('  ],\n  "@odata.nextLink": "y"\n}');
         const text = `${lines.join('\n')}\n`;
 
         const size = 1 + Math.floor(random() * (run % 2 === 0 ? 16 : 4096));

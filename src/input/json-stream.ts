@@ -8,9 +8,11 @@
  * keeps one record at a time however large the document is.
  *
  * The file is past 600 lines because the scanner is one state machine: its modes, its damage
- * checks and its reading of text between records change the same fields.
+ * checks, its roll-backs to bracket lines (see `json-checkpoint.ts`) and its reading of text
+ * between records change the same fields.
  */
 
+import { Checkpoint, CheckpointKind, RollBackBudget } from './json-checkpoint.js';
 import {
   firstNonSpace,
   type JsonFramingOptions,
@@ -21,30 +23,23 @@ import {
   tooLarge,
   WRAPPER_KEYS,
 } from './json-records.js';
+import {
+  closingText,
+  continuesAfterArray,
+  countLineBreaks,
+  framesRecord,
+  isIndent,
+  isJson,
+  isTextAtTop,
+  isTokenEnd,
+  nextOnLine,
+  OBJECT_LOOKAHEAD,
+  rejectStrayText,
+  startsJsonValue,
+} from './json-stream-text.js';
 
 /** Maximum length of a root-level string read as an object key. Wrapper keys are short. */
 const MAX_KEY_LENGTH = 256;
-
-/**
- * Characters after a `{` in stray text that are searched for the quote of a first key, or the
- * `}` of an empty object. The indentation of a pretty-printed record's first key is far shorter.
- */
-const OBJECT_LOOKAHEAD = 120;
-
-/**
- * Tells whether a character between top-level values starts text that is not a record: only
- * `{` and `[` start one there. Commas and closing brackets are handled by `step`.
- */
-function isTextAtTop(code: number): boolean {
-  return code !== 0x7b && code !== 0x5b && code !== 0x2c && code !== 0x7d && code !== 0x5d;
-}
-
-/** Tells whether a JSON value can start with the character: `{ [ " -`, a digit, t, f or n. */
-function startsJsonValue(code: number): boolean {
-  if (code === 0x7b || code === 0x5b || code === 0x22 || code === 0x2d) return true;
-  if (code >= 0x30 && code <= 0x39) return true;
-  return code === 0x74 || code === 0x66 || code === 0x6e;
-}
 
 /**
  * Maximum records tried inside one damaged unit (see `findRecordInside`). Each try scans on to
@@ -56,116 +51,10 @@ const MAX_RECORDS_TRIED = 64;
  * Maximum elements held while a top-level array after a record contains no object (see
  * `holding`). Each held element is a parsed record, so the cap bounds their memory. The array's
  * text is kept only up to the record length limit, because the array is rejected as one record
- * and a record longer than that limit is not kept either.
+ * and a record longer than that limit is not kept either. The cap also bounds the records held
+ * back after a checkpoint's bracket (see `boundCheckpoint`).
  */
 const MAX_HELD_ELEMENTS = 1024;
-
-function countLineBreaks(text: string, from: number, to: number): number {
-  let count = 0;
-  for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) {
-    count++;
-  }
-  return count;
-}
-
-/** Tells whether the text from `from` to `to` is only spaces and tabs. */
-function isIndent(text: string, from: number, to: number): boolean {
-  for (let at = from; at < to; at++) {
-    const code = text.charCodeAt(at);
-    if (code !== 0x20 && code !== 0x09) return false;
-  }
-  return true;
-}
-
-/**
- * Tells whether the `{` at `from` opens an object that closes before `to`. The object is checked
- * as the scanner checks a unit. It has no line break inside a string, no closing bracket of the
- * wrong kind, and no `{` where JSON allows no value.
- */
-function framesRecord(text: string, from: number, to: number): boolean {
-  const kinds: number[] = [];
-  let previous = 0x5b;
-  let inString = false;
-  let escaped = false;
-  for (let at = from; at < to; at++) {
-    const code = text.charCodeAt(at);
-    if (inString) {
-      if (code === 0x0a) return false;
-      if (escaped) escaped = false;
-      else if (code === 0x5c) escaped = true;
-      else if (code === 0x22) {
-        inString = false;
-        previous = 0x22;
-      }
-      continue;
-    }
-    if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) continue;
-
-    const open = kinds.length > 0 ? kinds[kinds.length - 1] : 0x5b;
-    if (code === 0x7b) {
-      const allowed =
-        previous === 0x3a || previous === 0x5b || (previous === 0x2c && open === 0x5b);
-      if (!allowed) return false;
-    }
-    previous = code;
-    if (code === 0x22) inString = true;
-    else if (code === 0x7b || code === 0x5b) kinds.push(code);
-    else if (code === 0x7d || code === 0x5d) {
-      if (kinds.pop() !== (code === 0x7d ? 0x7b : 0x5b)) return false;
-      if (kinds.length === 0) return true;
-    }
-  }
-  return false;
-}
-
-/**
- * Tells whether a character can follow the `]` of a record array in JSON, other than whitespace:
- * a comma, a key, a bracket or a next document's `{`.
- */
-function continuesAfterArray(code: number): boolean {
-  return code === 0x2c || code === 0x22 || code === 0x7b || code === 0x7d || code === 0x5d;
-}
-
-/** Tells whether a character ends a literal token: whitespace, a comma, a quote or a bracket. */
-function isTokenEnd(code: number): boolean {
-  const space = code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
-  if (space || code === 0x2c || code === 0x22) return true;
-  return code === 0x7b || code === 0x7d || code === 0x5b || code === 0x5d;
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Builds the rejection of text between records: one line of it, or the part of a line before a
- * record. The text is the snippet.
- *
- * A line that is one JSON scalar (`null`, `42`, `"done"`, `true`) is valid JSON but no record,
- * because every JSON format reads objects. It is rejected as `unexpected_shape`, the code that
- * the formats give a scalar in an array or an NDJSON line. It is not skipped, because skipping is
- * for records that a format recognizes as containing no event. A scalar where a record should be
- * can be all that is left of one (`jq` writes `null` for a path that has no record), so the user
- * should see where it is.
- */
-function rejectStrayText(text: string, record: number, line: number): JsonRecord {
-  const snippet = text.slice(0, SNIPPET_LENGTH);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    const error = { code: 'invalid_json', message: 'text between records is not JSON' };
-    return { error, snippet, record, line };
-  }
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  const message = `a JSON ${kind} between records is not a record, since records are objects`;
-  return { error: { code: 'unexpected_shape', message }, snippet, record, line };
-}
 
 /**
  * A record, or a root object that may be one, as the damage checks see it. Without the checks,
@@ -210,6 +99,21 @@ enum Mode {
   Wrapper,
   /** Inside a wrapper object after its record array closed: the rest is skipped. */
   WrapperTail,
+}
+
+/** `resumeAt` when a damaged checkpoint stops the scan, which then rolls back to it. */
+const STOP_SCAN = -2;
+
+/** The scanner's fields that a roll-back to a checkpoint puts back (see `Checkpoint`). */
+interface ScannerState {
+  mode: Mode;
+  depth: number;
+  /** The opening brackets of the containers at depths 0 to `depth`. */
+  kinds: number[];
+  ordinal: number;
+  firstRecordInArray: boolean | undefined;
+  /** Position, counted as `dropped` counts, where the bracket's line starts. */
+  lineStart: number;
 }
 
 /**
@@ -289,6 +193,9 @@ export class JsonStreamScanner {
   private pending: PendingRecord | undefined;
   /** True once `finish` is called: the end of the buffer is the end of the input. */
   private inputEnded = false;
+  /** The state before a bracket line that may be text (see `Checkpoint`). */
+  private checkpoint: Checkpoint<ScannerState> | undefined;
+  private readonly rollBackBudget = new RollBackBudget();
   /**
    * True when the first record came from an array (a bare array or a wrapper's record array),
    * false when it stood at the top level. Undefined until a record was framed.
@@ -301,17 +208,17 @@ export class JsonStreamScanner {
     this.buffer += text;
     const out: JsonRecord[] = [];
     this.scan(out);
+    this.boundCheckpoint(out);
     this.compact();
     return out;
   }
 
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
-    if (this.index < this.buffer.length) {
-      // Scanning waits at a bracket until its line or the token after it is complete.
-      this.inputEnded = true;
-      this.scan(out);
-    }
+    this.inputEnded = true;
+    // Scanning waits at a bracket until its line or the token after it is complete.
+    if (this.index < this.buffer.length) this.scan(out);
+    this.endCheckpoint(out);
     this.finishInto(out);
     this.flushPending(out);
     this.buffer = '';
@@ -410,14 +317,25 @@ export class JsonStreamScanner {
   /** Sends a record or rejection, after the held record that comes before it. */
   private emit(out: JsonRecord[], record: JsonRecord): void {
     this.flushPending(out);
-    out.push(record);
+    this.send(out, record);
   }
 
   /** Sends the held record, once what follows it shows that it closed where it should. */
   private flushPending(out: JsonRecord[]): void {
     if (this.pending === undefined) return;
-    out.push(this.pending.record);
+    const record = this.pending.record;
     this.pending = undefined;
+    this.send(out, record);
+  }
+
+  /** Sends a record or rejection, or defers it while a checkpoint is open. */
+  private send(out: JsonRecord[], record: JsonRecord): void {
+    if (this.checkpoint === undefined) {
+      out.push(record);
+      return;
+    }
+    this.checkpoint.hold(record);
+    this.stopIfDamaged();
   }
 
   /** Scans the rest of the input from a record found inside a unit cut by its end. */
@@ -425,10 +343,20 @@ export class JsonStreamScanner {
     if (this.resumeAt < 0) return;
     this.index = this.resumeAt;
     this.scan(out);
+    this.endCheckpoint(out);
     this.finishInto(out);
   }
 
+  /** Scans the buffer from `index`, and again from each checkpoint that damage rolls back to. */
   private scan(out: JsonRecord[]): void {
+    this.scanFrom(out);
+    while (this.checkpoint?.damaged) {
+      this.rollBack();
+      this.scanFrom(out);
+    }
+  }
+
+  private scanFrom(out: JsonRecord[]): void {
     const buffer = this.buffer;
     let index = this.index;
     if (this.strayStart >= 0) {
@@ -437,7 +365,11 @@ export class JsonStreamScanner {
     }
 
     for (; index < buffer.length || this.resumeAt >= 0; index++) {
-      if (this.resumeAt >= 0) {
+      if (this.resumeAt !== -1) {
+        if (this.resumeAt === STOP_SCAN) {
+          this.index = index;
+          return;
+        }
         // A damaged unit was rejected up to a record inside it: frame that record next.
         index = this.resumeAt;
         this.resumeAt = -1;
@@ -472,6 +404,7 @@ export class JsonStreamScanner {
       if (this.pending !== undefined && !space && this.stepAfterPending(code, index, out)) {
         continue;
       }
+      if (!space && this.previous === 0x7b && this.braceLineIsText(code)) this.rejectBraceLine(out);
 
       if (space) {
         // A space ends the literal of a scalar element, which may then turn out to be text.
@@ -502,6 +435,13 @@ export class JsonStreamScanner {
         if (!text) {
           this.step(code, index, out);
           if (this.strayStart < 0) continue;
+        } else if (
+          this.checkpoint?.kind === CheckpointKind.Close &&
+          this.closesNothingTwice(index)
+        ) {
+          // Like a lone unmatched bracket, `]}` after the checkpoint's `]` closes the record array.
+          this.damageCheckpoint();
+          continue;
         } else if (this.unit !== undefined) {
           const bracket = String.fromCharCode(code);
           this.rejectUnit(`a "${bracket}" that closes no open bracket`, index, out);
@@ -584,6 +524,14 @@ export class JsonStreamScanner {
    * record should be (see `readStray`).
    */
   private openStray(start: number, line: number): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint !== undefined && !checkpoint.damaged && start <= checkpoint.start) {
+      // Text from the checkpoint's bracket reads it as text already, and nothing framed after
+      // the bracket was sent. Text that goes on past the bracket's line, as `[1,` and a `]` on
+      // the next line do, is damage: only the bracket's line is text.
+      if (this.line === checkpoint.line) this.checkpoint = undefined;
+      else this.damageCheckpoint();
+    }
     this.strayStart = start;
     this.strayLine = line;
     this.straySnippet = undefined;
@@ -668,6 +616,48 @@ export class JsonStreamScanner {
     this.rootStart = -1;
     this.keyStart = -1;
     this.unit = undefined;
+  }
+
+  /**
+   * Tells whether the `{` that opened the open record or root object ended its line and `code`,
+   * the first character after it, cannot follow it in JSON: only a key's quote or a `}` can. A
+   * `{` line followed by a line of text is then two lines of text, not a cut record.
+   */
+  private braceLineIsText(code: number): boolean {
+    if (code === 0x22 || code === 0x7d) return false;
+    if (this.mode === Mode.Root && this.depth === 1 && this.recordStart < 0) {
+      return this.rootStart >= 0 && this.rootLine !== this.line;
+    }
+    if (this.recordStart < 0 || this.recordOversize || this.depth !== this.recordDepth + 1) {
+      return false;
+    }
+    return this.recordLine !== this.line && this.buffer.charCodeAt(this.recordStart) === 0x7b;
+  }
+
+  /**
+   * Rejects the line of the `{` that `braceLineIsText` found to be text, and puts the scanner
+   * back at the depth where the `{` opened, so that the character after it is read anew.
+   */
+  private rejectBraceLine(out: JsonRecord[]): void {
+    const inRecord = this.recordStart >= 0;
+    const start = inRecord ? this.recordStart : this.rootStart;
+    const line = inRecord ? this.recordLine : this.rootLine;
+    const end = this.buffer.indexOf('\n', start);
+    const text = this.buffer.slice(start, end < 0 ? this.buffer.length : end).trim();
+    this.emit(out, rejectStrayText(text, this.textNumber(), line));
+
+    if (inRecord) {
+      this.depth = this.recordDepth;
+    } else {
+      this.depth = 0;
+      this.mode = Mode.Top;
+      this.rootStart = -1;
+      this.keyStart = -1;
+    }
+    this.recordStart = -1;
+    this.arrayOpenAt = -1;
+    this.unit = undefined;
+    this.previous = 0;
   }
 
   /**
@@ -763,16 +753,20 @@ export class JsonStreamScanner {
 
   /**
    * Tells whether the `{` before `from` opens a JSON object: the first character after it that
-   * is not whitespace, within `OBJECT_LOOKAHEAD` characters, is `"` or `}`. So `{x}` in a line
-   * of text stays text. Undefined when the buffer ends before that is known.
+   * is not whitespace, within `OBJECT_LOOKAHEAD` characters, is `"`, or a `}` on the same line.
+   * So `{x}` in a line of text stays text, and so does a `{` that ends a line of text before a
+   * line that starts with `}`. Undefined when the buffer ends before that is known.
    */
   private opensObjectAt(from: number): boolean | undefined {
     const buffer = this.buffer;
     const end = Math.min(buffer.length, from + OBJECT_LOOKAHEAD);
+    let lineEnded = false;
     for (let index = from; index < end; index++) {
       const code = buffer.charCodeAt(index);
-      if (code === 0x22 || code === 0x7d) return true;
-      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return false;
+      if (code === 0x22) return true;
+      if (code === 0x7d) return !lineEnded;
+      if (code === 0x0a) lineEnded = true;
+      else if (code !== 0x20 && code !== 0x0d && code !== 0x09) return false;
     }
     return from + OBJECT_LOOKAHEAD <= buffer.length ? false : undefined;
   }
@@ -797,6 +791,11 @@ export class JsonStreamScanner {
    * it falls in. A string element that it cuts is rejected as a line of text, with no resync.
    */
   private endLine(index: number, out: JsonRecord[]): void {
+    if (this.inString && this.checkpoint?.kind === CheckpointKind.Close) {
+      // A wrapper skips what follows its record array, so a string that a line break cuts there
+      // is the damage that shows that the `]` line is text.
+      this.damageCheckpoint();
+    }
     this.lineHasContent = false;
     this.lineStart = this.dropped + index + 1;
     if (this.heldEnd >= 0) this.rejectHeldArray(out);
@@ -948,6 +947,8 @@ export class JsonStreamScanner {
 
   /** Sets the scanner to frame a record at `index`, which starts line `line`. */
   private resumeFrom(index: number, line: number): void {
+    // A damaged checkpoint rolls back to before the unit, which is then read again.
+    if (this.resumeAt === STOP_SCAN) return;
     this.resumeAt = index;
     this.line = line;
     this.lineStart = this.dropped + this.buffer.lastIndexOf('\n', index - 1) + 1;
@@ -974,6 +975,11 @@ export class JsonStreamScanner {
    * wrapper object allows none. The stray bracket is rejected, and the records after it are read.
    */
   private reopenWrapper(out: JsonRecord[]): void {
+    if (this.checkpoint?.kind === CheckpointKind.Close) {
+      // The `]` line of the checkpoint is text, and reading it as such keeps the array open.
+      this.damageCheckpoint();
+      return;
+    }
     this.emit(out, {
       error: { code: 'invalid_json', message: 'unexpected "]" before the end of the record array' },
       record: this.textNumber(),
@@ -991,10 +997,217 @@ export class JsonStreamScanner {
     return code === 0x7d ? open === 0x7b : open === 0x5b;
   }
 
+  /**
+   * Rejects a closing bracket that closes no open bracket, with the commas and spaces after it
+   * when it starts its line, as in `},`. After a checkpoint's `]`, such a bracket shows that the
+   * `]` line is text: this bracket closes the record array.
+   */
+  private rejectUnmatched(code: number, index: number, startsLine: boolean, out: JsonRecord[]) {
+    const checkpoint = this.checkpoint;
+    if (checkpoint?.kind === CheckpointKind.Close) {
+      this.damageCheckpoint();
+      return;
+    }
+    if (startsLine && checkpoint === undefined && nextOnLine(this.buffer, index) === 0x5d) {
+      // In `}]`, the `]` closes the record array: the checkpoint reads the line from its start.
+      this.takeCheckpoint(this.checkpointKind(0x5d), index, out);
+    }
+
+    const bracket = String.fromCharCode(code);
+    this.emit(out, {
+      error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
+      snippet: startsLine ? closingText(this.buffer, index) : bracket,
+      record: this.textNumber(),
+      line: this.line,
+    });
+  }
+
+  /**
+   * Tells whether the closing bracket at `index` closes no open bracket, and the first character
+   * after it on its line, past commas and spaces, is a closing bracket too, as in `]}`.
+   */
+  private closesNothingTwice(index: number): boolean {
+    if (this.closesContainer(this.buffer.charCodeAt(index))) return false;
+    const next = nextOnLine(this.buffer, index);
+    return next === 0x7d || next === 0x5d;
+  }
+
+  /**
+   * Takes a checkpoint at a bracket that starts its line, or checks a character outside strings
+   * against the open checkpoint. `previous` is the character before `code`.
+   */
+  private stepCheckpoint(
+    code: number,
+    index: number,
+    previous: number,
+    startsLine: boolean,
+    out: JsonRecord[],
+  ): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint === undefined) {
+      const kind = this.checkpointKind(code);
+      this.takeCheckpoint(kind, index, out);
+      // An element right after one that ended, with no comma, is no JSON: the `[` line is text.
+      const ended = previous === 0x7d || previous === 0x5d;
+      if (ended && kind === CheckpointKind.Element) this.damageCheckpoint();
+      return;
+    }
+
+    if (this.mode === Mode.WrapperTail && checkpoint.kind === CheckpointKind.Close) {
+      checkpoint.stepWrapperTail(code);
+    } else if (code === 0x2c && checkpoint.valueDepth === this.depth && this.recordStart < 0) {
+      if (checkpoint.comma(this.line, startsLine)) this.commitCheckpoint(out);
+    }
+    this.stopIfDamaged();
+  }
+
+  /**
+   * Takes a checkpoint of `kind` at the bracket at `index`, which starts its line, before the
+   * bracket is read as JSON. Nothing is taken while a record, a root object, a held array or
+   * another checkpoint is open.
+   */
+  private takeCheckpoint(kind: CheckpointKind | undefined, index: number, out: JsonRecord[]) {
+    if (kind === undefined || this.checkpoint !== undefined || this.recordStart >= 0) return;
+    if (this.unit !== undefined || this.holding) return;
+
+    // Each bracket line of a run that is text rolls back over the text after it once.
+    if (!this.rollBackBudget.allows(this.dropped + index)) return;
+
+    // The held wrapper record comes before the `]`, so it is sent before what follows is held.
+    this.flushPending(out);
+    this.checkpoint = new Checkpoint(kind, index, this.line, {
+      mode: this.mode,
+      depth: this.depth,
+      kinds: this.kinds.slice(0, this.depth + 1),
+      ordinal: this.ordinal,
+      firstRecordInArray: this.firstRecordInArray,
+      lineStart: this.lineStart,
+    });
+  }
+
+  /** Marks the open checkpoint as damaged (see `Checkpoint.damaged`), which stops the scan. */
+  private damageCheckpoint(): void {
+    if (this.checkpoint === undefined) return;
+    this.checkpoint.damaged = true;
+    this.resumeAt = STOP_SCAN;
+  }
+
+  /** Stops the scan when a check of the checkpoint found it damaged. */
+  private stopIfDamaged(): void {
+    if (this.checkpoint?.damaged) this.resumeAt = STOP_SCAN;
+  }
+
+  /**
+   * Returns the kind of checkpoint that the bracket `code` takes when it starts a line, or
+   * undefined when reading it as JSON frames records no differently from reading it as text.
+   */
+  private checkpointKind(code: number): CheckpointKind | undefined {
+    if (code === 0x5d) {
+      const array = this.mode === Mode.Array && this.depth === 1;
+      return array || (this.mode === Mode.Wrapper && this.depth === 2)
+        ? CheckpointKind.Close
+        : undefined;
+    }
+    if (!this.atRecordBoundary()) return undefined;
+    if (this.mode !== Mode.Top) return CheckpointKind.Element;
+    // NOTE: a `[` before the first record starts a bare array, which is read as JSON. So a `[`
+    // line before records written back to back makes them elements of an array never closed.
+    return this.firstRecordInArray === undefined ? undefined : CheckpointKind.Array;
+  }
+
+  /** Marks the end of a value for the checkpoint's comma checks (see `Checkpoint.endValue`). */
+  private endValue(): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint?.valueDepth === this.depth) checkpoint.endValue();
+  }
+
+  /**
+   * Ends the checkpoint, whose bracket is JSON, and sends what was framed after it. A damaged
+   * checkpoint stays for the roll-back, which comes before the next character is scanned.
+   */
+  private commitCheckpoint(out: JsonRecord[]): void {
+    const checkpoint = this.checkpoint as Checkpoint<ScannerState>;
+    if (checkpoint.damaged) return;
+    this.checkpoint = undefined;
+    for (const record of checkpoint.output) out.push(record);
+  }
+
+  /**
+   * Commits the checkpoint once the text after its bracket is longer than the record length
+   * limit, or more than `MAX_HELD_ELEMENTS` records were framed after it. That bounds the text
+   * kept and the records held.
+   * NOTE: a bracket line of text whose damage shows only past that bound is read as JSON. A `[`
+   * element then takes the rest of its record array as one record over the limit.
+   */
+  private boundCheckpoint(out: JsonRecord[]): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint === undefined) return;
+    const length = this.buffer.length - checkpoint.start;
+    if (length > this.options.maxRecordLength || checkpoint.output.length > MAX_HELD_ELEMENTS) {
+      this.commitCheckpoint(out);
+    }
+  }
+
+  /**
+   * Ends the checkpoints left at the end of the input. A `[` whose array or record array is still
+   * open is text, and the scan rolls back to it. A `]` that closed the record array is JSON.
+   */
+  private endCheckpoint(out: JsonRecord[]): void {
+    // The end of the input ends the line of a held array's `]` (see `heldEnd`).
+    if (this.heldEnd >= 0) this.rejectHeldArray(out);
+    while (this.checkpoint !== undefined) {
+      if (this.checkpoint.kind === CheckpointKind.Close && !this.checkpoint.damaged) {
+        this.commitCheckpoint(out);
+      } else {
+        this.damageCheckpoint();
+        this.scan(out);
+      }
+    }
+  }
+
+  /**
+   * Puts the scanner back to its checkpoint, drops what was framed after the bracket, and reads
+   * the bracket's line as text from the bracket. The records after it are then framed again.
+   */
+  private rollBack(): void {
+    const checkpoint = this.checkpoint as Checkpoint<ScannerState>;
+    this.checkpoint = undefined;
+    this.rollBackBudget.spend(this.dropped + this.index);
+
+    const state = checkpoint.state;
+    this.mode = state.mode;
+    this.depth = state.depth;
+    for (let depth = 0; depth < state.kinds.length; depth++) {
+      this.kinds[depth] = state.kinds[depth] as number;
+    }
+    this.ordinal = state.ordinal;
+    this.firstRecordInArray = state.firstRecordInArray;
+    this.line = checkpoint.line;
+    this.lineStart = state.lineStart;
+
+    this.inString = false;
+    this.escaped = false;
+    this.recordStart = -1;
+    this.recordScalar = false;
+    this.scalarEnd = -1;
+    this.arrayOpenAt = -1;
+    this.keyStart = -1;
+    this.rootStart = -1;
+    this.unit = undefined;
+    this.resyncColumn = -1;
+    this.resumeAt = -1;
+    this.pending = undefined;
+    this.holding = false;
+    this.clearHeld();
+    this.index = checkpoint.start;
+    this.openStray(checkpoint.start, checkpoint.line);
+  }
+
   /** Handles one character outside strings. */
   private step(code: number, index: number, out: JsonRecord[]): void {
     const opens = code === 0x7b || code === 0x5b;
     const closes = code === 0x7d || code === 0x5d;
+    const startsLine = !this.lineHasContent;
     this.lineHasContent = true;
 
     const previous = this.previous;
@@ -1022,14 +1235,13 @@ export class JsonStreamScanner {
       this.previous = code;
     }
     if (closes && !this.closesContainer(code)) {
-      const bracket = String.fromCharCode(code);
-      this.emit(out, {
-        error: { code: 'invalid_json', message: `unmatched "${bracket}" between records` },
-        snippet: bracket,
-        record: this.textNumber(),
-        line: this.line,
-      });
+      this.rejectUnmatched(code, index, startsLine, out);
       return;
+    }
+
+    const bracketLine = startsLine && (code === 0x5b || code === 0x5d);
+    if (bracketLine || this.checkpoint !== undefined) {
+      this.stepCheckpoint(code, index, previous, startsLine, out);
     }
 
     if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
@@ -1053,7 +1265,7 @@ export class JsonStreamScanner {
         // A root object is a record itself unless it turns out to be a wrapper.
         this.rootTooDeep = true;
       }
-      this.afterOpen(code, index);
+      this.afterOpen(code, index, out);
       return;
     }
 
@@ -1064,6 +1276,12 @@ export class JsonStreamScanner {
         // `[INFO] done` is a line of text (see `stepScalar`).
         if (code === 0x5d) this.scalarEnd = index;
         else this.endRecord(index, out);
+        // An element that closes on the line of its `[` is one line of JSON. Text after it on
+        // that line, as in `[1] item`, makes the line text (see `stepScalar`).
+        const checkpoint = this.checkpoint;
+        if (checkpoint?.kind === CheckpointKind.Element && checkpoint.line === this.line) {
+          this.commitCheckpoint(out);
+        }
       } else {
         this.afterClose(index, out);
       }
@@ -1082,6 +1300,15 @@ export class JsonStreamScanner {
   }
 
   private startRecord(index: number, out: JsonRecord[]): void {
+    const checkpoint = this.checkpoint;
+    if (checkpoint?.kind === CheckpointKind.Array && this.depth === 1) {
+      if (checkpoint.startElement(this.line)) this.commitCheckpoint(out);
+      this.stopIfDamaged();
+    } else if (
+      checkpoint?.showsRecordArray(this.depth, index, this.buffer.charCodeAt(index), false)
+    ) {
+      this.commitCheckpoint(out);
+    }
     this.flushPending(out);
     if (this.holding && this.buffer.charCodeAt(index) === 0x7b) this.releaseHeld(out, index);
     if (this.mode !== Mode.Top) this.openUnit(index);
@@ -1092,7 +1319,7 @@ export class JsonStreamScanner {
     this.recordTooDeep = false;
   }
 
-  private afterOpen(code: number, index: number): void {
+  private afterOpen(code: number, index: number, out: JsonRecord[]): void {
     if (this.mode === Mode.Top && this.depth === 1) {
       // A top-level array or object: not a record yet, until we know its shape.
       this.recordStart = -1;
@@ -1114,6 +1341,10 @@ export class JsonStreamScanner {
         // A root whose array starts with text is no valid record either: read it as a wrapper,
         // so that the records after the text are kept.
         if (next === 0x7b || next === -1 || !startsJsonValue(next)) this.mode = Mode.Wrapper;
+        // A new page shows that the `]` line before it closed the last one.
+        if (this.mode === Mode.Wrapper && this.checkpoint?.kind === CheckpointKind.Close) {
+          this.commitCheckpoint(out);
+        }
       }
     }
   }
@@ -1177,13 +1408,15 @@ export class JsonStreamScanner {
 
   /**
    * Rejects a held array that closed with no object in it as one record between records. It
-   * takes no record number, and its elements give theirs back.
+   * takes no record number, and its elements give theirs back. An empty array is dropped.
    */
   private rejectHeldArray(out: JsonRecord[]): void {
     this.boundHeld(this.heldEnd + 1);
     this.ordinal -= this.heldCount;
     const number = this.textNumber();
-    if (this.heldSnippet !== undefined) {
+    if (this.heldCount === 0) {
+      // An empty array is dropped, as an input of only `[]` is.
+    } else if (this.heldSnippet !== undefined) {
       const message = `a JSON array of ${this.heldCount} elements between records is not a record`;
       this.emit(out, {
         error: { code: 'unexpected_shape', message },
@@ -1198,6 +1431,8 @@ export class JsonStreamScanner {
     this.holding = false;
     this.rootStart = -1;
     this.clearHeld();
+    // No text follows the array on the line of its `]`, so a `[` line it started is JSON.
+    if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
   }
 
   /**
@@ -1206,6 +1441,12 @@ export class JsonStreamScanner {
    * start of a line of text, read from its `[`. Returns whether stray text was opened.
    */
   private textFollowsHeldArray(code: number, index: number, out: JsonRecord[]): boolean {
+    const continues = startsJsonValue(code) || code === 0x2c || code === 0x5d || code === 0x7d;
+    if (this.heldCount === 0 && continues) {
+      // JSON may follow an empty array, as `null` follows `[]` in `[] null`: the array is dropped.
+      this.rejectHeldArray(out);
+      return false;
+    }
     if (code === 0x7b || code === 0x5b || this.heldSnippet !== undefined) {
       this.rejectHeldArray(out);
       if (code === 0x7b || code === 0x5b) return false;
@@ -1222,22 +1463,29 @@ export class JsonStreamScanner {
 
   private afterClose(index: number, out: JsonRecord[]): void {
     if (this.mode === Mode.Wrapper && this.depth === 1) {
+      if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
       this.flushPending(out);
       this.mode = Mode.WrapperTail;
       return;
     }
     if (this.depth !== 0) return;
     this.unit = undefined;
+    // An array with no element framed, or none ended on the line of its `[`, is empty.
+    const empty =
+      this.mode === Mode.Array && (this.arrayOpenAt >= 0 || (this.holding && this.heldCount === 0));
     this.arrayOpenAt = -1;
-    if (this.holding && this.heldCount > 0) {
-      // Whether the array is a value or the start of a line of text shows after it.
+    if ((this.holding && this.heldCount > 0) || empty) {
+      // Whether the array is a value or the start of a line of text, as `[]x` is, shows after it.
+      // A checkpoint at its `[` stays until then (see `rejectHeldArray`).
       this.heldEnd = index;
       this.mode = Mode.Top;
       return;
     }
+    if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
     this.holding = false;
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
+      this.endValue();
       this.ordinal++;
       this.firstRecordInArray ??= false;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
@@ -1267,6 +1515,10 @@ export class JsonStreamScanner {
       this.recordOversize,
       this.recordTooDeep,
     );
+    this.endValue();
+    const start = this.recordStart;
+    const valid = record.error === undefined;
+    if (this.checkpoint?.showsRecordArray(this.depth, start, 0, valid)) this.commitCheckpoint(out);
     const column = this.unit?.column ?? -1;
     const isObject = !this.recordOversize && this.buffer.charCodeAt(this.recordStart) === 0x7b;
     if (this.mode === Mode.Wrapper && isObject && column >= 0) {
@@ -1374,6 +1626,7 @@ export class JsonStreamScanner {
     if (this.pending !== undefined && this.pending.start >= 0) {
       keep = Math.min(keep, this.pending.start);
     }
+    if (this.checkpoint !== undefined) keep = Math.min(keep, this.checkpoint.start);
     if (keep === 0) return;
 
     this.buffer = this.buffer.slice(keep);
@@ -1387,5 +1640,6 @@ export class JsonStreamScanner {
     if (this.heldEnd >= 0) this.heldEnd -= keep;
     if (this.keyStart >= 0) this.keyStart -= keep;
     if (this.pending !== undefined && this.pending.start >= 0) this.pending.start -= keep;
+    if (this.checkpoint !== undefined) this.checkpoint.start -= keep;
   }
 }
