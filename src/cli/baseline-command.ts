@@ -9,8 +9,9 @@ import { buildMappingTable } from '../rules/logsources/registry.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
 import { geoResolver } from './baseline-options.js';
-import { EXIT_OK, lineWriter, loadContextOption } from './common.js';
+import { EXIT_OK, EXIT_USAGE, lineWriter, loadContextOption } from './common.js';
 import { CliLogger } from './logger.js';
+import { nothingScanned } from './nothing-scanned.js';
 
 interface BuildOptions {
   context?: string;
@@ -77,9 +78,22 @@ async function buildCommand(paths: string[], options: BuildOptions): Promise<num
     },
     { alert: () => {} },
   );
+  const write = lineWriter(process.stderr);
+
+  // A baseline learned from inputs that could not be read would pass for a quiet estate.
+  const nothing = nothingScanned(summary.files);
+  if (nothing !== undefined) {
+    store.close();
+    for (const file of summary.files) {
+      if (file.error !== undefined) write(`  ${file.path}: not read: ${file.error}`);
+    }
+    write(`trustwatch: nothing learned: ${nothing}, so no sightings were saved`);
+    return EXIT_USAGE;
+  }
+
   store.saveBaseline(learning);
   store.close();
-  lineWriter(process.stderr)(
+  write(
     `Learned ${learning.size} sightings of third-party activity from ${summary.events} events in ${summary.files.length} inputs into ${options.db}`,
   );
   return EXIT_OK;

@@ -7,7 +7,7 @@ import { ConfigError, EnvironmentError, RuleSetError, UsageError } from '../mode
 import { systemClock } from '../model/logger.js';
 import { countOf } from '../model/problem.js';
 import { DEFAULT_LOGGED_REJECTIONS } from '../pipeline/file-stage.js';
-import { type FileStats, runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
+import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { selectRules } from '../rules/select.js';
@@ -32,7 +32,7 @@ import {
 } from './common.js';
 import { type HuntOptions, parseHuntOptions, registerHuntOptions } from './hunt-options.js';
 import { CliLogger, type LogLevel } from './logger.js';
-
+import { nothingScanned } from './nothing-scanned.js';
 import { ProgressLine } from './progress.js';
 
 interface ScanOptions extends HuntOptions {
@@ -321,25 +321,6 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   // Suppressed alerts are expected activity that the allow-list names, so they do not count.
   const unsuppressed = summary.alerts - summary.suppressed;
   return options.failOnAlert && unsuppressed > 0 ? EXIT_ALERTS : EXIT_OK;
-}
-
-/**
- * Returns why nothing was scanned when no input gave a record and at least one input failed, or
- * undefined otherwise. A scheduled scan must not take such a run for a quiet day, even when the
- * inputs that did not fail were empty. An input skipped with a note (an empty file, a CloudTrail
- * digest) did not fail, so a scan of only such inputs, or of an empty folder, ends normally. An
- * input that failed part way gave records, so the scan ran on them.
- */
-function nothingScanned(files: readonly FileStats[]): string | undefined {
-  if (files.some((file) => file.read > 0)) return undefined;
-  const failed = files.filter((file) => file.error !== undefined).length;
-  if (failed === 0) return undefined;
-
-  if (files.length === 1) return 'the input could not be read';
-  if (failed === files.length) return `none of the ${files.length} inputs could be read`;
-  const others = files.length - failed;
-  const rest = others === 1 ? 'the other input contains' : `the other ${others} inputs contain`;
-  return `${failed} of the ${files.length} inputs could not be read and ${rest} no records`;
 }
 
 function printSummary(

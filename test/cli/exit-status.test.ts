@@ -209,6 +209,43 @@ const CLOUDTRAIL_DIGEST = JSON.stringify({
   logFiles: [],
 });
 
+describe('exit status of baseline build when no input is read', () => {
+  it('is 2 and saves nothing when the only input fails', () => {
+    const { dir } = temp();
+    const gz = cutGzip(dir, 'cut.json.gz');
+    const db = join(dir, 'baselines.db');
+    const result = runCli(['baseline', 'build', '--db', db, gz]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /cut\.json\.gz: not read: unexpected end of file/);
+    assert.equal(
+      result.stderr.trimEnd().split('\n').at(-1),
+      'trustwatch: nothing learned: the input could not be read, so no sightings were saved',
+    );
+    assert.doesNotMatch(result.stderr, /Learned/);
+  });
+
+  it('is 2 when a failed input sits beside an empty one', () => {
+    const { dir } = temp();
+    const gz = cutGzip(dir, 'cut.json.gz');
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '');
+    const result = runCli(['baseline', 'build', '--db', join(dir, 'baselines.db'), empty, gz]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /nothing learned: 1 of the 2 inputs could not be read and the other input contains no records/,
+    );
+  });
+
+  it('is 0 when one input of two is read', () => {
+    const { dir, log } = temp();
+    const gz = cutGzip(dir, 'cut.json.gz');
+    const result = runCli(['baseline', 'build', '--db', join(dir, 'baselines.db'), log, gz]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /Learned \d+ sightings of third-party activity from 165 events/);
+  });
+});
+
 describe('exit status when no input is read', () => {
   const NOTHING_ONE =
     'trustwatch: nothing scanned: the input could not be read (the summary above says why)';
