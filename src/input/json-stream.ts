@@ -645,7 +645,14 @@ export class JsonStreamScanner {
     const end = this.buffer.indexOf('\n', start);
     const text = this.buffer.slice(start, end < 0 ? this.buffer.length : end).trim();
     this.emit(out, rejectStrayText(text, this.textNumber(), line));
+    this.resumeFraming(inRecord);
+  }
 
+  /**
+   * Resumes framing after a rejected unit: at the record's depth when the unit sat in an array
+   * of records (bare or a wrapper's), else at the top level.
+   */
+  private resumeFraming(inRecord: boolean): void {
     if (inRecord) {
       this.depth = this.recordDepth;
     } else {
@@ -884,18 +891,7 @@ export class JsonStreamScanner {
     this.keyStart = -1;
     this.recordScalar = false;
     this.scalarEnd = -1;
-    this.arrayOpenAt = -1;
-    this.previous = 0;
-    // A record sits in an array (bare or a wrapper's), and framing resumes at its depth.
-    if (inRecord) {
-      this.depth = this.recordDepth;
-    } else {
-      this.depth = 0;
-      this.mode = Mode.Top;
-      this.rootStart = -1;
-    }
-    this.recordStart = -1;
-    this.unit = undefined;
+    this.resumeFraming(inRecord);
     if (resume >= 0) this.resumeFrom(resume, resumeLine);
     // Text damaged on its own line goes on to the line's end, where it is rejected as one.
     if (isText && unitLine === this.line) this.openStray(start, unitLine);
