@@ -102,7 +102,7 @@ async function buildCommand(paths: string[], options: BuildOptions): Promise<num
 function showCommand(options: ShowOptions): number {
   if (options.db === ':memory:')
     throw new UsageError('baseline show reads a database file; :memory: keeps no baselines');
-  const store = new SqliteStore(options.db, systemClock, { existing: true });
+  const store = new SqliteStore(options.db, systemClock, { reading: true });
   const sightings = [...store.loadBaseline().values()]
     .filter((item) =>
       options.party ? item.kind === 'party' && item.entity === options.party : true,

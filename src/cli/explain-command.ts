@@ -28,7 +28,7 @@ export function registerExplain(program: Command): void {
 function explainCommand(id: string, options: ExplainOptions): number {
   if (options.db === ':memory:')
     throw new UsageError('explain reads a database file; :memory: keeps no alerts');
-  const store = new SqliteStore(options.db, systemClock, { existing: true });
+  const store = new SqliteStore(options.db, systemClock, { reading: true });
   const found = store.findAlerts(id);
   store.close();
   if (found.length === 0) throw new UsageError(`no alert with id ${id} in ${options.db}`);

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BaselineAttribute, BaselineEntityKind } from '../enrich/baseline.js';
 import { SightingSet } from '../enrich/baseline.js';
@@ -20,12 +21,30 @@ export function isStoreFileFailure(error: unknown): boolean {
 }
 
 /** Turns a failure to open the database file into an EnvironmentError naming the path. */
-function openFailure(path: string, error: unknown): unknown {
+function openFailure(
+  path: string,
+  error: unknown,
+  mode: { readOnly: boolean; existing: boolean },
+): unknown {
   if (!isStoreFileFailure(error)) return error;
   const reason = (error as Error).message;
-  return new EnvironmentError('store.unavailable', `failed to open the database: ${reason}`, {
-    file: path,
-  });
+  const code = (error as { code?: unknown }).code;
+  // SQLite reads a file in write-ahead log mode only where it can make the `-shm` file beside it.
+  const cannotWrite = code === 'SQLITE_CANTOPEN' || String(code).startsWith('SQLITE_READONLY');
+  let hint = '';
+  if (cannotWrite && mode.readOnly) {
+    hint =
+      '. The file or its folder is read-only, and a database left in write-ahead log mode (by a scan that did not end, or an older trustwatch) can only be read where SQLite can write beside it: copy it to a writable folder';
+  } else if (cannotWrite && !mode.existing) {
+    hint = '. Give --db a path in a writable folder, or --db :memory: to keep no alerts';
+  }
+  return new EnvironmentError(
+    'store.unavailable',
+    `failed to open the database: ${reason}${hint}`,
+    {
+      file: path,
+    },
+  );
 }
 
 /** Per-file counts of a scan, as stored. */
@@ -54,6 +73,12 @@ export interface StoreOptions {
    * database, and so is a SQLite file without trustwatch's tables, which is left unchanged.
    */
   existing?: boolean;
+  /**
+   * For commands that only read, such as `explain`: a file or folder that cannot be written,
+   * such as a database handed over on a read-only share, is opened read-only. Implies
+   * `existing`.
+   */
+  reading?: boolean;
 }
 
 /**
@@ -64,13 +89,15 @@ export class SqliteStore {
   private readonly db: Database.Database;
   private readonly insertAlert: Database.Statement;
   private readonly updateAlert: Database.Statement;
+  /** True when the file was opened read-only (see `StoreOptions.reading`). */
+  readonly readOnly: boolean;
 
   constructor(
     path: string,
     private readonly clock: Clock,
     options: StoreOptions = {},
   ) {
-    const existing = options.existing ?? false;
+    const existing = (options.existing ?? false) || (options.reading ?? false);
     if (existing && !existsSync(path)) {
       throw new EnvironmentError(
         'store.not_found',
@@ -78,18 +105,22 @@ export class SqliteStore {
         { file: path },
       );
     }
+    this.readOnly = (options.reading ?? false) && !writable(path);
     try {
-      this.db = new Database(path, { fileMustExist: existing });
-      const problem = this.schemaProblem(existing);
+      this.db = new Database(path, { fileMustExist: existing, readonly: this.readOnly });
+      const problem =
+        this.schemaProblem(existing) ?? (this.readOnly ? this.olderSchema() : undefined);
       if (problem !== undefined) {
         this.db.close();
         throw new EnvironmentError(problem.code, problem.message, { file: path });
       }
-      if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
-      this.db.pragma('foreign_keys = ON');
-      this.migrate();
+      if (!this.readOnly) {
+        if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
+        this.db.pragma('foreign_keys = ON');
+        this.migrate();
+      }
     } catch (error) {
-      throw openFailure(path, error);
+      throw openFailure(path, error, { readOnly: this.readOnly, existing });
     }
     this.insertAlert = this.db.prepare(`
       INSERT INTO alerts (id, rule_id, rule_title, level, analytic, party, actor, host, first_time,
@@ -137,6 +168,21 @@ export class SqliteStore {
     return {
       code: 'store.newer_schema',
       message: `the database has schema version ${newest}, newer than version ${known} of this trustwatch, so it is left unchanged. Upgrade trustwatch to use it.`,
+    };
+  }
+
+  /**
+   * Tells why a database opened read-only cannot be read: it lacks migrations of this build,
+   * which only a writable file can take.
+   */
+  private olderSchema(): { code: string; message: string } | undefined {
+    const applied = new Set(this.versions());
+    const missing = SQLITE_MIGRATIONS.filter((migration) => !applied.has(migration.version));
+    if (missing.length === 0) return undefined;
+    const known = Math.max(...SQLITE_MIGRATIONS.map((migration) => migration.version));
+    return {
+      code: 'store.older_schema',
+      message: `the database has an older schema than version ${known} of this trustwatch, and it cannot be written to upgrade it. Copy it to a writable folder and run the command on the copy.`,
     };
   }
 
@@ -309,7 +355,34 @@ export class SqliteStore {
     ).map((row) => JSON.parse(row.alert_json) as Alert);
   }
 
+  /**
+   * Closes the database. A writable file leaves write-ahead log mode first, so that it is
+   * one self-contained file at rest, which SQLite can read from a read-only folder. When another
+   * process still has it open, the mode stays, and the file is still whole for that process.
+   */
   close(): void {
+    if (!this.readOnly && this.db.open && this.db.name !== ':memory:') {
+      try {
+        this.db.pragma('journal_mode = DELETE');
+      } catch (error) {
+        if (!isStoreFileFailure(error)) throw error;
+      }
+    }
     this.db.close();
+  }
+}
+
+/**
+ * Tells whether the database file and its folder can be written. A database in write-ahead log
+ * mode needs the folder too, for its `-wal` and `-shm` files. `access` also reports a
+ * read-only mount, even to root.
+ */
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    accessSync(dirname(path), constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

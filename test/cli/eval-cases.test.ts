@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { nobody, runCli } from '../helpers/cli.js';
+import { describe, it } from 'node:test';
+import { runCli, unprivileged } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
 const CASES = join(REPO_ROOT, 'test/cases');
@@ -17,13 +17,6 @@ function copyCases(cases: Record<string, string>): string {
   for (const [name, from] of Object.entries(cases))
     cpSync(from, join(dir, name), { recursive: true });
   return dir;
-}
-
-function unprivileged(t: TestContext): { uid: number; gid: number } | 'self' | undefined {
-  if (process.getuid?.() !== 0) return 'self';
-  const user = nobody();
-  if (!user) t.skip('running as root and there is no user nobody to run as');
-  return user;
 }
 
 describe('eval of broken cases', () => {

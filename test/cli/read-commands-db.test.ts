@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { runCli } from '../helpers/cli.js';
+import { parseAlerts, runCli, unprivileged } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/shared.js';
 
 const READ_COMMANDS: [string, string[]][] = [
   ['explain', ['explain', '0123abcd']],
@@ -84,5 +94,105 @@ describe('read commands and --db', () => {
     assert.equal(explain.status, 2);
     assert.match(explain.stderr, /no alert with id ffffffff in /);
     assert.ok(existsSync(db));
+  });
+
+  describe('a database on a read-only share', () => {
+    /** Scans the bundled case into `DIR/share/alerts.db` and returns the paths and alert ids. */
+    function scanned(): { dir: string; share: string; db: string; ids: string[] } {
+      const dir = temp();
+      chmodSync(dir, 0o755);
+      const share = join(dir, 'share');
+      mkdirSync(share);
+      const db = join(share, 'alerts.db');
+      const scan = runCli([
+        'scan',
+        '--context',
+        'examples/scenario-an1344-rdp-msp-chain/trustwatch.yaml',
+        '--learn',
+        '--db',
+        db,
+        '--output',
+        'ndjson',
+        'examples/scenario-an1344-rdp-msp-chain/logs',
+      ]);
+      assert.equal(scan.status, 0, scan.stderr);
+      const ids = parseAlerts(scan.stdout).map((alert) => String(alert.id));
+      assert.ok(ids.length > 0, 'the bundled case raises alerts');
+      return { dir, share, db, ids };
+    }
+
+    /** SQLite's journal mode byte pair at offset 18 of the header: 1 rollback, 2 write-ahead. */
+    function journalMode(db: string): number {
+      return readFileSync(db)[18] as number;
+    }
+
+    it('leaves the database one file in rollback journal mode', () => {
+      const { share, db } = scanned();
+      assert.equal(journalMode(db), 1);
+      assert.deepEqual(readdirSync(share), ['alerts.db']);
+    });
+
+    it('explains and shows baselines from a file and folder that cannot be written', (t) => {
+      const user = unprivileged(t);
+      if (!user) return;
+      const { share, db, ids } = scanned();
+      const before = readFileSync(db);
+      chmodSync(db, 0o444);
+      chmodSync(share, 0o555);
+      const as = user === 'self' ? {} : { user };
+
+      const explain = runCli(['explain', '--db', db, ids[0] as string], as);
+      assert.equal(explain.status, 0, explain.stderr);
+      assert.match(explain.stdout, new RegExp(ids[0] as string));
+      const show = runCli(['baseline', 'show', '--db', db], as);
+      assert.equal(show.status, 0, show.stderr);
+      assert.match(show.stdout, /^party\tAcme IT Services\t/m);
+
+      assert.deepEqual(readFileSync(db), before);
+      assert.deepEqual(readdirSync(share), ['alerts.db']);
+    });
+
+    it('names the fix for a read-only database left in write-ahead log mode', (t) => {
+      const user = unprivileged(t);
+      if (!user) return;
+      const { dir, db, ids } = scanned();
+      const left = join(dir, 'left');
+      mkdirSync(left);
+      const copy = join(left, 'alerts.db');
+      copyFileSync(db, copy);
+      const wal = new Database(copy);
+      wal.pragma('journal_mode = WAL');
+      wal.close();
+      assert.equal(journalMode(copy), 2);
+      chmodSync(copy, 0o444);
+      chmodSync(left, 0o555);
+
+      const explain = runCli(['explain', '--db', copy, ids[0] as string], {
+        ...(user === 'self' ? {} : { user }),
+      });
+      assert.equal(explain.status, 2);
+      assert.equal(explain.stdout, '');
+      assert.match(
+        explain.stderr,
+        /^trustwatch: \S+alerts\.db: failed to open the database: .+\. The file or its folder is read-only, .+ copy it to a writable folder\n$/,
+      );
+    });
+
+    it('tells a scan in a read-only folder to give --db', (t) => {
+      const user = unprivileged(t);
+      if (!user) return;
+      const { share } = scanned();
+      chmodSync(share, 0o555);
+      const input = join(REPO_ROOT, 'examples/scenario-an1344-rdp-msp-chain/logs');
+      const scan = runCli(['scan', input], {
+        cwd: share,
+        ...(user === 'self' ? {} : { user }),
+      });
+      assert.equal(scan.status, 2);
+      assert.equal(
+        scan.stderr,
+        'trustwatch: trustwatch.db: failed to open the database: unable to open database file. Give --db a path in a writable folder, or --db :memory: to keep no alerts\n',
+      );
+    });
   });
 });

@@ -75,3 +75,16 @@ export function nobody(): { uid: number; gid: number } | undefined {
     ? undefined
     : { uid: Number(uid), gid: Number(gid) };
 }
+
+/**
+ * The user to run the command line as, so that file modes bind it: nobody when the tests run as
+ * root, who may write any file, or 'self' otherwise. Skips the test when root has no nobody.
+ */
+export function unprivileged(t: {
+  skip(message: string): void;
+}): { uid: number; gid: number } | 'self' | undefined {
+  if (process.getuid?.() !== 0) return 'self';
+  const user = nobody();
+  if (!user) t.skip('running as root and there is no user nobody to run as');
+  return user;
+}
