@@ -5,11 +5,21 @@ export interface TextLine {
   line: number;
   /** Set when the line was longer than the limit; `text` then holds only its start. */
   truncated?: boolean;
+  /**
+   * Set on the last line when the input stopped inside it (see `SplitLinesOptions.endsCut`),
+   * so that its end may be missing.
+   */
+  cut?: boolean;
 }
 
 export interface SplitLinesOptions {
   /** Longest line kept whole, in UTF-16 code units; longer lines are cut and marked. */
   maxLineLength: number;
+  /**
+   * Tells, once the text has ended, whether reading stopped before the input's end, as it does
+   * in a `.gz` cut short. The text after the last line break is then a line whose end is lost.
+   */
+  endsCut?: () => boolean;
 }
 
 export async function* splitLines(
@@ -55,6 +65,10 @@ export async function* splitLines(
 
   if (carry.length > 0 || carryTruncated) {
     if (carry.endsWith('\r')) carry = carry.slice(0, -1);
-    yield [carryTruncated ? { text: carry, line, truncated: true } : { text: carry, line }];
+    const last: TextLine = carryTruncated
+      ? { text: carry, line, truncated: true }
+      : { text: carry, line };
+    if (options.endsCut?.()) last.cut = true;
+    yield [last];
   }
 }

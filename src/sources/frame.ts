@@ -1,6 +1,6 @@
 import { type JsonLayout, readNdjson } from '../input/json-records.js';
 import { readJsonStream } from '../input/json-stream.js';
-import { splitLines } from '../input/lines.js';
+import { splitLines, type TextLine } from '../input/lines.js';
 import { readXmlEvents } from '../input/xml-events.js';
 import type { Framing, SourceSettings } from './format.js';
 
@@ -18,12 +18,16 @@ export interface FramedItem {
   line: number;
 }
 
-/** Cuts decoded text into records by framing, applying the record length and depth limits. */
+/**
+ * Cuts decoded text into records by framing, applying the record length and depth limits.
+ * `endsCut` returns, after the text ends, whether reading stopped before the input's end.
+ */
 export async function* frame(
   framing: Exclude<Framing, 'binary'>,
   jsonLayout: JsonLayout | undefined,
   texts: AsyncIterable<string>,
   limits: SourceSettings['limits'],
+  endsCut?: () => boolean,
 ): AsyncIterable<FramedItem[]> {
   if (framing === 'xml-events') {
     for await (const batch of readXmlEvents(texts, { maxRecordLength: limits.maxRecordLength })) {
@@ -40,19 +44,30 @@ export async function* frame(
     }
     return;
   }
-  for await (const lines of splitLines(texts, { maxLineLength: limits.maxRecordLength })) {
-    yield lines.map((line) =>
-      line.truncated
-        ? {
-            error: {
-              code: 'record_too_large',
-              message: `line is longer than the limit of ${limits.maxRecordLength} characters`,
-            },
-            snippet: line.text.slice(0, 120),
-            record: line.line,
-            line: line.line,
-          }
-        : { value: line.text, record: line.line, line: line.line },
-    );
+  // A JSON or XML record cut short fails to parse. A line of text still reads as a line, such as
+  // `sudo: … COMMAND=/bin/cat /etc/sha` for `/etc/shadow`, so the cut line is rejected here.
+  const options = { maxLineLength: limits.maxRecordLength, ...(endsCut ? { endsCut } : {}) };
+  for await (const lines of splitLines(texts, options)) {
+    yield lines.map((line) => {
+      if (line.truncated) {
+        const message = `line is longer than the limit of ${limits.maxRecordLength} characters`;
+        return lineError('record_too_large', message, line);
+      }
+      if (line.cut) {
+        const message =
+          'the input ends inside this line, because reading stopped early, so its end may be missing';
+        return lineError('record_cut', message, line);
+      }
+      return { value: line.text, record: line.line, line: line.line };
+    });
   }
+}
+
+function lineError(code: string, message: string, line: TextLine): FramedItem {
+  return {
+    error: { code, message },
+    snippet: line.text.slice(0, 120),
+    record: line.line,
+    line: line.line,
+  };
 }

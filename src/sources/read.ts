@@ -221,7 +221,8 @@ export async function* readPrepared(
     }
   })();
   try {
-    for await (const output of parseChunks(prepared, counted, options)) {
+    const endsCut = () => failure !== undefined;
+    for await (const output of parseChunks(prepared, counted, options, endsCut)) {
       records +=
         (output.records ?? output.events.length) +
         output.rejections.length +
@@ -260,6 +261,7 @@ async function* parseChunks(
   prepared: PreparedInput,
   chunks: AsyncIterable<Buffer>,
   options: ReadOptions,
+  endsCut?: () => boolean,
 ): AsyncIterable<ParseOutput> {
   const format = prepared.format;
   if (!format) return;
@@ -276,7 +278,8 @@ async function* parseChunks(
   const texts = decodeChunks(chunks, prepared.encoding);
   const file = prepared.file.path;
 
-  const batches = frame(format.framing, prepared.jsonLayout, texts, options.settings.limits);
+  const limits = options.settings.limits;
+  const batches = frame(format.framing, prepared.jsonLayout, texts, limits, endsCut);
   const keepText = format.textHoldsValues === true;
   for await (const batch of batches) {
     const out: ParseOutput = { events: [], rejections: [] };
