@@ -70,7 +70,7 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
     const ok = result.missed.length === 0 && result.extra.length === 0 && !result.error;
     if (!ok || options.verbose) {
       out(
-        `${ok ? 'ok  ' : 'FAIL'} ${result.name} (${result.kind}, ${result.analytics.join(', ')}): ${result.matched.length} matched, ${result.missed.length} missed, ${result.extra.length} extra`,
+        `${ok ? 'ok  ' : 'FAIL'} ${result.name} (${[result.kind, ...result.analytics].join(', ')}): ${result.matched.length} matched, ${result.missed.length} missed, ${result.extra.length} extra`,
       );
     }
     // A context or rule error lists its problems on lines of their own.

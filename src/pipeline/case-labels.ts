@@ -43,7 +43,8 @@ export function readCaseLabels(dir: string): CaseLabels {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: invalid JSON: ${(error as Error).message}`);
+    const { line, column } = jsonErrorLocation(text, (error as Error).message);
+    throw new Error(`${file}:${line}:${column}: invalid JSON: ${(error as Error).message}`);
   }
 
   const problems: string[] = [];
@@ -106,4 +107,16 @@ function parseAlert(raw: unknown, at: string, problems: string[]): LabelledAlert
     actor: raw.actor as string,
     evidence,
   };
+}
+
+/**
+ * Returns the 1-based line and column of a `JSON.parse` error in `text`: V8 gives the offset
+ * (`at position 12`), or none when the text ends too soon, which is the end of the text.
+ */
+export function jsonErrorLocation(text: string, message: string): { line: number; column: number } {
+  const position = /at position (\d+)/.exec(message);
+  const offset = position ? Math.min(Number(position[1]), text.length) : text.length;
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: offset - lineStart + 1 };
 }

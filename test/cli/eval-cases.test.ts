@@ -28,11 +28,21 @@ describe('eval of broken cases', () => {
     assert.match(result.stdout, /^FAIL an1344-broken \(unknown, AN1344\): /m);
     assert.match(
       result.stdout,
-      /case failed: \S+an1344-broken\/expected\.json: invalid JSON: /,
+      /case failed: \S+an1344-broken\/expected\.json:1:13: invalid JSON: /,
       result.stdout,
     );
     assert.match(result.stdout, /2 cases, 1 differ from their labels/);
     assert.doesNotMatch(result.stdout, /FAIL an1344-good/);
+  });
+
+  it('locates a JSON error inside the labels', () => {
+    const dir = copyCases({ 'vendor-case': ATTACK });
+    const labels = '{\n  "kind": "attack",\n  "alerts": [\n    {"analytic": "AN1344",}\n  ]\n}\n';
+    writeFileSync(join(dir, 'vendor-case', 'expected.json'), labels);
+    const result = runCli(['eval', dir]);
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stdout, /^FAIL vendor-case \(unknown\): /m);
+    assert.match(result.stdout, /case failed: \S+vendor-case\/expected\.json:4:27: invalid JSON: /);
   });
 
   it('fails a case whose labels have the wrong shape', () => {
