@@ -476,21 +476,38 @@ describe('exit status when no input is read', () => {
       assert.match(lastLine(result) ?? '', /^trustwatch: nothing scanned: 1 of the 2 inputs /);
     });
 
-    it('is 0 when a record was read beside them', () => {
+    it('is 2 when the only record read beside them was rejected', () => {
       const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
       failedInputs(dir);
       writeFileSync(join(dir, 'empty.json'), '');
-      // A record that is rejected was still read, so the scan ran on what the inputs hold.
+      // An input whose every record is rejected gave no record, like one that failed.
       const okta = JSON.parse(readFileSync(OKTA_LOG, 'utf8').split('\n')[0] ?? '');
       writeFileSync(join(dir, 'rejected.json'), JSON.stringify({ ...okta, published: 'today' }));
       const result = scan(['--db', ':memory:', '--no-progress', dir]);
 
-      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.status, 2, result.stderr);
       assert.match(result.stderr, /Scanned 5 inputs with \d+ rules: 1 records read, 0 parsed/);
       assert.match(
         result.stderr,
         /rejected\.json \[okta-system-log\] 1 read, 0 parsed, 1 rejected/,
       );
+      assert.equal(
+        lastLine(result),
+        'trustwatch: nothing scanned: 3 of the 5 inputs could not be read, 1 had every record ' +
+          'rejected and the other input contains no records (the summary above says why)',
+      );
+    });
+
+    it('is 0 when a record was parsed beside them', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      failedInputs(dir);
+      writeFileSync(join(dir, 'empty.json'), '');
+      const okta = readFileSync(OKTA_LOG, 'utf8').split('\n')[0] ?? '';
+      writeFileSync(join(dir, 'okta.json'), okta);
+      const result = scan(['--db', ':memory:', '--no-progress', dir]);
+
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stderr, /okta\.json \[okta-system-log\] 1 read, 1 parsed, 0 rejected/);
       assert.doesNotMatch(result.stderr, /nothing scanned/);
     });
 
