@@ -15,13 +15,18 @@ const MAGIC = [0x1f, 0x8b, 0x08] as const;
 const FLAGS_RESERVED = 0xe0;
 
 /**
- * Signatures of the file header and of the first chunk (at byte 4096) of an EVTX file, the one
- * binary format read. Binary data can contain the gzip magic by chance, so such a file is never
- * searched for gzip members.
+ * Signatures of binary formats that are read in their own right, each with its offset: the file
+ * header and the first chunk of an EVTX file, a zip archive, and a POSIX tar archive. Their data
+ * can contain the gzip magic by chance, and an archive can contain whole gzip files, so such an
+ * input is never searched for gzip members.
  */
-const EVTX_FILE_SIGNATURE = Buffer.from('ElfFile\0', 'latin1');
-const EVTX_CHUNK_SIGNATURE = Buffer.from('ElfChnk\0', 'latin1');
-const EVTX_CHUNK_OFFSET = 4096;
+const OTHER_FORMATS: readonly { offset: number; signature: Buffer }[] = [
+  { offset: 0, signature: Buffer.from('ElfFile\0', 'latin1') },
+  { offset: 4096, signature: Buffer.from('ElfChnk\0', 'latin1') },
+  { offset: 0, signature: Buffer.from('PK\x03\x04', 'latin1') },
+  { offset: 0, signature: Buffer.from('PK\x05\x06', 'latin1') },
+  { offset: 257, signature: Buffer.from('ustar', 'latin1') },
+];
 
 /**
  * Tells whether an input whose first bytes are `head` is gzip data: it starts with the magic
@@ -29,12 +34,12 @@ const EVTX_CHUNK_OFFSET = 4096;
  * after junk. The gzip reader then skips what comes before the first valid member.
  *
  * Text never contains 1f 8b, which is not valid UTF-8, so a text input is gzip only when it
- * starts with the magic, as before. NOTE: junk longer than SNIFF_BYTES before the first member
- * hides the member, and the input is read as plain content.
+ * starts with the magic. NOTE: junk longer than SNIFF_BYTES before the first member hides the
+ * member, and the input is read as plain content.
  */
 export function isGzip(head: Buffer): boolean {
   if (head[0] === MAGIC[0] && head[1] === MAGIC[1]) return true;
-  if (isEvtx(head)) return false;
+  if (isOtherFormat(head)) return false;
   return hasDamagedMagic(head) || findMemberAfterJunk(head) !== undefined;
 }
 
@@ -84,10 +89,9 @@ function isMemberStart(head: Buffer, index: number): boolean {
   }
 }
 
-function isEvtx(head: Buffer): boolean {
-  const chunkEnd = EVTX_CHUNK_OFFSET + EVTX_CHUNK_SIGNATURE.length;
-  return (
-    head.subarray(0, EVTX_FILE_SIGNATURE.length).equals(EVTX_FILE_SIGNATURE) ||
-    head.subarray(EVTX_CHUNK_OFFSET, chunkEnd).equals(EVTX_CHUNK_SIGNATURE)
-  );
+function isOtherFormat(head: Buffer): boolean {
+  return OTHER_FORMATS.some(({ offset, signature }) => {
+    const end = offset + signature.length;
+    return head.subarray(offset, end).equals(signature);
+  });
 }

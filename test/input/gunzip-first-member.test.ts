@@ -218,6 +218,23 @@ describe('isGzip', () => {
     }
   });
 
+  it('leaves archives of gzip files alone', () => {
+    const member = gzipSync(FIRST);
+    // A POSIX tar header of 512 bytes names the format at byte 257, before the file's bytes.
+    const tarHeader = Buffer.alloc(512);
+    tarHeader.write('logs/okta.ndjson.gz', 0, 'latin1');
+    tarHeader.write('ustar\x0000', 257, 'latin1');
+    assert.equal(isGzip(Buffer.concat([tarHeader, member])), false);
+    // A zip local file header of an entry stored without compression, then the entry's bytes.
+    const name = Buffer.from('okta.ndjson.gz', 'latin1');
+    const zipHeader = Buffer.alloc(30);
+    zipHeader.write('PK\x03\x04', 0, 'latin1');
+    zipHeader.writeUInt32LE(member.length, 18);
+    zipHeader.writeUInt32LE(member.length, 22);
+    zipHeader.writeUInt16LE(name.length, 26);
+    assert.equal(isGzip(Buffer.concat([zipHeader, name, member])), false);
+  });
+
   it('leaves the magic without a valid member alone', () => {
     // A header that parses, but is followed by bytes that are no deflate data.
     const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
