@@ -4,7 +4,7 @@ import { checkInputPaths } from '../input/expand.js';
 import { UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
 import { escapeControls } from '../model/terminal-text.js';
-import { runScan } from '../pipeline/scan.js';
+import { type FileStats, runScan } from '../pipeline/scan.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
@@ -80,12 +80,13 @@ async function buildCommand(paths: string[], options: BuildOptions): Promise<num
   );
   const write = lineWriter(process.stderr);
 
-  // A baseline learned from inputs that could not be read would pass for a quiet estate.
+  // A baseline learned from inputs that gave no record would pass for a quiet estate.
   const nothing = nothingScanned(summary.files);
   if (nothing !== undefined) {
     store.close();
     for (const file of summary.files) {
-      if (file.error !== undefined) write(`  ${file.path}: not read: ${file.error}`);
+      const line = failedInputLine(file);
+      if (line !== undefined) write(line);
     }
     write(`trustwatch: nothing learned: ${nothing}, so no sightings were saved`);
     return EXIT_USAGE;
@@ -97,6 +98,21 @@ async function buildCommand(paths: string[], options: BuildOptions): Promise<num
     `Learned ${learning.size} sightings of third-party activity from ${summary.events} events in ${summary.files.length} inputs into ${options.db}`,
   );
   return EXIT_OK;
+}
+
+/**
+ * Returns the summary line of an input that could not be read or whose every record was
+ * rejected, or undefined for any other input.
+ */
+function failedInputLine(file: FileStats): string | undefined {
+  if (file.error !== undefined) return `  ${file.path}: not read: ${file.error}`;
+  if (file.rejected === 0 || file.parsed > 0) return undefined;
+
+  const codes = Object.entries(file.rejectedByCode)
+    .map(([code, count]) => `${code} ${count}`)
+    .join(', ');
+  const format = file.format ? ` [${file.format}]` : '';
+  return `  ${file.path}${format} ${file.read} read, 0 parsed, ${file.rejected} rejected (${codes})`;
 }
 
 function showCommand(options: ShowOptions): number {

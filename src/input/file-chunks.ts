@@ -23,8 +23,9 @@ export class FileChunks extends Readable {
     private readonly path: string,
     private readonly chunkBytes: number,
   ) {
-    // The stream reads when its reader requests bytes. The gzip check's two-byte peek
-    // (`gunzipIfCompressed`) raises the mark to 2, so one chunk may be read ahead after it.
+    // The stream reads when its reader requests bytes. The gzip check's peek at the first
+    // 64 KiB (`gunzipIfCompressed`) raises the mark to 64 KiB, so one chunk may be read ahead
+    // after it.
     super({ highWaterMark: 0 });
   }
 

@@ -6,7 +6,13 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { couldStartHeader, GzipHeaderError, GzipHeaderParser } from './gzip-header.js';
 import { GzipMemberInflater } from './gzip-member.js';
-import { SkippedBytes } from './gzip-skip.js';
+import {
+  describeLineBreak,
+  describeMemberInside,
+  describeTrailerMismatches,
+  SkippedBytes,
+} from './gzip-skip.js';
+import { InputWindow, type Part } from './gzip-window.js';
 
 /** CRC-32 and length of the uncompressed data, after each member's deflate data. */
 const TRAILER_BYTES = 8;
@@ -22,6 +28,17 @@ const LINE_FEED = 0x0a;
  */
 const TRIAL_BYTES = 1024 * 1024;
 
+/**
+ * Compressed bytes that the reader keeps behind the part it reads, to search them again for a
+ * member (see `InputWindow`). A member cut short and followed by another has its inflater read
+ * on into the next member, until that deflate data fails or seems to end. The search finds the
+ * next member if it started at most this far back. In 900 cuts at random points of 2 MB of
+ * real logs compressed at levels 1, 6 and 9, each followed by 20 members, Node 20's zlib stopped
+ * at most 58 KiB past the cut. The window also lets a damaged member of up to this size be read
+ * again to recover its text up to the damage (see gzip-member.ts).
+ */
+const WINDOW_BYTES = 16 * 1024 * 1024;
+
 /** The part of the member structure that the next compressed byte belongs to. */
 type State = 'header' | 'body' | 'trailer' | 'between' | 'search';
 
@@ -29,9 +46,9 @@ const failures = new WeakMap<Readable, Error>();
 const warnings = new WeakMap<Readable, string[]>();
 
 /**
- * Decompresses a gzip stream whose first bytes are the gzip magic. Concatenated members are read
- * as one stream, as `zcat` does. Junk between members and damaged members are skipped up to the
- * next valid member, and junk after the last member is ignored (see `GunzipReader`).
+ * Decompresses a gzip stream. Concatenated members are read as one stream, as `zcat` does. Junk
+ * before the first member, junk between members and damaged members are skipped up to the next
+ * valid member, and junk after the last member is ignored (see `GunzipReader`).
  *
  * The output ends normally when reading fails, after every byte decompressed before the failure,
  * and `readFailure` returns the error. Damage that the reader read past is returned by
@@ -62,39 +79,32 @@ export function readFailure(stream: Readable): Error | undefined {
 }
 
 /**
- * Returns what was damaged in a decompressed stream that the reader read past (junk between or
- * after members, a damaged member before a valid one, a trailer that does not match), once the
- * stream has ended.
+ * Returns what was damaged in a decompressed stream that the reader read past (junk before,
+ * between or after members, a damaged member before a valid one, a trailer that does not match),
+ * once the stream has ended.
  */
 export function readWarnings(stream: Readable): readonly string[] {
   return warnings.get(stream) ?? [];
 }
 
-/** Bytes of the input to read, from `offset`. */
-interface Part {
-  bytes: Buffer;
-  offset: number;
-}
-
 /**
- * Bytes to search again: `bytes` from `offset` on, then the rest of the part being read, which
- * follows them in the input, less the first `drop` bytes of the whole.
- */
-interface Replay {
-  bytes: Buffer[];
-  offset: number;
-  drop: number;
-}
-
-/**
- * A member that follows another or a skipped range, read on trial until it gives a line of text
- * or ends with a matching trailer. Its compressed bytes are kept until then, so that when it turns
- * out to be junk the search for a member goes on from its second byte.
+ * A candidate member, read on trial until it gives a line of text or ends with a matching
+ * trailer. When it turns out to be junk, the search for a member goes on from its second byte,
+ * which the input window still holds.
  */
 interface Trial {
   start: number;
-  bytes: Buffer[];
+  /** Compressed bytes read from `start`. */
   size: number;
+}
+
+/**
+ * The bytes read as the deflate data of a member whose trailer did not match or was cut, up to
+ * `end`: they are searched for a member that starts inside them (see `lookBack`).
+ */
+interface Lookback {
+  member: number;
+  end: number;
 }
 
 /**
@@ -106,11 +116,13 @@ interface Trial {
  * follows cannot take the member's text with it.
  *
  * After a member come zero bytes (block padding that tapes and some writers add), skipped
- * silently as by `zcat`, then the next member. Any other bytes there, and the rest of a member
- * whose deflate data fails, are skipped up to the next valid member. Its header starts with the
- * magic 1f 8b, method 8 and valid flags, and it inflates to a line of text or to its end with a
- * matching trailer. A line cut by the skipped bytes ends at them (see `confirm`). Each skipped
- * range is one warning with its offset and length.
+ * silently as by `zcat`, then the next member. Any other bytes there, bytes before the first
+ * member, and the rest of a member whose deflate data fails, are skipped up to the next valid
+ * member. Its header starts with the magic 1f 8b, method 8 and valid flags, and it inflates to a
+ * line of text or to its end with a matching trailer. The first member is held to the same test,
+ * so a first member whose header is damaged is skipped like junk. A line cut by the skipped
+ * bytes ends at them (see `confirm`). Each skipped range is one warning with its offset and
+ * length.
  *
  * The members before such damage were checked against their trailers, so their records are
  * whole, and so are those of the members after it. `zcat` (gzip 1.12) instead stops at the junk,
@@ -125,17 +137,21 @@ interface Trial {
  *   damage, because the rest of its records are lost. A member after another whose deflate data
  *   fails before it gives a whole line is junk, though, because a user cannot tell bytes such as
  *   `1f 8b 08 00` then text from a member.
+ * - An input without any valid member fails as not gzip, with the reason that its first bytes
+ *   are no member.
  *
  * Damage in the last few bytes of a member, a trailer that does not match or that the input
  * ends inside, gives a warning too. The deflate data reached its final block, so every record
  * was decompressed and is parsed on its own. A CRC-32 mismatch means that the trailer or,
- * undetected by inflate, the text was damaged.
+ * undetected by inflate, the text was damaged. The member can also have been cut short with the
+ * next member after it, whose bytes its inflater read on as deflate data that seemed to end, so
+ * those bytes are searched for a member (see `lookBack`).
  *
  * NOTE: each candidate that turns out to be junk is read again from its second byte, so junk
  * made of many candidates that each inflate far costs up to TRIAL_BYTES per candidate.
  */
 class GunzipReader {
-  private state: State = 'header';
+  private state: State = 'between';
   private header = new GzipHeaderParser();
   private inflater: GzipMemberInflater | undefined;
   /** CRC-32 and length of the text of the member whose trailer is read. */
@@ -160,16 +176,22 @@ class GunzipReader {
   private partStart = 0;
   /** Offset after the last byte of the input received so far. */
   private inputEnd = 0;
+  /** The last bytes of the input, read again from `rewindTo` (see `InputWindow`). */
+  private readonly window = new InputWindow(WINDOW_BYTES);
+  /** Offset to read on from, set when the reader must read bytes that it has read already. */
+  private rewindTo: number | undefined;
+  /** True once a valid member was found. */
+  private found = false;
   private memberStart = 0;
   /** Offset of the deflate data of the member being read. */
   private bodyStart = 0;
   private trial: Trial | undefined;
   /** The range being skipped while the reader searches for the next member. */
   private skip: SkippedBytes | undefined;
+  /** The bytes of a damaged member searched for a member inside them. */
+  private lookback: Lookback | undefined;
   /** The failure of a damaged member, raised when no member follows it. */
   private failure: Error | undefined;
-  /** Bytes to read again before the rest of the part (see `Replay`). */
-  private replay: Replay | undefined;
   private stopped = false;
   readonly warnings: string[] = [];
 
@@ -181,6 +203,8 @@ class GunzipReader {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
         const part = { bytes, offset: this.inputEnd };
         this.inputEnd += bytes.length;
+        // A member on trial is read again from its second byte if it turns out to be junk.
+        this.window.append(part, this.trial?.start ?? part.offset);
         await this.read([part]);
         if (this.stopped) return;
       }
@@ -195,16 +219,17 @@ class GunzipReader {
     this.inflater?.destroy();
   }
 
-  /** Reads parts in order, and the bytes to read again before the rest of a part. */
+  /** Reads parts in order, and reads on from `rewindTo` whenever a step sets it. */
   private async read(parts: Part[]): Promise<void> {
-    while (parts.length > 0 && !this.stopped) {
-      const part = parts.shift() as Part;
+    let queue = parts;
+    while (queue.length > 0 && !this.stopped) {
+      const part = queue.shift() as Part;
       this.partStart = part.offset;
       let index = 0;
       while (index < part.bytes.length && !this.stopped) {
         index = await this.step(part.bytes, index);
-        if (this.replay) {
-          parts.unshift(...this.takeReplay(part.bytes.subarray(index)));
+        if (this.rewindTo !== undefined) {
+          queue = this.takeRewind();
           break;
         }
       }
@@ -226,22 +251,11 @@ class GunzipReader {
     }
   }
 
-  /** Returns the parts to read again: the replayed bytes, then `rest` of the current part. */
-  private takeReplay(rest: Buffer): Part[] {
-    const replay = this.replay as Replay;
-    this.replay = undefined;
-    const parts: Part[] = [];
-    let offset = replay.offset;
-    let drop = replay.drop;
-    for (const whole of [...replay.bytes, rest]) {
-      const dropped = Math.min(drop, whole.length);
-      const bytes = whole.subarray(dropped);
-      drop -= dropped;
-      offset += dropped;
-      if (bytes.length > 0) parts.push({ bytes, offset });
-      offset += bytes.length;
-    }
-    return parts;
+  /** Returns the bytes from `rewindTo` to the end of the input received so far. */
+  private takeRewind(): Part[] {
+    const offset = this.rewindTo as number;
+    this.rewindTo = undefined;
+    return this.window.from(offset);
   }
 
   private readHeader(chunk: Buffer, start: number): number {
@@ -252,15 +266,10 @@ class GunzipReader {
       if (!(error instanceof GzipHeaderError)) throw error;
       // A candidate with an invalid header is junk, because a header carries no records. A
       // real member with a damaged header looks the same as junk, so the warning quotes it.
-      if (this.trial) {
-        this.rejectTrial(`their member header is invalid: ${error.message}`);
-        return start;
-      }
-      throw new Error(
-        `invalid header of the gzip member at byte ${this.memberStart}: ${error.message}`,
-      );
+      this.rejectTrial(`their member header is invalid: ${error.message}`);
+      return start;
     }
-    if (!this.keepTrial(chunk, start, end)) return end;
+    if (!this.keepTrial(start, end)) return end;
     if (this.header.done) this.startBody(this.partStart + end);
     return end;
   }
@@ -268,7 +277,8 @@ class GunzipReader {
   private startBody(offset: number): void {
     // A member on trial keeps its text back until its first line break (see `failBody`).
     const onFirstLine = this.trial ? () => this.confirm() : undefined;
-    this.inflater = new GzipMemberInflater(this.output, onFirstLine);
+    const readBack = (length: number) => this.window.range(offset, offset + length);
+    this.inflater = new GzipMemberInflater(this.output, onFirstLine, readBack);
     this.bodyStart = offset;
     this.state = 'body';
   }
@@ -283,7 +293,7 @@ class GunzipReader {
       return this.failBody(error, start);
     }
     const end = chunk.length - unused;
-    if (!this.keepTrial(chunk, start, end)) return end;
+    if (!this.keepTrial(start, end)) return end;
     if (unused > 0) this.endBody();
     return end;
   }
@@ -313,10 +323,6 @@ class GunzipReader {
       return start;
     }
 
-    // The search starts at the member's deflate data, because a member cut short and followed
-    // by another has its inflater read into the next member's bytes before it fails.
-    const before = this.partStart + start - this.bodyStart;
-    const kept = inflater.keptBytes(before);
     const failedAt = this.bodyStart + inflater.failedAt;
     this.endText(inflater.lastByte);
     this.breakLine ||= this.lineOpen();
@@ -326,10 +332,9 @@ class GunzipReader {
     this.skip = new SkippedBytes(this.memberStart, cause);
     this.failure = error instanceof Error ? error : new Error(message);
     this.state = 'search';
-    // NOTE: past the bytes that the inflater keeps, the search starts in the part at hand.
-    this.replay = kept
-      ? { bytes: [kept], offset: this.bodyStart, drop: 0 }
-      : { bytes: [], offset: this.partStart + start, drop: 0 };
+    // The search starts at the member's deflate data, because a member cut short and followed
+    // by another has its inflater read into the next member's bytes before it fails.
+    this.rewindTo = Math.max(this.bodyStart, this.window.start);
     return start;
   }
 
@@ -351,18 +356,15 @@ class GunzipReader {
     chunk.copy(this.trailer, this.trailerFilled, start, end);
     this.trailerFilled += end - start;
     if (this.trailerFilled < TRAILER_BYTES) {
-      this.keepTrial(chunk, start, end);
+      this.keepTrial(start, end);
       return end;
     }
 
-    const member = `the gzip member at byte ${this.memberStart}`;
-    const storedCrc = this.trailer.readUInt32LE(0);
-    const storedSize = this.trailer.readUInt32LE(4);
+    const stored = { crc: this.trailer.readUInt32LE(0), size: this.trailer.readUInt32LE(4) };
     // The trailer stores the length modulo 2^32.
-    const size = this.size % 2 ** 32;
-    const crcMatches = storedCrc === this.crc;
-    const sizeMatches = storedSize === size;
-    if (this.trial && !(crcMatches && sizeMatches)) {
+    const computed = { crc: this.crc, size: this.size % 2 ** 32 };
+    const mismatches = describeTrailerMismatches(this.memberStart, stored, computed);
+    if (this.trial && mismatches.length > 0) {
       this.rejectTrial(
         'their deflate data ends before a whole line of text, and their trailer does not match it',
       );
@@ -371,31 +373,38 @@ class GunzipReader {
 
     if (this.trial) this.confirm();
     this.endText(this.memberLastByte);
-    // Damaged text may end inside a line that the next member must not continue.
-    if (!(crcMatches && sizeMatches) && this.lineOpen()) {
-      this.breakLine = true;
-      this.damagedMember = this.memberStart;
-    }
-    if (!crcMatches) {
-      this.warnings.push(
-        `CRC-32 mismatch in ${member} (stored ${hex(storedCrc)}, computed ${hex(this.crc)}): ` +
-          'its records were read, but the trailer or the text is damaged',
-      );
-    }
-    if (!sizeMatches) {
-      this.warnings.push(
-        `length mismatch in ${member} (stored ${storedSize} bytes modulo 2^32, decompressed ` +
-          `${size}): its records were read, but the trailer or the text is damaged`,
-      );
-    }
+    this.warnings.push(...mismatches);
     this.state = 'between';
+    if (mismatches.length > 0) this.lookBack(this.partStart + end);
     return end;
   }
 
-  /** Skips zero padding, then starts the next member or the search for one. */
+  /**
+   * Searches the bytes read as the deflate data of the member just read, up to `end`, for a
+   * member that starts inside them, when its trailer did not match or was cut. A member cut
+   * short and followed by another has its inflater read on into the next member. Those bytes
+   * then fail as deflate data (see `failBody`) or, about as often with real text, seem to end
+   * it, and the next member started before its supposed trailer. When no member starts inside
+   * them, the reader goes on after `end`.
+   */
+  private lookBack(end: number): void {
+    // Damaged text may end inside a line that the next member must not continue.
+    if (this.lineOpen()) {
+      this.breakLine = true;
+      this.damagedMember = this.memberStart;
+    }
+    this.lookback = { member: this.memberStart, end };
+    this.state = 'search';
+    this.rewindTo = Math.max(this.bodyStart, this.window.start);
+  }
+
+  /**
+   * Skips zero padding after a member, then starts the next member or the search for one. Before
+   * the first member, zero bytes are junk like any other.
+   */
   private readBetween(chunk: Buffer, start: number): number {
     let index = start;
-    while (index < chunk.length && chunk[index] === 0) index++;
+    if (this.found) while (index < chunk.length && chunk[index] === 0) index++;
     if (index === chunk.length) return index;
 
     const offset = this.partStart + index;
@@ -403,38 +412,50 @@ class GunzipReader {
       this.startTrial(offset);
       return index;
     }
-    this.skip = new SkippedBytes(offset, { kind: 'junk' });
+    this.skip = new SkippedBytes(offset, { kind: 'junk' }, !this.found);
     this.breakLine ||= this.lineOpen();
     this.state = 'search';
     return index;
   }
 
-  /** Searches the skipped bytes for the next candidate member, which is then read on trial. */
+  /**
+   * Searches the skipped bytes for the next candidate member, which is then read on trial. Looking
+   * back inside a damaged member, the search stops at the end of the bytes read as its deflate
+   * data, and the reader goes on there as after a member.
+   */
   private search(chunk: Buffer, start: number): number {
-    const skip = this.skip as SkippedBytes;
+    const lookback = this.lookback;
+    const limit = lookback ? Math.min(chunk.length, lookback.end - this.partStart) : chunk.length;
     let index = chunk.indexOf(MAGIC_0, start);
-    while (index >= 0 && !couldStartHeader(chunk, index)) index = chunk.indexOf(MAGIC_0, index + 1);
-    const end = index < 0 ? chunk.length : index;
-    skip.note(chunk.subarray(start, end), this.partStart + start);
-    if (index >= 0) this.startTrial(this.partStart + index);
+    while (index >= 0 && index < limit && !couldStartHeader(chunk, index)) {
+      index = chunk.indexOf(MAGIC_0, index + 1);
+    }
+    const candidate = index >= 0 && index < limit;
+    const end = candidate ? index : limit;
+    this.skip?.note(chunk.subarray(start, end), this.partStart + start);
+    if (candidate) {
+      this.startTrial(this.partStart + index);
+    } else if (lookback && this.partStart + end === lookback.end) {
+      this.lookback = undefined;
+      this.state = 'between';
+    }
     return end;
   }
 
   private startTrial(offset: number): void {
     this.memberStart = offset;
     this.header = new GzipHeaderParser();
-    this.trial = { start: offset, bytes: [], size: 0 };
+    this.trial = { start: offset, size: 0 };
     this.state = 'header';
   }
 
   /**
-   * Keeps the bytes from `start` to `end` of the member on trial, if any. Returns false when the
-   * trial ended because its member kept more than TRIAL_BYTES without giving a line.
+   * Counts the bytes from `start` to `end` of the member on trial, if any. Returns false when the
+   * trial ended because its member read more than TRIAL_BYTES without giving a line.
    */
-  private keepTrial(chunk: Buffer, start: number, end: number): boolean {
+  private keepTrial(start: number, end: number): boolean {
     const trial = this.trial;
-    if (!trial || end === start) return true;
-    trial.bytes.push(Buffer.from(chunk.subarray(start, end)));
+    if (!trial) return true;
     trial.size += end - start;
     if (trial.size <= TRIAL_BYTES) return true;
 
@@ -444,7 +465,8 @@ class GunzipReader {
 
   /**
    * Turns the member on trial into skipped bytes, with `reason` when they are the first skipped,
-   * and searches on from its second byte.
+   * and searches on from its second byte. Inside a damaged member that is looked back into, it
+   * skips nothing, since those bytes were read already.
    */
   private rejectTrial(reason: string): void {
     const trial = this.trial as Trial;
@@ -452,13 +474,15 @@ class GunzipReader {
     this.inflater?.destroy();
     this.inflater = undefined;
     this.heldText = undefined;
+    this.state = 'search';
+    this.rewindTo = trial.start + 1;
+    if (this.lookback) return;
+
     if (!this.skip) {
-      this.skip = new SkippedBytes(trial.start, { kind: 'junk', reason });
+      this.skip = new SkippedBytes(trial.start, { kind: 'junk', reason }, !this.found);
       this.breakLine ||= this.lineOpen();
     }
     this.skip.note(Buffer.of(MAGIC_0), trial.start);
-    this.replay = { bytes: trial.bytes, offset: trial.start, drop: 1 };
-    this.state = 'search';
   }
 
   /**
@@ -473,20 +497,21 @@ class GunzipReader {
   private confirm(): void {
     const trial = this.trial as Trial;
     this.trial = undefined;
+    this.found = true;
     const skip = this.skip;
     this.skip = undefined;
+    const lookback = this.lookback;
+    this.lookback = undefined;
     this.failure = undefined;
     const breakLine = this.breakLine;
     this.breakLine = false;
 
     if (skip) {
       this.warnings.push(skip.describeBefore(trial.start, breakLine));
+    } else if (lookback) {
+      this.warnings.push(describeMemberInside(lookback.member, trial.start, breakLine));
     } else if (breakLine) {
-      this.warnings.push(
-        `the damaged text of the gzip member at byte ${this.damagedMember} ends inside a line, ` +
-          `so a line break was added before the next member at byte ${trial.start}: that ` +
-          'partial line is read apart from the first record of the next member',
-      );
+      this.warnings.push(describeLineBreak(this.damagedMember, trial.start));
     }
     if (breakLine) this.writeText(Buffer.of(LINE_FEED));
     const held = this.heldText;
@@ -513,36 +538,40 @@ class GunzipReader {
   private async finish(): Promise<void> {
     while (!this.stopped) {
       await this.finishState();
-      if (!this.replay) return;
-      await this.read(this.takeReplay(Buffer.alloc(0)));
+      if (this.rewindTo === undefined) return;
+      await this.read(this.takeRewind());
     }
   }
 
   private async finishState(): Promise<void> {
-    if (this.state === 'header') {
-      // A candidate's header cut by the end of the input carries no records either.
-      if (this.trial) return this.rejectTrial('the input ends inside their member header');
-      throw new Error(
-        `unexpected end of file in the header of the gzip member at byte ${this.memberStart}`,
-      );
-    }
+    // A candidate's header cut by the end of the input carries no records either.
+    if (this.state === 'header')
+      return this.rejectTrial('the input ends inside their member header');
     if (this.state === 'body') {
       // The deflate data either ends with the input, which leaves the trailer out, or is cut,
       // which fails with zlib's "unexpected end of file".
       try {
         await (this.inflater as GzipMemberInflater).end();
       } catch (error) {
-        // Every byte of the input went to the inflater, so the search starts after the last.
-        this.partStart = this.inputEnd;
         this.failBody(error, 0);
         return;
       }
       this.endBody();
     }
     if (this.state === 'trailer') return this.finishTrailer();
-    if (this.state !== 'search') return;
+    // The input ends where the bytes looked back into end, and the reader goes on after them.
+    if (this.lookback) {
+      this.lookback = undefined;
+      this.state = 'between';
+    }
+    if (this.state === 'between') {
+      if (!this.found) throw new Error('not gzip: the input ends before any gzip member');
+      return;
+    }
     if (this.failure) throw this.failure;
-    this.warnings.push((this.skip as SkippedBytes).describeTrailing(this.inputEnd));
+    const skip = this.skip as SkippedBytes;
+    if (!this.found) throw new Error(skip.describeWhole(this.inputEnd));
+    this.warnings.push(skip.describeTrailing(this.inputEnd));
   }
 
   /**
@@ -563,9 +592,6 @@ class GunzipReader {
       `the input ends ${where} the ${TRAILER_BYTES}-byte trailer of the gzip member at byte ` +
         `${this.memberStart}, so its CRC-32 and length were not checked`,
     );
+    this.lookBack(this.inputEnd);
   }
-}
-
-function hex(value: number): string {
-  return `0x${value.toString(16).padStart(8, '0')}`;
 }

@@ -10,14 +10,8 @@ import { crc32 } from './crc32.js';
 const SLICE_BYTES = 16 * 1024;
 
 /**
- * Compressed bytes of a member kept to replay it when its deflate data turns out damaged. Past
- * them the member is not kept.
- */
-const KEPT_BYTES = 16 * 1024 * 1024;
-
-/**
- * Text held back while a member that follows another has given no line break. Past it the text is
- * written on, as a line this long is more likely a record than junk.
+ * Text held back while a member on trial has given no line break. Past it the text is written
+ * on, as a line this long is more likely a record than junk.
  */
 const HELD_BYTES = 64 * 1024;
 
@@ -32,15 +26,13 @@ export class GzipMemberInflater {
   private readonly inflater = createInflateRaw();
   /** Bytes given to the inflater, which counts those it consumed in `bytesWritten`. */
   private fed = 0;
-  /** The member's compressed bytes so far, while they fit in KEPT_BYTES. */
-  private compressed: Buffer[] | undefined = [];
   crc = 0;
   size = 0;
   /** The last byte of the text, or undefined while there is none. */
   lastByte: number | undefined;
   /**
    * Offset in the deflate data of the byte at which inflating failed: exact when the member's
-   * bytes were kept to replay it, else the start of the slice that failed.
+   * bytes could be read back to replay it, else the start of the slice that failed.
    */
   failedAt = 0;
   /** Text not yet written because it has no line break, while the first line is held. */
@@ -50,11 +42,13 @@ export class GzipMemberInflater {
   /**
    * With `onFirstLine`, the text is written only from its first line break on (or past
    * HELD_BYTES, or at `release`), so that deflate data failing before a whole line writes nothing.
-   * `onFirstLine` runs once, just before the held text is written.
+   * `onFirstLine` runs once, just before the held text is written. `readBack` returns the first
+   * bytes of the member's deflate data, or undefined when the reader no longer keeps them.
    */
   constructor(
     private readonly output: Writable,
-    private onFirstLine?: () => void,
+    private onFirstLine: (() => void) | undefined,
+    private readonly readBack: (length: number) => Buffer | undefined,
   ) {
     if (onFirstLine) this.heldText = [];
     this.inflater.on('data', (data: Buffer) => this.deliver(data));
@@ -70,7 +64,6 @@ export class GzipMemberInflater {
   async write(chunk: Buffer): Promise<number> {
     for (let start = 0; start < chunk.length; start += SLICE_BYTES) {
       const slice = chunk.subarray(start, start + SLICE_BYTES);
-      this.keep(slice);
       this.fed += slice.length;
       try {
         await write(this.inflater, slice);
@@ -131,16 +124,8 @@ export class GzipMemberInflater {
     return text;
   }
 
-  /** Returns the first `length` compressed bytes of the member, or undefined when not kept. */
-  keptBytes(length: number): Buffer | undefined {
-    if (!this.compressed) return undefined;
-    const kept = Buffer.concat(this.compressed);
-    return kept.length >= length ? kept.subarray(0, length) : undefined;
-  }
-
   destroy(): void {
     this.inflater.destroy();
-    this.compressed = undefined;
   }
 
   private deliver(data: Buffer): void {
@@ -157,22 +142,17 @@ export class GzipMemberInflater {
     if (data.includes(LINE_FEED) || this.heldSize > HELD_BYTES) this.release();
   }
 
-  private keep(slice: Buffer): void {
-    if (!this.compressed) return;
-    if (this.fed + slice.length > KEPT_BYTES) this.compressed = undefined;
-    else this.compressed.push(slice);
-  }
-
   /**
    * Writes the text that zlib decompressed in the call that failed, which zlib drops with the
    * error: up to 16 KiB that `zcat` would print. A second inflater replays the member's bytes
    * before the failed slice, then the slice in pieces of 1 KiB until one fails. A third replays
    * up to that piece, then the piece a byte at a time, which writes the text up to the damage.
-   * NOTE: damage past the first KEPT_BYTES of a member cannot be replayed, so that text is lost.
+   * NOTE: a member whose start the reader no longer keeps (see `readBack`) cannot be replayed, so
+   * that text is lost.
    */
   private async recover(failedBytes: number): Promise<void> {
-    if (!this.compressed) return;
-    const body = Buffer.concat(this.compressed);
+    const body = this.readBack(this.fed);
+    if (!body) return;
     let good = body.length - failedBytes;
     for (const pieceBytes of [1024, 1]) good = await this.replay(body, good, pieceBytes);
     this.failedAt = good;

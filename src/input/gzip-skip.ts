@@ -1,3 +1,8 @@
+/**
+ * Warnings about damage in a gzip input that the reader read past: skipped ranges, trailers that
+ * do not match, and line breaks added after damaged text.
+ */
+
 /** Bytes of skipped data quoted in a warning, so that a user can tell what was appended. */
 const PREVIEW_BYTES = 32;
 
@@ -18,18 +23,21 @@ export type SkipCause =
     };
 
 /**
- * A range of a gzip input that is not a member, from `start` on: junk after a member, or the rest
- * of a member whose deflate data is damaged. The reader keeps one while it searches for the next
- * member, and describes it in one warning when it finds that member or when the input ends.
+ * A range of a gzip input that is not a member, from `start` on: junk before the first member or
+ * after a member, or the rest of a member whose deflate data is damaged. The reader keeps one
+ * while it searches for the next member, and describes it in one warning when it finds that
+ * member or when the input ends.
  */
 export class SkippedBytes {
   private readonly preview: Buffer[] = [];
   /** Offset after the last byte kept in `preview`. */
   private previewEnd: number;
 
+  /** @param leading true when no member comes before the range. */
   constructor(
     readonly start: number,
     readonly cause: SkipCause,
+    private readonly leading = false,
   ) {
     this.previewEnd = start;
   }
@@ -68,9 +76,24 @@ export class SkippedBytes {
 
     const count = next - this.start;
     const verbs = count === 1 ? 'is not gzip data and was' : 'are not gzip data and were';
+    if (this.leading) {
+      return (
+        `${countBytes(count)} before the first gzip member, from byte ${this.start} to the ` +
+        `member at byte ${next}, ${verbs} skipped: ${this.quote(count)}`
+      );
+    }
     return (
       `${countBytes(count)} between gzip members, from byte ${this.start} to the next member at ` +
       `byte ${next}, ${verbs} skipped: ${this.quote(count)}${lineNote(lineBreak, 'them')}`
+    );
+  }
+
+  /** Describes a range that runs from the start to the end of an input without a valid member. */
+  describeWhole(end: number): string {
+    const count = end - this.start;
+    return (
+      `not gzip: no valid gzip member was found in the ${countBytes(count)} of the input, ` +
+      `which may be damaged throughout: ${this.quote(count)}`
     );
   }
 
@@ -94,6 +117,61 @@ export class SkippedBytes {
     const because = magic && reason ? `. They start with the gzip magic, but ${reason}` : '';
     return `${quoteBytes(bytes)}${more}${because}`;
   }
+}
+
+/**
+ * Describes a member found at `next` inside the bytes read as the deflate data of the member at
+ * `member`, which ended damaged. With `lineBreak`, a line break was added before the new member.
+ */
+export function describeMemberInside(member: number, next: number, lineBreak: boolean): string {
+  return (
+    `a gzip member starts at byte ${next}, inside the bytes read as the deflate data of the ` +
+    `damaged gzip member at byte ${member}. That member was cut short there, so the text read ` +
+    `from its bytes past byte ${next} is damaged, and the member at byte ${next} was read ` +
+    `after it${lineNote(lineBreak, `the member at byte ${next}`)}`
+  );
+}
+
+/**
+ * Describes a line break added after the damaged text of the member at `member`, before the
+ * member at `next`.
+ */
+export function describeLineBreak(member: number, next: number): string {
+  return (
+    `the damaged text of the gzip member at byte ${member} ends inside a line, so a line break ` +
+    `was added before the next member at byte ${next}: that partial line is read apart from ` +
+    'the first record of the next member'
+  );
+}
+
+/**
+ * Describes how the CRC-32 and length stored in the trailer of the member at `member` differ
+ * from those of its text, one warning each, or returns none when both match.
+ */
+export function describeTrailerMismatches(
+  member: number,
+  stored: { crc: number; size: number },
+  computed: { crc: number; size: number },
+): string[] {
+  const name = `the gzip member at byte ${member}`;
+  const warnings: string[] = [];
+  if (stored.crc !== computed.crc) {
+    warnings.push(
+      `CRC-32 mismatch in ${name} (stored ${hex(stored.crc)}, computed ${hex(computed.crc)}): ` +
+        'its records were read, but the trailer or the text is damaged',
+    );
+  }
+  if (stored.size !== computed.size) {
+    warnings.push(
+      `length mismatch in ${name} (stored ${stored.size} bytes modulo 2^32, decompressed ` +
+        `${computed.size}): its records were read, but the trailer or the text is damaged`,
+    );
+  }
+  return warnings;
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
 }
 
 function countBytes(count: number): string {

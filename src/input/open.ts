@@ -1,34 +1,27 @@
 import type { Readable } from 'node:stream';
 import { FileChunks } from './file-chunks.js';
 import { gunzip } from './gunzip.js';
-
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
-const GZIP_MAGIC_LENGTH = 2;
+import { isGzip, SNIFF_BYTES } from './gzip-detect.js';
 
 /**
- * Returns a byte stream's content decompressed when it is gzip (detected by its magic bytes, not
- * the file name), or the stream itself. Concatenated gzip members are read as one stream, as
- * `zcat` does; `readFailure` and `readWarnings` (gunzip.ts) return what went wrong.
+ * Returns a byte stream's content decompressed when it is gzip (detected by its first bytes, not
+ * the file name, see `isGzip`), or the stream itself. Concatenated gzip members are read as one
+ * stream, as `zcat` does; `readFailure` and `readWarnings` (gunzip.ts) return what went wrong.
  *
  * Plain content is returned as the same stream, not piped through another, which would pass it
  * on 16 KiB at a time.
  */
 export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
-  const first = await peekHead(raw);
-  if (first === undefined) return raw;
-
-  const compressed =
-    first.length >= GZIP_MAGIC_LENGTH && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
-  if (!compressed) return raw;
+  const head = await peekHead(raw);
+  if (head === undefined || !isGzip(head)) return raw;
   return gunzip(raw);
 }
 
 /**
- * Returns the first two bytes of a paused stream, fewer when it ends before, or undefined when it
- * has none. They go back into the stream at once, because a stream whose bytes all came with
- * them would otherwise end before they were put back. A pipe can deliver the first byte alone,
- * and the gzip magic must still be seen.
+ * Returns the first SNIFF_BYTES bytes of a paused stream, fewer when it ends before, or undefined
+ * when it has none. They go back into the stream at once, because a stream whose bytes all came
+ * with them would otherwise end before they were put back. A pipe can deliver the first bytes
+ * one at a time, and the gzip magic must still be seen.
  */
 function peekHead(raw: Readable): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -40,7 +33,7 @@ function peekHead(raw: Readable): Promise<Buffer | undefined> {
     };
     const onReadable = () => {
       // Until the stream ends, `read` returns nothing while fewer bytes are buffered.
-      const chunk: Buffer | string | null = raw.read(GZIP_MAGIC_LENGTH);
+      const chunk: Buffer | string | null = raw.read(SNIFF_BYTES);
       if (chunk === null) return;
       finish();
       raw.unshift(chunk);

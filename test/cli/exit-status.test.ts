@@ -193,7 +193,13 @@ describe('exit status of invalid options', () => {
   });
 });
 
-/** Writes a gzip header with a cut deflate stream after it, which fails as it is read. */
+/** Why the input that `cutGzip` writes fails: it contains no valid member, so it is not gzip. */
+const CUT_GZIP_REASON =
+  'not gzip: no valid gzip member was found in the 8 bytes of the input, which may be damaged ' +
+  'throughout: "\\x1f\\x8b\\x08\\x00garb". They start with the gzip magic, but the input ends ' +
+  'inside their member header';
+
+/** Writes a gzip header cut after 8 bytes, which fails as it is read. */
 function cutGzip(dir: string, name: string): string {
   const path = join(dir, name);
   writeFileSync(path, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62]));
@@ -216,7 +222,7 @@ describe('exit status of baseline build when no input is read', () => {
     const db = join(dir, 'baselines.db');
     const result = runCli(['baseline', 'build', '--db', db, gz]);
     assert.equal(result.status, 2, result.stderr);
-    assert.match(result.stderr, /cut\.json\.gz: not read: unexpected end of file/);
+    assert.ok(result.stderr.includes(`cut.json.gz: not read: ${CUT_GZIP_REASON}\n`));
     assert.equal(
       result.stderr.trimEnd().split('\n').at(-1),
       'trustwatch: nothing learned: the input could not be read, so no sightings were saved',
@@ -255,12 +261,7 @@ describe('exit status when no input is read', () => {
     const gz = cutGzip(dir, 'cut.json.gz');
     const result = scan(['--db', ':memory:', '--no-progress', gz]);
     assert.equal(result.status, 2, result.stderr);
-    assert.ok(
-      result.stderr.includes(
-        `  ${gz}: not read: unexpected end of file in the header of the gzip member at byte 0\n`,
-      ),
-      result.stderr,
-    );
+    assert.ok(result.stderr.includes(`  ${gz}: not read: ${CUT_GZIP_REASON}\n`), result.stderr);
     assert.equal(result.stderr.trimEnd().split('\n').at(-1), NOTHING_ONE);
   });
 
@@ -371,7 +372,7 @@ describe('exit status when no input is read', () => {
       }
       writeFileSync(damagedEvtx, evtx);
       return [
-        { path: cutGzip(dir, 'cut.json.gz'), reason: /unexpected end of file in the header/ },
+        { path: cutGzip(dir, 'cut.json.gz'), reason: /not gzip: no valid gzip member was found/ },
         { path: notGzip, reason: /no known format matches the content \(it starts with "this/ },
         { path: damagedEvtx, reason: /no known format matches the content/ },
       ];
@@ -443,7 +444,7 @@ describe('exit status when no input is read', () => {
 
       assert.equal(result.status, 2, result.stderr);
       assert.ok(result.stderr.includes(`  ${archive}/empty.json skipped: the input is empty`));
-      assert.ok(result.stderr.includes(`  ${archive}/cut.json.gz: not read: unexpected end`));
+      assert.ok(result.stderr.includes(`  ${archive}/cut.json.gz: not read: ${CUT_GZIP_REASON}`));
       assert.equal(
         lastLine(result),
         'trustwatch: nothing scanned: 1 of the 3 inputs could not be read and the other 2 ' +
@@ -476,21 +477,38 @@ describe('exit status when no input is read', () => {
       assert.match(lastLine(result) ?? '', /^trustwatch: nothing scanned: 1 of the 2 inputs /);
     });
 
-    it('is 0 when a record was read beside them', () => {
+    it('is 2 when the only record read beside them was rejected', () => {
       const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
       failedInputs(dir);
       writeFileSync(join(dir, 'empty.json'), '');
-      // A record that is rejected was still read, so the scan ran on what the inputs hold.
+      // An input whose every record is rejected gave no record, like one that failed.
       const okta = JSON.parse(readFileSync(OKTA_LOG, 'utf8').split('\n')[0] ?? '');
       writeFileSync(join(dir, 'rejected.json'), JSON.stringify({ ...okta, published: 'today' }));
       const result = scan(['--db', ':memory:', '--no-progress', dir]);
 
-      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.status, 2, result.stderr);
       assert.match(result.stderr, /Scanned 5 inputs with \d+ rules: 1 records read, 0 parsed/);
       assert.match(
         result.stderr,
         /rejected\.json \[okta-system-log\] 1 read, 0 parsed, 1 rejected/,
       );
+      assert.equal(
+        lastLine(result),
+        'trustwatch: nothing scanned: 3 of the 5 inputs could not be read, 1 had every record ' +
+          'rejected and the other input contains no records (the summary above says why)',
+      );
+    });
+
+    it('is 0 when a record was parsed beside them', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trustwatch-exit-'));
+      failedInputs(dir);
+      writeFileSync(join(dir, 'empty.json'), '');
+      const okta = readFileSync(OKTA_LOG, 'utf8').split('\n')[0] ?? '';
+      writeFileSync(join(dir, 'okta.json'), okta);
+      const result = scan(['--db', ':memory:', '--no-progress', dir]);
+
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stderr, /okta\.json \[okta-system-log\] 1 read, 1 parsed, 0 rejected/);
       assert.doesNotMatch(result.stderr, /nothing scanned/);
     });
 

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { constants, deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { crc32, tableCrc32 } from '../../src/input/crc32.js';
 import { GzipHeaderError, GzipHeaderParser } from '../../src/input/gzip-header.js';
+import { quoteBytes } from '../../src/input/gzip-skip.js';
 import { decode, member, oktaText } from '../helpers/gzip.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
@@ -162,7 +163,8 @@ describe('gunzip of damaged input', () => {
     ]);
   });
 
-  it('fails on a first member of an unknown method', async () => {
+  // Without a valid member, the input is no gzip data at all.
+  it('fails as not gzip on a sole member of an unknown method', async () => {
     const damaged = Buffer.from(whole);
     damaged[2] = 7;
     const decoded = await decode(damaged);
@@ -170,18 +172,23 @@ describe('gunzip of damaged input', () => {
     assert.equal(decoded.text, '');
     assert.equal(
       decoded.failure,
-      'invalid header of the gzip member at byte 0: unknown compression method 7 ' +
-        '(gzip uses 8, deflate)',
+      `not gzip: no valid gzip member was found in the ${whole.length} bytes of the input, ` +
+        `which may be damaged throughout: ${quoteStart(damaged)} …. They start with the gzip ` +
+        'magic, but their member header is invalid: unknown compression method 7 (gzip uses 8, ' +
+        'deflate)',
     );
+    assert.deepEqual(decoded.warnings, []);
   });
 
-  it('fails on a first member cut inside its header', async () => {
+  it('fails as not gzip on a sole member cut inside its header', async () => {
     const decoded = await decode(whole.subarray(0, 5));
 
     assert.equal(decoded.text, '');
     assert.equal(
       decoded.failure,
-      'unexpected end of file in the header of the gzip member at byte 0',
+      'not gzip: no valid gzip member was found in the 5 bytes of the input, which may be ' +
+        'damaged throughout: "\\x1f\\x8b\\x08\\x00\\x00". They start with the gzip magic, but ' +
+        'the input ends inside their member header',
     );
   });
 
@@ -232,12 +239,17 @@ describe('gunzip of damaged input', () => {
     });
   }
 
-  it('fails on a first member of junk deflate data', async () => {
-    // Without a whole member before it, the input has no gzip data at all.
+  it('fails as not gzip on a sole member of junk deflate data', async () => {
     const decoded = await decode(Buffer.concat([header, Buffer.from([0xff, 0xff, 0xff])]));
 
     assert.equal(decoded.text, '');
-    assert.equal(decoded.failure, 'invalid block type');
+    assert.equal(
+      decoded.failure,
+      'not gzip: no valid gzip member was found in the 13 bytes of the input, which may be ' +
+        'damaged throughout: "\\x1f\\x8b\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x03\\xff\\xff\\xff". ' +
+        'They start with the gzip magic, but their deflate data failed before a whole line of ' +
+        'text: invalid block type',
+    );
     assert.deepEqual(decoded.warnings, []);
   });
 
@@ -492,6 +504,11 @@ describe('crc32', () => {
     assert.equal(tableCrc32(Buffer.from('123456789')), 0xcbf43926);
   });
 });
+
+/** Quotes the first 32 bytes as a gzip warning does. */
+function quoteStart(bytes: Buffer): string {
+  return quoteBytes(bytes.subarray(0, 32));
+}
 
 /**
  * Asserts that decoding ended without failure and with one warning about junk after the last
