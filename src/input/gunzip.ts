@@ -14,6 +14,9 @@ import {
 } from './gzip-skip.js';
 import { InputWindow, type Part } from './gzip-window.js';
 
+/** zlib's message for deflate data that the input ends inside. */
+const CUT_SHORT = 'unexpected end of file';
+
 /** CRC-32 and length of the uncompressed data, after each member's deflate data. */
 const TRAILER_BYTES = 8;
 
@@ -305,11 +308,17 @@ class GunzipReader {
    * gave a line is damaged, so the reader searches on for the next member after the text before
    * the damage, and fails the input with `error` if there is none.
    */
-  private failBody(error: unknown, start: number): number {
+  private failBody(error: unknown, start: number, inputEnded = false): number {
     const inflater = this.inflater as GzipMemberInflater;
     if (this.stopped) throw error;
 
     const message = error instanceof Error ? error.message : String(error);
+    if (this.trial && this.trial.start === 0 && inputEnded && message === CUT_SHORT) {
+      // A valid header at byte 0 and deflate data that is whole up to the input's end make a
+      // .gz cut short, not junk: its text is read, and the input fails as cut.
+      this.heldText = inflater.takeHeld();
+      this.confirm();
+    }
     if (this.trial) {
       const heldBytes = inflater.heldBytes;
       const dropped =
@@ -553,7 +562,7 @@ class GunzipReader {
       try {
         await (this.inflater as GzipMemberInflater).end();
       } catch (error) {
-        this.failBody(error, 0);
+        this.failBody(error, 0, true);
         return;
       }
       this.endBody();

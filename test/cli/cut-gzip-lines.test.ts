@@ -89,6 +89,21 @@ describe('a .gz cut inside a line of text', () => {
     assert.match(result.stderr, /line=7 record=7 code=record_cut /);
   });
 
+  it('reads a .gz cut inside its first line as cut', () => {
+    const text = readFileSync(join(REPO_ROOT, 'test/fixtures/linux/beats-auth-test.log'), 'utf8');
+    const { result, file, summary } = scanCut('first.log.gz', text, 40);
+
+    assert.equal(result.status, 2);
+    assert.equal(
+      summary,
+      `  ${file} [linux-syslog] 1 read, 0 parsed, 1 rejected (record_cut 1); then failed: unexpected end of file`,
+    );
+    assert.match(
+      result.stderr,
+      /line=1 record=1 code=record_cut .* text="Feb 21 21:54:44 localhost sshd\[3402\]: Ac"/,
+    );
+  });
+
   it('keeps a whole last line of a whole input', () => {
     const text = readFileSync(join(REPO_ROOT, 'test/fixtures/linux/beats-auth-test.log'), 'utf8');
     const dir = mkdtempSync(join(tmpdir(), 'trustwatch-cut-lines-'));
