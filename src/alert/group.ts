@@ -12,7 +12,11 @@ export class AlertGrouper {
     { alert: Alert; lastTime: number; windowMs: number }
   >();
 
-  constructor(private readonly emit: (alert: Alert) => void) {}
+  /** `actorKey` relates the spellings of one account; without it, actors compare as written. */
+  constructor(
+    private readonly emit: (alert: Alert) => void,
+    private readonly actorKey: (actor: string) => string = (actor) => actor,
+  ) {}
 
   /** `windowMs` is the chain's total window; 0 for alerts that are never grouped. */
   push(alert: Alert, windowMs: number, now: number): void {
@@ -21,7 +25,8 @@ export class AlertGrouper {
       this.emit(alert);
       return;
     }
-    const key = `${alert.rule.id}\u0000${alert.party}\u0000${alert.actor}`;
+    const actor = alert.actor === null ? '' : this.actorKey(alert.actor);
+    const key = `${alert.rule.id}\u0000${alert.party}\u0000${actor}`;
     const group = this.pending.get(key);
     const first = Date.parse(alert.first_time);
     if (group && first <= group.lastTime + group.windowMs) {

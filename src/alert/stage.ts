@@ -18,10 +18,12 @@ export class AlertStage {
     private readonly options: BuildOptions & {
       allow: readonly AllowEntry[];
       groupChainSessions?: boolean;
+      /** The key under which spellings of one account are one actor, for grouping. */
+      actorKey?: (actor: string) => string;
     },
     emit: (alert: Alert) => void,
   ) {
-    this.grouper = new AlertGrouper(emit);
+    this.grouper = new AlertGrouper(emit, options.actorKey);
   }
 
   /** Takes the findings raised up to event time `now`. */

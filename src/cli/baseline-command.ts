@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { SightingSet } from '../enrich/baseline.js';
+import type { DomainDirectory } from '../context/account-names.js';
+import { compileAccountPattern } from '../context/account-pattern.js';
+import { keyActors, type Sighting, SightingSet } from '../enrich/baseline.js';
 import { checkInputPaths } from '../input/expand.js';
 import { UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
@@ -21,6 +23,7 @@ interface BuildOptions {
 }
 
 interface ShowOptions {
+  context?: string;
   db: string;
   party?: string;
   actor?: string;
@@ -47,11 +50,18 @@ export function registerBaseline(program: Command): void {
   baseline
     .command('show')
     .description('list the stored baselines')
+    .option(
+      '--context <file>',
+      'third-party context file whose domains relate account spellings (default: ./trustwatch.yaml when present)',
+    )
     .option('--db <path>', 'SQLite database that holds the baselines', 'trustwatch.db')
-    .option('--party <name>', 'only this party')
-    .option('--actor <name>', 'only this actor (lower case, as stored)')
-    .action((options: ShowOptions) => {
-      process.exitCode = showCommand(options);
+    .option('--party <name>', 'only this party, by name in any case')
+    .option(
+      '--actor <pattern>',
+      'only actors that this account glob matches, in any case and any spelling: THESHIRE\\u, theshire.local\\u and u@theshire.local name one actor',
+    )
+    .action(async (options: ShowOptions) => {
+      process.exitCode = await showCommand(options);
     });
 }
 
@@ -115,17 +125,22 @@ function failedInputLine(file: FileStats): string | undefined {
   return `  ${file.path}${format} ${file.read} read, 0 parsed, ${file.rejected} rejected (${codes})`;
 }
 
-function showCommand(options: ShowOptions): number {
+async function showCommand(options: ShowOptions): Promise<number> {
   if (options.db === ':memory:')
     throw new UsageError('baseline show reads a database file; :memory: keeps no baselines');
+  if (options.party !== undefined && options.actor !== undefined) {
+    throw new UsageError(
+      'baseline show takes --party or --actor, not both: actor baselines are kept across parties',
+    );
+  }
+  const context = await loadContextOption(options.context);
   const store = new SqliteStore(options.db, systemClock, { reading: true });
-  const sightings = [...store.loadBaseline().values()]
-    .filter((item) =>
-      options.party ? item.kind === 'party' && item.entity === options.party : true,
-    )
-    .filter((item) =>
-      options.actor ? item.kind === 'actor' && item.entity === options.actor : true,
-    )
+  const stored = keyActors(store.loadBaseline(), context.domains);
+  store.close();
+
+  const keep = sightingFilter(options, context.domains);
+  const sightings = [...stored.values()]
+    .filter(keep)
     .sort(
       (a, b) =>
         a.kind.localeCompare(b.kind) ||
@@ -133,7 +148,21 @@ function showCommand(options: ShowOptions): number {
         a.attribute.localeCompare(b.attribute) ||
         b.count - a.count,
     );
-  store.close();
+  if (sightings.length === 0) {
+    const write = lineWriter(process.stderr);
+    if (stored.size === 0) {
+      write(
+        `trustwatch: ${options.db} holds no baselines; baseline build or scan --learn add them`,
+      );
+    } else {
+      const filter =
+        options.party !== undefined ? `party "${options.party}"` : `actor "${options.actor}"`;
+      write(
+        `trustwatch: no baselines of ${escapeControls(filter)} among the ${stored.size} sightings in ${options.db}`,
+      );
+    }
+  }
+
   // Tabs separate the columns, so each value is escaped on its own, tabs in it included.
   for (const item of sightings) {
     const first = new Date(item.firstSeen).toISOString();
@@ -142,4 +171,23 @@ function showCommand(options: ShowOptions): number {
     process.stdout.write(`${values.join('\t')}\t${item.count}\t${first}\t${last}\n`);
   }
   return EXIT_OK;
+}
+
+/**
+ * Builds the test of `--party` and `--actor`: a party name in any case, as `allow[].party`
+ * compares it, and an account pattern, as `accounts` matches it.
+ */
+function sightingFilter(
+  options: ShowOptions,
+  domains: DomainDirectory,
+): (sighting: Sighting) => boolean {
+  if (options.party !== undefined) {
+    const party = options.party.toLowerCase();
+    return (item) => item.kind === 'party' && item.entity.toLowerCase() === party;
+  }
+  if (options.actor !== undefined) {
+    const actor = compileAccountPattern(options.actor, domains);
+    return (item) => item.kind === 'actor' && actor.test(item.entity);
+  }
+  return () => true;
 }

@@ -1,5 +1,5 @@
 import type { TrustContext } from '../context/context.js';
-import { SightingSet } from '../enrich/baseline.js';
+import { keyActors, SightingSet } from '../enrich/baseline.js';
 import { GeoResolver } from '../enrich/geo.js';
 import { UsageError } from '../model/errors.js';
 import { runScan, type ScanConfig } from '../pipeline/scan.js';
@@ -59,7 +59,7 @@ export async function prepareBaseline(
   base: ScanConfig,
 ): Promise<PreparedBaseline> {
   const geo = geoResolver(base.context, options.geo);
-  const snapshot = store.loadBaseline();
+  const snapshot = keyActors(store.loadBaseline(), base.context.domains);
   const learning = options.learn ? new SightingSet() : undefined;
   const config: PreparedBaseline['config'] = {
     baseline: { snapshot, ...(learning ? { learning } : {}) },

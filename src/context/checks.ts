@@ -54,6 +54,8 @@ export function checkContextEntries(raw: unknown, report: Report): void {
     );
   });
 
+  checkDomains(entries(config.domains), report);
+
   entries(config.allow).forEach((entry, index) => {
     if (typeof entry.party !== 'string' || entry.party === '') return;
     if (first.has(entry.party.toLowerCase())) return;
@@ -66,5 +68,45 @@ export function checkContextEntries(raw: unknown, report: Report): void {
       'config.unknown_party',
       `allow.${index}.party: "${entry.party}" is not a party of this file (${listed})`,
     );
+  });
+}
+
+/**
+ * Reports a NetBIOS name that two entries of `domains` declare and a DNS name listed twice,
+ * because each name must name one domain. Names compare case-insensitively.
+ */
+function checkDomains(domains: Record<string, unknown>[], report: Report): void {
+  const netbiosNames = new Map<string, number>();
+  const dnsNames = new Map<string, string>();
+  domains.forEach((domain, index) => {
+    if (typeof domain.netbios === 'string' && domain.netbios !== '') {
+      const key = domain.netbios.toLowerCase();
+      const earlier = netbiosNames.get(key);
+      if (earlier === undefined) {
+        netbiosNames.set(key, index);
+      } else {
+        report(
+          ['domains', index, 'netbios'],
+          'config.duplicate_domain',
+          `domains.${index}.netbios: NetBIOS name "${domain.netbios}" is declared twice, first in domains.${earlier}`,
+        );
+      }
+    }
+
+    if (!Array.isArray(domain.dns)) return;
+    domain.dns.forEach((name: unknown, item) => {
+      if (typeof name !== 'string' || name === '') return;
+      const key = name.toLowerCase();
+      const earlier = dnsNames.get(key);
+      if (earlier === undefined) {
+        dnsNames.set(key, `domains.${index}.dns.${item}`);
+        return;
+      }
+      report(
+        ['domains', index, 'dns', item],
+        'config.duplicate_dns_name',
+        `domains.${index}.dns.${item}: DNS name "${name}" is listed twice, first as ${earlier}`,
+      );
+    });
   });
 }

@@ -1,4 +1,5 @@
 import type { Location } from '../model/problem.js';
+import type { DomainDirectory } from './account-names.js';
 import type { Glob } from './glob.js';
 import type { HoursRange } from './hours.js';
 import type { NetworkSet } from './networks.js';
@@ -9,6 +10,7 @@ export interface Party {
   name: string;
   kind: string;
   description: string | undefined;
+  /** Account patterns, which match every spelling of an account (see account-pattern.ts). */
   accounts: Glob[];
   networks: NetworkSet;
   tenants: ReadonlySet<string>;
@@ -26,6 +28,7 @@ export interface AllowEntry {
   index: number;
   reason: string;
   party: string | undefined;
+  /** An account pattern, as `accounts` of a party. */
   actor: Glob | undefined;
   rule: string | undefined;
   host: Glob | undefined;
@@ -46,6 +49,8 @@ export interface TrustContext {
   file: string | undefined;
   parties: Party[];
   allow: AllowEntry[];
+  /** The declared domains, which relate the spellings of one account. */
+  domains: DomainDirectory;
   settings: SettingsConfig;
   /** The validated configuration it was compiled from, which worker threads compile again. */
   config: ContextConfig;

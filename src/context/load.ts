@@ -4,6 +4,8 @@ import { readTextFile } from '../input/text.js';
 import { ConfigError } from '../model/errors.js';
 import type { Problem } from '../model/problem.js';
 import { parseIsoTime } from '../model/time.js';
+import { DomainDirectory } from './account-names.js';
+import { compileAccountPattern } from './account-pattern.js';
 import { checkContextEntries } from './checks.js';
 import type { AllowEntry, ContextLocator, Party, TrustContext } from './context.js';
 import { resolveGeoDatabases } from './geo-files.js';
@@ -178,12 +180,18 @@ export function compileContext(
   config: ContextConfig,
   report: Report,
 ): TrustContext {
-  const parties = config.parties.map((party, index) => compileParty(party, index, report));
-  const allow = config.allow.map((entry, index) => compileAllow(entry, index));
-  return { file, parties, allow, settings: config.settings, config };
+  const domains = new DomainDirectory(config.domains);
+  const parties = config.parties.map((party, index) => compileParty(party, index, domains, report));
+  const allow = config.allow.map((entry, index) => compileAllow(entry, index, domains));
+  return { file, parties, allow, domains, settings: config.settings, config };
 }
 
-function compileParty(party: PartyConfig, index: number, report: Report): Party {
+function compileParty(
+  party: PartyConfig,
+  index: number,
+  domains: DomainDirectory,
+  report: Report,
+): Party {
   const networks = new NetworkSet();
   party.networks.forEach((text, item) => {
     const error = networks.add(text);
@@ -214,7 +222,7 @@ function compileParty(party: PartyConfig, index: number, report: Report): Party 
     name: party.name,
     kind: party.kind,
     description: party.description,
-    accounts: party.accounts.map(compileGlob),
+    accounts: party.accounts.map((pattern) => compileAccountPattern(pattern, domains)),
     networks,
     tenants: lower(party.tenants),
     cloudAccounts: lower(party.cloud_accounts),
@@ -227,7 +235,11 @@ function compileParty(party: PartyConfig, index: number, report: Report): Party 
   };
 }
 
-function compileAllow(entry: AllowEntryConfig, index: number): AllowEntry {
+function compileAllow(
+  entry: AllowEntryConfig,
+  index: number,
+  domains: DomainDirectory,
+): AllowEntry {
   let until: number | undefined;
   if (entry.until !== undefined) {
     const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(entry.until);
@@ -245,7 +257,7 @@ function compileAllow(entry: AllowEntryConfig, index: number): AllowEntry {
     index,
     reason: entry.reason,
     party: entry.party,
-    actor: entry.actor === undefined ? undefined : compileGlob(entry.actor),
+    actor: entry.actor === undefined ? undefined : compileAccountPattern(entry.actor, domains),
     rule: entry.rule,
     host: entry.host === undefined ? undefined : compileGlob(entry.host),
     until,

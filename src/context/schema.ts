@@ -76,7 +76,7 @@ export const partySchema = z
       .array(z.string().min(1))
       .default([])
       .describe(
-        'Account globs (`*`, `?`, case-insensitive): `CONTOSO\\acme-*`, `*@acme.example`. A backslash is literal.',
+        'Account globs (`*`, `?`, case-insensitive): `CONTOSO\\acme-*`, `*@acme.example`. A backslash is literal. A pattern with a domain also matches the other spellings of the account: `CONTOSO\\acme-*` matches `contoso.local\\acme-1` and `acme-1@contoso.local`, and `*@contoso.local` matches `CONTOSO\\acme-1`. `domains` and the Account spellings section of the README give the rule.',
       ),
     networks: z
       .array(network)
@@ -98,6 +98,44 @@ export const partySchema = z
       .prefault({})
       .describe(
         'The scope the party is expected to stay in; leaving it is reported, not required.',
+      ),
+  })
+  .strict();
+
+/**
+ * Characters rejected in a NetBIOS name: separators and wildcards of paths and globs, the dot,
+ * because a name with a dot is read as a DNS name, and `@`, because `user@NAME` reads as a UPN.
+ */
+const NETBIOS_FORBIDDEN = /[\\/:*?"<>|.@]/;
+
+const netbiosName = z.string().superRefine((text, context) => {
+  if (text.trim() === '' || text !== text.trim() || NETBIOS_FORBIDDEN.test(text)) {
+    context.addIssue({
+      code: 'custom',
+      message: `invalid NetBIOS domain name "${text}" (expected a name without dots, outer spaces or any of \\ / : * ? " < > | @, such as CONTOSO)`,
+    });
+  }
+});
+
+const dnsName = z.string().superRefine((text, context) => {
+  if (!/^[^.\s\\/:*?@]+(\.[^.\s\\/:*?@]+)+$/.test(text)) {
+    context.addIssue({
+      code: 'custom',
+      message: `invalid DNS domain name "${text}" (expected two or more dot-separated labels without spaces, wildcards or a trailing dot, such as corp.contoso.com)`,
+    });
+  }
+});
+
+export const domainSchema = z
+  .object({
+    netbios: netbiosName.describe(
+      'NetBIOS name of the domain, as `DOMAIN\\user` writes it: `CONTOSO`. Case-insensitive.',
+    ),
+    dns: z
+      .array(dnsName)
+      .min(1, 'list at least one DNS name')
+      .describe(
+        'DNS names of the domain and the UPN suffixes of its accounts: `[corp.contoso.com, contoso.com]`. Case-insensitive.',
       ),
   })
   .strict();
@@ -302,7 +340,13 @@ export const allowEntrySchema = z
       .min(1)
       .optional()
       .describe('Party name the alert must have, in any case; a party of this file.'),
-    actor: z.string().min(1).optional().describe('Actor glob (`*`, `?`, case-insensitive).'),
+    actor: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Actor glob (`*`, `?`, case-insensitive); it matches every spelling of the account, as `accounts` does.',
+      ),
     rule: z
       .string()
       .min(1)
@@ -322,6 +366,12 @@ export const contextSchema = z
       .default([])
       .describe(
         'The trusted third parties. Names must differ in more than case, and each party needs at least one of `accounts`, `networks`, `tenants`, `cloud_accounts`, `apps`, or no event could belong to it.',
+      ),
+    domains: z
+      .array(domainSchema)
+      .default([])
+      .describe(
+        'Active Directory domains by their NetBIOS and DNS names, for account patterns and baselines. List a domain whose NetBIOS name is not the first label of its DNS name, whose accounts use other UPN suffixes, or whose NetBIOS name begins unrelated DNS names. The names of one entry all name one domain, and a NetBIOS name listed here matches only the DNS names of its entry. Without an entry, a DNS name such as `contoso.local` maps to the NetBIOS name of its first label, `CONTOSO`. A NetBIOS name and a DNS name may each be listed once.',
       ),
     allow: z
       .array(allowEntrySchema)
@@ -349,4 +399,5 @@ export const contextSchema = z
 export type PartyConfig = z.infer<typeof partySchema>;
 export type SettingsConfig = z.infer<typeof settingsSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
+export type DomainEntryConfig = z.infer<typeof domainSchema>;
 export type AllowEntryConfig = z.infer<typeof allowEntrySchema>;

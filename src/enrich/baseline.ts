@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import type { DomainDirectory } from '../context/account-names.js';
 import { normalizeAddress } from '../context/networks.js';
 import type { Event } from '../model/event.js';
 
@@ -16,6 +17,10 @@ import type { Event } from '../model/event.js';
  * `.first_seen` (true when the value was never seen for that entity), plus
  * `baseline.<entity>.known` (whether the entity has any history). `first_seen` is set only for
  * known entities, so that a party with no history does not make everything new.
+ *
+ * An actor is kept under one key for all spellings of its account (`DomainDirectory.actorKey`),
+ * so `THESHIRE\u`, `theshire.local\u` and `u@theshire.local` are `theshire\u`. The event keeps
+ * its own spelling.
  */
 
 export const BASELINE_ATTRIBUTES = [
@@ -84,6 +89,23 @@ export class SightingSet {
   }
 }
 
+/**
+ * Returns the sightings with every actor under its key of `domains`. Databases written before
+ * actors had one key keep each spelling apart, and keys made under other `domains` may differ,
+ * so reading them through this merges them with the actors that a scan keys now.
+ */
+export function keyActors(sightings: SightingSet, domains: DomainDirectory): SightingSet {
+  const keyed = new SightingSet();
+  for (const sighting of sightings.values()) {
+    if (sighting.kind === 'actor') {
+      keyed.add({ ...sighting, entity: domains.actorKey(sighting.entity) });
+    } else {
+      keyed.add(sighting);
+    }
+  }
+  return keyed;
+}
+
 /** The network of an address for baselines: /24 for IPv4, /48 for IPv6. */
 export function networkOf(address: string): string | undefined {
   const normalized = normalizeAddress(address);
@@ -123,18 +145,21 @@ const DAY_MS = 86_400_000;
 
 /** Reads the snapshot into baseline fields, and records the event's sightings when learning. */
 export class BaselineEnricher {
+  /** `snapshot` keys its actors as `domains` does (see keyActors). */
   constructor(
     private readonly snapshot: SightingSet,
     private readonly learning: SightingSet | undefined,
+    private readonly domains: DomainDirectory,
   ) {}
 
   enrich(event: Event): void {
     const party = event.extra['trust.party'];
     if (typeof party !== 'string') return;
     const values = attributeValues(event);
+    const actor = event.core.actor;
     const entities: [BaselineEntityKind, string | undefined][] = [
       ['party', party],
-      ['actor', event.core.actor?.toLowerCase()],
+      ['actor', actor === undefined ? undefined : this.domains.actorKey(actor)],
     ];
     for (const [kind, entity] of entities) {
       if (entity === undefined) continue;

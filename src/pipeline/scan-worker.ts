@@ -81,8 +81,8 @@ const stage = new FileStage({
   ...(init.baseline
     ? {
         baseline: {
-          learning: new BaselineEnricher(snapshot, learning),
-          readOnly: new BaselineEnricher(snapshot, undefined),
+          learning: new BaselineEnricher(snapshot, learning, context.domains),
+          readOnly: new BaselineEnricher(snapshot, undefined, context.domains),
         },
       }
     : {}),

@@ -55,7 +55,10 @@ export interface ScanConfig {
   stdin?: () => Readable;
   /** Resolves source addresses to geo.*; geolocation is off without it. */
   geo?: GeoResolver;
-  /** Baselines read by enrichment, and a set that collects the scan's sightings when learning. */
+  /**
+   * Baselines read by enrichment, their actors keyed by the context's domains (`keyActors`), and
+   * a set that collects the scan's sightings when learning.
+   */
   baseline?: { snapshot: SightingSet; learning?: SightingSet };
   /** Only events before this time add to the baseline being learned; all when absent. */
   learnUntil?: number;
@@ -224,6 +227,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     stepOverride: stepOverride(config.context),
     inPartyNetworks: partyNetworks(config.context),
     partyHasNetworks: partyHasNetworks(config.context),
+    actorKey: (actor) => config.context.domains.actorKey(actor),
   });
   const activity = new Map<string, Map<number, number>>();
   const regexTimeouts = new SharedArrayBuffer(
@@ -298,6 +302,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     {
       allow: config.context.allow,
       groupChainSessions: config.context.settings.group_chain_sessions,
+      actorKey: (actor) => config.context.domains.actorKey(actor),
       privilegedTargets: privilegedTargets(config.context),
       matchedRules: (event) => matchedBy.get(event) ?? [],
       inputKey: (file) => inputKeys.get(file) ?? file,
@@ -417,8 +422,16 @@ function localDetection(
     ...(config.baseline
       ? {
           baseline: {
-            learning: new BaselineEnricher(config.baseline.snapshot, config.baseline.learning),
-            readOnly: new BaselineEnricher(config.baseline.snapshot, undefined),
+            learning: new BaselineEnricher(
+              config.baseline.snapshot,
+              config.baseline.learning,
+              config.context.domains,
+            ),
+            readOnly: new BaselineEnricher(
+              config.baseline.snapshot,
+              undefined,
+              config.context.domains,
+            ),
           },
         }
       : {}),

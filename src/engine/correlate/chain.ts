@@ -65,6 +65,11 @@ export interface ChainOptions {
   inPartyNetworks(party: string, address: string): boolean;
   /** True when the named party lists any networks; when this is absent, every party does. */
   partyHasNetworks?(party: string): boolean;
+  /**
+   * The key under which spellings of one account are one actor (`DomainDirectory.actorKey`);
+   * without it, actors compare as written.
+   */
+  actorKey?(actor: string): string;
 }
 
 interface Sighting {
@@ -201,7 +206,7 @@ export class ChainCorrelation implements Correlation {
     if (member.step === this.actorStep) {
       const actor = actorOf(member, event);
       if (instance.actor === undefined) instance.actor = actor;
-      else if (instance.actor !== actor) target = this.fork(instance, actor);
+      else if (!this.sameActor(instance.actor, actor)) target = this.fork(instance, actor);
     }
 
     if (counting && !target.reached(member.step)) {
@@ -248,7 +253,7 @@ export class ChainCorrelation implements Correlation {
 
     for (const key of keys) {
       for (const instance of this.index.get(key) ?? []) {
-        const sameActor = this.actorStep !== 0 || instance.actor === actor;
+        const sameActor = this.actorStep !== 0 || this.sameActor(instance.actor, actor);
         if (instance.party === party && sameActor && !instance.events.has(event)) {
           instance.add(0, event);
           this.provide(instance, member, event);
@@ -267,6 +272,14 @@ export class ChainCorrelation implements Correlation {
     instance.add(0, event);
     this.provide(instance, member, event);
     return instance;
+  }
+
+  /** Checks whether two actor names are one account, whatever their spelling. */
+  private sameActor(first: string | undefined, second: string | undefined): boolean {
+    if (first === second) return true;
+    const key = this.options.actorKey;
+    if (first === undefined || second === undefined || key === undefined) return false;
+    return key(first) === key(second);
   }
 
   /** A copy of the instance's steps before the actor step, for a second actor. */
