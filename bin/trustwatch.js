@@ -3,12 +3,6 @@
 import { main } from '../dist/cli/main.js';
 import { escapeControlLines } from '../dist/model/terminal-text.js';
 
-// A closed pipe (| head) ends the output, not the program with a stack trace.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
 main(process.argv.slice(2)).then(
   (status) => {
     process.exitCode = status;

@@ -14,6 +14,7 @@ import { geoResolver } from './baseline-options.js';
 import { EXIT_OK, EXIT_USAGE, lineWriter, loadContextOption } from './common.js';
 import { CliLogger } from './logger.js';
 import { nothingScanned } from './nothing-scanned.js';
+import { standardOutput } from './standard-output.js';
 
 interface BuildOptions {
   context?: string;
@@ -164,11 +165,12 @@ async function showCommand(options: ShowOptions): Promise<number> {
   }
 
   // Tabs separate the columns, so each value is escaped on its own, tabs in it included.
+  const out = standardOutput();
   for (const item of sightings) {
     const first = new Date(item.firstSeen).toISOString();
     const last = new Date(item.lastSeen).toISOString();
     const values = [item.kind, item.entity, item.attribute, item.value].map(escapeControls);
-    process.stdout.write(`${values.join('\t')}\t${item.count}\t${first}\t${last}\n`);
+    out.write(`${values.join('\t')}\t${item.count}\t${first}\t${last}\n`);
   }
   return EXIT_OK;
 }

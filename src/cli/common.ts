@@ -149,7 +149,7 @@ export const UNRESOLVED_PLACEHOLDERS_HELP =
  * Returns a writer of single lines of human output to a stream. Control characters in a line
  * are shown as escapes, so a value from a log or rule file cannot reach the terminal raw.
  */
-export function lineWriter(stream: NodeJS.WritableStream): (line: string) => void {
+export function lineWriter(stream: { write(text: string): unknown }): (line: string) => void {
   return (line) => {
     stream.write(`${escapeControls(line)}\n`);
   };

@@ -14,6 +14,7 @@ import {
   printProblems,
 } from './common.js';
 import { CliLogger } from './logger.js';
+import { standardOutput } from './standard-output.js';
 
 interface EvalOptions {
   rules: string[];
@@ -39,7 +40,7 @@ export function registerEval(program: Command): void {
 }
 
 async function evalCommand(paths: string[], options: EvalOptions): Promise<number> {
-  const out = lineWriter(process.stdout);
+  const out = lineWriter(standardOutput());
   const cases = findCases(paths);
   enableLinearRegexFallback();
   const logger = new CliLogger({ level: 'error', json: false });

@@ -5,6 +5,7 @@ import { systemClock } from '../model/logger.js';
 import { escapeControls } from '../model/terminal-text.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { EXIT_OK } from './common.js';
+import { standardOutput } from './standard-output.js';
 
 interface ExplainOptions {
   db: string;
@@ -38,7 +39,7 @@ function explainCommand(id: string, options: ExplainOptions): number {
     );
   }
   const alert = found[0] as Alert;
-  process.stdout.write(options.json ? `${JSON.stringify(alert, null, 2)}\n` : explainText(alert));
+  standardOutput().write(options.json ? `${JSON.stringify(alert, null, 2)}\n` : explainText(alert));
   return EXIT_OK;
 }
 

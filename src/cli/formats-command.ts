@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createFormatRegistry } from '../sources/registry.js';
+import { standardOutput } from './standard-output.js';
 
 export function registerFormats(program: Command): void {
   program
@@ -8,7 +9,8 @@ export function registerFormats(program: Command): void {
     .action(() => {
       const formats = createFormatRegistry().list();
       const width = Math.max(...formats.map((format) => format.name.length));
+      const out = standardOutput();
       for (const format of formats)
-        process.stdout.write(`${format.name.padEnd(width)}  ${format.description}\n`);
+        out.write(`${format.name.padEnd(width)}  ${format.description}\n`);
     });
 }

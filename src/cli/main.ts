@@ -10,10 +10,14 @@ import { registerFormats } from './formats-command.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { registerRules } from './rules-command.js';
 import { registerScan } from './scan-command.js';
+import { standardError, standardOutput } from './standard-output.js';
 
 /** The `trustwatch` command line. Only this folder writes to the terminal. */
 export async function main(argv: readonly string[]): Promise<number> {
   limitHeapGrowth();
+  // A reader that closes standard output or error early must not end the command part way.
+  const stdout = standardOutput();
+  standardError();
 
   const program = new Command();
   program
@@ -24,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({
+      writeOut: (text) => stdout.write(text),
       writeErr: (text) => process.stderr.write(escapeControlLines(text)),
       outputError: (text) => process.stderr.write(`trustwatch: ${usageErrorLine(text)}\n`),
     });

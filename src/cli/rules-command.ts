@@ -16,6 +16,7 @@ import {
   printProblems,
   UNRESOLVED_PLACEHOLDERS_HELP,
 } from './common.js';
+import { standardOutput } from './standard-output.js';
 
 interface CheckOptions {
   context?: string;
@@ -46,7 +47,7 @@ export function registerRules(program: Command): void {
 }
 
 async function checkCommand(paths: string[], options: CheckOptions): Promise<number> {
-  const out = lineWriter(process.stdout);
+  const out = lineWriter(standardOutput());
   const context = await loadContextForRules(options.context, paths, options.defaultRules);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
   const set = await loadRulesOption(paths, options.defaultRules, context);

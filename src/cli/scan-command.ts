@@ -34,6 +34,10 @@ import { type HuntOptions, parseHuntOptions, registerHuntOptions } from './hunt-
 import { CliLogger, type LogLevel } from './logger.js';
 import { nothingScanned } from './nothing-scanned.js';
 import { ProgressLine } from './progress.js';
+import { interruptedLine, outputLossLine, partialReportNote } from './scan-ending.js';
+import { printSummary } from './scan-summary.js';
+import { exitWhenWritten, standardOutput } from './standard-output.js';
+import { type StopSignalName, StopSignals, signalExitStatus } from './stop-signals.js';
 
 interface ScanOptions extends HuntOptions {
   context?: string;
@@ -119,12 +123,6 @@ export function registerScan(program: Command): void {
     process.exitCode = await scanCommand(paths, options);
   });
 }
-
-/**
- * Time in time-limited regular expressions over which the summary names a rule, since
- * evaluations each within the budget can add up to a scan that looks stalled.
- */
-const REPORTED_REGEX_MS = 1000;
 
 /** Most threads `--workers` accepts. */
 const MAX_WORKERS = 64;
@@ -218,7 +216,121 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   enableLinearRegexFallback();
   const store = new SqliteStore(options.db, systemClock);
   const scanId = store.startScan(paths);
-  const writer = createAlertWriter(output, (text) => process.stdout.write(text), {
+  // From here on a signal stops the scan, which then stores and reports what it has.
+  const stop = new StopSignals({ write: stderr });
+  stop.install();
+  try {
+    const base: ScanConfig = {
+      paths,
+      ...(options.format ? { format: options.format } : {}),
+      context,
+      rules,
+      ...(hunt.timeRange ? { timeRange: hunt.timeRange } : {}),
+      registry,
+      mappings: buildMappingTable(context.settings.logsources),
+      logger,
+      clock: systemClock,
+      workers,
+      ...(options.workers === undefined ? { bytesPerWorker: AUTO_BYTES_PER_WORKER } : {}),
+      loggedRejections,
+      signal: stop.signal,
+    };
+    const run = { store, scanId, output, hunt, baselineUntil, stop, stderr, rules: rules.length };
+    return await scanAndStore(base, options, run);
+  } finally {
+    stop.remove();
+  }
+}
+
+interface ScanRun {
+  store: SqliteStore;
+  scanId: number;
+  output: OutputFormat;
+  hunt: ReturnType<typeof parseHuntOptions>;
+  /** `--baseline-until` in epoch ms. */
+  baselineUntil: number | undefined;
+  stop: StopSignals;
+  stderr: (line: string) => void;
+  /** Rules that the scan runs. */
+  rules: number;
+}
+
+/** The results of a scan besides its alerts in the store. */
+interface ScanResult {
+  summary: ScanSummary;
+  newAlerts: number;
+  /** The alerts for `--report`, empty without it. */
+  reported: Alert[];
+  /** Alerts that standard output took before a write to it failed, or all of them. */
+  written: number;
+  stoppedBy: StopSignalName | undefined;
+}
+
+/**
+ * Runs the scan with alerts going to the store and standard output, then stores its counts,
+ * writes the report and prints the summary. Returns the exit status.
+ */
+async function scanAndStore(base: ScanConfig, options: ScanOptions, run: ScanRun): Promise<number> {
+  const result = await scanToSinks(base, options, run);
+  const { summary, stoppedBy } = result;
+  const totals = summary.files.reduce(
+    (sum, file) => ({
+      read: sum.read + file.read,
+      parsed: sum.parsed + file.parsed,
+      rejected: sum.rejected + file.rejected,
+      skipped: sum.skipped + file.skippedRecords,
+    }),
+    { read: 0, parsed: 0, rejected: 0, skipped: 0 },
+  );
+  const failure = standardOutput().failure;
+  const outputFailure = failure
+    ? { outputFailure: { error: failure.code ?? failure.message, alertsWritten: result.written } }
+    : {};
+  run.store.finishScan(
+    run.scanId,
+    {
+      ...totals,
+      alerts: summary.alerts,
+      newAlerts: result.newAlerts,
+      extra: { late: summary.late, durationMs: summary.durationMs, ...outputFailure },
+    },
+    summary.files.map((file) => ({ ...file })),
+    stoppedBy,
+  );
+  run.store.close();
+
+  if (options.report) {
+    writeReport(options.report, {
+      title: 'trustwatch scan report',
+      generatedAt: systemClock.now(),
+      inputs: summary.files.length,
+      records: totals.read,
+      rejected: totals.rejected,
+      alerts: result.reported,
+      activity: summary.activity,
+      ...(stoppedBy ? { partial: partialReportNote(stoppedBy, summary.files) } : {}),
+    });
+    run.stderr(`Report written to ${options.report}${stoppedBy ? ' (partial)' : ''}`);
+  }
+  printSummary(summary, totals, result.newAlerts, options.db, run.rules, run.stderr);
+  const table = renderHitTable(summary.alertsByRule.values(), run.hunt.timezone ?? 'UTC');
+  if (table.length > 0) {
+    run.stderr('Hits per rule:');
+    for (const line of table) run.stderr(`  ${line}`);
+  }
+  return endScan(result, options, run.stderr);
+}
+
+/** Runs the scan, saving each alert and writing it to standard output as it comes. */
+async function scanToSinks(
+  base: ScanConfig,
+  options: ScanOptions,
+  run: ScanRun,
+): Promise<ScanResult> {
+  const { store, scanId, hunt, stop } = run;
+  const out = standardOutput();
+  const writtenBefore = out.alertsWritten;
+  const writer = createAlertWriter(run.output, (text, alerts) => out.write(text, alerts), {
     ...(hunt.timezone ? { timezone: hunt.timezone } : {}),
   });
   const progressLine =
@@ -226,29 +338,15 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   let newAlerts = 0;
   const reported: Alert[] = [];
 
-  const base: ScanConfig = {
-    paths,
-    ...(options.format ? { format: options.format } : {}),
-    context,
-    rules,
-    ...(hunt.timeRange ? { timeRange: hunt.timeRange } : {}),
-    registry,
-    mappings: buildMappingTable(context.settings.logsources),
-    logger,
-    clock: systemClock,
-    workers,
-    ...(options.workers === undefined ? { bytesPerWorker: AUTO_BYTES_PER_WORKER } : {}),
-    loggedRejections,
-  };
-
-  const baseline = await prepareBaseline(
-    { learn: options.learn, baselineUntil, geo: options.geo },
-    store,
-    base,
-  );
-
   let summary: ScanSummary;
+  // A signal that comes after the scan returned finds nothing left to stop, so it is ignored.
+  let stoppedBy: StopSignalName | undefined;
   try {
+    const baseline = await prepareBaseline(
+      { learn: options.learn, baselineUntil: run.baselineUntil, geo: options.geo },
+      store,
+      base,
+    );
     summary = await runScan(
       { ...base, ...baseline.config },
       {
@@ -260,138 +358,70 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
         ...(progressLine ? { progress: (progress) => progressLine.update(progress) } : {}),
       },
     );
+    stoppedBy = stop.stoppedBy;
+    // Baselines learned from part of the inputs would count that part again when it is scanned
+    // once more, so a stopped scan saves none.
+    if (stoppedBy === undefined) baseline.save();
   } finally {
     progressLine?.clear();
   }
   writer.end();
-  baseline.save();
+  await out.settled();
 
-  const totals = summary.files.reduce(
-    (sum, file) => ({
-      read: sum.read + file.read,
-      parsed: sum.parsed + file.parsed,
-      rejected: sum.rejected + file.rejected,
-      skipped: sum.skipped + file.skippedRecords,
-    }),
-    { read: 0, parsed: 0, rejected: 0, skipped: 0 },
-  );
-  store.finishScan(
-    scanId,
-    {
-      ...totals,
+  const written = out.alertsWritten - writtenBefore;
+  return { summary, newAlerts, reported, written, stoppedBy };
+}
+
+/**
+ * Prints the last lines of a scan whose standard output failed or that a signal stopped, and
+ * returns the exit status. A stopped scan ends the process here.
+ */
+async function endScan(
+  result: ScanResult,
+  options: ScanOptions,
+  stderr: (line: string) => void,
+): Promise<number> {
+  const { summary, stoppedBy, written } = result;
+  const failure = standardOutput().describeFailure();
+  if (failure !== undefined) {
+    const keepers = { db: options.db, report: options.report };
+    stderr(outputLossLine(failure, written, summary.alerts, keepers));
+  }
+  if (stoppedBy) {
+    const facts = {
+      signal: stoppedBy,
       alerts: summary.alerts,
-      newAlerts,
-      extra: { late: summary.late, durationMs: summary.durationMs },
-    },
-    summary.files.map((file) => ({ ...file })),
-  );
-  store.close();
-  if (options.report) {
-    const html = renderReport({
-      title: 'trustwatch scan report',
-      generatedAt: systemClock.now(),
-      inputs: summary.files.length,
-      records: totals.read,
-      rejected: totals.rejected,
-      alerts: reported,
-      activity: summary.activity,
-    });
-    try {
-      writeFileSync(options.report, html);
-    } catch (error) {
-      throw new EnvironmentError(
-        'output.unwritable',
-        `--report ${options.report}: ${(error as Error).message}`,
-      );
-    }
-    stderr(`Report written to ${options.report}`);
+      newAlerts: result.newAlerts,
+      files: summary.files,
+      dropped: summary.dropped,
+      learn: options.learn === true,
+    };
+    stderr(interruptedLine(facts, options.db));
+    // A read of standard input or a named pipe may still wait for data that never comes, and it
+    // would keep the process alive, so the process ends here once its output is written.
+    await exitWhenWritten(signalExitStatus(stoppedBy));
   }
-  printSummary(summary, totals, newAlerts, options.db, rules.length, stderr);
-  const table = renderHitTable(summary.alertsByRule.values(), hunt.timezone ?? 'UTC');
-  if (table.length > 0) {
-    stderr('Hits per rule:');
-    for (const line of table) stderr(`  ${line}`);
-  }
+
   const nothing = nothingScanned(summary.files);
   if (nothing !== undefined) {
     stderr(`trustwatch: nothing scanned: ${nothing} (the summary above says why)`);
     return EXIT_USAGE;
   }
+  // Alerts lost to a closed standard output are an error even though the store has them all.
+  if (written < summary.alerts) return EXIT_USAGE;
 
   // Suppressed alerts are expected activity that the allow-list names, so they do not count.
   const unsuppressed = summary.alerts - summary.suppressed;
   return options.failOnAlert && unsuppressed > 0 ? EXIT_ALERTS : EXIT_OK;
 }
 
-function printSummary(
-  summary: ScanSummary,
-  totals: { read: number; parsed: number; rejected: number; skipped: number },
-  newAlerts: number,
-  db: string,
-  rules: number,
-  write: (line: string) => void,
-): void {
-  const seconds = summary.durationMs / 1000;
-  const rate = seconds > 0 ? Math.round(totals.read / seconds) : totals.read;
-  write(
-    `Scanned ${summary.files.length} inputs with ${rules} rules: ${totals.read} records read, ${totals.parsed} parsed, ${totals.rejected} rejected${totals.skipped > 0 ? `, ${totals.skipped} skipped` : ''} (${seconds.toFixed(1)} s, ${rate} records/s)`,
-  );
-  for (const file of summary.files) {
-    if (file.error && file.read === 0) {
-      write(`  ${file.path}: not read: ${file.error}`);
-      continue;
-    }
-    const format = file.format ? ` [${file.format}]` : '';
-    if (file.skipped) {
-      write(`  ${file.path}${format} skipped: ${file.skipped}`);
-      continue;
-    }
-    const rejected = Object.entries(file.rejectedByCode)
-      .map(([code, count]) => `${code} ${count}`)
-      .join(', ');
-    const skippedReasons = Object.entries(file.skippedByReason)
-      .map(([reason, count]) => `${reason} ${count}`)
-      .join(', ');
-    const skipped =
-      file.skippedRecords > 0 ? `, ${file.skippedRecords} skipped (${skippedReasons})` : '';
-    const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
-    const pages = file.emptyPages === 1 ? 'page' : 'pages';
-    const emptyPages = file.emptyPages > 0 ? `, ${file.emptyPages} ${pages} without records` : '';
-    const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
-    // An input that failed part way (a truncated .gz) keeps the records read before.
-    const failed = file.error ? `; then failed: ${file.error}` : '';
-    const damaged = file.damage.map((reason) => `; damaged: ${reason}`).join('');
-    write(
-      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${emptyPages}${damaged}${failed}`,
+function writeReport(path: string, input: Parameters<typeof renderReport>[0]): void {
+  try {
+    writeFileSync(path, renderReport(input));
+  } catch (error) {
+    throw new EnvironmentError(
+      'output.unwritable',
+      `--report ${path}: ${(error as Error).message}`,
     );
   }
-  const evaluated = summary.detection.events_total;
-  if (evaluated > 0) {
-    const perEvent = summary.detection.evaluations_total / evaluated;
-    write(
-      `Rule evaluations: ${summary.detection.evaluations_total} for ${evaluated} events (${perEvent.toFixed(2)} per event)`,
-    );
-  }
-  if (summary.late > 0)
-    write(`  ${summary.late} matched events arrived out of order beyond the reorder buffer`);
-  for (const [rule, count] of summary.regexTimeouts) {
-    const stopped = count >= summary.regexTimeoutLimit ? ', then stopped running it' : '';
-    write(
-      `  rule ${rule}: ${count} regular expression evaluations ran over the time budget${stopped}`,
-    );
-  }
-  for (const [rule, spent] of summary.regexSpent) {
-    if (spent.ms < REPORTED_REGEX_MS) continue;
-    const seconds = (spent.ms / 1000).toFixed(1);
-    const average = (spent.ms / spent.evaluations).toFixed(1);
-    write(
-      `  rule ${rule}: ${seconds} s in ${spent.evaluations} time-limited regular expression evaluations (${average} ms on average)`,
-    );
-  }
-  const stored = db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`;
-  const suppressed =
-    summary.suppressed > 0 ? `; ${summary.suppressed} suppressed by the allow-list` : '';
-  write(`Alerts: ${summary.alerts}${stored}${suppressed}`);
-  for (const [party, count] of [...summary.alertsByParty].sort((a, b) => b[1] - a[1]))
-    write(`  party ${party}: ${count}`);
 }

@@ -23,6 +23,16 @@ const SWEEP_INTERVAL_MS = 60_000;
 
 export type CorrelatorOptions = ChainOptions;
 
+/** Correlation state still open: what `flush` would close as if the input had ended. */
+export interface OpenCorrelations {
+  /** Open instances of chain rules. */
+  chains: number;
+  /** Chain instances among them that reached their last step. */
+  completeChains: number;
+  /** Open groups of the Sigma correlation types (`event_count`, `temporal` …). */
+  groups: number;
+}
+
 export class Correlator {
   private readonly consumers = new Map<Rule, Consumer[]>();
   private readonly all: Consumer[] = [];
@@ -88,6 +98,20 @@ export class Correlator {
       consumer.correlation.flush(produced);
       this.route(produced, out);
     }
+  }
+
+  /** Counts the open state, which a scan stopped part way drops instead of flushing. */
+  openState(): OpenCorrelations {
+    const state: OpenCorrelations = { chains: 0, completeChains: 0, groups: 0 };
+    for (const { correlation } of this.all) {
+      if (correlation instanceof ChainCorrelation) {
+        state.chains += correlation.size();
+        state.completeChains += correlation.completeCount();
+      } else {
+        state.groups += correlation.size();
+      }
+    }
+    return state;
   }
 
   /** Correlation state currently held, for memory reporting. */

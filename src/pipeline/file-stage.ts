@@ -7,6 +7,7 @@ import type { Event } from '../model/event.js';
 import type { Logger } from '../model/logger.js';
 import { placeholderLookup } from '../rules/placeholders.js';
 import { type PreparedInput, type ReadOptions, readPrepared } from '../sources/read.js';
+import { STOPPED, unlessStopped } from './stop.js';
 
 /**
  * The per-input stage of a scan: records → events → time range → trust, geo and baseline
@@ -46,6 +47,8 @@ export interface InputCounts {
    * A damaged gzip member before a valid one lost the records after its damage.
    */
   damage: string[];
+  /** Set when the scan was stopped before the end of this input, or before it was opened. */
+  interrupted: boolean;
 }
 
 export interface TimeRange {
@@ -70,6 +73,8 @@ export interface StageOptions {
   timeRange?: TimeRange;
   /** Events of each party per hour (epoch ms of the hour's start), added to as events pass. */
   activity: Map<string, Map<number, number>>;
+  /** Stops reading: the chunk being processed is finished and no further chunk is read. */
+  signal?: AbortSignal;
 }
 
 /** Rejections logged per input before the rest are only counted, unless the scan sets it. */
@@ -114,6 +119,7 @@ export function emptyCounts(): InputCounts {
     emptyPages: 0,
     error: undefined,
     damage: [],
+    interrupted: false,
   };
 }
 
@@ -135,9 +141,18 @@ export class FileStage {
     const limit = this.options.loggedRejections ?? DEFAULT_LOGGED_REJECTIONS;
     const summarize = prepared.format?.summarize;
     let logged = 0;
+    const onDamage = (reason: string) => counts.damage.push(reason);
+    const chunks = readPrepared(prepared, this.options.read, onDamage)[Symbol.asyncIterator]();
+    let open = true;
     try {
-      const onDamage = (reason: string) => counts.damage.push(reason);
-      for await (const output of readPrepared(prepared, this.options.read, onDamage)) {
+      while (true) {
+        const next = await this.nextChunk(chunks, counts);
+        if (next === undefined) break;
+        if (next.done) {
+          open = false;
+          break;
+        }
+        const output = next.value;
         const parsed = output.records ?? output.events.length;
         const skipped = output.skipped ?? [];
         counts.read += parsed + output.rejections.length + skipped.length;
@@ -183,6 +198,9 @@ export class FileStage {
       counts.error = (error as Error).message;
       logger.error('input read failed', { file: prepared.file.path, error: counts.error });
     } finally {
+      // Closes the input when reading ends early. A read still waiting for data (standard input
+      // that a stop cut short) keeps the close waiting too, so it is not awaited.
+      if (open) chunks.return?.().catch(() => {});
       if (logged > limit) {
         logger.warn('more records rejected', {
           file: prepared.file.path,
@@ -191,6 +209,21 @@ export class FileStage {
         });
       }
     }
+  }
+
+  /**
+   * Reads the next chunk, or returns undefined and marks the input interrupted when the stop
+   * comes first: before the read starts, or while it waits for data.
+   */
+  private async nextChunk<T>(
+    chunks: AsyncIterator<T>,
+    counts: InputCounts,
+  ): Promise<IteratorResult<T> | undefined> {
+    const signal = this.options.signal;
+    const next = signal?.aborted ? STOPPED : await unlessStopped(chunks.next(), signal);
+    if (next !== STOPPED) return next;
+    counts.interrupted = true;
+    return undefined;
   }
 
   /**

@@ -38,6 +38,8 @@ interface PoolWorker {
   final: Extract<FromWorker, { type: 'final' }> | undefined;
   /** Set by the first report of a crash, since a crash raises `error` and then `exit`. */
   failed: boolean;
+  /** Set when `stop` ended the thread while it loaded the rules, with nothing read to count. */
+  ended: boolean;
   exited: Promise<void>;
 }
 
@@ -78,6 +80,8 @@ export class ScanPool {
   private finishing = false;
   /** Set by `terminate`, whose thread exits are not failures. */
   private terminating = false;
+  /** Set by `stop`: no input starts any more. */
+  private stopped = false;
 
   constructor(
     private readonly init: WorkerInit,
@@ -103,7 +107,9 @@ export class ScanPool {
       wake: undefined,
     };
     this.tasks.push(task);
-    if (this.broken) {
+    if (this.stopped) {
+      this.skipTask(task);
+    } else if (this.broken) {
       this.failTask(task);
     } else {
       this.pending.push(task);
@@ -156,6 +162,25 @@ export class ScanPool {
     return totals;
   }
 
+  /**
+   * Stops reading for a scan that was interrupted: each thread ends its running input at the
+   * next chunk, and inputs that no thread started end unread. The matched events received so
+   * far stay for the merge, and `finish` still collects the threads' counts.
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const task of this.pending.splice(0)) this.skipTask(task);
+    for (const worker of this.workers) {
+      if (worker.ready) {
+        worker.thread.postMessage({ type: 'stop' } as ToWorker);
+        continue;
+      }
+      // A thread still loading the rules has read nothing, so the stop need not wait for it.
+      worker.ended = true;
+      void worker.thread.terminate();
+    }
+  }
+
   /** Stops every thread at once, for a scan that ends with an error. */
   async terminate(): Promise<void> {
     this.finishing = true;
@@ -176,6 +201,7 @@ export class ScanPool {
       ready: false,
       final: undefined,
       failed: false,
+      ended: false,
       exited: new Promise((resolve) => {
         resolveExit = resolve;
       }),
@@ -184,7 +210,7 @@ export class ScanPool {
     thread.on('message', (message: FromWorker) => this.receive(worker, message));
     thread.on('error', (error) => this.fail(worker, error));
     thread.on('exit', (code) => {
-      if (worker.final === undefined) {
+      if (worker.final === undefined && !worker.ended) {
         const reason = code === 0 ? 'exited before it sent its counts' : `exited with code ${code}`;
         this.fail(worker, new Error(`worker thread ${reason}`));
       }
@@ -247,13 +273,19 @@ export class ScanPool {
       task.done = true;
       this.notify(task);
     }
-    if (this.finishing) return;
+    if (this.finishing || this.stopped) return;
     if (this.restarts-- > 0) {
       this.spawn();
       return;
     }
     this.broken = true;
     for (const waiting of this.pending.splice(0)) this.failTask(waiting);
+  }
+
+  private skipTask(task: Task): void {
+    task.counts.interrupted = true;
+    task.done = true;
+    this.notify(task);
   }
 
   private failTask(task: Task): void {

@@ -67,6 +67,7 @@ for (const sighting of init.baseline?.snapshot ?? []) snapshot.add(sighting);
 const learning = init.baseline?.learning ? new SightingSet() : undefined;
 const activity = new Map<string, Map<number, number>>();
 const registry = createFormatRegistry();
+const stop = new AbortController();
 
 const stage = new FileStage({
   read: {
@@ -91,6 +92,7 @@ const stage = new FileStage({
   ...(init.loggedRejections !== undefined ? { loggedRejections: init.loggedRejections } : {}),
   ...(init.timeRange ? { timeRange: init.timeRange } : {}),
   activity,
+  signal: stop.signal,
 });
 
 /** Matched events sent per input and not yet taken by the scan. */
@@ -102,7 +104,7 @@ let finishing = false;
 let busy = false;
 
 async function waitForCredit(id: number): Promise<void> {
-  while (!unbounded.has(id) && (outstanding.get(id) ?? 0) >= init.credit) {
+  while (!stop.signal.aborted && !unbounded.has(id) && (outstanding.get(id) ?? 0) >= init.credit) {
     await new Promise<void>((resolve) => {
       wakeUp = resolve;
     });
@@ -120,6 +122,11 @@ async function runTask(task: FileTask): Promise<void> {
     ...(task.jsonLayout ? { jsonLayout: task.jsonLayout } : {}),
   };
   const counts = emptyCounts();
+  if (stop.signal.aborted) {
+    counts.interrupted = true;
+    send({ type: 'done', id: task.id, counts, records: 0 });
+    return;
+  }
   let records = 0;
   outstanding.set(task.id, 0);
   for await (const matches of stage.run(prepared, counts, (read) => {
@@ -169,6 +176,9 @@ port.on('message', (message: ToWorker) => {
     wakeUp?.();
   } else if (message.type === 'unbounded') {
     unbounded.add(message.id);
+    wakeUp?.();
+  } else if (message.type === 'stop') {
+    stop.abort();
     wakeUp?.();
   } else {
     finishing = true;

@@ -3,7 +3,7 @@ import { detectionFinding } from '../alert/build.js';
 import { AlertStage } from '../alert/stage.js';
 import type { TrustContext } from '../context/context.js';
 import type { StepOverride } from '../engine/correlate/chain.js';
-import { Correlator } from '../engine/correlator.js';
+import { Correlator, type OpenCorrelations } from '../engine/correlator.js';
 import { Detector, type DetectorStats, unmappedRules } from '../engine/detector.js';
 import type { Finding } from '../engine/finding.js';
 import { type MergeSource, type MergeStats, mergeByTime } from '../engine/merge.js';
@@ -33,6 +33,7 @@ import {
   type TimeRange,
 } from './file-stage.js';
 import { type PoolTotals, ScanPool } from './scan-pool.js';
+import { STOPPED, unlessStopped } from './stop.js';
 import type { WorkerInit } from './worker-messages.js';
 
 /**
@@ -81,6 +82,11 @@ export interface ScanConfig {
    * When unset, `workers` alone sets the count.
    */
   bytesPerWorker?: number;
+  /**
+   * Stops the scan part way: no further input is read or opened, the matched events already read
+   * still pass through correlation, and the correlation state left open is dropped, not flushed.
+   */
+  signal?: AbortSignal;
 }
 
 export type { TimeRange } from './file-stage.js';
@@ -112,6 +118,8 @@ export interface FileStats {
   damage: string[];
   /** The note for a recognised input with nothing to read (a CloudTrail digest file). */
   skipped: string | undefined;
+  /** Set when the scan was stopped before the end of this input, or before it was opened. */
+  interrupted: boolean;
 }
 
 export interface ScanSummary {
@@ -138,6 +146,8 @@ export interface ScanSummary {
   /** Time spent in time-limited regular expression evaluations, per rule. */
   regexSpent: Map<string, RegexSpending>;
   durationMs: number;
+  /** The correlation state dropped because `signal` stopped the scan before its inputs ended. */
+  dropped?: OpenCorrelations;
 }
 
 export interface ScanProgress {
@@ -254,12 +264,18 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
   for (const file of files) {
     const fileStats = emptyFileStats(file.path);
     stats.push(fileStats);
-    const prepared = await prepareOne(file, config, readOptions, fileStats);
-    if (prepared) readable.push({ prepared, fileStats });
+    const prepared = config.signal?.aborted
+      ? STOPPED
+      : await unlessStopped(prepareOne(file, config, readOptions, fileStats), config.signal);
+    if (prepared === STOPPED) fileStats.interrupted = true;
+    if (prepared && prepared !== STOPPED) readable.push({ prepared, fileStats });
     else progress.filesDone++;
-    if (prepared && workerCanRead(prepared)) pool?.reserve(++forWorkers);
+    if (prepared && prepared !== STOPPED && workerCanRead(prepared)) pool?.reserve(++forWorkers);
   }
   const readers = pool ? addPoolInputs(pool, readable) : new Map<number, PoolReader>();
+  const stopPool = () => pool?.stop();
+  if (config.signal?.aborted) stopPool();
+  else config.signal?.addEventListener('abort', stopPool, { once: true });
   config.logger.debug('worker threads started', { count: pool?.started ?? 0 });
 
   // This thread detects only the inputs that no worker reads: all of them with one thread.
@@ -271,9 +287,16 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     });
     return local.stage;
   };
+  // Inputs that the merge reaches after the stop are not opened, and count as interrupted.
+  const unopened = new Set<FileStats>();
   const sources: MergeSource<Matched>[] = readable.map(({ prepared, fileStats }, index) => ({
     firstTime: prepared.firstTime,
     open: () => {
+      if (config.signal?.aborted) {
+        unopened.add(fileStats);
+        progress.filesDone++;
+        return emptyBatches();
+      }
       const batches =
         readers.get(index)?.() ??
         localStage().run(prepared, fileStats, countRecords)[Symbol.asyncIterator]();
@@ -345,13 +368,20 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
     throw error;
   } finally {
     local?.detector.close();
+    config.signal?.removeEventListener('abort', stopPool);
   }
   if (local) {
     const timeouts = local.detector.regexTimeouts;
     addDetectorTotals(summary, local.detector.stats, timeouts.byRule, timeouts.spent);
   }
   if (pool) addPoolTotals(summary, await pool.finish(), config);
-  correlator.flush(findings);
+  // A pool input's counts come from its thread, so the mark goes on after the pool's last report.
+  for (const fileStats of unopened) fileStats.interrupted = true;
+
+  // Open correlation state is flushed only at the real end of the inputs: a scan cut short would
+  // raise partial counts and chains as if nothing more were to come.
+  if (stats.some((fileStats) => fileStats.interrupted)) summary.dropped = correlator.openState();
+  else correlator.flush(findings);
   alertStage.push(findings, lastTime);
   alertStage.flush();
 
@@ -363,6 +393,10 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
 
 function emptyFileStats(path: string): FileStats {
   return { path, format: undefined, ...emptyCounts(), skipped: undefined };
+}
+
+function emptyBatches(): AsyncIterator<Matched[]> {
+  return { next: async () => ({ done: true, value: undefined }) };
 }
 
 /** Chooses the input's format; records why in `fileStats` and returns undefined when unread. */
@@ -440,6 +474,7 @@ function localDetection(
     ...(config.loggedRejections !== undefined ? { loggedRejections: config.loggedRejections } : {}),
     ...(config.timeRange ? { timeRange: config.timeRange } : {}),
     activity: shared.activity,
+    ...(config.signal ? { signal: config.signal } : {}),
   });
   return { detector, stage };
 }

@@ -60,6 +60,8 @@ export type ToWorker =
   | { type: 'credit'; id: number; count: number }
   /** Input `id` may send without waiting, since the scan waits for an input not yet started. */
   | { type: 'unbounded'; id: number }
+  /** The scan was stopped: end the running input at its next chunk and skip the others. */
+  | { type: 'stop' }
   | { type: 'finish' };
 
 export type FromWorker =

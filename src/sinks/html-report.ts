@@ -15,6 +15,8 @@ export interface ReportInput {
   alerts: readonly Alert[];
   /** Events of each party per hour (epoch ms of the hour's start). */
   activity: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  /** The reason the report covers only part of the inputs (a stopped scan), shown above the alerts. */
+  partial?: string;
 }
 
 const LEVELS = ['critical', 'high', 'medium', 'low'] as const;
@@ -41,6 +43,7 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #f0f0f0;vertical-a
 .counts span{margin-right:16px}.muted{color:#6b7280}code{font-size:12px}
 .factor{display:inline-block;margin:2px 6px 2px 0;padding:1px 6px;border:1px solid #e5e7eb;border-radius:4px;font-size:12px}
 footer{padding:8px 24px 24px;color:#6b7280;font-size:12px}
+.partial{border-color:#d97706;background:#fffbeb}
 `;
 
 export function renderReport(input: ReportInput): string {
@@ -61,7 +64,7 @@ export function renderReport(input: ReportInput): string {
 <header><h1>${escapeHtml(input.title)}</h1>
 <div>${input.inputs} inputs, ${input.records} records (${input.rejected} rejected), generated ${escapeHtml(new Date(input.generatedAt).toISOString())}</div></header>
 <main>
-<section id="summary"><h2>Alerts</h2><div class="counts">${counts}<span><b>${suppressed}</b> suppressed</span></div></section>
+${renderPartial(input.partial)}<section id="summary"><h2>Alerts</h2><div class="counts">${counts}<span><b>${suppressed}</b> suppressed</span></div></section>
 <section id="alerts"><h2>Alert list</h2>${renderAlertList(input.alerts)}</section>
 <section id="activity"><h2>Activity per party</h2>${renderActivity(input.activity, input.alerts)}</section>
 </main>
@@ -69,6 +72,12 @@ export function renderReport(input: ReportInput): string {
 routeviews.org, nro.net and DB-IP. Each alert names the author of its rule.</footer>
 </body></html>
 `;
+}
+
+function renderPartial(reason: string | undefined): string {
+  if (reason === undefined) return '';
+  const text = `<h2>Partial report</h2><p>${escapeHtml(reason)}</p>`;
+  return `<section id="partial" class="partial">${text}</section>\n`;
 }
 
 function renderAlertList(alerts: readonly Alert[]): string {

@@ -29,27 +29,38 @@ export interface AlertWriter {
   end(): void;
 }
 
+/**
+ * Receives the output text. `alerts` is how many alerts the text completes, so that the caller
+ * can tell how many reached their reader when a write fails part way.
+ */
+export type OutputText = (text: string, alerts: number) => void;
+
 export function createAlertWriter(
   format: OutputFormat,
-  write: (text: string) => void,
+  write: OutputText,
   options: AlertWriterOptions = {},
 ): AlertWriter {
   if (format === 'hits') {
     const hits = new Map<string, RuleHits>();
+    let count = 0;
     return {
-      write: (alert) => countAlertHit(hits, alert),
+      write: (alert) => {
+        countAlertHit(hits, alert);
+        count++;
+      },
+      // The table sums up every alert, so it counts them all once it is written whole.
       end: () => {
         const lines = renderHitTable(hits.values(), options.timezone ?? 'UTC');
-        write(lines.length > 0 ? `${lines.join('\n')}\n` : 'No alerts.\n');
+        write(lines.length > 0 ? `${lines.join('\n')}\n` : 'No alerts.\n', count);
       },
     };
   }
   if (format === 'ndjson') {
-    return { write: (alert) => write(`${JSON.stringify(alert)}\n`), end: () => {} };
+    return { write: (alert) => write(`${JSON.stringify(alert)}\n`, 1), end: () => {} };
   }
   if (format === 'ocsf') {
     return {
-      write: (alert) => write(`${JSON.stringify(toOcsf(alert, PRODUCT_VERSION))}\n`),
+      write: (alert) => write(`${JSON.stringify(toOcsf(alert, PRODUCT_VERSION))}\n`, 1),
       end: () => {},
     };
   }
@@ -57,13 +68,34 @@ export function createAlertWriter(
   if (format === 'json') {
     return {
       write: (alert) => alerts.push(alert),
-      end: () => write(`${JSON.stringify(alerts, null, 2)}\n`),
+      end: () => {
+        for (const [text, count] of jsonArrayParts(alerts)) write(text, count);
+      },
     };
   }
   return {
     write: (alert) => alerts.push(alert),
-    end: () => write(renderTable(alerts, options.timezone)),
+    end: () => {
+      const blocks = tableBlocks(alerts, options.timezone);
+      if (blocks.length === 0) write('No alerts.\n', 0);
+      for (const block of blocks) write(block, 1);
+    },
   };
+}
+
+/**
+ * Splits `JSON.stringify(alerts, null, 2)` and its final line break into one part per alert, each
+ * with the number of alerts it completes. The closing bracket goes with the last alert, so that
+ * all alerts count as written only when the array is whole.
+ */
+export function jsonArrayParts(alerts: readonly Alert[]): [string, number][] {
+  if (alerts.length === 0) return [['[]\n', 0]];
+  // Elements are indented one level deeper. JSON text contains no raw line breaks inside strings.
+  return alerts.map((alert, index) => {
+    const element = `  ${JSON.stringify(alert, null, 2).replace(/\n/g, '\n  ')}`;
+    const last = index === alerts.length - 1;
+    return [`${index === 0 ? '[\n' : ''}${element}${last ? '\n]\n' : ',\n'}`, 1];
+  });
 }
 
 /**
@@ -72,7 +104,12 @@ export function createAlertWriter(
  * characters of the values are shown as escapes (terminal-text.ts).
  */
 export function renderTable(alerts: readonly Alert[], timezone?: string): string {
-  if (alerts.length === 0) return 'No alerts.\n';
+  const blocks = tableBlocks(alerts, timezone);
+  return blocks.length === 0 ? 'No alerts.\n' : blocks.join('');
+}
+
+/** Returns the blocks of `renderTable`, one per alert in its order, each ending in a blank line. */
+function tableBlocks(alerts: readonly Alert[], timezone?: string): string[] {
   const time = (text: string) =>
     timezone === undefined ? text : formatTimeIn(parseIsoTime(text), timezone);
   const sorted = [...alerts].sort(
@@ -81,9 +118,7 @@ export function renderTable(alerts: readonly Alert[], timezone?: string): string
       b.severity.score - a.severity.score ||
       a.first_time.localeCompare(b.first_time),
   );
-  const lines: string[] = [];
-  for (const alert of sorted) lines.push(...renderAlert(alert, time), '');
-  return `${lines.join('\n')}\n`;
+  return sorted.map((alert) => `${renderAlert(alert, time).join('\n')}\n\n`);
 }
 
 const EVIDENCE_SHOWN = 12;

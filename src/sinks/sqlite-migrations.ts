@@ -63,4 +63,14 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // A scan stopped by a signal keeps finished_at NULL, so queries for finished scans still
+    // find only complete ones. interrupted_at distinguishes it from a scan still running or killed.
+    version: 3,
+    sql: `
+      ALTER TABLE scans ADD COLUMN interrupted_at TEXT;
+      ALTER TABLE scans ADD COLUMN interrupted_by TEXT;
+      ALTER TABLE scan_files ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

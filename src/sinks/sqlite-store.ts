@@ -56,6 +56,8 @@ export interface StoredFileStats {
   rejected: number;
   rejectedByCode: Record<string, number>;
   error: string | undefined;
+  /** Set when the scan was stopped before the end of this input. */
+  interrupted: boolean;
 }
 
 export interface StoredScanStats {
@@ -257,16 +259,29 @@ export class SqliteStore {
     return false;
   }
 
-  finishScan(scanId: number, stats: StoredScanStats, files: readonly StoredFileStats[]): void {
+  /**
+   * Stores a scan's counts and its inputs. A scan that ran to its end gets `finished_at`; one
+   * that a signal stopped gets `interrupted_at` and the signal's name instead.
+   */
+  finishScan(
+    scanId: number,
+    stats: StoredScanStats,
+    files: readonly StoredFileStats[],
+    interruptedBy?: string,
+  ): void {
     const update = this.db.prepare(`
-      UPDATE scans SET finished_at = ?, records_read = ?, records_parsed = ?, records_rejected = ?,
-        alerts_raised = ?, alerts_new = ?, stats_json = ? WHERE id = ?`);
+      UPDATE scans SET finished_at = ?, interrupted_at = ?, interrupted_by = ?, records_read = ?,
+        records_parsed = ?, records_rejected = ?, alerts_raised = ?, alerts_new = ?,
+        stats_json = ? WHERE id = ?`);
     const insertFile = this.db.prepare(`
       INSERT INTO scan_files (scan_id, path, format, records_read, records_parsed, records_rejected,
-        rejected_json, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+        rejected_json, error, interrupted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const now = new Date(this.clock.now()).toISOString();
     this.db.transaction(() => {
       update.run(
-        new Date(this.clock.now()).toISOString(),
+        interruptedBy === undefined ? now : null,
+        interruptedBy === undefined ? null : now,
+        interruptedBy ?? null,
         stats.read,
         stats.parsed,
         stats.rejected,
@@ -285,6 +300,7 @@ export class SqliteStore {
           file.rejected,
           JSON.stringify(file.rejectedByCode),
           file.error ?? null,
+          file.interrupted ? 1 : 0,
         );
       }
     })();

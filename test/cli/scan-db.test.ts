@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { SQLITE_MIGRATIONS } from '../../src/sinks/sqlite-migrations.js';
 import { runCli } from '../helpers/cli.js';
 
 const CASE_LOG = 'examples/scenario-an1344-rdp-msp-chain/logs/app01-security.xml';
@@ -75,13 +76,13 @@ describe('scan --db', () => {
     assert.equal(result.status, 2);
     assert.equal(
       result.stderr,
-      `trustwatch: ${db}: the database has schema version 99, newer than version 2 of this trustwatch, so it is left unchanged. Upgrade trustwatch to use it.\n`,
+      `trustwatch: ${db}: the database has schema version 99, newer than version 3 of this trustwatch, so it is left unchanged. Upgrade trustwatch to use it.\n`,
     );
     assert.deepEqual(readFileSync(db), before);
 
     const explain = runCli(['explain', '--db', db, '0123abcd']);
     assert.equal(explain.status, 2);
-    assert.match(explain.stderr, /schema version 99, newer than version 2/);
+    assert.match(explain.stderr, /schema version 99, newer than version 3/);
   });
 
   it('sets up an empty file', () => {
@@ -90,7 +91,7 @@ describe('scan --db', () => {
     writeFileSync(db, '');
     const result = scan(db);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(versions(db), [1, 2]);
+    assert.deepEqual(versions(db), [1, 2, 3]);
   });
 
   it('creates a missing file', () => {
@@ -99,7 +100,45 @@ describe('scan --db', () => {
     const result = scan(db);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(existsSync(db));
-    assert.deepEqual(versions(db), [1, 2]);
+    assert.deepEqual(versions(db), [1, 2, 3]);
+  });
+
+  it('migrates a version 2 database and keeps its scans', () => {
+    const dir = temp();
+    const db = join(dir, 'version2.db');
+    const old = new Database(db);
+    old.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    for (const migration of SQLITE_MIGRATIONS.filter((item) => item.version <= 2)) {
+      old.exec(migration.sql);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(migration.version, 'then');
+    }
+    old
+      .prepare('INSERT INTO scans (started_at, finished_at, paths_json) VALUES (?, ?, ?)')
+      .run('2024-01-01T00:00:00.000Z', '2024-01-01T00:01:00.000Z', '["old.xml"]');
+    old.close();
+
+    const result = scan(db);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(versions(db), [1, 2, 3]);
+    const reader = new Database(db, { readonly: true });
+    const scans = reader
+      .prepare('SELECT paths_json, finished_at, interrupted_at, interrupted_by FROM scans')
+      .all() as Record<string, unknown>[];
+    const files = reader.prepare('SELECT interrupted FROM scan_files').all();
+    reader.close();
+    assert.deepEqual(
+      scans.map((row) => row.paths_json),
+      ['["old.xml"]', JSON.stringify([CASE_LOG])],
+    );
+    assert.equal(scans[0]?.finished_at, '2024-01-01T00:01:00.000Z');
+    assert.equal(typeof scans[1]?.finished_at, 'string');
+    for (const row of scans) {
+      assert.equal(row.interrupted_at, null);
+      assert.equal(row.interrupted_by, null);
+    }
+    assert.deepEqual(files, [{ interrupted: 0 }]);
   });
 
   it('rejects --learn with :memory:', () => {

@@ -134,6 +134,13 @@ export class ChainCorrelation implements Correlation {
     return this.instances.size;
   }
 
+  /** Open instances that reached their last step and wait for their windows to pass. */
+  completeCount(): number {
+    let count = 0;
+    for (const instance of this.instances) if (instance.complete) count++;
+    return count;
+  }
+
   push(input: CorrelationInput, _out: Finding[]): void {
     const event = input.events[0];
     if (!event) return;

@@ -1,0 +1,87 @@
+import type { ScanSummary } from '../pipeline/scan.js';
+
+/** The scan summary that a scan writes to standard error after its alerts. */
+
+/**
+ * Time in time-limited regular expressions over which the summary names a rule, since
+ * evaluations each within the budget can add up to a scan that looks stalled.
+ */
+const REPORTED_REGEX_MS = 1000;
+
+export function printSummary(
+  summary: ScanSummary,
+  totals: { read: number; parsed: number; rejected: number; skipped: number },
+  newAlerts: number,
+  db: string,
+  rules: number,
+  write: (line: string) => void,
+): void {
+  const seconds = summary.durationMs / 1000;
+  const rate = seconds > 0 ? Math.round(totals.read / seconds) : totals.read;
+  write(
+    `Scanned ${summary.files.length} inputs with ${rules} rules: ${totals.read} records read, ${totals.parsed} parsed, ${totals.rejected} rejected${totals.skipped > 0 ? `, ${totals.skipped} skipped` : ''} (${seconds.toFixed(1)} s, ${rate} records/s)`,
+  );
+  for (const file of summary.files) {
+    if (file.error && file.read === 0) {
+      write(`  ${file.path}: not read: ${file.error}`);
+      continue;
+    }
+    if (file.interrupted && file.read === 0) {
+      write(`  ${file.path}: not read: the scan was interrupted first`);
+      continue;
+    }
+    const format = file.format ? ` [${file.format}]` : '';
+    if (file.skipped) {
+      write(`  ${file.path}${format} skipped: ${file.skipped}`);
+      continue;
+    }
+    const rejected = Object.entries(file.rejectedByCode)
+      .map(([code, count]) => `${code} ${count}`)
+      .join(', ');
+    const skippedReasons = Object.entries(file.skippedByReason)
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ');
+    const skipped =
+      file.skippedRecords > 0 ? `, ${file.skippedRecords} skipped (${skippedReasons})` : '';
+    const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
+    const pages = file.emptyPages === 1 ? 'page' : 'pages';
+    const emptyPages = file.emptyPages > 0 ? `, ${file.emptyPages} ${pages} without records` : '';
+    const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
+    // An input that failed part way (a truncated .gz) keeps the records read before.
+    const failed = file.error ? `; then failed: ${file.error}` : '';
+    const damaged = file.damage.map((reason) => `; damaged: ${reason}`).join('');
+    const interrupted = file.interrupted ? '; interrupted before its end' : '';
+    write(
+      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${emptyPages}${damaged}${failed}${interrupted}`,
+    );
+  }
+  const evaluated = summary.detection.events_total;
+  if (evaluated > 0) {
+    const perEvent = summary.detection.evaluations_total / evaluated;
+    write(
+      `Rule evaluations: ${summary.detection.evaluations_total} for ${evaluated} events (${perEvent.toFixed(2)} per event)`,
+    );
+  }
+  if (summary.late > 0)
+    write(`  ${summary.late} matched events arrived out of order beyond the reorder buffer`);
+  for (const [rule, count] of summary.regexTimeouts) {
+    const stopped = count >= summary.regexTimeoutLimit ? ', then stopped running it' : '';
+    write(
+      `  rule ${rule}: ${count} regular expression evaluations ran over the time budget${stopped}`,
+    );
+  }
+  for (const [rule, spent] of summary.regexSpent) {
+    if (spent.ms < REPORTED_REGEX_MS) continue;
+    const seconds = (spent.ms / 1000).toFixed(1);
+    const average = (spent.ms / spent.evaluations).toFixed(1);
+    write(
+      `  rule ${rule}: ${seconds} s in ${spent.evaluations} time-limited regular expression evaluations (${average} ms on average)`,
+    );
+  }
+  const stored = db === ':memory:' ? '' : ` (${newAlerts} new in ${db})`;
+  const suppressed =
+    summary.suppressed > 0 ? `; ${summary.suppressed} suppressed by the allow-list` : '';
+  write(`Alerts: ${summary.alerts}${stored}${suppressed}`);
+  for (const [party, count] of [...summary.alertsByParty].sort((a, b) => b[1] - a[1]))
+    write(`  party ${party}: ${count}`);
+}
