@@ -8,6 +8,7 @@ import type { ScanSummary } from '../pipeline/scan.js';
  */
 const REPORTED_REGEX_MS = 1000;
 
+/** Writes the summary: totals, inputs, rule evaluations and alerts, one line at a time. */
 export function printSummary(
   summary: ScanSummary,
   totals: { read: number; parsed: number; rejected: number; skipped: number },
@@ -21,40 +22,8 @@ export function printSummary(
   write(
     `Scanned ${summary.files.length} inputs with ${rules} rules: ${totals.read} records read, ${totals.parsed} parsed, ${totals.rejected} rejected${totals.skipped > 0 ? `, ${totals.skipped} skipped` : ''} (${seconds.toFixed(1)} s, ${rate} records/s)`,
   );
-  for (const file of summary.files) {
-    if (file.error && file.read === 0) {
-      write(`  ${file.path}: not read: ${file.error}`);
-      continue;
-    }
-    if (file.interrupted && file.read === 0) {
-      write(`  ${file.path}: not read: the scan was interrupted first`);
-      continue;
-    }
-    const format = file.format ? ` [${file.format}]` : '';
-    if (file.skipped) {
-      write(`  ${file.path}${format} skipped: ${file.skipped}`);
-      continue;
-    }
-    const rejected = Object.entries(file.rejectedByCode)
-      .map(([code, count]) => `${code} ${count}`)
-      .join(', ');
-    const skippedReasons = Object.entries(file.skippedByReason)
-      .map(([reason, count]) => `${reason} ${count}`)
-      .join(', ');
-    const skipped =
-      file.skippedRecords > 0 ? `, ${file.skippedRecords} skipped (${skippedReasons})` : '';
-    const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
-    const pages = file.emptyPages === 1 ? 'page' : 'pages';
-    const emptyPages = file.emptyPages > 0 ? `, ${file.emptyPages} ${pages} without records` : '';
-    const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
-    // An input that failed part way (a truncated .gz) keeps the records read before.
-    const failed = file.error ? `; then failed: ${file.error}` : '';
-    const damaged = file.damage.map((reason) => `; damaged: ${reason}`).join('');
-    const interrupted = file.interrupted ? '; interrupted before its end' : '';
-    write(
-      `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${emptyPages}${damaged}${failed}${interrupted}`,
-    );
-  }
+  printInputs(summary.files, db, write);
+
   const evaluated = summary.detection.events_total;
   if (evaluated > 0) {
     const perEvent = summary.detection.evaluations_total / evaluated;
@@ -84,4 +53,71 @@ export function printSummary(
   write(`Alerts: ${summary.alerts}${stored}${suppressed}`);
   for (const [party, count] of [...summary.alertsByParty].sort((a, b) => b[1] - a[1]))
     write(`  party ${party}: ${count}`);
+}
+
+/**
+ * Inputs listed one per line however many the scan read. Past this count only the inputs with
+ * something to report are listed, because a folder of thousands of clean files would bury them.
+ */
+const MAX_LISTED_INPUTS = 50;
+
+type InputStats = ScanSummary['files'][number];
+
+/** Writes one line per input, or past `MAX_LISTED_INPUTS` only those with something to report. */
+function printInputs(
+  files: readonly InputStats[],
+  db: string,
+  write: (line: string) => void,
+): void {
+  const all = files.length <= MAX_LISTED_INPUTS;
+  let unlisted = 0;
+  for (const file of files) {
+    if (all || hasNote(file)) write(inputLine(file));
+    else unlisted++;
+  }
+  if (unlisted === 0) return;
+
+  const where =
+    db === ':memory:' ? '' : `; the scan_files table of ${db} has a row for every input`;
+  const inputs = unlisted === 1 ? 'input' : 'inputs';
+  write(`  and ${unlisted} more ${inputs} read whole, without rejections or damage${where}`);
+}
+
+/** Tells whether an input failed, was skipped or cut short, or had records rejected or skipped. */
+function hasNote(file: InputStats): boolean {
+  return (
+    file.error !== undefined ||
+    file.interrupted === true ||
+    file.skipped !== undefined ||
+    file.rejected > 0 ||
+    file.skippedRecords > 0 ||
+    file.damage.length > 0
+  );
+}
+
+function inputLine(file: InputStats): string {
+  if (file.error && file.read === 0) return `  ${file.path}: not read: ${file.error}`;
+  if (file.interrupted && file.read === 0) {
+    return `  ${file.path}: not read: the scan was interrupted first`;
+  }
+  const format = file.format ? ` [${file.format}]` : '';
+  if (file.skipped) return `  ${file.path}${format} skipped: ${file.skipped}`;
+
+  const rejected = Object.entries(file.rejectedByCode)
+    .map(([code, count]) => `${code} ${count}`)
+    .join(', ');
+  const skippedReasons = Object.entries(file.skippedByReason)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  const skipped =
+    file.skippedRecords > 0 ? `, ${file.skippedRecords} skipped (${skippedReasons})` : '';
+  const outOfRange = file.outOfRange > 0 ? `, ${file.outOfRange} outside --since/--until` : '';
+  const pages = file.emptyPages === 1 ? 'page' : 'pages';
+  const emptyPages = file.emptyPages > 0 ? `, ${file.emptyPages} ${pages} without records` : '';
+  const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
+  // An input that failed part way (a truncated .gz) keeps the records read before.
+  const failed = file.error ? `; then failed: ${file.error}` : '';
+  const damaged = file.damage.map((reason) => `; damaged: ${reason}`).join('');
+  const interrupted = file.interrupted ? '; interrupted before its end' : '';
+  return `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${emptyPages}${damaged}${failed}${interrupted}`;
 }
