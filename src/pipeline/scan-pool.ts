@@ -2,8 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DetectorStats } from '../engine/detector.js';
 import type { Sighting } from '../enrich/baseline.js';
-import type { Logger } from '../model/logger.js';
+import type { LogFields, Logger } from '../model/logger.js';
 import { addSpending, type RegexSpending } from '../rules/regex-guard.js';
+import { DAMAGED_HEADER_MESSAGE } from '../sources/csv-header.js';
+import { firstCsvWarning, ROW_LIKE_MESSAGE } from '../sources/csv-rows.js';
 import type { PreparedInput } from '../sources/read.js';
 import { firstInputTimeWarning, INPUT_TIME_MESSAGE } from '../sources/record-time.js';
 import type { InputCounts, StageMatch } from './file-stage.js';
@@ -61,6 +63,18 @@ const RESTARTS_PER_THREAD = 2;
  * instead of 600 MiB at its peak.
  */
 const YOUNG_GENERATION_MB = 96;
+
+/**
+ * Tests whether a thread's warning about an input was logged already. The main thread parses
+ * each input's head to find its first event time, so warnings about the head come twice.
+ */
+function isRepeatedWarning(logger: Logger, message: string, fields?: LogFields): boolean {
+  const file = String(fields?.file);
+  if (message === INPUT_TIME_MESSAGE) return !firstInputTimeWarning(logger, file);
+  if (message === ROW_LIKE_MESSAGE) return !firstCsvWarning(logger, file, String(fields?.line));
+  if (message === DAMAGED_HEADER_MESSAGE) return !firstCsvWarning(logger, file, 'header');
+  return false;
+}
 
 function workerUrl(): URL {
   // Under tsx (the tests) this module is TypeScript, and the worker inherits tsx's loader.
@@ -245,10 +259,7 @@ export class ScanPool {
         return;
       }
       case 'log':
-        if (message.message === INPUT_TIME_MESSAGE) {
-          const file = String(message.fields?.file);
-          if (!firstInputTimeWarning(this.logger, file)) return;
-        }
+        if (isRepeatedWarning(this.logger, message.message, message.fields)) return;
         this.logger[message.level](message.message, message.fields);
         return;
       case 'final':

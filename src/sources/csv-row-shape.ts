@@ -49,6 +49,46 @@ export function startsRow(line: string, shape: RowShape): boolean {
   return cells?.length === shape.width && shape.isEntry(cells);
 }
 
+/**
+ * Tests whether a quoted value, still open at a line that starts a row and closed lines later, is
+ * one value with line breaks rather than a stray quote's value. It is when the value closes as an
+ * RFC 4180 writer closes it: its row has the header's width and no quote that RFC 4180 does not
+ * allow. Two stray quotes can close a value that way too: one at a cell start of an entry's row
+ * and one at a cell end of a later entry's row. So the value is not one when each of those two
+ * lines starts a row without that quote.
+ * NOTE: a value with line breaks whose first and last lines read as entries once their quotes are
+ * removed is read as two stray quotes, because its text cannot tell them apart.
+ */
+export function isWholeValue(
+  lines: readonly RowLine[],
+  row: CsvRowScanner,
+  open: StrayQuote,
+  shape: RowShape,
+): boolean {
+  if (row.cells.length !== shape.width || row.invalidQuote !== undefined) return false;
+
+  const opening = (lines[open.line] as RowLine).text;
+  if (!startsRow(withoutCharAt(opening, open.quote), shape)) return true;
+
+  // The cell after the value starts on the line that closes it, or the value is the row's last.
+  const closing = (lines[row.cellLines[open.cell + 1] ?? lines.length - 1] as RowLine).text;
+  return !startsRow(withoutCharAt(closing, closingQuote(closing)), shape);
+}
+
+/**
+ * Returns the index of the quote that closes a value open at the start of the line: the first
+ * quote that is not one of a doubled pair.
+ */
+function closingQuote(line: string): number {
+  let quote = line.indexOf('"');
+  while (quote >= 0 && line.charCodeAt(quote + 1) === 0x22) quote = line.indexOf('"', quote + 2);
+  return quote;
+}
+
+function withoutCharAt(text: string, index: number): string {
+  return index < 0 ? text : text.slice(0, index) + text.slice(index + 1);
+}
+
 export function isRowWide(line: string, width: number): boolean {
   return splitCsvRow(line)?.length === width;
 }

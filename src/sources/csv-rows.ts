@@ -5,6 +5,7 @@ import {
   findStrayQuote,
   isRowWide,
   isStrayQuotePair,
+  isWholeValue,
   type RowShape,
   type StrayQuote,
   shortCellText,
@@ -16,8 +17,9 @@ import type { ParseContext, ParseOutput, Rejection } from './format.js';
 /**
  * Rows of a CSV export of log entries, read from its lines. A quoted value may hold commas,
  * doubled quotes and line breaks, so a row can span lines. A stray quote at the start of a cell
- * opens a value that would run on over the rows after it, so a line that starts an entry's row
- * (see `RowShape`) ends a value still open there. The damaged row is then rejected alone, with a
+ * opens a value that would run on over the rows after it. So a value still open at a line that
+ * starts an entry's row (see `RowShape`) is read on only while it may still close as a value with
+ * line breaks does (`isWholeValue`). When it does not, the damaged row is rejected alone, with a
  * reason that names its cell and the cell's text, and the lines after it are read as rows.
  */
 
@@ -68,6 +70,19 @@ interface PendingRow {
   stray?: StrayQuote;
   /** Set once the row is rejected as too long: its lines are only read to find its end. */
   tooLong?: boolean;
+  /** The first line that starts a row while the value is open, if one came. */
+  rowStart?: RowStart;
+}
+
+/**
+ * A line that starts a row inside an open value, found by its index among the pending row's
+ * lines. The row is rejected there, at the value's quote and with `where` as the reason, unless
+ * the value closes as one with line breaks.
+ */
+interface RowStart {
+  index: number;
+  open: StrayQuote;
+  where: string;
 }
 
 /** Warnings per input about quoted values whose lines read as rows; the rest are counted. */
@@ -75,6 +90,11 @@ const MAX_ROW_LIKE_WARNINGS = 10;
 
 /** Message text for a stray quote that closes at the next quote on its own line. */
 const PAIRED_ON_LINE = 'pairs with a quote later on the line';
+
+/** The warning about a quoted value whose lines read as rows, logged once per value. */
+export const ROW_LIKE_MESSAGE =
+  'a quoted CSV value contains lines that read as rows on their own; they are read as part ' +
+  'of the value, so check them for a stray quote';
 
 /** Maximum length of a rejection's snippet. */
 const SNIPPET_LENGTH = 120;
@@ -90,6 +110,11 @@ export class CsvRowReader {
    */
   private afterDamage = false;
   private rowLikeWarnings = 0;
+  /**
+   * Lines of a rejected row to read again, the next one last. They are read before the line
+   * after them, one at a time rather than by recursion, so damaged rows in a row stay cheap.
+   */
+  private readonly backlog: CsvLine[] = [];
 
   constructor(private readonly config: CsvRowsConfig) {}
 
@@ -101,14 +126,54 @@ export class CsvRowReader {
 
   /** Reads one line of the input. */
   push(text: string, origin: Origin, out: ParseOutput): void {
-    // A value still open where a row starts was opened by a stray quote, because an RFC 4180
-    // writer quotes a value with line breaks whole, and text in a value rarely reads as an entry.
-    // NOTE: a value that a user wrote with lines that read as entries (the header's width and
-    // cells that the format's shape accepts) is split into those rows too, which the rejected
-    // lines around them show.
-    if (this.pending && this.shape && startsRow(text, this.shape)) {
-      const where = `is not closed before line ${origin.line}, which starts a row`;
-      while (this.pending) this.rejectOpenValue(where, out);
+    this.read({ text, origin }, out);
+    this.readBacklog(out);
+  }
+
+  /** Rejects a row left open at the end of the input, and logs the warnings left unlogged. */
+  end(out: ParseOutput): void {
+    while (this.pending) {
+      if (this.pending.rowStart) this.rejectAtRowStart(out);
+      else this.rejectOpenValue('is not closed before the end of the input', out);
+      this.readBacklog(out);
+    }
+    if (this.rowLikeWarnings > MAX_ROW_LIKE_WARNINGS) {
+      this.config.context.logger.warn('more quoted CSV values contain lines that read as rows', {
+        file: this.config.context.file,
+        values_total: this.rowLikeWarnings,
+      });
+    }
+  }
+
+  private readBacklog(out: ParseOutput): void {
+    for (let line = this.backlog.pop(); line; line = this.backlog.pop()) this.read(line, out);
+  }
+
+  /** Queues lines to be read again before the lines in the backlog now. */
+  private readAgain(lines: readonly CsvLine[]): void {
+    for (let index = lines.length - 1; index >= 0; index--) {
+      this.backlog.push(lines[index] as CsvLine);
+    }
+  }
+
+  /** Reads one line, from the input or from the backlog. */
+  private read(line: CsvLine, out: ParseOutput): void {
+    const { text, origin } = line;
+    // A value still open where a row starts was most likely opened by a stray quote, because
+    // text in a value rarely reads as an entry. The value may still be one with line breaks, as
+    // an RFC 4180 writer quotes such a value whole, so the lines that follow decide.
+    const current = this.pending;
+    if (current && !current.rowStart && this.shape && startsRow(text, this.shape)) {
+      if (current.tooLong) {
+        // The row was rejected when it passed the length limit.
+        this.pending = undefined;
+      } else {
+        current.rowStart = {
+          index: current.lines.length,
+          open: current.scanner.openValue as StrayQuote,
+          where: `is not closed before line ${origin.line}, which starts a row`,
+        };
+      }
     }
 
     if (!this.pending) {
@@ -122,22 +187,31 @@ export class CsvRowReader {
       this.passOver(text);
       return;
     }
-    pending.lines.push({ text, origin });
+    pending.lines.push(line);
     pending.length += text.length + 1;
 
     // Each line is scanned once, so a value left open stays linear in its length.
     const complete = pending.scanner.addLine(text);
     if (pending.length > this.config.maxRowLength) {
-      this.rejectTooLong(complete, out);
+      if (pending.rowStart) this.rejectAtRowStart(out);
+      else this.rejectTooLong(complete, out);
       return;
     }
     if (!complete) {
-      if (pending.lines.length >= this.config.maxRowLines) {
-        this.rejectOpenValue(`is not closed within ${this.config.maxRowLines} lines`, out);
-      }
+      if (pending.lines.length < this.config.maxRowLines) return;
+      if (pending.rowStart) this.rejectAtRowStart(out);
+      else this.rejectOpenValue(`is not closed within ${this.config.maxRowLines} lines`, out);
       return;
     }
 
+    if (pending.rowStart) {
+      const { lines, scanner, rowStart } = pending;
+      if (!isWholeValue(lines, scanner, rowStart.open, this.shape as RowShape)) {
+        this.rejectAtRowStart(out);
+        return;
+      }
+      pending.rowStart = undefined;
+    }
     if (this.checkOneLineRow(text, out)) return;
     const { scanner: row, lines } = pending;
     if (this.shape && lines.length > 1) {
@@ -151,17 +225,6 @@ export class CsvRowReader {
       return;
     }
     this.config.onRow({ cells: row.cells, lines }, out);
-  }
-
-  /** Rejects a row left open at the end of the input, and logs the warnings left unlogged. */
-  end(out: ParseOutput): void {
-    while (this.pending) this.rejectOpenValue('is not closed before the end of the input', out);
-    if (this.rowLikeWarnings > MAX_ROW_LIKE_WARNINGS) {
-      this.config.context.logger.warn('more quoted CSV values contain lines that read as rows', {
-        file: this.config.context.file,
-        values_total: this.rowLikeWarnings,
-      });
-    }
   }
 
   /**
@@ -227,15 +290,33 @@ export class CsvRowReader {
     return false;
   }
 
-  /** Rejects the pending row at the quote of its open value; see `rejectStrayQuote`. */
-  private rejectOpenValue(where: string, out: ParseOutput): void {
+  /**
+   * Rejects the pending row at the quote of the value that was open at its `rowStart` line, and
+   * reads the lines from that line on again.
+   */
+  private rejectAtRowStart(out: ParseOutput): void {
+    const row = this.pending as PendingRow;
+    const { index, open, where } = row.rowStart as RowStart;
+    // The lines from the row start on come after the lines that the rejection reads again.
+    this.readAgain(row.lines.slice(index));
+    row.lines = row.lines.slice(0, index);
+    this.rejectOpenValue(where, out, open);
+  }
+
+  /**
+   * Rejects the pending row at the quote of its open value, or of `open`; see `rejectStrayQuote`.
+   */
+  private rejectOpenValue(
+    where: string,
+    out: ParseOutput,
+    open = this.pending?.scanner.openValue,
+  ): void {
     const row = this.pending;
     if (row?.tooLong) {
       // The row was rejected when it passed the length limit.
       this.pending = undefined;
       return;
     }
-    const open = row?.scanner.openValue;
     if (!row || !open) throw new Error('a pending CSV row has no open value');
     if (row.stray) {
       const reason = `${PAIRED_ON_LINE}, which then opens a value that ${where}`;
@@ -268,7 +349,7 @@ export class CsvRowReader {
 
     const cell = `${this.cellName(stray.cell)} (${strayCellText(quoteLine.text, stray.quote)})`;
     this.rejectDamagedRow(row, `a quote opens ${cell} and ${reason}${this.linesAfter(rest)}`, out);
-    for (const next of rest) this.push(next.text, next.origin, out);
+    this.readAgain(rest);
   }
 
   /**
@@ -377,29 +458,25 @@ export class CsvRowReader {
     const first = lines[0] as CsvLine;
     const lineIndex = lines.indexOf(firstInside);
     const cell = row.cellLines.filter((start) => start < lineIndex).length - 1;
-    if (!firstRowLikeWarning(context.logger, context.file, `${first.origin.line}`)) return;
-    context.logger.warn(
-      'a quoted CSV value contains lines that read as rows on their own; they are read as part ' +
-        'of the value, so check them for a stray quote',
-      {
-        file: context.file,
-        line: first.origin.line,
-        column: this.header?.[cell],
-        row_like_lines: inside.map((line) => line.origin.line).join(', '),
-      },
-    );
+    if (!firstCsvWarning(context.logger, context.file, `${first.origin.line}`)) return;
+    context.logger.warn(ROW_LIKE_MESSAGE, {
+      file: context.file,
+      line: first.origin.line,
+      column: this.header?.[cell],
+      row_like_lines: inside.map((line) => line.origin.line).join(', '),
+    });
   }
 }
 
-/** Lines already warned about, per logger and input. */
+/** Warnings already logged, per logger and input. */
 const warnedLines = new WeakMap<object, Map<string, Set<string>>>();
 
 /**
- * Notes a warning about `key` of `file` and returns false when `logger` already has it. A scan
- * parses each input's head once to find its first event time and again with the rest, so a
- * head row would be warned about twice.
+ * Notes a warning about `key` (a line number, or `header`) of `file` and returns false when
+ * `logger` already has it. A scan parses each input's head once to find its first event time
+ * and again with the rest, so a head row would be warned about twice.
  */
-function firstRowLikeWarning(logger: object, file: string, key: string): boolean {
+export function firstCsvWarning(logger: object, file: string, key: string): boolean {
   const files = warnedLines.get(logger) ?? new Map<string, Set<string>>();
   warnedLines.set(logger, files);
   const keys = files.get(file) ?? new Set<string>();

@@ -542,15 +542,28 @@ describe('m365-audit-csv quoting', () => {
     assertEachRowOnce(parsed);
   });
 
-  it('rejects a header left open', async () => {
+  it('reads a header left open without its quotes', async () => {
     const path = join(dir, 'open-header.csv');
-    writeFileSync(path, '"CreationDate,"UserIds","Operations","AuditData\n"a","b","c","{}"\n');
+    const row = '"2024-03-01T10:00:00Z","u@contoso.com","Set-Mailbox","{}"';
+    writeFileSync(path, `"CreationDate,"UserIds","Operations","AuditData\n${row}\n`);
+    const parsed = await parseInput(path);
 
-    await assert.rejects(parseInput(path), {
+    assert.deepEqual(parsed.rejections, []);
+    assert.equal(parsed.events[0]?.fields.Operations, 'Set-Mailbox');
+    assert.equal(parsed.events[0]?.time, Date.parse('2024-03-01T10:00:00Z'));
+    assert.equal(parsed.warnings[0]?.fields?.damage, 'a quote at column 38 that is not closed');
+  });
+
+  it('rejects a header left open that names no AuditData', async () => {
+    const path = join(dir, 'open-header-unknown.csv');
+    writeFileSync(path, '"CreationDate,"UserIds","Operations","Audit\n"a","b","c","{}"\n');
+
+    await assert.rejects(parseInput(path, 'm365-audit-csv'), {
       message:
-        'line 1: not a Microsoft 365 audit log CSV export: a quote in the first row is not ' +
-        'closed on its line (it starts with "\\"CreationDate,\\"UserIds\\",\\"Operations\\",' +
-        '\\"AuditData")',
+        `${path}:1: not a Microsoft 365 audit log CSV export: the header row has a quote at ` +
+        'column 38 that is not closed, and read without quotes it names no AuditData column ' +
+        'beside a CreationDate, Operation or RecordType (header: "\\"CreationDate,' +
+        '\\"UserIds\\",\\"Operations\\",\\"Audit")',
     });
   });
 

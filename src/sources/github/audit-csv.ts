@@ -1,5 +1,5 @@
-import { splitCsvRow } from '../../input/csv-row.js';
 import { RecordError } from '../../model/errors.js';
+import { invalidHeaderError, readCsvHeader, warnDamagedHeader } from '../csv-header.js';
 import { type CsvLine, type CsvRow, CsvRowReader } from '../csv-rows.js';
 import type { ParseContext, ParseOutput, RecordParser, SourceFormat } from '../format.js';
 import { rejectionFrom } from '../format.js';
@@ -36,15 +36,43 @@ function cellValue(cell: string): unknown {
 /** Rows longer than this many lines are rejected as an unclosed quote. */
 const MAX_ROW_LINES = 1000;
 
+/** Tests whether header names are the keys of an audit log export, as `detect` requires. */
+function namesAuditKeys(names: readonly string[]): boolean {
+  const keys = new Set(names);
+  const hasTime = keys.has('created_at') || keys.has('@timestamp');
+  return keys.has('action') && keys.has('actor') && hasTime;
+}
+
+const FORMAT_TITLE = 'GitHub audit log CSV export';
+
 function createParser(context: ParseContext): RecordParser {
   let header: string[] | undefined;
 
-  const emitRow = ({ cells, lines }: CsvRow, out: ParseOutput) => {
-    if (!header) {
-      header = cells.map((name) => name.trim().replace(/^\uFEFF/, ''));
-      reader.setHeader(header, githubRowShape(header));
-      return;
+  /**
+   * Reads the header from the first line that is not blank. A header with damaged quotes is read
+   * without them when its names are then an export's keys, and the input fails otherwise, because
+   * no row can be read without it.
+   */
+  const readHeader = (line: string, lineNumber: number) => {
+    if (line.trim() === '') return;
+
+    const text = line.replace(/^\uFEFF/, '');
+    const read = readCsvHeader(text);
+    const names = read.names.map((name) => name.trim());
+    if (read.damage !== undefined) {
+      if (!namesAuditKeys(names)) {
+        const reason = 'names no action, actor and created_at or @timestamp key';
+        throw invalidHeaderError(context, lineNumber, text, FORMAT_TITLE, read, reason);
+      }
+      warnDamagedHeader(context, lineNumber, text, read);
     }
+    header = names;
+    reader.setHeader(names, githubRowShape(names));
+  };
+
+  const emitRow = ({ cells, lines }: CsvRow, out: ParseOutput) => {
+    // The reader receives lines only once the header is read.
+    if (!header) return;
     const text = lines.map((line) => line.text).join('\n');
     const origin = (lines[0] as CsvLine).origin;
     try {
@@ -87,7 +115,9 @@ function createParser(context: ParseContext): RecordParser {
 
   return {
     push(record, out) {
-      reader.push(record.value as string, record.origin, out);
+      const line = record.value as string;
+      if (header) reader.push(line, record.origin, out);
+      else readHeader(line, record.origin.line ?? 0);
     },
     end(out) {
       reader.end(out);
@@ -102,9 +132,7 @@ export const githubAuditCsvFormat: SourceFormat = {
   detect(sample) {
     const first = sample.text?.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0];
     if (first === undefined || first.trimStart().startsWith('{')) return 0;
-    const columns = new Set((splitCsvRow(first) ?? []).map((name) => name.trim()));
-    const hasTime = columns.has('created_at') || columns.has('@timestamp');
-    return columns.has('action') && columns.has('actor') && hasTime ? 0.9 : 0;
+    return namesAuditKeys(readCsvHeader(first).names.map((name) => name.trim())) ? 0.9 : 0;
   },
   createParser,
 };

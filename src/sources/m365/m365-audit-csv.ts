@@ -1,6 +1,5 @@
-import { splitCsvRow } from '../../input/csv-row.js';
-import { InputError } from '../../model/errors.js';
 import type { Origin } from '../../model/event.js';
+import { invalidHeaderError, readCsvHeader, warnDamagedHeader } from '../csv-header.js';
 import { type CsvLine, type CsvRow, CsvRowReader } from '../csv-rows.js';
 import type {
   FramedRecord,
@@ -32,16 +31,27 @@ import { ualEvent } from './ual-event.js';
 
 const AUDIT_DATA = 'auditdata';
 
+/** Columns that every export has beside AuditData, in lower case. */
+const BESIDE_AUDIT_DATA = ['creationdate', 'operation', 'operations', 'recordtype'];
+
+const FORMAT_TITLE = 'Microsoft 365 audit log CSV export';
+
 /** Code of the rejections for rows whose quoting is damaged. */
 const INVALID_CSV = 'invalid_csv';
 
-/** True when the line is a CSV header of an audit log export. */
+/** Tests whether the line may be a CSV header of an audit log export, for format detection. */
 function isHeader(line: string): boolean {
   const lower = line.toLowerCase();
   return (
     lower.includes(AUDIT_DATA) &&
     (lower.includes('creationdate') || lower.includes('operation') || lower.includes('recordtype'))
   );
+}
+
+/** Tests whether header names contain AuditData and one of the columns beside it. */
+function namesAuditColumns(names: readonly string[]): boolean {
+  const columns = new Set(names.map((name) => name.trim().toLowerCase()));
+  return columns.has(AUDIT_DATA) && BESIDE_AUDIT_DATA.some((name) => columns.has(name));
 }
 
 class AuditCsvParser implements RecordParser {
@@ -79,25 +89,21 @@ class AuditCsvParser implements RecordParser {
 
   /**
    * Reads the header from the first line that is neither blank nor `#TYPE`. Without it no row
-   * can be read, so the input fails once instead of per row.
+   * can be read, so the input fails once instead of per row. A header with damaged quotes is
+   * read without them when it then names the columns of an export.
    */
   private readHeader(line: string, lineNumber: number): void {
     if (line.trim() === '' || line.trimStart().startsWith('#TYPE')) return;
 
     const text = line.replace(/^\uFEFF/, '');
-    const header = splitCsvRow(text);
-    if (header === undefined || !isHeader(header.join(','))) {
-      const reason =
-        header === undefined
-          ? 'a quote in the first row is not closed on its line'
-          : 'the first row names no AuditData column';
-      throw new InputError(
-        'input.invalid_header',
-        `line ${lineNumber}: not a Microsoft 365 audit log CSV export: ${reason} (it starts with ${JSON.stringify(truncate(text, 60))})`,
-      );
+    const header = readCsvHeader(text);
+    if (!namesAuditColumns(header.names)) {
+      const reason = `names no AuditData column beside a CreationDate, Operation or RecordType`;
+      throw invalidHeaderError(this.context, lineNumber, text, FORMAT_TITLE, header, reason);
     }
-    this.header = header;
-    this.reader.setHeader(header, m365RowShape(header));
+    if (header.damage !== undefined) warnDamagedHeader(this.context, lineNumber, text, header);
+    this.header = header.names;
+    this.reader.setHeader(header.names, m365RowShape(header.names));
   }
 
   private emitRow({ cells, lines }: CsvRow, out: ParseOutput): void {
