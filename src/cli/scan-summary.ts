@@ -96,7 +96,9 @@ function hasNote(file: InputStats): boolean {
 }
 
 function inputLine(file: InputStats): string {
-  if (file.error && file.read === 0) return `  ${file.path}: not read: ${file.error}`;
+  if (file.error && file.read === 0) {
+    return `  ${file.path}: not read: ${withoutPath(file.error, file.path)}`;
+  }
   if (file.interrupted && file.read === 0) {
     return `  ${file.path}: not read: the scan was interrupted first`;
   }
@@ -116,8 +118,21 @@ function inputLine(file: InputStats): string {
   const emptyPages = file.emptyPages > 0 ? `, ${file.emptyPages} ${pages} without records` : '';
   const joined = file.events !== file.parsed ? `, joined into ${file.events} events` : '';
   // An input that failed part way (a truncated .gz) keeps the records read before.
-  const failed = file.error ? `; then failed: ${file.error}` : '';
+  const failed = file.error ? `; then failed: ${withoutPath(file.error, file.path)}` : '';
   const damaged = file.damage.map((reason) => `; damaged: ${reason}`).join('');
   const interrupted = file.interrupted ? '; interrupted before its end' : '';
   return `  ${file.path}${format} ${file.read} read, ${file.parsed} parsed${joined}, ${file.rejected} rejected${rejected ? ` (${rejected})` : ''}${skipped}${outOfRange}${emptyPages}${damaged}${failed}${interrupted}`;
+}
+
+/**
+ * Returns an input's error without the input's path in front, which the summary line gives
+ * already: `a.csv:1: not a … export` reads `line 1: not a … export`.
+ */
+function withoutPath(error: string, path: string): string {
+  if (!error.startsWith(`${path}:`)) return error;
+  const rest = error.slice(path.length + 1);
+  const location = /^(\d+)(?::(\d+))?: /.exec(rest);
+  if (!location) return rest.trimStart();
+  const column = location[2] === undefined ? '' : `, column ${location[2]}`;
+  return `line ${location[1]}${column}: ${rest.slice(location[0].length)}`;
 }
