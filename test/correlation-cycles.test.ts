@@ -47,11 +47,12 @@ function writeRules(): string {
   return file;
 }
 
+/** Each cycle is reported at the reference that leads into it. */
 const EXPECTED = [
-  ':10:1: error correlation.reference_cycle: correlation "corr_a title" refers to itself through corr_a → corr_b → corr_c → corr_a, so it can never fire and is not loaded',
-  ':21:1: error correlation.reference_cycle: correlation "corr_b title" refers to itself through corr_b → corr_c → corr_a → corr_b, so it can never fire and is not loaded',
-  ':32:1: error correlation.reference_cycle: correlation "corr_c title" refers to itself through corr_c → corr_a → corr_b → corr_c, so it can never fire and is not loaded',
-  ':43:1: error correlation.reference_cycle: correlation "corr_self title" refers to itself through corr_self → corr_self, so it can never fire and is not loaded',
+  ':15:11: error correlation.reference_cycle: correlation "corr_a title" refers to itself through corr_a → corr_b → corr_c → corr_a, so it can never fire and is not loaded',
+  ':26:11: error correlation.reference_cycle: correlation "corr_b title" refers to itself through corr_b → corr_c → corr_a → corr_b, so it can never fire and is not loaded',
+  ':37:11: error correlation.reference_cycle: correlation "corr_c title" refers to itself through corr_c → corr_a → corr_b → corr_c, so it can never fire and is not loaded',
+  ':48:11: error correlation.reference_cycle: correlation "corr_self title" refers to itself through corr_self → corr_self, so it can never fire and is not loaded',
 ];
 
 describe('correlation reference cycles', () => {

@@ -73,6 +73,27 @@ describe('rules check on SigmaHQ', { concurrency: 2 }, () => {
     for (const match of backtracking) {
       assert.match(match[2] ?? '', /the repetition "\(\?:\.\*\\\\\)\)\{1,\}"/);
     }
+
+    // Two public rules test a field that trustwatch's events never have under that spelling:
+    // the System value is ProcessID, and sudo's USER= is read as target_user.
+    const fields = new Map(
+      [...result.stdout.matchAll(/([^/\s]+\.yml):\d+:\d+: warning (rule\.field_\w+: .*)/g)].map(
+        (match) => [match[1], match[2]],
+      ),
+    );
+    assert.deepEqual([...fields.keys()].sort(), [
+      'lnx_sudo_exploit_cve_2019_14287.yml',
+      'win_system_service_install_sups_unusal_client.yml',
+    ]);
+    assert.match(
+      fields.get('lnx_sudo_exploit_cve_2019_14287.yml') ?? '',
+      /^rule\.field_case: field "USER" is not a known field of product=linux service=sudo events, but "user" is/,
+    );
+    assert.match(
+      fields.get('win_system_service_install_sups_unusal_client.yml') ?? '',
+      /^rule\.field_case: field "ProcessId" is not a known field of product=windows service=system events, but "ProcessID" is/,
+    );
+    assert.doesNotMatch(result.stdout, /rule\.misspelled_key/);
   });
 
   it('rejects an unknown placeholder mode', async () => {

@@ -230,12 +230,14 @@ correlation:
     assert.deepEqual(
       set.problems.map((problem) => problem.code),
       [
-        'correlation.unknown_key',
+        'correlation.unknown_rule',
         'correlation.invalid_timespan',
         'correlation.unknown_condition',
-        'correlation.missing_condition',
+        'correlation.unknown_key',
+        'correlation.unknown_rule',
         'correlation.invalid_template',
         'correlation.invalid_within',
+        'correlation.unknown_rule',
         'correlation.unknown_key_space',
       ],
     );

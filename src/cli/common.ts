@@ -108,6 +108,7 @@ export async function loadRulesOption(
       context.settings.placeholders,
       context.settings.unresolved_placeholders,
     ),
+    logsources: context.settings.logsources,
   });
 }
 

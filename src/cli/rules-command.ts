@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Detector } from '../engine/detector.js';
+import { UsageError } from '../model/errors.js';
 import { formatLocation } from '../model/problem.js';
 import type { RuleSet } from '../rules/load.js';
 import { buildMappingTable } from '../rules/logsources/registry.js';
@@ -83,6 +84,12 @@ async function checkCommand(paths: string[], options: CheckOptions): Promise<num
     );
     for (const [logsource, count] of [...unmapped].sort((a, b) => b[1] - a[1]))
       out(`  ${logsource}: ${count}`);
+  }
+  // As for `scan`, which has nothing to run then: a check that loaded no rule checked nothing.
+  if (set.rules.length === 0) {
+    throw new UsageError(
+      'no rules to check: the pack was left out and the given paths contain no rule that loads',
+    );
   }
   return errors.length > 0 ? EXIT_USAGE : EXIT_OK;
 }

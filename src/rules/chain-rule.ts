@@ -1,5 +1,6 @@
-import { parseDuration } from '../model/duration.js';
 import type { ChainMember, ChainOptions, ChainStep, ChainThreshold } from './rule.js';
+import { readRuleDuration } from './rule-durations.js';
+import { didYouMean, NameIndex } from './spelling.js';
 import { compileTemplate } from './templates.js';
 
 /**
@@ -38,6 +39,8 @@ const MEMBER_KEYS = new Set([
   'outside_networks',
   'inside_networks',
 ]);
+const STEP_NAMES = new NameIndex(STEP_KEYS);
+const MEMBER_NAMES = new NameIndex(MEMBER_KEYS);
 const MEMBER_SHORTHAND = ['rules', 'links', 'provides', 'actor', 'differ', 'counted', 'weight'];
 
 type Raw = Record<string, unknown>;
@@ -101,16 +104,9 @@ export function parseChain(
   }
   const options: ChainOptions = { observe, remember, actorFrom };
   if (section.observe_within !== undefined) {
-    const within =
-      typeof section.observe_within === 'string'
-        ? parseDuration(section.observe_within)
-        : undefined;
-    if (within === undefined || within <= 0) {
-      fail(
-        ['correlation', 'observe_within'],
-        'correlation.invalid_observe_within',
-        'observe_within must be a duration such as 12h',
-      );
+    const within = readRuleDuration(section.observe_within, 'observe_within', '12h');
+    if ('message' in within) {
+      fail(['correlation', 'observe_within'], 'correlation.invalid_observe_within', within.message);
     } else if (Object.keys(remember).length === 0) {
       fail(
         ['correlation', 'observe_within'],
@@ -119,7 +115,7 @@ export function parseChain(
         true,
       );
     } else {
-      options.observeWithinMs = within;
+      options.observeWithinMs = within.ms;
     }
   }
   return { steps, options };
@@ -160,7 +156,13 @@ function parseSteps(
     }
     for (const key of Object.keys(rawStep)) {
       if (!STEP_KEYS.has(key)) {
-        fail([...path, key], 'correlation.unknown_key', `unknown key "${key}" in step`, true);
+        const hint = didYouMean(key, STEP_NAMES);
+        fail(
+          [...path, key],
+          'correlation.unknown_key',
+          `unknown key "${key}" in step${hint}`,
+          true,
+        );
       }
     }
     const name = typeof rawStep.name === 'string' ? rawStep.name : `step${index + 1}`;
@@ -197,10 +199,11 @@ function parseSteps(
     for (const member of members)
       for (const space of Object.keys(member.provides)) provided.add(space);
 
-    if (members.some((member) => member.counted) && !threshold) {
+    // A threshold that is written but invalid is reported by parseThreshold already.
+    if (members.some((member) => member.counted) && rawStep.threshold === undefined) {
       fail(path, 'correlation.counted_without_threshold', 'counted members need a step threshold');
     }
-    if (threshold && !members.some((member) => member.counted)) {
+    if (index > 0 && rawStep.threshold !== undefined && !members.some((m) => m.counted)) {
       fail(
         [...path, 'threshold'],
         'correlation.threshold_without_counted',
@@ -225,16 +228,20 @@ function parseWithin(value: unknown, index: number, path: Path, fail: Report): n
     }
     return 0;
   }
-  const within = typeof value === 'string' ? parseDuration(value) : undefined;
-  if (within === undefined || within <= 0) {
+  if (value === undefined) {
     fail(
-      [...path, 'within'],
+      path,
       'correlation.invalid_within',
       'each step after the first needs within: a duration such as 30m',
     );
     return 0;
   }
-  return within;
+  const within = readRuleDuration(value, 'within', '30m');
+  if ('message' in within) {
+    fail([...path, 'within'], 'correlation.invalid_within', within.message);
+    return 0;
+  }
+  return within.ms;
 }
 
 function parseLead(value: unknown, index: number, path: Path, fail: Report): number {
@@ -243,12 +250,12 @@ function parseLead(value: unknown, index: number, path: Path, fail: Report): num
     fail([...path, 'lead'], 'correlation.first_step_lead', 'the first step has no lead', true);
     return 0;
   }
-  const lead = typeof value === 'string' ? parseDuration(value) : undefined;
-  if (lead === undefined || lead <= 0) {
-    fail([...path, 'lead'], 'correlation.invalid_lead', 'lead must be a duration such as 2s');
+  const lead = readRuleDuration(value, 'lead', '2s');
+  if ('message' in lead) {
+    fail([...path, 'lead'], 'correlation.invalid_lead', lead.message);
     return 0;
   }
-  return lead;
+  return lead.ms;
 }
 
 function parseThreshold(
@@ -273,25 +280,30 @@ function parseThreshold(
     return undefined;
   }
   const count = value.count;
-  const windowMs = typeof value.window === 'string' ? parseDuration(value.window) : undefined;
+  let failed = false;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+    const written = count === undefined ? 'missing' : JSON.stringify(count);
     fail(
-      [...at, 'count'],
+      count === undefined ? at : [...at, 'count'],
       'correlation.invalid_threshold',
-      'threshold count must be a whole number ≥ 1',
+      `threshold count must be a whole number of at least 1, not ${written}`,
     );
-    return undefined;
+    failed = true;
   }
-  if (windowMs === undefined || windowMs <= 0) {
-    fail([...at, 'window'], 'correlation.invalid_threshold', 'threshold window must be a duration');
-    return undefined;
+  const window = readRuleDuration(value.window, 'threshold window', '15m');
+  if ('message' in window) {
+    const missing = value.window === undefined;
+    fail(missing ? at : [...at, 'window'], 'correlation.invalid_threshold', window.message);
+    failed = true;
   }
   for (const key of Object.keys(value)) {
     if (key !== 'count' && key !== 'window') {
       fail([...at, key], 'correlation.unknown_key', `unknown key "${key}" in threshold`, true);
+      failed = true;
     }
   }
-  return { count, windowMs };
+  if (failed || 'message' in window) return undefined;
+  return { count: count as number, windowMs: window.ms };
 }
 
 function memberSources(rawStep: Raw, path: Path, fail: Report) {
@@ -333,7 +345,13 @@ function parseMember(
   if (checkKeys) {
     for (const key of Object.keys(raw)) {
       if (!MEMBER_KEYS.has(key)) {
-        fail([...path, key], 'correlation.unknown_key', `unknown key "${key}" in member`, true);
+        const hint = didYouMean(key, MEMBER_NAMES);
+        fail(
+          [...path, key],
+          'correlation.unknown_key',
+          `unknown key "${key}" in member${hint}`,
+          true,
+        );
       }
     }
   }

@@ -1,6 +1,8 @@
-import { parseDuration } from '../model/duration.js';
 import { parseChain } from './chain-rule.js';
-import type { CorrelationRule, CorrelationType, CountCondition, RuleMeta } from './rule.js';
+import { parseCountCondition } from './count-condition.js';
+import type { CorrelationRule, CorrelationType, RuleMeta } from './rule.js';
+import { readRuleDuration } from './rule-durations.js';
+import { didYouMean, NameIndex } from './spelling.js';
 
 /**
  * Parses the `correlation` section of a Sigma correlation rule (specification v2), and the
@@ -29,8 +31,8 @@ const CORRELATION_KEYS = new Set([
   'actor_from',
   'observe_within',
 ]);
+const CORRELATION_NAMES = new NameIndex(CORRELATION_KEYS);
 const CHAIN_ONLY_KEYS = ['steps', 'observe', 'remember', 'actor_from', 'observe_within'];
-const CONDITION_KEYS = new Set(['gt', 'gte', 'lt', 'lte', 'eq', 'field']);
 type Raw = Record<string, unknown>;
 type Report = (path: (string | number)[], code: string, message: string, onKey?: boolean) => void;
 
@@ -64,7 +66,12 @@ export function parseCorrelation(
 
   for (const key of Object.keys(section)) {
     if (!CORRELATION_KEYS.has(key))
-      fail([...base, key], 'correlation.unknown_key', `unknown key "${key}" in correlation`, true);
+      fail(
+        [...base, key],
+        'correlation.unknown_key',
+        `unknown key "${key}" in correlation${didYouMean(key, CORRELATION_NAMES)}`,
+        true,
+      );
   }
 
   const type = section.type;
@@ -139,21 +146,20 @@ export function parseCorrelation(
     }
   }
 
-  const timespan =
-    typeof section.timespan === 'string' || typeof section.timespan === 'number'
-      ? parseDuration(section.timespan)
-      : undefined;
-  if (timespan === undefined || timespan <= 0) {
+  const timespan = readRuleDuration(section.timespan, 'timespan', '10m, 1h or 1d', true);
+  if ('message' in timespan) {
+    const missing = section.timespan === undefined;
     fail(
-      [...base, 'timespan'],
+      missing ? base : [...base, 'timespan'],
       'correlation.invalid_timespan',
-      'timespan must be a duration such as 10m, 1h or 1d',
+      timespan.message,
+      missing,
     );
   } else {
-    rule.timespanMs = timespan;
+    rule.timespanMs = timespan.ms;
   }
 
-  const condition = parseCountCondition(section.condition, type, fail);
+  const condition = parseCountCondition(section.condition, type, rules?.length ?? 0, fail);
   if (condition) {
     rule.condition = condition.condition;
     rule.valueField = condition.field;
@@ -184,65 +190,4 @@ function parseAliases(value: unknown, fail: Report): Record<string, Record<strin
     aliases[alias] = mapping as Record<string, string>;
   }
   return aliases;
-}
-
-function parseCountCondition(
-  value: unknown,
-  type: string,
-  fail: Report,
-): { condition: CountCondition; field: string | undefined } | undefined {
-  const path = ['correlation', 'condition'];
-  if (value === undefined) {
-    if (type === 'temporal' || type === 'temporal_ordered')
-      return { condition: {}, field: undefined };
-    fail(path, 'correlation.missing_condition', `${type} needs a condition such as {gte: 10}`);
-    return undefined;
-  }
-  if (!isMap(value)) {
-    fail(path, 'correlation.invalid_condition', 'condition must be a map such as {gte: 10}');
-    return undefined;
-  }
-  const condition: CountCondition = {};
-  let field: string | undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (!CONDITION_KEYS.has(key)) {
-      fail(
-        [...path, key],
-        'correlation.unknown_condition',
-        `unknown condition "${key}" (use gt, gte, lt, lte, eq)`,
-        true,
-      );
-      continue;
-    }
-    if (key === 'field') {
-      if (typeof item !== 'string')
-        fail([...path, key], 'correlation.invalid_field', 'field must be a field name');
-      else field = item;
-      continue;
-    }
-    if (typeof item !== 'number' || !Number.isFinite(item)) {
-      fail([...path, key], 'correlation.invalid_condition', `${key} must be a number`);
-      continue;
-    }
-    condition[key as keyof CountCondition] = item;
-  }
-  if (Object.keys(condition).length === 0 && type !== 'temporal' && type !== 'temporal_ordered') {
-    fail(path, 'correlation.missing_condition', 'condition needs gt, gte, lt, lte or eq');
-  }
-  if (type === 'value_count' && field === undefined) {
-    fail(
-      path,
-      'correlation.missing_field',
-      'value_count needs condition.field: the field whose values are counted',
-    );
-  }
-  if (type !== 'value_count' && field !== undefined) {
-    fail(
-      [...path, 'field'],
-      'correlation.unexpected_field',
-      'condition.field belongs to value_count only',
-      true,
-    );
-  }
-  return { condition, field };
 }

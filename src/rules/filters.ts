@@ -1,3 +1,4 @@
+import type { LocatedText } from '../context/yaml-view.js';
 import type { LogSource } from '../model/event.js';
 import type { Problem } from '../model/problem.js';
 import type { DetectionRule, FilterRule, Rule } from './rule.js';
@@ -7,10 +8,15 @@ import type { DetectionRule, FilterRule, Rule } from './rule.js';
  * applies to a rule when the rule's log source has every key the filter's log source names,
  * with the same value, and the rule is named by id or name in `filter.rules` (or the filter
  * names `any`). Correlation rules are never filtered directly: they see the filtered matches of
- * the rules they count.
+ * the rules they count. A problem with a rule that a filter names is placed where `locate` finds
+ * the name in the filter's document, or at the filter's start.
  */
-export function applyFilters(filters: readonly FilterRule[], rules: readonly Rule[]): Problem[] {
-  const problems: Problem[] = [];
+export function applyFilters(
+  filters: readonly FilterRule[],
+  rules: readonly Rule[],
+  locate: (filter: FilterRule, reference: string) => LocatedText | undefined = () => undefined,
+): { filter: FilterRule; problem: Problem }[] {
+  const problems: { filter: FilterRule; problem: Problem }[] = [];
   const detections = rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
   const byReference = new Map<string, DetectionRule>();
   for (const rule of detections) {
@@ -26,22 +32,25 @@ export function applyFilters(filters: readonly FilterRule[], rules: readonly Rul
     }
     for (const reference of filter.targets) {
       const rule = byReference.get(reference);
+      const at = locate(filter, reference) ?? { location: filter.meta.location };
       if (!rule) {
-        problems.push({
+        const problem: Problem = {
           code: 'filter.unknown_rule',
           severity: 'warning',
           message: `filter "${filter.meta.title}" names rule "${reference}", which is not loaded`,
-          location: filter.meta.location,
-        });
+          ...at,
+        };
+        problems.push({ filter, problem });
         continue;
       }
       if (!logsourceWithin(rule.logsource, filter.logsource)) {
-        problems.push({
+        const problem: Problem = {
           code: 'filter.logsource_mismatch',
           severity: 'warning',
           message: `filter "${filter.meta.title}" is not applied to rule "${reference}" because the rule's log source ${describe(rule.logsource)} is not within the filter's ${describe(filter.logsource)}`,
-          location: filter.meta.location,
-        });
+          ...at,
+        };
+        problems.push({ filter, problem });
         continue;
       }
       rule.filters.push(filter);

@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { readYamlDocuments, type YamlDocumentView } from '../context/yaml-view.js';
 import { readTextFileSync } from '../input/text.js';
+import type { LogSource } from '../model/event.js';
 import type { Location, Problem } from '../model/problem.js';
 import { keepCompiledAtLoad } from './compiled-at-load.js';
 import {
@@ -12,11 +13,20 @@ import {
   type DetectionProblem,
   locateDetectionProblems,
 } from './detection.js';
+import { fieldNameWarnings, testedEventIds } from './field-names.js';
 import { applyFilters } from './filters.js';
+import { type KnownFields, knownFields } from './logsources/field-lists.js';
+import {
+  type IndexedMapping,
+  type LogSourceMapping,
+  mappingsForRule,
+} from './logsources/mapping.js';
+import { buildMappingTable } from './logsources/registry.js';
 import { parseRuleDocument } from './parse-rule.js';
 import { type Placeholders, placeholderNames } from './placeholders.js';
-import { referenceCycleProblems } from './reference-cycles.js';
-import type { DetectionRule, FilterRule, Rule } from './rule.js';
+import { type LoadedDocument, resolveReferences } from './resolve-references.js';
+import type { DetectionRule, FilterRule, Rule, SearchDefinition } from './rule.js';
+import { referenceSites } from './rule-references.js';
 import type { FieldTestEnv } from './search.js';
 
 /**
@@ -48,6 +58,9 @@ export interface RejectedDocument {
   title: string | undefined;
   /** Undefined when the file could not be read or parsed far enough to tell. */
   kind: RuleDocumentKind | undefined;
+  /** The `id` and `name` the document gives itself, when it has them. */
+  id: string | undefined;
+  name: string | undefined;
   errors: Problem[];
 }
 
@@ -62,11 +75,14 @@ export const SKIP_REASONS = {
   hidden: 'hidden entry (name starts with a dot)',
   special: 'not a regular file or folder',
   empty: 'empty YAML document',
+  noDocument: 'no YAML document (an empty file, or only comments)',
   duplicate: 'already listed under another path',
 } as const;
 
 export interface LoadRulesOptions {
   placeholders: Placeholders;
+  /** Log source mappings beside the built-in ones (`settings.logsources`). */
+  logsources?: readonly LogSourceMapping[];
 }
 
 const RULE_EXTENSIONS = new Set(['.yml', '.yaml']);
@@ -106,6 +122,8 @@ export async function loadRulePaths(
       location: problem.location,
       title: undefined,
       kind: undefined,
+      id: undefined,
+      name: undefined,
       errors: [problem],
     });
   }
@@ -240,17 +258,19 @@ export function loadRuleTexts(
   texts: readonly { file: string; text: string }[],
   options: LoadRulesOptions,
 ): RuleSet {
-  const problems: Problem[] = [];
+  // Problems are grouped per file and per document, and each group is sorted by position, so
+  // that the problems of a document read top to bottom.
+  const groups: Problem[][] = [];
   const rejected: RejectedDocument[] = [];
   const skipped: SkippedEntry[] = [];
-  const parsed: Rule[] = [];
-  const filters: FilterRule[] = [];
+  const loaded: LoadedDocument[] = [];
+  const fields = fieldsByLogSource(options.logsources);
   let documents = 0;
 
   for (const { file, text } of texts) {
     const read = readYamlDocuments(file, text);
     const { documents: views, broken, empty, problems: yamlProblems } = read;
-    problems.push(...yamlProblems);
+    groups.push(yamlProblems);
     const yamlErrors = yamlProblems.filter((problem) => problem.severity === 'error');
     if (yamlErrors.length > 0) {
       // The documents with errors fail as one entry; the file's other documents still load.
@@ -260,35 +280,122 @@ export function loadRuleTexts(
         location: yamlErrors[0]?.location,
         title: undefined,
         kind: undefined,
+        id: undefined,
+        name: undefined,
         errors: yamlErrors,
       });
     }
 
-    for (const where of empty) {
+    const emptyViews = views.filter((view) => view.value === null || view.value === undefined);
+    for (const where of [...empty, ...emptyViews.map((view) => view.start())]) {
       skipped.push({ path: `${file}:${where.line}`, reason: SKIP_REASONS.empty });
     }
-    for (const view of views) {
+    const contentViews = views.filter((view) => !emptyViews.includes(view));
+    if (contentViews.length === 0 && empty.length === 0 && emptyViews.length === 0) {
+      if (yamlErrors.length === 0) skipped.push({ path: file, reason: SKIP_REASONS.noDocument });
+    }
+    for (const view of contentViews) {
       documents++;
-      const loaded = loadDocument(view, options);
-      problems.push(...loaded.problems);
-      if (loaded.rule) parsed.push(loaded.rule);
-      else if (loaded.filter) filters.push(loaded.filter);
-      else rejected.push(rejection(view, loaded.problems));
+      const entry = loadDocument(view, options, fields);
+      groups.push(entry.problems);
+      loaded.push(entry);
+      if (!entry.rule && !entry.filter) {
+        entry.rejected = rejection(entry);
+        rejected.push(entry.rejected);
+      }
     }
   }
 
-  const rules = resolveReferences(parsed, problems, rejected);
-  problems.push(...applyFilters(filters, rules));
+  const rules = resolveReferences(loaded, rejected);
+  const filters = loaded.flatMap((entry) => (entry.filter ? [entry.filter] : []));
+  const filterDocuments = new Map(
+    loaded.flatMap((entry) => (entry.filter ? [[entry.filter, entry] as const] : [])),
+  );
+  const locate = (filter: FilterRule, reference: string) =>
+    filterDocuments.get(filter)?.references.find((site) => site.reference === reference);
+  for (const { filter, problem } of applyFilters(filters, rules, locate)) {
+    filterDocuments.get(filter)?.problems.push(problem);
+  }
+
+  for (const entry of rejected) {
+    byPosition(entry.errors);
+    entry.location = entry.errors[0]?.location ?? entry.location;
+  }
+  const problems = groups.flatMap((group) => byPosition(group));
   return { rules, filters, problems, rejected, skipped, documents, files: texts.length };
+}
+
+type FieldsOf = (
+  logsource: LogSource,
+  searches: readonly SearchDefinition[],
+) => KnownFields | undefined;
+
+/** Returns the known fields of a log source, looked up once per log source and event ids. */
+function fieldsByLogSource(extra: readonly LogSourceMapping[] | undefined): FieldsOf {
+  const table = buildMappingTable(extra);
+  const mappings = new Map<string, IndexedMapping[]>();
+  const found = new Map<string, KnownFields | undefined>();
+  return (logsource, searches) => {
+    const source = JSON.stringify([logsource.product, logsource.service, logsource.category]);
+    let selected = mappings.get(source);
+    if (!selected) {
+      selected = mappingsForRule(logsource, table);
+      mappings.set(source, selected);
+    }
+    const ids = testedEventIds(searches);
+    const key = `${source}${JSON.stringify(ids)}`;
+    if (!found.has(key)) found.set(key, knownFields(logsource, selected, ids));
+    return found.get(key);
+  };
 }
 
 /** Parses one document and compiles its searches once, to report value problems. */
 function loadDocument(
   document: YamlDocumentView,
   options: LoadRulesOptions,
+  fields: FieldsOf,
+): LoadedDocument {
+  const raw = isMap(document.value) ? document.value : {};
+  const entry: LoadedDocument = {
+    file: document.file,
+    start: document.start(),
+    title: typeof raw.title === 'string' ? raw.title : undefined,
+    kind: documentKind(document),
+    id: typeof raw.id === 'string' ? raw.id.trim() : undefined,
+    name: typeof raw.name === 'string' ? raw.name : undefined,
+    problems: [],
+    references: referenceSites(document),
+    chain: isMap(raw.correlation) && raw.correlation.type === 'chain',
+  };
+  const compiled = compileDocument(document, options, fields);
+  entry.problems = compiled.problems;
+  if (compiled.rule) entry.rule = compiled.rule;
+  if (compiled.filter) entry.filter = compiled.filter;
+  return entry;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Parses one document and compiles its searches, for value problems and the rule index. */
+function compileDocument(
+  document: YamlDocumentView,
+  options: LoadRulesOptions,
+  fieldsOf: FieldsOf,
 ): { rule?: Rule; filter?: FilterRule; problems: Problem[] } {
   const result = parseRuleDocument(document);
   const problems = [...result.problems];
+
+  const detection = result.rule?.kind === 'detection' ? result.rule : result.filter;
+  const searches = detection?.searches ?? result.searches;
+  const logsource = detection?.logsource ?? result.logsource;
+  const known = logsource && searches && fieldsOf(logsource, searches);
+  if (searches && logsource && known) {
+    const locate = (path: (string | number)[], onKey: boolean) => document.locate(path, onKey);
+    problems.push(...fieldNameWarnings(searches, logsource, known, locate));
+  }
+
   const fields = new Set<string>();
   let unguarded = false;
   const env: FieldTestEnv = {
@@ -315,7 +422,7 @@ function loadDocument(
     if (!result.searches) return { problems };
     const found: DetectionProblem[] = [];
     checkSearches(result.searches, env, found);
-    return { problems: byPosition([...problems, ...located(found)]) };
+    return { problems: [...problems, ...located(found)] };
   }
   if (rule.kind !== 'detection') return { rule, problems };
 
@@ -341,16 +448,15 @@ function byPosition(problems: Problem[]): Problem[] {
   return problems.sort((a, b) => line(a) - line(b) || column(a) - column(b));
 }
 
-function rejection(document: YamlDocumentView, problems: readonly Problem[]): RejectedDocument {
-  const errors = problems.filter((problem) => problem.severity === 'error');
-  const value = document.value;
-  const title =
-    value !== null && typeof value === 'object' ? (value as { title?: unknown }).title : undefined;
+function rejection(entry: LoadedDocument): RejectedDocument {
+  const errors = entry.problems.filter((problem) => problem.severity === 'error');
   return {
-    file: document.file,
-    location: errors[0]?.location ?? document.start(),
-    title: typeof title === 'string' ? title : undefined,
-    kind: documentKind(document),
+    file: entry.file,
+    location: errors[0]?.location ?? entry.start,
+    title: entry.title,
+    kind: entry.kind,
+    id: entry.id,
+    name: entry.name,
     errors,
   };
 }
@@ -392,94 +498,4 @@ export function unresolvedPlaceholders(
     });
   }
   return found;
-}
-
-/**
- * Checks ids, links correlations to the rules they name (by id or name), and marks rules used
- * only by correlations as not generating alerts of their own.
- */
-function resolveReferences(
-  rules: Rule[],
-  problems: Problem[],
-  rejected: RejectedDocument[],
-): Rule[] {
-  const rejectedByRule = new Map<Rule, RejectedDocument>();
-  const reject = (rule: Rule, problem: Problem): void => {
-    problems.push(problem);
-    const entry = rejectedByRule.get(rule);
-    if (entry) {
-      entry.errors.push(problem);
-      return;
-    }
-    const created = {
-      file: rule.meta.file,
-      location: rule.meta.location,
-      title: rule.meta.title,
-      kind: rule.kind,
-      errors: [problem],
-    };
-    rejectedByRule.set(rule, created);
-    rejected.push(created);
-  };
-  const byId = new Map<string, Rule>();
-  const kept: Rule[] = [];
-  for (const rule of rules) {
-    const existing = byId.get(rule.meta.id);
-    if (existing) {
-      reject(rule, {
-        code: 'rules.duplicate_id',
-        severity: 'error',
-        message: `rule id ${rule.meta.id} is already used by ${existing.meta.file}; this rule is not loaded`,
-        location: rule.meta.location,
-      });
-      continue;
-    }
-    byId.set(rule.meta.id, rule);
-    kept.push(rule);
-  }
-
-  const byName = new Map<string, Rule>();
-  for (const rule of kept) if (rule.meta.name) byName.set(rule.meta.name, rule);
-
-  const referenced = new Set<Rule>();
-  const generating = new Set<Rule>();
-  const failed = new Set<Rule>();
-  for (const rule of kept) {
-    if (rule.kind !== 'correlation') continue;
-    for (const reference of rule.rules) {
-      const target = byId.get(reference) ?? byName.get(reference);
-      if (!target) {
-        reject(rule, {
-          code: 'correlation.unknown_rule',
-          severity: 'error',
-          message: `correlation "${rule.meta.title}" refers to rule "${reference}", which is not loaded`,
-          location: rule.meta.location,
-        });
-        failed.add(rule);
-        continue;
-      }
-      if (rule.type === 'chain' && target.kind !== 'detection') {
-        reject(rule, {
-          code: 'correlation.chain_of_correlation',
-          severity: 'error',
-          message: `chain "${rule.meta.title}" step rule "${reference}" must be a detection rule`,
-          location: rule.meta.location,
-        });
-        failed.add(rule);
-      }
-      referenced.add(target);
-      if (rule.generate) generating.add(target);
-    }
-  }
-
-  const resolve = (reference: string) => byId.get(reference) ?? byName.get(reference);
-  for (const { rule, problem } of referenceCycleProblems(kept, resolve)) {
-    reject(rule, problem);
-    failed.add(rule);
-  }
-
-  for (const rule of referenced) {
-    if (!generating.has(rule)) rule.emits = false;
-  }
-  return kept.filter((rule) => !failed.has(rule));
 }

@@ -13,6 +13,7 @@ import { parseCorrelation } from './correlation.js';
 import { warnBacktracking } from './regex-warning.js';
 import type { DetectionRule, FilterRule, Rule, RuleMeta, SearchDefinition } from './rule.js';
 import { ruleSourceOf } from './rule-source.js';
+import { didYouMean, NameIndex, quotedChoices } from './spelling.js';
 
 /**
  * Turns one YAML document into a rule, collecting every problem with its location. Unknown
@@ -49,6 +50,7 @@ const KNOWN_TOP_LEVEL = new Set([
 const LEVELS = new Set(['informational', 'low', 'medium', 'high', 'critical']);
 const STATUSES = new Set(['stable', 'test', 'experimental', 'deprecated', 'unsupported']);
 const LOGSOURCE_KEYS = new Set(['product', 'service', 'category', 'definition']);
+const LOGSOURCE_NAMES = new NameIndex(LOGSOURCE_KEYS);
 const IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export interface ParsedDocument {
@@ -57,6 +59,8 @@ export interface ParsedDocument {
   problems: Problem[];
   /** Searches of a detection rule that did not load, for checking their values too. */
   searches?: SearchDefinition[];
+  /** The log source of a detection rule that did not load, when it has a valid one. */
+  logsource?: LogSource;
 }
 
 type Raw = Record<string, unknown>;
@@ -70,8 +74,8 @@ export function parseRuleDocument(document: YamlDocumentView): ParsedDocument {
   const error = (path: (string | number)[], code: string, message: string, onKey = false): void => {
     problems.push({ code, severity: 'error', message, ...document.locate(path, onKey) });
   };
-  const warn = (path: (string | number)[], code: string, message: string): void => {
-    problems.push({ code, severity: 'warning', message, ...document.locate(path) });
+  const warn = (path: (string | number)[], code: string, message: string, onKey = false): void => {
+    problems.push({ code, severity: 'warning', message, ...document.locate(path, onKey) });
   };
 
   const raw = document.value;
@@ -123,7 +127,8 @@ export function parseRuleDocument(document: YamlDocumentView): ParsedDocument {
   const logsource = parseLogsource(raw.logsource, error, warn);
   const detection = parseDetection(raw.detection, error, warn);
   if (!logsource || !detection || problems.some((problem) => problem.severity === 'error')) {
-    return detection ? { problems, searches: detection.searches } : { problems };
+    if (!detection) return { problems };
+    return { problems, searches: detection.searches, ...(logsource && { logsource }) };
   }
   const rule: DetectionRule = {
     kind: 'detection',
@@ -237,7 +242,11 @@ function parseMeta(raw: Raw, document: YamlDocumentView, error: Report, warn: Re
 
   const tags = stringList(raw.tags);
   const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) if (!KNOWN_TOP_LEVEL.has(key)) extra[key] = value;
+  for (const [key, value] of Object.entries(raw)) {
+    if (KNOWN_TOP_LEVEL.has(key)) continue;
+    extra[key] = value;
+    warnMisspelledKey(key, warn);
+  }
 
   return {
     id,
@@ -256,6 +265,23 @@ function parseMeta(raw: Raw, document: YamlDocumentView, error: Report, warn: Re
     location: document.start(),
     extra,
   };
+}
+
+const TOP_LEVEL_NAMES = new NameIndex(KNOWN_TOP_LEVEL);
+
+/**
+ * Warns about an unknown top-level key that is probably a misspelled Sigma rule attribute
+ * (`detecton`, `Level`). Other unknown keys are custom attributes, which Sigma allows.
+ */
+function warnMisspelledKey(key: string, warn: Report): void {
+  const near = TOP_LEVEL_NAMES.near(key).map((entry) => entry.name);
+  if (near.length === 0) return;
+  warn(
+    [key],
+    'rule.misspelled_key',
+    `top-level key "${key}" is not a Sigma rule attribute; did you mean ${quotedChoices(near)}? It is kept as a custom attribute and not evaluated`,
+    true,
+  );
 }
 
 /** `det0488.an1344` → `AN1344`. */
@@ -293,7 +319,7 @@ function parseLogsource(value: unknown, error: Report, warn: Report): LogSource 
       warn(
         ['logsource', key],
         'rule.unknown_logsource_key',
-        `logsource key "${key}" is not product, service, category or definition`,
+        `logsource key "${key}" is not product, service, category or definition${didYouMean(key, LOGSOURCE_NAMES)}`,
       );
       continue;
     }

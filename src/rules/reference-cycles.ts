@@ -15,14 +15,15 @@ function references(rule: CorrelationRule, resolve: Resolve): CorrelationRule[] 
 
 /**
  * Returns each correlation in a reference cycle with its problem, which names a cycle through
- * that rule.
+ * that rule, and the rule it refers to next on that cycle (itself for a rule that refers to
+ * itself).
  */
 export function referenceCycleProblems(
   rules: readonly Rule[],
   resolve: Resolve,
-): { rule: CorrelationRule; problem: Problem }[] {
+): { rule: CorrelationRule; next: CorrelationRule; problem: Problem }[] {
   const correlations = rules.filter((rule): rule is CorrelationRule => rule.kind === 'correlation');
-  const problems: { rule: CorrelationRule; problem: Problem }[] = [];
+  const problems: { rule: CorrelationRule; next: CorrelationRule; problem: Problem }[] = [];
   for (const rule of correlations) {
     const cycle = cycleThrough(rule, resolve);
     if (cycle === undefined) continue;
@@ -33,7 +34,7 @@ export function referenceCycleProblems(
       message: `correlation "${rule.meta.title}" refers to itself through ${names.join(' → ')}, so it can never fire and is not loaded`,
       location: rule.meta.location,
     };
-    problems.push({ rule, problem });
+    problems.push({ rule, next: cycle[1] ?? rule, problem });
   }
   return problems;
 }

@@ -97,7 +97,7 @@ describe('rules check counts', () => {
     assert.equal(reasons.length, 4, result.stdout);
     assert.ok(reasons.some((line) => /bad-yaml\.yml:2:1: yaml\./.test(line)));
     assert.ok(reasons.some((line) => /broken\.yml:5:\d+: rule\.undefined_search: /.test(line)));
-    assert.ok(reasons.some((line) => /count\.yaml:1:1: correlation\.unknown_rule: /.test(line)));
+    assert.ok(reasons.some((line) => /count\.yaml:4:11: correlation\.unknown_rule: /.test(line)));
     assert.ok(reasons.some((line) => /dangling\.yml: rules\.unreadable: .*ENOENT/.test(line)));
     assert.doesNotMatch(result.stdout, /undefined: undefined/);
   });

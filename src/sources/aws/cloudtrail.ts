@@ -39,38 +39,39 @@ function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** Top-level keys of a CloudTrail record, as CloudTrail spells them. */
+export const CLOUDTRAIL_KEYS: readonly string[] = [
+  'eventVersion',
+  'userIdentity',
+  'eventTime',
+  'eventSource',
+  'eventName',
+  'awsRegion',
+  'sourceIPAddress',
+  'userAgent',
+  'requestParameters',
+  'responseElements',
+  'additionalEventData',
+  'requestID',
+  'eventID',
+  'eventType',
+  'apiVersion',
+  'managementEvent',
+  'readOnly',
+  'recipientAccountId',
+  'eventCategory',
+  'errorCode',
+  'errorMessage',
+  'resources',
+  'sharedEventID',
+  'vpcEndpointId',
+  'tlsDetails',
+  'serviceEventDetails',
+  'sessionCredentialFromConsole',
+];
+
 /** Top-level CloudTrail keys by their lower-case spelling, for records written in lower case. */
-const CANONICAL_KEYS = new Map(
-  [
-    'eventVersion',
-    'userIdentity',
-    'eventTime',
-    'eventSource',
-    'eventName',
-    'awsRegion',
-    'sourceIPAddress',
-    'userAgent',
-    'requestParameters',
-    'responseElements',
-    'additionalEventData',
-    'requestID',
-    'eventID',
-    'eventType',
-    'apiVersion',
-    'managementEvent',
-    'readOnly',
-    'recipientAccountId',
-    'eventCategory',
-    'errorCode',
-    'errorMessage',
-    'resources',
-    'sharedEventID',
-    'vpcEndpointId',
-    'tlsDetails',
-    'serviceEventDetails',
-    'sessionCredentialFromConsole',
-  ].map((key) => [key.toLowerCase(), key]),
-);
+const CANONICAL_KEYS = new Map(CLOUDTRAIL_KEYS.map((key) => [key.toLowerCase(), key]));
 
 /** Unwraps the CloudTrail event from a record of any accepted shape. */
 function unwrap(value: unknown): Json {

@@ -13,7 +13,7 @@ import { recordTime } from '../record-time.js';
  * the standard names beside their own, so that rules see one shape.
  */
 
-const LOWER_CASE_KEYS: [string, string][] = [
+export const LOWER_CASE_KEYS: readonly [string, string][] = [
   ['protopayload', 'protoPayload'],
   ['logname', 'logName'],
   ['insertid', 'insertId'],
@@ -31,7 +31,7 @@ function normalize(value: JsonObject): JsonObject {
 }
 
 /** Keys of which a LogEntry has at least one; Panther's partial test records have only some. */
-const LOG_ENTRY_KEYS = [
+export const LOG_ENTRY_KEYS: readonly string[] = [
   'protoPayload',
   'resource',
   'logName',

@@ -59,6 +59,9 @@ const SYSTEM_FIELD_NAMES: [keyof WindowsSystem, string][] = [
   ['userId', 'UserID'],
 ];
 
+/** The names of the System values in flat events, which every Windows event may carry. */
+export const WINDOWS_SYSTEM_FIELDS: readonly string[] = SYSTEM_FIELD_NAMES.map(([, name]) => name);
+
 /** Builds the flat field map: data first, then System values under their Sigma names. */
 export function flattenWindows(
   system: WindowsSystem,
