@@ -65,7 +65,7 @@ describe('forced formats on other inputs', () => {
     assert.equal(result.status, 2, result.stderr);
     assert.ok(
       result.stderr.includes(
-        `  ${log}: not read: ${log}:3: not a Microsoft 365 audit log CSV export: the header row names no AuditData column beside a CreationDate, Operation or RecordType (header: "<Events>")\n`,
+        `  ${log}: not read: line 3: not a Microsoft 365 audit log CSV export: the header row names no AuditData column beside a CreationDate, Operation or RecordType (header: "<Events>")\n`,
       ),
       result.stderr,
     );

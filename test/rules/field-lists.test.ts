@@ -225,7 +225,7 @@ parties:
       lastSeen: 0,
       count: 1,
     });
-    new BaselineEnricher(seen, undefined).enrich(event);
+    new BaselineEnricher(seen, undefined, context.domains).enrich(event);
 
     const names = Object.keys(event.extra);
     assert.ok(names.includes('trust.party'));

@@ -162,7 +162,7 @@ describe('github-audit-csv damaged header', () => {
     assert.equal(result.status, 2, result.stderr);
     assert.ok(
       result.stderr.includes(
-        `${path}: not read: ${path}:1: not a GitHub audit log CSV export: the header row has ` +
+        `${path}: not read: line 1: not a GitHub audit log CSV export: the header row has ` +
           'text after a closing quote at column 9',
       ),
       result.stderr,
