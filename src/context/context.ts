@@ -11,9 +11,12 @@ export interface Party {
   description: string | undefined;
   accounts: Glob[];
   networks: NetworkSet;
-  tenants: ReadonlySet<string>;
-  cloudAccounts: ReadonlySet<string>;
-  apps: ReadonlySet<string>;
+  /** Tenant ids in lower case, each mapped to the id as the context file writes it. */
+  tenants: ReadonlyMap<string, string>;
+  /** Cloud account ids in lower case, each mapped to the id as written. */
+  cloudAccounts: ReadonlyMap<string, string>;
+  /** App ids in lower case, each mapped to the id as written. */
+  apps: ReadonlyMap<string, string>;
   expected: {
     hosts: Glob[];
     networks: NetworkSet;

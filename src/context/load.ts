@@ -209,7 +209,8 @@ function compileParty(party: PartyConfig, index: number, report: Report): Party 
     return [];
   });
 
-  const lower = (values: string[]) => new Set(values.map((value) => value.toLowerCase()));
+  const lower = (values: string[]) =>
+    new Map(values.map((value) => [value.toLowerCase(), value] as const));
   return {
     name: party.name,
     kind: party.kind,

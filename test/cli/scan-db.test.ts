@@ -75,13 +75,13 @@ describe('scan --db', () => {
     assert.equal(result.status, 2);
     assert.equal(
       result.stderr,
-      `trustwatch: ${db}: the database has schema version 99, newer than version 2 of this trustwatch, so it is left unchanged. Upgrade trustwatch to use it.\n`,
+      `trustwatch: ${db}: the database has schema version 99, newer than version 3 of this trustwatch, so it is left unchanged. Upgrade trustwatch to use it.\n`,
     );
     assert.deepEqual(readFileSync(db), before);
 
     const explain = runCli(['explain', '--db', db, '0123abcd']);
     assert.equal(explain.status, 2);
-    assert.match(explain.stderr, /schema version 99, newer than version 2/);
+    assert.match(explain.stderr, /schema version 99, newer than version 3/);
   });
 
   it('sets up an empty file', () => {
@@ -90,7 +90,7 @@ describe('scan --db', () => {
     writeFileSync(db, '');
     const result = scan(db);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(versions(db), [1, 2]);
+    assert.deepEqual(versions(db), [1, 2, 3]);
   });
 
   it('creates a missing file', () => {
@@ -99,7 +99,7 @@ describe('scan --db', () => {
     const result = scan(db);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(existsSync(db));
-    assert.deepEqual(versions(db), [1, 2]);
+    assert.deepEqual(versions(db), [1, 2, 3]);
   });
 
   it('rejects --learn with :memory:', () => {
