@@ -129,6 +129,51 @@ describe('party matching', () => {
     assert.equal(enricher.match(event({ srcIp: '2001:db8:1::42' }))?.party.name, 'Globex');
   });
 
+  it('names the entry, field and value that matched', () => {
+    const cases: [Parameters<typeof event>[0], string, string, string, string][] = [
+      [{ actor: 'jlee@ACME.example' }, 'account', '*@acme.example', 'actor', 'jlee@ACME.example'],
+      [
+        { actor: 'CONTOSO\\it-admin', identities: ['CONTOSO\\acme-svc'] },
+        'account',
+        'CONTOSO\\acme-*',
+        'identity',
+        'CONTOSO\\acme-svc',
+      ],
+      [{ app: 'APP-123' }, 'app', 'app-123', 'app', 'APP-123'],
+      [{ tenant: 'TENANT-9' }, 'tenant', 'tenant-9', 'tenant', 'TENANT-9'],
+      [
+        { cloudAccount: '444455556666' },
+        'cloud_account',
+        '444455556666',
+        'cloud_account',
+        '444455556666',
+      ],
+      [
+        { srcIp: '::ffff:198.51.100.7' },
+        'network',
+        '198.51.100.0/26',
+        'src_ip',
+        '::ffff:198.51.100.7',
+      ],
+      [{ srcIp: '2001:db8:1::42' }, 'network', '2001:db8:1::/48', 'src_ip', '2001:db8:1::42'],
+      [{ srcIp: '203.0.113.9' }, 'network', '203.0.113.0/26', 'src_ip', '203.0.113.9'],
+    ];
+    for (const [core, matchedBy, entry, field, value] of cases) {
+      const found = enricher.match(event(core));
+      assert.equal(found?.matchedBy, matchedBy, JSON.stringify(core));
+      assert.equal(found?.entry, entry, JSON.stringify(core));
+      assert.equal(found?.field, field, JSON.stringify(core));
+      assert.equal(found?.value, value, JSON.stringify(core));
+    }
+  });
+
+  it('names the entry from the cache as on the first match', () => {
+    const first = enricher.match(event({ srcIp: '203.0.113.10' }));
+    const again = enricher.match(event({ srcIp: '203.0.113.10' }));
+    assert.equal(first?.entry, '203.0.113.0/26');
+    assert.equal(again?.entry, '203.0.113.0/26');
+  });
+
   it('matches explicit-credential identities after the actor', () => {
     const found = enricher.match(
       event({ actor: 'CONTOSO\\it-admin', identities: ['CONTOSO\\acme-svc'] }),
@@ -146,6 +191,9 @@ describe('party matching', () => {
       'trust.party': 'Acme',
       'trust.kind': 'msp',
       'trust.matched_by': 'account',
+      'trust.matched_entry': 'CONTOSO\\acme-*',
+      'trust.matched_field': 'actor',
+      'trust.matched_value': 'CONTOSO\\acme-jlee',
       'trust.in_scope': true,
     });
 

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { Finding } from '../engine/finding.js';
+import type { Finding, FindingStep } from '../engine/finding.js';
 import type { Alert, EvidenceItem } from '../model/alert.js';
 import type { Event } from '../model/event.js';
 import { formatTime } from '../model/time.js';
 import { fieldAccessor } from '../rules/fields.js';
 import type { DetectionRule, Rule } from '../rules/rule.js';
 import { detectionFields, memberTemplateFields } from '../rules/rule-fields.js';
+import { detectionLeaves, evidenceRules, type RuleLookup } from './evidence-rules.js';
+import { evidenceTrust } from './evidence-trust.js';
 import { assessSeverity, type SeverityOptions } from './severity.js';
 
 /**
@@ -29,6 +31,8 @@ function ruleType(rule: Rule): string {
 export interface BuildOptions extends SeverityOptions {
   /** The detection rules an event matched. */
   matchedRules(event: Event): readonly DetectionRule[];
+  /** Finds the rules that correlations and chain steps refer to, by id or name. */
+  ruleByReference: RuleLookup;
   /**
    * The identity of the input an evidence path names, however the path was spelled (see
    * `InputFile.key`); the path itself when absent.
@@ -52,37 +56,37 @@ function fieldValues(event: Event, names: Iterable<string>): Record<string, unkn
   return values;
 }
 
-/** The rules of this finding that the event matched: the rule itself, or those it references. */
-function relevantRules(
-  finding: Finding,
+/** Builds the evidence item of one record of a finding step. */
+function evidenceItem(
+  rule: Rule,
+  step: FindingStep,
   event: Event,
   options: BuildOptions,
-): readonly DetectionRule[] {
-  const rule = finding.rule;
-  const matched = options.matchedRules(event);
-  if (rule.kind === 'detection') return matched.filter((item) => item === rule);
-  const references = new Set(rule.rules);
-  return matched.filter(
-    (item) =>
-      references.has(item.meta.id) ||
-      (item.meta.name !== undefined && references.has(item.meta.name)),
-  );
-}
-
-export function evidenceItem(
-  step: number,
-  label: string,
-  event: Event,
-  fields: Record<string, unknown>,
 ): EvidenceItem {
+  const matched = options.matchedRules(event);
+  const rules = evidenceRules(rule, step.step, matched, options.ruleByReference);
+  const leaves = detectionLeaves(rules, matched);
+
+  const names = new Set<string>();
+  for (const item of leaves) for (const name of detectionFields(item)) names.add(name);
+  const chainStep =
+    rule.kind === 'correlation' && rule.type === 'chain' ? rule.steps[step.step - 1] : undefined;
+  const refs = new Set(leaves.flatMap((item) => [item.meta.id, item.meta.name ?? '']));
+  for (const member of chainStep?.members ?? []) {
+    if (!member.rules.some((reference) => refs.has(reference))) continue;
+    for (const name of memberTemplateFields(member)) names.add(name);
+  }
+
   return {
-    step,
-    label,
+    step: step.step,
+    label: step.label,
     file: event.origin.file,
     record: event.origin.record,
     time: formatTime(event.time),
     summary: event.summary,
-    fields,
+    fields: fieldValues(event, names),
+    rules,
+    trust: evidenceTrust(event),
   };
 }
 
@@ -90,21 +94,7 @@ export function evidenceItem(
 export function buildAlert(finding: Finding, options: BuildOptions): Alert {
   const rule = finding.rule;
   const evidence = finding.steps.flatMap((step) =>
-    step.events.map((event) => {
-      const names = new Set<string>();
-      const matched = relevantRules(finding, event, options);
-      for (const item of matched) for (const name of detectionFields(item)) names.add(name);
-      const chainStep =
-        rule.kind === 'correlation' && rule.type === 'chain'
-          ? rule.steps[step.step - 1]
-          : undefined;
-      const refs = new Set(matched.flatMap((item) => [item.meta.id, item.meta.name ?? '']));
-      for (const member of chainStep?.members ?? []) {
-        if (!member.rules.some((reference) => refs.has(reference))) continue;
-        for (const name of memberTemplateFields(member)) names.add(name);
-      }
-      return evidenceItem(step.step, step.label, event, fieldValues(event, names));
-    }),
+    step.events.map((event) => evidenceItem(rule, step, event, options)),
   );
   const first = finding.steps[0]?.events[0];
   const input = first ? (options.inputKey?.(first.origin.file) ?? first.origin.file) : undefined;

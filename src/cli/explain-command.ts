@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeRules, describeTrust, partyEntries } from '../alert/evidence-text.js';
 import type { Alert } from '../model/alert.js';
 import { UsageError } from '../model/errors.js';
 import { systemClock } from '../model/logger.js';
@@ -59,7 +60,11 @@ export function explainText(alert: Alert): string {
     `rule    ${alert.rule.title} (${alert.rule.type}, level ${alert.rule.level}) by ${alert.rule.author || 'unknown'}`,
   );
   lines.push(`        ${alert.rule.id}  ${alert.rule.source}`);
-  if (alert.party) lines.push(`party   ${alert.party}`);
+  if (alert.party) {
+    lines.push(`party   ${alert.party}`);
+    const entries = partyEntries(alert);
+    if (entries.length > 0) lines.push(`        matched by ${entries.join(', ')}`);
+  }
   if (alert.actor) lines.push(`actor   ${alert.actor}`);
   if (alert.host) lines.push(`host    ${alert.host}`);
   if (alert.attack.length > 0) lines.push(`ATT&CK  ${alert.attack.join(', ')}`);
@@ -83,9 +88,23 @@ export function explainText(alert: Alert): string {
       ([key, value]) => `${key}=${formatValue(value)}`,
     );
     if (values.length > 0) lines.push(`      ${values.join('  ')}`);
+    if (alert.rule.type !== 'detection' && item.rules && item.rules.length > 0) {
+      lines.push(`      ${describeRules(item.rules)}`);
+    }
+    if (item.trust) {
+      lines.push(`      party ${describeTrust(item.trust)}`);
+      if (item.trust.scope_reason) lines.push(`      out of scope: ${item.trust.scope_reason}`);
+    }
   }
   if (alert.evidence_omitted > 0)
     lines.push(`  … ${alert.evidence_omitted} more records counted but not kept`);
+  if (alert.evidence.some((item) => item.rules === undefined)) {
+    lines.push(
+      '  Stored by an earlier trustwatch, which did not record the rule each record matched or',
+      '  the context entry that tied it to its party; a new scan of the input into this',
+      '  database records them.',
+    );
+  }
 
   lines.push('', `Severity ${alert.severity.score} (${alert.severity.level})`);
   for (const factor of alert.severity.factors) {

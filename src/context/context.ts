@@ -13,9 +13,12 @@ export interface Party {
   /** Account patterns, which match every spelling of an account (see account-pattern.ts). */
   accounts: Glob[];
   networks: NetworkSet;
-  tenants: ReadonlySet<string>;
-  cloudAccounts: ReadonlySet<string>;
-  apps: ReadonlySet<string>;
+  /** Tenant ids in lower case, each mapped to the id as the context file writes it. */
+  tenants: ReadonlyMap<string, string>;
+  /** Cloud account ids in lower case, each mapped to the id as written. */
+  cloudAccounts: ReadonlyMap<string, string>;
+  /** App ids in lower case, each mapped to the id as written. */
+  apps: ReadonlyMap<string, string>;
   expected: {
     hosts: Glob[];
     networks: NetworkSet;

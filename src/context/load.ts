@@ -217,7 +217,8 @@ function compileParty(
     return [];
   });
 
-  const lower = (values: string[]) => new Set(values.map((value) => value.toLowerCase()));
+  const lower = (values: string[]) =>
+    new Map(values.map((value) => [value.toLowerCase(), value] as const));
   return {
     name: party.name,
     kind: party.kind,

@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 /** A set of IPv4 and IPv6 networks, matched by node's native BlockList. */
 export class NetworkSet {
   private readonly list = new BlockList();
+  private readonly ranges: { range: ipaddr.IPv4 | ipaddr.IPv6; prefix: number }[] = [];
   readonly texts: string[] = [];
 
   get size(): number {
@@ -15,6 +16,7 @@ export class NetworkSet {
     const parsed = parseNetwork(text);
     if (typeof parsed === 'string') return parsed;
     this.list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+    this.ranges.push({ range: ipaddr.parse(parsed.address), prefix: parsed.prefix });
     this.texts.push(text);
     return undefined;
   }
@@ -24,6 +26,18 @@ export class NetworkSet {
     const normalized = normalizeAddress(address);
     if (normalized === undefined) return false;
     return this.list.check(normalized.address, normalized.family);
+  }
+
+  /** Returns the first network, as added, that contains the address; undefined when none does. */
+  find(address: string | undefined): string | undefined {
+    if (address === undefined || !this.has(address)) return undefined;
+    const normalized = normalizeAddress(address);
+    if (normalized === undefined) return undefined;
+    const parsed = ipaddr.parse(normalized.address);
+    const index = this.ranges.findIndex(
+      ({ range, prefix }) => range.kind() === parsed.kind() && parsed.match(range, prefix),
+    );
+    return this.texts[index];
   }
 }
 

@@ -145,10 +145,17 @@ function createCorrelation(
     });
     const byId = new Map<string, number>();
     for (const [target, index] of positions) byId.set(target.meta.id, index);
-    return new TemporalCorrelation(rule, (input) =>
-      input.rules
-        .map((ref) => byId.get(ref.id))
-        .filter((index): index is number => index !== undefined),
+    const labels = rule.rules.map((reference) => {
+      const target = byReference.get(reference);
+      return target?.meta.name ?? target?.meta.title ?? reference;
+    });
+    return new TemporalCorrelation(
+      rule,
+      (input) =>
+        input.rules
+          .map((ref) => byId.get(ref.id))
+          .filter((index): index is number => index !== undefined),
+      labels,
     );
   }
   return new CountCorrelation(rule);

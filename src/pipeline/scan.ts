@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { detectionFinding } from '../alert/build.js';
+import { ruleLookup } from '../alert/evidence-rules.js';
 import { AlertStage } from '../alert/stage.js';
 import type { TrustContext } from '../context/context.js';
 import type { StepOverride } from '../engine/correlate/chain.js';
@@ -328,6 +329,7 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
       actorKey: (actor) => config.context.domains.actorKey(actor),
       privilegedTargets: privilegedTargets(config.context),
       matchedRules: (event) => matchedBy.get(event) ?? [],
+      ruleByReference: ruleLookup(config.rules),
       inputKey: (file) => inputKeys.get(file) ?? file,
     },
     (alert) => {

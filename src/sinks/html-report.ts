@@ -1,4 +1,5 @@
-import type { Alert } from '../model/alert.js';
+import { describeRules, describeTrust } from '../alert/evidence-text.js';
+import type { Alert, EvidenceItem } from '../model/alert.js';
 
 /**
  * The HTML report of a scan: one self-contained file (inline CSS and SVG, no script, and a
@@ -42,6 +43,7 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #f0f0f0;vertical-a
 .suppressed{opacity:.55}details{margin:6px 0}summary{cursor:pointer}
 .counts span{margin-right:16px}.muted{color:#6b7280}code{font-size:12px}
 .factor{display:inline-block;margin:2px 6px 2px 0;padding:1px 6px;border:1px solid #e5e7eb;border-radius:4px;font-size:12px}
+.factors{list-style:none;margin:0 0 8px;padding:0}
 footer{padding:8px 24px 24px;color:#6b7280;font-size:12px}
 .partial{border-color:#d97706;background:#fffbeb}
 `;
@@ -98,25 +100,28 @@ function renderAlert(alert: Alert): string {
   const factors = alert.severity.factors
     .map(
       (factor) =>
-        `<span class="factor" title="${escapeHtml(factor.detail)}">${escapeHtml(factor.factor)} +${factor.points}</span>`,
+        `<li class="factor-reason"><span class="factor">${escapeHtml(factor.factor)} +${factor.points}</span>${escapeHtml(factor.detail)}</li>`,
     )
     .join('');
-  const rows = alert.evidence
-    .map(
-      (item) =>
-        `<tr><td><code>${escapeHtml(item.time)}</code></td><td>${item.step} ${escapeHtml(item.label)}</td><td><code>${escapeHtml(item.file)}:${item.record}</code></td><td>${escapeHtml(item.summary)}</td></tr>`,
-    )
-    .join('');
+  const rows = alert.evidence.map(renderEvidenceRow).join('');
   const suppression = alert.suppression
     ? `<p>Suppressed: ${escapeHtml(alert.suppression.reason)} <span class="muted">(${escapeHtml(alert.suppression.entry)})</span></p>`
     : '';
   return `<details class="alert${alert.suppressed ? ' suppressed' : ''}" data-alert-id="${escapeHtml(alert.id)}">
 <summary><span class="badge ${level}">${level}</span> ${alert.analytic ? `<b>${escapeHtml(alert.analytic)}</b> ` : ''}${escapeHtml(alert.rule.title)} <span class="muted">${who} · ${escapeHtml(alert.first_time)}</span></summary>
 <p>Rule by ${escapeHtml(alert.rule.author || 'unknown')} · <code>${escapeHtml(alert.rule.source)}</code> · ATT&amp;CK ${escapeHtml(alert.attack.join(', ') || 'none')} · id <code>${escapeHtml(alert.id)}</code></p>
-<p>Severity ${alert.severity.score}: ${factors}</p>${suppression}
+<p>Severity ${alert.severity.score}:</p><ul class="factors">${factors}</ul>${suppression}
 ${renderTimeline(alert)}
-<table class="evidence"><thead><tr><th>time</th><th>step</th><th>record</th><th>what</th></tr></thead><tbody>${rows}</tbody></table>
+<table class="evidence"><thead><tr><th>time</th><th>step</th><th>record</th><th>what</th><th>rule matched</th><th>party matched by</th></tr></thead><tbody>${rows}</tbody></table>
 </details>`;
+}
+
+/** Renders one evidence record: when, which step, where, what, which rule and which party. */
+function renderEvidenceRow(item: EvidenceItem): string {
+  const rules = item.rules && item.rules.length > 0 ? describeRules(item.rules) : '';
+  const trust = item.trust ? describeTrust(item.trust) : '';
+  const scope = item.trust?.scope_reason ? `; out of scope: ${item.trust.scope_reason}` : '';
+  return `<tr><td><code>${escapeHtml(item.time)}</code></td><td>${item.step} ${escapeHtml(item.label)}</td><td><code>${escapeHtml(item.file)}:${item.record}</code></td><td>${escapeHtml(item.summary)}</td><td class="evidence-rules">${escapeHtml(rules)}</td><td class="evidence-trust">${escapeHtml(trust + scope)}</td></tr>`;
 }
 
 /** The evidence of an alert as dots on a time axis, one row per step. */

@@ -85,6 +85,8 @@ export function toOcsf(alert: Alert, productVersion: string): OcsfDetectionFindi
         file: item.file,
         record: item.record,
         fields: item.fields,
+        rules: item.rules ?? [],
+        trust: item.trust ?? null,
       },
     })),
     risk_score: alert.severity.score,

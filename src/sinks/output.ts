@@ -1,4 +1,5 @@
-import type { Alert } from '../model/alert.js';
+import { partyEntries } from '../alert/evidence-text.js';
+import type { Alert, EvidenceItem } from '../model/alert.js';
 import { escapeControls } from '../model/terminal-text.js';
 import { parseIsoTime } from '../model/time.js';
 import { formatTimeIn } from '../model/time-zone.js';
@@ -135,6 +136,8 @@ function renderAlert(alert: Alert, time: (text: string) => string): string[] {
     alert.host ? `host ${alert.host}` : '',
   ].filter(Boolean);
   if (who.length > 0) lines.push(`  ${who.join(', ')}`);
+  const entries = partyEntries(alert);
+  if (entries.length > 0) lines.push(`  party matched by ${entries.join(', ')}`);
   lines.push(`  ${time(alert.first_time)} .. ${time(alert.last_time)}   id ${alert.id}`);
   if (alert.attack.length > 0) lines.push(`  ATT&CK ${alert.attack.join(', ')}`);
   lines.push(`  rule by ${alert.rule.author || 'unknown author'}: ${alert.rule.source}`);
@@ -143,6 +146,7 @@ function renderAlert(alert: Alert, time: (text: string) => string): string[] {
   if (factors.length > 0) {
     const listed = factors.map((factor) => `${factor.factor} +${factor.points}`).join(', ');
     lines.push(`  severity ${alert.severity.score}: ${listed}`);
+    for (const factor of factors) lines.push(`    - ${factor.factor}: ${factor.detail}`);
   }
   if (alert.suppression) {
     lines.push(`  suppressed: ${alert.suppression.reason} (${alert.suppression.entry})`);
@@ -151,9 +155,17 @@ function renderAlert(alert: Alert, time: (text: string) => string): string[] {
   const chain = alert.rule.type !== 'detection';
   for (const item of alert.evidence.slice(0, EVIDENCE_SHOWN)) {
     const step = chain ? `step ${item.step} ${item.label.padEnd(12)} ` : '';
-    lines.push(`    ${step}${item.file}:${item.record}  ${item.summary}`);
+    const rules = chain ? otherRules(item) : '';
+    lines.push(`    ${step}${item.file}:${item.record}  ${item.summary}${rules}`);
   }
   const more = alert.evidence.length - EVIDENCE_SHOWN + alert.evidence_omitted;
   if (more > 0) lines.push(`    … ${more} more records`);
   return lines.map(escapeControls);
+}
+
+/** Lists the rules a record matched, unless its step label already names the only one. */
+function otherRules(item: EvidenceItem): string {
+  const names = (item.rules ?? []).map((rule) => rule.name ?? rule.title);
+  if (names.length === 0 || (names.length === 1 && names[0] === item.label)) return '';
+  return `  (rule ${names.join(', ')})`;
 }

@@ -73,4 +73,40 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE scan_files ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // A view, not a table, because it reads the stored alert JSON: saving an alert still writes
+    // one row, and alerts stored by earlier versions appear too. Those have no party match, and
+    // a rule only when they are detection alerts, whose rule is the alert's own.
+    version: 4,
+    sql: `
+      CREATE VIEW alert_evidence AS
+      SELECT
+        alerts.id AS alert_id,
+        evidence.key AS item,
+        json_extract(evidence.value, '$.step') AS step,
+        json_extract(evidence.value, '$.label') AS label,
+        json_extract(evidence.value, '$.file') AS file,
+        json_extract(evidence.value, '$.record') AS record,
+        json_extract(evidence.value, '$.time') AS time,
+        CASE WHEN rule.value IS NOT NULL THEN json_extract(rule.value, '$.id')
+          WHEN json_extract(alerts.alert_json, '$.rule.type') = 'detection' THEN alerts.rule_id
+        END AS rule_id,
+        CASE WHEN rule.value IS NOT NULL THEN json_extract(rule.value, '$.title')
+          WHEN json_extract(alerts.alert_json, '$.rule.type') = 'detection' THEN alerts.rule_title
+        END AS rule_title,
+        CASE WHEN rule.value IS NOT NULL THEN json_extract(rule.value, '$.name')
+          WHEN json_extract(alerts.alert_json, '$.rule.type') = 'detection'
+            THEN json_extract(alerts.alert_json, '$.rule.name')
+        END AS rule_name,
+        json_extract(rule.value, '$.position') AS rule_position,
+        json_extract(evidence.value, '$.trust.party') AS party,
+        json_extract(evidence.value, '$.trust.matched_by') AS matched_by,
+        json_extract(evidence.value, '$.trust.entry') AS matched_entry,
+        json_extract(evidence.value, '$.trust.field') AS matched_field,
+        json_extract(evidence.value, '$.trust.value') AS matched_value
+      FROM alerts
+      JOIN json_each(alerts.alert_json, '$.evidence') AS evidence
+      LEFT JOIN json_each(evidence.value, '$.rules') AS rule;
+    `,
+  },
 ];

@@ -76,13 +76,13 @@ describe('scan --db', () => {
     assert.equal(result.status, 2);
     assert.equal(
       result.stderr,
-      `trustwatch: ${db}: the database has schema version 99, newer than version 3 of this trustwatch, so it is left unchanged. Upgrade trustwatch to use it.\n`,
+      `trustwatch: ${db}: the database has schema version 99, newer than version 4 of this trustwatch, so it is left unchanged. Upgrade trustwatch to use it.\n`,
     );
     assert.deepEqual(readFileSync(db), before);
 
     const explain = runCli(['explain', '--db', db, '0123abcd']);
     assert.equal(explain.status, 2);
-    assert.match(explain.stderr, /schema version 99, newer than version 3/);
+    assert.match(explain.stderr, /schema version 99, newer than version 4/);
   });
 
   it('sets up an empty file', () => {
@@ -91,7 +91,7 @@ describe('scan --db', () => {
     writeFileSync(db, '');
     const result = scan(db);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(versions(db), [1, 2, 3]);
+    assert.deepEqual(versions(db), [1, 2, 3, 4]);
   });
 
   it('creates a missing file', () => {
@@ -100,7 +100,7 @@ describe('scan --db', () => {
     const result = scan(db);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(existsSync(db));
-    assert.deepEqual(versions(db), [1, 2, 3]);
+    assert.deepEqual(versions(db), [1, 2, 3, 4]);
   });
 
   it('migrates a version 2 database and keeps its scans', () => {
@@ -121,7 +121,7 @@ describe('scan --db', () => {
 
     const result = scan(db);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(versions(db), [1, 2, 3]);
+    assert.deepEqual(versions(db), [1, 2, 3, 4]);
     const reader = new Database(db, { readonly: true });
     const scans = reader
       .prepare('SELECT paths_json, finished_at, interrupted_at, interrupted_by FROM scans')

@@ -8,12 +8,21 @@ import { common, groupKey, satisfies } from './group.js';
  * that matched must satisfy it. `temporal_ordered` also requires the matches in the order the
  * rules are listed: it keeps, per rule, the longest ordered run ending with that rule (the
  * latest-starting on ties), so a run can start again after an out-of-order match.
+ *
+ * A finding has one step per rule that counted, numbered by the rule's place in `rules` (step 2
+ * is the second rule listed) and labelled with the rule's name or title.
  */
+
+/** An input with the 0-based position in `rules` that it counted for. */
+interface Placed {
+  position: number;
+  input: CorrelationInput;
+}
 
 interface Run {
   start: number;
   length: number;
-  inputs: CorrelationInput[];
+  inputs: Placed[];
 }
 
 interface Group {
@@ -29,10 +38,14 @@ export class TemporalCorrelation implements Correlation {
   private readonly groups = new Map<string, Group>();
   private readonly needed: number;
 
-  /** `positions(input)` gives the rule positions (in `rule.rules`) an input matched. */
+  /**
+   * `positions(input)` gives the rule positions (in `rule.rules`) an input matched; `labels`
+   * names the rule at each position.
+   */
   constructor(
     private readonly rule: CorrelationRule,
     private readonly positions: (input: CorrelationInput) => number[],
+    private readonly labels: readonly string[],
   ) {
     this.needed = rule.rules.length;
   }
@@ -54,21 +67,12 @@ export class TemporalCorrelation implements Correlation {
 
     if (this.rule.type === 'temporal') {
       for (const position of matched) group.latest[position] = input;
-      let distinct = 0;
-      const live = new Set<CorrelationInput>();
-      for (const item of group.latest) {
-        if (item === undefined || item.time < cutoff) continue;
-        distinct++;
-        live.add(item);
-      }
-      if (this.met(distinct)) {
-        out.push(
-          this.finding(
-            key,
-            group,
-            [...live].sort((a, b) => a.time - b.time),
-          ),
-        );
+      const live: Placed[] = [];
+      group.latest.forEach((item, position) => {
+        if (item !== undefined && item.time >= cutoff) live.push({ position, input: item });
+      });
+      if (this.met(live.length)) {
+        out.push(this.finding(key, group, live));
         this.groups.delete(key);
       }
       return;
@@ -76,16 +80,17 @@ export class TemporalCorrelation implements Correlation {
 
     // Highest positions first, so that one input never extends a run it was just added to.
     for (const position of [...matched].sort((a, b) => b - a)) {
-      let best: Run = { start: input.time, length: 1, inputs: [input] };
+      const placed = { position, input };
+      let best: Run = { start: input.time, length: 1, inputs: [placed] };
       for (let earlier = 0; earlier < position; earlier++) {
         const run = group.runs[earlier];
         if (!run || run.start < cutoff) continue;
-        const last = run.inputs[run.inputs.length - 1];
+        const last = run.inputs[run.inputs.length - 1]?.input;
         if (!last || last.time > input.time || last === input) continue;
         const candidate = {
           start: run.start,
           length: run.length + 1,
-          inputs: [...run.inputs, input],
+          inputs: [...run.inputs, placed],
         };
         if (
           candidate.length > best.length ||
@@ -126,11 +131,18 @@ export class TemporalCorrelation implements Correlation {
     return satisfies(this.rule.condition, count);
   }
 
-  private finding(key: string, group: Group, inputs: CorrelationInput[]): Finding {
-    const events = inputs.flatMap((input) => input.events);
+  private finding(key: string, group: Group, placed: readonly Placed[]): Finding {
+    const inputs = [...new Set(placed.map((item) => item.input))].sort((a, b) => a.time - b.time);
+    const steps = [...placed]
+      .sort((a, b) => a.position - b.position)
+      .map(({ position, input }) => ({
+        step: position + 1,
+        label: this.labels[position] ?? this.rule.rules[position] ?? `rule ${position + 1}`,
+        events: input.events,
+      }));
     return {
       rule: this.rule,
-      steps: [{ step: 1, label: this.rule.meta.title, events }],
+      steps,
       group: group.values,
       party: common(inputs.map((input) => input.party)),
       actor: common(inputs.map((input) => input.actor)),
