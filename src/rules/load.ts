@@ -85,8 +85,8 @@ export interface LoadRulesOptions {
   logsources?: readonly LogSourceMapping[];
   /**
    * False skips the costly checks that only give warnings (regular expressions that may
-   * backtrack, misspelled field names), for commands that report rule errors only. A scan of
-   * the SigmaHQ Windows rules spends about 0.1 to 0.3 s of its start on them. Default true.
+   * backtrack, misspelled field names), for commands that report rule errors only. A scan with
+   * the SigmaHQ Windows rules spent about 0.35 s of CPU time on them (Node.js 20). Default true.
    */
   warnings?: boolean;
 }
