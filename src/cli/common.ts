@@ -98,6 +98,7 @@ export async function loadRulesOption(
   extra: readonly string[],
   includeDefault: boolean,
   context: TrustContext,
+  warnings = true,
 ): Promise<RuleSet> {
   for (const path of extra) {
     if (!existsSync(path)) throw new UsageError(`rules path not found: ${path}`);
@@ -109,6 +110,7 @@ export async function loadRulesOption(
       context.settings.unresolved_placeholders,
     ),
     logsources: context.settings.logsources,
+    warnings,
   });
 }
 

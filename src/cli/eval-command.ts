@@ -52,7 +52,7 @@ async function evalCommand(paths: string[], options: EvalOptions): Promise<numbe
   for (const dir of cases) {
     const result = await evaluateCase(dir, {
       rulesFor: async (context) => {
-        const set = await loadRulesOption(options.rules, options.defaultRules, context);
+        const set = await loadRulesOption(options.rules, options.defaultRules, context, false);
         const chainProblems = await chainSettingProblems(context, set.rules);
         if (chainProblems.length > 0) throw new ConfigError(chainProblems);
         const errors = set.problems.filter((problem) => problem.severity === 'error');

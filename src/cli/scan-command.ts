@@ -195,7 +195,7 @@ async function scanCommand(paths: string[], options: ScanOptions): Promise<numbe
   await checkInputPaths(paths);
   const context = await loadContextForRules(options.context, options.rules, options.defaultRules);
   applyPlaceholderOption(context, options.unresolvedPlaceholders);
-  const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context);
+  const ruleSet = await loadRulesOption(options.rules, options.defaultRules, context, false);
   const chainProblems = await chainSettingProblems(context, ruleSet.rules);
   if (chainProblems.length > 0) throw new ConfigError(chainProblems);
   const ruleErrors = ruleSet.problems.filter((problem) => problem.severity === 'error');

@@ -83,6 +83,12 @@ export interface LoadRulesOptions {
   placeholders: Placeholders;
   /** Log source mappings beside the built-in ones (`settings.logsources`). */
   logsources?: readonly LogSourceMapping[];
+  /**
+   * False skips the costly checks that only give warnings (regular expressions that may
+   * backtrack, misspelled field names), for commands that report rule errors only. A scan with
+   * the SigmaHQ Windows rules spent about 0.35 s of CPU time on them (Node.js 20). Default true.
+   */
+  warnings?: boolean;
 }
 
 const RULE_EXTENSIONS = new Set(['.yml', '.yaml']);
@@ -384,13 +390,14 @@ function compileDocument(
   options: LoadRulesOptions,
   fieldsOf: FieldsOf,
 ): { rule?: Rule; filter?: FilterRule; problems: Problem[] } {
-  const result = parseRuleDocument(document);
+  const warnings = options.warnings !== false;
+  const result = parseRuleDocument(document, warnings);
   const problems = [...result.problems];
 
   const detection = result.rule?.kind === 'detection' ? result.rule : result.filter;
   const searches = detection?.searches ?? result.searches;
   const logsource = detection?.logsource ?? result.logsource;
-  const known = logsource && searches && fieldsOf(logsource, searches);
+  const known = warnings && logsource && searches && fieldsOf(logsource, searches);
   if (searches && logsource && known) {
     const locate = (path: (string | number)[], onKey: boolean) => document.locate(path, onKey);
     problems.push(...fieldNameWarnings(searches, logsource, known, locate));

@@ -69,7 +69,8 @@ function isMap(value: unknown): value is Raw {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-export function parseRuleDocument(document: YamlDocumentView): ParsedDocument {
+/** Parses one rule document. `warnings` false skips the costly backtracking check. */
+export function parseRuleDocument(document: YamlDocumentView, warnings = true): ParsedDocument {
   const problems: Problem[] = [];
   const error = (path: (string | number)[], code: string, message: string, onKey = false): void => {
     problems.push({ code, severity: 'error', message, ...document.locate(path, onKey) });
@@ -125,7 +126,7 @@ export function parseRuleDocument(document: YamlDocumentView): ParsedDocument {
   }
 
   const logsource = parseLogsource(raw.logsource, error, warn);
-  const detection = parseDetection(raw.detection, error, warn);
+  const detection = parseDetection(raw.detection, error, warn, { backtracking: warnings });
   if (!logsource || !detection || problems.some((problem) => problem.severity === 'error')) {
     if (!detection) return { problems };
     return { problems, searches: detection.searches, ...(logsource && { logsource }) };
@@ -190,7 +191,7 @@ function parseFilter(
     );
     return undefined;
   }
-  const detection = parseDetection(body, error, warn, 'filter', ['rules']);
+  const detection = parseDetection(body, error, warn, { backtracking: true }, 'filter', ['rules']);
   if (!logsource || !detection || !targets || detection.conditions.length !== 1) return undefined;
   return {
     kind: 'filter',
@@ -349,6 +350,7 @@ function parseDetection(
   value: unknown,
   error: Report,
   warn: Report,
+  checks: { backtracking: boolean },
   section = 'detection',
   reserved: readonly string[] = [],
 ): { searches: SearchDefinition[]; conditions: ConditionNode[] } | undefined {
@@ -411,7 +413,7 @@ function parseDetection(
     }
   });
 
-  for (const search of searches) warnBacktracking(search, warn);
+  if (checks.backtracking) for (const search of searches) warnBacktracking(search, warn);
 
   const used = new Set<string>();
   for (const node of conditions) for (const name of referencedNames(node, names)) used.add(name);
