@@ -15,7 +15,7 @@ const GZIP_MAGIC_LENGTH = 2;
  * on 16 KiB at a time.
  */
 export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
-  const first = await peekHead(raw);
+  const first = await peekStart(raw, GZIP_MAGIC_LENGTH);
   if (first === undefined) return raw;
 
   const compressed =
@@ -25,12 +25,14 @@ export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
 }
 
 /**
- * Returns the first two bytes of a paused stream, fewer when it ends before, or undefined when it
- * has none. They go back into the stream at once, because a stream whose bytes all came with
- * them would otherwise end before they were put back. A pipe can deliver the first byte alone,
- * and the gzip magic must still be seen.
+ * Returns the first `length` bytes of a paused stream, fewer when it ends before, or undefined
+ * when it has none. They go back into the stream at once, because a stream whose bytes all came
+ * with them would otherwise end before they were put back. A pipe can deliver the first byte
+ * alone, and the gzip magic must still be seen.
  */
-function peekHead(raw: Readable): Promise<Buffer | undefined> {
+export function peekStart(raw: Readable, length: number): Promise<Buffer | undefined> {
+  // A stream that a peek before found empty has ended already, and emits no more events.
+  if (raw.readableEnded) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = () => {
@@ -40,7 +42,7 @@ function peekHead(raw: Readable): Promise<Buffer | undefined> {
     };
     const onReadable = () => {
       // Until the stream ends, `read` returns nothing while fewer bytes are buffered.
-      const chunk: Buffer | string | null = raw.read(GZIP_MAGIC_LENGTH);
+      const chunk: Buffer | string | null = raw.read(length);
       if (chunk === null) return;
       finish();
       raw.unshift(chunk);
