@@ -122,7 +122,36 @@ describe('tar archives', () => {
       `  ${join(dir, 'c.tar')}/c/auth.log ${FIXTURES.auth.summary}`,
     ]);
     assert.match(result.stderr, /info: hidden tar entries skipped .*count=1/);
-    assert.match(result.stderr, /info: tar entries that are not regular files skipped .*count=1/);
+    assert.match(
+      result.stderr,
+      /info: tar entries that are links, devices or FIFOs skipped .*count=1/,
+    );
+  });
+});
+
+describe('tar entry types', () => {
+  it('names a GNU sparse file as not read', () => {
+    const dir = tempDir('tar-sparse');
+    const auth = readFileSync(FIXTURES.auth.path);
+    const archive = join(dir, 'sparse.tar');
+    writeFileSync(
+      archive,
+      Buffer.concat([
+        tarHeader(Buffer.from('holes.log'), auth.length, 'S'),
+        tarData(auth),
+        tarHeader(Buffer.from('auth.log'), auth.length),
+        tarData(auth),
+        TAR_END,
+      ]),
+    );
+
+    const result = scan([archive]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(result.inputs, [
+      `  ${archive}/holes.log: not read: a GNU sparse file (type S), which trustwatch does not ` +
+        'read, so it is skipped: extract the archive first',
+      `  ${archive}/auth.log ${FIXTURES.auth.summary}`,
+    ]);
   });
 });
 

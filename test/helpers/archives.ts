@@ -58,7 +58,7 @@ export function runTool(cwd: string, command: string, args: readonly string[]): 
  * Writes a ustar header block for crafted archives: the name's bytes as given, any declared
  * size (octal, up to 8 GiB - 1), and a valid checksum.
  */
-export function tarHeader(name: Buffer, size: number, type: '0' | '5' = '0'): Buffer {
+export function tarHeader(name: Buffer, size: number, type = '0'): Buffer {
   const block = Buffer.alloc(512);
   name.copy(block, 0, 0, Math.min(name.length, 100));
   block.write('0000644\0', 100, 'latin1');

@@ -136,7 +136,7 @@ async function listTarEntries(
 ): Promise<Listed> {
   const listing = await listTar(archive.range, maxEntries);
   if (listing.others > 0) {
-    logger.info('tar entries that are not regular files skipped (links, devices)', {
+    logger.info('tar entries that are links, devices or FIFOs skipped', {
       file: archive.path,
       count: listing.others,
     });
@@ -162,5 +162,6 @@ function tarEntry(info: TarEntryInfo): ListedEntry {
   };
   const unsafe = yauzl.validateFileName(name);
   if (unsafe !== null) entry.skipped = `unsafe entry name (${unsafe}), so the entry is skipped`;
+  else if (info.skipped !== undefined) entry.skipped = info.skipped;
   return entry;
 }

@@ -10,8 +10,9 @@ import { type ContentKind, SNIFF_BYTES, sniffContent } from './sniff.js';
 
 const BLOCK = 512;
 const END_MARKER = 2 * BLOCK;
+const TYPE_FLAG_OFFSET = 156;
 
-/** One regular file of a tar archive. */
+/** One regular file of a tar archive, or an entry of a type that tar-stream does not know. */
 export interface TarEntryInfo {
   name: string;
   /** Declared size of the entry. */
@@ -23,19 +24,24 @@ export interface TarEntryInfo {
   kind: ContentKind;
   /** Reason only part of the entry is present, when the archive ends inside it. */
   cut?: string;
+  /** Reason the entry is not read: a type, such as a GNU sparse file, that is not read. */
+  skipped?: string;
 }
 
 export interface TarListing {
   entries: TarEntryInfo[];
   /** Entries of every type, folders and links included, at most `maxEntries + 1`. */
   count: number;
-  /** Symbolic and hard links, devices and other entries that are not regular files or folders. */
+  /** Symbolic and hard links, devices and FIFOs. */
   others: number;
   /** Reason listing stopped before the end of the archive, with the offset, or undefined. */
   stop: string | undefined;
 }
 
-/** Lists a tar archive's regular files in archive order, stopping after `maxEntries` entries. */
+/**
+ * Lists a tar archive's regular files, and entries of unknown types, in archive order, stopping
+ * after `maxEntries` entries of every type.
+ */
 export async function listTar(archive: ByteRange, maxEntries: number): Promise<TarListing> {
   const listing: TarListing = { entries: [], count: 0, others: 0, stop: undefined };
   // Latin-1 keeps each byte of a name as one character, to decode it here (see `decodeTarName`).
@@ -55,7 +61,7 @@ export async function listTar(archive: ByteRange, maxEntries: number): Promise<T
       next = offset + BLOCK + Math.ceil(size / BLOCK) * BLOCK;
 
       const regular = header.type === 'file' || header.type === 'contiguous-file';
-      if (!regular) {
+      if (!regular && header.type !== null) {
         if (header.type !== 'directory') listing.others++;
         entry.resume();
         continue;
@@ -67,6 +73,7 @@ export async function listTar(archive: ByteRange, maxEntries: number): Promise<T
         range: subRange(archive, offset + BLOCK, offset + BLOCK + size),
         kind: { archive: undefined, gzip: false },
       };
+      if (!regular) current.skipped = unknownType(archive, offset);
       const { head, failure } = await readHead(entry);
       current.kind = sniffContent(head);
       if (failure) throw failure;
@@ -156,6 +163,17 @@ async function describeStop(
     return `the tar archive ends at byte ${size}, inside the header at byte ${next}`;
   }
   return `no valid tar header at byte ${next} (${error.message}), so the entries after it are not read`;
+}
+
+/**
+ * Explains why an entry of a type that tar-stream does not know is skipped. GNU tar writes sparse
+ * files (`tar -S`) as type S, whose data is stored without its holes.
+ */
+function unknownType(archive: ByteRange, offset: number): string {
+  const flag = readAt(archive, offset + TYPE_FLAG_OFFSET, 1).toString('latin1');
+  const kind =
+    flag === 'S' ? 'a GNU sparse file (type S)' : `an entry of type ${JSON.stringify(flag)}`;
+  return `${kind}, which trustwatch does not read, so it is skipped: extract the archive first`;
 }
 
 /** Returns the name from the entry's pax `path` record, which tar-stream 3.1 keeps in `pax`. */
