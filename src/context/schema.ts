@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ARCHIVE_LIMITS } from '../input/archive/limits.js';
 import { checkIsoTime } from '../model/time.js';
 import { parseHours } from './hours.js';
 import { parseNetwork } from './networks.js';
@@ -204,6 +205,37 @@ export const limitSettingsSchema = z
       .default(10)
       .describe(
         'Timeouts of one rule after which its time-limited regular expressions are no longer run for the rest of the scan; the summary reports such rules.',
+      ),
+    max_archive_entries: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_ARCHIVE_LIMITS.maxEntries)
+      .describe(
+        'Most entries read from an archive given as input, counting those of the archives inside it and entries of every type; the summary reports the archive when it has more, and its entries after them are not read.',
+      ),
+    max_archive_depth: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_ARCHIVE_LIMITS.maxDepth)
+      .describe(
+        'Deepest archive inside archives that is expanded, the archive given as input being 1; a deeper one is reported as not read.',
+      ),
+    max_archive_ratio: z
+      .number()
+      .positive()
+      .default(DEFAULT_ARCHIVE_LIMITS.maxRatio)
+      .describe(
+        'Times its own size that an archive given as input may expand to, beyond a first GiB that any archive may expand to. The declared sizes of its zip entries count, and so does the text of each gzip-compressed archive inside it, with those of the archives inside them. Past it the rest is not read and the summary reports the archive.',
+      ),
+    max_piped_archive_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_ARCHIVE_LIMITS.maxPipedBytes)
+      .describe(
+        'Largest archive read from standard input or a named pipe, in bytes, which is written to a temporary file to be read; a larger one is reported as not read. A file has no such limit.',
       ),
   })
   .strict();

@@ -1,62 +1,70 @@
 import type { Stats } from 'node:fs';
 import { constants, createReadStream } from 'node:fs';
-import { access, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { access, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../model/errors.js';
 import { type Logger, silentLogger } from '../model/logger.js';
+import { type ByteRange, rangeLength, readAt, readRange } from './archive/byte-range.js';
+import { ArchiveExpander, type InputSink } from './archive/expand-archive.js';
+import { ArchiveBudget, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from './archive/limits.js';
+import { openArchiveEntry } from './archive/locate.js';
+import { type ArchiveKind, SNIFF_BYTES, sniffContent } from './archive/sniff.js';
+import { ArchiveSpool } from './archive/spool.js';
 import type { InputFile, InputLocator } from './input-file.js';
-import { gunzipIfCompressed, openFileBytes } from './open.js';
-import { listZipEntries, openZipEntry } from './zip.js';
+import { gunzipIfCompressed, openFileBytes, peekStart } from './open.js';
 
 /** The path that stands for standard input. */
 export const STDIN_PATH = '-';
 
-/**
- * First bytes of a zip archive: a local file header, or the end-of-central-directory record
- * that an archive with no entries consists of (22 bytes when it has no comment).
- */
-const ZIP_MAGICS = [
-  [0x50, 0x4b, 0x03, 0x04],
-  [0x50, 0x4b, 0x05, 0x06],
-];
-
-/** Names of skipped hidden entries listed in the warning on a zip archive with no input files. */
-const LISTED_HIDDEN_ENTRIES = 10;
+/** Temporary files of expansions given no spool of their own, removed when the process exits. */
+const processSpool = new ArchiveSpool();
 
 export interface ExpandOptions {
   stdin?: () => Readable;
   /** Receives a warning for each input given more than once. */
   logger?: Logger;
+  /** Limits on what archives may expand to; the defaults of the context file when absent. */
+  limits?: ArchiveLimits;
+  /**
+   * Temporary files for archives that cannot be read in place, which the caller disposes of
+   * once every input was read. Without it, they stay until the process exits.
+   */
+  spool?: ArchiveSpool;
 }
 
 /**
  * Expands command-line paths into input files: files as they are, folders recursively in name
- * order (hidden entries skipped), zip archives into their entries, `-` into standard input.
- * Symbolic links to folders are followed, and a link back to a folder being expanded is a loop
- * that is not followed.
+ * order (hidden entries skipped), zip and tar archives (`.tar.gz` too, and archives inside
+ * archives) into their entries, `-` into standard input. Archives are detected by their content,
+ * not their name. Symbolic links to folders are followed, and a link back to a folder being
+ * expanded is a loop that is not followed.
  *
  * A command-line path that does not exist or that this process may not read is an error naming
  * it. Every other entry that cannot be read becomes an input whose `open` fails with the reason,
- * so that the scan reports it and goes on with the rest. Such entries are dangling links, loops, files and folders without read
- * permission, damaged zip archives, and sockets or devices inside a folder. A file reached twice (given
- * twice, or given beside a folder that contains it) is read once, with a warning. Nothing is
- * read yet, except the first bytes of each file to tell zip archives apart.
+ * so that the scan reports it and goes on with the rest. Such entries are dangling links, loops,
+ * files and folders without read permission, sockets or devices inside a folder, and the part
+ * of a damaged archive that is lost. A file reached twice (given twice, or given beside a folder
+ * that contains it) is read once, with a warning. Records are not read yet, but archives are
+ * listed, and a compressed tar archive or an archive on standard input is written to the spool.
  */
 export async function expandPaths(
   paths: readonly string[],
   options: ExpandOptions = {},
 ): Promise<InputFile[]> {
-  const expansion = new Expansion(options.logger ?? silentLogger);
+  const logger = options.logger ?? silentLogger;
+  const limits = options.limits ?? DEFAULT_ARCHIVE_LIMITS;
+  const expansion = new Expansion(logger, limits, options.spool ?? processSpool);
   for (const path of paths) {
-    if (path === STDIN_PATH) expansion.addStdin(options.stdin ?? (() => process.stdin));
+    if (path === STDIN_PATH) await expansion.addStdin(options.stdin ?? (() => process.stdin));
     else await expansion.addArgument(path);
   }
   return expansion.files;
 }
 
-class Expansion {
+class Expansion implements InputSink {
   readonly files: InputFile[] = [];
+  private readonly archives: ArchiveExpander;
   /** The path each file or archive was first reached by, keyed by device and inode. */
   private readonly seenFiles = new Map<string, string>();
   /** The path each folder was first expanded by, keyed by its real path. */
@@ -65,15 +73,29 @@ class Expansion {
   /** Paths that led to a file or folder already added, each warned about once. */
   private repeated = 0;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly limits: ArchiveLimits,
+    private readonly spool: ArchiveSpool,
+  ) {
+    this.archives = new ArchiveExpander(this, spool, limits, logger);
+  }
 
-  addStdin(stdin: () => Readable): void {
+  get count(): number {
+    return this.files.length;
+  }
+
+  add(file: InputFile): void {
+    this.files.push(file);
+  }
+
+  async addStdin(stdin: () => Readable): Promise<void> {
     if (this.stdinAdded) {
       this.warnTwice(STDIN_PATH, STDIN_PATH);
       return;
     }
     this.stdinAdded = true;
-    this.files.push(onceInput(STDIN_PATH, () => gunzipIfCompressed(stdin())));
+    await this.addStream(STDIN_PATH, stdin(), 'standard input');
   }
 
   async addArgument(path: string): Promise<void> {
@@ -81,7 +103,7 @@ class Expansion {
 
     // A named pipe or device on the command line (`<(zcat …)`) is read once, as standard input.
     if (info.isFIFO() || info.isCharacterDevice()) {
-      this.files.push(onceInput(path, () => gunzipIfCompressed(createReadStream(path))));
+      await this.addStream(path, createReadStream(path), 'a named pipe');
       return;
     }
     const found = this.files.length + this.repeated;
@@ -145,11 +167,12 @@ class Expansion {
   }
 
   private async addFile(path: string, info: Stats): Promise<void> {
+    const range: ByteRange = { path, start: 0, end: info.size };
     let key: string;
-    let zip: boolean;
+    let head: Buffer;
     try {
       key = await realpath(path);
-      zip = await isZip(path);
+      head = readAt(range, 0, SNIFF_BYTES);
     } catch (error) {
       this.addFailed(path, (error as Error).message);
       return;
@@ -163,8 +186,9 @@ class Expansion {
     }
     this.seenFiles.set(identity, path);
 
-    if (zip) {
-      await this.addZip(path, key);
+    const content = sniffContent(head);
+    if (content.archive !== undefined) {
+      await this.addArchive(path, key, content.archive, content.gzip, range);
       return;
     }
     this.files.push({
@@ -178,52 +202,64 @@ class Expansion {
     });
   }
 
-  private async addZip(path: string, key: string): Promise<void> {
-    let entries: Awaited<ReturnType<typeof listZipEntries>>;
+  /** Expands an archive given as input, compressed with gzip or not, within the limits. */
+  private async addArchive(
+    path: string,
+    key: string,
+    kind: ArchiveKind,
+    gzip: boolean,
+    range: ByteRange,
+  ): Promise<void> {
+    const budget = new ArchiveBudget(this.limits, rangeLength(range));
+    const archive = { path, key, kind, depth: 1 };
     try {
-      entries = await listZipEntries(path);
+      if (gzip) await this.archives.expandGzip(archive, readRange(range), budget);
+      else await this.archives.expand({ ...archive, range }, budget);
+    } catch (error) {
+      this.addFailed(path, (error as Error).message);
+    }
+  }
+
+  /**
+   * Adds standard input or a named pipe, which can be read only once. An archive there is
+   * written to the spool first, up to `maxPipedBytes`, because a zip archive's directory is at
+   * its end and its entries are read in any order.
+   */
+  private async addStream(path: string, stream: Readable, source: string): Promise<void> {
+    let head: Buffer | undefined;
+    try {
+      head = await peekStart(stream, SNIFF_BYTES);
     } catch (error) {
       this.addFailed(path, (error as Error).message);
       return;
     }
-    // An unsafe name such as ../x is reported, not left out as a hidden entry.
-    const hidden = entries.filter((entry) => !entry.skipped && isHiddenEntry(entry.name));
-    if (hidden.length > 0) {
-      this.logger.info('hidden zip entries skipped', { file: path, count: hidden.length });
+    const content = sniffContent(head ?? Buffer.alloc(0));
+    if (content.archive === undefined) {
+      this.files.push(onceInput(path, () => gunzipIfCompressed(stream)));
+      return;
     }
-    const found = this.files.length;
-    for (const entry of entries) {
-      if (entry.skipped !== undefined) {
-        this.addFailed(`${path}/${entry.name}`, entry.skipped);
-        continue;
-      }
-      if (isHiddenEntry(entry.name)) continue;
-      this.files.push({
-        path: `${path}/${entry.name}`,
-        key: `${key}/${entry.name}`,
-        size: entry.size,
-        mtimeMs: entry.mtimeMs,
-        reopenable: true,
-        locator: { kind: 'zip-entry', archive: path, entry: entry.name },
-        open: () => openZipEntry(path, entry.name),
-      });
-    }
-    if (this.files.length === found) this.warnEmptyZip(path, hidden);
-  }
 
-  /** Warns of a zip archive with no input files, as of a folder, naming its hidden entries. */
-  private warnEmptyZip(path: string, hidden: readonly { name: string }[]): void {
-    const fields: Record<string, unknown> = { file: path };
-    if (hidden.length > 0) {
-      const names = hidden.slice(0, LISTED_HIDDEN_ENTRIES).map((entry) => entry.name);
-      const more = hidden.length - names.length;
-      fields.hidden = more > 0 ? `${names.join(', ')} and ${more} more` : names.join(', ');
+    const maxBytes = this.limits.maxPipedBytes;
+    const spooled = await this.spool.write(stream, maxBytes, content.gzip ? '.gz' : '.archive');
+    if (spooled.over) {
+      this.addFailed(
+        path,
+        `an archive on ${source} longer than ${maxBytes} bytes ` +
+          '(settings.limits.max_piped_archive_bytes), the most that trustwatch writes to a ' +
+          'temporary file to read it: give the archive as a file',
+      );
+      return;
     }
-    this.logger.warn('zip archive contains no input files; check the path', fields);
+    if (spooled.failure) {
+      this.addFailed(path, `reading ${source} failed: ${spooled.failure.message}`);
+      return;
+    }
+    const range = { path: spooled.path, start: 0, end: spooled.size };
+    await this.addArchive(path, path, content.archive, content.gzip, range);
   }
 
   /** Adds an entry that cannot be read: opening it fails with the reason. */
-  private addFailed(path: string, reason: string): void {
+  addFailed(path: string, reason: string): void {
     this.files.push({
       path,
       key: path,
@@ -293,20 +329,8 @@ export function reopenInput(
   const open =
     locator.kind === 'file'
       ? async () => openFileBytes(locator.path)
-      : () => openZipEntry(locator.archive, locator.entry);
+      : () => openArchiveEntry(locator);
   return { ...identity, reopenable: true, locator, open };
-}
-
-async function isZip(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(buffer, 0, 4, 0);
-    if (bytesRead < 4) return false;
-    return ZIP_MAGICS.some((magic) => magic.every((byte, index) => buffer[index] === byte));
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Creates an input that can be read only once: standard input, a named pipe. */
@@ -324,12 +348,4 @@ function onceInput(path: string, read: () => Promise<Readable>): InputFile {
       return read();
     },
   };
-}
-
-/**
- * Zip entries left out as folders leave out hidden entries: names with a part that starts with
- * a dot, and the `__MACOSX` folder of resource forks that the macOS archiver adds.
- */
-function isHiddenEntry(name: string): boolean {
-  return name.split('/').some((part) => part.startsWith('.') || part === '__MACOSX');
 }

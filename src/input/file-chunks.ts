@@ -18,19 +18,34 @@ export class FileChunks extends Readable {
   private reads = 0;
   /** Promise of the asynchronous read that is running, which needs the descriptor open. */
   private pending: Promise<void> | undefined;
+  /** Offset of the next read, or null to read on from the file's current position. */
+  private position: number | null;
 
+  /**
+   * Reads the whole file, or with `range` its bytes from `range.start` up to `range.end`
+   * (exclusive), such as one entry of a tar archive.
+   */
   constructor(
     private readonly path: string,
     private readonly chunkBytes: number,
+    private readonly range?: { start: number; end: number },
   ) {
     // The stream reads when its reader requests bytes. The gzip check's peek at the first
     // 64 KiB (`gunzipIfCompressed`) raises the mark to 64 KiB, so one chunk may be read ahead
     // after it.
     super({ highWaterMark: 0 });
+    this.position = range ? range.start : null;
   }
 
   override _read(): void {
-    const chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
+    const wanted = this.range
+      ? Math.min(this.chunkBytes, this.range.end - (this.position as number))
+      : this.chunkBytes;
+    if (wanted <= 0) {
+      this.push(null);
+      return;
+    }
+    const chunk = Buffer.allocUnsafeSlow(wanted);
     let fd: number;
     try {
       // The file opens at the first read, so that a missing file becomes the stream's error.
@@ -44,12 +59,12 @@ export class FileChunks extends Readable {
     this.reads++;
     if (this.reads % ASYNC_READ_EVERY === 0) {
       this.pending = new Promise((resolve) => {
-        read(fd, chunk, 0, chunk.length, null, (error, bytes) => {
+        read(fd, chunk, 0, chunk.length, this.position, (error, bytes) => {
           this.pending = undefined;
           resolve();
           if (this.destroyed) return;
           if (error) this.destroy(error);
-          else this.push(bytes === 0 ? null : chunk.subarray(0, bytes));
+          else this.pushRead(chunk, bytes);
         });
       });
       return;
@@ -57,11 +72,17 @@ export class FileChunks extends Readable {
 
     let bytes: number;
     try {
-      bytes = readSync(fd, chunk, 0, chunk.length, null);
+      bytes = readSync(fd, chunk, 0, chunk.length, this.position);
     } catch (error) {
       this.destroy(error as Error);
       return;
     }
+    this.pushRead(chunk, bytes);
+  }
+
+  /** Passes on the bytes of a read; none means the file ended, even before `range.end`. */
+  private pushRead(chunk: Buffer, bytes: number): void {
+    if (this.position !== null) this.position += bytes;
     this.push(bytes === 0 ? null : chunk.subarray(0, bytes));
   }
 

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
+import type { ArchiveLocator } from './archive/locate.js';
 
 /**
- * One readable input: a file, an entry of a zip archive, or standard input. `open` returns the
+ * One readable input: a file, an entry of a zip or tar archive, or standard input. `open` returns the
  * decompressed bytes; a file can be opened more than once, standard input only once.
  */
 export interface InputFile {
@@ -9,7 +10,7 @@ export interface InputFile {
   path: string;
   /**
    * The input's identity however its path is spelled: the real path (symbolic links, `.` and
-   * `..` resolved), with the entry name for a zip entry, and `-` for standard input.
+   * `..` resolved), with the entry name for an archive entry, and `-` for standard input.
    */
   key: string;
   size: number | undefined;
@@ -21,7 +22,5 @@ export interface InputFile {
   open(): Promise<Readable>;
 }
 
-/** A file on disk, or an entry of a zip archive on disk. */
-export type InputLocator =
-  | { kind: 'file'; path: string }
-  | { kind: 'zip-entry'; archive: string; entry: string };
+/** A file on disk, or an entry of an archive on disk or in the scan's temporary files. */
+export type InputLocator = { kind: 'file'; path: string } | ArchiveLocator;

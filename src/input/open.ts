@@ -12,18 +12,20 @@ import { isGzip, SNIFF_BYTES } from './gzip-detect.js';
  * on 16 KiB at a time.
  */
 export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
-  const head = await peekHead(raw);
+  const head = await peekStart(raw, SNIFF_BYTES);
   if (head === undefined || !isGzip(head)) return raw;
   return gunzip(raw);
 }
 
 /**
- * Returns the first SNIFF_BYTES bytes of a paused stream, fewer when it ends before, or undefined
+ * Returns the first `length` bytes of a paused stream, fewer when it ends before, or undefined
  * when it has none. They go back into the stream at once, because a stream whose bytes all came
  * with them would otherwise end before they were put back. A pipe can deliver the first bytes
  * one at a time, and the gzip magic must still be seen.
  */
-function peekHead(raw: Readable): Promise<Buffer | undefined> {
+export function peekStart(raw: Readable, length: number): Promise<Buffer | undefined> {
+  // A stream that a peek before found empty has ended already, and emits no more events.
+  if (raw.readableEnded) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = () => {
@@ -33,7 +35,7 @@ function peekHead(raw: Readable): Promise<Buffer | undefined> {
     };
     const onReadable = () => {
       // Until the stream ends, `read` returns nothing while fewer bytes are buffered.
-      const chunk: Buffer | string | null = raw.read(SNIFF_BYTES);
+      const chunk: Buffer | string | null = raw.read(length);
       if (chunk === null) return;
       finish();
       raw.unshift(chunk);

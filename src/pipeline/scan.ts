@@ -11,6 +11,8 @@ import { type MergeSource, type MergeStats, mergeByTime } from '../engine/merge.
 import { BaselineEnricher, type SightingSet } from '../enrich/baseline.js';
 import { GeoResolver } from '../enrich/geo.js';
 import { TrustEnricher } from '../enrich/trust.js';
+import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from '../input/archive/limits.js';
+import { ArchiveSpool } from '../input/archive/spool.js';
 import { expandPaths } from '../input/expand.js';
 import type { InputFile } from '../input/input-file.js';
 import type { Alert } from '../model/alert.js';
@@ -215,6 +217,17 @@ export function partyHasNetworks(context: TrustContext) {
   return (name: string): boolean => (byName.get(name)?.networks.size ?? 0) > 0;
 }
 
+function archiveLimits(context: TrustContext): ArchiveLimits {
+  const limits = context.settings.limits;
+  return {
+    maxEntries: limits.max_archive_entries,
+    maxDepth: limits.max_archive_depth,
+    maxRatio: limits.max_archive_ratio,
+    freeExpansionBytes: DEFAULT_ARCHIVE_LIMITS.freeExpansionBytes,
+    maxPipedBytes: limits.max_piped_archive_bytes,
+  };
+}
+
 /** Whether an address is in a party's networks, by party name. */
 export function partyNetworks(context: TrustContext) {
   const byName = new Map(context.parties.map((party) => [party.name, party]));
@@ -223,6 +236,21 @@ export function partyNetworks(context: TrustContext) {
 }
 
 export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<ScanSummary> {
+  // Archives that cannot be read in place are written to the spool, which the inputs read from
+  // until the scan ends.
+  const spool = new ArchiveSpool();
+  try {
+    return await scanInputs(config, hooks, spool);
+  } finally {
+    spool.dispose();
+  }
+}
+
+async function scanInputs(
+  config: ScanConfig,
+  hooks: ScanHooks,
+  spool: ArchiveSpool,
+): Promise<ScanSummary> {
   const started = config.clock.now();
   const settings = sourceSettings(config.context);
   const readOptions = {
@@ -247,6 +275,8 @@ export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<Sca
 
   const files = await expandPaths(config.paths, {
     logger: config.logger,
+    limits: archiveLimits(config.context),
+    spool,
     ...(config.stdin ? { stdin: config.stdin } : {}),
   });
   const inputKeys = new Map(files.map((file) => [file.path, file.key]));

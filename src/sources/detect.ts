@@ -1,3 +1,4 @@
+import { describeUnreadFormat } from '../input/archive/sniff.js';
 import type { InputFile } from '../input/input-file.js';
 import {
   detectJsonLayout,
@@ -121,7 +122,8 @@ export function chooseFormat(
 }
 
 /**
- * Returns why no format matches an input. `sample.firstJson` is unset for JSON text whose first
+ * Returns why no format matches an input: a container or compressed format that trustwatch does
+ * not read, or content that no format matches. `sample.firstJson` is unset for JSON text whose first
  * record is invalid or cut short; `whole` is true when `sample.text` is the whole input.
  */
 export function describeUnknown(head: Buffer, sample: DetectSample, whole: boolean): string {
@@ -129,6 +131,8 @@ export function describeUnknown(head: Buffer, sample: DetectSample, whole: boole
   const start = (text ?? head.subarray(0, 48).toString('latin1')).trimStart().slice(0, 60);
   const printable = start.replace(/[^\x20-\x7e]/g, '.');
   if (head.length === 0) return 'the input is empty';
+  const unread = describeUnreadFormat(head);
+  if (unread !== undefined) return unread;
   if (start === '') return 'the input is blank: it contains only whitespace';
   if (text !== undefined && textFraming(text) === 'json' && sample.firstJson === undefined) {
     const where = whole && endsInsideJson(text) ? 'the input ends inside' : 'invalid JSON in';
