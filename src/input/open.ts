@@ -18,6 +18,17 @@ export async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
 }
 
 /**
+ * Returns an archive entry's content decompressed when it starts with the gzip magic, or the
+ * stream itself. Unlike `gunzipIfCompressed` it looks at two bytes only: a cut entry fails
+ * after its last bytes, and a peek of 64 KiB would take that failure before any of them.
+ */
+export async function gunzipIfMagic(raw: Readable): Promise<Readable> {
+  const head = await peekStart(raw, 2);
+  if (head === undefined || head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return raw;
+  return gunzip(raw);
+}
+
+/**
  * Returns the first `length` bytes of a paused stream, fewer when it ends before, or undefined
  * when it has none. They go back into the stream at once, because a stream whose bytes all came
  * with them would otherwise end before they were put back. A pipe can deliver the first bytes

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { InputError } from '../../model/errors.js';
-import { gunzipIfCompressed } from '../open.js';
+import { gunzipIfMagic } from '../open.js';
 import { type ByteRange, readRange } from './byte-range.js';
 import { openEntryData, type ZipEntryLocation } from './zip-entry.js';
 
@@ -14,11 +14,11 @@ export type ArchiveLocator =
 
 /** Opens an archive entry's content; gzip content inside the entry is decompressed too. */
 export async function openArchiveEntry(locator: ArchiveLocator): Promise<Readable> {
-  if (locator.kind === 'zip-entry') return gunzipIfCompressed(await openEntryData(locator.entry));
+  if (locator.kind === 'zip-entry') return gunzipIfMagic(await openEntryData(locator.entry));
   const bytes = readRange(locator.range);
   const cut = locator.cut;
-  if (cut === undefined) return gunzipIfCompressed(bytes);
-  return gunzipIfCompressed(Readable.from(thenFail(bytes, cut), { objectMode: false }));
+  if (cut === undefined) return gunzipIfMagic(bytes);
+  return gunzipIfMagic(Readable.from(thenFail(bytes, cut), { objectMode: false }));
 }
 
 /** Passes on a cut entry's bytes, then fails with why the rest is missing. */
