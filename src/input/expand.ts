@@ -31,6 +31,11 @@ export interface ExpandOptions {
    * once every input was read. Without it, they stay until the process exits.
    */
   spool?: ArchiveSpool;
+  /**
+   * Stops the wait for the first bytes of standard input or a named pipe, which may send none:
+   * the stream is then added as it is, without looking for an archive in it.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -54,7 +59,7 @@ export async function expandPaths(
 ): Promise<InputFile[]> {
   const logger = options.logger ?? silentLogger;
   const limits = options.limits ?? DEFAULT_ARCHIVE_LIMITS;
-  const expansion = new Expansion(logger, limits, options.spool ?? processSpool);
+  const expansion = new Expansion(logger, limits, options.spool ?? processSpool, options.signal);
   for (const path of paths) {
     if (path === STDIN_PATH) await expansion.addStdin(options.stdin ?? (() => process.stdin));
     else await expansion.addArgument(path);
@@ -77,6 +82,7 @@ class Expansion implements InputSink {
     private readonly logger: Logger,
     private readonly limits: ArchiveLimits,
     private readonly spool: ArchiveSpool,
+    private readonly signal: AbortSignal | undefined,
   ) {
     this.archives = new ArchiveExpander(this, spool, limits, logger);
   }
@@ -226,11 +232,15 @@ class Expansion implements InputSink {
    * its end and its entries are read in any order.
    */
   private async addStream(path: string, stream: Readable, source: string): Promise<void> {
-    let head: Buffer | undefined;
+    let head: Buffer | undefined | typeof STOPPED;
     try {
-      head = await peekStart(stream, SNIFF_BYTES);
+      head = await unlessAborted(peekStart(stream, SNIFF_BYTES), this.signal);
     } catch (error) {
       this.addFailed(path, (error as Error).message);
+      return;
+    }
+    if (head === STOPPED) {
+      this.files.push(onceInput(path, () => Promise.resolve(stream)));
       return;
     }
     const content = sniffContent(head ?? Buffer.alloc(0));
@@ -348,4 +358,32 @@ function onceInput(path: string, read: () => Promise<Readable>): InputFile {
       return read();
     },
   };
+}
+
+const STOPPED: unique symbol = Symbol('stopped');
+
+/** Waits for `promise` unless `signal` aborts first; a later failure of it is ignored. */
+function unlessAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | typeof STOPPED> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.resolve(STOPPED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(STOPPED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -278,6 +278,7 @@ async function scanInputs(
     limits: archiveLimits(config.context),
     spool,
     ...(config.stdin ? { stdin: config.stdin } : {}),
+    ...(config.signal ? { signal: config.signal } : {}),
   });
   const inputKeys = new Map(files.map((file) => [file.path, file.key]));
   const stats: FileStats[] = [];
