@@ -43,6 +43,11 @@ export function buildSample(file: InputFile, head: Buffer, encoding: TextEncodin
     // A slice that starts inside a record: its first line is rejected as it is read.
     jsonLayout = 'ndjson';
     detect.firstJson = firstJsonRecord(text, jsonLayout);
+  } else if (textFraming(text) === 'json') {
+    // A line such as `],` or `}` before pretty-printed records is rejected as it is read.
+    jsonLayout = 'stream';
+    const first = firstJsonRecord(text, jsonLayout);
+    if (first !== undefined) detect.firstJson = first;
   }
   if (trimmed.startsWith('<')) {
     const match = /<Event[\s>][\s\S]*?<\/Event>/.exec(text);
@@ -93,12 +98,15 @@ function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown 
 }
 
 /**
- * Tells whether a framed JSON record can show the input's format: a value that is not an API
- * page without records, because pages of every source look alike.
+ * Tells whether a framed JSON record can show the input's format: an object that is not an API
+ * page without records, because pages of every source look alike. Every JSON format reads
+ * objects, so a scalar or an array, such as the elements of a `[1, 2]` line before the records,
+ * shows none.
  */
 function isSampleRecord(record: FramedItem): boolean {
-  if (record.value === undefined) return false;
-  return !(record.root && isPageWithoutRecords(record.value));
+  const value = record.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return !(record.root && isPageWithoutRecords(value));
 }
 
 export function chooseFormat(
@@ -227,10 +235,13 @@ export async function samplePastHead(
   return { detect: { ...detect, text: `${lines.join('\n')}\n` }, rejected, emptyPages: 0 };
 }
 
-/** Returns the framing that a text input's first character points to. */
+/**
+ * Returns the framing that a text input's first character points to. A closing bracket is JSON
+ * too, as a tool may write a line such as `],` before the records.
+ */
 function textFraming(text: string): Exclude<Framing, 'binary'> {
   const start = text.trimStart();
-  if (start.startsWith('{') || start.startsWith('[')) return 'json';
+  if (/^[[\]{}]/.test(start)) return 'json';
   if (start.startsWith('<')) return 'xml-events';
   return 'lines';
 }
