@@ -671,6 +671,18 @@ describe('bracket lines before the first record', () => {
     }
   });
 
+  it('sends a one-line array before it closes', () => {
+    // A comma after a record shows the array, so its records are not held back.
+    const scanner = new JsonStreamScanner(LIMITS);
+    const sent = scanner.push('[{"id": 1}, {"id": 2}, {"id": 3');
+    assert.deepEqual(framed(sent), [
+      [1, 1, { id: 1 }],
+      [2, 1, { id: 2 }],
+    ]);
+    assert.deepEqual(framed(scanner.push('}]\n')), [[3, 1, { id: 3 }]]);
+    assert.deepEqual(scanner.finish(), []);
+  });
+
   it('keeps a long bare array of scalars', () => {
     const numbers = Array.from({ length: 5000 }, (_, index) => index);
     const text = `[${numbers.join(', ')}]\n{"id": 1}\n`;

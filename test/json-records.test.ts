@@ -41,6 +41,8 @@ describe('JSON framing', () => {
     // Valid JSON, or a first line that may contain a record, keeps the array reading.
     assert.equal(detectJsonLayout('[\n{"a":1},\n{"a":2},\n{"a":3}\n]\n'), 'stream');
     assert.equal(detectJsonLayout('[\n{"a":1}\n]\n'), 'stream');
+    assert.equal(detectJsonLayout('[\n{"a":1}\n]'), 'stream');
+    assert.equal(detectJsonLayout('[\n{"a":1}\n{"a":2}'), 'stream');
     assert.equal(detectJsonLayout(`[1, 2]\n${records}`), 'stream');
     assert.equal(detectJsonLayout(`[{"a":0}\n${records}`), 'stream');
     assert.equal(detectJsonLayout('[INFO] export started\n{\n  "a": 1\n}\n'), 'stream');

@@ -37,6 +37,7 @@ export enum CheckpointKind {
 /** The comma checks of a checkpoint, which a roll-back to a later checkpoint puts back. */
 export interface CheckState {
   afterValue: boolean;
+  afterObject: boolean;
   elementAfterValue: boolean;
 }
 
@@ -57,6 +58,8 @@ export class Checkpoint<State extends { depth: number }> {
   valueDepth: number;
   /** True when a value ended at `valueDepth` after the bracket, since the last comma there. */
   private afterValue = false;
+  /** True when that value is a whole object, a record. */
+  private afterObject = false;
   /** True while an element that started right after a value, with no comma, is open. */
   private elementAfterValue = false;
   /**
@@ -119,11 +122,16 @@ export class Checkpoint<State extends { depth: number }> {
   }
 
   saveChecks(): CheckState {
-    return { afterValue: this.afterValue, elementAfterValue: this.elementAfterValue };
+    return {
+      afterValue: this.afterValue,
+      afterObject: this.afterObject,
+      elementAfterValue: this.elementAfterValue,
+    };
   }
 
   restoreChecks(checks: CheckState): void {
     this.afterValue = checks.afterValue;
+    this.afterObject = checks.afterObject;
     this.elementAfterValue = checks.elementAfterValue;
   }
 
@@ -135,29 +143,31 @@ export class Checkpoint<State extends { depth: number }> {
   /**
    * Marks the end of a value at `valueDepth`, where a comma may follow. `whole` is false for a
    * value rejected as invalid JSON. In the first value's array, such an element is damaged text,
-   * which needs no comma after it.
+   * which needs no comma after it. `object` is true for a whole object.
    */
-  endValue(whole: boolean): void {
+  endValue(whole: boolean, object: boolean): void {
     if (this.elementAfterValue && whole) this.damaged = true;
     this.elementAfterValue = false;
     if (whole || !this.firstValue) this.afterValue = true;
+    this.afterObject = whole && object;
   }
 
   /**
    * Handles a comma on `line` at `valueDepth`, between values. JSON has none between top-level
    * values, so after the record array closed it shows that the `]` line is text. Returns true
-   * when the comma shows the array that a `[` opened: it follows a value on a later line than
-   * the `[`. One on the `[` line, as in `[1,` or `["a", "b"`, or one that starts its line, as in
-   * `, page 2`, is checked by what follows it. A one-line array is then read as JSON once it
-   * closes on its line.
+   * when the comma shows the array that a `[` opened: it follows a record, or a value on a later
+   * line than the `[`. One after a scalar on the `[` line, as in `[1,` or `["a", "b"`, or one that
+   * starts its line, as in `, page 2`, is checked by what follows it.
    */
   comma(line: number, startsLine: boolean): boolean {
     if (this.kind === CheckpointKind.Close) {
       if (this.afterValue) this.damaged = true;
       return false;
     }
-    if (this.afterValue && line > this.line && !startsLine) return true;
+    const showsArray = !startsLine && (this.afterObject || line > this.line);
+    if (this.afterValue && showsArray) return true;
     this.afterValue = false;
+    this.afterObject = false;
     return false;
   }
 

@@ -114,15 +114,28 @@ export function detectJsonLayout(head: string): JsonLayout | undefined {
 }
 
 /**
- * Tells whether the line at `start`, which starts with `[`, is text before NDJSON records. No
- * array can contain the whole objects of the lines after it, since no commas come between them.
+ * Tells whether the line at `start`, which starts with `[`, is text before NDJSON records: two
+ * whole lines after it are each one object. No array can contain both, since no comma comes
+ * between them.
  */
 function isTextBeforeRecords(head: string, start: number): boolean {
   const newline = head.indexOf('\n', start);
   if (newline < 0) return false;
   const line = head.slice(start, newline).trim();
   if (line.includes('{') || parseOrUndefined(line) !== undefined) return false;
-  return laterLinesAreRecords(head, newline + 1);
+
+  let at = newline + 1;
+  for (let found = 0; found < 2; ) {
+    const end = head.indexOf('\n', at);
+    if (end < 0) return false;
+    const next = head.slice(at, end).trim();
+    at = end + 1;
+    if (next === '') continue;
+    const value = parseOrUndefined(next);
+    if (!isPlainObject(value) || isWrapper(value)) return false;
+    found++;
+  }
+  return true;
 }
 
 /** Whole lines after a damaged first one that are checked before NDJSON is assumed. */

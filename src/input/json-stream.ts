@@ -234,6 +234,17 @@ export class JsonStreamScanner {
     return out;
   }
 
+  /**
+   * Returns the records framed but not sent yet: those held back after a bracket line that may
+   * be text, and the last record of a wrapper's record array. Format detection samples them,
+   * and they are sent later, or framed again after a roll-back.
+   */
+  heldBack(): JsonRecord[] {
+    const records = [...(this.firstArray?.output ?? []), ...(this.checkpoint?.output ?? [])];
+    if (this.pending !== undefined) records.push(this.pending.record);
+    return records;
+  }
+
   finish(): JsonRecord[] {
     const out: JsonRecord[] = [];
     this.inputEnded = true;
@@ -877,6 +888,8 @@ export class JsonStreamScanner {
    * Tells whether the character at `index`, met while looking for the record after a damaged
    * one, starts it: a `{` that begins its line in the damaged record's column, or left of it as
    * far as `resyncMinColumn`. The objects nested in the damaged record are indented deeper.
+   * NOTE: so records indented deeper than the damaged one are not found, and are lost up to the
+   * next `{` in that range of columns.
    */
   private resumesAt(code: number, index: number): boolean {
     if (code === 0x20 || code === 0x0d || code === 0x09) return false;
@@ -1211,11 +1224,11 @@ export class JsonStreamScanner {
   }
 
   /** Marks the end of a value for the checkpoint's comma checks (see `Checkpoint.endValue`). */
-  private endValue(whole: boolean): void {
+  private endValue(whole: boolean, object: boolean): void {
     const checkpoint = this.checkpoint;
-    if (checkpoint?.valueDepth === this.depth) checkpoint.endValue(whole);
+    if (checkpoint?.valueDepth === this.depth) checkpoint.endValue(whole, object);
     const firstArray = this.firstArray;
-    if (firstArray?.valueDepth === this.depth) firstArray.endValue(whole);
+    if (firstArray?.valueDepth === this.depth) firstArray.endValue(whole, object);
     this.stopIfDamaged();
   }
 
@@ -1490,13 +1503,14 @@ export class JsonStreamScanner {
     if (text === undefined) return false;
     this.wrapperUndecided = false;
 
+    // A new page, or a record with a wrapper key, shows that the `]` line before it closed the
+    // last page.
+    if (this.checkpoint?.kind === CheckpointKind.Close) this.commitCheckpoint(out);
     if (code === 0x7b || text || (code !== 0x5d && !startsJsonValue(code))) {
       // A root whose array starts with text is no valid record either: read it as a wrapper,
       // so that the records after the text are kept. Each record is a unit of its own.
       this.mode = Mode.Wrapper;
       this.unit = undefined;
-      // A new page shows that the `]` line before it closed the last one.
-      if (this.checkpoint?.kind === CheckpointKind.Close) this.commitCheckpoint(out);
       return true;
     }
     const bracketLine = !this.lineHasContent && (code === 0x5b || code === 0x5d);
@@ -1665,7 +1679,7 @@ export class JsonStreamScanner {
     this.holding = false;
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
-      this.endValue(true);
+      this.endValue(true, true);
       this.ordinal++;
       this.firstRecordInArray ??= false;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
@@ -1705,7 +1719,8 @@ export class JsonStreamScanner {
       this.recordTooDeep,
     );
     const valid = record.error === undefined;
-    this.endValue(record.error?.code !== 'invalid_json');
+    const object = valid && this.buffer.charCodeAt(this.recordStart) === 0x7b;
+    this.endValue(record.error?.code !== 'invalid_json', object);
     // Held elements may turn out to be a line of text (see `releaseHeld`).
     const inArray = this.mode === Mode.Array || this.mode === Mode.Wrapper;
     if (!this.holding) this.firstRecordInArray ??= inArray;

@@ -93,7 +93,9 @@ function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown 
     return undefined;
   }
   const scanner = new JsonStreamScanner({ maxRecordLength: text.length + 1, maxDepth: 1000 });
-  const records = scanner.push(text);
+  // Records held back until what follows shows how to read them, such as the only record of a
+  // bare array, show the format as well.
+  const records = [...scanner.push(text), ...scanner.heldBack()];
   return records.find(isSampleRecord)?.value;
 }
 
@@ -259,7 +261,7 @@ async function firstJsonPastHead(texts: AsyncIterable<string>, limits: SourceSet
     return undefined;
   };
   for await (const text of texts) {
-    const value = found(scanner.push(text));
+    const value = found(scanner.push(text)) ?? scanner.heldBack().find(isSampleRecord)?.value;
     if (value !== undefined) {
       return { value, inArray: scanner.firstRecordInArray, rejected, emptyPages };
     }
