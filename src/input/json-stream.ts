@@ -435,15 +435,15 @@ export class JsonStreamScanner {
       }
 
       const space = code === 0x20 || code === 0x0d || code === 0x09;
-      if (this.wrapperUndecided && !space && !this.decideWrapper(code, index, out)) {
-        // Scanning waits until the line of the first element shows whether it is text.
-        this.index = index;
-        return;
+      if (!space) {
+        if (this.wrapperUndecided && !this.decideWrapper(code, index, out)) {
+          // Scanning waits until the line of the first element shows whether it is text.
+          this.index = index;
+          return;
+        }
+        if (this.pending !== undefined && this.stepAfterPending(code, index, out)) continue;
+        if (this.previous === 0x7b && this.braceLineIsText(code)) this.rejectBraceLine(out);
       }
-      if (this.pending !== undefined && !space && this.stepAfterPending(code, index, out)) {
-        continue;
-      }
-      if (!space && this.previous === 0x7b && this.braceLineIsText(code)) this.rejectBraceLine(out);
 
       if (space) {
         // A space ends the literal of a scalar element, which may then turn out to be text.
