@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { HEAD_BYTES } from '../src/input/opened.js';
 import { runCli } from './helpers/cli.js';
 import { type ReadResult, readAll, readOne, TEST_SETTINGS } from './helpers/read.js';
-import { REPO_ROOT } from './helpers/shared.js';
+import { fixturePath, REPO_ROOT } from './helpers/shared.js';
 
 const LIMIT = TEST_SETTINGS.limits.maxRecordLength;
 /** Longer than the detection head, shorter than the record limit. */
@@ -195,5 +195,29 @@ describe('format detection past the first record', () => {
       /warn: record rejected file=\S+one-line\.json line=1 record=1 code=record_too_large/,
     );
     assert.doesNotMatch(result.stderr, /no known format/);
+  });
+});
+
+describe('format detection in a head that is all of the input', () => {
+  it('reads a bare array of one record', async () => {
+    // The record is held until the array closes, which is at the end of the input.
+    const fixture = fixturePath(
+      'aws',
+      '218007301253_CloudTrail_us-east-1_20230710T1210Z_bXGZYqBeCCsqWq1U.json',
+    );
+    const [record] = (JSON.parse(readFileSync(fixture, 'utf8')) as { Records: unknown[] }).Records;
+    const texts = [
+      `[\n${JSON.stringify(record, null, 2)}\n]\n`,
+      `[\n${JSON.stringify(record)}\n]`,
+      `[${JSON.stringify(record)}]`,
+    ];
+    for (const text of texts) {
+      const file = join(temp(), 'input.json');
+      writeFileSync(file, text);
+      const result = await readOne(file);
+      assert.equal(result.format, 'aws-cloudtrail', result.reason);
+      assert.equal(result.events.length, 1);
+      assert.deepEqual(result.rejections, []);
+    }
   });
 });

@@ -80,10 +80,13 @@ function prettyLines(record: unknown, indent: string): string[] {
     .map((line) => indent + line);
 }
 
-/** Builds the layout's text with record `cut` replaced by its text up to `line` and `column`. */
-function cutText(layout: Layout, cut: number, line: number, column: number): string {
+/**
+ * Builds the layout's text with record `cut` replaced by its text up to `line` and `column`. The
+ * cut record is indented by `deeper` more than the others.
+ */
+function cutText(layout: Layout, cut: number, line: number, column: number, deeper = ''): string {
   const parts = RECORDS.map((record) => prettyLines(record, layout.indent).join('\n'));
-  const lines = prettyLines(RECORDS[cut], layout.indent);
+  const lines = prettyLines(RECORDS[cut], layout.indent + deeper);
   const kept = [...lines.slice(0, line), (lines[line] as string).slice(0, column)].join('\n');
   const before = parts.slice(0, cut).join(layout.separator);
   const after = parts.slice(cut + 1).join(layout.separator);
@@ -97,15 +100,18 @@ function cutColumns(line: string): number[] {
   return [...new Set(columns)].filter((column) => column <= line.length);
 }
 
-/** Cuts record `cut` at each line and column, and checks that only that record is lost. */
-function checkCuts(layout: Layout, cut: number): void {
-  const lines = prettyLines(RECORDS[cut], layout.indent);
+/**
+ * Cuts record `cut`, indented by `deeper` more than the others, at each line and column, and
+ * checks that only that record is lost.
+ */
+function checkCuts(layout: Layout, cut: number, deeper = ''): void {
+  const lines = prettyLines(RECORDS[cut], layout.indent + deeper);
   const expected = RECORDS.flatMap((record, index) => (index === cut ? [] : [[index + 1, record]]));
   for (let line = 0; line < lines.length; line++) {
     for (const column of cutColumns(lines[line] as string)) {
       // Cut after its last `}`, the record is whole.
       if (line === lines.length - 1 && column === (lines[line] as string).length) continue;
-      const text = cutText(layout, cut, line, column);
+      const text = cutText(layout, cut, line, column, deeper);
       for (const size of [text.length, 97]) {
         const where = `record ${cut + 1}, line ${line + 1}, column ${column}, chunks of ${size}`;
         const records = scanInChunks(text, size);
@@ -146,6 +152,40 @@ describe('cut pretty-printed record', () => {
       for (let cut = 0; cut < RECORDS.length; cut++) checkCuts(layout, cut);
     });
   }
+
+  for (const layout of LAYOUTS) {
+    it(`reads past a deeper cut record in ${layout.name}`, () => {
+      // The records after it start left of its column, where none of its nested objects starts.
+      for (let cut = 0; cut < RECORDS.length; cut++) checkCuts(layout, cut, '      ');
+    });
+  }
+
+  it('reads the page after a deeper cut record', () => {
+    const layout = LAYOUTS[3] as Layout;
+    const page = (records: unknown[]) =>
+      `${layout.head}${records.map((record) => prettyLines(record, layout.indent).join('\n')).join(layout.separator)}${layout.tail}`;
+    const first = RECORDS.slice(0, 2);
+    const second = RECORDS.slice(2);
+    // The last record of the first page is cut inside a string, and the page's end follows.
+    const lines = prettyLines(RECORDS[1], `${layout.indent}      `);
+    const cutLine = lines.findIndex((line) => line.includes('": "'));
+    const cut = [...lines.slice(0, cutLine), (lines[cutLine] as string).slice(0, -3)].join('\n');
+    const head = `${layout.head}${prettyLines(first[0], layout.indent).join('\n')}${layout.separator}`;
+    const text = `${head}${cut}\n${layout.tail}${page(second)}`;
+    for (const size of [text.length, 97]) {
+      const records = scanInChunks(text, size);
+      // The next page's `{` starts left of the record array, so it is no record of the first.
+      assert.deepEqual(
+        records.map((record) => [record.record, record.error?.code ?? record.value]),
+        [
+          [1, RECORDS[0]],
+          [2, 'invalid_json'],
+          ...second.map((record, index) => [index + 3, record]),
+        ],
+        `chunks of ${size}`,
+      );
+    }
+  });
 
   it('reads the records after a cut nested array', () => {
     const layout = LAYOUTS[1] as Layout;

@@ -498,6 +498,205 @@ describe('JSON arrays around records', () => {
   }
 });
 
+/** Lines before the first record that start with a bracket, as exporters and shells write them. */
+const LINES_BEFORE_RECORDS = [
+  '[2026-12-01 10:00:00] export started',
+  '[INFO] export started',
+  '[*] Exporting sign-ins',
+  '[',
+  '[1',
+  '[[',
+  '[ {',
+  '[{',
+  '["a"',
+  '["a", "b"',
+  '[1,',
+  '[null',
+  '[]x',
+  '[1] item',
+  '[ 1 ] item',
+  ']',
+  '],',
+  ']]',
+  '}]',
+];
+
+describe('bracket lines before the first record', () => {
+  const records = [1, 2, 3].map((id) => ({ id, n: { x: [id, 2] } }));
+  const oneLine = records.map((record) => JSON.stringify(record));
+  const pretty = records.map((record) => JSON.stringify(record, null, 2));
+  /** A layout: its text with `line` before the first record, the records' lines, the line's. */
+  const layouts: [string, (line: string) => string, number[], number][] = [
+    ['records written back to back', (line) => `${line}\n${oneLine.join('\n')}\n`, [2, 3, 4], 1],
+    ['pretty records', (line) => `${line}\n${pretty.join('\n')}\n`, [2, 11, 20], 1],
+    [
+      'a page',
+      (line) => `{\n  "value": [\n${line}\n    ${oneLine.join(',\n    ')}\n  ]\n}\n`,
+      [4, 5, 6],
+      3,
+    ],
+  ];
+  for (const [layout, build, lines, textLine] of layouts) {
+    it(`rejects each line once before ${layout}`, () => {
+      for (const line of LINES_BEFORE_RECORDS) {
+        const text = build(line);
+        const expected = [
+          [1, textLine, 'invalid_json', line],
+          ...records.map((record, index) => [index + 1, lines[index], record]),
+        ];
+        for (let size = 1; size <= text.length; size++) {
+          const where = `${JSON.stringify(line)}, chunk size ${size}`;
+          assert.deepEqual(framed(scanInChunks(text, size)), expected, where);
+        }
+      }
+    });
+  }
+
+  it("reads text at a page's first element", () => {
+    const cases: [string, string, unknown[]][] = [
+      [
+        'a date',
+        '{"Records": [\n2026-12-01 10:00:00 export started\n{"id": 1},\n{"id": 2}\n]}\n',
+        [
+          [1, 2, 'invalid_json', '2026-12-01 10:00:00 export started'],
+          [1, 3, { id: 1 }],
+          [2, 4, { id: 2 }],
+        ],
+      ],
+      [
+        'a closing bracket',
+        '{"Records": [\n]}\n{"id": 1},\n{"id": 2}\n]}\n',
+        [
+          [1, 2, 'invalid_json', ']}'],
+          [1, 3, { id: 1 }],
+          [2, 4, { id: 2 }],
+        ],
+      ],
+      [
+        'a closing brace',
+        '{"Records": [\n  },\n{"id": 1},\n{"id": 2}\n]}\n',
+        [
+          [1, 2, 'invalid_json', '},'],
+          [1, 3, { id: 1 }],
+          [2, 4, { id: 2 }],
+        ],
+      ],
+    ];
+    for (const [name, text, expected] of cases) {
+      for (let size = 1; size <= text.length; size++) {
+        assert.deepEqual(framed(scanInChunks(text, size)), expected, `${name}, chunk size ${size}`);
+      }
+    }
+  });
+
+  it('reads valid JSON with such brackets', () => {
+    const cases: [string, string, unknown[]][] = [
+      ['a bare array of one record', '[\n{"id": 1}\n]\n', [[1, 2, { id: 1 }]]],
+      [
+        'a bare array with a comma at each line end',
+        '[\n{"id": 1},\n{"id": 2},\n{"id": 3}\n]\n',
+        [
+          [1, 2, { id: 1 }],
+          [2, 3, { id: 2 }],
+          [3, 4, { id: 3 }],
+        ],
+      ],
+      [
+        'a bare array with a comma at each line start',
+        '[{"id": 1}\n,{"id": 2}\n,{"id": 3}]\n',
+        [
+          [1, 1, { id: 1 }],
+          [2, 2, { id: 2 }],
+          [3, 3, { id: 3 }],
+        ],
+      ],
+      [
+        'a bare array on one line',
+        '[{"id": 1}, {"id": 2}]\n{"id": 3}\n',
+        [
+          [1, 1, { id: 1 }],
+          [2, 1, { id: 2 }],
+          [3, 2, { id: 3 }],
+        ],
+      ],
+      [
+        'a bare array of scalars before records',
+        '[1, "two"]\n{"id": 1}\n',
+        [
+          [1, 1, 1],
+          [2, 1, 'two'],
+          [3, 2, { id: 1 }],
+        ],
+      ],
+      [
+        'a record whose wrapper key holds arrays',
+        '{\n  "value": [\n    [\n      1\n    ]\n  ],\n  "id": 7\n}\n{"id": 8}\n',
+        [
+          [1, 1, { value: [[1]], id: 7 }],
+          [2, 9, { id: 8 }],
+        ],
+      ],
+      [
+        'a record whose wrapper key holds strings',
+        '{"value": [\n  "a",\n  "b"\n], "id": 7}\n',
+        [[1, 1, { value: ['a', 'b'], id: 7 }]],
+      ],
+      [
+        'a page whose record array is empty',
+        '{\n  "value": [\n\n  ]\n}\n',
+        [[1, 1, { value: [] }]],
+      ],
+    ];
+    for (const [name, text, expected] of cases) {
+      for (let size = 1; size <= text.length; size++) {
+        assert.deepEqual(framed(scanInChunks(text, size)), expected, `${name}, chunk size ${size}`);
+      }
+    }
+  });
+
+  it('rejects brackets around records without commas', () => {
+    // `[`, records and `]` are no JSON array, as no commas come between the records.
+    const text = '[\n{"id": 1}\n{"id": 2}\n]\n';
+    for (let size = 1; size <= text.length; size++) {
+      assert.deepEqual(
+        framed(scanInChunks(text, size)),
+        [
+          [1, 1, 'invalid_json', '['],
+          [1, 2, { id: 1 }],
+          [2, 3, { id: 2 }],
+          [3, 4, 'invalid_json', ']'],
+        ],
+        `chunk size ${size}`,
+      );
+    }
+  });
+
+  it('sends a one-line array before it closes', () => {
+    // A comma after a record shows the array, so its records are not held back.
+    const scanner = new JsonStreamScanner(LIMITS);
+    const sent = scanner.push('[{"id": 1}, {"id": 2}, {"id": 3');
+    assert.deepEqual(framed(sent), [
+      [1, 1, { id: 1 }],
+      [2, 1, { id: 2 }],
+    ]);
+    assert.deepEqual(framed(scanner.push('}]\n')), [[3, 1, { id: 3 }]]);
+    assert.deepEqual(scanner.finish(), []);
+  });
+
+  it('keeps a long bare array of scalars', () => {
+    const numbers = Array.from({ length: 5000 }, (_, index) => index);
+    const text = `[${numbers.join(', ')}]\n{"id": 1}\n`;
+    for (const size of [7, 4096, text.length]) {
+      const scanned = scanInChunks(text, size);
+      assert.deepEqual(
+        scanned.map((item) => item.value),
+        [...numbers, { id: 1 }],
+        `chunk size ${size}`,
+      );
+    }
+  });
+});
+
 describe('bracket lines past the held limits', () => {
   it('reads a long array element as JSON', () => {
     // The `[` line takes the rest of the record array, which passes the record limit before it
@@ -667,18 +866,14 @@ const CLOSING_LINES = [']', '],', ']]', '] ,', '}', '},', '}}', '}]', ']}', '] p
  * or close a bracket cannot qualify, nor can lines that are JSON. In an array, neither can lines
  * that start with scalars followed by a comma or a closing bracket, since JSON may go on that way.
  */
-function isUnambiguousText(line: string, inArray: boolean, firstInWrapper: boolean): boolean {
+function isUnambiguousText(line: string, inArray: boolean): boolean {
   const start = line.trimStart()[0] ?? '';
   if (start === '' || '{},]'.includes(start) || (inArray && start === '[')) return false;
   try {
     JSON.parse(inArray ? `[${line}]` : line);
     return false;
   } catch {}
-  if (inArray && /^\s*("[^"]*"|-?[0-9][0-9.e+-]*|true|false|null)\s*[\]},]/.test(line)) {
-    return false;
-  }
-  // A wrapper's record array is distinguished from an array of scalars by its first character.
-  return !(firstInWrapper && /^\s*[-0-9tfn"[]/.test(line));
+  return !(inArray && /^\s*("[^"]*"|-?[0-9][0-9.e+-]*|true|false|null)\s*[\]},]/.test(line));
 }
 
 describe('random text between random records', () => {
@@ -707,19 +902,18 @@ describe('random text between random records', () => {
       const indent = pick([0, 1, 2, 4]);
       const brackets = pick([OPENING_LINES, CLOSING_LINES]);
       const texts: string[] = [];
-      const textBefore = (position: number): string => {
+      const textBefore = (): string => {
         const lines: string[] = [];
         while (random() < 0.4) {
           const words = Array.from({ length: 1 + Math.floor(random() * 5) }, () =>
             pick(random() < 0.5 ? WORDS : MORE_WORDS),
           );
           let line = `${pick(['', ' ', '    ', '\t'])}${words.join(pick([' ', ' \t']))}`;
-          const first = layout === 'wrapper' && position === 0 && lines.length === 0;
           // Text after an opening bracket line is read as in an array.
           const inArray = layout !== 'stream' || OPENING_LINES.includes(lines.at(-1)?.trim() ?? '');
-          // A `[` before the first record starts a bare array, so bracket lines come after it.
-          if (position > 0 && random() < 0.3) line = `${pick(['', ' ', '\t'])}${pick(brackets)}`;
-          else if (!isUnambiguousText(line, inArray, first)) continue;
+          // Bracket lines come anywhere, before the first record too.
+          if (random() < 0.3) line = `${pick(['', ' ', '\t'])}${pick(brackets)}`;
+          else if (!isUnambiguousText(line, inArray)) continue;
           // After a `{` that ends a line, a quote starts a key of a record that a line break cuts.
           if (lines.at(-1)?.endsWith('{') && line.trimStart().startsWith('"')) continue;
           lines.push(line);
@@ -731,11 +925,11 @@ describe('random text between random records', () => {
       const pretty = records.map((item) => JSON.stringify(item, null, indent));
       let text: string;
       if (layout === 'stream') {
-        text = pretty.map((item, index) => `${textBefore(index)}${item}\n`).join('');
-        text += textBefore(records.length);
+        text = pretty.map((item) => `${textBefore()}${item}\n`).join('');
+        text += textBefore();
       } else {
-        const elements = pretty.map((item, index) => `${textBefore(index)}${item}`);
-        const body = `${elements.join(',\n')}\n${textBefore(records.length)}`;
+        const elements = pretty.map((item) => `${textBefore()}${item}`);
+        const body = `${elements.join(',\n')}\n${textBefore()}`;
         text = layout === 'array' ? `[\n${body}]\n` : `{"Records": [\n${body}]}\n`;
       }
 
@@ -802,11 +996,12 @@ describe('text lines between pretty records', () => {
         if (layout === 'array') push('[');
         if (layout === 'wrapper') push('{"Records": [');
         if (layout === 'page') push('{\n  "@odata.context": "x",\n  "value": [');
-        for (const [index, record] of records.entries()) {
+        // Text lines come after each record, and before the first one, after the page's head.
+        for (let index = -1; index < records.length; index++) {
           const last = index === records.length - 1;
           const comma = layout === 'stream' || last ? '' : ',';
-          push(`${JSON.stringify(record, null, 2)}${comma}`);
-          while (random() < 0.15) {
+          if (index >= 0) push(`${JSON.stringify(records[index], null, 2)}${comma}`);
+          while (random() < (index < 0 ? 0.5 : 0.15)) {
             // The line starts with any character, and a word follows that no JSON can go on with.
             const words = Array.from({ length: Math.floor(random() * 4) }, () => pick(LINE_WORDS));
             const head = `${pick(LINE_STARTS)}${pick(['', ' '])}${pick(['flush', 'WARNING', 'page'])}`;

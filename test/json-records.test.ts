@@ -32,6 +32,22 @@ describe('JSON framing', () => {
     assert.equal(detectJsonLayout('hello'), undefined);
   });
 
+  it('tells text before NDJSON from arrays', () => {
+    const records = '{"a":1}\n{"a":2}\n{"a":3}\n';
+    assert.equal(detectJsonLayout(`[INFO] export started\n${records}`), 'ndjson');
+    assert.equal(detectJsonLayout(`[2026-12-01 10:00:00] export started\n${records}`), 'ndjson');
+    assert.equal(detectJsonLayout(`[\n${records}`), 'ndjson');
+    assert.equal(detectJsonLayout(`[\n${records}]\n`), 'ndjson');
+    // Valid JSON, or a first line that may contain a record, keeps the array reading.
+    assert.equal(detectJsonLayout('[\n{"a":1},\n{"a":2},\n{"a":3}\n]\n'), 'stream');
+    assert.equal(detectJsonLayout('[\n{"a":1}\n]\n'), 'stream');
+    assert.equal(detectJsonLayout('[\n{"a":1}\n]'), 'stream');
+    assert.equal(detectJsonLayout('[\n{"a":1}\n{"a":2}'), 'stream');
+    assert.equal(detectJsonLayout(`[1, 2]\n${records}`), 'stream');
+    assert.equal(detectJsonLayout(`[{"a":0}\n${records}`), 'stream');
+    assert.equal(detectJsonLayout('[INFO] export started\n{\n  "a": 1\n}\n'), 'stream');
+  });
+
   const cases: [string, string, unknown[]][] = [
     [
       'array elements',

@@ -20,12 +20,25 @@ import type { JsonRecord } from './json-records.js';
 const MAX_ROLLBACKS = 64;
 
 export enum CheckpointKind {
-  /** A `[` between top-level values, which opens an array whose elements are records. */
+  /** A top-level `[`, which opens an array whose elements are records. */
   Array,
   /** A `[` that opens an element of a record array, at the record array's depth. */
   Element,
   /** A `]` that closes the record array. */
   Close,
+  /**
+   * A bracket line that starts the array of a root object's wrapper key, as its first element.
+   * Read as JSON, the root object is one record whose key contains an array. Read as text, the
+   * root object is a wrapper, and the state kept is the wrapper's.
+   */
+  WrapperStart,
+}
+
+/** The comma checks of a checkpoint, which a roll-back to a later checkpoint puts back. */
+export interface CheckState {
+  afterValue: boolean;
+  afterObject: boolean;
+  elementAfterValue: boolean;
 }
 
 /**
@@ -42,23 +55,32 @@ export class Checkpoint<State extends { depth: number }> {
    * Depth where values after the bracket are checked for commas, or -1: the elements of the array
    * that a top-level `[` opens, and the top-level values after the record array closed.
    */
-  readonly valueDepth: number;
+  valueDepth: number;
   /** True when a value ended at `valueDepth` after the bracket, since the last comma there. */
   private afterValue = false;
-  /** True when a comma came last after a value in the array that a `[` opened. */
-  private afterComma = false;
+  /** True when that value is a whole object, a record. */
+  private afterObject = false;
+  /** True while an element that started right after a value, with no comma, is open. */
+  private elementAfterValue = false;
   /**
    * The token expected next after a `]` that closed a wrapper's record array: a comma or the
    * wrapper's `}`, then a key after the comma and a colon after the key, or none once checked.
    */
   private tail: 'close' | 'key' | 'colon' | 'checked' = 'close';
 
-  /** `start` is the bracket's index in the scanner's buffer, and `line` its line. */
+  /**
+   * `start` is the bracket's index in the scanner's buffer, and `line` its line. `firstValue` is
+   * true for the `[` of an array that is the first value of the input. Such a `[` most often
+   * opens a bare array. So only plain signs show that its line is text: two whole values with no
+   * comma between them, invalid JSON on its own line, or an array that never closes. A bracket
+   * line in its array takes a checkpoint of its own (see `JsonStreamScanner.firstArray`).
+   */
   constructor(
-    readonly kind: CheckpointKind,
+    public kind: CheckpointKind,
     public start: number,
     readonly line: number,
     readonly state: State,
+    readonly firstValue = false,
   ) {
     if (kind === CheckpointKind.Array) this.valueDepth = 1;
     else if (kind === CheckpointKind.Close) this.valueDepth = 0;
@@ -67,47 +89,85 @@ export class Checkpoint<State extends { depth: number }> {
 
   /**
    * Holds a record or rejection framed after the bracket. Invalid JSON after a `[` shows that the
-   * `[` line is text, as the array it opened is damaged. After a `]`, the text and records that
-   * may follow a closed document show nothing about it.
+   * `[` line is text, as the array it opened is damaged. After the `[` of the first value, only
+   * invalid JSON that starts on the `[` line shows it, as in `[ {` or `[[`. Text or a record cut
+   * on a later line is one damaged element of a bare array. After a `]`, the text and records
+   * that may follow a closed document show nothing about it.
    */
   hold(record: JsonRecord): void {
     this.output.push(record);
-    if (this.kind !== CheckpointKind.Close && record.error?.code === 'invalid_json') {
-      this.damaged = true;
-    }
+    if (this.kind === CheckpointKind.Close || record.error?.code !== 'invalid_json') return;
+    if (!this.firstValue || record.line === this.line) this.damaged = true;
   }
 
   /**
-   * Checks an element that starts, on `line`, in the array that a `[` opened. Two elements with
-   * no comma between them show that the `[` line is text, and that the elements are top-level
-   * records. Returns true when the element shows an array: it follows a comma on the `[` line.
+   * Checks an element that starts in the array that a `[` opened. Two elements with no comma
+   * between them show that the `[` line is text, and that the elements are top-level records.
+   * After the `[` of the first value, the element shows it once it ends as a whole value (see
+   * `endValue`), as a `{` line or a scalar may turn out to be the start of a line of text.
    */
-  startElement(line: number): boolean {
-    if (this.afterValue) this.damaged = true;
-    return !this.damaged && this.afterComma && line === this.line;
+  startElement(): void {
+    if (this.firstValue) this.elementAfterValue = this.afterValue;
+    else if (this.afterValue) this.damaged = true;
   }
 
-  /** Marks the end of a value at `valueDepth`, where a comma may follow. */
-  endValue(): void {
-    this.afterValue = true;
-    this.afterComma = false;
+  /**
+   * Reads the `]` line of a `WrapperStart` checkpoint as a `]` that closed the record array, once
+   * the root object closed as valid JSON, such as `{"value": [` and a `]}` line. What follows the
+   * page then shows whether the line is text, as after any such `]`.
+   */
+  closeRecordArray(): void {
+    this.kind = CheckpointKind.Close;
+    this.valueDepth = 0;
+  }
+
+  saveChecks(): CheckState {
+    return {
+      afterValue: this.afterValue,
+      afterObject: this.afterObject,
+      elementAfterValue: this.elementAfterValue,
+    };
+  }
+
+  restoreChecks(checks: CheckState): void {
+    this.afterValue = checks.afterValue;
+    this.afterObject = checks.afterObject;
+    this.elementAfterValue = checks.elementAfterValue;
+  }
+
+  /** Tells whether a value ended at `depth`, which is `valueDepth`, since the last comma there. */
+  followsValue(depth: number): boolean {
+    return depth === this.valueDepth && this.afterValue;
+  }
+
+  /**
+   * Marks the end of a value at `valueDepth`, where a comma may follow. `whole` is false for a
+   * value rejected as invalid JSON. In the first value's array, such an element is damaged text,
+   * which needs no comma after it. `object` is true for a whole object.
+   */
+  endValue(whole: boolean, object: boolean): void {
+    if (this.elementAfterValue && whole) this.damaged = true;
+    this.elementAfterValue = false;
+    if (whole || !this.firstValue) this.afterValue = true;
+    this.afterObject = whole && object;
   }
 
   /**
    * Handles a comma on `line` at `valueDepth`, between values. JSON has none between top-level
    * values, so after the record array closed it shows that the `]` line is text. Returns true
-   * when the comma shows the array that a `[` opened: it follows a value on a later line than
-   * the `[`. One on the `[` line, as in `[1,`, or one that starts its line, as in `, page 2`, is
-   * checked by what follows it.
+   * when the comma shows the array that a `[` opened: it follows a record, or a value on a later
+   * line than the `[`. One after a scalar on the `[` line, as in `[1,` or `["a", "b"`, or one that
+   * starts its line, as in `, page 2`, is checked by what follows it.
    */
   comma(line: number, startsLine: boolean): boolean {
     if (this.kind === CheckpointKind.Close) {
       if (this.afterValue) this.damaged = true;
       return false;
     }
-    if (this.afterValue && line > this.line && !startsLine) return true;
+    const showsArray = !startsLine && (this.afterObject || line > this.line);
+    if (this.afterValue && showsArray) return true;
     this.afterValue = false;
-    this.afterComma = true;
+    this.afterObject = false;
     return false;
   }
 

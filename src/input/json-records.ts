@@ -86,13 +86,15 @@ export const SNIPPET_LENGTH = 120;
  * Decides from the first line whether the text is NDJSON: the first line holds one complete
  * JSON object that is not a wrapper document. A first line that is not one, such as the cut
  * first line of a slice taken from the middle of a log, still makes NDJSON when the whole lines
- * after it are such objects (see `laterLinesAreRecords`).
+ * after it are such objects (see `laterLinesAreRecords`). So does a first line of text that
+ * starts with `[`, such as `[INFO] export started`, but not one that is JSON or may contain a
+ * record, since it may start an array.
  */
 export function detectJsonLayout(head: string): JsonLayout | undefined {
   let start = firstNonSpace(head, 0);
   if (start < 0) return undefined;
   const first = head.charCodeAt(start);
-  if (first === 0x5b) return 'stream';
+  if (first === 0x5b) return isTextBeforeRecords(head, start) ? 'ndjson' : 'stream';
   if (first !== 0x7b) return undefined;
 
   // A line that is an API page without records does not show the layout, because the pages
@@ -109,6 +111,31 @@ export function detectJsonLayout(head: string): JsonLayout | undefined {
     start = newline < 0 ? -1 : firstNonSpace(head, newline + 1);
   }
   return 'stream';
+}
+
+/**
+ * Tells whether the line at `start`, which starts with `[`, is text before NDJSON records: two
+ * whole lines after it are each one object. No array can contain both, since no comma comes
+ * between them.
+ */
+function isTextBeforeRecords(head: string, start: number): boolean {
+  const newline = head.indexOf('\n', start);
+  if (newline < 0) return false;
+  const line = head.slice(start, newline).trim();
+  if (line.includes('{') || parseOrUndefined(line) !== undefined) return false;
+
+  let at = newline + 1;
+  for (let found = 0; found < 2; ) {
+    const end = head.indexOf('\n', at);
+    if (end < 0) return false;
+    const next = head.slice(at, end).trim();
+    at = end + 1;
+    if (next === '') continue;
+    const value = parseOrUndefined(next);
+    if (!isPlainObject(value) || isWrapper(value)) return false;
+    found++;
+  }
+  return true;
 }
 
 /** Whole lines after a damaged first one that are checked before NDJSON is assumed. */

@@ -26,6 +26,42 @@ export function startsJsonValue(code: number): boolean {
   return code === 0x74 || code === 0x66 || code === 0x6e;
 }
 
+/**
+ * Tells whether the scalar at `index`, a string or a literal, starts a line of text. It does when
+ * it is no JSON, as a string that a line break cuts is not. It does too when something other
+ * than a comma, a `]` or the line's end follows it, as in `2024-05-01 export started`. Only
+ * `OBJECT_LOOKAHEAD` characters are looked at, and a longer scalar is taken as JSON. Undefined
+ * when the text ends first and `ended` is false.
+ */
+export function startsTextLine(text: string, index: number, ended: boolean): boolean | undefined {
+  const limit = index + OBJECT_LOOKAHEAD;
+  const end = Math.min(text.length, limit);
+  // Past the lookahead, or at the end of the input, the scalar is taken as JSON.
+  const unknown = end < limit && !ended ? undefined : false;
+
+  let at = index;
+  if (text.charCodeAt(index) === 0x22) {
+    for (at = index + 1; at < end; at += text.charCodeAt(at) === 0x5c ? 2 : 1) {
+      const code = text.charCodeAt(at);
+      if (code === 0x0a) return true;
+      if (code === 0x22) break;
+    }
+    if (at >= end) return unknown;
+    at++;
+    // A string with a control character, such as a tab, is no JSON either.
+    if (!isJson(text.slice(index, at))) return true;
+  } else {
+    while (at < end && !isTokenEnd(text.charCodeAt(at))) at++;
+    if (at >= end) return unknown;
+    if (!isJson(text.slice(index, at))) return true;
+  }
+
+  while (at < end && (isSpaceOrTab(text.charCodeAt(at)) || text.charCodeAt(at) === 0x0d)) at++;
+  if (at >= end) return unknown;
+  const code = text.charCodeAt(at);
+  return code !== 0x2c && code !== 0x5d && code !== 0x0a;
+}
+
 export function countLineBreaks(text: string, from: number, to: number): number {
   let count = 0;
   for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) {
@@ -34,13 +70,8 @@ export function countLineBreaks(text: string, from: number, to: number): number 
   return count;
 }
 
-/** Tells whether the text from `from` to `to` is only spaces and tabs. */
-export function isIndent(text: string, from: number, to: number): boolean {
-  for (let at = from; at < to; at++) {
-    const code = text.charCodeAt(at);
-    if (code !== 0x20 && code !== 0x09) return false;
-  }
-  return true;
+export function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 /**

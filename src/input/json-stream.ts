@@ -12,9 +12,8 @@
  * between records change the same fields.
  */
 
-import { Checkpoint, CheckpointKind, RollBackBudget } from './json-checkpoint.js';
+import { Checkpoint, CheckpointKind, type CheckState, RollBackBudget } from './json-checkpoint.js';
 import {
-  firstNonSpace,
   type JsonFramingOptions,
   type JsonRecord,
   parseRecord,
@@ -28,14 +27,15 @@ import {
   continuesAfterArray,
   countLineBreaks,
   framesRecord,
-  isIndent,
   isJson,
+  isSpaceOrTab,
   isTextAtTop,
   isTokenEnd,
   nextOnLine,
   OBJECT_LOOKAHEAD,
   rejectStrayText,
   startsJsonValue,
+  startsTextLine,
 } from './json-stream-text.js';
 
 /** Maximum length of a root-level string read as an object key. Wrapper keys are short. */
@@ -114,6 +114,8 @@ interface ScannerState {
   firstRecordInArray: boolean | undefined;
   /** Position, counted as `dropped` counts, where the bracket's line starts. */
   lineStart: number;
+  /** The checks of the first array's checkpoint at the bracket (see `firstArray`). */
+  firstArrayChecks?: CheckState;
 }
 
 /**
@@ -182,8 +184,20 @@ export class JsonStreamScanner {
   private lineStart = 0;
   /** The open record, or root object, that a damage check looks at (see `Unit`). */
   private unit: Unit | undefined;
-  /** The column where the record after a damaged one must start, while it is looked for. */
+  /**
+   * The greatest column where the record after a damaged one may start, while it is looked for:
+   * the damaged one's. The records after it may be indented less, but not less than
+   * `resyncMinColumn`.
+   */
   private resyncColumn = -1;
+  private resyncMinColumn = 0;
+  /** Column of the first character other than a space on the current line. */
+  private lineIndent = 0;
+  /**
+   * Indentation of the line where the record array opened: its elements start no further left,
+   * so a `{` further left, such as a next page's, is not one of them (see `minRecordColumn`).
+   */
+  private recordArrayIndent = 0;
   /** Index in `buffer` where scanning goes on after a look-back found a record, else -1. */
   private resumeAt = -1;
   /**
@@ -195,6 +209,12 @@ export class JsonStreamScanner {
   private inputEnded = false;
   /** The state before a bracket line that may be text (see `Checkpoint`). */
   private checkpoint: Checkpoint<ScannerState> | undefined;
+  /**
+   * The checkpoint at the `[` of an array that is the first value, while that `[` may be text
+   * (see `Checkpoint.firstValue`). A bracket line in its array takes `checkpoint`, whose records
+   * go to this checkpoint once that bracket line is JSON.
+   */
+  private firstArray: Checkpoint<ScannerState> | undefined;
   private readonly rollBackBudget = new RollBackBudget();
   /**
    * True when the first record came from an array (a bare array or a wrapper's record array),
@@ -208,9 +228,21 @@ export class JsonStreamScanner {
     this.buffer += text;
     const out: JsonRecord[] = [];
     this.scan(out);
+    this.boundFirstArray(out);
     this.boundCheckpoint(out);
     this.compact();
     return out;
+  }
+
+  /**
+   * Returns the records framed but not sent yet: those held back after a bracket line that may
+   * be text, and the last record of a wrapper's record array. Format detection samples them,
+   * and they are sent later, or framed again after a roll-back.
+   */
+  heldBack(): JsonRecord[] {
+    const records = [...(this.firstArray?.output ?? []), ...(this.checkpoint?.output ?? [])];
+    if (this.pending !== undefined) records.push(this.pending.record);
+    return records;
   }
 
   finish(): JsonRecord[] {
@@ -279,7 +311,8 @@ export class JsonStreamScanner {
     if (this.mode !== Mode.Wrapper || this.depth !== 2 || pending.ordinal !== this.ordinal) {
       return false;
     }
-    return this.findRecordInside(pending.start, end, pending.column) >= 0;
+    const column = pending.column;
+    return this.findRecordInside(pending.start, end, column, this.minRecordColumn(true)) >= 0;
   }
 
   /**
@@ -330,11 +363,12 @@ export class JsonStreamScanner {
 
   /** Sends a record or rejection, or defers it while a checkpoint is open. */
   private send(out: JsonRecord[], record: JsonRecord): void {
-    if (this.checkpoint === undefined) {
+    const checkpoint = this.checkpoint ?? this.firstArray;
+    if (checkpoint === undefined) {
       out.push(record);
       return;
     }
-    this.checkpoint.hold(record);
+    checkpoint.hold(record);
     this.stopIfDamaged();
   }
 
@@ -350,7 +384,7 @@ export class JsonStreamScanner {
   /** Scans the buffer from `index`, and again from each checkpoint that damage rolls back to. */
   private scan(out: JsonRecord[]): void {
     this.scanFrom(out);
-    while (this.checkpoint?.damaged) {
+    while (this.checkpoint?.damaged || this.firstArray?.damaged) {
       this.rollBack();
       this.scanFrom(out);
     }
@@ -401,10 +435,15 @@ export class JsonStreamScanner {
       }
 
       const space = code === 0x20 || code === 0x0d || code === 0x09;
-      if (this.pending !== undefined && !space && this.stepAfterPending(code, index, out)) {
-        continue;
+      if (!space) {
+        if (this.wrapperUndecided && !this.decideWrapper(code, index, out)) {
+          // Scanning waits until the line of the first element shows whether it is text.
+          this.index = index;
+          return;
+        }
+        if (this.pending !== undefined && this.stepAfterPending(code, index, out)) continue;
+        if (this.previous === 0x7b && this.braceLineIsText(code)) this.rejectBraceLine(out);
       }
-      if (!space && this.previous === 0x7b && this.braceLineIsText(code)) this.rejectBraceLine(out);
 
       if (space) {
         // A space ends the literal of a scalar element, which may then turn out to be text.
@@ -524,13 +563,20 @@ export class JsonStreamScanner {
    * record should be (see `readStray`).
    */
   private openStray(start: number, line: number): void {
-    const checkpoint = this.checkpoint;
+    const firstArray = this.firstArray;
+    const reachesFirst = firstArray !== undefined && start <= firstArray.start;
+    const checkpoint = reachesFirst ? firstArray : this.checkpoint;
     if (checkpoint !== undefined && !checkpoint.damaged && start <= checkpoint.start) {
       // Text from the checkpoint's bracket reads it as text already, and nothing framed after
       // the bracket was sent. Text that goes on past the bracket's line, as `[1,` and a `]` on
       // the next line do, is damage: only the bracket's line is text.
-      if (this.line === checkpoint.line) this.checkpoint = undefined;
-      else this.damageCheckpoint();
+      if (this.line === checkpoint.line) {
+        this.checkpoint = undefined;
+        if (reachesFirst) this.firstArray = undefined;
+      } else {
+        checkpoint.damaged = true;
+        this.resumeAt = STOP_SCAN;
+      }
     }
     this.strayStart = start;
     this.strayLine = line;
@@ -665,6 +711,7 @@ export class JsonStreamScanner {
     this.arrayOpenAt = -1;
     this.unit = undefined;
     this.previous = 0;
+    this.wrapperUndecided = false;
   }
 
   /**
@@ -806,6 +853,8 @@ export class JsonStreamScanner {
     this.lineHasContent = false;
     this.lineStart = this.dropped + index + 1;
     if (this.heldEnd >= 0) this.rejectHeldArray(out);
+    // Only the line of its `[` may make a bare array a line of text, as in `[1] item`.
+    if (this.holdingFirstArray) this.releaseHeld(out, index);
     if (this.resyncColumn >= 0) return;
     if (this.recordScalar || this.scalarEnd >= 0) {
       this.stepScalar(0x0a, index, out);
@@ -829,6 +878,7 @@ export class JsonStreamScanner {
         this.lineHasContent = false;
       } else if (this.resumeAt < 0) {
         this.resyncColumn = unit.column;
+        this.resyncMinColumn = this.minRecordColumn(this.mode !== Mode.Top);
       }
     }
     this.arrayOpenAt = -1;
@@ -836,13 +886,27 @@ export class JsonStreamScanner {
 
   /**
    * Tells whether the character at `index`, met while looking for the record after a damaged
-   * one, starts it: a `{` that begins its line in the damaged record's column.
+   * one, starts it: a `{` that begins its line in the damaged record's column, or left of it as
+   * far as `resyncMinColumn`. The objects nested in the damaged record are indented deeper.
+   * NOTE: so records indented deeper than the damaged one are not found, and are lost up to the
+   * next `{` in that range of columns.
    */
   private resumesAt(code: number, index: number): boolean {
     if (code === 0x20 || code === 0x0d || code === 0x09) return false;
-    const first = !this.lineHasContent;
+    if (this.lineHasContent) return false;
+
     this.lineHasContent = true;
-    return first && code === 0x7b && this.dropped + index - this.lineStart === this.resyncColumn;
+    const column = this.dropped + index - this.lineStart;
+    this.lineIndent = column;
+    return code === 0x7b && column >= this.resyncMinColumn && column <= this.resyncColumn;
+  }
+
+  /**
+   * Returns the least column where a record may start after a damaged one: the record array's
+   * indentation for an element, else 0 for a top-level value.
+   */
+  private minRecordColumn(inRecord: boolean): number {
+    return inRecord ? this.recordArrayIndent : 0;
   }
 
   /**
@@ -864,7 +928,9 @@ export class JsonStreamScanner {
     // NOTE: the text of a unit over the record length limit is no longer kept, so no record
     // inside it can be found, and the records that it took are lost with it.
     const column = this.unit?.column ?? -1;
-    const resume = oversize || column < 0 ? -1 : this.findRecordInside(start, end, column);
+    const minColumn = this.minRecordColumn(inRecord);
+    const resume =
+      oversize || column < 0 ? -1 : this.findRecordInside(start, end, column, minColumn);
     const stop = resume >= 0 ? resume : end;
 
     let resumeLine = 0;
@@ -922,21 +988,23 @@ export class JsonStreamScanner {
 
   /**
    * Finds the first record that starts inside the unit at `start`, damaged at `end`: a `{` that
-   * starts a line after the unit's first, in the unit's column, and frames as a whole record
-   * before `end`. Returns its index, or -1. Valid JSON never gets here, so a nested object that
-   * starts a line in the record column is never read as a record.
+   * starts a line after the unit's first, in a column from `minColumn` to the unit's `column`,
+   * and frames as a whole record before `end`. Returns its index, or -1. Valid JSON never gets
+   * here, so a nested object that starts a line in the record column is never read as a record.
    */
-  private findRecordInside(start: number, end: number, column: number): number {
+  private findRecordInside(start: number, end: number, column: number, minColumn: number) {
     const buffer = this.buffer;
     let tries = 0;
     let newline = buffer.indexOf('\n', start);
     while (newline >= 0 && newline < end && tries < MAX_RECORDS_TRIED) {
-      const at = newline + 1 + column;
-      if (at < end && buffer.charCodeAt(at) === 0x7b && isIndent(buffer, newline + 1, at)) {
+      const lineStart = newline + 1;
+      let at = lineStart;
+      while (at < end && at - lineStart < column && isSpaceOrTab(buffer.charCodeAt(at))) at++;
+      if (at < end && at - lineStart >= minColumn && buffer.charCodeAt(at) === 0x7b) {
         tries++;
         if (framesRecord(buffer, at, end)) return at;
       }
-      newline = buffer.indexOf('\n', newline + 1);
+      newline = buffer.indexOf('\n', lineStart);
     }
     return -1;
   }
@@ -1006,7 +1074,7 @@ export class JsonStreamScanner {
     }
     if (startsLine && checkpoint === undefined && nextOnLine(this.buffer, index) === 0x5d) {
       // In `}]`, the `]` closes the record array: the checkpoint reads the line from its start.
-      this.takeCheckpoint(this.checkpointKind(0x5d), index, out);
+      this.takeCheckpointAt(0x5d, index, false, out);
     }
 
     const bracket = String.fromCharCode(code);
@@ -1030,7 +1098,8 @@ export class JsonStreamScanner {
 
   /**
    * Takes a checkpoint at a bracket that starts its line, or checks a character outside strings
-   * against the open checkpoint. `previous` is the character before `code`.
+   * against the open checkpoint. `previous` is the character before `code`. Returns true when
+   * the bracket starts a line of text, which no checkpoint is needed to tell.
    */
   private stepCheckpoint(
     code: number,
@@ -1038,29 +1107,64 @@ export class JsonStreamScanner {
     previous: number,
     startsLine: boolean,
     out: JsonRecord[],
-  ): void {
-    const checkpoint = this.checkpoint;
-    if (checkpoint === undefined) {
-      const kind = this.checkpointKind(code);
-      this.takeCheckpoint(kind, index, out);
-      // An element right after one that ended, with no comma, is no JSON: the `[` line is text.
-      const ended = previous === 0x7d || previous === 0x5d;
-      if (ended && kind === CheckpointKind.Element) this.damageCheckpoint();
-      return;
+  ): boolean {
+    const firstArray = this.firstArray;
+    if (firstArray !== undefined && code === 0x2c && this.recordStart < 0) {
+      const atValues = firstArray.valueDepth === this.depth;
+      if (atValues && firstArray.comma(this.line, startsLine)) this.commitFirstArray(out);
     }
 
+    const checkpoint = this.checkpoint;
+    // An element right after one that ended, with no comma, is no JSON: the `[` line is text.
+    const ended = previous === 0x7d || previous === 0x5d;
+    if (checkpoint === undefined) {
+      const bracketLine = startsLine && (code === 0x5b || code === 0x5d);
+      const afterValue = ended || this.firstArray?.followsValue(this.depth) === true;
+      if (bracketLine) this.takeCheckpointAt(code, index, afterValue, out);
+      return false;
+    }
+
+    const element = code === 0x5b && startsLine && this.recordStart < 0;
+    if (element && this.checkpointKind(code) === CheckpointKind.Element) {
+      // The open checkpoint's bracket may be JSON, and this `[` line is text, as in a `[ {` line
+      // after the first record of an array. Blaming the earlier bracket would lose more records.
+      if (ended || checkpoint.followsValue(this.depth)) return true;
+    }
+
+    if (code === 0x5d && startsLine && this.closesContainer(code)) {
+      if (checkpoint.closedBy(this.depth - 1)) {
+        // The `]` line ends what the checkpoint waits for, and may be text itself, as `]]` is.
+        this.commitCheckpoint(out);
+        this.takeCheckpointAt(code, index, false, out);
+        return false;
+      }
+    }
     if (this.mode === Mode.WrapperTail && checkpoint.kind === CheckpointKind.Close) {
       checkpoint.stepWrapperTail(code);
     } else if (code === 0x2c && checkpoint.valueDepth === this.depth && this.recordStart < 0) {
       if (checkpoint.comma(this.line, startsLine)) this.commitCheckpoint(out);
     }
     this.stopIfDamaged();
+    return false;
+  }
+
+  /**
+   * Takes the checkpoint of the bracket `code` at `index`, which starts its line. A `[` element
+   * right after a value (`afterValue`), with no comma, is text at once. A `]` that closes the
+   * record array commits the first array's checkpoint, whose `[` is then JSON.
+   * NOTE: when that `]` line turns out to be text, the first array's `[` stays JSON all the same.
+   */
+  private takeCheckpointAt(code: number, index: number, afterValue: boolean, out: JsonRecord[]) {
+    const kind = this.checkpointKind(code);
+    if (kind === CheckpointKind.Close) this.commitFirstArray(out);
+    this.takeCheckpoint(kind, index, out);
+    if (afterValue && kind === CheckpointKind.Element) this.damageCheckpoint();
   }
 
   /**
    * Takes a checkpoint of `kind` at the bracket at `index`, which starts its line, before the
    * bracket is read as JSON. Nothing is taken while a record, a root object, a held array or
-   * another checkpoint is open.
+   * another checkpoint is open, but the first array's (see `firstArray`).
    */
   private takeCheckpoint(kind: CheckpointKind | undefined, index: number, out: JsonRecord[]) {
     if (kind === undefined || this.checkpoint !== undefined || this.recordStart >= 0) return;
@@ -1071,26 +1175,37 @@ export class JsonStreamScanner {
 
     // The held wrapper record comes before the `]`, so it is sent before what follows is held.
     this.flushPending(out);
-    this.checkpoint = new Checkpoint(kind, index, this.line, {
+    const state: ScannerState = {
       mode: this.mode,
       depth: this.depth,
       kinds: this.kinds.slice(0, this.depth + 1),
       ordinal: this.ordinal,
       firstRecordInArray: this.firstRecordInArray,
       lineStart: this.lineStart,
-    });
+    };
+    if (this.firstArray !== undefined) state.firstArrayChecks = this.firstArray.saveChecks();
+
+    if (kind === CheckpointKind.Array && this.firstRecordInArray === undefined) {
+      this.firstArray = new Checkpoint(kind, index, this.line, state, true);
+    } else {
+      this.checkpoint = new Checkpoint(kind, index, this.line, state);
+    }
   }
 
-  /** Marks the open checkpoint as damaged (see `Checkpoint.damaged`), which stops the scan. */
+  /**
+   * Marks the open checkpoint, or else the first array's, as damaged (see `Checkpoint.damaged`),
+   * which stops the scan.
+   */
   private damageCheckpoint(): void {
-    if (this.checkpoint === undefined) return;
-    this.checkpoint.damaged = true;
+    const checkpoint = this.checkpoint ?? this.firstArray;
+    if (checkpoint === undefined) return;
+    checkpoint.damaged = true;
     this.resumeAt = STOP_SCAN;
   }
 
-  /** Stops the scan when a check of the checkpoint found it damaged. */
+  /** Stops the scan when a check of a checkpoint found it damaged. */
   private stopIfDamaged(): void {
-    if (this.checkpoint?.damaged) this.resumeAt = STOP_SCAN;
+    if (this.checkpoint?.damaged || this.firstArray?.damaged) this.resumeAt = STOP_SCAN;
   }
 
   /**
@@ -1105,16 +1220,16 @@ export class JsonStreamScanner {
         : undefined;
     }
     if (!this.atRecordBoundary()) return undefined;
-    if (this.mode !== Mode.Top) return CheckpointKind.Element;
-    // NOTE: a `[` before the first record starts a bare array, which is read as JSON. So a `[`
-    // line before records written back to back makes them elements of an array never closed.
-    return this.firstRecordInArray === undefined ? undefined : CheckpointKind.Array;
+    return this.mode === Mode.Top ? CheckpointKind.Array : CheckpointKind.Element;
   }
 
   /** Marks the end of a value for the checkpoint's comma checks (see `Checkpoint.endValue`). */
-  private endValue(): void {
+  private endValue(whole: boolean, object: boolean): void {
     const checkpoint = this.checkpoint;
-    if (checkpoint?.valueDepth === this.depth) checkpoint.endValue();
+    if (checkpoint?.valueDepth === this.depth) checkpoint.endValue(whole, object);
+    const firstArray = this.firstArray;
+    if (firstArray?.valueDepth === this.depth) firstArray.endValue(whole, object);
+    this.stopIfDamaged();
   }
 
   /**
@@ -1125,7 +1240,22 @@ export class JsonStreamScanner {
     const checkpoint = this.checkpoint as Checkpoint<ScannerState>;
     if (checkpoint.damaged) return;
     this.checkpoint = undefined;
-    for (const record of checkpoint.output) out.push(record);
+    for (const record of checkpoint.output) this.send(out, record);
+  }
+
+  /** Ends the first array's checkpoint, whose `[` is JSON, and sends its records. */
+  private commitFirstArray(out: JsonRecord[]): void {
+    const firstArray = this.firstArray;
+    if (firstArray === undefined || firstArray.damaged) return;
+    this.firstArray = undefined;
+    // Its records come before the bracket of any open checkpoint.
+    for (const record of firstArray.output) out.push(record);
+  }
+
+  /** Commits the checkpoints that a bracket closing down to `depth` ends (see `closedBy`). */
+  private commitClosed(out: JsonRecord[]): void {
+    if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
+    if (this.firstArray?.closedBy(this.depth)) this.commitFirstArray(out);
   }
 
   /**
@@ -1136,12 +1266,17 @@ export class JsonStreamScanner {
    * element then takes the rest of its record array as one record over the limit.
    */
   private boundCheckpoint(out: JsonRecord[]): void {
-    const checkpoint = this.checkpoint;
-    if (checkpoint === undefined) return;
-    const length = this.buffer.length - checkpoint.start;
-    if (length > this.options.maxRecordLength || checkpoint.output.length > MAX_HELD_ELEMENTS) {
+    if (this.firstArray !== undefined && this.pastBound(this.firstArray)) {
+      this.commitFirstArray(out);
+    }
+    if (this.checkpoint !== undefined && this.pastBound(this.checkpoint)) {
       this.commitCheckpoint(out);
     }
+  }
+
+  private pastBound(checkpoint: Checkpoint<ScannerState>): boolean {
+    const length = this.buffer.length - checkpoint.start;
+    return length > this.options.maxRecordLength || checkpoint.output.length > MAX_HELD_ELEMENTS;
   }
 
   /**
@@ -1151,8 +1286,8 @@ export class JsonStreamScanner {
   private endCheckpoint(out: JsonRecord[]): void {
     // The end of the input ends the line of a held array's `]` (see `heldEnd`).
     if (this.heldEnd >= 0) this.rejectHeldArray(out);
-    while (this.checkpoint !== undefined) {
-      if (this.checkpoint.kind === CheckpointKind.Close && !this.checkpoint.damaged) {
+    while (this.checkpoint !== undefined || this.firstArray !== undefined) {
+      if (this.checkpoint?.kind === CheckpointKind.Close && !this.checkpoint.damaged) {
         this.commitCheckpoint(out);
       } else {
         this.damageCheckpoint();
@@ -1166,11 +1301,16 @@ export class JsonStreamScanner {
    * the bracket's line as text from the bracket. The records after it are then framed again.
    */
   private rollBack(): void {
-    const checkpoint = this.checkpoint as Checkpoint<ScannerState>;
+    // The first array's checkpoint comes first, so its roll-back drops the other one.
+    const firstArray = this.firstArray?.damaged ? this.firstArray : undefined;
+    const checkpoint = firstArray ?? (this.checkpoint as Checkpoint<ScannerState>);
     this.checkpoint = undefined;
+    if (firstArray !== undefined) this.firstArray = undefined;
     this.rollBackBudget.spend(this.dropped + this.index);
 
     const state = checkpoint.state;
+    if (state.firstArrayChecks !== undefined)
+      this.firstArray?.restoreChecks(state.firstArrayChecks);
     this.mode = state.mode;
     this.depth = state.depth;
     for (let depth = 0; depth < state.kinds.length; depth++) {
@@ -1189,6 +1329,7 @@ export class JsonStreamScanner {
     this.arrayOpenAt = -1;
     this.keyStart = -1;
     this.rootStart = -1;
+    this.wrapperUndecided = false;
     this.unit = undefined;
     this.resyncColumn = -1;
     this.resumeAt = -1;
@@ -1205,6 +1346,7 @@ export class JsonStreamScanner {
     const closes = code === 0x7d || code === 0x5d;
     const startsLine = !this.lineHasContent;
     this.lineHasContent = true;
+    if (startsLine) this.lineIndent = this.dropped + index - this.lineStart;
 
     const previous = this.previous;
     this.previous = code;
@@ -1236,8 +1378,11 @@ export class JsonStreamScanner {
     }
 
     const bracketLine = startsLine && (code === 0x5b || code === 0x5d);
-    if (bracketLine || this.checkpoint !== undefined) {
-      this.stepCheckpoint(code, index, previous, startsLine, out);
+    if (bracketLine || this.checkpoint !== undefined || this.firstArray !== undefined) {
+      if (this.stepCheckpoint(code, index, previous, startsLine, out)) {
+        this.openStray(index, this.line);
+        return;
+      }
     }
 
     if (this.recordStart < 0 && this.atRecordBoundary() && code !== 0x2c && !closes) {
@@ -1261,7 +1406,7 @@ export class JsonStreamScanner {
         // A root object is a record itself unless it turns out to be a wrapper.
         this.rootTooDeep = true;
       }
-      this.afterOpen(code, index, out);
+      this.afterOpen(code, index);
       return;
     }
 
@@ -1297,16 +1442,16 @@ export class JsonStreamScanner {
 
   private startRecord(index: number, out: JsonRecord[]): void {
     const checkpoint = this.checkpoint;
+    const opening = this.buffer.charCodeAt(index);
+    if (this.depth === 1) this.firstArray?.startElement();
     if (checkpoint?.kind === CheckpointKind.Array && this.depth === 1) {
-      if (checkpoint.startElement(this.line)) this.commitCheckpoint(out);
+      checkpoint.startElement();
       this.stopIfDamaged();
-    } else if (
-      checkpoint?.showsRecordArray(this.depth, index, this.buffer.charCodeAt(index), false)
-    ) {
+    } else if (checkpoint?.showsRecordArray(this.depth, index, opening, false)) {
       this.commitCheckpoint(out);
     }
     this.flushPending(out);
-    if (this.holding && this.buffer.charCodeAt(index) === 0x7b) this.releaseHeld(out, index);
+    if (this.holding && opening === 0x7b) this.releaseHeld(out, index);
     if (this.mode !== Mode.Top) this.openUnit(index);
     this.recordStart = index;
     this.recordLine = this.line;
@@ -1315,7 +1460,7 @@ export class JsonStreamScanner {
     this.recordTooDeep = false;
   }
 
-  private afterOpen(code: number, index: number, out: JsonRecord[]): void {
+  private afterOpen(code: number, index: number): void {
     if (this.mode === Mode.Top && this.depth === 1) {
       // A top-level array or object: not a record yet, until we know its shape.
       this.recordStart = -1;
@@ -1323,7 +1468,9 @@ export class JsonStreamScanner {
       if (code === 0x7b) this.openUnit(index);
       else this.unit = undefined;
       if (code === 0x5b) this.arrayOpenAt = index;
-      this.holding = code === 0x5b && this.firstRecordInArray !== undefined;
+      if (code === 0x5b) this.recordArrayIndent = this.lineIndent;
+      this.holding = code === 0x5b;
+      this.holdingFirstArray = this.holding && this.firstRecordInArray === undefined;
       this.rootStart = index;
       this.rootLine = this.line;
       this.rootOversize = false;
@@ -1332,32 +1479,75 @@ export class JsonStreamScanner {
       return;
     }
     if (this.mode === Mode.Root && this.depth === 2 && code === 0x5b) {
-      if (WRAPPER_KEYS.has(this.lastKey) && this.nextSignificant(index + 1) !== 0x5d) {
-        const next = this.nextSignificant(index + 1);
-        // A root whose array starts with text is no valid record either: read it as a wrapper,
-        // so that the records after the text are kept.
-        if (next === 0x7b || next === -1 || !startsJsonValue(next)) this.mode = Mode.Wrapper;
-        // A new page shows that the `]` line before it closed the last one.
-        if (this.mode === Mode.Wrapper && this.checkpoint?.kind === CheckpointKind.Close) {
-          this.commitCheckpoint(out);
-        }
-      }
+      this.wrapperUndecided = WRAPPER_KEYS.has(this.lastKey);
+      this.recordArrayIndent = this.lineIndent;
     }
+  }
+
+  /**
+   * Decides from `code` at `index`, the first character of a wrapper key's array other than a
+   * space, whether the root object is a wrapper. A `{` or text starts a record array, and a `]`
+   * an empty array, which leaves the root a record. A scalar or an array as the first element
+   * also leaves it a record. But a scalar followed by text, such as `2024-05-01 export`, is
+   * text, and a bracket line may be text, such as `[INFO] first page`: the scan then goes on with
+   * a checkpoint that keeps the wrapper's state. Returns false when the buffer ends before the
+   * scalar's line shows which it is.
+   */
+  private decideWrapper(code: number, index: number, out: JsonRecord[]): boolean {
+    if (this.mode !== Mode.Root || this.depth !== 2) {
+      this.wrapperUndecided = false;
+      return true;
+    }
+    const scalar = code !== 0x5b && code !== 0x5d && code !== 0x7b && startsJsonValue(code);
+    const text = scalar ? startsTextLine(this.buffer, index, this.inputEnded) : false;
+    if (text === undefined) return false;
+    this.wrapperUndecided = false;
+
+    // A new page, or a record with a wrapper key, shows that the `]` line before it closed the
+    // last page.
+    if (this.checkpoint?.kind === CheckpointKind.Close) this.commitCheckpoint(out);
+    if (code === 0x7b || text || (code !== 0x5d && !startsJsonValue(code))) {
+      // A root whose array starts with text is no valid record either: read it as a wrapper,
+      // so that the records after the text are kept. Each record is a unit of its own.
+      this.mode = Mode.Wrapper;
+      this.unit = undefined;
+      return true;
+    }
+    const bracketLine = !this.lineHasContent && (code === 0x5b || code === 0x5d);
+    if (!bracketLine || this.checkpoint !== undefined) return true;
+    if (!this.rollBackBudget.allows(this.dropped + index)) return true;
+
+    this.checkpoint = new Checkpoint(CheckpointKind.WrapperStart, index, this.line, {
+      mode: Mode.Wrapper,
+      depth: 2,
+      kinds: this.kinds.slice(0, 3),
+      ordinal: this.ordinal,
+      firstRecordInArray: this.firstRecordInArray,
+      lineStart: this.lineStart,
+    });
+    return true;
   }
 
   private rootStart = -1;
   private rootLine = 0;
+  /** True after a wrapper key's array opened in a root object, until `decideWrapper` runs. */
+  private wrapperUndecided = false;
   private rootOversize = false;
   private rootTooDeep = false;
 
   /**
-   * True inside a top-level array that follows a record, until an element that is an object
-   * starts. Such an array is one value of the stream: when it closes with no object in it, it is
+   * True inside a top-level array until an element that is an object starts. After a record,
+   * such an array is one value of the stream: when it closes with no object in it, it is
    * rejected as one record, as a `null` or `42` there is. Until then its elements are held.
-   * A top-level array that is the first value is a bare array, whose elements are read one by
-   * one as before.
+   * Text after its `]` on its line makes the line text, as in `[1] item` (see `heldEnd`).
    */
   private holding = false;
+  /**
+   * True when the held array is the first value of the input: a bare array, whose elements are
+   * records even when none is an object, unless it closes on the line of its `[` and text
+   * follows it there. Its elements are held to the end of that line only.
+   */
+  private holdingFirstArray = false;
   /** Elements framed while `holding`, not yet sent. */
   private held: JsonRecord[] = [];
   /** Elements framed while `holding`, counting those dropped past the bound. */
@@ -1380,6 +1570,7 @@ export class JsonStreamScanner {
     if (!this.holding) return;
     this.boundHeld(end);
     this.holding = false;
+    if (this.heldCount > 0) this.firstRecordInArray ??= true;
     if (this.heldSnippet === undefined) {
       for (const record of this.held) this.emit(out, record);
     } else {
@@ -1404,9 +1595,16 @@ export class JsonStreamScanner {
 
   /**
    * Rejects a held array that closed with no object in it as one record between records. It
-   * takes no record number, and its elements give theirs back. An empty array is dropped.
+   * takes no record number, and its elements give theirs back. An empty array is dropped. The
+   * elements of a bare array are sent as its records.
    */
   private rejectHeldArray(out: JsonRecord[]): void {
+    if (this.holdingFirstArray) {
+      this.releaseHeld(out, this.heldEnd + 1);
+      this.rootStart = -1;
+      this.commitClosed(out);
+      return;
+    }
     this.boundHeld(this.heldEnd + 1);
     this.ordinal -= this.heldCount;
     const number = this.textNumber();
@@ -1428,7 +1626,7 @@ export class JsonStreamScanner {
     this.rootStart = -1;
     this.clearHeld();
     // No text follows the array on the line of its `]`, so a `[` line it started is JSON.
-    if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
+    this.commitClosed(out);
   }
 
   /**
@@ -1459,7 +1657,7 @@ export class JsonStreamScanner {
 
   private afterClose(index: number, out: JsonRecord[]): void {
     if (this.mode === Mode.Wrapper && this.depth === 1) {
-      if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
+      this.commitClosed(out);
       this.flushPending(out);
       this.mode = Mode.WrapperTail;
       return;
@@ -1477,11 +1675,11 @@ export class JsonStreamScanner {
       this.mode = Mode.Top;
       return;
     }
-    if (this.checkpoint?.closedBy(this.depth)) this.commitCheckpoint(out);
+    this.commitClosed(out);
     this.holding = false;
     if (this.mode === Mode.Root) {
       // A root object without a record array is itself one record.
-      this.endValue();
+      this.endValue(true, true);
       this.ordinal++;
       this.firstRecordInArray ??= false;
       const text = this.rootOversize ? '' : this.buffer.slice(this.rootStart, index + 1);
@@ -1492,6 +1690,16 @@ export class JsonStreamScanner {
         this.rootOversize,
         this.rootTooDeep,
       );
+      const checkpoint = this.checkpoint;
+      if (checkpoint?.kind === CheckpointKind.WrapperStart) {
+        // Invalid JSON shows that the bracket line of the first element is text in a wrapper.
+        if (record.error?.code === 'invalid_json') {
+          this.damageCheckpoint();
+          return;
+        }
+        if (this.buffer.charCodeAt(checkpoint.start) === 0x5d) checkpoint.closeRecordArray();
+        else this.commitCheckpoint(out);
+      }
       record.root = true;
       this.emit(out, record);
       this.rootOversize = false;
@@ -1502,7 +1710,6 @@ export class JsonStreamScanner {
 
   private endRecord(index: number, out: JsonRecord[]): void {
     this.ordinal++;
-    this.firstRecordInArray ??= this.mode === Mode.Array || this.mode === Mode.Wrapper;
     const text = this.recordOversize ? '' : this.buffer.slice(this.recordStart, index + 1);
     const record = this.makeRecord(
       text,
@@ -1511,9 +1718,13 @@ export class JsonStreamScanner {
       this.recordOversize,
       this.recordTooDeep,
     );
-    this.endValue();
-    const start = this.recordStart;
     const valid = record.error === undefined;
+    const object = valid && this.buffer.charCodeAt(this.recordStart) === 0x7b;
+    this.endValue(record.error?.code !== 'invalid_json', object);
+    // Held elements may turn out to be a line of text (see `releaseHeld`).
+    const inArray = this.mode === Mode.Array || this.mode === Mode.Wrapper;
+    if (!this.holding) this.firstRecordInArray ??= inArray;
+    const start = this.recordStart;
     if (this.checkpoint?.showsRecordArray(this.depth, start, 0, valid)) this.commitCheckpoint(out);
     const column = this.unit?.column ?? -1;
     const isObject = !this.recordOversize && this.buffer.charCodeAt(this.recordStart) === 0x7b;
@@ -1548,15 +1759,22 @@ export class JsonStreamScanner {
     return parseRecord(text, record, line);
   }
 
-  /** Returns the next non-space character code after `from`, or -1 when the buffer ends first. */
-  private nextSignificant(from: number): number {
-    const at = firstNonSpace(this.buffer, from);
-    return at < 0 ? -1 : this.buffer.charCodeAt(at);
+  /**
+   * Sends the held elements of a bare array once its text passes the record length limit, or
+   * more than `MAX_HELD_ELEMENTS` elements are held. A line that long is no line of text, so the
+   * array is read as JSON, and the memory held stays bounded.
+   */
+  private boundFirstArray(out: JsonRecord[]): void {
+    if (!this.holding || !this.holdingFirstArray) return;
+    const length = this.buffer.length - this.rootStart;
+    if (length <= this.options.maxRecordLength && this.held.length <= MAX_HELD_ELEMENTS) return;
+    if (this.heldEnd >= 0) this.rejectHeldArray(out);
+    else this.releaseHeld(out, this.buffer.length);
   }
 
   /** Stops holding the text and elements of a held array past the bound (see `MAX_HELD_ELEMENTS`). */
   private boundHeld(end: number): void {
-    if (!this.holding || this.heldSnippet !== undefined) return;
+    if (!this.holding || this.heldSnippet !== undefined || this.holdingFirstArray) return;
     const length = end - this.rootStart;
     if (length <= this.options.maxRecordLength && this.held.length <= MAX_HELD_ELEMENTS) return;
     this.heldSnippet = this.buffer.slice(this.rootStart, this.rootStart + SNIPPET_LENGTH).trim();
@@ -1623,6 +1841,7 @@ export class JsonStreamScanner {
       keep = Math.min(keep, this.pending.start);
     }
     if (this.checkpoint !== undefined) keep = Math.min(keep, this.checkpoint.start);
+    if (this.firstArray !== undefined) keep = Math.min(keep, this.firstArray.start);
     if (keep === 0) return;
 
     this.buffer = this.buffer.slice(keep);
@@ -1637,5 +1856,6 @@ export class JsonStreamScanner {
     if (this.keyStart >= 0) this.keyStart -= keep;
     if (this.pending !== undefined && this.pending.start >= 0) this.pending.start -= keep;
     if (this.checkpoint !== undefined) this.checkpoint.start -= keep;
+    if (this.firstArray !== undefined) this.firstArray.start -= keep;
   }
 }

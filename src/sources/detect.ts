@@ -44,6 +44,11 @@ export function buildSample(file: InputFile, head: Buffer, encoding: TextEncodin
     // A slice that starts inside a record: its first line is rejected as it is read.
     jsonLayout = 'ndjson';
     detect.firstJson = firstJsonRecord(text, jsonLayout);
+  } else if (textFraming(text) === 'json') {
+    // A line such as `],` or `}` before pretty-printed records is rejected as it is read.
+    jsonLayout = 'stream';
+    const first = firstJsonRecord(text, jsonLayout);
+    if (first !== undefined) detect.firstJson = first;
   }
   if (trimmed.startsWith('<')) {
     const match = /<Event[\s>][\s\S]*?<\/Event>/.exec(text);
@@ -89,17 +94,22 @@ function firstJsonRecord(text: string, layout: JsonLayout | undefined): unknown 
     return undefined;
   }
   const scanner = new JsonStreamScanner({ maxRecordLength: text.length + 1, maxDepth: 1000 });
-  const records = scanner.push(text);
+  // Records held back until what follows shows how to read them, such as the only record of a
+  // bare array, show the format as well.
+  const records = [...scanner.push(text), ...scanner.heldBack()];
   return records.find(isSampleRecord)?.value;
 }
 
 /**
- * Tells whether a framed JSON record can show the input's format: a value that is not an API
- * page without records, because pages of every source look alike.
+ * Tells whether a framed JSON record can show the input's format: an object that is not an API
+ * page without records, because pages of every source look alike. Every JSON format reads
+ * objects, so a scalar or an array, such as the elements of a `[1, 2]` line before the records,
+ * shows none.
  */
 function isSampleRecord(record: FramedItem): boolean {
-  if (record.value === undefined) return false;
-  return !(record.root && isPageWithoutRecords(record.value));
+  const value = record.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return !(record.root && isPageWithoutRecords(value));
 }
 
 export function chooseFormat(
@@ -231,10 +241,13 @@ export async function samplePastHead(
   return { detect: { ...detect, text: `${lines.join('\n')}\n` }, rejected, emptyPages: 0 };
 }
 
-/** Returns the framing that a text input's first character points to. */
+/**
+ * Returns the framing that a text input's first character points to. A closing bracket is JSON
+ * too, as a tool may write a line such as `],` before the records.
+ */
 function textFraming(text: string): Exclude<Framing, 'binary'> {
   const start = text.trimStart();
-  if (start.startsWith('{') || start.startsWith('[')) return 'json';
+  if (/^[[\]{}]/.test(start)) return 'json';
   if (start.startsWith('<')) return 'xml-events';
   return 'lines';
 }
@@ -252,7 +265,7 @@ async function firstJsonPastHead(texts: AsyncIterable<string>, limits: SourceSet
     return undefined;
   };
   for await (const text of texts) {
-    const value = found(scanner.push(text));
+    const value = found(scanner.push(text)) ?? scanner.heldBack().find(isSampleRecord)?.value;
     if (value !== undefined) {
       return { value, inArray: scanner.firstRecordInArray, rejected, emptyPages };
     }
