@@ -25,7 +25,7 @@ const UTF8_FLAG = 0x800;
 /** CP437 bytes of `résumé.log`: é is 0x82. */
 const CP437_RESUME = Buffer.from([0x72, 0x82, 0x73, 0x75, 0x6d, 0x82, 0x2e, 0x6c, 0x6f, 0x67]);
 
-/** An Info-ZIP Unicode Path extra field (0x7075) that gives `name` for the raw name `raw`. */
+/** Builds an Info-ZIP Unicode Path extra field (0x7075) that gives `name` for raw name `raw`. */
 function unicodePathField(raw: Buffer, name: string): Buffer {
   const utf8 = Buffer.from(name, 'utf8');
   const field = Buffer.alloc(4 + 5 + utf8.length);

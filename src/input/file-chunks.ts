@@ -38,14 +38,14 @@ export class FileChunks extends Readable {
   }
 
   override _read(): void {
-    const wanted = this.range
+    const requested = this.range
       ? Math.min(this.chunkBytes, this.range.end - (this.position as number))
       : this.chunkBytes;
-    if (wanted <= 0) {
+    if (requested <= 0) {
       this.push(null);
       return;
     }
-    const chunk = Buffer.allocUnsafeSlow(wanted);
+    const chunk = Buffer.allocUnsafeSlow(requested);
     let fd: number;
     try {
       // The file opens at the first read, so that a missing file becomes the stream's error.

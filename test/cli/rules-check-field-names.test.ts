@@ -10,7 +10,7 @@ import { runCli } from '../helpers/cli.js';
 
 const FOLDER = 'test/fixtures/rules-check/field-names';
 
-/** The heads of the problem lines that `rules check` printed, in order. */
+/** Returns the heads of the problem lines that `rules check` printed, in order. */
 function problemLines(stdout: string): string[] {
   return stdout.split('\n').filter((line) => /^\S+:\d+:\d+: (error|warning) /.test(line));
 }

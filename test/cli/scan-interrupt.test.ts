@@ -217,7 +217,7 @@ describe('scan with worker threads stopped by SIGINT', () => {
     const readInFull = Number(match[4]);
     assert.equal(match[2], db);
 
-    // Each input holds 200 matched events and a thread sends two before the merge takes them,
+    // Each input contains 200 matched events and a thread sends two before the merge takes them,
     // so the stop comes long before the 8,000 alerts of the whole folder.
     const printed = alertsOf(result.stdout);
     assert.equal(printed.length, alerts);

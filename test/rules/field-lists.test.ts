@@ -116,7 +116,7 @@ describe('Windows field list', () => {
   const folder = fixturePath('evtx');
   const system = new Set(WINDOWS_SYSTEM_FIELDS);
 
-  /** The System fields and the listed data fields of the event's channel and event id. */
+  /** Returns the System fields and the listed data fields of the event's channel and event id. */
   function listedFor(event: Event): ReadonlySet<string> {
     const channel = Object.keys(WINDOWS_EVENT_FIELDS).find(
       (name) => name.toLowerCase() === String(event.fields.Channel).toLowerCase(),

@@ -21,7 +21,10 @@ export interface ArchiveLimits {
   maxPipedBytes: number;
 }
 
-/** The defaults of `settings.limits.max_archive_*` in the context file, which has no setting for `freeExpansionBytes`. */
+/**
+ * The defaults of `settings.limits.max_archive_*` in the context file, which has no setting for
+ * `freeExpansionBytes`.
+ */
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxEntries: 100_000,
   maxDepth: 4,
@@ -31,7 +34,7 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
 };
 
 /**
- * What an archive given as input and the archives inside it have used of the limits. Entries
+ * Usage of the limits by an archive given as input and the archives inside it. Entries
  * count whatever their type. Expanded bytes are those that decompression makes: the declared
  * size of each zip entry, and the text of each gzip stream that contains an archive. A tar entry
  * only points into bytes that were counted already.
