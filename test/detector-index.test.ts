@@ -50,10 +50,20 @@ describe('patternKey', () => {
     assert.equal(key('*Potato', 'equals'), '$tato');
   });
 
-  it('gives no key to open or short words', () => {
-    assert.equal(key('stop', 'contains'), undefined);
-    assert.equal(key('-nop', 'contains'), undefined);
-    assert.equal(key('iex ', 'contains'), undefined);
+  it('falls back to a substring for open words', () => {
+    assert.equal(key('stop', 'contains'), '*stop');
+    assert.equal(key('-nop', 'contains'), '*-nop');
+    assert.equal(key('iex ', 'contains'), '*iex ');
+    assert.equal(key('Juicy Potato', 'contains'), '^pota');
+    assert.equal(key('JuicyPotato', 'contains'), '*juicypotato');
+    assert.equal(key('*st2stager*', 'equals'), '*st2stager');
+    assert.equal(key('*-w*hidden*', 'equals'), '*hidden');
+  });
+
+  it('gives no key to short or non-ASCII text', () => {
+    assert.equal(key('iex', 'contains'), undefined);
+    assert.equal(key('\\\\', 'contains'), undefined);
+    assert.equal(key('–enc', 'contains'), undefined);
   });
 
   it('weighs common-word affixes as common', () => {

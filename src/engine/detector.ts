@@ -12,15 +12,16 @@ import type { Placeholders } from '../rules/placeholders.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { RegexGuard, type RegexGuardOptions, type RegexTimeouts } from '../rules/regex-guard.js';
 import type { DetectionRule } from '../rules/rule.js';
+import { visitSubstrings } from '../rules/substring-scan.js';
 import { searchWords, visitWordParts, visitWords } from '../rules/word-scan.js';
 import { buildIndex, indexKey, LONG_TEXT, type MappingIndex, type Variant } from './rule-index.js';
 
 /**
  * The stateless detection stage. Each rule is compiled once per log source mapping it selects,
  * because field names differ between mappings. Each compiled rule is indexed under its index
- * keys (an `EventID` value, or a whole word, word start or word end of `CommandLine`), one of
- * which is true for every match (rules/index-keys.ts, rule-index.ts). So an event is shown only
- * the rules that could match.
+ * keys (an `EventID` value, a whole word, word start or word end of `CommandLine`, or a
+ * substring of `Description`), one of which is true for every match (rules/index-keys.ts,
+ * rule-index.ts). So an event is shown only the rules that could match.
  */
 
 export interface DetectorOptions {
@@ -179,6 +180,11 @@ export class Detector {
           } else {
             visitWordParts(text, key.tables, this.evaluateBucket);
           }
+        }
+      }
+      for (const key of index.substringKeys) {
+        for (const text of context.lowerOf(key.accessor)) {
+          visitSubstrings(text, key.table, this.evaluateBucket);
         }
       }
       this.evaluate(index.unindexed, out);

@@ -1,6 +1,7 @@
 import { type FieldAccessor, fieldAccessor } from '../rules/fields.js';
 import type { Requirement } from '../rules/index-keys.js';
 import type { Matcher } from '../rules/search.js';
+import { type SubstringTable, substringTable } from '../rules/substring-scan.js';
 import { parseNumeric } from '../rules/values.js';
 import { type WordSearches, type WordTables, wordHash, wordSearches } from '../rules/word-scan.js';
 
@@ -21,8 +22,22 @@ export interface Variant {
 export interface MappingIndex {
   valueKeys: ValueKey[];
   wordKeys: WordKey[];
+  substringKeys: SubstringKey[];
   unindexed: Variant[];
 }
+
+/** The `*` keys of one field: the variants of each substring (rules/substring-scan.ts). */
+export interface SubstringKey {
+  accessor: FieldAccessor;
+  table: SubstringTable<Variant>;
+}
+
+/**
+ * Maximum number of substring keys on one field. All of a field's keys are searched as one
+ * alternation, and a context list of thousands of `contains` values would make it large to
+ * compile. A variant with keys on a field past the limit stays unindexed.
+ */
+const MAX_SUBSTRING_KEYS = 2000;
 
 /**
  * The `=` key of one field: the variants of each value (`indexKey`), and the lengths of those
@@ -57,8 +72,12 @@ export interface WordKey {
 /** Minimum length of a text that `WordKey.search` searches. */
 export const LONG_TEXT = 256;
 
-/** Maximum number of words, starts and ends that one `WordKey.search` finds. */
-const MAX_SEARCH_KEYS = 16;
+/**
+ * Maximum number of words, starts and ends that one `WordKey.search` finds. At 16, the keys of
+ * the SigmaHQ PowerShell module rules filled it, and a rule with three keys on `ContextInfo`
+ * ran directly on every PowerShell module event of the OTRF set.
+ */
+const MAX_SEARCH_KEYS = 32;
 
 /**
  * Maximum number of variants in `WordKey.direct`. With more, a long text is scanned a character
@@ -81,16 +100,28 @@ interface VariantKeys extends Record<WordPart, Set<string>> {
 export function buildIndex(variants: { variant: Variant; requires: Requirement }[]): MappingIndex {
   const valueKeys = new Map<string, ValueKey>();
   const wordFields = new Map<string, { key: WordKey; byVariant: Map<Variant, VariantKeys> }>();
-  const index: MappingIndex = { valueKeys: [], wordKeys: [], unindexed: [] };
+  const substrings = new Map<string, Map<string, Variant[]>>();
+  const index: MappingIndex = { valueKeys: [], wordKeys: [], substringKeys: [], unindexed: [] };
   const scanned = fieldsWithWords(variants);
+  const crowded = fieldsWithManySubstrings(variants);
   for (const { variant, requires } of variants) {
-    if (requires.size === 0 || !affixesScanned(requires, scanned)) {
+    if (
+      requires.size === 0 ||
+      !affixesScanned(requires, scanned) ||
+      hasSubstringOn(requires, crowded)
+    ) {
       index.unindexed.push(variant);
       continue;
     }
     for (const [name, values] of requires) {
       const part = WORD_PARTS[name[0] as string];
       const field = name.slice(1);
+      if (name[0] === '*') {
+        const table = substrings.get(field) ?? new Map<string, Variant[]>();
+        substrings.set(field, table);
+        addToBucket(table, values, variant);
+        continue;
+      }
       if (part !== undefined) {
         let entry = wordFields.get(field);
         if (!entry) {
@@ -112,7 +143,35 @@ export function buildIndex(variants: { variant: Variant; requires: Requirement }
   }
   for (const key of index.valueKeys) key.lengths = lengthsOf(key.byValue.keys());
   for (const { key, byVariant } of wordFields.values()) planLongTexts(key, [...byVariant.values()]);
+  for (const [field, table] of substrings) {
+    index.substringKeys.push({ accessor: fieldAccessor(field), table: substringTable(table) });
+  }
   return index;
+}
+
+/** Fields with more than `MAX_SUBSTRING_KEYS` distinct substring keys over all variants. */
+function fieldsWithManySubstrings(variants: readonly { requires: Requirement }[]): Set<string> {
+  const keys = new Map<string, Set<string>>();
+  for (const { requires } of variants) {
+    for (const [name, values] of requires) {
+      if (name[0] !== '*') continue;
+      const field = name.slice(1);
+      const set = keys.get(field) ?? new Set<string>();
+      keys.set(field, set);
+      for (const value of values) set.add(value);
+    }
+  }
+  const crowded = new Set<string>();
+  for (const [field, set] of keys) if (set.size > MAX_SUBSTRING_KEYS) crowded.add(field);
+  return crowded;
+}
+
+function hasSubstringOn(requires: Requirement, fields: ReadonlySet<string>): boolean {
+  if (fields.size === 0) return false;
+  for (const name of requires.keys()) {
+    if (name[0] === '*' && fields.has(name.slice(1))) return true;
+  }
+  return false;
 }
 
 /** Returns flags by length, 1 at the length of each value, as long as the longest value + 1. */

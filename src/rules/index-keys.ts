@@ -14,8 +14,11 @@ import { AFFIX_LENGTH } from './word-scan.js';
  * - `^Field` and `$Field`: a word of the lower-cased field starts, or ends, with the value, which
  *   has `AFFIX_LENGTH` characters. `contains: 'Get-ADPrincipalGroupMembership'` has no whole
  *   word, but a word of the field ends with `get` and one starts with `adpr`.
+ * - `*Field`: the lower-cased field contains the value, for a pattern that gives none of the
+ *   word keys, such as `Description|contains: 'Certify'` or `contains: '-nop'`.
  *
- * word-scan.ts finds the words, starts and ends of an event's values.
+ * word-scan.ts finds the words, starts and ends of an event's values, and substring-scan.ts the
+ * substrings.
  */
 
 /** key → values; at least one pair holds for every match. */
@@ -49,6 +52,7 @@ const COMMON_WORDS = new Set([
   'hku',
   'software',
   'currentversion',
+  'powershell',
 ]);
 
 /** Returns the words of a lower-cased field value. */
@@ -70,15 +74,32 @@ const NUMBER_KEY = /^(?:0x[0-9a-f]+|-?\d+)$/;
 /** Weight of an equality with a number, the same as a word start or end. */
 const NUMBER_WEIGHT = 4;
 
+/**
+ * Shortest substring that a `*` key names. Shorter ones, such as `.js` or `\\`, occur in too
+ * many values to narrow anything down.
+ */
+export const MIN_SUBSTRING_LENGTH = 4;
+
+/** Substrings up to this length weigh as much as a word start or end, and longer ones less. */
+const SHORT_SUBSTRING_LENGTH = 5;
+
 function weight(key: string, value: string): number {
   const kind = key[0];
   if (kind === '=') return NUMBER_KEY.test(value) ? NUMBER_WEIGHT : 1;
+  if (kind === '*') return substringWeight(value);
   if (kind === '^' || kind === '$') {
     return COMMON_AFFIXES.has(`${kind}${value}`) ? 20 : AFFIX_WEIGHT;
   }
   if (COMMON_WORDS.has(value)) return 20;
   if (value.length <= 2) return 8;
   return value.length === 3 ? 3 : 1;
+}
+
+/** Weight of a substring: as a common word when all its words are common ones. */
+function substringWeight(value: string): number {
+  const words = wordsOf(value);
+  if (words.length > 0 && words.every((word) => COMMON_WORDS.has(word))) return 20;
+  return value.length <= SHORT_SUBSTRING_LENGTH ? AFFIX_WEIGHT : 3;
 }
 
 /** Starts (`^…`) and ends (`$…`) of the common words, as index keys name them. */
@@ -126,9 +147,9 @@ export function union(requirements: readonly (Requirement | undefined)[]): Requi
   return result.size > 0 ? result : undefined;
 }
 
-/** An index key that a pattern guarantees: its kind (`~`, `^` or `$`) and value. */
+/** An index key that a pattern guarantees: its kind (`~`, `^`, `$` or `*`) and value. */
 export interface PatternKey {
-  kind: '~' | '^' | '$';
+  kind: '~' | '^' | '$' | '*';
   value: string;
 }
 
@@ -162,7 +183,25 @@ export function patternKey(tokens: readonly Token[], mode: MatchMode): PatternKe
       }
     }
   });
-  return best;
+  return best ?? substringKey(tokens);
+}
+
+/** ASCII text, which lower-casing maps one character to one, whatever surrounds it. */
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * Returns the `*` key of the pattern's longest literal text, which every match contains. Only an
+ * ASCII text gets one. Lower-casing maps each of its characters to one character, and the field
+ * is lower-cased as the rule's own test lower-cases it, so a field that matches contains the
+ * key whether the test folds case or not.
+ */
+function substringKey(tokens: readonly Token[]): PatternKey | undefined {
+  let longest = '';
+  for (const token of tokens) {
+    if (token.kind === 'text' && token.text.length > longest.length) longest = token.text;
+  }
+  if (longest.length < MIN_SUBSTRING_LENGTH || !ASCII.test(longest)) return undefined;
+  return { kind: '*', value: longest.toLowerCase() };
 }
 
 /** Returns the key of a pattern's word, given whether the field may extend it on each side. */

@@ -81,7 +81,7 @@ const FILLER = ' filler text'.repeat(30);
 
 describe('rule index on long texts', () => {
   it('runs many-word rules directly', () => {
-    const subject = detector([...FEW, manyWords('a', 20)]);
+    const subject = detector([...FEW, manyWords('a', 40)]);
     const long = `${FILLER} wordA07 and Get-ADPrincipalGroupMembership, abcxyzfrombase64 .`;
     assert.ok(long.length >= 256);
     assert.deepEqual(detect(subject, long), {
@@ -97,7 +97,7 @@ describe('rule index on long texts', () => {
   });
 
   it('scans when too many run directly', () => {
-    const many = ['a', 'b', 'c', 'd', 'e', 'f'].map((prefix) => manyWords(prefix, 20));
+    const many = ['a', 'b', 'c', 'd', 'e', 'f'].map((prefix) => manyWords(prefix, 40));
     const subject = detector([...FEW, ...many]);
     assert.deepEqual(detect(subject, `${FILLER} wordF19 BETA .`), {
       titles: ['Many words f', 'One word'],
@@ -193,5 +193,44 @@ ${values}
     ]);
     assert.deepEqual(detect(subject, 'V199999'), { titles: ['Many values'], evaluated: 1 });
     assert.deepEqual(detect(subject, 'v200000'), { titles: [], evaluated: 0 });
+  });
+});
+
+describe('rule index on substrings', () => {
+  it('finds open words as substrings', () => {
+    const subject = detector([
+      rule('Certify', ['Certify']),
+      rule('Tify', ['tify']),
+      rule('Nop', ['-nop']),
+    ]);
+    assert.deepEqual(detect(subject, 'x:\\tools\\MyCERTIFYtool.exe'), {
+      titles: ['Certify', 'Tify'],
+      evaluated: 2,
+    });
+    assert.deepEqual(detect(subject, 'powershell -NoP -w 1'), { titles: ['Nop'], evaluated: 1 });
+    assert.deepEqual(detect(subject, 'powershell -noprofile'), { titles: ['Nop'], evaluated: 1 });
+    assert.deepEqual(detect(subject, 'certif tif nop'), { titles: [], evaluated: 0 });
+  });
+
+  it('finds keys that start inside another', () => {
+    const subject = detector([rule('Juicypot', ['juicypot']), rule('Cypotato', ['cypotato'])]);
+    assert.deepEqual(detect(subject, 'JuicyPotato.exe'), {
+      titles: ['Cypotato', 'Juicypot'],
+      evaluated: 2,
+    });
+  });
+
+  it('finds a key that starts another at one place', () => {
+    const subject = detector([rule('Short', ['abcd']), rule('Long', ['abcdefgh'])]);
+    assert.deepEqual(detect(subject, 'xxABCDEFGHxx'), { titles: ['Long', 'Short'], evaluated: 2 });
+    assert.deepEqual(detect(subject, 'xxABCDEFxx'), { titles: ['Short'], evaluated: 1 });
+  });
+
+  it('runs rules unindexed past the key limit', () => {
+    const values = Array.from({ length: 2001 }, (_, at) => `k${String(at).padStart(5, '0')}`);
+    const subject = detector([rule('Many substrings', values), rule('Nop', ['-nop'])]);
+    // Every rule with a substring key on the crowded field runs on every event.
+    assert.deepEqual(detect(subject, 'xk02000x'), { titles: ['Many substrings'], evaluated: 2 });
+    assert.deepEqual(detect(subject, 'x -nop'), { titles: ['Nop'], evaluated: 2 });
   });
 });
