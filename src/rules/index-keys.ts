@@ -183,7 +183,7 @@ export function patternKey(tokens: readonly Token[], mode: MatchMode): PatternKe
       }
     }
   });
-  return best ?? substringKey(tokens);
+  return best ?? textKey(tokens);
 }
 
 /** ASCII text, which lower-casing maps one character to one, whatever surrounds it. */
@@ -195,13 +195,19 @@ const ASCII = /^[\x00-\x7f]*$/;
  * is lower-cased as the rule's own test lower-cases it, so a field that matches contains the
  * key whether the test folds case or not.
  */
-function substringKey(tokens: readonly Token[]): PatternKey | undefined {
+function textKey(tokens: readonly Token[]): PatternKey | undefined {
   let longest = '';
   for (const token of tokens) {
     if (token.kind === 'text' && token.text.length > longest.length) longest = token.text;
   }
-  if (longest.length < MIN_SUBSTRING_LENGTH || !ASCII.test(longest)) return undefined;
-  return { kind: '*', value: longest.toLowerCase() };
+  const value = substringKey(longest);
+  return value === undefined ? undefined : { kind: '*', value };
+}
+
+/** Returns the `*` key value of a literal that every match contains, or undefined. */
+export function substringKey(literal: string): string | undefined {
+  if (literal.length < MIN_SUBSTRING_LENGTH || !ASCII.test(literal)) return undefined;
+  return literal.toLowerCase();
 }
 
 /** Returns the key of a pattern's word, given whether the field may extend it on each side. */

@@ -108,9 +108,15 @@ const QUANTIFIER_BOUNDS = /^\{\d+(?:,\d*)?\}/;
  * contains. It reads only the top level of the pattern: groups, classes, escapes such as `\w`
  * and anchors end a run, and a quantified character leaves it. Returns undefined when there is
  * none, when the top level has an alternation, or under the `i` flag (`includes` does not fold
- * case) and the `u` and `v` flags (whose escape syntax it does not read).
+ * case) and the `u` and `v` flags (whose escape syntax it does not read). With `foldedCase`, a
+ * class of the two cases of a letter reads as the letter in lower case, so that the literal of
+ * a case-folded expression can be found in lower-cased text.
  */
-export function requiredLiteral(source: string, flags: string): string | undefined {
+export function requiredLiteral(
+  source: string,
+  flags: string,
+  foldedCase = false,
+): string | undefined {
   if (/[iuv]/.test(flags)) return undefined;
   const runs: string[] = [];
   let run = '';
@@ -146,6 +152,13 @@ export function requiredLiteral(source: string, flags: string): string | undefin
       continue;
     }
 
+    const letter = foldedCase && char === '[' ? caseClassLetter(source, at) : undefined;
+    if (letter !== undefined) {
+      run += letter;
+      at += CASE_CLASS_LENGTH - 1;
+      continue;
+    }
+
     if (char === '(' || char === '[') {
       endRun();
       at = closingIndex(source, at);
@@ -163,6 +176,24 @@ export function requiredLiteral(source: string, flags: string): string | undefin
   let best: string | undefined;
   for (const candidate of runs) if (candidate.length > (best?.length ?? 0)) best = candidate;
   return best;
+}
+
+/** Length of a class such as `[\u0045\u0065]`, as `foldCase` (regex-fold.ts) writes letters. */
+const CASE_CLASS_LENGTH = 14;
+
+const CASE_CLASS = /^\[\\u00([0-9a-f]{2})\\u00([0-9a-f]{2})\]/i;
+
+/**
+ * Returns the lower-case letter of a class at `at` that contains just the two cases of one ASCII
+ * letter, such as `[\u0045\u0065]` for `e`, or undefined.
+ */
+function caseClassLetter(source: string, at: number): string | undefined {
+  const match = CASE_CLASS.exec(source.slice(at, at + CASE_CLASS_LENGTH));
+  if (!match) return undefined;
+  const upper = Number.parseInt(match[1] as string, 16);
+  const lower = Number.parseInt(match[2] as string, 16);
+  const isLetter = upper >= 0x41 && upper <= 0x5a && lower === upper + 0x20;
+  return isLetter ? String.fromCharCode(lower) : undefined;
 }
 
 /**

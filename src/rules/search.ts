@@ -1,7 +1,7 @@
 import { NetworkSet } from '../context/networks.js';
 import { parseAnyTime } from '../model/time.js';
 import { type EvalContext, type FieldAccessor, fieldAccessor } from './fields.js';
-import { cheapest, patternKey, type Requirement } from './index-keys.js';
+import { cheapest, patternKey, type Requirement, substringKey } from './index-keys.js';
 import { keywordLiteralTest, literalListTest } from './literal-lists.js';
 import { MODIFIERS } from './modifiers.js';
 import type { Placeholders } from './placeholders.js';
@@ -334,6 +334,7 @@ function regexTest(
 ): CompiledFieldTest | string {
   const read = stringsFor(accessor, false);
   const tests: Matcher[] = [];
+  const valueRequirements: (Requirement | undefined)[] = [];
   for (const value of values) {
     if (value.kind !== 'pattern') return '|re needs a string value';
     const source =
@@ -346,6 +347,7 @@ function regexTest(
     if (typeof translated === 'string') return `regular expression uses ${translated}`;
     // A text without the expression's required literal is skipped before the expression runs.
     const required = requiredLiteral(translated.source, translated.flags);
+    valueRequirements.push(accessor ? regexRequirement(accessor.name, translated) : undefined);
     if (!translated.linear && !env.regexGuard) env.onUnguarded?.();
     if (!translated.linear && env.regexGuard) {
       const { guard, rule } = env.regexGuard;
@@ -369,7 +371,24 @@ function regexTest(
       ),
     );
   }
-  return { match: combine(tests, all) };
+  const compiled: CompiledFieldTest = { match: combine(tests, all) };
+  const requires = all ? cheapest(valueRequirements) : unionOfValues(valueRequirements);
+  if (requires) compiled.requires = requires;
+  return compiled;
+}
+
+/**
+ * Returns the substring key (index-keys.ts) of an expression's required literal. The key is
+ * lower-cased, and an ASCII literal that matches in either case is in the lower-cased field as
+ * the key. So letters folded into classes (`translateRegex`) read as letters here.
+ */
+function regexRequirement(
+  field: string,
+  translated: { source: string; flags: string },
+): Requirement | undefined {
+  const literal = requiredLiteral(translated.source, translated.flags, true);
+  const key = literal === undefined ? undefined : substringKey(literal);
+  return key === undefined ? undefined : new Map([[`*${field}`, new Set([key])]]);
 }
 
 function withRequired(

@@ -234,3 +234,39 @@ describe('rule index on substrings', () => {
     assert.deepEqual(detect(subject, 'x -nop'), { titles: ['Nop'], evaluated: 2 });
   });
 });
+
+describe('rule index on regular expressions', () => {
+  const regexRule = (title: string, pattern: string) => `
+title: ${title}
+logsource:
+  product: indexproduct
+detection:
+  selection:
+    Text|re: '${pattern}'
+  condition: selection
+`;
+
+  it('keys an expression by its required literal', () => {
+    const subject = detector([regexRule('Dump', String.raw`\.exe\s+\S{0,64}werfaultsecure\.exe`)]);
+    assert.deepEqual(detect(subject, 'a.exe WerFaultSecure.exe 12'), { titles: [], evaluated: 1 });
+    assert.deepEqual(detect(subject, 'a.exe werfaultsecure.exe 12'), {
+      titles: ['Dump'],
+      evaluated: 1,
+    });
+    assert.deepEqual(detect(subject, 'a.exe werfault.exe 12'), { titles: [], evaluated: 0 });
+  });
+
+  it('keys a case-insensitive expression', () => {
+    const subject = detector([regexRule('Dump', String.raw`(?i)\.exe\s+werfaultsecure\.exe`)]);
+    assert.deepEqual(detect(subject, 'A.EXE WERFAULTSECURE.EXE'), {
+      titles: ['Dump'],
+      evaluated: 1,
+    });
+    assert.deepEqual(detect(subject, 'A.EXE WERFAULT.EXE'), { titles: [], evaluated: 0 });
+  });
+
+  it('runs an expression without a literal unindexed', () => {
+    const subject = detector([regexRule('Any', 'a|b')]);
+    assert.deepEqual(detect(subject, 'xyz'), { titles: [], evaluated: 1 });
+  });
+});

@@ -8,6 +8,7 @@ import {
   requiredFactors,
   requiredLiteral,
 } from '../../src/rules/prefilter.js';
+import { translateRegex } from '../../src/rules/regex.js';
 import { loadRules, matchTitles, sysmonEvent } from '../helpers/engine.js';
 
 const MIMIKATZ = [
@@ -98,6 +99,15 @@ describe('requiredLiteral', () => {
   it('takes the longest top-level run', () => {
     assert.equal(requiredLiteral('\\\\temp\\\\[a-z]+\\.exe', ''), '\\temp\\');
     assert.equal(requiredLiteral('^powershell.*-enc', 'm'), 'powershell');
+  });
+
+  it('reads case classes as letters when asked', () => {
+    const folded = translateRegex('(?i)werfault\\.exe', { i: false, m: false, s: false });
+    assert.ok(typeof folded !== 'string');
+    assert.equal(requiredLiteral(folded.source, folded.flags, true), 'werfault.exe');
+    assert.equal(requiredLiteral(folded.source, folded.flags), '.');
+    assert.equal(requiredLiteral('[\\u0045\\u0065]+xyz', '', true), 'xyz');
+    assert.equal(requiredLiteral('[\\u0031\\u0051]abc', '', true), 'abc');
   });
 
   it('leaves out a quantified character', () => {
