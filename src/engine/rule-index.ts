@@ -72,12 +72,8 @@ export interface WordKey {
 /** Minimum length of a text that `WordKey.search` searches. */
 export const LONG_TEXT = 256;
 
-/**
- * Maximum number of words, starts and ends that one `WordKey.search` finds. At 16, the keys of
- * the SigmaHQ PowerShell module rules filled it, and a rule with three keys on `ContextInfo`
- * ran directly on every PowerShell module event of the OTRF set.
- */
-const MAX_SEARCH_KEYS = 32;
+/** Maximum number of words, starts and ends that one `WordKey.search` finds. */
+const MAX_SEARCH_KEYS = 16;
 
 /**
  * Maximum number of variants in `WordKey.direct`. With more, a long text is scanned a character
