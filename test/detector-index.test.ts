@@ -90,6 +90,12 @@ describe('cheapest', () => {
     assert.equal(cheapest([words, image]), image);
   });
 
+  it('prefers event ids to channels', () => {
+    const channel = requirement('=Channel', 'security');
+    const eventId = requirement('=EventID', '4697');
+    assert.equal(cheapest([channel, eventId]), eventId);
+  });
+
   it('prefers numeric equality to short words', () => {
     const eventId = requirement('=EventID', '4688');
     const short = requirement('~CommandLine', 'sc', 'at');

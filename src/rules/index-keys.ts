@@ -83,9 +83,19 @@ export const MIN_SUBSTRING_LENGTH = 4;
 /** Substrings up to this length weigh as much as a word start or end, and longer ones less. */
 const SHORT_SUBSTRING_LENGTH = 5;
 
+/**
+ * Fields that name where an event was logged, with a few values that each cover a large share of
+ * events: `Channel: Security` is in 104,952 of the 647,017 OTRF Windows events. A rule's
+ * `EventID` is the better key.
+ */
+const SOURCE_FIELDS = new Set(['=Channel', '=Provider_Name', '=SourceName']);
+
 function weight(key: string, value: string): number {
   const kind = key[0];
-  if (kind === '=') return NUMBER_KEY.test(value) ? NUMBER_WEIGHT : 1;
+  if (kind === '=') {
+    if (SOURCE_FIELDS.has(key)) return 20;
+    return NUMBER_KEY.test(value) ? NUMBER_WEIGHT : 1;
+  }
   if (kind === '*') return substringWeight(value);
   if (kind === '^' || kind === '$') {
     return COMMON_AFFIXES.has(`${kind}${value}`) ? 20 : AFFIX_WEIGHT;
