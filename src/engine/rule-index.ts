@@ -72,8 +72,13 @@ export interface WordKey {
 /** Minimum length of a text that `WordKey.search` searches. */
 export const LONG_TEXT = 256;
 
-/** Maximum number of words, starts and ends that one `WordKey.search` finds. */
-const MAX_SEARCH_KEYS = 16;
+/**
+ * Maximum number of words, starts and ends that one `WordKey.search` finds. The SigmaHQ
+ * PowerShell module rules other than script lists have 17 keys on `ContextInfo`. With room for
+ * 16, one of them ran directly on each of the 35,000 PowerShell module events of the OTRF set,
+ * which took longer than searching for its three keys.
+ */
+const MAX_SEARCH_KEYS = 24;
 
 /**
  * Maximum number of variants in `WordKey.direct`. With more, a long text is scanned a character

@@ -27,8 +27,8 @@ export type Requirement = Map<string, ReadonlySet<string>>;
 const WORD = /[a-z0-9]+/g;
 
 /**
- * Words too frequent in Windows paths and command lines to narrow anything down; a pattern uses
- * one only when it has no other.
+ * Words too frequent in Windows paths, command lines and PowerShell to narrow anything down; a
+ * pattern uses one only when it has no other.
  */
 const COMMON_WORDS = new Set([
   'exe',
@@ -53,6 +53,7 @@ const COMMON_WORDS = new Set([
   'software',
   'currentversion',
   'powershell',
+  'object',
 ]);
 
 /** Returns the words of a lower-cased field value. */
