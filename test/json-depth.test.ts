@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { nestsDeeperThan } from '../src/input/json-records.js';
+import { countOpeningBrackets, nestsDeeperThan } from '../src/input/json-records.js';
 import { readOne, TEST_SETTINGS } from './helpers/read.js';
 
 /** Depths of the records written after a plain first record; the limit is 64. */
@@ -75,5 +75,43 @@ describe('nestsDeeperThan', () => {
     assert.equal(nestsDeeperThan('{"a":"\\"[[[[", "b":[]}', 2), false);
     assert.equal(nestsDeeperThan('{"a":"\\\\", "b":[[[]]]}', 3), true);
     assert.equal(nestsDeeperThan('[{}, {}, {}, {}, {}]', 2), false);
+  });
+});
+
+describe('countOpeningBrackets', () => {
+  it('counts brackets inside strings too', () => {
+    assert.equal(countOpeningBrackets('{"a":[1,[2]]}', 65).count, 3);
+    assert.equal(countOpeningBrackets('{"a":"[[{{"}', 65).count, 5);
+    assert.equal(countOpeningBrackets('"no brackets"', 65).count, 0);
+  });
+
+  it('stops counting at the stop', () => {
+    const deep = `${'['.repeat(100)}${']'.repeat(100)}`;
+    assert.equal(countOpeningBrackets(deep, 65).count, 65);
+    assert.equal(
+      countOpeningBrackets(`{"a":${'{"b":'.repeat(80)}1${'}'.repeat(81)}`, 65).count,
+      65,
+    );
+  });
+
+  it('finds an empty array with JSON white space inside', () => {
+    for (const text of ['{"a":[]}', '{"a":[ ]}', '{"a":[\t\r\n ]}', '[[1], [ ]]']) {
+      assert.equal(countOpeningBrackets(text, 65).emptyArray, true, text);
+    }
+  });
+
+  it('finds no empty array where every array has a value', () => {
+    for (const text of ['{"a":[1]}', '{"a":[ {}]}', '{"a":[\u00a0]}', '{"a":{}}', '{"a":[']) {
+      assert.equal(countOpeningBrackets(text, 65).emptyArray, false, text);
+    }
+  });
+
+  it('counts an empty array in a string as one', () => {
+    assert.equal(countOpeningBrackets('{"a":"[]"}', 65).emptyArray, true);
+  });
+
+  it('leaves arrays past the stop unknown', () => {
+    assert.equal(countOpeningBrackets(`{"a":"${'['.repeat(70)}x", "b":[1]}`, 65).emptyArray, true);
+    assert.equal(countOpeningBrackets(`{"a":"${'{'.repeat(70)}x", "b":[1]}`, 65).emptyArray, false);
   });
 });

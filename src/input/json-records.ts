@@ -29,12 +29,14 @@ export const ACTIVITY_LIST_KIND = 'admin#reports#activities';
  * Tells whether a JSON value is an API page that contains no records: an object whose record
  * arrays are all empty (Microsoft Graph writes `{"value": []}` for no sign-ins), or a Google
  * Workspace activities page without `items`. A script that saves every page of a query writes
- * such pages beside pages with records.
+ * such pages beside pages with records. Pass `emptyArray` false when the value's JSON text
+ * contains no empty array: only a Workspace page can then be one, so no record array is looked up.
  */
-export function isPageWithoutRecords(value: unknown): boolean {
+export function isPageWithoutRecords(value: unknown, emptyArray = true): boolean {
   if (!isPlainObject(value)) return false;
   const page = value as Record<string, unknown>;
   if (page.kind === ACTIVITY_LIST_KIND && page.items === undefined) return true;
+  if (!emptyArray) return false;
 
   let wrapped = false;
   for (const key of WRAPPER_KEYS) {
@@ -63,6 +65,11 @@ export interface JsonRecord {
    * beside others, because only such a value may be an API page. Absent for an array element.
    */
   root?: boolean;
+  /**
+   * False when framing found no empty array in the record's text (see `OpeningBrackets`), so
+   * that the record is no API page with empty record arrays. Absent when framing did not look.
+   */
+  emptyArray?: boolean;
   /**
    * Record number: line number for NDJSON, 1-based element or value ordinal otherwise. Text
    * between records takes the number of the record after it and is found by its line.
@@ -230,12 +237,14 @@ export async function* readNdjson(
         continue;
       }
       if (firstNonSpace(text, 0) < 0) continue;
-      if (nestsDeeperThan(text, options.maxDepth)) {
+      const brackets = countOpeningBrackets(text, options.maxDepth + 1);
+      if (brackets.count > options.maxDepth && nestsDeeperThan(text, options.maxDepth)) {
         out.push(tooDeepRecord(line.line, line.line, text, options));
         continue;
       }
       const record = parseRecord(text, line.line, line.line);
       record.root = true;
+      if (!brackets.emptyArray) record.emptyArray = false;
       out.push(record);
     }
     if (out.length > 0) yield out;
@@ -248,7 +257,7 @@ export async function* readNdjson(
  * can reject text nested hundreds of thousands of levels deep before `JSON.parse` sees it.
  */
 export function nestsDeeperThan(text: string, maxDepth: number): boolean {
-  if (countOpenBrackets(text, maxDepth + 1) <= maxDepth) return false;
+  if (countOpeningBrackets(text, maxDepth + 1).count <= maxDepth) return false;
   let depth = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
@@ -264,17 +273,42 @@ export function nestsDeeperThan(text: string, maxDepth: number): boolean {
   return false;
 }
 
-/** Counts `{` and `[` anywhere in the text, stopping at `stop`: an upper bound of its depth. */
-function countOpenBrackets(text: string, stop: number): number {
+/** The opening brackets of a JSON text, found by searching the text without parsing it. */
+export interface OpeningBrackets {
+  /** `{` and `[` anywhere in the text, counted up to a stop: an upper bound of its depth. */
+  count: number;
+  /**
+   * False when no `[` is followed by `]` with only JSON white space between them, so that the
+   * text contains no empty array. True when one is, even inside a string, or when the count
+   * stopped before the last `[`.
+   */
+  emptyArray: boolean;
+}
+
+/** Counts `{` and `[` anywhere in the text up to `stop`, and looks for an empty array. */
+export function countOpeningBrackets(text: string, stop: number): OpeningBrackets {
   let count = 0;
-  for (const bracket of ['{', '[']) {
-    let at = text.indexOf(bracket);
-    while (at >= 0 && count < stop) {
-      count++;
-      at = text.indexOf(bracket, at + 1);
-    }
+  let emptyArray = false;
+  let at = text.indexOf('[');
+  for (; at >= 0 && count < stop; at = text.indexOf('[', at + 1)) {
+    count++;
+    if (!emptyArray) emptyArray = isEmptyArrayAt(text, at);
   }
-  return count;
+  if (at >= 0) emptyArray = true;
+
+  for (at = text.indexOf('{'); at >= 0 && count < stop; at = text.indexOf('{', at + 1)) count++;
+  return { count, emptyArray };
+}
+
+/** Tells whether the `[` at `open` is followed by `]`, with only JSON white space between. */
+function isEmptyArrayAt(text: string, open: number): boolean {
+  let at = open + 1;
+  while (isJsonSpace(text.charCodeAt(at))) at++;
+  return text.charCodeAt(at) === 0x5d;
+}
+
+function isJsonSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 /** Index of the quote that closes the string opened at `open`, or the text's end. */

@@ -14,6 +14,8 @@ export interface FramedItem {
   snippet?: string;
   /** True for a JSON value at the top level of the input, which may be an API page. */
   root?: boolean;
+  /** False when the JSON text contains no empty array, so that it is no page of empty arrays. */
+  emptyArray?: boolean;
   record: number;
   line: number;
 }
@@ -21,29 +23,40 @@ export interface FramedItem {
 /**
  * Cuts decoded text into records by framing, applying the record length and depth limits.
  * `endsCut` returns, after the text ends, whether reading stopped before the input's end.
+ * JSON framing returns its reader's batches as they are, without another generator between.
  */
-export async function* frame(
+export function frame(
   framing: Exclude<Framing, 'binary'>,
   jsonLayout: JsonLayout | undefined,
   texts: AsyncIterable<string>,
   limits: SourceSettings['limits'],
   endsCut?: () => boolean,
 ): AsyncIterable<FramedItem[]> {
-  if (framing === 'xml-events') {
-    for await (const batch of readXmlEvents(texts, { maxRecordLength: limits.maxRecordLength })) {
-      yield batch.map((item) => ({ ...item, value: item.xml }));
-    }
-    return;
-  }
+  if (framing === 'xml-events') return xmlItems(texts, limits);
   if (framing === 'json') {
     const options = { maxRecordLength: limits.maxRecordLength, maxDepth: limits.maxDepth };
     if (jsonLayout === 'ndjson') {
-      yield* readNdjson(splitLines(texts, { maxLineLength: limits.maxRecordLength }), options);
-    } else {
-      yield* readJsonStream(texts, options);
+      return readNdjson(splitLines(texts, { maxLineLength: limits.maxRecordLength }), options);
     }
-    return;
+    return readJsonStream(texts, options);
   }
+  return lineItems(texts, limits, endsCut);
+}
+
+async function* xmlItems(
+  texts: AsyncIterable<string>,
+  limits: SourceSettings['limits'],
+): AsyncIterable<FramedItem[]> {
+  for await (const batch of readXmlEvents(texts, { maxRecordLength: limits.maxRecordLength })) {
+    yield batch.map((item) => ({ ...item, value: item.xml }));
+  }
+}
+
+async function* lineItems(
+  texts: AsyncIterable<string>,
+  limits: SourceSettings['limits'],
+  endsCut?: () => boolean,
+): AsyncIterable<FramedItem[]> {
   // A JSON or XML record cut short fails to parse. A line of text still reads as a line, such as
   // `sudo: … COMMAND=/bin/cat /etc/sha` for `/etc/shadow`, so the cut line is rejected here.
   const options = { maxLineLength: limits.maxRecordLength, ...(endsCut ? { endsCut } : {}) };

@@ -289,7 +289,7 @@ async function* parseChunks(
         continue;
       }
       const origin: Origin = { file, record: item.record, line: item.line };
-      if (item.root && isPageWithoutRecords(item.value)) {
+      if (item.root && isPageWithoutRecords(item.value, item.emptyArray !== false)) {
         out.emptyPages = (out.emptyPages ?? 0) + 1;
         continue;
       }

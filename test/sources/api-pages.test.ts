@@ -115,6 +115,40 @@ describe('API pages without records', () => {
     }
   });
 
+  it('counts pages among NDJSON records', async () => {
+    const record = (index: number, extra = '') =>
+      `{"EventID":4688,"Channel":"Security","Hostname":"h1",` +
+      `"@timestamp":"2024-03-12T10:00:0${index}Z","SubjectUserName":"u${index}"${extra}}`;
+    const lines = [
+      '',
+      record(1),
+      '{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata", "value": [ ]}',
+      record(2, ',"Note":"[]"'),
+      '{"value":[\t \r]}',
+      // The brackets in the string come before the empty array and prove nothing.
+      '{"note": "[x] [ y]", "Records": [  ]}',
+      record(3, ',"Tags":["a"],"Empty":{}'),
+      // More brackets than the depth check counts come before the empty array.
+      `{"note": "${'['.repeat(70)}", "value": []}`,
+      record(4, `,"Note":"${'['.repeat(70)}"`),
+      '{"value": [], "Records": [ {"EventID": 1} ]}',
+      '',
+    ];
+    const parsed = await parseInput(tempFile('events.ndjson', lines.join('\n')));
+
+    assert.equal(parsed.format, 'windows-flat');
+    assert.equal(parsed.emptyPages, 4);
+    // NDJSON numbers a record by its line, so the blank first line shows the layout.
+    assert.deepEqual(
+      parsed.events.map((event) => event.origin.record),
+      [2, 4, 7, 9],
+    );
+    assert.deepEqual(
+      parsed.rejections.map((rejection) => [rejection.code, rejection.origin.line]),
+      [['unexpected_shape', 10]],
+    );
+  });
+
   it('counts empty CloudTrail pages', async () => {
     const delivered = readFileSync(
       fixturePath('aws', '218007301253_CloudTrail_us-east-1_20230710T1210Z_bXGZYqBeCCsqWq1U.json'),
