@@ -191,6 +191,65 @@ describe('windows-flat', () => {
   });
 });
 
+describe('windows-flat times', () => {
+  /** Writes an NXLog record: local `EventTime` and `EventReceivedTime`, UTC `@timestamp`. */
+  function nxlog(user: string, eventTime: string, received: string, stamp: string): string {
+    return JSON.stringify({
+      EventID: 4688,
+      Channel: 'Security',
+      Hostname: 'h1',
+      SubjectUserName: user,
+      EventTime: eventTime,
+      EventReceivedTime: received,
+      '@timestamp': stamp,
+    });
+  }
+
+  function created(user: string, fields: Record<string, unknown>): string {
+    return JSON.stringify({ EventID: 1, Channel: 'Sysmon', Hostname: 'h1', User: user, ...fields });
+  }
+
+  it('reads repeated and changed times', async () => {
+    const lines = [
+      nxlog('a', '2024-03-12 10:00:00', '2024-03-12 10:00:01', '2024-03-12T09:00:01.000Z'),
+      nxlog('b', '2024-03-12 10:00:00', '2024-03-12 10:00:01', '2024-03-12T09:00:01.000Z'),
+      // The same local time from a collector two hours ahead of UTC.
+      nxlog('c', '2024-03-12 10:00:00', '2024-03-12 12:00:01', '2024-03-12T10:00:01.000Z'),
+      nxlog('d', '2024-03-12 10:00:05', '2024-03-12 12:00:01', '2024-03-12T10:00:01.000Z'),
+      created('e', { TimeCreated: '2024-03-12T08:00:00.500Z' }),
+      created('f', { TimeCreated: '2024-03-12T08:00:00.500Z' }),
+      // Without EventReceivedTime, EventTime is no NXLog local time and @timestamp comes first.
+      created('g', { EventTime: '2024-03-12 10:00:05', '@timestamp': '2024-03-12T07:00:00Z' }),
+      created('h', { TimeCreated: 'yesterday', UtcTime: '2024-03-12 06:00:00.250' }),
+      created('i', { TimeCreated: '2024-03-12T08:00:00.500Z' }),
+      created('j', { TimeCreated: 1710230400 }),
+    ];
+    const path = join(temp(), 'events.ndjson');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const result = await readOne(path);
+
+    assert.equal(result.format, 'windows-flat');
+    assert.deepEqual(result.rejections, []);
+    const times = result.events.map((event) => [
+      event.fields.SubjectUserName ?? event.fields.User,
+      new Date(event.time).toISOString(),
+      event.timeText,
+    ]);
+    assert.deepEqual(times, [
+      ['a', '2024-03-12T09:00:00.000Z', '2024-03-12 10:00:00'],
+      ['b', '2024-03-12T09:00:00.000Z', '2024-03-12 10:00:00'],
+      ['c', '2024-03-12T08:00:00.000Z', '2024-03-12 10:00:00'],
+      ['d', '2024-03-12T08:00:05.000Z', '2024-03-12 10:00:05'],
+      ['e', '2024-03-12T08:00:00.500Z', '2024-03-12T08:00:00.500Z'],
+      ['f', '2024-03-12T08:00:00.500Z', '2024-03-12T08:00:00.500Z'],
+      ['g', '2024-03-12T07:00:00.000Z', '2024-03-12T07:00:00Z'],
+      ['h', '2024-03-12T06:00:00.250Z', '2024-03-12 06:00:00.250'],
+      ['i', '2024-03-12T08:00:00.500Z', '2024-03-12T08:00:00.500Z'],
+      ['j', '2024-03-12T08:00:00.000Z', '1710230400'],
+    ]);
+  });
+});
+
 describe('windows-json and winlogbeat', () => {
   it('reads EVTX-dumper objects written back to back', async () => {
     const dir = temp();

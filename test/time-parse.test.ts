@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAnyTime, parseIsoTime } from '../src/model/time.js';
+import { parseAnyTime, parseIsoTime, RepeatedTimeReader } from '../src/model/time.js';
 
 // A leading space keeps a text off the fast character-code path, so the expression reads it.
 const viaExpression = (text: string, offset = 0) => parseIsoTime(` ${text}`, offset);
 
 const SHAPES = [
+  '2020-10-19 12:28:44',
+  '2020-10-19T12:28:44',
   '2020-10-19 12:28:44.333',
   '2020-10-19T12:28:44.333Z',
   '2020-10-19T12:28:44Z',
@@ -113,5 +115,41 @@ describe('parseAnyTime', () => {
   it('still reads epoch numbers and .NET dates', () => {
     assert.equal(parseAnyTime('1603110524'), 1603110524000);
     assert.equal(parseAnyTime('/Date(1603110524333)/'), 1603110524333);
+  });
+});
+
+describe('RepeatedTimeReader', () => {
+  it('reads each text as its parser does', () => {
+    const texts = [
+      '2020-10-19 12:28:44',
+      '2020-10-19 12:28:44',
+      '2020-10-19 12:28:45',
+      '2020-10-19 12:28:44',
+      'not a time',
+      'not a time',
+      '2020-10-19T12:28:44.333+02:00',
+    ];
+    const reader = new RepeatedTimeReader(parseIsoTime);
+    for (const text of texts) assert.deepEqual(reader.read(text), parseIsoTime(text), text);
+  });
+
+  it('parses a text only when it changes', () => {
+    const parsed: string[] = [];
+    const reader = new RepeatedTimeReader((text) => {
+      parsed.push(text);
+      return parseAnyTime(text);
+    });
+    const texts = ['1603110524', '1603110524', '2020-10-19 12:28:44', '1603110524', '', ''];
+    const times = texts.map((text) => reader.read(text));
+
+    assert.deepEqual(times, [
+      1603110524000,
+      1603110524000,
+      Date.UTC(2020, 9, 19, 12, 28, 44),
+      1603110524000,
+      Number.NaN,
+      Number.NaN,
+    ]);
+    assert.deepEqual(parsed, ['1603110524', '2020-10-19 12:28:44', '1603110524', '']);
   });
 });

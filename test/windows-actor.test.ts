@@ -65,6 +65,71 @@ describe('Windows actor names', () => {
       'bob@contoso.com',
       undefined,
     ],
+    [
+      'a domain without a user name',
+      { EventID: '4688', SubjectDomainName: 'CONTOSO', User: 'CONTOSO\\alice' },
+      'CONTOSO\\alice',
+      undefined,
+    ],
+    [
+      'an empty subject beside an AccountName and a Domain',
+      {
+        EventID: '4688',
+        SubjectUserName: '-',
+        SubjectDomainName: 'CONTOSO',
+        AccountName: 'svc',
+        Domain: 'FABRIKAM',
+      },
+      'FABRIKAM\\svc',
+      undefined,
+    ],
+    [
+      'an AccountName whose AccountDomain is empty',
+      { EventID: '4688', AccountName: 'svc', AccountDomain: '-', Domain: 'FABRIKAM' },
+      'svc',
+      undefined,
+    ],
+    [
+      'an RDP authentication by Param1 and Param2',
+      { EventID: '1149', Param1: 'bob', Param2: 'CONTOSO', Param3: '10.0.0.5' },
+      'CONTOSO\\bob',
+      undefined,
+    ],
+    [
+      'a Param2 without a Param1',
+      { EventID: '4104', Param2: 'CONTOSO', UserID: 'S-1-5-18' },
+      'S-1-5-18',
+      undefined,
+    ],
+    [
+      'a logon failure without a target user',
+      { EventID: '4625', SubjectUserName: 'SRV$', SubjectDomainName: 'CONTOSO' },
+      'CONTOSO\\SRV$',
+      undefined,
+    ],
+    [
+      'a logon whose subject and target are the same account',
+      {
+        EventID: '4624',
+        SubjectUserName: 'bob',
+        SubjectDomainName: 'CONTOSO',
+        TargetUserName: 'bob',
+        TargetDomainName: 'CONTOSO',
+      },
+      'CONTOSO\\bob',
+      undefined,
+    ],
+    [
+      'a target user beside a subject in a process event',
+      {
+        EventID: '4688',
+        SubjectUserName: 'bob',
+        SubjectDomainName: 'CONTOSO',
+        TargetUserName: 'alice',
+      },
+      'CONTOSO\\bob',
+      ['alice'],
+    ],
   ];
   for (const [name, fields, actor, identities] of cases) {
     it(`keeps the form of ${name}`, () => {
@@ -73,6 +138,14 @@ describe('Windows actor names', () => {
       assert.deepEqual(result.identities, identities);
     });
   }
+
+  it('picks the logon session by event id', () => {
+    const ids = { TargetLogonId: '0x2', SubjectLogonId: '0x1', LogonId: '0x3' };
+    assert.equal(core({ EventID: '4624', ...ids }).session, '0x2');
+    assert.equal(core({ EventID: '4688', ...ids }).session, '0x1');
+    assert.equal(core({ EventID: '4688', SubjectLogonId: '-', LogonId: '0x3' }).session, '0x3');
+    assert.equal(core({ EventID: 4625, SubjectLogonId: '0x1' }).session, undefined);
+  });
 
   it('never joins a domain to a UPN in the OTRF Kerberos events', async (t) => {
     const path = sharedPath(

@@ -56,8 +56,9 @@ function parseIsoFast(text: string, defaultOffsetMinutes: number): number | unde
     second = digitsAt(text, at + 1, 2);
     if (second < 0) return undefined;
     at += 3;
-    const mark = text.charCodeAt(at);
-    if (at < length && (mark === 0x2e || mark === 0x2c)) {
+    // A read past the end deoptimized this function (Node 20), so the length is checked first.
+    const mark = at < length ? text.charCodeAt(at) : -1;
+    if (mark === 0x2e || mark === 0x2c) {
       const start = at + 1;
       at = start;
       while (at < length && isDigit(text.charCodeAt(at))) at++;
@@ -210,6 +211,28 @@ export function parseAnyTime(value: unknown, defaultOffsetMinutes = 0): number {
   const dotnet = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(text);
   if (dotnet) return Number(dotnet[1]);
   return parseIsoTime(text, defaultOffsetMinutes);
+}
+
+/**
+ * Reads the time texts of one field of a log's records with `parse`, parsing a text only when it
+ * differs from the last one read. Consecutive records often repeat a time: in the OTRF Windows
+ * events, 76 % of EventTime values and 99 % of EventReceivedTime values equal the previous
+ * record's.
+ */
+export class RepeatedTimeReader {
+  private lastText: string | undefined;
+  private lastTime = Number.NaN;
+
+  constructor(private readonly parse: (text: string) => number) {}
+
+  /** Returns the time of `text`, as `parse` reads it. */
+  read(text: string): number {
+    if (text !== this.lastText) {
+      this.lastTime = this.parse(text);
+      this.lastText = text;
+    }
+    return this.lastTime;
+  }
 }
 
 /** Formats epoch milliseconds as ISO 8601 UTC with milliseconds. */

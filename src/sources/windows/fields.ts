@@ -138,23 +138,31 @@ function account(domain: unknown, user: unknown): string | undefined {
 
 const OUTCOME_FAILURE_EVENTS = new Set(['4625', '4771', '4776', '4825']);
 
-/** Computes the normalized core of a flat Windows event. */
+/**
+ * Computes the normalized core of a flat Windows event. It runs for every event, and most
+ * events lack most of the fields it reads, so a domain is read only beside a user name.
+ */
 export function windowsCore(fields: Record<string, unknown>): EventCore {
   const eventId = String(fields.EventID ?? '');
-  const subject = account(fields.SubjectDomainName, fields.SubjectUserName);
-  const target = account(fields.TargetDomainName, fields.TargetUserName);
+  const targetEvent = TARGET_IDENTITY_EVENTS.has(eventId);
+  const subjectUser = fields.SubjectUserName;
+  const subject =
+    subjectUser === undefined ? undefined : account(fields.SubjectDomainName, subjectUser);
+  const targetUser = fields.TargetUserName;
+  const target =
+    targetUser === undefined ? undefined : account(fields.TargetDomainName, targetUser);
   const core: EventCore = {};
 
-  if (TARGET_IDENTITY_EVENTS.has(eventId) && target !== undefined) core.actor = target;
+  if (targetEvent && target !== undefined) core.actor = target;
   else if (subject !== undefined) core.actor = subject;
   else core.actor = firstIdentity(fields);
 
-  const identities = [subject, target].filter(
-    (name): name is string => name !== undefined && name !== core.actor,
-  );
+  const identities: string[] = [];
+  if (subject !== undefined && subject !== core.actor) identities.push(subject);
+  if (target !== undefined && target !== core.actor) identities.push(target);
   if (identities.length > 0) core.identities = identities;
 
-  const session = TARGET_IDENTITY_EVENTS.has(eventId)
+  const session = targetEvent
     ? text(fields.TargetLogonId)
     : (text(fields.SubjectLogonId) ?? text(fields.LogonId));
   if (session !== undefined) core.session = session;
@@ -179,12 +187,16 @@ export function windowsCore(fields: Record<string, unknown>): EventCore {
 }
 
 function firstIdentity(fields: Record<string, unknown>): string | undefined {
-  return (
-    text(fields.User) ??
-    account(fields.AccountDomain ?? fields.Domain, fields.AccountName) ??
-    account(fields.Param2, fields.Param1) ??
-    text(fields.UserID)
-  );
+  const user = text(fields.User);
+  if (user !== undefined) return user;
+  const accountName = fields.AccountName;
+  const named =
+    accountName === undefined
+      ? undefined
+      : account(fields.AccountDomain ?? fields.Domain, accountName);
+  if (named !== undefined) return named;
+  const param = fields.Param1;
+  return (param === undefined ? undefined : account(fields.Param2, param)) ?? text(fields.UserID);
 }
 
 /** `::ffff:10.1.2.3` is how Windows writes IPv4 peers on dual-stack sockets. */

@@ -1,6 +1,6 @@
 import { RecordError } from '../../model/errors.js';
 import type { Origin } from '../../model/event.js';
-import { parseAnyTime, parseIsoTime } from '../../model/time.js';
+import { parseAnyTime, parseIsoTime, RepeatedTimeReader } from '../../model/time.js';
 import type { FramedRecord, ParseContext, SourceFormat } from '../format.js';
 import { statelessParser } from '../format.js';
 import { isValidTime, type RecordTime, recordTime } from '../record-time.js';
@@ -23,6 +23,13 @@ const QUARTER_HOUR_MS = 15 * 60 * 1000;
 /** Fields that may carry the event time, in order of preference. */
 const TIME_FIELDS = ['TimeCreated', 'TimeGenerated', 'UtcTime', '@timestamp', 'EventTime'];
 
+// One reader per time field, so that each remembers the last text of its own field. A reader
+// keeps only that text and its time, so the readers serve every input of the thread.
+const eventTimes = new RepeatedTimeReader(parseIsoTime);
+const receivedTimes = new RepeatedTimeReader(parseIsoTime);
+const stampTimes = new RepeatedTimeReader(parseIsoTime);
+const fieldTimes = new RepeatedTimeReader(parseAnyTime);
+
 /**
  * NXLog writes `EventTime` in the collector's local time without a zone, and `@timestamp` (the
  * Logstash receive time, UTC) beside `EventReceivedTime` (the same instant, local). Their
@@ -32,15 +39,16 @@ const TIME_FIELDS = ['TimeCreated', 'TimeGenerated', 'UtcTime', '@timestamp', 'E
  */
 export function flatEventTime(fields: Record<string, unknown>): RecordTime | undefined {
   const eventTime = fields.EventTime;
+  if (typeof eventTime !== 'string') return undefined;
   const received = fields.EventReceivedTime;
+  if (typeof received !== 'string') return undefined;
   const stamp = fields['@timestamp'];
-  if (typeof eventTime !== 'string' || typeof received !== 'string') return undefined;
   if (typeof stamp !== 'string') return undefined;
 
-  const offset = parseIsoTime(received) - parseIsoTime(stamp);
+  const offset = receivedTimes.read(received) - stampTimes.read(stamp);
   if (!Number.isFinite(offset)) return undefined;
   const rounded = Math.round(offset / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
-  const time = parseIsoTime(eventTime) - rounded;
+  const time = eventTimes.read(eventTime) - rounded;
   if (!Number.isFinite(time)) return undefined;
   return { time, timeText: eventTime };
 }
@@ -57,17 +65,21 @@ function flatRecordTime(
   const converted = flatEventTime(fields);
   if (converted) return converted;
 
-  const values = TIME_FIELDS.map((name) => fields[name]);
-  for (const value of values) {
+  for (const name of TIME_FIELDS) {
+    const value = fields[name];
     if (value === undefined) continue;
-    const time = parseAnyTime(value);
+    const time = typeof value === 'string' ? fieldTimes.read(value) : parseAnyTime(value);
     if (!Number.isFinite(time)) continue;
     if (isValidTime(time)) return { time, timeText: String(value) };
     // A readable time out of range: the general rule picks a later field or rejects the record.
-    return recordTime([value, ...values], context, origin);
+    return recordTime([value, ...timeValues(fields)], context, origin);
   }
   // The raw fields, so that an unreadable time is named when none is readable.
-  return recordTime(values, context, origin);
+  return recordTime(timeValues(fields), context, origin);
+}
+
+function timeValues(fields: Record<string, unknown>): unknown[] {
+  return TIME_FIELDS.map((name) => fields[name]);
 }
 
 function convert(record: FramedRecord, context: ParseContext) {
@@ -78,8 +90,10 @@ function convert(record: FramedRecord, context: ParseContext) {
 
   // The parsed record belongs to this event alone, so the standard names are added in place.
   const fields = value;
-  if (fields.Computer === undefined && fields.Hostname !== undefined)
-    fields.Computer = fields.Hostname;
+  if (fields.Computer === undefined) {
+    const hostname = fields.Hostname;
+    if (hostname !== undefined) fields.Computer = hostname;
+  }
   if (fields.Provider_Name === undefined) {
     const provider = fields.SourceName ?? fields.ProviderName ?? fields.EventSourceName;
     if (provider !== undefined) fields.Provider_Name = provider;
