@@ -487,7 +487,7 @@ export function unresolvedPlaceholders(
   const visitMap = (map: unknown, path: (string | number)[]): void => {
     if (map === null || typeof map !== 'object' || Array.isArray(map)) return;
     for (const [key, value] of Object.entries(map)) {
-      if (!key.split('|').includes('expand')) continue;
+      if (!key.includes('expand') || !key.split('|').includes('expand')) continue;
       for (const item of Array.isArray(value) ? value : [value]) {
         if (typeof item !== 'string') continue;
         for (const name of placeholderNames(item)) {
