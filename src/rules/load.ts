@@ -4,7 +4,7 @@ import type { YamlDocumentView } from '../context/yaml-view.js';
 import { readTextFileSync } from '../input/text.js';
 import type { LogSource } from '../model/event.js';
 import type { Location, Problem } from '../model/problem.js';
-import { keepCompiledAtLoad } from './compiled-at-load.js';
+import { keepCompiledAtLoad, keepSearchesAtLoad } from './compiled-at-load.js';
 import {
   checkSearches,
   compileDetection,
@@ -409,7 +409,7 @@ function compileDocument(
   if (rule.kind !== 'detection') return { rule, problems };
 
   const found: DetectionProblem[] = [];
-  const compiled = compileDetection(rule, env, found);
+  const compiled = compileDetection(rule, env, found, keepSearchesAtLoad(options.placeholders));
   if (found.length > 0) return { problems: [...problems, ...located(found)] };
   if (compiled && !unguarded()) keepCompiledAtLoad(rule, compiled, options.placeholders, fields);
   for (const use of unresolvedPlaceholders(rule, options.placeholders)) {
