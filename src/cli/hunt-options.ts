@@ -81,7 +81,9 @@ export function parseTimeOption(name: string, text: string, zone: string, now: n
 /** Validates the hunting options; every invalid value is a usage error naming the option. */
 export function parseHuntOptions(options: HuntOptions, now: number): Hunt {
   const zone = options.timezone ?? 'UTC';
-  const zoneError = checkTimeZone(zone);
+  // The check builds a date formatter, which took 16 to 21 ms in a fresh process (Node 20),
+  // and every ECMA-402 implementation supports UTC.
+  const zoneError = options.timezone === undefined ? undefined : checkTimeZone(zone);
   if (zoneError) throw new UsageError(`--timezone: ${zoneError}`);
 
   const time = (name: string, text: string | undefined): number | undefined =>

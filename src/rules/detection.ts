@@ -26,9 +26,20 @@ export interface DetectionProblem {
   onKey?: boolean;
 }
 
-interface CompiledSearch {
+/** One search identifier compiled: its matcher and its index keys. */
+export interface CompiledSearch {
   match: Matcher;
   requires: Requirement;
+}
+
+/**
+ * Hooks through which compiles of one rule share its searches: `keep` receives each search
+ * compiled with the fields it read, and `reuse` returns a compile to take instead of compiling
+ * a search again.
+ */
+export interface SearchSharing {
+  reuse?(search: SearchDefinition): CompiledSearch | undefined;
+  keep?(search: SearchDefinition, compiled: CompiledSearch, fields: readonly string[]): void;
 }
 
 const ALWAYS: Matcher = () => true;
@@ -38,10 +49,11 @@ export function compileDetection(
   rule: DetectionRule,
   env: FieldTestEnv,
   problems: DetectionProblem[],
+  sharing?: SearchSharing,
 ): CompiledDetection | undefined {
   const searches = new Map<string, CompiledSearch>();
   for (const search of rule.searches) {
-    const compiled = compileSearch(search, env, problems);
+    const compiled = compileSharedSearch(search, env, problems, sharing);
     if (compiled) searches.set(search.name, compiled);
   }
   if (problems.length > 0) return undefined;
@@ -101,6 +113,38 @@ export function checkSearches(
   problems: DetectionProblem[],
 ): void {
   for (const search of searches) compileSearch(search, env, problems);
+}
+
+/**
+ * Compiles a search, or takes the compile that `sharing` offers. To keep a compile, it records
+ * the fields the search reads, and keeps none whose expressions compiled without a time budget.
+ */
+function compileSharedSearch(
+  search: SearchDefinition,
+  env: FieldTestEnv,
+  problems: DetectionProblem[],
+  sharing: SearchSharing | undefined,
+): CompiledSearch | undefined {
+  const reused = sharing?.reuse?.(search);
+  if (reused) return reused;
+  if (!sharing?.keep) return compileSearch(search, env, problems);
+
+  const fields: string[] = [];
+  let unguarded = false;
+  const recording: FieldTestEnv = {
+    ...env,
+    mapField: (name) => {
+      fields.push(name);
+      return env.mapField(name);
+    },
+    onUnguarded: () => {
+      unguarded = true;
+      env.onUnguarded?.();
+    },
+  };
+  const compiled = compileSearch(search, recording, problems);
+  if (compiled && !unguarded) sharing.keep(search, compiled, fields);
+  return compiled;
 }
 
 function compileSearch(

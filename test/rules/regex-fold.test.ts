@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { foldCase } from '../../src/rules/regex-fold.js';
+import { caseVariants, foldCase } from '../../src/rules/regex-fold.js';
 
 /**
  * The folded expression must match exactly what the original matches with the `i` flag. Random
@@ -113,5 +113,30 @@ describe('foldCase', () => {
       }
     }
     assert.ok(compared > 50_000, `only ${compared} comparisons`);
+  });
+});
+
+describe('caseVariants', () => {
+  it('lists what the i flag matches for ASCII', () => {
+    for (let code = 0; code < 0x80; code++) {
+      const escaped = `\\u${code.toString(16).padStart(4, '0')}`;
+      const regex = new RegExp(`^${escaped}$`, 'i');
+      const expected: number[] = [];
+      for (let other = 0; other <= 0xffff; other++) {
+        if (regex.test(String.fromCharCode(other))) expected.push(other);
+      }
+      assert.deepEqual(caseVariants(code), expected, escaped);
+    }
+  });
+
+  it('lists what the i flag matches beyond ASCII', () => {
+    for (const code of [0xe9, 0xc9, 0x17f, 0x212a, 0x3a3, 0x3c2, 0x1e9e]) {
+      const regex = new RegExp(`^\\u${code.toString(16).padStart(4, '0')}$`, 'i');
+      const expected: number[] = [];
+      for (let other = 0; other <= 0xffff; other++) {
+        if (regex.test(String.fromCharCode(other))) expected.push(other);
+      }
+      assert.deepEqual(caseVariants(code), expected, code.toString(16));
+    }
   });
 });

@@ -35,14 +35,34 @@ export function ruleSelectsMapping(rule: LogSource, mapping: LogSourceMapping): 
   return true;
 }
 
+/** Mappings found per table and log source, for `mappingsForRule`. */
+const selectedByTable = new WeakMap<readonly IndexedMapping[], Map<string, IndexedMapping[]>>();
+
 /**
  * The mappings a rule is compiled against. A rule that names only a product uses that product's
- * catch-all mapping, so that it sees each event once.
+ * catch-all mapping, so that it sees each event once. The list is computed once per table and
+ * log source, because loading, the detector and the scan summary each look up every rule.
+ * Callers share the list and must not change it, nor the table after the first call.
  */
 export function mappingsForRule(
   rule: LogSource,
   table: readonly IndexedMapping[],
-): IndexedMapping[] {
+): readonly IndexedMapping[] {
+  let selected = selectedByTable.get(table);
+  if (!selected) {
+    selected = new Map();
+    selectedByTable.set(table, selected);
+  }
+  const key = JSON.stringify([rule.product, rule.service, rule.category]);
+  let found = selected.get(key);
+  if (!found) {
+    found = selectMappings(rule, table);
+    selected.set(key, found);
+  }
+  return found;
+}
+
+function selectMappings(rule: LogSource, table: readonly IndexedMapping[]): IndexedMapping[] {
   if (rule.service === undefined && rule.category === undefined) {
     if (rule.product === undefined) return [];
     return table.filter(
