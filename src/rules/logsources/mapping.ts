@@ -40,7 +40,7 @@ const selectedByTable = new WeakMap<readonly IndexedMapping[], Map<string, Index
 
 /**
  * The mappings a rule is compiled against. A rule that names only a product uses that product's
- * catch-all mapping, so that it sees each event once. The list is computed once per table and
+ * catch-all mapping, so that it evaluates each event once. The list is computed once per table and
  * log source, because loading, the detector and the scan summary each look up every rule.
  * Callers share the list and must not change it, nor the table after the first call.
  */
