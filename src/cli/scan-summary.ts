@@ -27,8 +27,9 @@ export function printSummary(
   const evaluated = summary.detection.events_total;
   if (evaluated > 0) {
     const perEvent = summary.detection.evaluations_total / evaluated;
+    const reused = summary.detection.verdicts_reused_total;
     write(
-      `Rule evaluations: ${summary.detection.evaluations_total} for ${evaluated} events (${perEvent.toFixed(2)} per event)`,
+      `Rule evaluations: ${summary.detection.evaluations_total} for ${evaluated} events (${perEvent.toFixed(2)} per event); ${reused} events had the values of an earlier event and reused its verdicts`,
     );
   }
   if (summary.late > 0)

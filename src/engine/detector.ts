@@ -2,7 +2,6 @@ import type { Event } from '../model/event.js';
 import { compileForMapping } from '../rules/compiled-at-load.js';
 import type { DetectionProblem } from '../rules/detection.js';
 import { EvalContext } from '../rules/fields.js';
-import type { Requirement } from '../rules/index-keys.js';
 import {
   type IndexedMapping,
   LogSourceRouter,
@@ -14,7 +13,9 @@ import { RegexGuard, type RegexGuardOptions, type RegexTimeouts } from '../rules
 import type { DetectionRule } from '../rules/rule.js';
 import { visitSubstrings } from '../rules/substring-scan.js';
 import { searchWords, visitWordParts, visitWords } from '../rules/word-scan.js';
-import { buildIndex, indexKey, LONG_TEXT, type MappingIndex, type Variant } from './rule-index.js';
+import { buildIndex, type IndexedVariant, type MappingIndex } from './index-partition.js';
+import { indexKey, type KeyedVariants, LONG_TEXT, type Variant } from './rule-index.js';
+import { type MemoBudget, VerdictMemo } from './verdict-memo.js';
 
 /**
  * The stateless detection stage. Each rule is compiled once per log source mapping it selects,
@@ -40,6 +41,8 @@ export interface DetectorStats {
   /** Rule evaluations, summed over events. */
   evaluations_total: number;
   events_total: number;
+  /** Events whose verdicts an earlier event with the same values gave (verdict-memo.ts). */
+  verdicts_reused_total: number;
 }
 
 const DEFAULT_REGEX_GUARD: RegexGuardOptions = { budgetMs: 100, disableAfter: 10 };
@@ -56,13 +59,25 @@ export class Detector {
   readonly rules: readonly DetectionRule[];
   /** Rules whose log source no mapping provides; they never match. */
   readonly unmapped: DetectionRule[] = [];
-  readonly stats: DetectorStats = { evaluations_total: 0, events_total: 0 };
+  readonly stats: DetectorStats = {
+    evaluations_total: 0,
+    events_total: 0,
+    verdicts_reused_total: 0,
+  };
   private readonly router: LogSourceRouter;
   private readonly indexes = new Map<number, MappingIndex>();
   private readonly context: EvalContext;
   private readonly mappings: number[] = [];
   private readonly matchedStamp: Uint32Array;
   private readonly variants: Variant[] = [];
+  /** Variants by mapping, for the verdict memos of routes. */
+  private readonly variantsOf = new Map<number, Variant[]>();
+  /** Verdict memos by route, named by its mappings joined with commas. */
+  private readonly memos = new Map<string, VerdictMemo>();
+  private readonly memoBudget: MemoBudget = { units: 0 };
+  /** The route of the previous event and its memo: events of one kind come in runs. */
+  private lastRoute: number[] = [];
+  private lastMemo: VerdictMemo | undefined;
   private stamp = 0;
   private readonly regexGuard: RegexGuard;
   /** Output list of the event being detected, for `evaluateBucket`. */
@@ -88,7 +103,7 @@ export class Detector {
     );
     this.matchedStamp = new Uint32Array(rules.length);
 
-    const variantsByMapping = new Map<number, { variant: Variant; requires: Requirement }[]>();
+    const variantsByMapping = new Map<number, IndexedVariant[]>();
     rules.forEach((rule, ruleIndex) => {
       const selected = mappingsForRule(rule.logsource, table);
       if (selected.length === 0) {
@@ -110,9 +125,17 @@ export class Detector {
         );
         if (!compiled) continue;
         const list = variantsByMapping.get(mapping.index) ?? [];
-        const variant: Variant = { ruleIndex, match: compiled.match, seen: 0 };
+        const variant: Variant = {
+          ruleIndex,
+          match: compiled.match,
+          reads: compiled.reads,
+          seen: 0,
+        };
         this.variants.push(variant);
-        list.push({ variant, requires: compiled.requires });
+        const ofMapping = this.variantsOf.get(mapping.index) ?? [];
+        ofMapping.push(variant);
+        this.variantsOf.set(mapping.index, ofMapping);
+        list.push({ variant, requires: compiled.requires, equalities: compiled.equalities });
         variantsByMapping.set(mapping.index, list);
       }
     });
@@ -157,36 +180,90 @@ export class Detector {
     context.reset(event, text);
     this.out = out;
 
+    const memo = this.memoFor(this.mappings);
+    const known = memo.recall(event);
+    if (known !== undefined) {
+      this.stats.verdicts_reused_total++;
+      for (const rule of known) {
+        this.matchedStamp[rule] = this.stamp;
+        out.push(rule);
+      }
+      this.evaluate(memo.live, out);
+    } else {
+      const timeouts = this.regexGuard.timeouts.total;
+      this.detectRoute();
+      // A verdict given by an expression that ran out of time is no verdict on the values.
+      if (this.regexGuard.timeouts.total === timeouts) memo.remember(out);
+    }
+    // The same rules in the same order, whether the verdicts were remembered or not.
+    if (out.length > 1) out.sort(byNumber);
+  }
+
+  /** Evaluates the rules of the event's mappings that its index keys select. */
+  private detectRoute(): void {
+    const context = this.context;
+    const out = this.out;
     for (const mapping of this.mappings) {
       const index = this.indexes.get(mapping);
       if (!index) continue;
-      for (const key of index.valueKeys) {
-        const longest = key.lengths.length - 1;
-        for (const value of context.indexKeysUpTo(key.accessor, indexKey, longest)) {
-          if (value.length >= key.lengths.length || key.lengths[value.length] === 0) continue;
-          const bucket = key.byValue.get(value);
-          if (bucket) this.evaluate(bucket, out);
-        }
+      this.detectKeyed(index.common, out);
+      const partition = index.partition;
+      if (partition === undefined) continue;
+      for (const value of context.indexKeysOf(partition.accessor, indexKey)) {
+        const part = partition.byValue.get(value);
+        if (part) this.detectKeyed(part, out);
       }
-      for (const key of index.wordKeys) {
-        for (const text of context.stringsOf(key.accessor)) {
-          if (key.search !== undefined && text.length >= LONG_TEXT) {
-            searchWords(text, key.search, key.tables, this.evaluateBucket);
-            this.evaluate(key.direct, out);
-          } else if (key.tables.starts === undefined && key.tables.ends === undefined) {
-            visitWords(text, key.tables.words, this.evaluateBucket);
-          } else {
-            visitWordParts(text, key.tables, this.evaluateBucket);
-          }
-        }
-      }
-      for (const key of index.substringKeys) {
-        for (const text of context.lowerOf(key.accessor)) {
-          visitSubstrings(text, key.table, this.evaluateBucket);
-        }
-      }
-      this.evaluate(index.unindexed, out);
     }
+  }
+
+  /** Returns the verdict memo of a route, made when the route is first seen. */
+  private memoFor(mappings: readonly number[]): VerdictMemo {
+    const last = this.lastRoute;
+    if (this.lastMemo !== undefined && sameNumbers(last, mappings)) return this.lastMemo;
+    const name = mappings.join(',');
+    let memo = this.memos.get(name);
+    if (memo === undefined) {
+      const variants = mappings.flatMap((mapping) => this.variantsOf.get(mapping) ?? []);
+      memo = new VerdictMemo(variants, this.memoBudget);
+      this.memos.set(name, memo);
+    }
+    this.lastRoute = [...mappings];
+    this.lastMemo = memo;
+    return memo;
+  }
+
+  /** Evaluates the variants whose index keys the event in `context` has. */
+  private detectKeyed(index: KeyedVariants, out: number[]): void {
+    const context = this.context;
+    for (const key of index.valueKeys) {
+      const longest = key.lengths.length - 1;
+      for (const value of context.indexKeysUpTo(key.accessor, indexKey, longest)) {
+        if (value.length >= key.lengths.length || key.lengths[value.length] === 0) continue;
+        const bucket = key.byValue.get(value);
+        if (bucket) this.evaluate(bucket, out);
+      }
+    }
+
+    for (const key of index.wordKeys) {
+      for (const text of context.stringsOf(key.accessor)) {
+        if (key.search !== undefined && text.length >= LONG_TEXT) {
+          searchWords(text, key.search, key.tables, this.evaluateBucket);
+          this.evaluate(key.direct, out);
+        } else if (key.tables.starts === undefined && key.tables.ends === undefined) {
+          visitWords(text, key.tables.words, this.evaluateBucket);
+        } else {
+          visitWordParts(text, key.tables, this.evaluateBucket);
+        }
+      }
+    }
+
+    for (const key of index.substringKeys) {
+      for (const text of context.lowerOf(key.accessor)) {
+        visitSubstrings(text, key.table, this.evaluateBucket);
+      }
+    }
+
+    this.evaluate(index.unindexed, out);
   }
 
   private evaluate(variants: readonly Variant[], out: number[]): void {
@@ -202,6 +279,16 @@ export class Detector {
       }
     }
   }
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let at = 0; at < a.length; at++) if (a[at] !== b[at]) return false;
+  return true;
 }
 
 /** Maps each rule label to the index of the first rule with that label. */

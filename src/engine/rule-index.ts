@@ -1,25 +1,28 @@
 import { type FieldAccessor, fieldAccessor } from '../rules/fields.js';
 import type { Requirement } from '../rules/index-keys.js';
-import type { Matcher } from '../rules/search.js';
+import type { FieldReads, Matcher } from '../rules/search.js';
 import { type SubstringTable, substringTable } from '../rules/substring-scan.js';
 import { parseNumeric } from '../rules/values.js';
 import { type WordSearches, type WordTables, wordHash, wordSearches } from '../rules/word-scan.js';
 
 /**
- * The detector's rule index for one log source mapping: the rules compiled for it, bucketed under
- * the index keys of their requirements (rules/index-keys.ts).
+ * The detector's rule index for a set of rules compiled for one log source mapping: the rules
+ * bucketed under the index keys of their requirements (rules/index-keys.ts). A mapping's rules
+ * are split first by the values of one field (index-partition.ts), and each part is keyed here.
  */
 
 /** A rule compiled for one mapping. */
 export interface Variant {
   ruleIndex: number;
   match: Matcher;
+  /** What the rule reads (`CompiledDetection.reads`). */
+  reads: FieldReads;
   /** Stamp of the last event the variant ran on: a variant in several buckets runs once. */
   seen: number;
 }
 
-/** Variants of one mapping, bucketed by index key and value. */
-export interface MappingIndex {
+/** Variants bucketed by index key and value. */
+export interface KeyedVariants {
   valueKeys: ValueKey[];
   wordKeys: WordKey[];
   substringKeys: SubstringKey[];
@@ -98,11 +101,13 @@ interface VariantKeys extends Record<WordPart, Set<string>> {
 }
 
 /** Buckets each variant under every (key, value) pair of its requirement. */
-export function buildIndex(variants: { variant: Variant; requires: Requirement }[]): MappingIndex {
+export function buildKeyed(
+  variants: readonly { variant: Variant; requires: Requirement }[],
+): KeyedVariants {
   const valueKeys = new Map<string, ValueKey>();
   const wordFields = new Map<string, { key: WordKey; byVariant: Map<Variant, VariantKeys> }>();
   const substrings = new Map<string, Map<string, Variant[]>>();
-  const index: MappingIndex = { valueKeys: [], wordKeys: [], substringKeys: [], unindexed: [] };
+  const index: KeyedVariants = { valueKeys: [], wordKeys: [], substringKeys: [], unindexed: [] };
   const scanned = fieldsWithWords(variants);
   const crowded = fieldsWithManySubstrings(variants);
   for (const { variant, requires } of variants) {

@@ -1,9 +1,23 @@
 import type { Problem } from '../model/problem.js';
 import { type ConditionNode, expandPattern } from './condition.js';
 import type { EvalContext } from './fields.js';
-import { cheapest, type Requirement, union } from './index-keys.js';
+import {
+  allEqualities,
+  anyEqualities,
+  cheapest,
+  type Equalities,
+  equalitiesOf,
+  type Requirement,
+  union,
+} from './index-keys.js';
 import type { DetectionRule, FilterRule, SearchDefinition } from './rule.js';
-import { compileFieldTest, type FieldTestEnv, type Matcher } from './search.js';
+import {
+  compileFieldTest,
+  type FieldReads,
+  type FieldTestEnv,
+  type Matcher,
+  unionReads,
+} from './search.js';
 
 /**
  * Compiles a detection rule's searches and condition into one matcher, and works out its index
@@ -16,6 +30,10 @@ export interface CompiledDetection {
   match: Matcher;
   /** Index keys of which one holds for any match; empty when none is known. */
   requires: Requirement;
+  /** Fields whose values every match has one of (index-keys.ts); absent when none is known. */
+  equalities?: Equalities;
+  /** What the rule reads, its filters included: its verdict on an event depends on nothing else. */
+  reads: FieldReads;
 }
 
 export interface DetectionProblem {
@@ -30,6 +48,9 @@ export interface DetectionProblem {
 export interface CompiledSearch {
   match: Matcher;
   requires: Requirement;
+  equalities?: Equalities;
+  /** Set on a search as its definition compiles, not on the nodes of a condition. */
+  reads?: FieldReads;
 }
 
 /**
@@ -66,25 +87,50 @@ export function compileDetection(
       : {
           match: (context) => compiled.some((item) => item.match(context)),
           requires: unionOf(compiled.map((item) => item.requires)),
+          equalities: anyEqualities(compiled.map((item) => item.equalities)),
         };
-  if (rule.filters.length === 0) return detection;
+  const reads = readsOf(searches.values());
+  if (rule.filters.length === 0) {
+    return {
+      match: detection.match,
+      requires: detection.requires,
+      equalities: detection.equalities,
+      reads,
+    };
+  }
 
   // A filter only narrows the rule, so the rule's requirements for the index still hold.
-  const filters: Matcher[] = [];
+  const filters: CompiledFilter[] = [];
   for (const filter of rule.filters) {
-    const matcher = compileFilter(filter, env, problems);
-    if (matcher) filters.push(matcher);
+    const compiledFilter = compileFilter(filter, env, problems);
+    if (compiledFilter) filters.push(compiledFilter);
   }
   if (problems.length > 0) return undefined;
   const base = detection.match;
+  const matchers = filters.map((filter) => filter.match);
   return {
     match: (context) => {
       if (!base(context)) return false;
-      for (const filter of filters) if (!filter(context)) return false;
+      for (const filter of matchers) if (!filter(context)) return false;
       return true;
     },
     requires: detection.requires,
+    equalities: detection.equalities,
+    reads: unionReads([reads, ...filters.map((filter) => filter.reads)]),
   };
+}
+
+/** What a set of compiled searches reads together. */
+function readsOf(searches: Iterable<CompiledSearch>): FieldReads {
+  return unionReads([...searches].map((search) => search.reads ?? NO_READS));
+}
+
+const NO_READS: FieldReads = new Set();
+
+/** A Sigma filter compiled: the matcher a filtered rule must also pass, and what it reads. */
+export interface CompiledFilter {
+  match: Matcher;
+  reads: FieldReads;
 }
 
 /** Compiles a filter's searches and condition into the matcher a filtered rule must also pass. */
@@ -92,7 +138,7 @@ export function compileFilter(
   filter: FilterRule,
   env: FieldTestEnv,
   problems: DetectionProblem[],
-): Matcher | undefined {
+): CompiledFilter | undefined {
   const searches = new Map<string, CompiledSearch>();
   for (const search of filter.searches) {
     const compiled = compileSearch(search, env, problems);
@@ -100,7 +146,8 @@ export function compileFilter(
   }
   if (problems.length > 0) return undefined;
   const names = filter.searches.map((search) => search.name);
-  return compileCondition(filter.condition, searches, names).match;
+  const match = compileCondition(filter.condition, searches, names).match;
+  return { match, reads: readsOf(searches.values()) };
 }
 
 /**
@@ -173,6 +220,8 @@ function compileSearch(
       return {
         match: (context) => alternatives.some((item) => item.match(context)),
         requires: unionOf(alternatives.map((item) => item.requires)),
+        equalities: anyEqualities(alternatives.map((item) => item.equalities)),
+        reads: readsOf(alternatives),
       };
     }
     if (value.some((item) => item !== null && typeof item === 'object')) {
@@ -212,7 +261,7 @@ function compileKeywords(
     problems.push({ path, code: 'rule.invalid_value', message: test });
     return undefined;
   }
-  return { match: test.match, requires: new Map() };
+  return { match: test.match, requires: new Map(), reads: test.reads ?? 'record' };
 }
 
 function compileMap(
@@ -223,6 +272,7 @@ function compileMap(
 ): CompiledSearch | undefined {
   const tests: Matcher[] = [];
   const fieldRequirements: Requirement[] = [];
+  const reads: FieldReads[] = [];
   let failed = false;
 
   for (const [key, value] of Object.entries(map)) {
@@ -264,18 +314,23 @@ function compileMap(
     }
     tests.push(test.match);
     if (test.requires) fieldRequirements.push(test.requires);
+    reads.push(test.reads ?? 'record');
   }
   if (failed) return undefined;
   // Every field test of a map must pass, so the cheapest requirement of any of them holds.
   const requires: Requirement = cheapest(fieldRequirements) ?? new Map();
-  if (tests.length === 0) return { match: ALWAYS, requires };
-  if (tests.length === 1) return { match: tests[0] as Matcher, requires };
+  const equalities = allEqualities(fieldRequirements.map(equalitiesOf));
+  const read = unionReads(reads);
+  if (tests.length === 0) return { match: ALWAYS, requires, reads: read };
+  if (tests.length === 1) return { match: tests[0] as Matcher, requires, equalities, reads: read };
   return {
     match: (context: EvalContext) => {
       for (const test of tests) if (!test(context)) return false;
       return true;
     },
     requires,
+    equalities,
+    reads: read,
   };
 }
 
@@ -307,6 +362,7 @@ function compileCondition(
           return true;
         },
         requires,
+        equalities: allEqualities(items.map((item) => item.equalities)),
       };
     }
     case 'or': {
@@ -318,11 +374,12 @@ function compileCondition(
           return false;
         },
         requires: unionOf(items.map((item) => item.requires)),
+        equalities: anyEqualities(items.map((item) => item.equalities)),
       };
     }
     case 'of': {
       const selected = expandPattern(node.pattern, names).map(
-        (name) => searches.get(name) ?? { match: NEVER, requires: new Map() },
+        (name): CompiledSearch => searches.get(name) ?? { match: NEVER, requires: new Map() },
       );
       if (node.count === 'all') {
         return compileCondition(
@@ -362,6 +419,7 @@ function compileCondition(
         },
         // At least one of them matches, whatever the count.
         requires: unionOf(selected.map((item) => item.requires)),
+        equalities: anyEqualities(selected.map((item) => item.equalities)),
       };
     }
   }

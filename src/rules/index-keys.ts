@@ -158,6 +158,61 @@ export function union(requirements: readonly (Requirement | undefined)[]): Requi
   return result.size > 0 ? result : undefined;
 }
 
+/**
+ * Equality facts: `=Field` keys, each with the values one of which the field has in every match.
+ * Unlike a requirement, whose pairs are alternatives, all entries hold at once. The detector may
+ * split a mapping's rules by the values of one such field, such as `EventID`, so that an event
+ * is shown only the index keys of rules for its own event id (rule-index.ts).
+ */
+export type Equalities = ReadonlyMap<string, ReadonlySet<string>>;
+
+const NO_EQUALITIES: Equalities = new Map();
+
+/** Returns the equality fact that a field test's requirement gives: one `=` key, if that. */
+export function equalitiesOf(requirement: Requirement | undefined): Equalities {
+  if (requirement === undefined || requirement.size !== 1) return NO_EQUALITIES;
+  const [key, values] = requirement.entries().next().value as [string, ReadonlySet<string>];
+  return key[0] === '=' ? new Map([[key, values]]) : NO_EQUALITIES;
+}
+
+/**
+ * Joins the facts of tests that all pass (an AND). A field in several keeps its smallest set:
+ * each holds alone, and values are compared only after the index's normalizing (`0x10`, `16`).
+ */
+export function allEqualities(all: readonly (Equalities | undefined)[]): Equalities {
+  let result: Map<string, ReadonlySet<string>> | undefined;
+  for (const equalities of all) {
+    if (equalities === undefined || equalities.size === 0) continue;
+    result ??= new Map();
+    for (const [key, values] of equalities) {
+      const known = result.get(key);
+      if (known === undefined || values.size < known.size) result.set(key, values);
+    }
+  }
+  return result ?? NO_EQUALITIES;
+}
+
+/** Joins the facts of alternatives (an OR): a field that each has, with all their values. */
+export function anyEqualities(all: readonly (Equalities | undefined)[]): Equalities {
+  const first = all[0];
+  if (first === undefined || first.size === 0) return NO_EQUALITIES;
+  const result = new Map<string, ReadonlySet<string>>();
+  for (const [key, values] of first) {
+    const united = new Set(values);
+    let everywhere = true;
+    for (const other of all.slice(1)) {
+      const more = other?.get(key);
+      if (more === undefined) {
+        everywhere = false;
+        break;
+      }
+      for (const value of more) united.add(value);
+    }
+    if (everywhere) result.set(key, united);
+  }
+  return result;
+}
+
 /** An index key that a pattern guarantees: its kind (`~`, `^`, `$` or `*`) and value. */
 export interface PatternKey {
   kind: '~' | '^' | '$' | '*';
@@ -194,8 +249,21 @@ export function patternKey(tokens: readonly Token[], mode: MatchMode): PatternKe
       }
     }
   });
-  return best ?? textKey(tokens);
+  if (best !== undefined && bestWeight < WEAK_WORD_WEIGHT) return best;
+  const text = textKey(tokens);
+  if (text === undefined) return best;
+  return best === undefined || weight(`*`, text.value) < bestWeight ? text : best;
 }
+
+/**
+ * Weight from which a pattern's best word key yields to the substring key of its longest literal
+ * when that weighs less: a word of one or two characters, or a common word. A run key path such
+ * as `\software\microsoft\windows\currentversion\run` has only common words and a short one,
+ * so every registry or PowerShell text with `software` in it was shown the rule. Word starts and
+ * ends keep their keys: each such pattern's substring would join one alternation per field, and
+ * process creation rules have thousands.
+ */
+const WEAK_WORD_WEIGHT = 8;
 
 /** ASCII text, which lower-casing maps one character to one, whatever surrounds it. */
 const ASCII = /^[\x00-\x7f]*$/;

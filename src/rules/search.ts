@@ -30,6 +30,24 @@ export interface CompiledFieldTest {
   match: Matcher;
   /** Index keys, one of which is true whenever the test passes (see index-keys.ts). */
   requires?: Requirement;
+  /** What the test reads; set by `compileFieldTest`. */
+  reads?: FieldReads;
+}
+
+/**
+ * The fields whose values decide a test, as the event names them (after field mapping), or
+ * `record` for a keyword test, which reads every value of the record and its JSON text.
+ */
+export type FieldReads = ReadonlySet<string> | 'record';
+
+/** Unites what several tests read. */
+export function unionReads(all: readonly FieldReads[]): FieldReads {
+  const fields = new Set<string>();
+  for (const reads of all) {
+    if (reads === 'record') return 'record';
+    for (const field of reads) fields.add(field);
+  }
+  return fields;
 }
 
 export interface FieldTestEnv {
@@ -108,10 +126,13 @@ export function compileFieldTest(
     values = result;
   }
   // Only `|expand` with `unresolved: empty` can leave no values: such a value matches nothing.
-  if (values.length === 0) return { match: () => false };
+  if (values.length === 0) return { match: () => false, reads: new Set() };
 
   const isKeyword = field === '';
   const accessor = isKeyword ? undefined : fieldAccessor(env.mapField(field));
+  const reads: FieldReads = accessor
+    ? new Set([accessor.name, ...(special[0] === 'fieldref' ? referencedFields(values, env) : [])])
+    : 'record';
   const all = flags.has('all');
   const cased = flags.has('cased');
   const time = specs.find((spec) => spec.kind === 'time')?.name;
@@ -130,9 +151,22 @@ export function compileFieldTest(
   if (typeof test === 'string') return test;
   if (flags.has('neq')) {
     const inner = test.match;
-    return { match: (context: EvalContext) => !inner(context) };
+    return { match: (context: EvalContext) => !inner(context), reads };
   }
-  return test;
+  return { ...test, reads };
+}
+
+/** Names of the fields that `|fieldref` values name, as the event names them. */
+function referencedFields(values: readonly SigmaValue[], env: FieldTestEnv): string[] {
+  return values
+    .filter((value) => value.kind === 'pattern')
+    .map((value) => fieldrefName(value, env));
+}
+
+function fieldrefName(value: SigmaValue & { kind: 'pattern' }, env: FieldTestEnv): string {
+  return env.mapField(
+    value.tokens.map((token) => (token.kind === 'text' ? token.text : '')).join(''),
+  );
 }
 
 function combine(tests: Matcher[], all: boolean): Matcher {
@@ -434,9 +468,7 @@ function fieldrefTest(
   const tests: Matcher[] = [];
   for (const value of values) {
     if (value.kind !== 'pattern') return '|fieldref needs a field name as its value';
-    const other = fieldAccessor(
-      env.mapField(value.tokens.map((token) => (token.kind === 'text' ? token.text : '')).join('')),
-    );
+    const other = fieldAccessor(fieldrefName(value, env));
     tests.push((context) => {
       const left = cased ? context.stringsOf(accessor) : context.lowerOf(accessor);
       const right = cased ? context.stringsOf(other) : context.lowerOf(other);

@@ -1,0 +1,226 @@
+import type { Event } from '../model/event.js';
+import { type FieldAccessor, fieldAccessor } from '../rules/fields.js';
+import type { Variant } from './rule-index.js';
+
+/**
+ * Verdicts of the rules of one route (the log source mappings an event belongs to), remembered
+ * by the values of the fields they read. A rule's verdict on an event depends on those values
+ * only (`CompiledDetection.reads`), so an event whose values are all those of an earlier event
+ * matches the same rules. Logs repeat themselves: of the 223,340 Sysmon process access events of
+ * the OTRF set, 7,861 differ in the fields that the SigmaHQ rules for them read. Such an event
+ * then costs reading those fields and comparing them with the remembered ones, instead of the
+ * index and the rules.
+ *
+ * The values are not joined into one text to look up: V8 would copy and hash the whole joined
+ * text, which took longer than the rules it saved. They are hashed from a few characters of
+ * each, and remembered values are compared one by one, so a weak hash costs time, never a
+ * wrong verdict.
+ *
+ * Rules that read the whole record (keyword searches) are not remembered: they run on each event.
+ * A regular expression that ran over its time budget counts as no match (rules/regex-guard.ts).
+ * NOTE: an event with the same values then reuses that verdict instead of running it again.
+ */
+
+/** Maximum fields a memo reads. A route whose rules read more, such as Security's, has none. */
+const MAX_FIELDS = 24;
+
+/**
+ * Text length, in UTF-16 units, of the values that the memos of one detector hold together:
+ * 16 to 32 MiB. A memo that would pass it starts again empty. The distinct values of the OTRF
+ * Sysmon process access events take about 5.8 million units (an estimate from their JSON).
+ */
+export const MAX_MEMO_UNITS = 16 * 1024 * 1024;
+
+/** Maximum value text remembered for one event: longer texts, such as scripts, rarely repeat. */
+const MAX_EVENT_UNITS = 8_192;
+
+/** Maximum remembered events per hash. A further event replaces one of them. */
+const BUCKET_SIZE = 4;
+
+/**
+ * Hashes of events seen once that a memo keeps. Values are remembered when their hash comes a
+ * second time: values kept in memory outlive V8's young generation, and copying those of events
+ * that never repeat cost more garbage collection time than the verdicts saved.
+ */
+const MAX_SEEN_ONCE = 65_536;
+
+/** Lookups per trial of the share of events whose verdicts were remembered. */
+const TRIAL_LOOKUPS = 4_096;
+
+/**
+ * Minimum share of remembered verdicts for the memo to be worth reading the fields. Below it, as
+ * on the PowerShell module events whose `ContextInfo` differs each time, the memo rests.
+ */
+const MIN_HIT_SHARE = 0.1;
+
+/** Events of the route for which a memo that fell below `MIN_HIT_SHARE` rests. */
+const REST_EVENTS = 65_536;
+
+/** Text length that the memos of one detector hold, shared between them. */
+export interface MemoBudget {
+  units: number;
+}
+
+interface Remembered {
+  values: readonly unknown[];
+  /** Rules matched, live rules left out. */
+  matched: readonly number[];
+}
+
+export class VerdictMemo {
+  /** Variants of the rules that read the whole record: they run on every event. */
+  readonly live: readonly Variant[];
+  private readonly liveRules: ReadonlySet<number>;
+  private readonly accessors: readonly FieldAccessor[];
+  private readonly buckets = new Map<number, Remembered[]>();
+  private readonly seenOnce = new Set<number>();
+  /** Values of the event being detected, and their hash and text length. */
+  private readonly values: unknown[];
+  private hash = 0;
+  private eventUnits = 0;
+  private units = 0;
+  private lookups = 0;
+  /** Lookups of the trial whose values an earlier event had: found, or hashed once before. */
+  private repeats = 0;
+  private resting = 0;
+
+  constructor(
+    variants: readonly Variant[],
+    private readonly budget: MemoBudget,
+  ) {
+    const liveRules = new Set<number>();
+    for (const variant of variants) {
+      if (variant.reads === 'record') liveRules.add(variant.ruleIndex);
+    }
+    this.liveRules = liveRules;
+    this.live = variants.filter((variant) => liveRules.has(variant.ruleIndex));
+
+    const fields = new Set<string>();
+    for (const variant of variants) {
+      if (variant.reads === 'record' || liveRules.has(variant.ruleIndex)) continue;
+      for (const field of variant.reads) fields.add(field);
+    }
+    this.accessors = [...fields].sort().map(fieldAccessor);
+    this.values = new Array(this.accessors.length);
+    const useless = this.live.length === variants.length || fields.size > MAX_FIELDS;
+    if (useless) this.resting = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Reads the event's values and returns the rules that an earlier event with the same values
+   * matched, live rules left out. Returns undefined when there is none, when the memo rests or
+   * when a value is a list or an object. In the last two cases `remember` does nothing.
+   */
+  recall(event: Event): readonly number[] | undefined {
+    this.eventUnits = -1;
+    if (this.resting > 0) {
+      this.resting--;
+      return undefined;
+    }
+    if (!this.read(event)) return undefined;
+
+    this.lookups++;
+    const found = this.find();
+    if (found !== undefined) this.repeats++;
+    if (this.lookups === TRIAL_LOOKUPS) this.endTrial();
+    return found?.matched;
+  }
+
+  /** Remembers the rules matched by the event that `recall` last read and did not find. */
+  remember(matched: readonly number[]): void {
+    const units = this.eventUnits;
+    if (units < 0) return;
+    if (!this.seenOnce.has(this.hash)) {
+      if (this.seenOnce.size >= MAX_SEEN_ONCE) this.seenOnce.clear();
+      this.seenOnce.add(this.hash);
+      return;
+    }
+    // The values came before, so the trial counts them as if they had been remembered.
+    this.repeats++;
+    if (this.budget.units + units > MAX_MEMO_UNITS) {
+      this.budget.units -= this.units;
+      this.units = 0;
+      this.buckets.clear();
+      // The other memos of the detector hold the rest of the budget.
+      if (this.budget.units + units > MAX_MEMO_UNITS) return;
+    }
+    const kept = matched.filter((rule) => !this.liveRules.has(rule));
+    const entry: Remembered = { values: [...this.values], matched: kept.length > 0 ? kept : NONE };
+    const bucket = this.buckets.get(this.hash);
+    if (bucket === undefined) this.buckets.set(this.hash, [entry]);
+    else if (bucket.length < BUCKET_SIZE) bucket.push(entry);
+    else bucket[this.lookups % BUCKET_SIZE] = entry;
+    this.units += units;
+    this.budget.units += units;
+  }
+
+  /** Reads the event's values into `values`, with their hash; false for a list or an object. */
+  private read(event: Event): boolean {
+    const accessors = this.accessors;
+    const values = this.values;
+    let hash = 0x811c9dc5;
+    let units = 0;
+    for (let at = 0; at < accessors.length; at++) {
+      const value = (accessors[at] as FieldAccessor).get(event);
+      if (typeof value === 'string') {
+        hash = mix(hash, sampledHash(value));
+        units += value.length;
+      } else if (typeof value === 'number') {
+        hash = mix(hash, value | 0);
+      } else if (value !== undefined && value !== null && typeof value !== 'boolean') {
+        return false;
+      }
+      values[at] = value;
+    }
+    if (units > MAX_EVENT_UNITS) return false;
+    // Thirty bits, which V8 keeps as small integers, the fastest `Map` keys.
+    this.hash = hash & 0x3fffffff;
+    this.eventUnits = units;
+    return true;
+  }
+
+  private find(): Remembered | undefined {
+    const bucket = this.buckets.get(this.hash);
+    if (bucket === undefined) return undefined;
+    const values = this.values;
+    for (const entry of bucket) {
+      const known = entry.values;
+      let same = true;
+      for (let at = 0; at < values.length; at++) {
+        if (known[at] !== values[at]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return entry;
+    }
+    return undefined;
+  }
+
+  /** Rests the memo when too few events of the last trial reused a verdict. */
+  private endTrial(): void {
+    if (this.repeats < this.lookups * MIN_HIT_SHARE) this.resting = REST_EVENTS;
+    this.lookups = 0;
+    this.repeats = 0;
+  }
+}
+
+const NONE: readonly number[] = [];
+
+function mix(hash: number, value: number): number {
+  return Math.imul(hash ^ value, 0x01000193);
+}
+
+/** Hashes a text's length and up to 16 of its characters, from its start, middle and end. */
+function sampledHash(text: string): number {
+  const length = text.length;
+  let hash = mix(0x811c9dc5, length);
+  if (length <= 16) {
+    for (let at = 0; at < length; at++) hash = mix(hash, text.charCodeAt(at));
+    return hash;
+  }
+  const step = length >> 3;
+  for (let at = 0; at < 8; at++) hash = mix(hash, text.charCodeAt(at * step + 1));
+  for (let at = length - 8; at < length; at++) hash = mix(hash, text.charCodeAt(at));
+  return hash;
+}
