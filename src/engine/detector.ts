@@ -190,10 +190,8 @@ export class Detector {
       }
       this.evaluate(memo.live, out);
     } else {
-      const timeouts = this.regexGuard.timeouts.total;
       this.detectRoute();
-      // A verdict given by an expression that ran out of time is no verdict on the values.
-      if (this.regexGuard.timeouts.total === timeouts) memo.remember(out);
+      memo.remember(out);
     }
     // The same rules in the same order, whether the verdicts were remembered or not.
     if (out.length > 1) out.sort(byNumber);

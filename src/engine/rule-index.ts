@@ -309,11 +309,12 @@ function addToBucket<K>(buckets: Map<K, Variant[]>, keys: Iterable<K>, variant: 
  * because the rule's own test decides. The index only keeps rules away from events.
  */
 export function indexKey(value: unknown): string {
-  if (typeof value === 'number') return String(value);
+  // Lower-cased like text, so that `Infinity` from a rule's `.inf` meets a `1e400` of an event.
+  if (typeof value === 'number') return String(value).toLowerCase();
   const text = String(value);
   // A text that starts with an ASCII character after `9` is not a number, even after trimming.
   const first = text.charCodeAt(0);
   if (first > 0x39 && first < 0x80) return text.toLowerCase();
   const number = parseNumeric(text);
-  return number === undefined ? text.toLowerCase() : String(number);
+  return number === undefined ? text.toLowerCase() : String(number).toLowerCase();
 }

@@ -17,8 +17,8 @@ import type { Variant } from './rule-index.js';
  * wrong verdict.
  *
  * Rules that read the whole record (keyword searches) are not remembered: they run on each event.
- * A regular expression that ran over its time budget counts as no match (rules/regex-guard.ts).
- * NOTE: an event with the same values then reuses that verdict instead of running it again.
+ * Nor are rules with an expression under a time budget (rules/regex-guard.ts): once stopped for
+ * its rule, the expression gives no match where it matched before.
  */
 
 /** Maximum fields a memo reads. A route whose rules read more, such as Security's, has none. */
@@ -68,7 +68,7 @@ interface Remembered {
 }
 
 export class VerdictMemo {
-  /** Variants of the rules that read the whole record: they run on every event. */
+  /** Variants of the rules that fields do not decide (`FieldReads`): they run on every event. */
   readonly live: readonly Variant[];
   private readonly liveRules: ReadonlySet<number>;
   private readonly accessors: readonly FieldAccessor[];
@@ -90,14 +90,14 @@ export class VerdictMemo {
   ) {
     const liveRules = new Set<number>();
     for (const variant of variants) {
-      if (variant.reads === 'record') liveRules.add(variant.ruleIndex);
+      if (typeof variant.reads === 'string') liveRules.add(variant.ruleIndex);
     }
     this.liveRules = liveRules;
     this.live = variants.filter((variant) => liveRules.has(variant.ruleIndex));
 
     const fields = new Set<string>();
     for (const variant of variants) {
-      if (variant.reads === 'record' || liveRules.has(variant.ruleIndex)) continue;
+      if (typeof variant.reads === 'string' || liveRules.has(variant.ruleIndex)) continue;
       for (const field of variant.reads) fields.add(field);
     }
     this.accessors = [...fields].sort().map(fieldAccessor);

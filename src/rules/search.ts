@@ -30,24 +30,30 @@ export interface CompiledFieldTest {
   match: Matcher;
   /** Index keys, one of which is true whenever the test passes (see index-keys.ts). */
   requires?: Requirement;
-  /** What the test reads; set by `compileFieldTest`. */
+  /** The fields the test reads, set by `compileFieldTest`. */
   reads?: FieldReads;
+  /** The test runs an expression under a time budget (rules/regex-guard.ts). */
+  timed?: boolean;
 }
 
 /**
- * The fields whose values decide a test, as the event names them (after field mapping), or
- * `record` for a keyword test, which reads every value of the record and its JSON text.
+ * The fields whose values decide a test, as the event names them (after field mapping). Two
+ * kinds of test depend on more. `record` is a keyword test, which reads every value of the
+ * record and its JSON text. `timed` runs an expression under a time budget, so its verdict on
+ * the same values changes once the expression is stopped for its rule.
  */
-export type FieldReads = ReadonlySet<string> | 'record';
+export type FieldReads = ReadonlySet<string> | 'record' | 'timed';
 
 /** Unites what several tests read. */
 export function unionReads(all: readonly FieldReads[]): FieldReads {
   const fields = new Set<string>();
+  let timed = false;
   for (const reads of all) {
     if (reads === 'record') return 'record';
-    for (const field of reads) fields.add(field);
+    if (reads === 'timed') timed = true;
+    else for (const field of reads) fields.add(field);
   }
-  return fields;
+  return timed ? 'timed' : fields;
 }
 
 export interface FieldTestEnv {
@@ -130,7 +136,7 @@ export function compileFieldTest(
 
   const isKeyword = field === '';
   const accessor = isKeyword ? undefined : fieldAccessor(env.mapField(field));
-  const reads: FieldReads = accessor
+  const named: FieldReads = accessor
     ? new Set([accessor.name, ...(special[0] === 'fieldref' ? referencedFields(values, env) : [])])
     : 'record';
   const all = flags.has('all');
@@ -149,6 +155,7 @@ export function compileFieldTest(
   else test = valueTest(accessor, values, mode ?? (isKeyword ? 'contains' : 'equals'), cased, all);
 
   if (typeof test === 'string') return test;
+  const reads: FieldReads = test.timed && named !== 'record' ? 'timed' : named;
   if (flags.has('neq')) {
     const inner = test.match;
     return { match: (context: EvalContext) => !inner(context), reads };
@@ -369,6 +376,7 @@ function regexTest(
   const read = stringsFor(accessor, false);
   const tests: Matcher[] = [];
   const valueRequirements: (Requirement | undefined)[] = [];
+  let timed = false;
   for (const value of values) {
     if (value.kind !== 'pattern') return '|re needs a string value';
     const source =
@@ -384,6 +392,7 @@ function regexTest(
     valueRequirements.push(accessor ? regexRequirement(accessor.name, translated) : undefined);
     if (!translated.linear && !env.regexGuard) env.onUnguarded?.();
     if (!translated.linear && env.regexGuard) {
+      timed = true;
       const { guard, rule } = env.regexGuard;
       const guarded = guard.compile(translated.source, translated.flags, rule);
       const bounds = translated.bounds;
@@ -408,6 +417,7 @@ function regexTest(
   const compiled: CompiledFieldTest = { match: combine(tests, all) };
   const requires = all ? cheapest(valueRequirements) : unionOfValues(valueRequirements);
   if (requires) compiled.requires = requires;
+  if (timed) compiled.timed = true;
   return compiled;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Detector } from '../../src/engine/detector.js';
+import { Detector, type DetectorOptions } from '../../src/engine/detector.js';
 import type { Event } from '../../src/model/event.js';
 import {
   allEqualities,
@@ -28,16 +28,19 @@ ${detection}
 `;
 }
 
-function detector(texts: readonly string[]): Detector {
+function detector(texts: readonly string[], options: Partial<DetectorOptions> = {}): Detector {
   const set = loadRuleTexts(
     texts.map((text, at) => ({ file: `rule-${at}.yml`, text })),
     { placeholders: placeholderLookup({}) },
   );
-  assert.deepEqual(set.problems, []);
+  // Warnings, such as one for an expression that can backtrack, do not stop a rule.
+  const errors = set.problems.filter((problem) => problem.severity === 'error');
+  assert.deepEqual(errors, []);
   const mappings = buildMappingTable([{ logsource: { product: 'splitproduct' } }]);
   return new Detector(set.rules as DetectionRule[], mappings, {
     placeholders: placeholderLookup({}),
     maxFieldLength: 1 << 20,
+    ...options,
   });
 }
 
@@ -150,6 +153,19 @@ describe('rule index split by event id', () => {
     assert.deepEqual(detect(subject, { EventID: '4624', LogonType: 10 }).titles, ['Remote logon']);
   });
 
+  it('finds an infinite id written as an overflowing number', () => {
+    const infinite = rule(
+      'Infinite',
+      `  selection:
+    EventID: .inf
+  condition: selection`,
+    );
+    const subject = detector([infinite]);
+    assert.deepEqual(detect(subject, { EventID: '1e400' }).titles, ['Infinite']);
+    assert.deepEqual(detect(subject, { EventID: `0x${'f'.repeat(300)}` }).titles, ['Infinite']);
+    assert.deepEqual(detect(subject, { EventID: '-1e400' }).titles, []);
+  });
+
   it('keeps a rule whose alternatives need no id apart from the split', () => {
     const either = rule(
       'Either',
@@ -201,6 +217,33 @@ describe('verdict memo', () => {
     for (let pass = 1; pass <= 3; pass++) detect(subject, { EventID: 4624, LogonType: 10 });
     assert.deepEqual(detect(subject, { EventID: 4624, LogonType: '10' }).titles, ['Remote logon']);
     assert.equal(subject.stats.verdicts_reused_total, 1);
+  });
+
+  it('runs time-limited expressions on every event', () => {
+    const backreference = rule(
+      'Backreference',
+      `  selection:
+    EventID: 1
+    CommandLine|re: '(a+)+\\1$'
+  condition: selection`,
+    );
+    const subject = detector([backreference], { regex: { budgetMs: 20, disableAfter: 2 } });
+    try {
+      const short = { EventID: 1, CommandLine: 'aaaa', User: 'u1' };
+      for (let pass = 1; pass <= 3; pass++) {
+        assert.deepEqual(detect(subject, short).titles, ['Backreference']);
+      }
+      // Two evaluations over the budget stop the expression for the rule.
+      const slow = { EventID: 1, CommandLine: `${'a'.repeat(40)}!`, User: 'u1' };
+      for (let pass = 1; pass <= 2; pass++) assert.deepEqual(detect(subject, slow).titles, []);
+      assert.equal(subject.regexTimeouts.total, 2);
+      // A stopped expression gives no match, for values seen before as for new ones.
+      assert.deepEqual(detect(subject, short).titles, []);
+      assert.deepEqual(detect(subject, { ...short, User: 'u2' }).titles, []);
+      assert.equal(subject.stats.verdicts_reused_total, 0);
+    } finally {
+      subject.close();
+    }
   });
 
   it('gives the same verdicts when values never repeat', () => {
