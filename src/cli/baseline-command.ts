@@ -11,7 +11,7 @@ import { buildMappingTable } from '../rules/logsources/registry.js';
 import { SqliteStore } from '../sinks/sqlite-store.js';
 import { createFormatRegistry } from '../sources/registry.js';
 import { geoResolver } from './baseline-options.js';
-import { EXIT_OK, EXIT_USAGE, lineWriter, loadContextOption } from './common.js';
+import { EXIT_OK, EXIT_USAGE, lineWriter, loadContextOption, lowerCaseName } from './common.js';
 import { CliLogger } from './logger.js';
 import { nothingScanned } from './nothing-scanned.js';
 import { standardOutput } from './standard-output.js';
@@ -43,7 +43,7 @@ export function registerBaseline(program: Command): void {
       'third-party context file (default: ./trustwatch.yaml when present)',
     )
     .option('--db <path>', 'SQLite database to keep the baselines in', 'trustwatch.db')
-    .option('--format <name>', 'read every input as this format')
+    .option('--format <name>', 'read every input as this format', lowerCaseName)
     .option('--no-geo', 'no country and ASN lookup of source addresses')
     .action(async (paths: string[], options: BuildOptions) => {
       process.exitCode = await buildCommand(paths, options);

@@ -152,6 +152,14 @@ export const UNRESOLVED_PLACEHOLDERS_HELP =
  * Returns a writer of single lines of human output to a stream. Control characters in a line
  * are shown as escapes, so a value from a log or rule file cannot reach the terminal raw.
  */
+/**
+ * Parses an option whose value is a name from a fixed set, such as a format, an output or a log
+ * level. Every such name is lower case, so `--format EVTX` reads as `--format evtx`.
+ */
+export function lowerCaseName(value: string): string {
+  return value.toLowerCase();
+}
+
 export function lineWriter(stream: { write(text: string): unknown }): (line: string) => void {
   return (line) => {
     stream.write(`${escapeControls(line)}\n`);

@@ -27,6 +27,7 @@ import {
   lineWriter,
   loadContextForRules,
   loadRulesOption,
+  lowerCaseName,
   printProblems,
   UNRESOLVED_PLACEHOLDERS_HELP,
 } from './common.js';
@@ -73,10 +74,15 @@ export function registerScan(program: Command): void {
     )
     .option('--rules <path>', 'more Sigma rules, a file or folder (repeatable)', collect, [])
     .option('--no-default-rules', 'leave out the shipped rule pack')
-    .option('--format <name>', 'read every input as this format (see: trustwatch formats)')
+    .option(
+      '--format <name>',
+      'read every input as this format (see: trustwatch formats)',
+      lowerCaseName,
+    )
     .option(
       '--output <format>',
       `alert output: ${OUTPUT_FORMATS.join(', ')} (default: table on a terminal, else ndjson)`,
+      lowerCaseName,
     )
     .option(
       '--db <path>',
@@ -92,8 +98,8 @@ export function registerScan(program: Command): void {
       '--strict-rules',
       'exit with status 2 when any rule fails to load, instead of skipping it',
     )
-    .option('--log-level <level>', 'debug, info, warn or error', 'warn')
-    .option('--log-format <format>', 'text or json', 'text')
+    .option('--log-level <level>', 'debug, info, warn or error', lowerCaseName, 'warn')
+    .option('--log-format <format>', 'text or json', lowerCaseName, 'text')
     .option(
       '--log-rejections <count>',
       `rejected records logged per input, each with its file, line, reason and text (default ${DEFAULT_LOGGED_REJECTIONS}; "all" logs every one); the summary counts all of them`,

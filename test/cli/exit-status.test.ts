@@ -154,6 +154,18 @@ describe('exit status of invalid options', () => {
     });
   }
 
+  it('reads format, output and log option names in any case', () => {
+    const { log } = temp();
+    const args = ['--db', ':memory:', '--format', 'Windows-XML', '--log-level', 'WARN'];
+    const result = scan([...args, '--log-format', 'Text', '--output', 'NDJSON', log]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /Scanned 1 inputs/);
+    // With no alerts, NDJSON writes nothing and the table output writes a line.
+    assert.equal(result.stdout, '');
+    const table = scan(['--db', ':memory:', '--output', 'Table', log]);
+    assert.equal(table.stdout.trim(), 'No alerts.');
+  });
+
   it('is 2 for an unknown option', () => {
     const result = runCli(['scan', '--colour', 'x']);
     assert.equal(result.status, 2);
