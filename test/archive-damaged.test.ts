@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import {
   FIXTURES,
   hasTool,
@@ -14,7 +14,7 @@ import {
   tempDir,
 } from './helpers/archives.js';
 import { runCli } from './helpers/cli.js';
-import { dataOffset, localHeaderOffset } from './helpers/zip.js';
+import { dataOffset, localHeaderOffset, makeZip } from './helpers/zip.js';
 
 const noTools =
   !(hasTool('zip') && hasTool('tar') && hasTool('gzip')) && 'zip, tar and gzip are not installed';
@@ -174,6 +174,29 @@ describe('damaged tar archives', () => {
         '(Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?), so the ' +
         'entries after it are not read',
     ]);
+  });
+
+  it('reads the records of a zip entry with a wrong CRC-32 and reports it', () => {
+    const dir = tempDir('bad-crc');
+    const archive = join(dir, 'bad-crc.zip');
+    const auth = readFileSync(FIXTURES.auth.path);
+    const audit = readFileSync(FIXTURES.audit.path);
+    for (const method of [0, 8] as const) {
+      const entries = [
+        { name: 'auth.log', data: auth, method, declaredCrc: 0x12345678 },
+        { name: 'audit.log', data: audit, method },
+      ];
+      writeFileSync(archive, makeZip(entries));
+      const result = scan([archive]);
+      assert.equal(result.status, 0, result.stderr);
+      const actual = crc32(auth).toString(16).padStart(8, '0');
+      assert.deepEqual(result.inputs, [
+        `  ${archive}/auth.log ${FIXTURES.auth.summary}; then failed: damaged zip entry: the ` +
+          `CRC-32 of its content is 0x${actual}, where the archive declares 0x12345678; its ` +
+          'records were read',
+        `  ${archive}/audit.log ${FIXTURES.audit.summary}`,
+      ]);
+    }
   });
 
   it('ignores bytes after the end of the archive', () => {

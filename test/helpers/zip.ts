@@ -14,6 +14,8 @@ export interface ZipEntrySpec {
   method?: 0 | 8;
   /** Size written as the content size in place of the data's, for crafted archives. */
   declaredSize?: number;
+  /** CRC-32 written in place of the data's, for damaged archives. */
+  declaredCrc?: number;
 }
 
 /** Writes a zip archive in memory, for input tests; entries are deflated unless set otherwise. */
@@ -26,7 +28,7 @@ export function makeZip(entries: ZipEntrySpec[]): Buffer {
     const extra = entry.extra ?? Buffer.alloc(0);
     const method = entry.method ?? 8;
     const stored = method === 0 ? entry.data : deflateRawSync(entry.data);
-    const crc = crc32(entry.data);
+    const crc = entry.declaredCrc ?? crc32(entry.data);
     const size = entry.declaredSize ?? entry.data.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);

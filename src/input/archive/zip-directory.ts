@@ -74,6 +74,7 @@ function entryInfo(archive: ByteRange, entry: yauzl.Entry): ZipEntryInfo {
       method: entry.compressionMethod,
       compressedSize: entry.compressedSize,
       size: entry.uncompressedSize,
+      crc32: entry.crc32,
     },
   };
   const skipped = skipReason(name, entry.isEncrypted(), entry.compressionMethod);

@@ -1,6 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { InputError } from '../../model/errors.js';
+import { crc32 } from '../crc32.js';
 import { type ByteRange, readAt, readRange, subRange } from './byte-range.js';
 import { inflatePrefix, SNIFF_BYTES } from './sniff.js';
 
@@ -40,6 +41,8 @@ export interface ZipEntryLocation {
   compressedSize: number;
   /** Declared size of the entry's content. */
   size: number;
+  /** Declared CRC-32 of the entry's content, when the archive gives one. */
+  crc32?: number;
   /** Why the archive ends inside the entry's data: set when only part of the entry is present. */
   cut?: string;
 }
@@ -92,6 +95,8 @@ export async function peekEntry(location: ZipEntryLocation): Promise<Buffer> {
  * Opens an entry's content. Content past the declared size, or short of it, fails the stream
  * after the bytes up to the declared size: a crafted archive cannot inflate beyond what its
  * directory declared and the limits allowed. A cut entry gives its bytes, then fails with why.
+ * Content whose CRC-32 differs from the declared one fails the stream after all its bytes, as
+ * `unzip` reports a bad CRC after extracting the file.
  */
 export async function openEntryData(location: ZipEntryLocation): Promise<Readable> {
   const start = entryDataStart(location);
@@ -103,10 +108,12 @@ export async function openEntryData(location: ZipEntryLocation): Promise<Readabl
 
 async function* checkedContent(content: Readable, location: ZipEntryLocation) {
   let produced = 0;
+  let crc = 0;
   try {
     for await (const chunk of content) {
       const bytes = chunk as Buffer;
       produced += bytes.length;
+      crc = crc32(bytes, crc);
       if (produced > location.size) {
         yield bytes.subarray(0, bytes.length - (produced - location.size));
         throw new InputError(
@@ -135,4 +142,15 @@ async function* checkedContent(content: Readable, location: ZipEntryLocation) {
       `damaged zip entry: its content ends after ${produced} of its declared ${location.size} bytes`,
     );
   }
+  if (location.crc32 !== undefined && crc !== location.crc32) {
+    throw new InputError(
+      'input.zip',
+      `damaged zip entry: the CRC-32 of its content is ${hex(crc)}, where the archive declares ` +
+        `${hex(location.crc32)}; its records were read`,
+    );
+  }
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
 }

@@ -61,6 +61,8 @@ interface LocalHeader {
   /** Compressed and content sizes from the header, or the zip64 extra field. */
   compressedSize: number;
   size: number;
+  /** CRC-32 from the header: 0 when a data descriptor after the data gives it. */
+  crc32: number;
   zip64: boolean;
 }
 
@@ -148,6 +150,7 @@ function readLocalHeader(archive: ByteRange, offset: number): LocalHeader | stri
     dataStart: offset + LOCAL_HEADER_SIZE + nameLength + extraLength,
     compressedSize,
     size,
+    crc32: fixed.readUInt32LE(14),
     zip64: zip64 !== undefined,
   };
 }
@@ -199,6 +202,15 @@ function cutInside(archiveSize: number, header: LocalHeader): string {
 }
 
 /** Returns the length of the data descriptor at `offset`: its signature is optional. */
+/** Returns the CRC-32 that the header or the data descriptor after the data declares. */
+function declaredCrc(archive: ByteRange, header: LocalHeader, end: DataEnd): number {
+  if (!(header.flags & DESCRIPTOR_FLAG) || header.crc32 !== 0) return header.crc32;
+  const descriptor = readAt(archive, header.dataStart + end.compressedSize, 8);
+  if (descriptor.length < 8) return header.crc32;
+  const signed = descriptor.readUInt32LE(0) === DATA_DESCRIPTOR_SIGNATURE;
+  return descriptor.readUInt32LE(signed ? 4 : 0);
+}
+
 function descriptorLength(archive: ByteRange, offset: number, header: LocalHeader): number {
   const sizes = header.zip64 ? 16 : 8;
   const first = readAt(archive, offset, 4);
@@ -293,6 +305,8 @@ function entryOf(
     // what its data inflated to while the walk looked for its end.
     location.compressedSize = rangeLength(archive) - header.dataStart;
     location.cut = end.cut;
+  } else {
+    location.crc32 = declaredCrc(archive, header, end);
   }
   const info: ZipEntryInfo = {
     name: header.name,
