@@ -48,14 +48,14 @@ export function buildIndex(variants: readonly IndexedVariant[]): MappingIndex {
   const scanned = scannedFields(common);
   const parts = new Map<string, IndexedVariant[]>();
   for (const item of split) {
-    if (scansAny(item.requires, scanned)) {
+    const values = item.equalities?.get(key) ?? new Set<string>();
+    if (values.size === 0 || scansAny(item.requires, scanned)) {
       common.push(item);
       continue;
     }
     // Inside its part, a requirement of that field alone holds for every event.
     const requires =
       item.requires.size === 1 && item.requires.has(key) ? NO_REQUIREMENT : item.requires;
-    const values = item.equalities?.get(key) ?? new Set<string>();
     for (const value of new Set([...values].map(indexKey))) {
       const part = parts.get(value) ?? [];
       part.push({ ...item, requires });
