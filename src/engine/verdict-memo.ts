@@ -81,8 +81,12 @@ export class VerdictMemo {
   private eventUnits = 0;
   private units = 0;
   private lookups = 0;
-  /** Lookups of the trial whose values an earlier event had: found, or hashed once before. */
-  private repeats = 0;
+  /**
+   * Lookups of the trial that found a verdict. Values hashed once before do not count: texts that
+   * differ only between the sampled characters, such as PowerShell's `ContextInfo` from one
+   * command to the next, share their hash without repeating.
+   */
+  private hits = 0;
   private resting = 0;
 
   constructor(
@@ -122,7 +126,7 @@ export class VerdictMemo {
 
     this.lookups++;
     const found = this.find();
-    if (found !== undefined) this.repeats++;
+    if (found !== undefined) this.hits++;
     if (this.lookups === TRIAL_LOOKUPS) this.endTrial();
     return found?.matched;
   }
@@ -136,8 +140,6 @@ export class VerdictMemo {
       this.seenOnce.add(this.hash);
       return;
     }
-    // The values came before, so the trial counts them as if they had been remembered.
-    this.repeats++;
     if (this.budget.units + units > MAX_MEMO_UNITS) {
       this.budget.units -= this.units;
       this.units = 0;
@@ -200,9 +202,9 @@ export class VerdictMemo {
 
   /** Rests the memo when too few events of the last trial reused a verdict. */
   private endTrial(): void {
-    if (this.repeats < this.lookups * MIN_HIT_SHARE) this.resting = REST_EVENTS;
+    if (this.hits < this.lookups * MIN_HIT_SHARE) this.resting = REST_EVENTS;
     this.lookups = 0;
-    this.repeats = 0;
+    this.hits = 0;
   }
 }
 
