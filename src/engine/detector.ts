@@ -132,9 +132,6 @@ export class Detector {
           seen: 0,
         };
         this.variants.push(variant);
-        const ofMapping = this.variantsOf.get(mapping.index) ?? [];
-        ofMapping.push(variant);
-        this.variantsOf.set(mapping.index, ofMapping);
         list.push({ variant, requires: compiled.requires, equalities: compiled.equalities });
         variantsByMapping.set(mapping.index, list);
       }
@@ -142,6 +139,10 @@ export class Detector {
 
     for (const [mapping, variants] of variantsByMapping) {
       this.indexes.set(mapping, buildIndex(variants));
+      this.variantsOf.set(
+        mapping,
+        variants.map((item) => item.variant),
+      );
     }
   }
 

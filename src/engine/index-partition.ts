@@ -7,8 +7,8 @@ import { buildKeyed, indexKey, type KeyedVariants, type Variant } from './rule-i
  * most of its rules require to be equal to one of a few values: `EventID` for Windows events.
  * Each value has its own keyed index (rule-index.ts), and an event is shown the keys of its own
  * value's rules only. Unsplit, every Security event looked up the 42 fields that some Security
- * rule is keyed on, such as `ShareName` of rules for event 5145, which took about 0.7 s of a
- * 15 s scan of the OTRF Windows events (Node 20).
+ * rule is keyed on, such as the `ShareName` of the rules for event 5145. The split made a scan
+ * of the OTRF Windows events with the SigmaHQ rules take 0.98 × the time (Node 20).
  */
 
 /** A mapping's variants: those the split narrows, by value, and the others. */

@@ -15,7 +15,7 @@ import { type WordSearches, type WordTables, wordHash, wordSearches } from '../r
 export interface Variant {
   ruleIndex: number;
   match: Matcher;
-  /** What the rule reads (`CompiledDetection.reads`). */
+  /** Fields the rule reads (`CompiledDetection.reads`). */
   reads: FieldReads;
   /** Stamp of the last event the variant ran on: a variant in several buckets runs once. */
   seen: number;

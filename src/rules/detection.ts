@@ -90,14 +90,7 @@ export function compileDetection(
           equalities: anyEqualities(compiled.map((item) => item.equalities)),
         };
   const reads = readsOf(searches.values());
-  if (rule.filters.length === 0) {
-    return {
-      match: detection.match,
-      requires: detection.requires,
-      equalities: detection.equalities,
-      reads,
-    };
-  }
+  if (rule.filters.length === 0) return { ...detection, reads };
 
   // A filter only narrows the rule, so the rule's requirements for the index still hold.
   const filters: CompiledFilter[] = [];
@@ -120,7 +113,7 @@ export function compileDetection(
   };
 }
 
-/** What a set of compiled searches reads together. */
+/** Returns the fields that a set of compiled searches reads together. */
 function readsOf(searches: Iterable<CompiledSearch>): FieldReads {
   return unionReads([...searches].map((search) => search.reads ?? NO_READS));
 }
@@ -272,7 +265,7 @@ function compileMap(
 ): CompiledSearch | undefined {
   const tests: Matcher[] = [];
   const fieldRequirements: Requirement[] = [];
-  const reads: FieldReads[] = [];
+  const fieldReads: FieldReads[] = [];
   let failed = false;
 
   for (const [key, value] of Object.entries(map)) {
@@ -314,15 +307,15 @@ function compileMap(
     }
     tests.push(test.match);
     if (test.requires) fieldRequirements.push(test.requires);
-    reads.push(test.reads ?? 'record');
+    fieldReads.push(test.reads ?? 'record');
   }
   if (failed) return undefined;
   // Every field test of a map must pass, so the cheapest requirement of any of them holds.
   const requires: Requirement = cheapest(fieldRequirements) ?? new Map();
   const equalities = allEqualities(fieldRequirements.map(equalitiesOf));
-  const read = unionReads(reads);
-  if (tests.length === 0) return { match: ALWAYS, requires, reads: read };
-  if (tests.length === 1) return { match: tests[0] as Matcher, requires, equalities, reads: read };
+  const reads = unionReads(fieldReads);
+  if (tests.length === 0) return { match: ALWAYS, requires, reads };
+  if (tests.length === 1) return { match: tests[0] as Matcher, requires, equalities, reads };
   return {
     match: (context: EvalContext) => {
       for (const test of tests) if (!test(context)) return false;
@@ -330,7 +323,7 @@ function compileMap(
     },
     requires,
     equalities,
-    reads: read,
+    reads,
   };
 }
 

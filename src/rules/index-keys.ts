@@ -177,7 +177,7 @@ export function equalitiesOf(requirement: Requirement | undefined): Equalities {
 
 /**
  * Joins the facts of tests that all pass (an AND). A field in several keeps its smallest set:
- * each holds alone, and values are compared only after the index's normalizing (`0x10`, `16`).
+ * each is true alone, and values are compared only after the index's normalizing (`0x10`, `16`).
  */
 export function allEqualities(all: readonly (Equalities | undefined)[]): Equalities {
   let result: Map<string, ReadonlySet<string>> | undefined;

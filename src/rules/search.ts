@@ -163,7 +163,7 @@ export function compileFieldTest(
   return { ...test, reads };
 }
 
-/** Names of the fields that `|fieldref` values name, as the event names them. */
+/** Returns the fields that `|fieldref` values name, as the event names them. */
 function referencedFields(values: readonly SigmaValue[], env: FieldTestEnv): string[] {
   return values
     .filter((value) => value.kind === 'pattern')

@@ -1,68 +1,40 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Detector, type DetectorOptions } from '../../src/engine/detector.js';
-import type { Event } from '../../src/model/event.js';
+import type { Detector, DetectorOptions } from '../../src/engine/detector.js';
 import {
   allEqualities,
   anyEqualities,
   type Equalities,
   equalitiesOf,
 } from '../../src/rules/index-keys.js';
-import { loadRuleTexts } from '../../src/rules/load.js';
-import { buildMappingTable } from '../../src/rules/logsources/registry.js';
-import { placeholderLookup } from '../../src/rules/placeholders.js';
-import type { DetectionRule } from '../../src/rules/rule.js';
+import { productDetector, productEvent } from '../helpers/engine.js';
 
 /**
  * The detector's split of a mapping's rules by a required field (engine/index-partition.ts) and
  * its memo of verdicts by the values that rules read (engine/verdict-memo.ts).
  */
 
+const PRODUCT = 'splitproduct';
+
 function rule(title: string, detection: string): string {
   return `
 title: ${title}
 logsource:
-  product: splitproduct
+  product: ${PRODUCT}
 detection:
 ${detection}
 `;
 }
 
 function detector(texts: readonly string[], options: Partial<DetectorOptions> = {}): Detector {
-  const set = loadRuleTexts(
-    texts.map((text, at) => ({ file: `rule-${at}.yml`, text })),
-    { placeholders: placeholderLookup({}) },
-  );
-  // Warnings, such as one for an expression that can backtrack, do not stop a rule.
-  const errors = set.problems.filter((problem) => problem.severity === 'error');
-  assert.deepEqual(errors, []);
-  const mappings = buildMappingTable([{ logsource: { product: 'splitproduct' } }]);
-  return new Detector(set.rules as DetectionRule[], mappings, {
-    placeholders: placeholderLookup({}),
-    maxFieldLength: 1 << 20,
-    ...options,
-  });
-}
-
-function event(fields: Record<string, unknown>): Event {
-  return {
-    time: 0,
-    timeText: '0',
-    format: 'test',
-    logsource: { product: 'splitproduct' },
-    fields,
-    core: {},
-    extra: {},
-    origin: { file: 'test', record: 1, line: 1 },
-    summary: '',
-  };
+  return productDetector(PRODUCT, texts, options);
 }
 
 /** Titles of the rules the event matches, and the rules evaluated for it. */
 function detect(subject: Detector, fields: Record<string, unknown>) {
   const before = subject.stats.evaluations_total;
   const out: number[] = [];
-  subject.detect(event(fields), out);
+  subject.detect(productEvent(PRODUCT, fields), out);
   const titles = out.map((index) => subject.rules[index]?.meta.title ?? '').sort();
   return { titles, evaluated: subject.stats.evaluations_total - before };
 }
@@ -105,7 +77,7 @@ describe('equality facts', () => {
     assert.equal(equalitiesOf(two).size, 0);
   });
 
-  it('keeps every fact of an AND, the smaller set of a field in several', () => {
+  it('joins AND facts, keeping smaller sets', () => {
     const joined = allEqualities([
       facts([['=EventID', ['1', '2']]]),
       facts([
@@ -136,7 +108,7 @@ describe('equality facts', () => {
 });
 
 describe('rule index split by event id', () => {
-  it('shows an event the rules of its own id and the rules of no id', () => {
+  it('shows id rules and common rules', () => {
     const subject = detector([SHARE, LOGON, ANY_ID]);
     const share = { EventID: 5145, ShareName: '\\\\dc\\IPC$', Image: 'c:\\x.exe' };
     assert.deepEqual(detect(subject, share), { titles: ['Share access'], evaluated: 1 });

@@ -1,4 +1,5 @@
-import { Detector } from '../../src/engine/detector.js';
+import { Detector, type DetectorOptions } from '../../src/engine/detector.js';
+import type { Event } from '../../src/model/event.js';
 import { silentLogger } from '../../src/model/logger.js';
 import { loadRuleTexts, type RuleSet } from '../../src/rules/load.js';
 import type { LogSourceMapping } from '../../src/rules/logsources/mapping.js';
@@ -56,4 +57,42 @@ export function matchTitles(
     detector.detect(event, out);
     return out.map((index) => rules[index]?.meta.title ?? '?');
   });
+}
+
+/**
+ * Returns a detector of rules from inline YAML for one product, whose catch-all mapping routes
+ * every event of it. Rules with errors fail the test; warnings do not stop a rule.
+ */
+export function productDetector(
+  product: string,
+  texts: readonly string[],
+  options: Partial<DetectorOptions> = {},
+): Detector {
+  const set = loadRuleTexts(
+    texts.map((text, at) => ({ file: `rule-${at}.yml`, text })),
+    { placeholders: placeholderLookup({}) },
+  );
+  const errors = set.problems.filter((problem) => problem.severity === 'error');
+  if (errors.length > 0) throw new Error(`rules failed to load: ${JSON.stringify(errors)}`);
+  const mappings = buildMappingTable([{ logsource: { product } }]);
+  return new Detector(set.rules as DetectionRule[], mappings, {
+    placeholders: placeholderLookup({}),
+    maxFieldLength: 1 << 20,
+    ...options,
+  });
+}
+
+/** Returns a hand-made event of the product with the given fields. */
+export function productEvent(product: string, fields: Record<string, unknown>): Event {
+  return {
+    time: 0,
+    timeText: '0',
+    format: 'test',
+    logsource: { product },
+    fields,
+    core: {},
+    extra: {},
+    origin: { file: 'test', record: 1, line: 1 },
+    summary: '',
+  };
 }
