@@ -14,7 +14,21 @@ import type { DetectionRule } from '../rules/rule.js';
 import { visitSubstrings } from '../rules/substring-scan.js';
 import { searchWords, visitWordParts, visitWords } from '../rules/word-scan.js';
 import { buildIndex, type IndexedVariant, type MappingIndex } from './index-partition.js';
-import { indexKey, type KeyedVariants, LONG_TEXT, type Variant } from './rule-index.js';
+import {
+  crossesLines,
+  type KeyScan,
+  LineFinds,
+  type TextScanner,
+  WholeTexts,
+} from './line-finds.js';
+import {
+  indexKey,
+  type KeyedVariants,
+  LONG_TEXT,
+  type SubstringKey,
+  type Variant,
+  type WordKey,
+} from './rule-index.js';
 import { type MemoBudget, VerdictMemo } from './verdict-memo.js';
 
 /**
@@ -43,6 +57,8 @@ export interface DetectorStats {
   events_total: number;
   /** Events whose verdicts an earlier event with the same values gave (verdict-memo.ts). */
   verdicts_reused_total: number;
+  /** Lines of long values whose index keys an earlier value gave (line-finds.ts). */
+  lines_reused_total: number;
 }
 
 const DEFAULT_REGEX_GUARD: RegexGuardOptions = { budgetMs: 100, disableAfter: 10 };
@@ -63,6 +79,7 @@ export class Detector {
     evaluations_total: 0,
     events_total: 0,
     verdicts_reused_total: 0,
+    lines_reused_total: 0,
   };
   private readonly router: LogSourceRouter;
   private readonly indexes = new Map<number, MappingIndex>();
@@ -75,6 +92,9 @@ export class Detector {
   /** Verdict memos by route, named by its mappings joined with commas. */
   private readonly memos = new Map<string, VerdictMemo>();
   private readonly memoBudget: MemoBudget = { units: 0 };
+  /** Line memos of the word and substring keys (line-finds.ts), and their budget. */
+  private readonly lineMemos = new Map<WordKey | SubstringKey, TextScanner<Variant[]>>();
+  private readonly lineBudget: MemoBudget = { units: 0 };
   /** The route of the previous event and its memo: events of one kind come in runs. */
   private lastRoute: number[] = [];
   private lastMemo: VerdictMemo | undefined;
@@ -245,8 +265,8 @@ export class Detector {
 
     for (const key of index.wordKeys) {
       for (const text of context.stringsOf(key.accessor)) {
-        if (key.search !== undefined && text.length >= LONG_TEXT) {
-          searchWords(text, key.search, key.tables, this.evaluateBucket);
+        if (text.length >= LONG_TEXT) {
+          this.wordLines(key).visit(text, this.evaluateBucket);
           this.evaluate(key.direct, out);
         } else if (key.tables.starts === undefined && key.tables.ends === undefined) {
           visitWords(text, key.tables.words, this.evaluateBucket);
@@ -258,11 +278,42 @@ export class Detector {
 
     for (const key of index.substringKeys) {
       for (const text of context.lowerOf(key.accessor)) {
-        visitSubstrings(text, key.table, this.evaluateBucket);
+        if (text.length >= LONG_TEXT) this.substringLines(key).visit(text, this.evaluateBucket);
+        else visitSubstrings(text, key.table, this.evaluateBucket);
       }
     }
 
     this.evaluate(index.unindexed, out);
+  }
+
+  /** Returns the line memo of a word key, made when the key first meets a long text. */
+  private wordLines(key: WordKey): TextScanner<Variant[]> {
+    let memo = this.lineMemos.get(key);
+    if (memo === undefined) {
+      const { search, tables } = key;
+      let scan: KeyScan<Variant[]>;
+      if (search !== undefined) scan = (text, visit) => searchWords(text, search, tables, visit);
+      else if (tables.starts === undefined && tables.ends === undefined) {
+        scan = (text, visit) => visitWords(text, tables.words, visit);
+      } else scan = (text, visit) => visitWordParts(text, tables, visit);
+      memo = new LineFinds(scan, this.lineBudget, this.stats);
+      this.lineMemos.set(key, memo);
+    }
+    return memo;
+  }
+
+  /** Returns the line memo of a substring key, which scans whole texts if a key has a `\n`. */
+  private substringLines(key: SubstringKey): TextScanner<Variant[]> {
+    let memo = this.lineMemos.get(key);
+    if (memo === undefined) {
+      const table = key.table;
+      const scan: KeyScan<Variant[]> = (text, visit) => visitSubstrings(text, table, visit);
+      memo = crossesLines(table.entries.keys())
+        ? new WholeTexts(scan)
+        : new LineFinds(scan, this.lineBudget, this.stats);
+      this.lineMemos.set(key, memo);
+    }
+    return memo;
   }
 
   private evaluate(variants: readonly Variant[], out: number[]): void {

@@ -1,6 +1,7 @@
 import type { Event } from '../model/event.js';
 import { type FieldAccessor, fieldAccessor } from '../rules/fields.js';
 import type { Variant } from './rule-index.js';
+import { mix, SAMPLED_HASH_START, sampledHash } from './sampled-hash.js';
 
 /**
  * Verdicts of the rules of one route (the log source mappings an event belongs to), remembered
@@ -161,7 +162,7 @@ export class VerdictMemo {
   private read(event: Event): boolean {
     const accessors = this.accessors;
     const values = this.values;
-    let hash = 0x811c9dc5;
+    let hash = SAMPLED_HASH_START;
     let units = 0;
     for (let at = 0; at < accessors.length; at++) {
       const value = (accessors[at] as FieldAccessor).get(event);
@@ -209,21 +210,3 @@ export class VerdictMemo {
 }
 
 const NONE: readonly number[] = [];
-
-function mix(hash: number, value: number): number {
-  return Math.imul(hash ^ value, 0x01000193);
-}
-
-/** Hashes a text's length and up to 16 of its characters, from its start, middle and end. */
-function sampledHash(text: string): number {
-  const length = text.length;
-  let hash = mix(0x811c9dc5, length);
-  if (length <= 16) {
-    for (let at = 0; at < length; at++) hash = mix(hash, text.charCodeAt(at));
-    return hash;
-  }
-  const step = length >> 3;
-  for (let at = 0; at < 8; at++) hash = mix(hash, text.charCodeAt(at * step + 1));
-  for (let at = length - 8; at < length; at++) hash = mix(hash, text.charCodeAt(at));
-  return hash;
-}

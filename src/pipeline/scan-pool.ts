@@ -155,7 +155,12 @@ export class ScanPool {
     await Promise.all(this.workers.map((worker) => worker.exited));
 
     const totals: PoolTotals = {
-      detection: { evaluations_total: 0, events_total: 0, verdicts_reused_total: 0 },
+      detection: {
+        evaluations_total: 0,
+        events_total: 0,
+        verdicts_reused_total: 0,
+        lines_reused_total: 0,
+      },
       regexTimeouts: new Map(),
       regexSpent: new Map(),
       activity: [],
@@ -167,6 +172,7 @@ export class ScanPool {
       totals.detection.evaluations_total += final.detection.evaluations_total;
       totals.detection.events_total += final.detection.events_total;
       totals.detection.verdicts_reused_total += final.detection.verdicts_reused_total;
+      totals.detection.lines_reused_total += final.detection.lines_reused_total;
       for (const [rule, count] of final.regexTimeouts) {
         totals.regexTimeouts.set(rule, (totals.regexTimeouts.get(rule) ?? 0) + count);
       }

@@ -346,7 +346,12 @@ async function scanInputs(
     late: 0,
     unmappedRules: unmappedRules(detectionRules, config.mappings),
     activity,
-    detection: { evaluations_total: 0, events_total: 0, verdicts_reused_total: 0 },
+    detection: {
+      evaluations_total: 0,
+      events_total: 0,
+      verdicts_reused_total: 0,
+      lines_reused_total: 0,
+    },
     regexTimeouts: new Map(),
     regexSpent: new Map(),
     regexTimeoutLimit: config.context.settings.limits.regex_timeouts,
@@ -599,6 +604,7 @@ function addDetectorTotals(
   summary.detection.evaluations_total += stats.evaluations_total;
   summary.detection.events_total += stats.events_total;
   summary.detection.verdicts_reused_total += stats.verdicts_reused_total;
+  summary.detection.lines_reused_total += stats.lines_reused_total;
   for (const [rule, count] of regexTimeouts) {
     summary.regexTimeouts.set(rule, (summary.regexTimeouts.get(rule) ?? 0) + count);
   }
