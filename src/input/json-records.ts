@@ -9,7 +9,8 @@
 
 /**
  * Keys of a root object whose array contains the records. `Events` is the array of
- * `aws cloudtrail lookup-events` output.
+ * `aws cloudtrail lookup-events` output, `Results` and `results` the rows of a Defender XDR
+ * advanced hunting API response (beside `Schema` or `schema`).
  */
 export const WRAPPER_KEYS: ReadonlySet<string> = new Set([
   'Records',
@@ -17,6 +18,8 @@ export const WRAPPER_KEYS: ReadonlySet<string> = new Set([
   'value',
   'items',
   'Events',
+  'Results',
+  'results',
 ]);
 
 /**

@@ -13,6 +13,7 @@ import { linuxAuditdFormat } from './linux/auditd.js';
 import { journaldFormat } from './linux/journald.js';
 import { logAnalyticsSyslogFormat } from './linux/log-analytics-syslog.js';
 import { linuxSyslogFormat } from './linux/syslog.js';
+import { m365DefenderHuntingFormat } from './m365/defender-hunting.js';
 import { m365AuditCsvFormat } from './m365/m365-audit-csv.js';
 import { m365ManagementApiFormat } from './m365/m365-management-api.js';
 import { m365OfficeActivityFormat } from './m365/m365-office-activity.js';
@@ -72,6 +73,7 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   m365ManagementApiFormat,
   m365AuditCsvFormat,
   m365OfficeActivityFormat,
+  m365DefenderHuntingFormat,
   oktaSystemLogFormat,
 ];
 

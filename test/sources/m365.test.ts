@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { loadRules, matchTitles } from '../helpers/engine.js';
 import { parsePath, parseText, rejectionCodes } from '../helpers/parse-identity.js';
 import { fixturePath, sharedPath } from '../helpers/shared.js';
 
@@ -9,6 +10,7 @@ import { fixturePath, sharedPath } from '../helpers/shared.js';
 
 const PANTHER = fixturePath('identity', 'panther-microsoft365-audit.ndjson');
 const OFFICE_ACTIVITY = fixturePath('identity', 'otrf-office-activity.json');
+const DEFENDER = fixturePath('identity', 'otrf-defender-hunting.ndjson');
 
 function fixtureRecords(): Record<string, unknown>[] {
   return readFileSync(PANTHER, 'utf8')
@@ -129,10 +131,115 @@ describe('m365-office-activity', () => {
   });
 });
 
+describe('m365-defender-hunting', () => {
+  it('reads rows of several tables', async () => {
+    const parsed = await parsePath(DEFENDER);
+    assert.equal(parsed.format, 'm365-defender-hunting');
+    assert.equal(parsed.events.length, 4);
+    assert.deepEqual(parsed.rejections, []);
+    const services = parsed.events.map((event) => event.logsource.service);
+    assert.deepEqual(services, ['defender', 'defender', 'audit', 'defender']);
+  });
+
+  it('reads a row with an audit record as that record', async () => {
+    const access = (await parsePath(DEFENDER)).events[2];
+    assert.equal(access?.logsource.product, 'm365');
+    assert.equal(access?.fields.Operation, 'MailItemsAccessed');
+    assert.equal(access?.fields.Workload, 'Exchange');
+    assert.equal(access?.fields['OperationProperties.MailAccessType'], 'Bind');
+    assert.equal(access?.core.srcIp, '1.2.3.4');
+    assert.equal(access?.core.app, '5a95e683-08ad-424e-a441-1d1aec52c02c');
+    assert.equal(access?.time, Date.parse('2021-08-02T13:32:07Z'));
+  });
+
+  it('names the account, device and address of other rows', async () => {
+    const [search, replication, , grant] = (await parsePath(DEFENDER)).events;
+    assert.equal(search?.core.actor, 'wardog@simulandlabs.com');
+    assert.equal(search?.core.host, 'adfs01.simulandlabs.com');
+    assert.equal(search?.core.action, 'LdapSearch');
+    assert.equal(search?.time, Date.parse('2021-08-02T13:11:39.772Z'));
+    assert.equal(replication?.core.actor, 'pgustavo@simulandlabs.com');
+    assert.equal(replication?.core.srcIp, '192.168.2.5');
+    assert.equal(replication?.core.target, 'dc01.simulandlabs.com');
+    assert.equal(grant?.core.actor, 'pgustavo@simulandlabs.com');
+    assert.equal(grant?.core.action, 'Add delegated permission grant.');
+    assert.equal(grant?.fields.Permissions, 'User.Read Mail.ReadWrite');
+  });
+
+  it('parses additional fields written as JSON text', async () => {
+    const search = (await parsePath(DEFENDER)).events[0];
+    const additional = search?.fields.AdditionalFields_string as Record<string, unknown>;
+    assert.equal(additional.SearchFilter, '(objectClass=*)');
+    assert.equal(additional.ScopeOfSearch, 'Base');
+  });
+
+  it('runs rules for the audit log and for its own rows', async () => {
+    const rules = loadRules({
+      'exchange.yml': `
+title: Mail bound by an application
+logsource:
+  product: m365
+  service: exchange
+detection:
+  selection:
+    Operation: MailItemsAccessed
+    OperationProperties.MailAccessType: Bind
+  condition: selection
+`,
+      'defender.yml': `
+title: Directory replication from a device
+logsource:
+  product: m365
+  service: defender
+detection:
+  selection:
+    ActionType: Directory Services replication
+    Protocol: Drsr
+  condition: selection
+`,
+    });
+    const events = (await parsePath(DEFENDER)).events;
+    assert.deepEqual(matchTitles(rules, events), [
+      [],
+      ['Directory replication from a device'],
+      ['Mail bound by an application'],
+      [],
+    ]);
+  });
+
+  it('reads the rows of an API response', async () => {
+    const rows = readFileSync(DEFENDER, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
+    const schema = [{ Name: 'Timestamp', Type: 'DateTime' }];
+    for (const [name, page] of [
+      ['api.json', JSON.stringify({ Schema: schema, Results: rows }, null, 2)],
+      ['graph.json', JSON.stringify({ schema, results: rows })],
+    ] as const) {
+      const parsed = await parseText(name, page);
+      assert.equal(parsed.format, 'm365-defender-hunting', name);
+      assert.equal(parsed.events.length, 4, name);
+      assert.deepEqual(parsed.rejections, [], name);
+    }
+  });
+
+  it('rejects a row without its ActionType', async () => {
+    const lines = readFileSync(DEFENDER, 'utf8').trim().split('\n');
+    const broken = lines[3]?.replace('"ActionType":', '"Action":') ?? '';
+    const parsed = await parseText('hunting.json', [lines[0], broken, lines[1]].join('\n'));
+    assert.equal(parsed.format, 'm365-defender-hunting');
+    assert.equal(parsed.events.length, 2);
+    assert.deepEqual(rejectionCodes(parsed.rejections), { unexpected_shape: 1 });
+    assert.equal(parsed.rejections[0]?.origin.record, 2);
+  });
+});
+
 describe('m365 corpus', () => {
   const cases: [string[], string, number][] = [
     [['m365', 'panther-analysis', 'panther-microsoft365-audit.ndjson'], 'm365-management-api', 19],
     [['m365', 'otrf-goldensaml', 'OfficeActivityEvents.json'], 'm365-office-activity', 1],
+    [['m365', 'otrf-goldensaml', 'Microsoft365DefenderEvents.json'], 'm365-defender-hunting', 9],
   ];
   for (const [parts, format, count] of cases) {
     it(`parses every record of ${parts.at(-1)}`, async (t) => {

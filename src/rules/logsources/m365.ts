@@ -51,4 +51,9 @@ export const M365_LOGSOURCES: readonly LogSourceMapping[] = [
     fields: ALERT_FIELDS,
     description: 'Security and compliance alerts in the unified audit log',
   },
+  {
+    logsource: { product: 'm365', service: 'defender' },
+    description:
+      'Microsoft Defender XDR advanced hunting rows that carry no unified audit log record',
+  },
 ];
