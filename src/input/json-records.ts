@@ -9,18 +9,43 @@
 
 /**
  * Keys of a root object whose array contains the records. `Events` is the array of
- * `aws cloudtrail lookup-events` output, `Results` and `results` the rows of a Defender XDR
- * advanced hunting API response (beside `Schema` or `schema`).
+ * `aws cloudtrail lookup-events` output.
  */
-export const WRAPPER_KEYS: ReadonlySet<string> = new Set([
+const WRAPPER_KEYS: ReadonlySet<string> = new Set([
   'Records',
   'records',
   'value',
   'items',
   'Events',
-  'Results',
-  'results',
 ]);
+
+/**
+ * Keys whose array contains the records only in a root object that has a schema key too, as
+ * the Defender XDR advanced hunting APIs return rows (`{"Schema": […], "Results": […]}`). In
+ * other objects such an array can be a field of the record itself.
+ */
+const RESULT_KEYS: ReadonlySet<string> = new Set(['Results', 'results']);
+const SCHEMA_KEYS: ReadonlySet<string> = new Set(['Schema', 'schema']);
+
+export function isSchemaKey(key: string): boolean {
+  return SCHEMA_KEYS.has(key);
+}
+
+/**
+ * Tells whether `key` names the record array of a root object. `afterSchema` is true when the
+ * object had a schema key before it, which is what the streaming reader knows at that point.
+ */
+export function isWrapperKey(key: string, afterSchema: boolean): boolean {
+  return WRAPPER_KEYS.has(key) || (afterSchema && RESULT_KEYS.has(key));
+}
+
+/** Returns the keys of a parsed root object that name its record arrays. */
+export function wrapperKeys(object: Record<string, unknown>): string[] {
+  const keys = [...WRAPPER_KEYS].filter((key) => object[key] !== undefined);
+  if (![...SCHEMA_KEYS].some((key) => object[key] !== undefined)) return keys;
+  for (const key of RESULT_KEYS) if (object[key] !== undefined) keys.push(key);
+  return keys;
+}
 
 /**
  * `kind` of a Google Workspace Reports API `activities.list` page, whose activities are in
@@ -42,9 +67,8 @@ export function isPageWithoutRecords(value: unknown, emptyArray = true): boolean
   if (!emptyArray) return false;
 
   let wrapped = false;
-  for (const key of WRAPPER_KEYS) {
+  for (const key of wrapperKeys(page)) {
     const inner = page[key];
-    if (inner === undefined) continue;
     if (!Array.isArray(inner) || inner.length > 0) return false;
     wrapped = true;
   }
@@ -192,7 +216,7 @@ function parseOrUndefined(text: string): unknown {
 
 function isWrapper(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  for (const key of WRAPPER_KEYS) {
+  for (const key of wrapperKeys(value as Record<string, unknown>)) {
     const inner = (value as Record<string, unknown>)[key];
     if (Array.isArray(inner) && (inner.length === 0 || isPlainObject(inner[0]))) return true;
   }

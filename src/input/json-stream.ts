@@ -14,13 +14,14 @@
 
 import { Checkpoint, CheckpointKind, type CheckState, RollBackBudget } from './json-checkpoint.js';
 import {
+  isSchemaKey,
+  isWrapperKey,
   type JsonFramingOptions,
   type JsonRecord,
   parseRecord,
   SNIPPET_LENGTH,
   tooDeepRecord,
   tooLarge,
-  WRAPPER_KEYS,
 } from './json-records.js';
 import {
   closingText,
@@ -428,6 +429,9 @@ export class JsonStreamScanner {
           if (this.keyStart >= 0) {
             this.lastKey = buffer.slice(this.keyStart, index);
             this.keyStart = -1;
+            if (this.mode === Mode.Root && this.depth === 1 && isSchemaKey(this.lastKey)) {
+              this.rootHasSchema = true;
+            }
           }
           if (this.recordStart >= 0 && this.depth === this.recordDepth) this.scalarEnd = index;
         }
@@ -1476,10 +1480,11 @@ export class JsonStreamScanner {
       this.rootOversize = false;
       this.rootTooDeep = false;
       this.lastKey = '';
+      this.rootHasSchema = false;
       return;
     }
     if (this.mode === Mode.Root && this.depth === 2 && code === 0x5b) {
-      this.wrapperUndecided = WRAPPER_KEYS.has(this.lastKey);
+      this.wrapperUndecided = isWrapperKey(this.lastKey, this.rootHasSchema);
       this.recordArrayIndent = this.lineIndent;
     }
   }
@@ -1532,6 +1537,8 @@ export class JsonStreamScanner {
   private rootLine = 0;
   /** True after a wrapper key's array opened in a root object, until `decideWrapper` runs. */
   private wrapperUndecided = false;
+  /** True once the root object has had a schema key (`isWrapperKey`). */
+  private rootHasSchema = false;
   private rootOversize = false;
   private rootTooDeep = false;
 

@@ -4,7 +4,7 @@ import {
   isPageWithoutRecords,
   type JsonLayout,
   SNIPPET_LENGTH,
-  WRAPPER_KEYS,
+  wrapperKeys,
 } from '../input/json-records.js';
 import { HEAD_BYTES, type OpenedInput, openInput } from '../input/opened.js';
 import { decodeChunks, sniffEncoding, type TextEncoding } from '../input/text.js';
@@ -440,7 +440,7 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 function emptyPageKey(pages: readonly Record<string, unknown>[]): string | undefined {
   let first: string | undefined;
   for (const page of pages) {
-    const keys = Object.keys(page).filter((key) => WRAPPER_KEYS.has(key));
+    const keys = wrapperKeys(page);
     const empty = keys.every((key) => Array.isArray(page[key]) && page[key].length === 0);
     if (keys.length === 0 || !empty) return undefined;
     first ??= keys[0];

@@ -224,9 +224,54 @@ detection:
     }
   });
 
-  it('rejects a row without its ActionType', async () => {
+  it('reads tables without ActionType', async () => {
+    const email = {
+      Timestamp: '2024-03-01T10:00:07Z',
+      NetworkMessageId: 'c2f1d3e4-0000-4000-8000-000000000001',
+      InternetMessageId: '<invoice@partner.example>',
+      SenderFromAddress: 'billing@partner.example',
+      RecipientEmailAddress: 'finance@contoso.com',
+      DeliveryAction: 'Delivered',
+      ReportId: 'r-108',
+    };
+    const parsed = await parseText('email.json', JSON.stringify(email));
+    assert.equal(parsed.format, 'm365-defender-hunting');
+    assert.equal(parsed.events[0]?.core.action, 'Delivered');
+    assert.equal(parsed.events[0]?.core.actor, 'billing@partner.example');
+  });
+
+  it('falls back to the row time for an unreadable CreationTime', async () => {
     const lines = readFileSync(DEFENDER, 'utf8').trim().split('\n');
-    const broken = lines[3]?.replace('"ActionType":', '"Action":') ?? '';
+    const row = JSON.parse(lines[2] ?? '{}') as { RawEventData: Record<string, unknown> };
+    row.RawEventData.CreationTime = 'not a time';
+    const parsed = await parseText('hunting.json', JSON.stringify(row));
+    assert.deepEqual(parsed.rejections, []);
+    assert.equal(parsed.events[0]?.fields.Operation, 'MailItemsAccessed');
+    assert.equal(parsed.events[0]?.time, Date.parse('2021-08-02T13:32:07Z'));
+  });
+
+  it('keeps records whose results array is a field', async () => {
+    const okta = readFileSync(fixturePath('identity', 'panther-okta-systemlog.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, 3)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const withResults = okta.map((event, index) => ({
+      ...event,
+      results: index === 0 ? [] : [{ step: 'mfa' }],
+    }));
+    const lines = withResults.map((event) => JSON.stringify(event)).join('\n');
+    const parsed = await parseText('okta.json', lines);
+    assert.equal(parsed.format, 'okta-system-log');
+    assert.equal(parsed.events.length, 3);
+    const single = await parseText('one.json', JSON.stringify(withResults[1], null, 2));
+    assert.equal(single.format, 'okta-system-log');
+    assert.equal(single.events.length, 1);
+  });
+
+  it('rejects a row without its Timestamp', async () => {
+    const lines = readFileSync(DEFENDER, 'utf8').trim().split('\n');
+    const broken = lines[3]?.replace('"Timestamp":', '"Time":') ?? '';
     const parsed = await parseText('hunting.json', [lines[0], broken, lines[1]].join('\n'));
     assert.equal(parsed.format, 'm365-defender-hunting');
     assert.equal(parsed.events.length, 2);

@@ -17,13 +17,17 @@ import { looksLikeUal, M365_PRODUCT, ualEvent } from './ual-event.js';
  * A `CloudAppEvents` row carries the unified audit log record it was made from in
  * `RawEventData`, an object or its JSON text. Such a row is read as that record, in the
  * Management Activity API schema, so that the rules for `product: m365` run on it as on an
- * audit log export. Other rows become `product: m365`, `service: defender` events with their
+ * audit log export. The record also gets the row's `Timestamp`, which its time falls back to. Other rows become `product: m365`, `service: defender` events with their
  * columns as fields, and `AdditionalFields` and `ActivityObjects` parsed when they are text.
  */
 
 export const DEFENDER_SERVICE = 'defender';
 
-/** Columns of advanced hunting tables, one of which a row has beside `Timestamp` and `ActionType`. */
+/**
+ * Columns of advanced hunting tables. A row has `Timestamp` and `ActionType` and one of them,
+ * or two of them when its table has no `ActionType`, as `EmailEvents`, `AlertInfo` and
+ * `DeviceInfo` have none.
+ */
 const HUNTING_COLUMNS = [
   'ReportId',
   'DeviceId',
@@ -34,6 +38,11 @@ const HUNTING_COLUMNS = [
   'AdditionalFields',
   'RawEventData',
   'ActivityObjects',
+  'NetworkMessageId',
+  'InternetMessageId',
+  'AlertId',
+  'DetectionSource',
+  'ServiceSource',
 ];
 
 /**
@@ -49,10 +58,13 @@ const JSON_COLUMNS = [
   'RawEventData_string',
 ];
 
-function isHuntingRow(value: unknown): value is JsonObject {
-  if (!isObject(value)) return false;
-  if (typeof value.Timestamp !== 'string' || typeof value.ActionType !== 'string') return false;
-  return HUNTING_COLUMNS.some((column) => value[column] !== undefined);
+/** Returns why a value is no advanced hunting row, or undefined when it is one. */
+function notHuntingRow(value: unknown): string | undefined {
+  if (!isObject(value)) return 'record is not a JSON object';
+  if (typeof value.Timestamp !== 'string') return 'row has no Timestamp text';
+  const columns = HUNTING_COLUMNS.filter((column) => value[column] !== undefined).length;
+  if (columns >= (typeof value.ActionType === 'string' ? 1 : 2)) return undefined;
+  return `row has too few columns of an advanced hunting table (${HUNTING_COLUMNS.slice(0, 4).join(', ')} …)`;
 }
 
 /** Returns the row's unified audit log record, when `RawEventData` contains one. */
@@ -103,7 +115,12 @@ function huntingCore(fields: JsonObject): EventCore {
     account(fields.AccountDomain, fields.AccountName) ??
     firstText(fields.InitiatingProcessAccountUpn) ??
     account(fields.InitiatingProcessAccountDomain, fields.InitiatingProcessAccountName) ??
-    firstText(fields.UserId, fields.AccountDisplayName, fields.AccountObjectId);
+    firstText(
+      fields.UserId,
+      fields.AccountDisplayName,
+      fields.AccountObjectId,
+      fields.SenderFromAddress,
+    );
   if (actor !== undefined) core.actor = actor;
 
   const host = firstText(fields.DeviceName);
@@ -118,7 +135,7 @@ function huntingCore(fields: JsonObject): EventCore {
   );
   if (target !== undefined) core.target = target;
 
-  const action = firstText(fields.ActionType);
+  const action = firstText(fields.ActionType, fields.DeliveryAction, fields.Title);
   if (action !== undefined) core.action = action;
   const app = firstText(fields.ApplicationId, fields.AppId, fields.OAuthAppId);
   if (app !== undefined) core.app = app;
@@ -160,16 +177,17 @@ function huntingEvent(row: JsonObject, origin: Origin, times: RecordTimes): Even
 }
 
 function convert(record: FramedRecord, times: RecordTimes): Event {
-  const row = record.value;
-  if (!isHuntingRow(row)) {
-    throw new RecordError(
-      'unexpected_shape',
-      'row has no Timestamp and ActionType beside the columns of an advanced hunting table',
-    );
-  }
+  const row = record.value as JsonObject;
+  const problem = notHuntingRow(row);
+  if (problem !== undefined) throw new RecordError('unexpected_shape', problem);
   const audit = auditRecord(row);
-  if (audit !== undefined) return ualEvent('m365-defender-hunting', audit, record.origin, times);
-  return huntingEvent(row, record.origin, times);
+  if (audit === undefined) return huntingEvent(row, record.origin, times);
+  // The row's Timestamp replaces a CreationTime that cannot be read.
+  const timed = audit.Timestamp === undefined ? { ...audit, Timestamp: row.Timestamp } : audit;
+  return ualEvent('m365-defender-hunting', timed, record.origin, times, [
+    'CreationTime',
+    'Timestamp',
+  ]);
 }
 
 export const m365DefenderHuntingFormat: SourceFormat = {
@@ -178,7 +196,7 @@ export const m365DefenderHuntingFormat: SourceFormat = {
     'Microsoft Defender XDR advanced hunting rows (Timestamp, ActionType); CloudAppEvents rows are read as their unified audit log record',
   framing: 'json',
   detect(sample) {
-    return isHuntingRow(sample.firstJson) ? 1 : 0;
+    return notHuntingRow(sample.firstJson) === undefined ? 1 : 0;
   },
   createParser: (context) => {
     const times = new RecordTimes(context);
