@@ -21,6 +21,7 @@ import { macosBsmFormat } from './macos/bsm.js';
 import { macosEsloggerFormat } from './macos/eslogger.js';
 import { macosUnifiedLogFormat } from './macos/unified-log.js';
 import { oktaSystemLogFormat } from './okta/okta-system-log.js';
+import { evtxecmdCsvFormat, evtxecmdJsonFormat } from './windows/evtxecmd.js';
 import { windowsFlatFormat } from './windows/windows-flat.js';
 import { windowsJsonFormat } from './windows/windows-json.js';
 import { windowsXmlFormat } from './windows/windows-xml.js';
@@ -52,6 +53,8 @@ export const BUILTIN_FORMATS: readonly SourceFormat[] = [
   windowsJsonFormat,
   windowsFlatFormat,
   winlogbeatFormat,
+  evtxecmdCsvFormat,
+  evtxecmdJsonFormat,
   googleWorkspaceFormat,
   githubAuditFormat,
   githubAuditCsvFormat,
