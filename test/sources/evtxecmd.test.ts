@@ -91,23 +91,64 @@ describe('evtxecmd', () => {
     assert.equal(privileges?.fields.SubjectLogonId, '0x4e13b2e');
   });
 
-  it('reads a payload with one Data element and UserData', async () => {
+  it('reads payload shapes as the XML readers do', async () => {
     const lines = readFileSync(CSV, 'utf8')
       .replace(/^\uFEFF/, '')
       .split('\r\n');
     const header = lines[0] ?? '';
     const cells = (lines[1] ?? '').split(',').slice(0, 26);
-    const single = JSON.stringify({
-      EventData: { Data: { '@Name': 'ShareName', '#text': 'IPC$' } },
-    });
-    const cleared = JSON.stringify({
-      UserData: { LogFileCleared: { SubjectUserName: 'admin', SubjectDomainName: 'CONTOSO' } },
-    });
-    const row = (payload: string) => `${cells.join(',')},"${payload.replace(/"/g, '""')}"`;
-    const parsed = await parseText('out.csv', [header, row(single), row(cleared)].join('\r\n'));
+    const row = (payload: unknown) =>
+      `${cells.join(',')},"${JSON.stringify(payload).replace(/"/g, '""')}"`;
+    const payloads = [
+      { EventData: { Data: { '@Name': 'ShareName', '#text': 'IPC$' } } },
+      { EventData: { Data: { '#text': ['NewEngineState=Available', 'HostVersion=2.0'] } } },
+      { UserData: { LogFileCleared: { SubjectUserName: 'admin', Channel: 'Custom/Private' } } },
+    ];
+    const parsed = await parseText('out.csv', [header, ...payloads.map(row)].join('\r\n'));
     assert.equal(parsed.format, 'evtxecmd-csv');
-    assert.equal(parsed.events[0]?.fields.ShareName, 'IPC$');
-    assert.equal(parsed.events[1]?.fields.SubjectUserName, 'admin');
+    const [single, unnamed, cleared] = parsed.events;
+    assert.equal(single?.fields.ShareName, 'IPC$');
+    assert.deepEqual(unnamed?.fields.Data, ['NewEngineState=Available', 'HostVersion=2.0']);
+    assert.equal(cleared?.fields.SubjectUserName, 'admin');
+    assert.equal(cleared?.fields.Channel, 'Security');
+    assert.equal(cleared?.fields['EventData.Channel'], 'Custom/Private');
+  });
+
+  it('gives Level, Keywords and UserId their event XML form', async () => {
+    const [privileges] = (await parsePath(JSON_LINES)).events;
+    assert.equal(privileges?.fields.Level, 0);
+    assert.equal(privileges?.fields.LevelName, 'LogAlways');
+    assert.equal(privileges?.fields.Keywords, '0x8020000000000000');
+    const row = JSON.parse(readFileSync(JSON_LINES, 'utf8').split('\r\n')[0] ?? '{}');
+    const changed = { ...row, Level: 'Info', Keywords: 'Audit failure', UserId: 'S-1-5-18' };
+    const parsed = await parseText('out.json', JSON.stringify(changed));
+    assert.equal(parsed.events[0]?.fields.Level, 4);
+    assert.equal(parsed.events[0]?.fields.Keywords, '0x8010000000000000');
+    assert.equal(parsed.events[0]?.fields.UserID, 'S-1-5-18');
+  });
+
+  it('reads a quoted script of many lines as one row', async () => {
+    const lines = readFileSync(CSV, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .split('\r\n');
+    const cells = (lines[1] ?? '').split(',').slice(0, 26);
+    const script = Array.from({ length: 1500 }, (_, index) => `Write-Output ${index}`).join('\n');
+    const payload = { EventData: { Data: [{ '@Name': 'ScriptBlockText', '#text': script }] } };
+    const row = `${cells.join(',')},"${JSON.stringify(payload).replace(/"/g, '""')}"`;
+    const parsed = await parseText('out.csv', [lines[0], row, lines[2]].join('\r\n'));
+    assert.deepEqual(parsed.rejections, []);
+    assert.equal(parsed.events.length, 2);
+    assert.equal(String(parsed.events[0]?.fields.ScriptBlockText).split('\n').length, 1500);
+  });
+
+  it('rejects rows without a numeric EventId or a Channel', async () => {
+    const row = JSON.parse(readFileSync(JSON_LINES, 'utf8').split('\r\n')[0] ?? '{}');
+    const text = [{ ...row, EventId: 'abc' }, { ...row, Channel: '' }, row]
+      .map((value) => JSON.stringify(value))
+      .join('\n');
+    const parsed = await parseText('out.json', text);
+    assert.equal(parsed.events.length, 1);
+    assert.deepEqual(rejectionCodes(parsed.rejections), { unexpected_shape: 2 });
   });
 
   it('rejects a row without its EventId', async () => {

@@ -14,7 +14,8 @@ import { rejectionFrom, statelessParser } from '../format.js';
 import { parseJsonText } from '../json-fields.js';
 import { isObject, type JsonObject } from '../json-shape.js';
 import { isValidTime } from '../record-time.js';
-import { windowsEvent } from './fields.js';
+import { flattenWindows, type WindowsSystem, windowsEvent } from './fields.js';
+import { readEventData, readUserData } from './tree.js';
 
 /**
  * Windows events as Eric Zimmerman's EvtxECmd writes them, with `--csv` (a header row, then one
@@ -25,10 +26,10 @@ import { windowsEvent } from './fields.js';
  * ExtraDataOffset, Payload`. `Payload` is the event's XML data as JSON text, such as
  * `{"EventData": {"Data": [{"@Name": "SubjectUserName", "#text": "alice"}, …]}}`.
  *
- * Each event gets the flat Windows field names that rules read: `EventID`, `Channel`,
- * `Computer`, `Provider_Name`, `EventRecordID`, and each named `Data` value of the payload under
- * its name. EvtxECmd's own columns stay beside them, under their names, unless the payload has
- * a value of that name. `TimeCreated` is UTC without a zone suffix.
+ * Each event gets the flat Windows field names that rules read, as the XML and JSON readers
+ * give them (`evtxecmdFields`). `Level` and `Keywords`, which EvtxECmd writes as names
+ * (`Info`, `Audit success`), become the numbers and masks that the event XML has. `TimeCreated`
+ * is UTC without a zone suffix.
  */
 
 const CSV_FORMAT = 'evtxecmd-csv';
@@ -41,15 +42,6 @@ const REQUIRED_COLUMNS = ['EventRecordId', 'TimeCreated', 'EventId', 'Channel', 
 /** Columns that only EvtxECmd writes beside those, one of which detection requires too. */
 const OWN_COLUMNS = ['MapDescription', 'ChunkNumber', 'PayloadData1', 'ExtraDataOffset'];
 
-/** EvtxECmd columns renamed to the names of the Windows event schema. */
-const RENAMED: [string, string][] = [
-  ['EventId', 'EventID'],
-  ['EventRecordId', 'EventRecordID'],
-  ['Provider', 'Provider_Name'],
-  ['ProcessId', 'ProcessID'],
-  ['ThreadId', 'ThreadID'],
-];
-
 function namesColumns(names: readonly string[]): boolean {
   const columns = new Set(names);
   return (
@@ -58,58 +50,104 @@ function namesColumns(names: readonly string[]): boolean {
   );
 }
 
-/** Adds the named values of a payload element (`EventData`, `UserData` …) to `fields`. */
-function addPayloadValues(element: unknown, fields: JsonObject): void {
-  if (!isObject(element)) return;
-  const data = element.Data;
-  // A payload with one Data element has it as an object rather than a list of one.
-  let entries: unknown[] = [];
-  if (Array.isArray(data)) entries = data;
-  else if (data !== undefined) entries = [data];
-  for (const entry of entries) {
-    if (!isObject(entry) || typeof entry['@Name'] !== 'string') continue;
-    const value = entry['#text'];
-    fields[entry['@Name']] = value === undefined || value === null ? '' : value;
-  }
-  // UserData and some EventData contain elements of their own names instead of Data.
-  for (const [key, value] of Object.entries(element)) {
-    if (key === 'Data' || key.startsWith('@')) continue;
-    if (isObject(value)) addLeaves(value, fields);
-    else if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
-  }
+/** Columns whose values are the event's System values, read as the XML readers read them. */
+const SYSTEM_COLUMNS = new Set([
+  'EventId',
+  'EventRecordId',
+  'Provider',
+  'ProcessId',
+  'ThreadId',
+  'Channel',
+  'Computer',
+  'UserId',
+  'Level',
+  'Keywords',
+  'TimeCreated',
+]);
+
+/** Level names that EvtxECmd writes, and the numbers that the event XML and the rules use. */
+const LEVELS: Record<string, number> = {
+  logalways: 0,
+  critical: 1,
+  error: 2,
+  warning: 3,
+  info: 4,
+  information: 4,
+  verbose: 5,
+};
+
+/** Keyword names that EvtxECmd writes for the standard masks, and those masks as XML has them. */
+const KEYWORDS: Record<string, string> = {
+  'audit success': '0x8020000000000000',
+  'audit failure': '0x8010000000000000',
+  classic: '0x80000000000000',
+};
+
+function cellText(value: unknown): string | number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string' || value === '') return undefined;
+  return value;
 }
 
-/** Adds the text and number values under an element of `UserData`, by their own names. */
-function addLeaves(element: JsonObject, fields: JsonObject): void {
-  for (const [key, value] of Object.entries(element)) {
-    if (key.startsWith('@')) continue;
-    if (isObject(value)) addLeaves(value, fields);
-    else if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
-  }
+function systemOf(row: JsonObject): WindowsSystem {
+  const system: WindowsSystem = {};
+  const set = <K extends keyof WindowsSystem>(key: K, value: unknown) => {
+    const text = cellText(value);
+    if (text !== undefined) system[key] = text as WindowsSystem[K];
+  };
+  set('eventId', row.EventId);
+  set('eventRecordId', row.EventRecordId);
+  set('providerName', row.Provider);
+  set('processId', row.ProcessId);
+  set('threadId', row.ThreadId);
+  set('channel', row.Channel);
+  set('computer', row.Computer);
+  set('userId', row.UserId);
+  set('timeCreated', row.TimeCreated);
+  const level = cellText(row.Level);
+  if (level !== undefined) system.level = LEVELS[String(level).toLowerCase()] ?? level;
+  const keywords = cellText(row.Keywords);
+  if (keywords !== undefined)
+    system.keywords = KEYWORDS[String(keywords).toLowerCase()] ?? keywords;
+  return system;
 }
 
-/** Builds the flat Windows fields of one EvtxECmd row. */
+/**
+ * Builds the flat Windows fields of one EvtxECmd row. The payload's data is read as the XML
+ * readers read `EventData` and `UserData` (named values, unnamed ones as `Data`). EvtxECmd's own
+ * columns are added where the data has no value of that name. The System values go under their
+ * Windows names, and a data value of such a name moves to `EventData.<name>`. A `Payload` that
+ * is not JSON is kept as `PayloadText`, so that keyword rules still read it.
+ */
 export function evtxecmdFields(row: JsonObject): JsonObject {
-  const fields: JsonObject = {};
+  const payload = parseJsonText(row.Payload);
+  let data: JsonObject = {};
+  if (isObject(payload)) {
+    if (payload.EventData !== undefined) data = readEventData(payload.EventData);
+    if (payload.UserData !== undefined) data = { ...data, ...readUserData(payload.UserData) };
+  } else if (typeof payload === 'string' && payload !== '') {
+    data.PayloadText = payload;
+  }
   for (const [name, value] of Object.entries(row)) {
-    if (name !== 'Payload' && value !== '' && value !== null) fields[name] = value;
+    if (name === 'Payload' || SYSTEM_COLUMNS.has(name) || name in data) continue;
+    if (value !== '' && value !== null && value !== undefined) data[name] = value;
   }
-  for (const [column, name] of RENAMED) {
-    if (fields[column] !== undefined) fields[name] = fields[column];
-  }
+  const fields = flattenWindows(systemOf(row), data);
   const eventId = Number(fields.EventID);
   if (Number.isInteger(eventId)) fields.EventID = eventId;
-
-  const payload = parseJsonText(row.Payload);
-  if (isObject(payload)) {
-    for (const element of Object.values(payload)) addPayloadValues(element, fields);
-  }
+  // The text forms of Level and Keywords stay readable beside the numbers.
+  if (typeof row.Level === 'string' && row.Level !== '') fields.LevelName = row.Level;
+  if (typeof row.Keywords === 'string' && row.Keywords !== '') fields.KeywordsName = row.Keywords;
   return fields;
 }
 
 function eventOf(format: string, row: JsonObject, record: FramedRecord, context: ParseContext) {
-  if (row.EventId === undefined || row.EventId === '' || row.Channel === undefined) {
-    throw new RecordError('unexpected_shape', 'row has no EventId or no Channel value');
+  if (cellText(row.Channel) === undefined) {
+    throw new RecordError('unexpected_shape', 'row has no Channel value');
+  }
+  if (!/^\d+$/.test(String(cellText(row.EventId) ?? '').trim())) {
+    const value = JSON.stringify(row.EventId ?? null);
+    throw new RecordError('unexpected_shape', `row has no numeric EventId (${value})`);
   }
   const fields = evtxecmdFields(row);
   return windowsEvent(format, fields, [fields.TimeCreated], record.origin, context);
@@ -169,7 +207,8 @@ function createCsvParser(context: ParseContext): RecordParser {
   const reader = new CsvRowReader({
     context,
     code: 'invalid_csv_row',
-    maxRowLines: 1000,
+    // Only the length limit bounds a row: a quoted script block may take many lines.
+    maxRowLines: Number.POSITIVE_INFINITY,
     maxRowLength: context.settings.limits.maxRecordLength,
     strictQuotes: false,
     onRow: emitRow,
