@@ -15,7 +15,8 @@ import type { MemoBudget } from './verdict-memo.js';
  * pieces finds what a scan of the whole value finds, because no key crosses a line feed: words
  * are runs of letters and digits, and substring keys with a line feed get no memo
  * (`crossesLines`). The entries are visited in another order and not once per occurrence. The
- * detector does not depend on either, because it runs each rule at most once per event.
+ * detector does not depend on either, because its `evaluate` skips a rule already run for the
+ * event (the variant's `seen` stamp).
  */
 
 /** Minimum length of a line that is remembered. A shorter one is scanned faster than looked up. */

@@ -1,16 +1,9 @@
 import { RecordError } from '../../model/errors.js';
 import { parseAnyTime } from '../../model/time.js';
-import { invalidHeaderError, readCsvHeader, warnDamagedHeader } from '../csv-header.js';
 import type { RowShape } from '../csv-row-shape.js';
-import { type CsvLine, type CsvRow, CsvRowReader } from '../csv-rows.js';
-import type {
-  FramedRecord,
-  ParseContext,
-  ParseOutput,
-  RecordParser,
-  SourceFormat,
-} from '../format.js';
-import { rejectionFrom, statelessParser } from '../format.js';
+import type { FramedRecord, ParseContext, RecordParser, SourceFormat } from '../format.js';
+import { statelessParser } from '../format.js';
+import { headerCsvParser, sampleHeaderNames } from '../header-csv.js';
 import { parseJsonText } from '../json-fields.js';
 import { isObject, type JsonObject } from '../json-shape.js';
 import { isValidTime } from '../record-time.js';
@@ -163,68 +156,15 @@ function rowShape(header: readonly string[]): RowShape {
 }
 
 function createCsvParser(context: ParseContext): RecordParser {
-  let header: string[] | undefined;
-
-  const readHeader = (line: string, lineNumber: number) => {
-    if (line.trim() === '') return;
-    const text = line.replace(/^\uFEFF/, '');
-    const read = readCsvHeader(text);
-    const names = read.names.map((name) => name.trim());
-    if (read.damage !== undefined) {
-      if (!namesColumns(names)) {
-        const reason = `names no ${REQUIRED_COLUMNS.join(', ')} columns`;
-        throw invalidHeaderError(context, lineNumber, text, FORMAT_TITLE, read, reason);
-      }
-      warnDamagedHeader(context, lineNumber, text, read);
-    }
-    header = names;
-    reader.setHeader(names, rowShape(names));
-  };
-
-  const emitRow = ({ cells, lines }: CsvRow, out: ParseOutput) => {
-    if (!header) return;
-    const first = lines[0] as CsvLine;
-    try {
-      if (cells.length !== header.length) {
-        const text = lines.map((line) => line.text).join('\n');
-        throw new RecordError(
-          'invalid_csv_row',
-          `row has ${cells.length} cells, the header names ${header.length}`,
-          undefined,
-          text.slice(0, 120),
-        );
-      }
-      const row: JsonObject = {};
-      header.forEach((name, index) => {
-        row[name] = cells[index] as string;
-      });
-      out.events.push(eventOf(CSV_FORMAT, row, { value: row, origin: first.origin }, context));
-    } catch (error) {
-      out.rejections.push(rejectionFrom(error, first.origin));
-    }
-  };
-
-  const reader = new CsvRowReader({
-    context,
-    code: 'invalid_csv_row',
+  return headerCsvParser(context, {
+    title: FORMAT_TITLE,
+    namesColumns,
+    missingColumns: `names no ${REQUIRED_COLUMNS.join(', ')} columns`,
+    rowShape,
     // Only the length limit bounds a row: a quoted script block may take many lines.
     maxRowLines: Number.POSITIVE_INFINITY,
-    maxRowLength: context.settings.limits.maxRecordLength,
-    strictQuotes: false,
-    onRow: emitRow,
-    onReject: (rejection, out) => out.rejections.push(rejection),
+    toEvent: (row, origin) => eventOf(CSV_FORMAT, row, { value: row, origin }, context),
   });
-
-  return {
-    push(record, out) {
-      const line = record.value as string;
-      if (header) reader.push(line, record.origin, out);
-      else readHeader(line, record.origin.line ?? 0);
-    },
-    end(out) {
-      reader.end(out);
-    },
-  };
 }
 
 export const evtxecmdCsvFormat: SourceFormat = {
@@ -233,9 +173,8 @@ export const evtxecmdCsvFormat: SourceFormat = {
     'Windows events as EvtxECmd writes them with --csv (the event data as JSON in Payload)',
   framing: 'lines',
   detect(sample) {
-    const first = sample.text?.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0];
-    if (first === undefined || first.trimStart().startsWith('{')) return 0;
-    return namesColumns(readCsvHeader(first).names.map((name) => name.trim())) ? 1 : 0;
+    const names = sampleHeaderNames(sample.text);
+    return names !== undefined && namesColumns(names) ? 1 : 0;
   },
   createParser: createCsvParser,
 };
