@@ -1,6 +1,7 @@
 import type { EvalContext } from './fields.js';
 import { containsAnyFactor, requiredFactors } from './prefilter.js';
 import type { Matcher } from './search.js';
+import { simdTextTest } from './simd-scan.js';
 import { escapeRegex, type MatchMode } from './values.js';
 
 /**
@@ -149,8 +150,12 @@ function keywordTests(
     : (text: string) => text.length >= minLength && regex.test(text);
   const searched = factors ?? list;
   if (!searched.every(writtenAsIs)) return { value, text: undefined };
-  const textSearch = new RegExp(textAlternation(searched, flags === 'i'));
-  return { value, text: (text) => textSearch.test(text) };
+  const caseInsensitive = flags === 'i';
+  const textSearch = new RegExp(textAlternation(searched, caseInsensitive));
+  // The SIMD search proposes where the expression may match: any of the strings or an escape.
+  const strings = searched.map((text) => ({ text, foldCase: caseInsensitive }));
+  const simd = simdTextTest([...strings, { text: '\\u', foldCase: false }], textSearch);
+  return { value, text: simd ?? ((text) => textSearch.test(text)) };
 }
 
 /**
