@@ -1,5 +1,5 @@
 /**
- * The part of the WebAssembly JavaScript API that rules/simd-scan.ts uses. Node.js provides the
+ * The part of the WebAssembly JavaScript API that simd-scan.ts uses. Node.js provides the
  * global, but its type definitions come with TypeScript's DOM library, which this project does
  * not load.
  */
