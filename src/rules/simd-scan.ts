@@ -1,13 +1,14 @@
 /**
  * A WebAssembly SIMD search of a record's JSON text for a few short ASCII strings: the required
- * factors of a keyword rule and the `\u` escape (literal-lists.ts). Keyword rules of `product:
- * windows`, such as SigmaHQ's Mimikatz keywords, search the text of every Windows record. V8's
- * regular expression for `::|kiwi|mimi|\u....` took 0.72 ns a character over the OTRF records
- * (Node 20), 13 % of a scan with the SigmaHQ rules. This search compares 16 characters at a
- * time and took 0.35 ns a character, the copy of the text included.
+ * factors of a keyword rule and the `\u` escape (literal-lists.ts). A keyword rule tests the
+ * text of every record whose format keeps it (`textHoldsValues`, such as flat NXLog Windows
+ * records) before it walks the values, and a rule of `product: windows` such as SigmaHQ's
+ * Mimikatz keywords runs on every Windows record. On 238,692 OTRF records (2 Xeon vCPUs, Node
+ * 20) V8's expression for `::|kiwi|mimi|\u....` took 436 ms, and this search 230 ms, the copy of
+ * each text into WebAssembly memory included.
  *
  * Written here because no maintained package searches JavaScript strings for several strings at
- * once with SIMD: the SIMD searchers found (Rust crates, a WebAssembly PCRE2 port) look for one
+ * once with SIMD. The SIMD searchers found (Rust crates, a WebAssembly PCRE2 port) look for one
  * string, need a toolchain to build, or bring a whole regular expression engine. The module is
  * generated for each set of strings, so that their characters are constants of the code.
  *
@@ -17,7 +18,10 @@
  * match starts before the block, and the answer is always the expression's own.
  */
 
-/** Strings searched at most; more compare more per block than the expression costs. */
+/**
+ * Strings searched at most. Each adds its comparisons to every block, so the limit is an
+ * estimate: the factor lists of keyword rules have at most four strings and the escape.
+ */
 const MAX_STRINGS = 8;
 
 /** Characters of a string compared in a block; the expression checks the rest. */
@@ -26,7 +30,10 @@ const COMPARED = 4;
 /** Characters compared in the first pass over a block; the others only when one may start. */
 const FIRST_PASS = 2;
 
-/** Bytes after the text that must read as zero: a block of 16 read 3 bytes past its start. */
+/**
+ * Bytes after the text read by the last block: its loads at offsets 0 to 3 reach 18 bytes past
+ * its start, so up to 17 past the text. They are zero, which no searched string contains.
+ */
 const PADDING = 32;
 
 /** Largest text copied, in UTF-16 code units; longer texts go to the expression alone. */
@@ -34,7 +41,10 @@ const MAX_TEXT = 16 * 1024 * 1024;
 
 const PAGE = 64 * 1024;
 
-/** The memory that all searches copy texts into, and the text it holds. */
+/**
+ * The memory that all searches of a thread copy texts into, and the text it holds. It grows to
+ * the longest text searched, at most `settings.limits.max_record_length`, and never shrinks.
+ */
 interface SharedText {
   memory: WebAssembly.Memory;
   bytes: Buffer;
@@ -49,16 +59,40 @@ export interface ScanString {
   foldCase: boolean;
 }
 
+/** Result of `candidateBlocks` for a text it could not copy, which the expression then reads. */
+export const NOT_SEARCHED = -2;
+
 /**
- * Returns a test of whether `expression` matches a text, or undefined when the strings
- * do not suit the search (too many, non-ASCII, none) or WebAssembly SIMD is not available. The
- * expression must match only where one of `strings` starts, in a case its `foldCase` allows;
- * it must not be global or sticky.
+ * Returns a test of whether `expression` matches a text, or undefined when `candidateBlocks`
+ * cannot search the strings. The expression must match only where one of `strings` starts, in
+ * a case its `foldCase` allows; it must not be global or sticky.
  */
 export function simdTextTest(
   strings: readonly ScanString[],
   expression: RegExp,
 ): ((text: string) => boolean) | undefined {
+  const search = candidateBlocks(strings);
+  if (search === undefined) return undefined;
+
+  const from = new RegExp(expression.source, `${expression.flags}g`);
+  return (text) => {
+    const block = search(text);
+    if (block === NOT_SEARCHED) return expression.test(text);
+    if (block < 0) return false;
+    from.lastIndex = block;
+    return from.test(text);
+  };
+}
+
+/**
+ * Returns the search that gives the offset of the first 16-character block of a text where one
+ * of the strings may start, -1 when none may, or `NOT_SEARCHED`. Returns undefined when there
+ * are no strings or more than `MAX_STRINGS`, when one is empty or has a character outside
+ * `\x01`-`\x7f`, or when WebAssembly SIMD is not available.
+ */
+export function candidateBlocks(
+  strings: readonly ScanString[],
+): ((text: string) => number) | undefined {
   if (strings.length === 0 || strings.length > MAX_STRINGS) return undefined;
   if (!strings.every(({ text }) => text.length > 0 && /^[\x01-\x7f]+$/.test(text))) {
     return undefined;
@@ -68,14 +102,9 @@ export function simdTextTest(
   const scan = compileScan(strings, memory.memory);
   if (scan === undefined) return undefined;
 
-  const from = new RegExp(expression.source, `${expression.flags}g`);
   return (text) => {
-    if (text.length > MAX_TEXT) return expression.test(text);
-    copyText(memory, text);
-    const block = scan(text.length);
-    if (block < 0) return false;
-    from.lastIndex = block;
-    return from.test(text);
+    if (text.length > MAX_TEXT || !copyText(memory, text)) return NOT_SEARCHED;
+    return scan(text.length);
   };
 }
 
@@ -94,18 +123,24 @@ function sharedText(): SharedText | undefined {
 /**
  * Copies a text into the memory unless it is there already, as when several keyword rules
  * search one record. Each UTF-16 unit becomes its low byte, so every ASCII character keeps its
- * index. Other characters may read as ASCII ones, and then only propose more blocks.
+ * index. Other characters may read as ASCII ones, and then only propose more blocks. Returns
+ * false when the memory cannot grow to hold the text.
  */
-function copyText(target: SharedText, text: string): void {
-  if (target.text === text) return;
+function copyText(target: SharedText, text: string): boolean {
+  if (target.text === text) return true;
   const needed = text.length + PADDING;
   if (needed > target.bytes.length) {
-    target.memory.grow(Math.ceil((needed - target.bytes.length) / PAGE));
+    try {
+      target.memory.grow(Math.ceil((needed - target.bytes.length) / PAGE));
+    } catch {
+      return false;
+    }
     target.bytes = Buffer.from(target.memory.buffer);
   }
   const written = target.bytes.write(text, 0, 'latin1');
   target.bytes.fill(0, written, written + PADDING);
   target.text = text;
+  return true;
 }
 
 /** Compiles the search of `strings`; undefined when the engine refuses the module. */
@@ -146,9 +181,9 @@ const SIMD = { load: 0x00, const: 0x0c, eq: 0x23, and: 0x4e, or: 0x50, anyTrue: 
 const TYPE = { i32: 0x7f, v128: 0x7b, func: 0x60 } as const;
 
 /**
- * Builds `scan(length) -> block`: the index of the first 16-byte block of the text (at memory
- * offset 0, followed by zero bytes) where one of the strings may start, or -1. Local 0 is the
- * length, local 1 the block, locals 2 to 5 the text loaded from the block plus 0 to 3.
+ * Builds `scan(length) -> block`: the byte offset of the first 16-byte block of the text (at
+ * memory offset 0, followed by zero bytes) where one of the strings may start, or -1. Local 0 is
+ * the length, local 1 the block, and locals 2 on the text loaded from the block plus 0, 1, 2 ...
  */
 function scanModule(strings: readonly ScanString[]): Uint8Array {
   const compared = Math.min(COMPARED, Math.max(...strings.map(({ text }) => text.length)));
@@ -175,9 +210,12 @@ function scanModule(strings: readonly ScanString[]): Uint8Array {
   for (let offset = 0; offset < first; offset++) load(offset);
   anyStarts(first);
   code.push(OP.if, OP.void);
-  for (let offset = first; offset < compared; offset++) load(offset);
-  anyStarts(compared);
-  code.push(OP.if, OP.void, OP.localGet, block, OP.return, OP.end);
+  // Strings of up to two characters were compared whole by the first pass.
+  if (compared > first) {
+    for (let offset = first; offset < compared; offset++) load(offset);
+    anyStarts(compared);
+    code.push(OP.if, OP.void, OP.localGet, block, OP.return, OP.end);
+  } else code.push(OP.localGet, block, OP.return);
   code.push(OP.end);
   code.push(OP.localGet, block, OP.i32Const, 16, OP.i32Add, OP.localSet, block, OP.br, 0);
   code.push(OP.end, OP.end, OP.i32Const, 0x7f, OP.end);

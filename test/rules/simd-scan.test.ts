@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type ScanString, simdTextTest } from '../../src/rules/simd-scan.js';
+import { candidateBlocks, type ScanString, simdTextTest } from '../../src/rules/simd-scan.js';
 
 /**
- * The SIMD search only proposes where the expression runs, so every test compares its result
- * with the expression's on the same text: real records, texts cut at every length around
- * the 16-character blocks, characters beyond ASCII whose low byte is a searched character, and
- * texts larger than the memory the search starts with.
+ * The SIMD search only proposes where the expression runs, so the tests of `simdTextTest`
+ * compare its result with the expression's on the same text. The texts are real records, texts
+ * cut at every length around the 16-character blocks, characters beyond ASCII whose low byte is
+ * a searched character, and texts larger than the memory the search starts with. The tests of
+ * `candidateBlocks` check the blocks it proposes.
  */
 
 const MIMIKATZ_FACTORS: ScanString[] = [
@@ -152,5 +153,55 @@ describe('simdTextTest', () => {
     assert.equal(simdTextTest([{ text: 'café', foldCase: true }], /café/), undefined);
     assert.equal(simdTextTest([{ text: '', foldCase: true }], /x/), undefined);
     assert.equal(simdTextTest([], /x/), undefined);
+  });
+});
+
+describe('candidateBlocks', () => {
+  function search(strings: ScanString[]): (text: string) => number {
+    const found = candidateBlocks(strings);
+    assert.ok(found, 'Node.js 20 runs WebAssembly SIMD');
+    return found;
+  }
+
+  it('gives the block where a string starts', () => {
+    const find = search(MIMIKATZ_FACTORS);
+    assert.equal(find(`${'x'.repeat(40)}::`), 32);
+    assert.equal(find(`${'x'.repeat(15)}::`), 0);
+    assert.equal(find(`${'x'.repeat(16)}mImI`), 16);
+    assert.equal(find(`${'x'.repeat(100)}\\u00e9${'y'.repeat(40)}`), 96);
+  });
+
+  it('gives -1 when no string may start', () => {
+    const find = search(MIMIKATZ_FACTORS);
+    assert.equal(find(''), -1);
+    assert.equal(find('x'.repeat(70)), -1);
+    assert.equal(find('C:\\\\Users\\\\kiw mim : :'), -1);
+  });
+
+  it('folds case only for folded strings', () => {
+    const find = search([
+      { text: 'kiwi', foldCase: false },
+      { text: '\\u', foldCase: false },
+    ]);
+    assert.equal(find('KIWI'), -1);
+    assert.equal(find('kiwi'), 0);
+    assert.equal(find(`${'x'.repeat(20)}\\U0041`), -1);
+    const folded = search([{ text: 'kiwi', foldCase: true }]);
+    assert.equal(folded(`${'x'.repeat(20)}KiWi`), 16);
+  });
+
+  it('compares only the first four characters', () => {
+    const find = search([{ text: 'sekurlsa::', foldCase: true }]);
+    assert.equal(find(`${'x'.repeat(33)}SEKUxxxx`), 32);
+    assert.equal(find(`${'x'.repeat(33)}SEKxxxxx`), -1);
+  });
+
+  it('compiles eight long strings', () => {
+    const strings = Array.from({ length: 8 }, (_, index) => ({
+      text: `${String.fromCharCode(0x21 + index)}long-string-${index}`,
+      foldCase: index % 2 === 0,
+    }));
+    const find = search(strings);
+    assert.equal(find(`${'x'.repeat(50)}${strings[7]?.text}`), 48);
   });
 });
