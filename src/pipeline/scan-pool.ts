@@ -77,9 +77,11 @@ function isRepeatedWarning(logger: Logger, message: string, fields?: LogFields):
 }
 
 function workerUrl(): URL {
-  // Under tsx (the tests) this module is TypeScript, and the worker inherits tsx's loader.
+  // Under tsx (the tests) this module is TypeScript, and the worker inherits tsx's loader. The
+  // path goes through the folder's name, so that it is also right from the CLI's bundle in
+  // dist/cli/.
   const extension = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./scan-worker${extension}`, import.meta.url);
+  return new URL(`../pipeline/scan-worker${extension}`, import.meta.url);
 }
 
 export class ScanPool {
