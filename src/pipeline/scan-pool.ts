@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DetectorStats } from '../engine/detector.js';
@@ -76,12 +77,20 @@ function isRepeatedWarning(logger: Logger, message: string, fields?: LogFields):
   return false;
 }
 
+/**
+ * Returns the module of the worker threads. Under tsx (the tests) this module is TypeScript, and
+ * the worker inherits tsx's loader. Built, the worker's bundle (scripts/bundle-cli.mjs) is used
+ * when present. The path goes through the folder's name, so that it is also right from the
+ * CLI's bundle in dist/cli/.
+ */
 function workerUrl(): URL {
-  // Under tsx (the tests) this module is TypeScript, and the worker inherits tsx's loader. The
-  // path goes through the folder's name, so that it is also right from the CLI's bundle in
-  // dist/cli/.
-  const extension = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`../pipeline/scan-worker${extension}`, import.meta.url);
+  if (fileURLToPath(import.meta.url).endsWith('.ts')) {
+    return new URL('../pipeline/scan-worker.ts', import.meta.url);
+  }
+  const bundle = new URL('../pipeline/scan-worker.cjs', import.meta.url);
+  return existsSync(fileURLToPath(bundle))
+    ? bundle
+    : new URL('../pipeline/scan-worker.js', import.meta.url);
 }
 
 export class ScanPool {
