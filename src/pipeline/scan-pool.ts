@@ -79,8 +79,8 @@ function isRepeatedWarning(logger: Logger, message: string, fields?: LogFields):
 
 /**
  * Returns the module of the worker threads. Under tsx (the tests) this module is TypeScript, and
- * the worker inherits tsx's loader. Built, the worker's bundle (scripts/bundle-cli.mjs) is used
- * when present. The path goes through the folder's name, so that it is also right from the
+ * the worker inherits tsx's loader. A build uses the worker's bundle (scripts/bundle-cli.mjs)
+ * when it exists. The path goes through the folder's name, so that it is also right from the
  * CLI's bundle in dist/cli/.
  */
 function workerUrl(): URL {
@@ -88,9 +88,8 @@ function workerUrl(): URL {
     return new URL('../pipeline/scan-worker.ts', import.meta.url);
   }
   const bundle = new URL('../pipeline/scan-worker.cjs', import.meta.url);
-  return existsSync(fileURLToPath(bundle))
-    ? bundle
-    : new URL('../pipeline/scan-worker.js', import.meta.url);
+  if (existsSync(bundle)) return bundle;
+  return new URL('../pipeline/scan-worker.js', import.meta.url);
 }
 
 export class ScanPool {

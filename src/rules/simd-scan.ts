@@ -15,7 +15,7 @@
  * The search only proposes: it finds the first block of 16 positions where one of the strings
  * may start (its first four characters, folded for case when asked), and the rule's expression
  * then runs from that block. A match of the expression starts at one of the strings, so no
- * match starts before the block, and the answer is always the expression's own.
+ * match starts before the block, and the result is always the expression's.
  */
 
 /**
@@ -24,10 +24,13 @@
  */
 const MAX_STRINGS = 8;
 
-/** Characters of a string compared in a block; the expression checks the rest. */
+/** Characters of a string compared in a block. The expression checks the rest. */
 const COMPARED = 4;
 
-/** Characters compared in the first pass over a block; the others only when one may start. */
+/**
+ * Characters compared in the first pass over a block. The others are compared only where one of
+ * the strings may start.
+ */
 const FIRST_PASS = 2;
 
 /**
@@ -36,13 +39,13 @@ const FIRST_PASS = 2;
  */
 const PADDING = 32;
 
-/** Largest text copied, in UTF-16 code units; longer texts go to the expression alone. */
+/** Largest text copied, in UTF-16 code units. The expression alone searches longer texts. */
 const MAX_TEXT = 16 * 1024 * 1024;
 
 const PAGE = 64 * 1024;
 
 /**
- * The memory that all searches of a thread copy texts into, and the text it holds. It grows to
+ * The memory that all searches of a thread copy texts into, and the text it contains. It grows to
  * the longest text searched, at most `settings.limits.max_record_length`, and never shrinks.
  */
 interface SharedText {
@@ -53,7 +56,7 @@ interface SharedText {
 
 let shared: SharedText | undefined | null;
 
-/** A string searched for; `foldCase` lets each ASCII letter match in either case. */
+/** A string searched for. With `foldCase`, each of its ASCII letters matches in either case. */
 export interface ScanString {
   text: string;
   foldCase: boolean;
@@ -108,7 +111,7 @@ export function candidateBlocks(
   };
 }
 
-/** Makes the shared memory at the first search; null when WebAssembly cannot run one. */
+/** Returns the shared memory, made at the first search, or undefined without WebAssembly. */
 function sharedText(): SharedText | undefined {
   if (shared !== undefined) return shared ?? undefined;
   try {
@@ -143,7 +146,7 @@ function copyText(target: SharedText, text: string): boolean {
   return true;
 }
 
-/** Compiles the search of `strings`; undefined when the engine refuses the module. */
+/** Compiles the search of `strings`, or returns undefined when the engine rejects the module. */
 function compileScan(
   strings: readonly ScanString[],
   memory: WebAssembly.Memory,
