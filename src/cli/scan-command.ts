@@ -11,6 +11,7 @@ import { runScan, type ScanConfig, type ScanSummary } from '../pipeline/scan.js'
 import { buildMappingTable } from '../rules/logsources/registry.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { selectRules } from '../rules/select.js';
+import { AlertBatch } from '../sinks/alert-batch.js';
 import { renderHitTable } from '../sinks/hit-table.js';
 import { renderReport } from '../sinks/html-report.js';
 import { createAlertWriter, OUTPUT_FORMATS, type OutputFormat } from '../sinks/output.js';
@@ -341,7 +342,7 @@ async function scanToSinks(
   });
   const progressLine =
     options.progress && process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
-  let newAlerts = 0;
+  const saved = new AlertBatch(store, scanId);
   const reported: Alert[] = [];
 
   let summary: ScanSummary;
@@ -357,7 +358,7 @@ async function scanToSinks(
       { ...base, ...baseline.config },
       {
         alert: (alert) => {
-          if (store.saveAlert(alert, scanId)) newAlerts++;
+          saved.add(alert);
           writer.write(alert);
           if (options.report) reported.push(alert);
         },
@@ -369,13 +370,14 @@ async function scanToSinks(
     // once more, so a stopped scan saves none.
     if (stoppedBy === undefined) baseline.save();
   } finally {
+    saved.flush();
     progressLine?.clear();
   }
   writer.end();
   await out.settled();
 
   const written = out.alertsWritten - writtenBefore;
-  return { summary, newAlerts, reported, written, stoppedBy };
+  return { summary, newAlerts: saved.newAlerts, reported, written, stoppedBy };
 }
 
 /**

@@ -226,6 +226,15 @@ export class SqliteStore {
     return Number(result.lastInsertRowid);
   }
 
+  /** Saves alerts in one transaction and returns how many were not stored before. */
+  saveAlerts(alerts: readonly Alert[], scanId: number | undefined): number {
+    let added = 0;
+    this.db.transaction(() => {
+      for (const alert of alerts) if (this.saveAlert(alert, scanId)) added++;
+    })();
+    return added;
+  }
+
   /**
    * Saves an alert and returns true when its id was not stored before. The count of rows the
    * insert added decides, so two scans writing one database never both count an alert as new.

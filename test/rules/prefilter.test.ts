@@ -81,6 +81,58 @@ describe('requiredFactors', () => {
   });
 });
 
+/**
+ * The greedy choice as `requiredFactors` states it, counting every substring of every length:
+ * the most literals, then the longer, then the first in code unit order.
+ */
+function greedyByCounting(literals: readonly string[]): string[] | undefined {
+  const { maxFactors, minLength, maxLength } = DEFAULT_FACTOR_LIMITS;
+  if (literals.some((literal) => literal.length < minLength)) return undefined;
+  let uncovered = [...new Set(literals)];
+  const factors: string[] = [];
+  while (uncovered.length > 0) {
+    const counts = new Map<string, number>();
+    for (const literal of uncovered) {
+      const seen = new Set<string>();
+      for (let length = minLength; length <= maxLength; length++) {
+        for (let start = 0; start + length <= literal.length; start++) {
+          seen.add(literal.slice(start, start + length));
+        }
+      }
+      for (const factor of seen) counts.set(factor, (counts.get(factor) ?? 0) + 1);
+    }
+    const [best, count] = [...counts].sort(
+      ([a, countA], [b, countB]) => countB - countA || b.length - a.length || (a < b ? -1 : 1),
+    )[0] as [string, number];
+    if (count * (maxFactors - factors.length) < uncovered.length) return undefined;
+    factors.push(best);
+    uncovered = uncovered.filter((literal) => !literal.includes(best));
+  }
+  return factors;
+}
+
+describe('requiredFactors choice', () => {
+  it('chooses as counting every substring would', () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 500; round++) {
+      const alphabet = round % 2 === 0 ? 'ab:.' : 'abcdefgh.\\é';
+      const literals = Array.from({ length: 1 + Math.floor(random() * 16) }, () =>
+        Array.from(
+          { length: 1 + Math.floor(random() * 14) },
+          () => alphabet[Math.floor(random() * alphabet.length)],
+        ).join(''),
+      );
+      assert.deepEqual(requiredFactors(literals), greedyByCounting(literals), literals.join(' '));
+    }
+    assert.deepEqual(requiredFactors(MIMIKATZ), greedyByCounting(MIMIKATZ));
+    assert.deepEqual(requiredFactors(SCRIPTS), greedyByCounting(SCRIPTS));
+  });
+});
+
 describe('containsAnyFactor', () => {
   it('passes a text with any factor', () => {
     const test = containsAnyFactor(['::', 'kiwi', 'mimi']);

@@ -171,6 +171,20 @@ describe('candidateBlocks', () => {
     assert.equal(find(`${'x'.repeat(100)}\\u00e9${'y'.repeat(40)}`), 96);
   });
 
+  it('gives the first block at every place in rounds of blocks', () => {
+    const find = search(MIMIKATZ_FACTORS);
+    for (let at = 0; at < 200; at++) {
+      const filler = 'x'.repeat(at);
+      const block = at - (at % 16);
+      assert.equal(find(`${filler}mimi`), block, `mimi at ${at}`);
+      // A later start in the same round or the next does not hide the first.
+      assert.equal(find(`${filler}::${'y'.repeat(37)}kiwi`), block, `:: at ${at}`);
+      // A near miss, whose first pass passes but whose full compare fails, is not proposed.
+      const escaped = at + 25 - ((at + 25) % 16);
+      assert.equal(find(`${filler}mimX${'y'.repeat(21)}\\u0041`), escaped, `near miss at ${at}`);
+    }
+  });
+
   it('gives -1 when no string may start', () => {
     const find = search(MIMIKATZ_FACTORS);
     assert.equal(find(''), -1);
