@@ -82,22 +82,21 @@ export class Detector {
     lines_reused_total: 0,
   };
   private readonly router: LogSourceRouter;
-  private readonly indexes = new Map<number, MappingIndex>();
+  /** Each mapping's variants with their index keys, from which route indexes are built. */
+  private readonly indexedOf = new Map<number, IndexedVariant[]>();
   private readonly context: EvalContext;
   private readonly mappings: number[] = [];
   private readonly matchedStamp: Uint32Array;
   private readonly variants: Variant[] = [];
-  /** Variants by mapping, for the verdict memos of routes. */
-  private readonly variantsOf = new Map<number, Variant[]>();
-  /** Verdict memos by route, named by its mappings joined with commas. */
-  private readonly memos = new Map<string, VerdictMemo>();
+  /** Routes seen, named by their mappings joined with commas. */
+  private readonly routes = new Map<string, Route>();
   private readonly memoBudget: MemoBudget = { units: 0 };
   /** Line memos of the word and substring keys (line-finds.ts), and their budget. */
   private readonly lineMemos = new Map<WordKey | SubstringKey, TextScanner<Variant[]>>();
   private readonly lineBudget: MemoBudget = { units: 0 };
-  /** The route of the previous event and its memo: events of one kind come in runs. */
-  private lastRoute: number[] = [];
-  private lastMemo: VerdictMemo | undefined;
+  /** The mappings of the previous event and their route: events of one kind come in runs. */
+  private lastMappings: number[] = [];
+  private lastRoute: Route | undefined;
   private stamp = 0;
   private readonly regexGuard: RegexGuard;
   /** Output list of the event being detected, for `evaluateBucket`. */
@@ -157,13 +156,7 @@ export class Detector {
       }
     });
 
-    for (const [mapping, variants] of variantsByMapping) {
-      this.indexes.set(mapping, buildIndex(variants));
-      this.variantsOf.set(
-        mapping,
-        variants.map((item) => item.variant),
-      );
-    }
+    for (const [mapping, variants] of variantsByMapping) this.indexedOf.set(mapping, variants);
   }
 
   /** Evaluations of time-limited regular expressions that ran over their budget, per rule. */
@@ -201,7 +194,8 @@ export class Detector {
     context.reset(event, text);
     this.out = out;
 
-    const memo = this.memoFor(this.mappings);
+    const route = this.routeOf(this.mappings);
+    const memo = route.memo;
     const known = memo.recall(event);
     if (known !== undefined) {
       this.stats.verdicts_reused_total++;
@@ -211,44 +205,48 @@ export class Detector {
       }
       this.evaluate(memo.live, out);
     } else {
-      this.detectRoute();
+      this.detectRoute(route);
       memo.remember(out);
     }
     // The same rules in the same order, whether the verdicts were remembered or not.
     if (out.length > 1) out.sort(byNumber);
   }
 
-  /** Evaluates the rules of the event's mappings that its index keys select. */
-  private detectRoute(): void {
+  /** Evaluates the rules of the event's route that its index keys select. */
+  private detectRoute(route: Route): void {
     const context = this.context;
     const out = this.out;
-    for (const mapping of this.mappings) {
-      const index = this.indexes.get(mapping);
-      if (!index) continue;
-      this.detectKeyed(index.common, out);
-      const partition = index.partition;
-      if (partition === undefined) continue;
-      for (const value of context.indexKeysOf(partition.accessor, indexKey)) {
-        const part = partition.byValue.get(value);
-        if (part) this.detectKeyed(part, out);
-      }
+    route.index ??= buildIndex(
+      route.mappings.flatMap((mapping) => this.indexedOf.get(mapping) ?? []),
+    );
+    const index = route.index;
+    this.detectKeyed(index.common, out);
+    const partition = index.partition;
+    if (partition === undefined) return;
+    for (const value of context.indexKeysOf(partition.accessor, indexKey)) {
+      const part = partition.byValue.get(value);
+      if (part) this.detectKeyed(part, out);
     }
   }
 
-  /** Returns the verdict memo of a route, made when the route is first seen. */
-  private memoFor(mappings: readonly number[]): VerdictMemo {
+  /** Returns the state of a route, made when the route is first seen. */
+  private routeOf(mappings: readonly number[]): Route {
     const last = this.lastRoute;
-    if (this.lastMemo !== undefined && sameNumbers(last, mappings)) return this.lastMemo;
+    if (last !== undefined && sameNumbers(this.lastMappings, mappings)) return last;
     const name = mappings.join(',');
-    let memo = this.memos.get(name);
-    if (memo === undefined) {
-      const variants = mappings.flatMap((mapping) => this.variantsOf.get(mapping) ?? []);
-      memo = new VerdictMemo(variants, this.memoBudget);
-      this.memos.set(name, memo);
+    let route = this.routes.get(name);
+    if (route === undefined) {
+      const indexed = mappings.flatMap((mapping) => this.indexedOf.get(mapping) ?? []);
+      const memo = new VerdictMemo(
+        indexed.map((item) => item.variant),
+        this.memoBudget,
+      );
+      route = { mappings: [...mappings], memo, index: undefined };
+      this.routes.set(name, route);
     }
-    this.lastRoute = [...mappings];
-    this.lastMemo = memo;
-    return memo;
+    this.lastMappings = [...mappings];
+    this.lastRoute = route;
+    return route;
   }
 
   /** Evaluates the variants whose index keys the event in `context` has. */
@@ -329,6 +327,21 @@ export class Detector {
       }
     }
   }
+}
+
+/**
+ * The log source mappings that an event belongs to, with the verdict memo and the rule index of
+ * their rules together. A Sysmon registry event belongs to four mappings: the Sysmon service,
+ * two registry categories and Windows as a whole. With an index per mapping, the detector
+ * scanned a field such as `TargetObject` once for each mapping whose rules have keys in it. One
+ * index per route scans it once: a scan of the OTRF events with the SigmaHQ Windows rules took
+ * 0.96 times as long (6 alternate runs, Node 20). The index is built at the route's first miss
+ * of the memo.
+ */
+interface Route {
+  mappings: readonly number[];
+  memo: VerdictMemo;
+  index: MappingIndex | undefined;
 }
 
 function byNumber(a: number, b: number): number {

@@ -3,17 +3,18 @@ import type { Equalities, Requirement } from '../rules/index-keys.js';
 import { buildKeyed, indexKey, type KeyedVariants, type Variant } from './rule-index.js';
 
 /**
- * The detector's rule index for one log source mapping, split by the values of the field that
- * most of its rules require to be equal to one of a few values: `EventID` for Windows events.
+ * The detector's rule index for one route (the log source mappings that an event belongs to,
+ * see detector.ts), split by the values of the field that most of its rules require to be equal
+ * to one of a few values: `EventID` for Windows events.
  * Each value has its own keyed index (rule-index.ts), and an event is shown the keys of its own
  * value's rules only. Unsplit, every Security event looked up the 42 fields that some Security
  * rule is keyed on, such as the `ShareName` of the rules for event 5145. The split made a scan
  * of the OTRF Windows events with the SigmaHQ rules take 0.98 × the time (Node 20).
  */
 
-/** A mapping's variants: those the split narrows, by value, and the others. */
+/** A route's variants: those the split narrows, by value, and the others. */
 export interface MappingIndex {
-  /** Variants shown every event of the mapping. */
+  /** Variants shown every event of the route. */
   common: KeyedVariants;
   /** Absent when no variant requires values of a field. */
   partition: Partition | undefined;

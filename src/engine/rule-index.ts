@@ -6,9 +6,10 @@ import { parseNumeric } from '../rules/values.js';
 import { type WordSearches, type WordTables, wordHash, wordSearches } from '../rules/word-scan.js';
 
 /**
- * The detector's rule index for a set of rules compiled for one log source mapping: the rules
- * bucketed under the index keys of their requirements (rules/index-keys.ts). A mapping's rules
- * are split first by the values of one field (index-partition.ts), and each part is keyed here.
+ * The detector's rule index for a set of rules compiled for the log source mappings of a route:
+ * the rules bucketed under the index keys of their requirements (rules/index-keys.ts). A route's
+ * rules are split first by the values of one field (index-partition.ts), and each part is keyed
+ * here.
  */
 
 /** A rule compiled for one mapping. */
