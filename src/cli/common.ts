@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TrustContext } from '../context/context.js';
@@ -14,6 +15,7 @@ import { formatProblem, type Problem } from '../model/problem.js';
 import { escapeControls } from '../model/terminal-text.js';
 import { checkChainSettings } from '../rules/chain-settings.js';
 import { loadRulePaths, type RuleSet } from '../rules/load.js';
+import { cacheDirectory, ParsedRuleCache } from '../rules/parsed-rule-cache.js';
 import {
   placeholderLookup,
   UNRESOLVED_PLACEHOLDER_MODES,
@@ -104,14 +106,18 @@ export async function loadRulesOption(
     if (!existsSync(path)) throw new UsageError(`rules path not found: ${path}`);
   }
   const paths = [...(includeDefault ? [DEFAULT_RULES_PATH] : []), ...extra];
-  return loadRulePaths(paths, {
+  const parsed = ParsedRuleCache.open(cacheDirectory(process.env, process.platform, homedir()));
+  const set = await loadRulePaths(paths, {
     placeholders: placeholderLookup(
       context.settings.placeholders,
       context.settings.unresolved_placeholders,
     ),
     logsources: context.settings.logsources,
     warnings,
+    parsed,
   });
+  parsed.save();
+  return set;
 }
 
 /**

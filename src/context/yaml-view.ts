@@ -46,11 +46,25 @@ export interface YamlDocuments {
 }
 
 /**
- * Reads the documents of one YAML text, with the fast plain parse when that is safe and
- * `plain` is not false.
+ * Values that the plain parse gave for texts before, such as a cache kept between runs
+ * (rules/parsed-rule-cache.ts). `get` must return a value that nothing else holds.
  */
-export function readYamlDocuments(file: string, text: string, plain = true): YamlDocuments {
-  const value = plain ? plainValue(text) : undefined;
+export interface PlainValueCache {
+  get(text: string): { value: unknown } | undefined;
+  set(text: string, value: unknown): void;
+}
+
+/**
+ * Reads the documents of one YAML text, with the fast plain parse when that is safe and
+ * `plain` is not false. A text that `cache` holds is not parsed again.
+ */
+export function readYamlDocuments(
+  file: string,
+  text: string,
+  plain = true,
+  cache?: PlainValueCache,
+): YamlDocuments {
+  const value = plain ? cachedPlainValue(text, cache) : undefined;
   if (value !== undefined) {
     const documents = [new PlainDocument(file, text, value.value)];
     return { documents, count: 1, empty: [], broken: 0, problems: [] };
@@ -92,6 +106,18 @@ function needsTree(text: string): boolean {
   if (NODE_PROPERTY.test(text) || DIRECTIVE.test(text)) return true;
   const markers: string[] = text.match(DOCUMENT_MARKER) ?? [];
   return markers.length > 1 || markers.includes('...');
+}
+
+function cachedPlainValue(
+  text: string,
+  cache: PlainValueCache | undefined,
+): { value: unknown } | undefined {
+  if (cache === undefined) return plainValue(text);
+  const known = cache.get(text);
+  if (known !== undefined) return known;
+  const parsed = plainValue(text);
+  if (parsed !== undefined) cache.set(text, parsed.value);
+  return parsed;
 }
 
 function plainValue(text: string): { value: unknown } | undefined {

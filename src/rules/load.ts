@@ -1,6 +1,6 @@
 import { readdirSync, type Stats, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { YamlDocumentView } from '../context/yaml-view.js';
+import type { PlainValueCache, YamlDocumentView } from '../context/yaml-view.js';
 import { readTextFileSync } from '../input/text.js';
 import type { LogSource } from '../model/event.js';
 import type { Location, Problem } from '../model/problem.js';
@@ -85,6 +85,8 @@ export interface LoadRulesOptions {
    * the SigmaHQ Windows rules spent about 0.35 s of CPU time on them (Node.js 20). Default true.
    */
   warnings?: boolean;
+  /** Values of rule texts parsed before, which are not parsed again (parsed-rule-cache.ts). */
+  parsed?: PlainValueCache;
 }
 
 const RULE_EXTENSIONS = new Set(['.yml', '.yaml']);
@@ -264,7 +266,7 @@ export function loadRuleTexts(
   let documents = 0;
 
   for (const { file, text } of texts) {
-    const read = readRuleDocuments(file, text);
+    const read = readRuleDocuments(file, text, options.parsed);
     const { documents: views, broken, empty, problems: yamlProblems } = read;
     groups.push(yamlProblems);
     const yamlErrors = yamlProblems.filter((problem) => problem.severity === 'error');

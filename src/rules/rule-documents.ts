@@ -1,5 +1,6 @@
 import {
   type LocatedText,
+  type PlainValueCache,
   readYamlDocuments,
   type YamlDocuments,
   type YamlDocumentView,
@@ -16,13 +17,17 @@ import type { Location } from '../model/problem.js';
  * are files with a `...` marker or a directive, a marker line with content after it, an empty
  * document, or a document that the plain parser does not take.
  */
-export function readRuleDocuments(file: string, text: string): YamlDocuments {
+export function readRuleDocuments(
+  file: string,
+  text: string,
+  cache?: PlainValueCache,
+): YamlDocuments {
   const sections = documentSections(text);
-  if (!sections) return readYamlDocuments(file, text);
+  if (!sections) return readYamlDocuments(file, text, true, cache);
 
   const documents: YamlDocumentView[] = [];
   for (const [index, section] of sections.entries()) {
-    const read = readYamlDocuments(file, section.text);
+    const read = readYamlDocuments(file, section.text, true, cache);
     const view = read.documents[0];
     const plain = read.documents.length === 1 && view?.parse === 'plain';
     if (!plain || read.problems.length > 0 || read.empty.length > 0) {
