@@ -22,6 +22,7 @@ import {
   type UnresolvedPlaceholders,
 } from '../rules/placeholders.js';
 import type { Rule } from '../rules/rule.js';
+import { PRODUCT_VERSION } from '../sinks/output.js';
 
 /** Helpers shared by the commands. */
 
@@ -106,7 +107,8 @@ export async function loadRulesOption(
     if (!existsSync(path)) throw new UsageError(`rules path not found: ${path}`);
   }
   const paths = [...(includeDefault ? [DEFAULT_RULES_PATH] : []), ...extra];
-  const parsed = ParsedRuleCache.open(cacheDirectory(process.env, process.platform, homedir()));
+  const directory = cacheDirectory(process.env, process.platform, homedir());
+  const parsed = ParsedRuleCache.open(directory, PRODUCT_VERSION);
   const set = await loadRulePaths(paths, {
     placeholders: placeholderLookup(
       context.settings.placeholders,

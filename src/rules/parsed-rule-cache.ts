@@ -3,7 +3,6 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { PlainValueCache } from '../context/yaml-view.js';
-import { PRODUCT_VERSION } from '../sinks/output.js';
 
 /**
  * The values of rule files as the plain YAML parse read them, kept in a file between runs and
@@ -16,13 +15,18 @@ import { PRODUCT_VERSION } from '../sinks/output.js';
  * again. Nothing fails for the cache: a file that cannot be read or written is left alone.
  */
 
-/** Names the parser whose values the file keeps. A file with another header is not read. */
-const HEADER = JSON.stringify({
-  cache: 'trustwatch rule YAML',
-  format: 1,
-  parser: 'js-yaml 4, core schema',
-  product: PRODUCT_VERSION,
-});
+/**
+ * Returns the first line of a cache file, which names the parser whose values it keeps and the
+ * product version. A file with another first line is not read.
+ */
+function header(product: string): string {
+  return JSON.stringify({
+    cache: 'trustwatch rule YAML',
+    format: 1,
+    parser: 'js-yaml 4, core schema',
+    product,
+  });
+}
 
 /** Values kept at most: those of the last load first, then older ones. */
 const MAX_ENTRIES = 20_000;
@@ -41,16 +45,21 @@ export class ParsedRuleCache implements PlainValueCache {
 
   private constructor(
     private readonly file: string | undefined,
+    private readonly header: string,
     stored: Map<string, string>,
   ) {
     this.stored = stored;
   }
 
-  /** Opens the cache file in `directory`, or without one a cache that lives for this run only. */
-  static open(directory: string | undefined): ParsedRuleCache {
-    if (directory === undefined) return new ParsedRuleCache(undefined, new Map());
+  /**
+   * Opens the cache file in `directory`, or without one a cache that lives for this run only.
+   * `product` is the version of trustwatch, which a file must name to be read.
+   */
+  static open(directory: string | undefined, product: string): ParsedRuleCache {
+    const first = header(product);
+    if (directory === undefined) return new ParsedRuleCache(undefined, first, new Map());
     const file = join(directory, FILE_NAME);
-    return new ParsedRuleCache(file, readEntries(file));
+    return new ParsedRuleCache(file, first, readEntries(file, first));
   }
 
   get(text: string): { value: unknown } | undefined {
@@ -81,7 +90,7 @@ export class ParsedRuleCache implements PlainValueCache {
   /** Writes the file when this run added values. Returns false when it could not. */
   save(): boolean {
     if (this.file === undefined || this.added === 0) return true;
-    const lines = [HEADER];
+    const lines = [this.header];
     for (const [key, json] of this.used) lines.push(`${key} ${json}`);
     for (const [key, json] of this.stored) {
       if (lines.length > MAX_ENTRIES) break;
@@ -128,7 +137,7 @@ function hashOf(text: string): string {
 }
 
 /** Reads the entries of a cache file, or none when it is missing, damaged or of another kind. */
-function readEntries(file: string): Map<string, string> {
+function readEntries(file: string, first: string): Map<string, string> {
   const entries = new Map<string, string>();
   let text: string;
   try {
@@ -137,7 +146,7 @@ function readEntries(file: string): Map<string, string> {
     return entries;
   }
   const lines = text.split('\n');
-  if (lines[0] !== HEADER) return entries;
+  if (lines[0] !== first) return entries;
   for (let at = 1; at < lines.length; at++) {
     const line = lines[at] as string;
     const space = line.indexOf(' ');

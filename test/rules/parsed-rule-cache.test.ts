@@ -39,13 +39,13 @@ describe('ParsedRuleCache', () => {
     const folder = cacheFolder();
     const plain = summary(await load([DEFAULT_RULES_PATH]));
 
-    const cold = ParsedRuleCache.open(folder);
+    const cold = ParsedRuleCache.open(folder, '1.0.0');
     assert.equal(summary(await load([DEFAULT_RULES_PATH], cold)), plain);
     assert.equal(cold.hits, 0);
     assert.ok(cold.misses > 50, `${cold.misses} texts parsed`);
     assert.equal(cold.save(), true);
 
-    const warm = ParsedRuleCache.open(folder);
+    const warm = ParsedRuleCache.open(folder, '1.0.0');
     assert.equal(summary(await load([DEFAULT_RULES_PATH], warm)), plain);
     assert.equal(warm.misses, 0);
     assert.equal(warm.hits, cold.misses);
@@ -66,12 +66,12 @@ describe('ParsedRuleCache', () => {
         '',
       ].join('\n');
     writeFileSync(file, rule('Vendor logon'));
-    const first = ParsedRuleCache.open(folder);
+    const first = ParsedRuleCache.open(folder, '1.0.0');
     await load([rules], first);
     first.save();
 
     writeFileSync(file, rule('Vendor account logon'));
-    const second = ParsedRuleCache.open(folder);
+    const second = ParsedRuleCache.open(folder, '1.0.0');
     const set = await load([rules], second);
     assert.equal(second.misses, 1);
     assert.equal(set.rules[0]?.meta.title, 'Vendor account logon');
@@ -79,7 +79,7 @@ describe('ParsedRuleCache', () => {
 
   it('reads past a damaged cache file', async () => {
     const folder = cacheFolder();
-    const first = ParsedRuleCache.open(folder);
+    const first = ParsedRuleCache.open(folder, '1.0.0');
     await load([DEFAULT_RULES_PATH], first);
     first.save();
     const file = join(folder, 'rule-yaml.cache');
@@ -90,19 +90,32 @@ describe('ParsedRuleCache', () => {
     );
     writeFileSync(file, damaged.join('\n'));
 
-    const second = ParsedRuleCache.open(folder);
+    const second = ParsedRuleCache.open(folder, '1.0.0');
     const set = await load([DEFAULT_RULES_PATH], second);
     assert.equal(summary(set), summary(await load([DEFAULT_RULES_PATH])));
     assert.equal(second.hits, 0);
 
     writeFileSync(file, 'not a cache\nabc {"title": 1}\n');
-    const third = ParsedRuleCache.open(folder);
+    const third = ParsedRuleCache.open(folder, '1.0.0');
     await load([DEFAULT_RULES_PATH], third);
     assert.equal(third.hits, 0);
   });
 
+  it('reads no file of another version', async () => {
+    const folder = cacheFolder();
+    const older = ParsedRuleCache.open(folder, '1.0.0');
+    await load([DEFAULT_RULES_PATH], older);
+    older.save();
+    const newer = ParsedRuleCache.open(folder, '1.1.0');
+    await load([DEFAULT_RULES_PATH], newer);
+    assert.equal(newer.hits, 0);
+    const again = ParsedRuleCache.open(folder, '1.0.0');
+    await load([DEFAULT_RULES_PATH], again);
+    assert.equal(again.misses, 0);
+  });
+
   it('keeps only values that JSON gives back', () => {
-    const cache = ParsedRuleCache.open(undefined);
+    const cache = ParsedRuleCache.open(undefined, '1.0.0');
     cache.set('a', { count: Number.NaN });
     cache.set('b', { count: -0 });
     cache.set('c', { list: [1, 'two', null, true, { three: 3 }] });
@@ -112,7 +125,7 @@ describe('ParsedRuleCache', () => {
   });
 
   it('gives each reader its own value', () => {
-    const cache = ParsedRuleCache.open(undefined);
+    const cache = ParsedRuleCache.open(undefined, '1.0.0');
     cache.set('rule', { tags: ['attack.t1199'] });
     const first = cache.get('rule')?.value as { tags: string[] };
     first.tags.push('changed');
