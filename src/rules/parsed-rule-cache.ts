@@ -83,7 +83,7 @@ export class ParsedRuleCache implements PlainValueCache {
 
   set(text: string, value: unknown): void {
     if (!isJsonValue(value, 0)) return;
-    this.used.set(hashOf(text), JSON.stringify(value));
+    this.used.set(hashOf(text), asciiJson(value));
     this.added++;
   }
 
@@ -130,6 +130,18 @@ export function cacheDirectory(
   const xdg = env.XDG_CACHE_HOME;
   if (xdg) return join(xdg, 'trustwatch');
   return home ? join(home, '.cache', 'trustwatch') : undefined;
+}
+
+/**
+ * Returns the JSON of a value with every character beyond ASCII escaped, so that the cache file
+ * is read as a one-byte string: half the memory of the two-byte string that one emoji in one
+ * rule made of the whole file, and `JSON.parse` gives the same value.
+ */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function hashOf(text: string): string {

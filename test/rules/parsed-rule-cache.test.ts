@@ -124,6 +124,17 @@ describe('ParsedRuleCache', () => {
     assert.deepEqual(cache.get('c'), { value: { list: [1, 'two', null, true, { three: 3 }] } });
   });
 
+  it('keeps text beyond ASCII as escapes', async () => {
+    const folder = cacheFolder();
+    const cache = ParsedRuleCache.open(folder, '1.0.0');
+    const value = { title: 'Emoji \u{1f600} in a command line, é and \u2028' };
+    cache.set('rule', value);
+    assert.equal(cache.save(), true);
+    const file = readFileSync(join(folder, 'rule-yaml.cache'), 'utf8');
+    assert.match(file, /^[\x00-\x7f]*$/);
+    assert.deepEqual(ParsedRuleCache.open(folder, '1.0.0').get('rule'), { value });
+  });
+
   it('gives each reader its own value', () => {
     const cache = ParsedRuleCache.open(undefined, '1.0.0');
     cache.set('rule', { tags: ['attack.t1199'] });
