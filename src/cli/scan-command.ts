@@ -343,11 +343,16 @@ async function scanToSinks(
   const progressLine =
     options.progress && process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
   const saved = new AlertBatch(store, scanId);
+  // A second signal ends the process at once, with `process.exit`: the alerts that wait are
+  // saved on the way out.
+  const saveOnExit = () => saved.flushQuietly();
+  process.once('exit', saveOnExit);
   const reported: Alert[] = [];
 
   let summary: ScanSummary;
   // A signal that comes after the scan returned finds nothing left to stop, so it is ignored.
   let stoppedBy: StopSignalName | undefined;
+  let completed = false;
   try {
     const baseline = await prepareBaseline(
       { learn: options.learn, baselineUntil: run.baselineUntil, geo: options.geo },
@@ -369,9 +374,13 @@ async function scanToSinks(
     // Baselines learned from part of the inputs would count that part again when it is scanned
     // once more, so a stopped scan saves none.
     if (stoppedBy === undefined) baseline.save();
+    completed = true;
   } finally {
-    saved.flush();
+    process.removeListener('exit', saveOnExit);
     progressLine?.clear();
+    // After an error, a failed save must not hide it.
+    if (completed) saved.flush();
+    else saved.flushQuietly();
   }
   writer.end();
   await out.settled();

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { PlainValueCache } from '../context/yaml-view.js';
@@ -12,7 +22,13 @@ import type { PlainValueCache } from '../context/yaml-view.js';
  *
  * Only values that JSON gives back unchanged are kept (`isJsonValue`). A text that changes gets
  * a new hash, and the file names the parser and the product version, so an upgrade starts it
- * again. Nothing fails for the cache: a file that cannot be read or written is left alone.
+ * again. Its last line is a hash of the lines before it, so a file damaged in any byte is read
+ * as empty and written again. Nothing fails for the cache: a file that cannot be read or
+ * written is left alone, and anything but a regular file is not read.
+ *
+ * NOTE: the plain parse's values depend on js-yaml and on `readYamlDocuments`. A change to
+ * either that changes values must raise `format` in `header`, since builds of one product
+ * version would otherwise share a file.
  */
 
 /**
@@ -32,6 +48,9 @@ function header(product: string): string {
 const MAX_ENTRIES = 20_000;
 
 const FILE_NAME = 'rule-yaml.cache';
+
+/** Starts the last line, which contains the hash of the lines before it. */
+const CHECK_PREFIX = 'sha256 ';
 
 export class ParsedRuleCache implements PlainValueCache {
   /** Values read from the file, as JSON texts by hash. */
@@ -96,18 +115,29 @@ export class ParsedRuleCache implements PlainValueCache {
       if (lines.length > MAX_ENTRIES) break;
       if (!this.used.has(key)) lines.push(`${key} ${json}`);
     }
+    const body = `${lines.join('\n')}\n`;
 
     // Written beside the file and renamed over it, so that a reader never sees half a file.
     const partial = `${this.file}.${process.pid}-${threadId}.partial`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(partial, `${lines.join('\n')}\n`);
+      writeFileSync(partial, `${body}${CHECK_PREFIX}${hashOf(body)}\n`);
       renameSync(partial, this.file);
       this.added = 0;
       return true;
     } catch {
+      removeQuietly(partial);
       return false;
     }
+  }
+}
+
+/** Removes a file if it is there and can be removed. */
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // A folder that cannot be written to has no partial file either.
   }
 }
 
@@ -151,13 +181,15 @@ function hashOf(text: string): string {
 /** Reads the entries of a cache file, or none when it is missing, damaged or of another kind. */
 function readEntries(file: string, first: string): Map<string, string> {
   const entries = new Map<string, string>();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+  const text = readRegularFile(file);
+  if (text === undefined) return entries;
+
+  const check = text.lastIndexOf(CHECK_PREFIX);
+  const body = check < 0 ? '' : text.slice(0, check);
+  if (body === '' || text.slice(check + CHECK_PREFIX.length).trimEnd() !== hashOf(body)) {
     return entries;
   }
-  const lines = text.split('\n');
+  const lines = body.split('\n');
   if (lines[0] !== first) return entries;
   for (let at = 1; at < lines.length; at++) {
     const line = lines[at] as string;
@@ -165,6 +197,26 @@ function readEntries(file: string, first: string): Map<string, string> {
     if (space > 0) entries.set(line.slice(0, space), line.slice(space + 1));
   }
   return entries;
+}
+
+/**
+ * Returns the text of a regular file, or undefined. The file is opened without waiting, so that
+ * a named pipe put in its place cannot stall the command.
+ */
+function readRegularFile(file: string): string | undefined {
+  let descriptor: number;
+  try {
+    descriptor = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    return fstatSync(descriptor).isFile() ? readFileSync(descriptor, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 /** Maximum depth of a value kept: rule documents nest a few levels. */

@@ -70,6 +70,7 @@ function chooseFactors(literals: readonly string[], limits: FactorLimits): strin
  * choosing factors took 36 ms, against 71 ms counting every substring of every length (Node 20).
  */
 function findCommonFactor(literals: readonly string[], limits: FactorLimits): [string, number] {
+  if (limits.minLength > limits.maxLength) return ['', 0];
   let length = limits.minLength;
   let counts = countSubstrings(literals, length, undefined);
   let bestCount = 0;

@@ -8,7 +8,10 @@ import type { Alert } from '../model/alert.js';
  * `--cpu-prof`). With batches the whole scan took 0.96 times as long.
  *
  * An alert waits at most `maxWaitMs` before its batch is saved, so that another process reading
- * the database, or a scan of a stream that goes quiet, still sees it soon.
+ * the database, or a scan of a stream that goes quiet, finds it there soon. A batch that fails
+ * stays pending, and its error is raised by the next `add` or `flush` of the scan, as an error
+ * of the save itself was before batches. The alerts of a process killed outright (`SIGKILL`)
+ * that still wait are lost from the database; they were printed already.
  */
 
 /** The store's side: saves alerts in one transaction and returns how many were new. */
@@ -30,6 +33,8 @@ export class AlertBatch {
   newAlerts = 0;
   private pending: Alert[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The error of a save that the timer started, raised by the next `add` or `flush`. */
+  private failure: unknown;
 
   constructor(
     private readonly store: AlertSaver,
@@ -38,25 +43,65 @@ export class AlertBatch {
   ) {}
 
   add(alert: Alert): void {
+    this.raiseFailure();
     this.pending.push(alert);
     if (this.pending.length >= this.options.maxAlerts) {
       this.flush();
       return;
     }
     if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), this.options.maxWaitMs);
+      this.timer = setTimeout(() => this.flushFromTimer(), this.options.maxWaitMs);
       // A batch that waits must not keep the process alive once the scan is over.
       this.timer.unref();
     }
   }
 
-  /** Saves the alerts that wait. The scan calls it at its end, however it ends. */
+  /**
+   * Saves the alerts that wait, and raises the error of a save that failed, this one or one
+   * that the timer started. The scan calls it at its end, however it ends.
+   */
   flush(): void {
+    this.raiseFailure();
+    this.save();
+  }
+
+  /** Saves the alerts that wait and ignores a failure, for a process that is ending. */
+  flushQuietly(): void {
+    try {
+      this.save();
+    } catch {
+      // The process ends with the error it already reported.
+    }
+  }
+
+  private save(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0) return;
     const alerts = this.pending;
     this.pending = [];
-    this.newAlerts += this.store.saveAlerts(alerts, this.scanId);
+    try {
+      this.newAlerts += this.store.saveAlerts(alerts, this.scanId);
+    } catch (error) {
+      // The transaction rolled back, so the whole batch is saved again by the next try.
+      this.pending = alerts.concat(this.pending);
+      throw error;
+    }
+  }
+
+  private flushFromTimer(): void {
+    this.timer = undefined;
+    try {
+      this.save();
+    } catch (error) {
+      this.failure = error;
+    }
+  }
+
+  private raiseFailure(): void {
+    if (this.failure === undefined) return;
+    const failure = this.failure;
+    this.failure = undefined;
+    throw failure;
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -99,6 +100,43 @@ describe('ParsedRuleCache', () => {
     const third = ParsedRuleCache.open(folder, '1.0.0');
     await load([DEFAULT_RULES_PATH], third);
     assert.equal(third.hits, 0);
+  });
+
+  it('reads no file with a changed value', async () => {
+    const folder = cacheFolder();
+    const first = ParsedRuleCache.open(folder, '1.0.0');
+    const plain = summary(await load([DEFAULT_RULES_PATH], first));
+    first.save();
+    const file = join(folder, 'rule-yaml.cache');
+    // Still valid JSON, so only the file's hash can tell.
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace('"EventID":4624', '"EventID":4625'));
+    assert.notEqual(readFileSync(file, 'utf8'), text);
+
+    const second = ParsedRuleCache.open(folder, '1.0.0');
+    assert.equal(summary(await load([DEFAULT_RULES_PATH], second)), plain);
+    assert.equal(second.hits, 0);
+    assert.equal(second.save(), true);
+    const third = ParsedRuleCache.open(folder, '1.0.0');
+    await load([DEFAULT_RULES_PATH], third);
+    assert.equal(third.misses, 0);
+  });
+
+  it('leaves a folder or a pipe in its place alone', {
+    skip: process.platform === 'win32',
+  }, async () => {
+    const folder = cacheFolder();
+    mkdirSync(join(folder, 'rule-yaml.cache'));
+    const cache = ParsedRuleCache.open(folder, '1.0.0');
+    await load([DEFAULT_RULES_PATH], cache);
+    assert.equal(cache.save(), false);
+    assert.deepEqual(readdirSync(folder), ['rule-yaml.cache']);
+
+    const piped = cacheFolder();
+    execFileSync('mkfifo', [join(piped, 'rule-yaml.cache')]);
+    const fromPipe = ParsedRuleCache.open(piped, '1.0.0');
+    await load([DEFAULT_RULES_PATH], fromPipe);
+    assert.equal(fromPipe.hits, 0);
   });
 
   it('reads no file of another version', async () => {

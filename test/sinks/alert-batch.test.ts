@@ -103,4 +103,49 @@ describe('AlertBatch', () => {
     assert.equal(batch.newAlerts, 1);
     store.close();
   });
+
+  it('raises a failed save and keeps its alerts', async () => {
+    const { file, store } = newStore();
+    let failures = 1;
+    const saver = {
+      saveAlerts(alerts: readonly Alert[], scanId: number | undefined): number {
+        if (failures-- > 0) throw new Error('database is locked');
+        return store.saveAlerts(alerts, scanId);
+      },
+    };
+    const batch = new AlertBatch(saver, store.startScan(['a.json']), {
+      maxAlerts: 512,
+      maxWaitMs: 20,
+    });
+    batch.add(alert(1));
+    batch.add(alert(2));
+    // The timer's save fails, and the next call of the scan raises its error.
+    await sleep(200);
+    assert.throws(() => batch.add(alert(3)), /database is locked/);
+    assert.equal(storedAlerts(file), 0);
+    batch.flush();
+    assert.equal(storedAlerts(file), 2);
+    assert.equal(batch.newAlerts, 2);
+    store.close();
+  });
+
+  it('saves what waits when the process ends', () => {
+    const { file, store } = newStore();
+    const batch = new AlertBatch(
+      {
+        saveAlerts: () => {
+          throw new Error('disk full');
+        },
+      },
+      undefined,
+    );
+    batch.add(alert(1));
+    batch.flushQuietly();
+    assert.throws(() => batch.flush(), /disk full/);
+    const working = new AlertBatch(store, undefined);
+    working.add(alert(1));
+    working.flushQuietly();
+    assert.equal(storedAlerts(file), 1);
+    store.close();
+  });
 });
