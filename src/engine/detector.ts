@@ -131,7 +131,9 @@ export class Detector {
       }
       for (const mapping of selected) {
         const fields = mapping.fields ?? {};
-        const mapField = (name: string) => fields[name] ?? name;
+        // Own names only: a rule's field named `__proto__` would read the object's prototype.
+        const mapField = (name: string) =>
+          (Object.hasOwn(fields, name) ? fields[name] : name) ?? name;
         const problems: DetectionProblem[] = [];
         const compiled = compileForMapping(
           rule,
