@@ -133,7 +133,7 @@ export class Detector {
         const fields = mapping.fields ?? {};
         // Own names only: a rule's field named `__proto__` would read the object's prototype.
         const mapField = (name: string) =>
-          (Object.hasOwn(fields, name) ? fields[name] : name) ?? name;
+          Object.hasOwn(fields, name) ? (fields[name] ?? name) : name;
         const problems: DetectionProblem[] = [];
         const compiled = compileForMapping(
           rule,
