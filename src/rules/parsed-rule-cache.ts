@@ -88,7 +88,7 @@ export class ParsedRuleCache implements PlainValueCache {
     try {
       value = json === undefined ? undefined : JSON.parse(json);
     } catch {
-      // A damaged line: the text is parsed again, and the next save replaces the line.
+      // Only a file whose hash matched is read, so this is a defence: the text is parsed again.
       this.stored.delete(key);
     }
     if (value === undefined) {
@@ -184,8 +184,9 @@ function readEntries(file: string, first: string): Map<string, string> {
   const text = readRegularFile(file);
   if (text === undefined) return entries;
 
-  const check = text.lastIndexOf(CHECK_PREFIX);
-  const body = check < 0 ? '' : text.slice(0, check);
+  // The hash line starts a line, and a value could contain its prefix too.
+  const check = text.lastIndexOf(`\n${CHECK_PREFIX}`) + 1;
+  const body = check <= 0 ? '' : text.slice(0, check);
   if (body === '' || text.slice(check + CHECK_PREFIX.length).trimEnd() !== hashOf(body)) {
     return entries;
   }
