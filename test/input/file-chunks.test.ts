@@ -62,25 +62,34 @@ describe('FileChunks and the event loop', () => {
   it('yields to the event loop', async () => {
     const path = writeInput('turns.bin', countingBytes(64 * 1024));
     let turned = false;
+    let timed = false;
     setImmediate(() => {
       turned = true;
     });
+    setTimeout(() => {
+      timed = true;
+    }, 0);
     let chunks = 0;
     let turnedBy40 = false;
+    let timedBy40 = false;
     for await (const _ of new FileChunks(path, 1024)) {
       chunks++;
-      if (chunks === 40) turnedBy40 = turned;
+      if (chunks === 40) {
+        turnedBy40 = turned;
+        timedBy40 = timed;
+      }
     }
     assert.equal(chunks, 64);
     assert.equal(turnedBy40, true);
+    assert.equal(timedBy40, true);
   });
 
-  it('closes after a read in flight ends', async () => {
+  it('closes with a chunk waiting for its turn', async () => {
     const path = writeInput('in-flight.bin', countingBytes(64 * 1024));
     const stream = new FileChunks(path, 1024);
     const chunks = stream[Symbol.asyncIterator]();
     for (let at = 0; at < 15; at++) await chunks.next();
-    // The sixteenth read is asynchronous, so it is still running when the stream is destroyed.
+    // The sixteenth chunk waits for a turn of the event loop when the stream is destroyed.
     const sixteenth = chunks.next();
     const closed = new Promise((resolve) => stream.once('close', resolve));
     stream.destroy();
