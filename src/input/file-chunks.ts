@@ -11,9 +11,9 @@ import { Readable } from 'node:stream';
  * Synchronous reads alone would parse a whole file without giving the event loop a turn, so
  * pending output, worker messages and timers would wait for its end. Every `TURN_EVERY`-th read
  * passes its chunk on from `setImmediate` to give that turn. An asynchronous read did that too,
- * but it waited for the thread pool each time: the scan's thread was idle 67 ms instead of 10 ms
- * in a one-worker scan of the OTRF events with the SigmaHQ rules (Node 20, `--cpu-prof`). A server
- * never reads inputs this way.
+ * but it waited for the thread pool each time. The scan's thread was idle 67 ms instead of 10 ms
+ * in a one-worker scan of the OTRF events with the SigmaHQ rules (Node 20, `--cpu-prof`). A
+ * server never reads inputs this way.
  */
 export class FileChunks extends Readable {
   private fd: number | undefined;
