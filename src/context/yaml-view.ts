@@ -56,7 +56,7 @@ export interface PlainValueCache {
 
 /**
  * Reads the documents of one YAML text, with the fast plain parse when that is safe and
- * `plain` is not false. A text that `cache` holds is not parsed again.
+ * `plain` is not false. A text found in `cache` is not parsed again.
  */
 export function readYamlDocuments(
   file: string,

@@ -3,9 +3,9 @@ import type { Equalities, Requirement } from '../rules/index-keys.js';
 import { buildKeyed, indexKey, type KeyedVariants, type Variant } from './rule-index.js';
 
 /**
- * The detector's rule index for one route (the log source mappings that an event belongs to,
- * see detector.ts), split by the values of the field that most of its rules require to be equal
- * to one of a few values: `EventID` for Windows events.
+ * The detector's rule index for one route, the log source mappings that an event belongs to
+ * (see detector.ts). It is split by the values of the field that most of its rules require to
+ * be equal to one of a few values: `EventID` for Windows events.
  * Each value has its own keyed index (rule-index.ts), and an event is shown the keys of its own
  * value's rules only. Unsplit, every Security event looked up the 42 fields that some Security
  * rule is keyed on, such as the `ShareName` of the rules for event 5145. The split made a scan

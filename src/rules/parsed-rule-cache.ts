@@ -164,8 +164,8 @@ export function cacheDirectory(
 
 /**
  * Returns the JSON of a value with every character beyond ASCII escaped, so that the cache file
- * is read as a one-byte string: half the memory of the two-byte string that one emoji in one
- * rule made of the whole file, and `JSON.parse` gives the same value.
+ * is read as a one-byte string. One emoji in one rule made the whole file a two-byte string, of
+ * twice the memory. `JSON.parse` gives the same value back.
  */
 function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(

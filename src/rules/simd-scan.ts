@@ -311,7 +311,7 @@ function foldedOffsets(strings: readonly ScanString[], first: number): Set<numbe
 
 /**
  * Pushes the mask of the positions where one of the strings may start, from its first
- * `characters` characters. `operand` pushes nothing and returns the local that holds the text
+ * `characters` characters. `operand` pushes nothing and returns the local that contains the text
  * at an offset, folded when asked, or pushes that text itself and returns undefined.
  */
 function pushStarts(

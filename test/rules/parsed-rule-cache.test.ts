@@ -31,6 +31,17 @@ function summary(set: RuleSet): string {
   });
 }
 
+/** Loads `paths` through the cache file of `folder`, and returns the cache and the load's summary. */
+async function loadThrough(
+  folder: string,
+  paths: string[] = [DEFAULT_RULES_PATH],
+  product = '1.0.0',
+): Promise<{ cache: ParsedRuleCache; loaded: string }> {
+  const cache = ParsedRuleCache.open(folder, product);
+  const loaded = summary(await load(paths, cache));
+  return { cache, loaded };
+}
+
 function cacheFolder(): string {
   return mkdtempSync(join(tmpdir(), 'trustwatch-rule-cache-'));
 }
@@ -67,22 +78,17 @@ describe('ParsedRuleCache', () => {
         '',
       ].join('\n');
     writeFileSync(file, rule('Vendor logon'));
-    const first = ParsedRuleCache.open(folder, '1.0.0');
-    await load([rules], first);
-    first.save();
+    (await loadThrough(folder, [rules])).cache.save();
 
     writeFileSync(file, rule('Vendor account logon'));
-    const second = ParsedRuleCache.open(folder, '1.0.0');
-    const set = await load([rules], second);
-    assert.equal(second.misses, 1);
-    assert.equal(set.rules[0]?.meta.title, 'Vendor account logon');
+    const { cache, loaded } = await loadThrough(folder, [rules]);
+    assert.equal(cache.misses, 1);
+    assert.match(loaded, /"title":"Vendor account logon"/);
   });
 
   it('reads past a damaged cache file', async () => {
     const folder = cacheFolder();
-    const first = ParsedRuleCache.open(folder, '1.0.0');
-    await load([DEFAULT_RULES_PATH], first);
-    first.save();
+    (await loadThrough(folder)).cache.save();
     const file = join(folder, 'rule-yaml.cache');
     const lines = readFileSync(file, 'utf8').split('\n');
     // Every value cut in half, as a full disk could leave them.
@@ -91,35 +97,29 @@ describe('ParsedRuleCache', () => {
     );
     writeFileSync(file, damaged.join('\n'));
 
-    const second = ParsedRuleCache.open(folder, '1.0.0');
-    const set = await load([DEFAULT_RULES_PATH], second);
-    assert.equal(summary(set), summary(await load([DEFAULT_RULES_PATH])));
-    assert.equal(second.hits, 0);
+    const second = await loadThrough(folder);
+    assert.equal(second.loaded, summary(await load([DEFAULT_RULES_PATH])));
+    assert.equal(second.cache.hits, 0);
 
     writeFileSync(file, 'not a cache\nabc {"title": 1}\n');
-    const third = ParsedRuleCache.open(folder, '1.0.0');
-    await load([DEFAULT_RULES_PATH], third);
-    assert.equal(third.hits, 0);
+    assert.equal((await loadThrough(folder)).cache.hits, 0);
   });
 
   it('reads no file with a changed value', async () => {
     const folder = cacheFolder();
-    const first = ParsedRuleCache.open(folder, '1.0.0');
-    const plain = summary(await load([DEFAULT_RULES_PATH], first));
-    first.save();
+    const first = await loadThrough(folder);
+    first.cache.save();
     const file = join(folder, 'rule-yaml.cache');
     // Still valid JSON, so only the file's hash can tell.
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.replace('"EventID":4624', '"EventID":4625'));
     assert.notEqual(readFileSync(file, 'utf8'), text);
 
-    const second = ParsedRuleCache.open(folder, '1.0.0');
-    assert.equal(summary(await load([DEFAULT_RULES_PATH], second)), plain);
-    assert.equal(second.hits, 0);
-    assert.equal(second.save(), true);
-    const third = ParsedRuleCache.open(folder, '1.0.0');
-    await load([DEFAULT_RULES_PATH], third);
-    assert.equal(third.misses, 0);
+    const second = await loadThrough(folder);
+    assert.equal(second.loaded, first.loaded);
+    assert.equal(second.cache.hits, 0);
+    assert.equal(second.cache.save(), true);
+    assert.equal((await loadThrough(folder)).cache.misses, 0);
   });
 
   it('leaves a folder or a pipe in its place alone', {
@@ -127,29 +127,19 @@ describe('ParsedRuleCache', () => {
   }, async () => {
     const folder = cacheFolder();
     mkdirSync(join(folder, 'rule-yaml.cache'));
-    const cache = ParsedRuleCache.open(folder, '1.0.0');
-    await load([DEFAULT_RULES_PATH], cache);
-    assert.equal(cache.save(), false);
+    assert.equal((await loadThrough(folder)).cache.save(), false);
     assert.deepEqual(readdirSync(folder), ['rule-yaml.cache']);
 
     const piped = cacheFolder();
     execFileSync('mkfifo', [join(piped, 'rule-yaml.cache')]);
-    const fromPipe = ParsedRuleCache.open(piped, '1.0.0');
-    await load([DEFAULT_RULES_PATH], fromPipe);
-    assert.equal(fromPipe.hits, 0);
+    assert.equal((await loadThrough(piped)).cache.hits, 0);
   });
 
   it('reads no file of another version', async () => {
     const folder = cacheFolder();
-    const older = ParsedRuleCache.open(folder, '1.0.0');
-    await load([DEFAULT_RULES_PATH], older);
-    older.save();
-    const newer = ParsedRuleCache.open(folder, '1.1.0');
-    await load([DEFAULT_RULES_PATH], newer);
-    assert.equal(newer.hits, 0);
-    const again = ParsedRuleCache.open(folder, '1.0.0');
-    await load([DEFAULT_RULES_PATH], again);
-    assert.equal(again.misses, 0);
+    (await loadThrough(folder, [DEFAULT_RULES_PATH], '1.0.0')).cache.save();
+    assert.equal((await loadThrough(folder, [DEFAULT_RULES_PATH], '1.1.0')).cache.hits, 0);
+    assert.equal((await loadThrough(folder, [DEFAULT_RULES_PATH], '1.0.0')).cache.misses, 0);
   });
 
   it('keeps only values that JSON gives back', () => {

@@ -38,6 +38,32 @@ function assertCovers(literals: readonly string[], factors: readonly string[]): 
   }
 }
 
+/** Returns a small deterministic generator of numbers in [0, 1), so that a failure repeats. */
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/**
+ * Returns 1 to `sizes.lists` literals of `sizes.shortest` to `sizes.shortest + sizes.lengths - 1`
+ * characters of `alphabet`.
+ */
+function randomLiterals(
+  random: () => number,
+  sizes: { lists: number; shortest: number; lengths: number },
+  alphabet: string,
+): string[] {
+  return Array.from({ length: 1 + Math.floor(random() * sizes.lists) }, () =>
+    Array.from(
+      { length: sizes.shortest + Math.floor(random() * sizes.lengths) },
+      () => alphabet[Math.floor(random() * alphabet.length)],
+    ).join(''),
+  );
+}
+
 describe('requiredFactors', () => {
   it('reduces Mimikatz keywords to three factors', () => {
     const factors = requiredFactors(MIMIKATZ);
@@ -63,18 +89,9 @@ describe('requiredFactors', () => {
   });
 
   it('covers generated lists whenever it answers', () => {
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seededRandom(7);
     for (let round = 0; round < 200; round++) {
-      const literals = Array.from({ length: 1 + Math.floor(random() * 12) }, () =>
-        Array.from(
-          { length: 2 + Math.floor(random() * 10) },
-          () => 'ab:.é'[Math.floor(random() * 5)],
-        ).join(''),
-      );
+      const literals = randomLiterals(random, { lists: 12, shortest: 2, lengths: 10 }, 'ab:.é');
       const factors = requiredFactors(literals);
       if (factors) assertCovers(literals, factors);
     }
@@ -82,8 +99,8 @@ describe('requiredFactors', () => {
 });
 
 /**
- * The greedy choice as `requiredFactors` states it, counting every substring of every length:
- * the most literals, then the longer, then the first in code unit order.
+ * Returns the greedy choice as `requiredFactors` states it, counting every substring of every
+ * length: the most literals, then the longer, then the first in code unit order.
  */
 function greedyByCounting(literals: readonly string[]): string[] | undefined {
   const { maxFactors, minLength, maxLength } = DEFAULT_FACTOR_LIMITS;
@@ -113,19 +130,10 @@ function greedyByCounting(literals: readonly string[]): string[] | undefined {
 
 describe('requiredFactors choice', () => {
   it('chooses as counting every substring would', () => {
-    let seed = 11;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seededRandom(11);
     for (let round = 0; round < 500; round++) {
       const alphabet = round % 2 === 0 ? 'ab:.' : 'abcdefgh.\\é';
-      const literals = Array.from({ length: 1 + Math.floor(random() * 16) }, () =>
-        Array.from(
-          { length: 1 + Math.floor(random() * 14) },
-          () => alphabet[Math.floor(random() * alphabet.length)],
-        ).join(''),
-      );
+      const literals = randomLiterals(random, { lists: 16, shortest: 1, lengths: 14 }, alphabet);
       assert.deepEqual(requiredFactors(literals), greedyByCounting(literals), literals.join(' '));
     }
     assert.deepEqual(requiredFactors(MIMIKATZ), greedyByCounting(MIMIKATZ));
