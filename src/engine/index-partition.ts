@@ -16,6 +16,8 @@ import { buildKeyed, indexKey, type KeyedVariants, type Variant } from './rule-i
 export interface MappingIndex {
   /** Variants shown every event of the route. */
   common: KeyedVariants;
+  /** The variants that `common` keys. */
+  commonVariants: readonly Variant[];
   /** Absent when no variant requires values of a field. */
   partition: Partition | undefined;
 }
@@ -24,6 +26,8 @@ export interface Partition {
   accessor: FieldAccessor;
   /** Variants by the value of the field (`indexKey`). */
   byValue: Map<string, KeyedVariants>;
+  /** The variants that each value's part keys. */
+  variantsByValue: Map<string, readonly Variant[]>;
 }
 
 /** A variant with what its rule's compile found out about every match. */
@@ -38,7 +42,13 @@ const NO_REQUIREMENT: Requirement = new Map();
 /** Splits the variants by the most required field and keys each part. */
 export function buildIndex(variants: readonly IndexedVariant[]): MappingIndex {
   const key = splitKey(variants);
-  if (key === undefined) return { common: buildKeyed(variants), partition: undefined };
+  if (key === undefined) {
+    return {
+      common: buildKeyed(variants),
+      commonVariants: variantsOf(variants),
+      partition: undefined,
+    };
+  }
 
   const common: IndexedVariant[] = [];
   const split: IndexedVariant[] = [];
@@ -65,11 +75,20 @@ export function buildIndex(variants: readonly IndexedVariant[]): MappingIndex {
   }
 
   const byValue = new Map<string, KeyedVariants>();
-  for (const [value, part] of parts) byValue.set(value, buildKeyed(part));
+  const variantsByValue = new Map<string, readonly Variant[]>();
+  for (const [value, part] of parts) {
+    byValue.set(value, buildKeyed(part));
+    variantsByValue.set(value, variantsOf(part));
+  }
   return {
     common: buildKeyed(common),
-    partition: { accessor: fieldAccessor(key.slice(1)), byValue },
+    commonVariants: variantsOf(common),
+    partition: { accessor: fieldAccessor(key.slice(1)), byValue, variantsByValue },
   };
+}
+
+function variantsOf(items: readonly IndexedVariant[]): Variant[] {
+  return items.map((item) => item.variant);
 }
 
 /** Returns the `=` key that the most variants have an equality fact on, or undefined. */

@@ -46,6 +46,12 @@ const BUCKET_SIZE = 4;
  */
 const MAX_SEEN_ONCE = 65_536;
 
+/**
+ * Maximum hashes that the memos of one detector keep together. A route split by event id has a
+ * memo per id, and the Security events alone have some seventy ids with rules.
+ */
+const MAX_ALL_SEEN_ONCE = 4 * MAX_SEEN_ONCE;
+
 /** Lookups per trial of the share of events whose verdicts were remembered. */
 const TRIAL_LOOKUPS = 4_096;
 
@@ -63,6 +69,16 @@ export interface MemoBudget {
   units: number;
 }
 
+/**
+ * Hashes of events seen once that the memos of one detector hold, shared between them. When
+ * they reach `MAX_ALL_SEEN_ONCE`, a new epoch begins, and each memo forgets its hashes when it
+ * next reads them: together they never hold more than twice the maximum.
+ */
+export interface SeenOnceBudget {
+  hashes: number;
+  epoch: number;
+}
+
 interface Remembered {
   values: readonly unknown[];
   /** Rules matched, live rules left out. */
@@ -76,6 +92,8 @@ export class VerdictMemo {
   private readonly accessors: readonly FieldAccessor[];
   private readonly buckets = new Map<number, Remembered[]>();
   private readonly seenOnce = new Set<number>();
+  /** The epoch of the shared budget in which `seenOnce` was filled. */
+  private epoch: number;
   /** Values of the event being detected, and their hash and text length. */
   private readonly values: unknown[];
   private hash = 0;
@@ -93,7 +111,9 @@ export class VerdictMemo {
   constructor(
     variants: readonly Variant[],
     private readonly budget: MemoBudget,
+    private readonly seenBudget: SeenOnceBudget,
   ) {
+    this.epoch = seenBudget.epoch;
     const liveRules = new Set<number>();
     for (const variant of variants) {
       if (typeof variant.reads === 'string') liveRules.add(variant.ruleIndex);
@@ -136,11 +156,7 @@ export class VerdictMemo {
   remember(matched: readonly number[]): void {
     const units = this.eventUnits;
     if (units < 0) return;
-    if (!this.seenOnce.has(this.hash)) {
-      if (this.seenOnce.size >= MAX_SEEN_ONCE) this.seenOnce.clear();
-      this.seenOnce.add(this.hash);
-      return;
-    }
+    if (!this.seenBefore(this.hash)) return;
     if (this.budget.units + units > MAX_MEMO_UNITS) {
       this.budget.units -= this.units;
       this.units = 0;
@@ -156,6 +172,30 @@ export class VerdictMemo {
     else bucket[this.lookups % BUCKET_SIZE] = entry;
     this.units += units;
     this.budget.units += units;
+  }
+
+  /** Tells whether the hash came before, and notes it when it did not. */
+  private seenBefore(hash: number): boolean {
+    const seen = this.seenOnce;
+    const shared = this.seenBudget;
+    if (this.epoch !== shared.epoch) {
+      seen.clear();
+      this.epoch = shared.epoch;
+    }
+    if (seen.has(hash)) return true;
+    if (seen.size >= MAX_SEEN_ONCE) {
+      shared.hashes -= seen.size;
+      seen.clear();
+    }
+    if (shared.hashes >= MAX_ALL_SEEN_ONCE) {
+      shared.hashes = 0;
+      shared.epoch++;
+      seen.clear();
+      this.epoch = shared.epoch;
+    }
+    seen.add(hash);
+    shared.hashes++;
+    return false;
   }
 
   /** Reads the event's values into `values`, with their hash; false for a list or an object. */

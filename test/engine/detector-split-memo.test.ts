@@ -218,6 +218,50 @@ describe('verdict memo', () => {
     }
   });
 
+  it('keeps a memo per event id', () => {
+    // Thirty ids whose rules read a field each: more fields than one memo reads together.
+    const perId = Array.from({ length: 30 }, (_, at) =>
+      rule(
+        `Id ${at}`,
+        `  selection:
+    EventID: ${1000 + at}
+    Field${at}: 'bad'
+  condition: selection`,
+      ),
+    );
+    const subject = detector([...perId, ANY_ID]);
+    const event = (at: number, value: string) => ({
+      EventID: 1000 + at,
+      [`Field${at}`]: value,
+      Field29: 'read by the rule of id 1029 only',
+      Image: 'c:\\tools\\other.exe',
+    });
+    for (let pass = 1; pass <= 3; pass++) {
+      assert.deepEqual(detect(subject, event(3, 'bad')).titles, ['Id 3']);
+      assert.deepEqual(detect(subject, event(4, 'good')).titles, []);
+    }
+    // The first two passes ran the rules; the third reused both verdicts.
+    assert.equal(subject.stats.verdicts_reused_total, 2);
+    const reused = detect(subject, event(3, 'bad'));
+    assert.deepEqual(reused, { titles: ['Id 3'], evaluated: 0 });
+    // A value that a rule of the part reads is new: its rules run again.
+    assert.deepEqual(detect(subject, event(3, 'worse')).titles, []);
+    assert.deepEqual(detect(subject, { ...event(3, 'bad'), Image: 'c:\\psexec.exe' }).titles, [
+      'Id 3',
+      'Tool anywhere',
+    ]);
+  });
+
+  it('remembers ids without a part', () => {
+    const subject = detector([SHARE, LOGON, ANY_ID]);
+    for (let pass = 1; pass <= 3; pass++) {
+      assert.deepEqual(detect(subject, { EventID: 7, Image: 'c:\\a.exe' }).titles, []);
+    }
+    assert.equal(subject.stats.verdicts_reused_total, 1);
+    const tool = { EventID: 7, Image: 'c:\\psexec.exe' };
+    assert.deepEqual(detect(subject, tool).titles, ['Tool anywhere']);
+  });
+
   it('gives the same verdicts when values never repeat', () => {
     const subject = detector([SHARE, LOGON, ANY_ID]);
     for (let at = 0; at < 10_000; at++) {
