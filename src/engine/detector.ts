@@ -1,6 +1,10 @@
 import type { Event } from '../model/event.js';
-import { compileForMapping } from '../rules/compiled-at-load.js';
-import type { DetectionProblem } from '../rules/detection.js';
+import {
+  compiledAtLoad,
+  compileForMapping,
+  factsForMapping,
+  type RuleFacts,
+} from '../rules/compiled-at-load.js';
 import { EvalContext } from '../rules/fields.js';
 import {
   type IndexedMapping,
@@ -11,6 +15,7 @@ import type { Placeholders } from '../rules/placeholders.js';
 import { enableLinearRegexFallback } from '../rules/regex.js';
 import { RegexGuard, type RegexGuardOptions, type RegexTimeouts } from '../rules/regex-guard.js';
 import type { DetectionRule } from '../rules/rule.js';
+import type { FieldTestEnv } from '../rules/search.js';
 import { visitSubstrings } from '../rules/substring-scan.js';
 import { searchWords, visitWordParts, visitWords } from '../rules/word-scan.js';
 import {
@@ -140,26 +145,20 @@ export class Detector {
         // Own names only: a rule's field named `__proto__` would read the object's prototype.
         const mapField = (name: string) =>
           Object.hasOwn(fields, name) ? (fields[name] ?? name) : name;
-        const problems: DetectionProblem[] = [];
-        const compiled = compileForMapping(
-          rule,
-          {
-            placeholders: options.placeholders,
-            mapField,
-            regexGuard: { guard: this.regexGuard, rule: ruleLabel(rule) },
-          },
-          problems,
-        );
-        if (!compiled) continue;
-        const list = variantsByMapping.get(mapping.index) ?? [];
-        const variant: Variant = {
-          ruleIndex,
-          match: compiled.match,
-          reads: compiled.reads,
-          seen: 0,
+        const env: FieldTestEnv = {
+          placeholders: options.placeholders,
+          mapField,
+          regexGuard: { guard: this.regexGuard, rule: ruleLabel(rule) },
         };
-        this.variants.push(variant);
-        list.push({ variant, requires: compiled.requires, equalities: compiled.equalities });
+        const planned = planVariant(rule, ruleIndex, env);
+        if (!planned) continue;
+        const list = variantsByMapping.get(mapping.index) ?? [];
+        this.variants.push(planned.variant);
+        list.push({
+          variant: planned.variant,
+          requires: planned.facts.requires,
+          equalities: planned.facts.equalities,
+        });
         variantsByMapping.set(mapping.index, list);
       }
     });
@@ -404,6 +403,49 @@ interface PartChoice {
 
 /** Values of the split field whose choice a route keeps: event ids are a few hundred at most. */
 const MAX_CHOICES = 4096;
+
+/**
+ * Makes the variant of a rule for one mapping (`env.mapField`), with the facts that index it.
+ * When the facts can come from the rule's compile at load (compiled-at-load.ts), the variant
+ * compiles its matcher when it first runs: many variants never run, since an event meets only
+ * the rules of its keys. In each worker thread of an OTRF scan with the SigmaHQ rules, compiling
+ * every variant at the start took 0.7 s, and compiling those that ran took 0.4 s (Node 20).
+ * Undefined when the rule does not compile.
+ */
+function planVariant(
+  rule: DetectionRule,
+  ruleIndex: number,
+  env: FieldTestEnv,
+): { variant: Variant; facts: RuleFacts } | undefined {
+  const loaded = compiledAtLoad(rule, env.placeholders, env.mapField);
+  if (loaded) {
+    return {
+      variant: { ruleIndex, match: loaded.match, reads: loaded.reads, seen: 0 },
+      facts: loaded,
+    };
+  }
+
+  const facts = factsForMapping(rule, env.placeholders, env.mapField);
+  if (facts) {
+    const variant: Variant = { ruleIndex, match: NEVER, reads: facts.reads, seen: 0 };
+    variant.match = (context) => {
+      // The rule compiled at load without problems, and only its field names differ here.
+      const compiled = compileForMapping(rule, env, []);
+      variant.match = compiled?.match ?? NEVER;
+      return variant.match(context);
+    };
+    return { variant, facts };
+  }
+
+  const compiled = compileForMapping(rule, env, []);
+  if (!compiled) return undefined;
+  return {
+    variant: { ruleIndex, match: compiled.match, reads: compiled.reads, seen: 0 },
+    facts: compiled,
+  };
+}
+
+const NEVER = (): boolean => false;
 
 function byNumber(a: number, b: number): number {
   return a - b;

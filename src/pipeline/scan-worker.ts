@@ -6,6 +6,7 @@ import { GeoResolver } from '../enrich/geo.js';
 import { TrustEnricher } from '../enrich/trust.js';
 import { reopenInput } from '../input/expand.js';
 import type { LogFields, Logger } from '../model/logger.js';
+import { keepFactsAtLoad } from '../rules/compiled-at-load.js';
 import type { DetectionRule } from '../rules/rule.js';
 import type { PreparedInput } from '../sources/read.js';
 import { createFormatRegistry } from '../sources/registry.js';
@@ -53,14 +54,20 @@ class PortLogger implements Logger {
 
 const logger = new PortLogger();
 const context = compileContext(init.context.file, init.context.config, () => {});
-const detectionRules = init.rules.filter(
-  (rule): rule is DetectionRule => rule.kind === 'detection',
+const detectorOptions = stageDetectorOptions(
+  context,
+  init.settings.limits.maxFieldLength,
+  init.regexTimeouts,
 );
-const detector = new Detector(
-  detectionRules,
-  init.mappings,
-  stageDetectorOptions(context, init.settings.limits.maxFieldLength, init.regexTimeouts),
-);
+const detectionRules: DetectionRule[] = [];
+init.rules.forEach((rule, index) => {
+  if (rule.kind !== 'detection') return;
+  detectionRules.push(rule);
+  // The scan's placeholders come from the same settings as this thread's.
+  const facts = init.facts[index];
+  if (facts) keepFactsAtLoad(rule, facts, detectorOptions.placeholders);
+});
+const detector = new Detector(detectionRules, init.mappings, detectorOptions);
 
 const snapshot = new SightingSet();
 for (const sighting of init.baseline?.snapshot ?? []) snapshot.add(sighting);

@@ -19,6 +19,7 @@ import type { Alert } from '../model/alert.js';
 import { parseDuration } from '../model/duration.js';
 import type { Event } from '../model/event.js';
 import type { Clock, Logger } from '../model/logger.js';
+import { factsAtLoad } from '../rules/compiled-at-load.js';
 import type { IndexedMapping } from '../rules/logsources/mapping.js';
 import { placeholderLookup } from '../rules/placeholders.js';
 import { addSpending, type RegexSpending } from '../rules/regex-guard.js';
@@ -543,9 +544,17 @@ function createPool(
   if ((config.workers ?? 1) <= 1 || threads === 0) return undefined;
   if (config.geo && !(config.geo instanceof GeoResolver)) return undefined;
 
+  const contextSettings = config.context.settings;
+  const placeholders = placeholderLookup(
+    contextSettings.placeholders,
+    contextSettings.unresolved_placeholders,
+  );
   const init: WorkerInit = {
     context: { file: config.context.file, config: config.context.config },
     rules: [...config.rules],
+    facts: config.rules.map((rule) =>
+      rule.kind === 'detection' ? (factsAtLoad(rule, placeholders) ?? null) : null,
+    ),
     mappings: [...config.mappings],
     settings,
     format: config.format,

@@ -6,6 +6,7 @@ import type { InputLocator } from '../input/input-file.js';
 import type { JsonLayout } from '../input/json-records.js';
 import type { TextEncoding } from '../input/text.js';
 import type { LogFields } from '../model/logger.js';
+import type { FactsAtLoad } from '../rules/compiled-at-load.js';
 import type { IndexedMapping } from '../rules/logsources/mapping.js';
 import type { RegexSpending } from '../rules/regex-guard.js';
 import type { Rule } from '../rules/rule.js';
@@ -22,6 +23,12 @@ export interface WorkerInit {
   context: { file: string | undefined; config: ContextConfig };
   /** All rules of the scan; detection rules are referred to by their index among them. */
   rules: Rule[];
+  /**
+   * The facts of each detection rule's compile at load, by its index in `rules`, so that the
+   * thread compiles only the rules that run. Null for the other rules and for a rule without
+   * them.
+   */
+  facts: (FactsAtLoad | null)[];
   mappings: IndexedMapping[];
   settings: SourceSettings;
   /** Format name that overrides detection for every input. */

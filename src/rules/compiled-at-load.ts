@@ -5,9 +5,10 @@ import {
   type DetectionProblem,
   type SearchSharing,
 } from './detection.js';
+import { type Equalities, type Requirement, weighsAlike } from './index-keys.js';
 import type { Placeholders } from './placeholders.js';
 import type { DetectionRule, FilterRule, SearchDefinition } from './rule.js';
-import type { FieldTestEnv } from './search.js';
+import type { FieldReads, FieldTestEnv } from './search.js';
 
 /**
  * Detection rules as loading compiled them, kept for the detector. Loading compiles every rule
@@ -24,8 +25,23 @@ import type { FieldTestEnv } from './search.js';
  * Sysmon and Security events name alike.
  */
 
+/** The facts that a compile finds about every match of a rule, apart from its matcher. */
+export interface RuleFacts {
+  requires: Requirement;
+  equalities?: Equalities | undefined;
+  reads: FieldReads;
+}
+
+/** A rule's facts from its compile at load, as a scan sends them to its worker threads. */
+export interface FactsAtLoad extends RuleFacts {
+  /** Field names that the compile read, before any mapping. */
+  fields: string[];
+}
+
 interface LoadCompiled {
-  compiled: CompiledDetection;
+  /** Absent in a worker thread, which receives the facts without the matcher. */
+  compiled: CompiledDetection | undefined;
+  facts: RuleFacts;
   placeholders: Placeholders;
   /** Field names that the compile read, before any mapping. */
   fields: readonly string[];
@@ -41,7 +57,40 @@ export function keepCompiledAtLoad(
   placeholders: Placeholders,
   fields: Iterable<string>,
 ): void {
-  atLoad.set(rule, { compiled, placeholders, fields: [...fields], filters: [...rule.filters] });
+  atLoad.set(rule, {
+    compiled,
+    facts: compiled,
+    placeholders,
+    fields: [...fields],
+    filters: [...rule.filters],
+  });
+}
+
+/** Keeps the facts of a rule's compile at load that a worker thread received. */
+export function keepFactsAtLoad(
+  rule: DetectionRule,
+  facts: FactsAtLoad,
+  placeholders: Placeholders,
+): void {
+  const { fields, ...rest } = facts;
+  atLoad.set(rule, {
+    compiled: undefined,
+    facts: rest,
+    placeholders,
+    fields,
+    filters: [...rule.filters],
+  });
+}
+
+/** Returns the facts of the rule's compile at load, to send to a worker thread. */
+export function factsAtLoad(
+  rule: DetectionRule,
+  placeholders: Placeholders,
+): FactsAtLoad | undefined {
+  const entry = usableEntry(rule, placeholders);
+  if (entry === undefined) return undefined;
+  const { requires, equalities, reads } = entry.facts;
+  return { requires, equalities, reads, fields: [...entry.fields] };
 }
 
 /** Returns the rule's compile at load when it is what compiling it with `mapField` would give. */
@@ -50,12 +99,61 @@ export function compiledAtLoad(
   placeholders: Placeholders,
   mapField: (name: string) => string,
 ): CompiledDetection | undefined {
+  const entry = usableEntry(rule, placeholders);
+  if (entry === undefined) return undefined;
+  if (entry.fields.some((name) => mapField(name) !== name)) return undefined;
+  return entry.compiled;
+}
+
+/**
+ * Returns the facts that compiling the rule with `mapField` would give, from its compile at load
+ * with the field names mapped, without compiling it. Undefined when there is no such compile,
+ * when two fields the rule reads map to one name, or when a mapped name weighs otherwise as an
+ * index key (index-keys.ts), since the compile could then choose other keys.
+ */
+export function factsForMapping(
+  rule: DetectionRule,
+  placeholders: Placeholders,
+  mapField: (name: string) => string,
+): RuleFacts | undefined {
+  const entry = usableEntry(rule, placeholders);
+  if (entry === undefined) return undefined;
+  const renamed = new Map<string, string>();
+  const names = new Set<string>();
+  for (const name of entry.fields) {
+    const mapped = mapField(name);
+    if (!weighsAlike(name, mapped)) return undefined;
+    renamed.set(name, mapped);
+    names.add(mapped);
+  }
+  if (names.size !== entry.fields.length) return undefined;
+
+  const rename = (name: string) => renamed.get(name) ?? name;
+  const { requires, equalities, reads } = entry.facts;
+  return {
+    requires: renameKeys(requires, rename),
+    equalities: equalities && renameKeys(equalities, rename),
+    reads: typeof reads === 'string' ? reads : new Set([...reads].map(rename)),
+  };
+}
+
+/** Returns the entry of the rule's compile at load if its placeholders and filters still hold. */
+function usableEntry(rule: DetectionRule, placeholders: Placeholders): LoadCompiled | undefined {
   const entry = atLoad.get(rule);
   if (!entry || entry.placeholders !== placeholders) return undefined;
   if (entry.filters.length !== rule.filters.length) return undefined;
   if (entry.filters.some((filter, index) => filter !== rule.filters[index])) return undefined;
-  if (entry.fields.some((name) => mapField(name) !== name)) return undefined;
-  return entry.compiled;
+  return entry;
+}
+
+/** Renames the field of each index key (`=Field`, `~Field` …), keeping its kind. */
+function renameKeys(
+  keyed: ReadonlyMap<string, ReadonlySet<string>>,
+  rename: (name: string) => string,
+): Map<string, ReadonlySet<string>> {
+  const out = new Map<string, ReadonlySet<string>>();
+  for (const [key, values] of keyed) out.set(`${key[0]}${rename(key.slice(1))}`, values);
+  return out;
 }
 
 interface SearchAtLoad {

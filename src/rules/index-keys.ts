@@ -91,6 +91,14 @@ const SHORT_SUBSTRING_LENGTH = 5;
  */
 const SOURCE_FIELDS = new Set(['=Channel', '=Provider_Name', '=SourceName']);
 
+/**
+ * Tells whether an index key on field `to` weighs as one on field `from` for every value and
+ * kind: the field's name only matters for the source fields.
+ */
+export function weighsAlike(from: string, to: string): boolean {
+  return SOURCE_FIELDS.has(`=${from}`) === SOURCE_FIELDS.has(`=${to}`);
+}
+
 function weight(key: string, value: string): number {
   const kind = key[0];
   if (kind === '=') {
