@@ -27,8 +27,11 @@ export type Requirement = Map<string, ReadonlySet<string>>;
 const WORD = /[a-z0-9]+/g;
 
 /**
- * Words too frequent in Windows paths, command lines and PowerShell to narrow anything down; a
- * pattern uses one only when it has no other.
+ * Words too frequent in Windows paths, command lines, registry keys and PowerShell to narrow
+ * anything down; a pattern uses one only when it has no other. Some are labels that Windows
+ * writes into every event of a kind: each PowerShell module event (4103) has `Command Name =`
+ * in its `ContextInfo` and `CommandInvocation(` or `ParameterBinding(` in its `Payload`, and
+ * service keys sit under `\System\CurrentControlSet\Services`.
  */
 const COMMON_WORDS = new Set([
   'exe',
@@ -54,6 +57,18 @@ const COMMON_WORDS = new Set([
   'currentversion',
   'powershell',
   'object',
+  'new',
+  'system',
+  'currentcontrolset',
+  'control',
+  'services',
+  'command',
+  'commandinvocation',
+  'parameterbinding',
+  'name',
+  'type',
+  'value',
+  'host',
 ]);
 
 /** Returns the words of a lower-cased field value. */
