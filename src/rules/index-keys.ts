@@ -28,8 +28,8 @@ const WORD = /[a-z0-9]+/g;
 
 /**
  * Words too frequent in Windows paths, command lines, registry keys and PowerShell to narrow
- * anything down; a pattern uses one only when it has no other. Some are labels that Windows
- * writes into every event of a kind: each PowerShell module event (4103) has `Command Name =`
+ * anything down, so a pattern uses one only when it has no other. Some are labels that Windows
+ * writes into every event of a kind. Each PowerShell module event (4103) has `Command Name =`
  * in its `ContextInfo` and `CommandInvocation(` or `ParameterBinding(` in its `Payload`, and
  * service keys sit under `\System\CurrentControlSet\Services`.
  */
@@ -108,7 +108,7 @@ const SOURCE_FIELDS = new Set(['=Channel', '=Provider_Name', '=SourceName']);
 
 /**
  * Tells whether an index key on field `to` weighs as one on field `from` for every value and
- * kind: the field's name only matters for the source fields.
+ * kind. Only the source fields weigh otherwise.
  */
 export function weighsAlike(from: string, to: string): boolean {
   return SOURCE_FIELDS.has(`=${from}`) === SOURCE_FIELDS.has(`=${to}`);
