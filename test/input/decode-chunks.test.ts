@@ -25,14 +25,14 @@ function mixedText(count: number): string {
 }
 
 describe('decodeChunks', () => {
-  it('cuts a large chunk into texts of 64 KiB at most', async () => {
+  it('cuts a large chunk into texts of 32 KiB at most', async () => {
     const bytes = Buffer.from(mixedText(6000));
-    assert.ok(bytes.length > 4 * 64 * 1024);
+    assert.ok(bytes.length > 8 * 32 * 1024);
 
     const texts = await decodeAll([bytes], UTF8);
 
-    assert.ok(texts.length >= 4);
-    for (const text of texts) assert.ok(Buffer.byteLength(text) <= 64 * 1024 + 3);
+    assert.ok(texts.length >= 8);
+    for (const text of texts) assert.ok(Buffer.byteLength(text) <= 32 * 1024 + 3);
     assert.equal(texts.join(''), bytes.toString('utf8'));
   });
 
