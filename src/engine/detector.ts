@@ -230,7 +230,9 @@ export class Detector {
     const partition = route.index.partition;
     if (partition === undefined) return route.whole;
     const value = partition.accessor.get(this.context.event);
-    const cacheable = typeof value === 'string' || typeof value === 'number';
+    const cacheable =
+      typeof value === 'number' ||
+      (typeof value === 'string' && value.length <= MAX_CHOICE_LENGTH);
     if (cacheable) {
       const known = route.choices.get(value);
       if (known !== undefined) return known;
@@ -403,6 +405,12 @@ interface PartChoice {
 
 /** Values of the split field whose choice a route keeps: event ids are a few hundred at most. */
 const MAX_CHOICES = 4096;
+
+/**
+ * Longest text of the split field whose choice a route keeps. A registry route is split by
+ * `Details`, whose values can be long and rarely repeat, unlike event ids.
+ */
+const MAX_CHOICE_LENGTH = 64;
 
 /**
  * Makes the variant of a rule for one mapping (`env.mapField`), with the facts that index it.
