@@ -39,7 +39,7 @@ import {
   type Variant,
   type WordKey,
 } from './rule-index.js';
-import { type MemoBudget, type SeenOnceBudget, VerdictMemo } from './verdict-memo.js';
+import { type MemoBudget, MemoPool, VerdictMemo } from './verdict-memo.js';
 
 /**
  * The stateless detection stage. Each rule is compiled once per log source mapping it selects,
@@ -100,8 +100,7 @@ export class Detector {
   private readonly variants: Variant[] = [];
   /** Routes seen, named by their mappings joined with commas. */
   private readonly routes = new Map<string, Route>();
-  private readonly memoBudget: MemoBudget = { units: 0 };
-  private readonly seenBudget: SeenOnceBudget = { hashes: 0, epoch: 0 };
+  private readonly memoPool = new MemoPool();
   /** Line memos of the word and substring keys (line-finds.ts), and their budget. */
   private readonly lineMemos = new Map<WordKey | SubstringKey, TextScanner<Variant[]>>();
   private readonly lineBudget: MemoBudget = { units: 0 };
@@ -231,8 +230,7 @@ export class Detector {
     if (partition === undefined) return route.whole;
     const value = partition.accessor.get(this.context.event);
     const cacheable =
-      typeof value === 'number' ||
-      (typeof value === 'string' && value.length <= MAX_CHOICE_LENGTH);
+      typeof value === 'number' || (typeof value === 'string' && value.length <= MAX_CHOICE_LENGTH);
     if (cacheable) {
       const known = route.choices.get(value);
       if (known !== undefined) return known;
@@ -263,11 +261,7 @@ export class Detector {
     let memo = route.partMemos.get(value);
     if (memo === undefined) {
       const partVariants = partition.variantsByValue.get(value) ?? [];
-      memo = new VerdictMemo(
-        [...route.index.commonVariants, ...partVariants],
-        this.memoBudget,
-        this.seenBudget,
-      );
+      memo = new VerdictMemo([...route.index.commonVariants, ...partVariants], this.memoPool);
       route.partMemos.set(value, memo);
     }
     return { parts, memo };
@@ -282,7 +276,7 @@ export class Detector {
     if (route === undefined) {
       const indexed = mappings.flatMap((mapping) => this.indexedOf.get(mapping) ?? []);
       const index = buildIndex(indexed);
-      const memo = new VerdictMemo(index.commonVariants, this.memoBudget, this.seenBudget);
+      const memo = new VerdictMemo(index.commonVariants, this.memoPool);
       route = { index, whole: { parts: [], memo }, partMemos: new Map(), choices: new Map() };
       this.routes.set(name, route);
     }

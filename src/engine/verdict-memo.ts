@@ -27,10 +27,17 @@ const MAX_FIELDS = 24;
 
 /**
  * Text length, in UTF-16 units, of the values that the memos of one detector hold together:
- * 16 to 32 MiB. A memo that would pass it starts again empty. The distinct values of the OTRF
- * Sysmon process access events take about 5.8 million units (an estimate from their JSON).
+ * 16 to 32 MiB. When an event would pass it, every memo of the detector starts again empty. The
+ * distinct values of the OTRF Sysmon process access events take about 5.8 million units (an
+ * estimate from their JSON).
  */
 export const MAX_MEMO_UNITS = 16 * 1024 * 1024;
+
+/**
+ * Units that each remembered event counts besides its texts, for its entry and its values: an
+ * event of numbers only, such as process ids, must count too.
+ */
+const ENTRY_UNITS = 32;
 
 /** Maximum value text remembered for one event: longer texts, such as scripts, rarely repeat. */
 const MAX_EVENT_UNITS = 8_192;
@@ -50,7 +57,7 @@ const MAX_SEEN_ONCE = 65_536;
  * Maximum hashes that the memos of one detector keep together. A route split by event id has a
  * memo per id, and the Security events alone have some seventy ids with rules.
  */
-const MAX_ALL_SEEN_ONCE = 4 * MAX_SEEN_ONCE;
+export const MAX_ALL_SEEN_ONCE = 4 * MAX_SEEN_ONCE;
 
 /** Lookups per trial of the share of events whose verdicts were remembered. */
 const TRIAL_LOOKUPS = 4_096;
@@ -70,13 +77,32 @@ export interface MemoBudget {
 }
 
 /**
- * Hashes of events seen once that the memos of one detector hold, shared between them. When
- * they reach `MAX_ALL_SEEN_ONCE`, a new epoch begins, and each memo forgets its hashes when it
- * next reads them: together they never hold more than twice the maximum.
+ * The memos of one detector and what they hold together: remembered values, up to
+ * `MAX_MEMO_UNITS`, and hashes of events seen once, up to `MAX_ALL_SEEN_ONCE`. Memos of event ids
+ * that stop coming would keep their share, so reaching a limit empties that part of every memo.
  */
-export interface SeenOnceBudget {
-  hashes: number;
-  epoch: number;
+export class MemoPool {
+  private readonly memos: VerdictMemo[] = [];
+  /** Units of the remembered events of all memos. */
+  units = 0;
+  /** Hashes of events seen once in all memos. */
+  seenHashes = 0;
+
+  add(memo: VerdictMemo): void {
+    this.memos.push(memo);
+  }
+
+  /** Empties every memo's remembered events. */
+  forgetValues(): void {
+    for (const memo of this.memos) memo.forgetValues();
+    this.units = 0;
+  }
+
+  /** Empties every memo's hashes of events seen once. */
+  forgetSeen(): void {
+    for (const memo of this.memos) memo.forgetSeen();
+    this.seenHashes = 0;
+  }
 }
 
 interface Remembered {
@@ -92,13 +118,10 @@ export class VerdictMemo {
   private readonly accessors: readonly FieldAccessor[];
   private readonly buckets = new Map<number, Remembered[]>();
   private readonly seenOnce = new Set<number>();
-  /** The epoch of the shared budget in which `seenOnce` was filled. */
-  private epoch: number;
   /** Values of the event being detected, and their hash and text length. */
   private readonly values: unknown[];
   private hash = 0;
   private eventUnits = 0;
-  private units = 0;
   private lookups = 0;
   /**
    * Lookups of the trial that found a verdict. Values hashed once before do not count: texts that
@@ -110,10 +133,9 @@ export class VerdictMemo {
 
   constructor(
     variants: readonly Variant[],
-    private readonly budget: MemoBudget,
-    private readonly seenBudget: SeenOnceBudget,
+    private readonly pool: MemoPool,
   ) {
-    this.epoch = seenBudget.epoch;
+    pool.add(this);
     const liveRules = new Set<number>();
     for (const variant of variants) {
       if (typeof variant.reads === 'string') liveRules.add(variant.ruleIndex);
@@ -157,44 +179,44 @@ export class VerdictMemo {
     const units = this.eventUnits;
     if (units < 0) return;
     if (!this.seenBefore(this.hash)) return;
-    if (this.budget.units + units > MAX_MEMO_UNITS) {
-      this.budget.units -= this.units;
-      this.units = 0;
-      this.buckets.clear();
-      // The other memos of the detector hold the rest of the budget.
-      if (this.budget.units + units > MAX_MEMO_UNITS) return;
-    }
+    const cost = units + ENTRY_UNITS;
+    if (this.pool.units + cost > MAX_MEMO_UNITS) this.pool.forgetValues();
     const kept = matched.filter((rule) => !this.liveRules.has(rule));
     const entry: Remembered = { values: [...this.values], matched: kept.length > 0 ? kept : NONE };
     const bucket = this.buckets.get(this.hash);
     if (bucket === undefined) this.buckets.set(this.hash, [entry]);
     else if (bucket.length < BUCKET_SIZE) bucket.push(entry);
     else bucket[this.lookups % BUCKET_SIZE] = entry;
-    this.units += units;
-    this.budget.units += units;
+    this.pool.units += cost;
+  }
+
+  /** Forgets the remembered events; for `MemoPool`. */
+  forgetValues(): void {
+    this.buckets.clear();
+  }
+
+  /** Forgets the hashes of events seen once; for `MemoPool`. */
+  forgetSeen(): void {
+    this.seenOnce.clear();
+  }
+
+  /** Hashes of events seen once that the memo holds. */
+  get seenCount(): number {
+    return this.seenOnce.size;
   }
 
   /** Tells whether the hash came before, and notes it when it did not. */
   private seenBefore(hash: number): boolean {
     const seen = this.seenOnce;
-    const shared = this.seenBudget;
-    if (this.epoch !== shared.epoch) {
-      seen.clear();
-      this.epoch = shared.epoch;
-    }
+    const pool = this.pool;
     if (seen.has(hash)) return true;
     if (seen.size >= MAX_SEEN_ONCE) {
-      shared.hashes -= seen.size;
+      pool.seenHashes -= seen.size;
       seen.clear();
     }
-    if (shared.hashes >= MAX_ALL_SEEN_ONCE) {
-      shared.hashes = 0;
-      shared.epoch++;
-      seen.clear();
-      this.epoch = shared.epoch;
-    }
+    if (pool.seenHashes >= MAX_ALL_SEEN_ONCE) pool.forgetSeen();
     seen.add(hash);
-    shared.hashes++;
+    pool.seenHashes++;
     return false;
   }
 

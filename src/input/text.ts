@@ -94,10 +94,10 @@ function streamDecoder(encoding: TextEncoding): StreamDecoder {
  * scan of OTRF Windows events in collection, Node 20, --cpu-prof). A text of 256 KiB is also
  * above V8's largest regular object (128 KiB), and V8 maps and unmaps pages for each such
  * string: 500,000 page faults and 2 s of system time on that scan, against 50,000 and 0.7 s
- * with 64 KiB texts. A text with characters beyond Latin-1 takes two bytes a character, so the
- * largest of those can still exceed 128 KiB. Decoding took 280 to 350 ms of that scan in 32 KiB
- * texts and 330 to 390 ms in 64 KiB ones, and 16 KiB texts cost more in splitting lines than
- * they saved (four profiles each, Node 20).
+ * with 64 KiB texts. A text with characters beyond Latin-1 takes two bytes a character, so a
+ * text of 32 KiB of input can take 64 KiB of heap. Decoding took 280 to 350 ms of that scan in
+ * 32 KiB texts and 330 to 390 ms in 64 KiB ones, and 16 KiB texts cost more in splitting lines
+ * than they saved (four profiles each, Node 20).
  */
 const DECODE_SLICE_BYTES = 32 * 1024;
 

@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Variant } from '../../src/engine/rule-index.js';
 import {
-  type MemoBudget,
-  type SeenOnceBudget,
+  MAX_ALL_SEEN_ONCE,
+  MAX_MEMO_UNITS,
+  MemoPool,
   VerdictMemo,
 } from '../../src/engine/verdict-memo.js';
 import { productEvent } from '../helpers/engine.js';
 
 /**
- * The hashes of events seen once that the memos of one detector keep together
- * (engine/verdict-memo.ts): a route split by event id has a memo per id, and together they must
- * stay bounded however many ids come.
+ * What the memos of one detector hold together (engine/verdict-memo.ts). A route split by event
+ * id has a memo per id, and together they must stay bounded however many ids come, including
+ * ids that stop coming.
  */
 
 function variant(field: string): Variant {
@@ -24,47 +25,64 @@ function variant(field: string): Variant {
 }
 
 /** Looks the event up and, as the detector does after a miss, remembers its verdicts. */
-function lookUp(memo: VerdictMemo, value: string): boolean {
+function lookUp(memo: VerdictMemo, value: unknown): boolean {
   const event = productEvent('budgetproduct', { Field: value });
   if (memo.recall(event) !== undefined) return true;
   memo.remember([]);
   return false;
 }
 
-describe('seen-once hashes shared by memos', () => {
-  it('stay bounded over many memos of values that seldom repeat', () => {
-    const units: MemoBudget = { units: 0 };
-    const seen: SeenOnceBudget = { hashes: 0, epoch: 0 };
-    const memos = Array.from(
-      { length: 11 },
-      () => new VerdictMemo([variant('Field')], units, seen),
-    );
+function memos(count: number, pool: MemoPool): VerdictMemo[] {
+  return Array.from({ length: count }, () => new VerdictMemo([variant('Field')], pool));
+}
+
+describe('memos of one detector', () => {
+  it('hold a bounded count of seen-once hashes', () => {
+    const pool = new MemoPool();
+    // An odd count, so that each memo gets both repeated and new values in turn.
+    const all = memos(31, pool);
     let most = 0;
     let hits = 0;
-    for (let at = 0; at < 900_000; at++) {
+    for (let at = 0; at < 31 * 131_000; at++) {
       // Every other event repeats, so that no memo finds too few verdicts to go on reading.
       const value = at % 2 === 0 ? 'repeated' : `value ${at}`;
-      if (lookUp(memos[at % memos.length] as VerdictMemo, value)) hits++;
-      most = Math.max(most, seen.hashes);
+      if (lookUp(all[at % all.length] as VerdictMemo, value)) hits++;
+      if (at % 1000 === 0) {
+        const held = all.reduce((sum, memo) => sum + memo.seenCount, 0);
+        most = Math.max(most, held);
+        assert.equal(held, pool.seenHashes);
+      }
     }
-    assert.ok(hits > 400_000, `${hits} hits`);
-    // Four memos' worth: 4 × 65,536 hashes.
-    assert.ok(most <= 262_144, `${most} hashes`);
-    assert.ok(seen.epoch >= 1);
+    assert.ok(hits > 1_900_000, `${hits} hits`);
+    assert.ok(most > MAX_ALL_SEEN_ONCE / 2, `${most} hashes held at most`);
+    assert.ok(most <= MAX_ALL_SEEN_ONCE, `${most} hashes held`);
   });
 
-  it('still remember a value that comes twice after a new epoch began', () => {
-    const units: MemoBudget = { units: 0 };
-    const seen: SeenOnceBudget = { hashes: 262_143, epoch: 0 };
-    const quiet = new VerdictMemo([variant('Field')], units, seen);
-    const busy = new VerdictMemo([variant('Field')], units, seen);
-    assert.equal(lookUp(quiet, 'repeated'), false);
-    // The busy memo's hash fills the shared budget: a new epoch begins.
-    assert.equal(lookUp(busy, 'other'), false);
-    assert.equal(seen.epoch, 1);
-    // The quiet memo lost its hash in the new epoch: the value counts as new again.
-    assert.equal(lookUp(quiet, 'repeated'), false);
-    assert.equal(lookUp(quiet, 'repeated'), false);
-    assert.equal(lookUp(quiet, 'repeated'), true);
+  it('forget the hashes of memos that stopped reading', () => {
+    const pool = new MemoPool();
+    const [quiet, ...busy] = memos(6, pool) as [VerdictMemo, ...VerdictMemo[]];
+    const quietHashes = () => quiet.seenCount;
+    lookUp(quiet, 'once');
+    assert.equal(quietHashes(), 1);
+    // Five busy memos of at most 65,536 hashes each pass the pool's limit of 262,144.
+    for (let at = 0; at < 2 * MAX_ALL_SEEN_ONCE && quietHashes() !== 0; at++) {
+      lookUp(busy[at % busy.length] as VerdictMemo, at % 2 === 0 ? 'same' : `v${at}`);
+    }
+    assert.equal(quietHashes(), 0);
+  });
+
+  it('hold a bounded count of events of numbers only', () => {
+    const pool = new MemoPool();
+    const [memo] = memos(1, pool) as [VerdictMemo];
+    let most = 0;
+    let emptied = false;
+    // 600,000 process ids, each three times in a row: seen once, remembered, found.
+    for (let at = 0; at < 1_800_000; at++) {
+      lookUp(memo, 1000 + Math.floor(at / 3));
+      if (pool.units < most) emptied = true;
+      most = Math.max(most, pool.units);
+    }
+    assert.ok(most <= MAX_MEMO_UNITS, `${most} units`);
+    assert.equal(emptied, true);
   });
 });
