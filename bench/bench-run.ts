@@ -47,5 +47,7 @@ export function addRow(
 
 /** Adds a row made from a measured scan; its events are the records the scan parsed. */
 export function scanRow(run: BenchRun, group: number, label: string, scan: ScanRun, note: string) {
-  return addRow(run, group, label, { ...scan, events: scan.parsed }, note);
+  const row = addRow(run, group, label, { ...scan, events: scan.parsed }, note);
+  row.ceilingRatio = scan.ceilingRatio;
+  return row;
 }

@@ -29,20 +29,36 @@ export async function ceilingRows(run: BenchRun): Promise<void> {
     ceilingRate: run.ceilingRate,
     note: 'in the benchmark process, one core',
   });
+  run.notes.push(
+    'Each scan row of groups 2, 4 and 6 gives × ceiling as the median over its runs of the ' +
+      "ceiling's time, measured again just before the run, divided by the run's time.",
+  );
+}
+
+/**
+ * Returns the ceiling's loop to measure again before each run of a scan, when the ceiling row
+ * was measured. This machine's speed drifts over minutes, so each scan is set against a ceiling
+ * measured just before it, and the row gives the median of those ratios.
+ */
+function pairedCeiling(run: BenchRun): (() => Promise<number>) | undefined {
+  if (run.ceilingRate === undefined) return undefined;
+  return async () => (await parseLines(run.otrfFiles)).seconds;
 }
 
 export async function scanRows(run: BenchRun): Promise<void> {
   const { runs } = run.options;
   const none = writeNoMatchRule(join(run.scratch, 'rules-none'));
   const paths = run.otrfFiles;
+  const ceiling = pairedCeiling(run);
   const bare = await runScan(
     { paths, rules: [none], defaultRules: false, workers: 1 },
     runs,
     run.scratch,
+    ceiling,
   );
   scanRow(run, 2, 'scan, no rules', bare, 'one Linux rule, which no Windows event reaches');
 
-  const pack = await runScan({ paths, workers: 1 }, runs, run.scratch);
+  const pack = await runScan({ paths, workers: 1 }, runs, run.scratch, ceiling);
   const packLabel = `scan, pack (${pack.rules.toLocaleString('en-US')} rules)`;
   scanRow(run, 2, packLabel, pack, `${formatCount(pack.alerts, 'alert')}, no context file`);
 
@@ -53,7 +69,7 @@ export async function scanRows(run: BenchRun): Promise<void> {
 
 async function sigmaScan(run: BenchRun, workers: number) {
   const request = { paths: run.otrfFiles, rules: [run.sigmaRules], workers };
-  const scan = await runScan(request, run.options.runs, run.scratch);
+  const scan = await runScan(request, run.options.runs, run.scratch, pairedCeiling(run));
   if (workers === 1) run.sigmaScanOneWorker = scan;
   return scan;
 }
@@ -71,7 +87,7 @@ export async function scalingRows(run: BenchRun): Promise<void> {
   let baseSeconds: number | undefined;
   for (const { folder } of sets) {
     const request = { paths: run.otrfFiles, rules: [folder], defaultRules: false, workers: 1 };
-    const scan = await runScan(request, run.options.runs, run.scratch);
+    const scan = await runScan(request, run.options.runs, run.scratch, pairedCeiling(run));
     baseSeconds ??= scan.seconds;
     const ratio = (scan.seconds / baseSeconds).toFixed(2);
     const label = `scan, ${scan.rules.toLocaleString('en-US')} SigmaHQ rules`;

@@ -4,7 +4,7 @@
  * error. Alerts per rule come from the `hits` output on standard output, the quietest format.
  */
 import { join } from 'node:path';
-import { type ChildRun, runChild, runMedian } from './measure.js';
+import { type ChildRun, median, runChild, runMedian } from './measure.js';
 import { REPO_ROOT } from './paths.js';
 
 export interface ScanRequest {
@@ -26,6 +26,11 @@ export interface ScanRun extends ChildRun {
   /** Alerts per rule title; a correlation's title ends with its type in brackets. */
   hits: Map<string, number>;
   alertsByParty: Map<string, number>;
+  /**
+   * Median over the runs of the ceiling's time just before a run divided by the run's time:
+   * the ratio to the ceiling measured in pairs. Undefined when the ceiling was not measured.
+   */
+  ceilingRatio?: number | undefined;
 }
 
 export function scanArguments(request: ScanRequest): string[] {
@@ -54,11 +59,20 @@ export async function runScan(
   request: ScanRequest,
   runs: number,
   scratch: string,
+  ceiling?: () => Promise<number>,
 ): Promise<ScanRun> {
-  const run = await runMedian(runs, () =>
-    runChild(process.execPath, scanArguments(request), { cwd: scratch, scratch }),
-  );
-  return { ...run, ...parseSummary(run.stderr), hits: parseHits(run.stdout) };
+  const ratios: number[] = [];
+  const run = await runMedian(runs, async () => {
+    const ceilingSeconds = ceiling ? await ceiling() : undefined;
+    const child = await runChild(process.execPath, scanArguments(request), {
+      cwd: scratch,
+      scratch,
+    });
+    if (ceilingSeconds !== undefined) ratios.push(ceilingSeconds / child.seconds);
+    return child;
+  });
+  const ceilingRatio = ratios.length > 0 ? median(ratios) : undefined;
+  return { ...run, ...parseSummary(run.stderr), hits: parseHits(run.stdout), ceilingRatio };
 }
 
 /** Counts from the summary lines the scan writes to standard error. */

@@ -12,6 +12,8 @@ export interface Row {
   peakRssMiB?: number | undefined;
   /** Events per second of the bare ceiling on the same input, for the ratio column. */
   ceilingRate?: number | undefined;
+  /** The ratio to the ceiling measured in pairs, which the table shows when it is set. */
+  ceilingRatio?: number | undefined;
   note?: string;
 }
 
@@ -45,7 +47,7 @@ function cells(row: Row): string[] {
     String(row.runs),
     row.seconds.toFixed(2),
     integer(rate),
-    row.ceilingRate === undefined ? '—' : (rate / row.ceilingRate).toFixed(3),
+    ratioCell(row, rate),
     row.cpuSeconds === undefined ? '—' : row.cpuSeconds.toFixed(1),
     row.peakRssMiB === undefined ? '—' : `${integer(row.peakRssMiB)} MiB`,
   ];
@@ -72,4 +74,10 @@ export function renderTable(rows: readonly Row[]): string[] {
     )
     .join('|')}|`;
   return [format(header), rule, ...body.map(format)];
+}
+
+/** Formats the row's ratio to the ceiling: the one measured in pairs if any, else by rates. */
+function ratioCell(row: Row, rate: number): string {
+  if (row.ceilingRatio !== undefined) return row.ceilingRatio.toFixed(3);
+  return row.ceilingRate === undefined ? '—' : (rate / row.ceilingRate).toFixed(3);
 }
