@@ -42,11 +42,12 @@ import {
 import { type MemoBudget, MemoPool, VerdictMemo } from './verdict-memo.js';
 
 /**
- * The stateless detection stage. Each rule is compiled once per log source mapping it selects,
- * because field names differ between mappings. Each compiled rule is indexed under its index
- * keys (an `EventID` value, a whole word, word start or word end of `CommandLine`, or a
- * substring of `Description`), one of which is true for every match (rules/index-keys.ts,
- * rule-index.ts). So an event is shown only the rules that could match.
+ * The stateless detection stage. Each rule has a variant per log source mapping it selects,
+ * because field names differ between mappings, and a variant compiles its matcher at the latest
+ * when it first runs. Each variant is indexed under its index keys (an `EventID` value, a whole
+ * word, word start or word end of `CommandLine`, or a substring of `Description`), one of which
+ * is true for every match (rules/index-keys.ts, rule-index.ts). So an event is shown only the
+ * rules that could match.
  */
 
 export interface DetectorOptions {
