@@ -37,7 +37,7 @@ function memos(count: number, pool: MemoPool): VerdictMemo[] {
 }
 
 describe('memos of one detector', () => {
-  it('hold a bounded count of seen-once hashes', () => {
+  it('bound their seen-once hashes', () => {
     const pool = new MemoPool();
     // An odd count, so that each memo gets both repeated and new values in turn.
     const all = memos(31, pool);
@@ -58,7 +58,7 @@ describe('memos of one detector', () => {
     assert.ok(most <= MAX_ALL_SEEN_ONCE, `${most} hashes held`);
   });
 
-  it('forget the hashes of memos that stopped reading', () => {
+  it('empty idle memos at the limit', () => {
     const pool = new MemoPool();
     const [quiet, ...busy] = memos(6, pool) as [VerdictMemo, ...VerdictMemo[]];
     const quietHashes = () => quiet.seenCount;
@@ -71,7 +71,7 @@ describe('memos of one detector', () => {
     assert.equal(quietHashes(), 0);
   });
 
-  it('hold a bounded count of events of numbers only', () => {
+  it('bound events of numbers only', () => {
     const pool = new MemoPool();
     const [memo] = memos(1, pool) as [VerdictMemo];
     let most = 0;
