@@ -37,7 +37,7 @@ export async function ceilingRows(run: BenchRun): Promise<void> {
 
 /**
  * Returns the ceiling's loop to measure again before each run of a scan, when the ceiling row
- * was measured. This machine's speed drifts over minutes, so each scan is set against a ceiling
+ * was measured. A machine's speed can drift over minutes, so each scan is set against a ceiling
  * measured just before it, and the row gives the median of those ratios.
  */
 function pairedCeiling(run: BenchRun): (() => Promise<number>) | undefined {

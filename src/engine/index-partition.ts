@@ -16,7 +16,7 @@ import { buildKeyed, indexKey, type KeyedVariants, type Variant } from './rule-i
 export interface MappingIndex {
   /** Variants shown every event of the route. */
   common: KeyedVariants;
-  /** The variants that `common` keys. */
+  /** The variants that `common` indexes. */
   commonVariants: readonly Variant[];
   /** Absent when no variant requires values of a field. */
   partition: Partition | undefined;
@@ -26,7 +26,7 @@ export interface Partition {
   accessor: FieldAccessor;
   /** Variants by the value of the field (`indexKey`). */
   byValue: Map<string, KeyedVariants>;
-  /** The variants that each value's part keys. */
+  /** The variants that each value's part indexes. */
   variantsByValue: Map<string, readonly Variant[]>;
 }
 

@@ -77,7 +77,7 @@ export interface MemoBudget {
 }
 
 /**
- * The memos of one detector and what they hold together: remembered values, up to
+ * The memos of one detector and what they keep together: remembered values, up to
  * `MAX_MEMO_UNITS`, and hashes of events seen once, up to `MAX_ALL_SEEN_ONCE`. Memos of event ids
  * that stop coming would keep their share, so reaching a limit empties that part of every memo.
  */
@@ -190,17 +190,17 @@ export class VerdictMemo {
     this.pool.units += cost;
   }
 
-  /** Forgets the remembered events; for `MemoPool`. */
+  /** Forgets the remembered events. `MemoPool` calls it for every memo at once. */
   forgetValues(): void {
     this.buckets.clear();
   }
 
-  /** Forgets the hashes of events seen once; for `MemoPool`. */
+  /** Forgets the hashes of events seen once. `MemoPool` calls it for every memo at once. */
   forgetSeen(): void {
     this.seenOnce.clear();
   }
 
-  /** Hashes of events seen once that the memo holds. */
+  /** Number of hashes of events seen once that the memo keeps. */
   get seenCount(): number {
     return this.seenOnce.size;
   }

@@ -137,7 +137,7 @@ export function factsForMapping(
   };
 }
 
-/** Returns the entry of the rule's compile at load if its placeholders and filters still hold. */
+/** Returns the entry of the rule's compile at load if its placeholders and filters still apply. */
 function usableEntry(rule: DetectionRule, placeholders: Placeholders): LoadCompiled | undefined {
   const entry = atLoad.get(rule);
   if (!entry || entry.placeholders !== placeholders) return undefined;

@@ -240,7 +240,7 @@ describe('verdict memo', () => {
       assert.deepEqual(detect(subject, event(3, 'bad')).titles, ['Id 3']);
       assert.deepEqual(detect(subject, event(4, 'good')).titles, []);
     }
-    // The first two passes ran the rules; the third reused both verdicts.
+    // The first two passes ran the rules, and the third reused both verdicts.
     assert.equal(subject.stats.verdicts_reused_total, 2);
     const reused = detect(subject, event(3, 'bad'));
     assert.deepEqual(reused, { titles: ['Id 3'], evaluated: 0 });

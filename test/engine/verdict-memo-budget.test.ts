@@ -41,21 +41,21 @@ describe('memos of one detector', () => {
     const pool = new MemoPool();
     // An odd count, so that each memo gets both repeated and new values in turn.
     const all = memos(31, pool);
-    let most = 0;
+    let maxHashes = 0;
     let hits = 0;
     for (let at = 0; at < 31 * 131_000; at++) {
       // Every other event repeats, so that no memo finds too few verdicts to go on reading.
       const value = at % 2 === 0 ? 'repeated' : `value ${at}`;
       if (lookUp(all[at % all.length] as VerdictMemo, value)) hits++;
       if (at % 1000 === 0) {
-        const held = all.reduce((sum, memo) => sum + memo.seenCount, 0);
-        most = Math.max(most, held);
-        assert.equal(held, pool.seenHashes);
+        const hashes = all.reduce((sum, memo) => sum + memo.seenCount, 0);
+        maxHashes = Math.max(maxHashes, hashes);
+        assert.equal(hashes, pool.seenHashes);
       }
     }
     assert.ok(hits > 1_900_000, `${hits} hits`);
-    assert.ok(most > MAX_ALL_SEEN_ONCE / 2, `${most} hashes held at most`);
-    assert.ok(most <= MAX_ALL_SEEN_ONCE, `${most} hashes held`);
+    assert.ok(maxHashes > MAX_ALL_SEEN_ONCE / 2, `at most ${maxHashes} hashes`);
+    assert.ok(maxHashes <= MAX_ALL_SEEN_ONCE, `at most ${maxHashes} hashes`);
   });
 
   it('empty idle memos at the limit', () => {
@@ -74,15 +74,15 @@ describe('memos of one detector', () => {
   it('bound events of numbers only', () => {
     const pool = new MemoPool();
     const [memo] = memos(1, pool) as [VerdictMemo];
-    let most = 0;
+    let maxUnits = 0;
     let emptied = false;
     // 600,000 process ids, each three times in a row: seen once, remembered, found.
     for (let at = 0; at < 1_800_000; at++) {
       lookUp(memo, 1000 + Math.floor(at / 3));
-      if (pool.units < most) emptied = true;
-      most = Math.max(most, pool.units);
+      if (pool.units < maxUnits) emptied = true;
+      maxUnits = Math.max(maxUnits, pool.units);
     }
-    assert.ok(most <= MAX_MEMO_UNITS, `${most} units`);
+    assert.ok(maxUnits <= MAX_MEMO_UNITS, `${maxUnits} units`);
     assert.equal(emptied, true);
   });
 });

@@ -25,7 +25,7 @@ function mixedText(count: number): string {
 }
 
 describe('decodeChunks', () => {
-  it('cuts a large chunk into texts of 32 KiB at most', async () => {
+  it('cuts chunks into 32 KiB texts', async () => {
     const bytes = Buffer.from(mixedText(6000));
     assert.ok(bytes.length > 8 * 32 * 1024);
 
