@@ -96,18 +96,16 @@ export class Detector {
   /** Each mapping's variants with their index keys, from which route indexes are built. */
   private readonly indexedOf = new Map<number, IndexedVariant[]>();
   private readonly context: EvalContext;
-  private readonly mappings: number[] = [];
   private readonly matchedStamp: Uint32Array;
   private readonly variants: Variant[] = [];
   /** Routes seen, named by their mappings joined with commas. */
   private readonly routes = new Map<string, Route>();
+  /** Routes by the router's list of mappings, which is one array per combination of values. */
+  private readonly routesByList = new Map<readonly number[], Route>();
   private readonly memoPool = new MemoPool();
   /** Line memos of the word and substring keys (line-finds.ts), and their budget. */
   private readonly lineMemos = new Map<WordKey | SubstringKey, TextScanner<Variant[]>>();
   private readonly lineBudget: MemoBudget = { units: 0 };
-  /** The mappings of the previous event and their route: events of one kind come in runs. */
-  private lastMappings: number[] = [];
-  private lastRoute: Route | undefined;
   private stamp = 0;
   private readonly regexGuard: RegexGuard;
   /** Output list of the event being detected, for `evaluateBucket`. */
@@ -188,8 +186,8 @@ export class Detector {
   detect(event: Event, out: number[], text?: string): void {
     out.length = 0;
     this.stats.events_total++;
-    this.router.route(event, this.mappings);
-    if (this.mappings.length === 0) return;
+    const mappings = this.router.routeList(event);
+    if (mappings.length === 0) return;
 
     this.stamp = (this.stamp + 1) >>> 0;
     if (this.stamp === 0) {
@@ -201,7 +199,7 @@ export class Detector {
     context.reset(event, text);
     this.out = out;
 
-    const route = this.routeOf(this.mappings);
+    const route = this.routeOf(mappings);
     const choice = this.choiceOf(route);
     const memo = choice.memo;
     const known = memo?.recall(event);
@@ -267,10 +265,14 @@ export class Detector {
     return { parts, memo };
   }
 
-  /** Returns the state of a route, made when the route is first seen. */
+  /**
+   * Returns the state of a route, made when the route is first seen. A new list is looked up by
+   * its name, and kept for the next time while there are fewer than `MAX_LISTS`.
+   */
   private routeOf(mappings: readonly number[]): Route {
-    const last = this.lastRoute;
-    if (last !== undefined && sameNumbers(this.lastMappings, mappings)) return last;
+    const known = this.routesByList.get(mappings);
+    if (known !== undefined) return known;
+
     const name = mappings.join(',');
     let route = this.routes.get(name);
     if (route === undefined) {
@@ -280,8 +282,7 @@ export class Detector {
       route = { index, whole: { parts: [], memo }, partMemos: new Map(), choices: new Map() };
       this.routes.set(name, route);
     }
-    this.lastMappings = [...mappings];
-    this.lastRoute = route;
+    if (this.routesByList.size < MAX_LISTS) this.routesByList.set(mappings, route);
     return route;
   }
 
@@ -397,6 +398,9 @@ interface PartChoice {
   memo: VerdictMemo | undefined;
 }
 
+/** Lists of mappings by which a detector keeps routes. The OTRF events make a few dozen. */
+const MAX_LISTS = 4096;
+
 /** Values of the split field whose choice a route keeps: event ids are a few hundred at most. */
 const MAX_CHOICES = 4096;
 
@@ -452,12 +456,6 @@ const NEVER = (): boolean => false;
 
 function byNumber(a: number, b: number): number {
   return a - b;
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let at = 0; at < a.length; at++) if (a[at] !== b[at]) return false;
-  return true;
 }
 
 /** Maps each rule label to the index of the first rule with that label. */

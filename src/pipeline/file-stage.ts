@@ -7,7 +7,7 @@ import type { Event } from '../model/event.js';
 import type { Logger } from '../model/logger.js';
 import { placeholderLookup } from '../rules/placeholders.js';
 import { type PreparedInput, type ReadOptions, readPrepared } from '../sources/read.js';
-import { STOPPED, unlessStopped } from './stop.js';
+import { STOPPED, StopWaits } from './stop.js';
 
 /**
  * The per-input stage of a scan: records → events → time range → trust, geo and baseline
@@ -143,10 +143,11 @@ export class FileStage {
     let logged = 0;
     const onDamage = (reason: string) => counts.damage.push(reason);
     const chunks = readPrepared(prepared, this.options.read, onDamage)[Symbol.asyncIterator]();
+    const waits = new StopWaits(this.options.signal);
     let open = true;
     try {
       while (true) {
-        const next = await this.nextChunk(chunks, counts);
+        const next = await this.nextChunk(chunks, waits, counts);
         if (next === undefined) break;
         if (next.done) {
           open = false;
@@ -198,6 +199,7 @@ export class FileStage {
       counts.error = (error as Error).message;
       logger.error('input read failed', { file: prepared.file.path, error: counts.error });
     } finally {
+      waits.close();
       // Closes the input when reading ends early. A read still waiting for data (standard input
       // that a stop cut short) keeps the close waiting too, so it is not awaited.
       if (open) chunks.return?.().catch(() => {});
@@ -217,10 +219,11 @@ export class FileStage {
    */
   private async nextChunk<T>(
     chunks: AsyncIterator<T>,
+    waits: StopWaits,
     counts: InputCounts,
   ): Promise<IteratorResult<T> | undefined> {
     const signal = this.options.signal;
-    const next = signal?.aborted ? STOPPED : await unlessStopped(chunks.next(), signal);
+    const next = signal?.aborted ? STOPPED : await waits.wait(chunks.next());
     if (next !== STOPPED) return next;
     counts.interrupted = true;
     return undefined;

@@ -89,4 +89,44 @@ describe('LogSourceRouter by field value', () => {
     assert.deepEqual(routed(router, { Channel: 'System', EventID: 7045 }), [0, 1]);
     assert.deepEqual(routed(router, { Channel: 'system' }), [0, 1]);
   });
+
+  it('adds product-wide mappings everywhere', () => {
+    const router = new LogSourceRouter([
+      ...TABLE,
+      { index: 6, logsource: { product: 'windows' } },
+      { index: 7, logsource: { product: 'linux' } },
+    ]);
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: 1 }), [0, 2, 3, 6]);
+      assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7 }), [5, 6]);
+      assert.deepEqual(routed(router, { Channel: 'Loads', EventID: 7, Signed: [true] }), [4, 5, 6]);
+      assert.deepEqual(routed(router, { Channel: 'Unknown', EventID: 1 }), [6]);
+      assert.deepEqual(routed(router, { EventID: 1 }), [6]);
+    }
+  });
+
+  it('tests service and category', () => {
+    const router = new LogSourceRouter([
+      mapping(0, 'process_creation', { Channel: [CHANNEL], EventID: [1] }),
+      { index: 1, logsource: { product: 'windows', service: 'sysmon' } },
+      { index: 2, logsource: { product: 'Windows' } },
+    ]);
+    const sysmon = { ...event({ Channel: CHANNEL, EventID: 1 }) };
+    sysmon.logsource = { product: 'WINDOWS', service: 'Sysmon' };
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(router.routeList(sysmon), [0, 2, 1]);
+      assert.deepEqual(routed(router, { Channel: CHANNEL, EventID: 1 }), [0, 2]);
+    }
+  });
+
+  it('reuses one list per combination', () => {
+    const router = new LogSourceRouter(TABLE);
+    const processEvent = router.routeList(event({ Channel: CHANNEL, EventID: 1 }));
+    const upperChannel = router.routeList(event({ Channel: CHANNEL.toUpperCase(), EventID: 1 }));
+    const accessEvent = router.routeList(event({ Channel: CHANNEL, EventID: 10 }));
+    assert.equal(upperChannel, processEvent);
+    assert.notEqual(accessEvent, processEvent);
+    assert.equal(router.routeList(event({ Channel: CHANNEL, EventID: 10 })), accessEvent);
+    assert.deepEqual(router.routeList(event({ product: 'x' } as never)), []);
+  });
 });

@@ -121,7 +121,7 @@ interface ChannelRoutes {
   known: Map<unknown, unknown>;
   /** Number of combinations in `known`. */
   remembered: number;
-  /** Indexes of all routes, when no route tests a field, because each then applies to all. */
+  /** Indexes of all routes and the product-wide mappings, when no route tests a field. */
   always: number[] | undefined;
 }
 
@@ -135,19 +135,38 @@ interface ProductRoutes {
   byChannel: Map<string, ChannelRoutes>;
   /** Routes by the channel as events write it, or null for a channel without routes. */
   byRawChannel: Map<string, ChannelRoutes | null>;
+  /** The channel of the last event as it wrote it, and its routes. */
+  lastChannel: string | undefined;
+  lastRoutes: ChannelRoutes | undefined;
+  /** Mappings without a channel that test the event's own log source. */
   other: Route[];
+  /** Indexes of the mappings without a channel that apply to every event of the product. */
+  otherAlways: number[];
 }
 
-/** Routes events to the mappings they belong to, indexed by product and Windows channel. */
+/**
+ * Routes events to the mappings they belong to, indexed by product and Windows channel. The list
+ * of each combination of tested values is kept, so an event of a known one allocates nothing.
+ */
 export class LogSourceRouter {
   private readonly byProduct = new Map<string, ProductRoutes>();
+  /** The product of the last event as it wrote it, and its routes: events come in runs. */
+  private lastProduct: string | undefined;
+  private lastGroup: ProductRoutes | undefined;
 
   constructor(readonly table: readonly IndexedMapping[]) {
     for (const mapping of table) {
       const product = mapping.logsource.product.toLowerCase();
       let group = this.byProduct.get(product);
       if (!group) {
-        group = { byChannel: new Map(), byRawChannel: new Map(), other: [] };
+        group = {
+          byChannel: new Map(),
+          byRawChannel: new Map(),
+          lastChannel: undefined,
+          lastRoutes: undefined,
+          other: [],
+          otherAlways: [],
+        };
         this.byProduct.set(product, group);
       }
       const channels = mapping.where?.Channel;
@@ -170,44 +189,97 @@ export class LogSourceRouter {
         group.other.push(compileRoute(mapping, undefined));
       }
     }
-    for (const group of this.byProduct.values()) {
-      for (const list of group.byChannel.values()) {
-        list.fields = testedFields(list.routes);
-        if (list.fields.length === 0) list.always = list.routes.map((route) => route.index);
-      }
-    }
+    for (const group of this.byProduct.values()) settleOther(group);
   }
 
-  /** Indexes of the mappings the event belongs to. */
+  /** Indexes of the mappings the event belongs to, in `out`. */
   route(event: Event, out: number[]): void {
     out.length = 0;
-    const product = event.logsource.product?.toLowerCase();
-    if (product === undefined) return;
-    const group = this.byProduct.get(product);
-    if (!group) return;
+    for (const index of this.routeList(event)) out.push(index);
+  }
+
+  /**
+   * Indexes of the mappings the event belongs to. The list belongs to the router and must not
+   * be changed. Events with the same values of the tested fields, as they write them, get the
+   * same array while the channel remembers fewer than `MAX_REMEMBERED_VALUES` combinations, so
+   * callers may keep what they derive from a list by the list.
+   */
+  routeList(event: Event): readonly number[] {
+    const group = this.groupOf(event.logsource.product);
+    if (!group) return NO_INDEXES;
     const channel = event.fields.Channel;
+    let found: readonly number[] | undefined;
     if (channel !== undefined && group.byChannel.size > 0) {
       const list = channelRoutes(group, channel);
-      if (list) routeChannel(list, event, out);
+      if (list) found = routeChannel(list, group, event);
     }
+    if (group.other.length === 0) return found ?? group.otherAlways;
+
+    // Mappings whose service or category the event's own log source decides.
+    const out = [...(found ?? group.otherAlways)];
     for (const route of group.other) if (applies(route, event)) out.push(route.index);
+    return out;
+  }
+
+  private groupOf(product: string | undefined): ProductRoutes | undefined {
+    if (product === undefined) return undefined;
+    if (product === this.lastProduct) return this.lastGroup;
+    const group = this.byProduct.get(product.toLowerCase());
+    this.lastProduct = product;
+    this.lastGroup = group;
+    return group;
+  }
+}
+
+const NO_INDEXES: readonly number[] = [];
+
+/**
+ * Splits a product's mappings without a channel into those that apply to all its events, such as
+ * Windows as a whole, and those that test the event. The first join each channel's lists.
+ */
+function settleOther(group: ProductRoutes): void {
+  const tested: Route[] = [];
+  for (const route of group.other) {
+    const always =
+      route.conditions === undefined && route.service === undefined && route.category === undefined;
+    if (always) group.otherAlways.push(route.index);
+    else tested.push(route);
+  }
+  group.other = tested;
+  for (const list of group.byChannel.values()) {
+    list.fields = testedFields(list.routes);
+    if (list.fields.length === 0) {
+      list.always = [...list.routes.map((route) => route.index), ...group.otherAlways];
+    }
   }
 }
 
 /** Finds the routes of a channel, remembering the channel as the event writes it. */
 function channelRoutes(group: ProductRoutes, channel: unknown): ChannelRoutes | undefined {
   if (typeof channel !== 'string') return group.byChannel.get(normalize(channel));
+  // Comparing with the last channel costs less than hashing a text that JSON parsing just made.
+  if (channel === group.lastChannel) return group.lastRoutes;
   const known = group.byRawChannel.get(channel);
-  if (known !== undefined) return known ?? undefined;
-  const list = group.byChannel.get(channel.toLowerCase());
-  if (group.byRawChannel.size < MAX_REMEMBERED_CHANNELS) {
-    group.byRawChannel.set(channel, list ?? null);
+  let list: ChannelRoutes | undefined;
+  if (known !== undefined) {
+    list = known ?? undefined;
+  } else {
+    list = group.byChannel.get(channel.toLowerCase());
+    if (group.byRawChannel.size < MAX_REMEMBERED_CHANNELS) {
+      group.byRawChannel.set(channel, list ?? null);
+    }
   }
+  group.lastChannel = channel;
+  group.lastRoutes = list;
   return list;
 }
 
-/** Adds the indexes of the channel's routes that apply to the event. */
-function routeChannel(list: ChannelRoutes, event: Event, out: number[]): void {
+/** Returns the indexes of the channel's routes that apply to the event, and product-wide ones. */
+function routeChannel(
+  list: ChannelRoutes,
+  group: ProductRoutes,
+  event: Event,
+): readonly number[] | undefined {
   const fields = list.fields;
   let level = list.known;
   let indexes = list.always;
@@ -215,18 +287,16 @@ function routeChannel(list: ChannelRoutes, event: Event, out: number[]): void {
     const value = event.fields[fields[at] as string];
     // A list (the record types of a joined audit event) is tested route by route.
     if (value !== null && typeof value === 'object') {
+      const out: number[] = [];
       applyEach(list.routes, event, out);
-      return;
+      return [...out, ...group.otherAlways];
     }
     const next = level.get(value);
-    if (next === undefined) {
-      indexes = remember(list, event, level, at);
-      break;
-    }
+    if (next === undefined) return remember(list, group, event, level, at);
     if (at === fields.length - 1) indexes = next as number[];
     else level = next as Map<unknown, unknown>;
   }
-  for (const index of indexes ?? []) out.push(index);
+  return indexes;
 }
 
 function applyEach(routes: readonly Route[], event: Event, out: number[]): void {
@@ -234,17 +304,19 @@ function applyEach(routes: readonly Route[], event: Event, out: number[]): void 
 }
 
 /**
- * Computes the indexes that apply to the event, and stores them under the event's values of
- * `list.fields` from position `from` on, below `level`.
+ * Computes the indexes that apply to the event, product-wide ones included, and stores them
+ * under the event's values of `list.fields` from position `from` on, below `level`.
  */
 function remember(
   list: ChannelRoutes,
+  group: ProductRoutes,
   event: Event,
   level: Map<unknown, unknown>,
   from: number,
 ): number[] {
   const indexes: number[] = [];
   applyEach(list.routes, event, indexes);
+  for (const index of group.otherAlways) indexes.push(index);
   if (list.remembered >= MAX_REMEMBERED_VALUES) return indexes;
   list.remembered++;
   const fields = list.fields;
