@@ -108,6 +108,27 @@ describe('cheapest', () => {
     const short = requirement('~CommandLine', 'sc', 'at');
     assert.equal(cheapest([short, eventId]), eventId);
   });
+
+  it('prefers words to few-value fields', () => {
+    const kind = requirement('=EventType', 'createkey');
+    const words = requirement('~TargetObject', 'volumecaches');
+    assert.equal(cheapest([kind, words]), words);
+    assert.equal(cheapest([requirement('=Company', 'microsoft corporation'), words]), words);
+  });
+
+  it('weighs registry numbers as numbers', () => {
+    const dword = requirement('=Details', 'dword (0x00000001)');
+    const image = requirement('=Image', 'c:\\tools\\x.exe');
+    const short = requirement('~TargetObject', 'ie');
+    assert.equal(cheapest([dword, image]), image);
+    assert.equal(cheapest([short, dword]), dword);
+  });
+
+  it('prefers rare numbers to host process names', () => {
+    const mask = requirement('=GrantedAccess', '0x143a');
+    const process = requirement('~TargetImage', 'svchost');
+    assert.equal(cheapest([process, mask]), mask);
+  });
 });
 
 /** Reads the events of inputs with the built-in formats. */
