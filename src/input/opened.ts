@@ -65,7 +65,9 @@ export async function openInput(file: InputFile, headBytes = HEAD_BYTES): Promis
     size += chunk.length;
   }
 
-  const head = Buffer.concat(buffered).subarray(0, headBytes);
+  // One chunk, as a file's first read gives, is its own head: no copy of 512 KiB per input.
+  const first = buffered.length === 1 ? buffered[0] : undefined;
+  const head = (first ?? Buffer.concat(buffered)).subarray(0, headBytes);
   let consumed = false;
 
   return {
