@@ -8,12 +8,29 @@
 // dist/pipeline/scan-worker.js), so that paths the code builds from its own location (the
 // shipped rules, the worker thread's module, data packages) resolve as they do from the modules.
 
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
+
+/**
+ * Returns the build id (src/cli/build-id.ts): a hash of the compiled modules and of the
+ * versions of the packages installed, which the bundles take in. Caches keyed by it are never
+ * read by a build of other code.
+ */
+function buildId() {
+  const hash = createHash('sha256');
+  const modules = readdirSync(dist, { recursive: true })
+    .filter((path) => path.endsWith('.js'))
+    .sort();
+  for (const path of modules) hash.update(`${path}\0`).update(readFileSync(join(dist, path)));
+  hash.update(readFileSync(join(root, 'package-lock.json')));
+  return hash.digest('base64url').slice(0, 22);
+}
 
 /** Options of every bundle: CommonJS for Node.js 20, with the native addon left out. */
 const common = {
@@ -24,7 +41,10 @@ const common = {
   // A native addon cannot be bundled, so it is loaded from node_modules as before.
   external: ['better-sqlite3'],
   // CommonJS has no `import.meta`: its URL becomes the bundle's own.
-  define: { 'import.meta.url': '__bundleUrl' },
+  define: {
+    'import.meta.url': '__bundleUrl',
+    __TRUSTWATCH_BUILD__: JSON.stringify(buildId()),
+  },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };

@@ -14,6 +14,7 @@ import { ConfigError, EnvironmentError, UsageError } from '../model/errors.js';
 import { formatProblem, type Problem } from '../model/problem.js';
 import { escapeControls } from '../model/terminal-text.js';
 import { checkChainSettings } from '../rules/chain-settings.js';
+import { CompileFactsCache } from '../rules/compile-facts-cache.js';
 import { loadRulePaths, type RuleSet } from '../rules/load.js';
 import { cacheDirectory, ParsedRuleCache } from '../rules/parsed-rule-cache.js';
 import {
@@ -23,6 +24,7 @@ import {
 } from '../rules/placeholders.js';
 import type { Rule } from '../rules/rule.js';
 import { PRODUCT_VERSION } from '../sinks/output.js';
+import { BUILD_ID } from './build-id.js';
 
 /** Helpers shared by the commands. */
 
@@ -109,6 +111,7 @@ export async function loadRulesOption(
   const paths = [...(includeDefault ? [DEFAULT_RULES_PATH] : []), ...extra];
   const directory = cacheDirectory(process.env, process.platform, homedir());
   const parsed = ParsedRuleCache.open(directory, PRODUCT_VERSION);
+  const facts = CompileFactsCache.open(directory, PRODUCT_VERSION, BUILD_ID);
   const set = await loadRulePaths(paths, {
     placeholders: placeholderLookup(
       context.settings.placeholders,
@@ -117,8 +120,10 @@ export async function loadRulesOption(
     logsources: context.settings.logsources,
     warnings,
     parsed,
+    facts,
   });
   parsed.save();
+  facts?.save();
   return set;
 }
 

@@ -175,9 +175,21 @@ export function keepSearchesAtLoad(placeholders: Placeholders): SearchSharing {
 }
 
 /**
+ * Searches that the detector compiled for one mapping of a rule without renaming a field they
+ * read, for its other mappings. A rule whose facts came from the cache between runs
+ * (compile-facts-cache.ts) has no searches from loading, and a process creation rule runs
+ * under the Sysmon and the Security mappings alike.
+ */
+interface SearchOfVariant extends SearchAtLoad {
+  guard: FieldTestEnv['regexGuard'];
+}
+
+const searchesOfVariants = new WeakMap<SearchDefinition, SearchOfVariant>();
+
+/**
  * Compiles a rule for one log source mapping (`env.mapField`). Takes the rule's compile at load
- * when it is what compiling would give, else compiles it with the searches that loading
- * compiled alike.
+ * when it is what compiling would give, else compiles it with the searches that loading, or a
+ * compile for another mapping in the same environment, compiled alike.
  */
 export function compileForMapping(
   rule: DetectionRule,
@@ -186,12 +198,27 @@ export function compileForMapping(
 ): CompiledDetection | undefined {
   const whole = compiledAtLoad(rule, env.placeholders, env.mapField);
   if (whole) return whole;
+  const renames = (fields: readonly string[]) => fields.some((name) => env.mapField(name) !== name);
   return compileDetection(rule, env, problems, {
     reuse: (search) => {
       const loaded = searchesAtLoad.get(search);
-      if (!loaded || loaded.placeholders !== env.placeholders) return undefined;
-      const renamed = loaded.fields.some((name) => env.mapField(name) !== name);
-      return renamed ? undefined : loaded.compiled;
+      if (loaded && loaded.placeholders === env.placeholders && !renames(loaded.fields)) {
+        return loaded.compiled;
+      }
+      const shared = searchesOfVariants.get(search);
+      if (!shared || shared.placeholders !== env.placeholders) return undefined;
+      if (!sameGuard(shared.guard, env.regexGuard) || renames(shared.fields)) return undefined;
+      return shared.compiled;
+    },
+    keep: (search, compiled, fields) => {
+      if (renames(fields) || searchesOfVariants.has(search)) return;
+      const { placeholders, regexGuard: guard } = env;
+      searchesOfVariants.set(search, { compiled, placeholders, fields, guard });
     },
   });
+}
+
+/** Tells whether two environments run expressions under one guard, for one rule, or neither. */
+function sameGuard(a: FieldTestEnv['regexGuard'], b: FieldTestEnv['regexGuard']): boolean {
+  return a === b || (a?.guard === b?.guard && a?.rule === b?.rule);
 }

@@ -4,7 +4,8 @@ import type { PlainValueCache, YamlDocumentView } from '../context/yaml-view.js'
 import { readTextFileSync } from '../input/text.js';
 import type { LogSource } from '../model/event.js';
 import type { Location, Problem } from '../model/problem.js';
-import { keepCompiledAtLoad, keepSearchesAtLoad } from './compiled-at-load.js';
+import { documentKeys, type FactsCache } from './compile-facts-cache.js';
+import { keepCompiledAtLoad, keepFactsAtLoad, keepSearchesAtLoad } from './compiled-at-load.js';
 import {
   checkSearches,
   compileDetection,
@@ -87,6 +88,8 @@ export interface LoadRulesOptions {
   warnings?: boolean;
   /** Values of rule texts parsed before, which are not parsed again (parsed-rule-cache.ts). */
   parsed?: PlainValueCache;
+  /** Facts of rules compiled before, which compile when first run (compile-facts-cache.ts). */
+  facts?: FactsCache;
 }
 
 const RULE_EXTENSIONS = new Set(['.yml', '.yaml']);
@@ -292,9 +295,11 @@ export function loadRuleTexts(
     if (contentViews.length === 0 && empty.length === 0 && emptyViews.length === 0) {
       if (yamlErrors.length === 0) skipped.push({ path: file, reason: SKIP_REASONS.noDocument });
     }
+    // A text with YAML errors is left out: which documents it gives may change with the parser.
+    const keys = options.facts && yamlErrors.length === 0 ? documentKeys(text) : undefined;
     for (const view of contentViews) {
       documents++;
-      const entry = loadDocument(view, options, fields);
+      const entry = loadDocument(view, options, fields, keys?.(views.indexOf(view)));
       groups.push(entry.problems);
       loaded.push(entry);
       if (!entry.rule && !entry.filter) {
@@ -348,6 +353,7 @@ function loadDocument(
   document: YamlDocumentView,
   options: LoadRulesOptions,
   fields: FieldsOf,
+  factsKey: string | undefined,
 ): LoadedDocument {
   const raw = isMap(document.value) ? document.value : {};
   const entry: LoadedDocument = {
@@ -361,7 +367,7 @@ function loadDocument(
     references: referenceSites(document),
     chain: isMap(raw.correlation) && raw.correlation.type === 'chain',
   };
-  const compiled = compileDocument(document, options, fields);
+  const compiled = compileDocument(document, options, fields, factsKey);
   entry.problems = compiled.problems;
   if (compiled.rule) entry.rule = compiled.rule;
   if (compiled.filter) entry.filter = compiled.filter;
@@ -372,11 +378,16 @@ function isMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Parses one document and compiles its searches, for value problems and the rule index. */
+/**
+ * Parses one document and compiles its searches, for value problems and the rule index. A
+ * detection whose facts `options.facts` has under `factsKey` is not compiled: it compiled
+ * without problems before, and the detector compiles it when first run.
+ */
 function compileDocument(
   document: YamlDocumentView,
   options: LoadRulesOptions,
   fieldsOf: FieldsOf,
+  factsKey: string | undefined,
 ): { rule?: Rule; filter?: FilterRule; problems: Problem[] } {
   const warnings = options.warnings !== false;
   const result = parseRuleDocument(document, warnings);
@@ -410,10 +421,23 @@ function compileDocument(
   }
   if (rule.kind !== 'detection') return { rule, problems };
 
+  // Facts that placeholders decide would be those of the settings of an earlier run.
+  const cacheKey = placeholderUses(rule).length === 0 ? factsKey : undefined;
+  const cached = cacheKey === undefined ? undefined : options.facts?.get(cacheKey);
+  if (cached) {
+    keepFactsAtLoad(rule, cached, options.placeholders);
+    return { rule, problems };
+  }
+
   const found: DetectionProblem[] = [];
   const compiled = compileDetection(rule, env, found, keepSearchesAtLoad(options.placeholders));
   if (found.length > 0) return { problems: [...problems, ...located(found)] };
-  if (compiled && !unguarded()) keepCompiledAtLoad(rule, compiled, options.placeholders, fields);
+  if (compiled && !unguarded()) {
+    keepCompiledAtLoad(rule, compiled, options.placeholders, fields);
+    const { requires, equalities, reads } = compiled;
+    if (cacheKey)
+      options.facts?.set(cacheKey, { requires, equalities, reads, fields: [...fields] });
+  }
   for (const use of unresolvedPlaceholders(rule, options.placeholders)) {
     problems.push({
       code: 'rule.placeholder_unresolved',
@@ -485,6 +509,11 @@ export function unresolvedPlaceholders(
   rule: DetectionRule,
   placeholders: Placeholders,
 ): { name: string; path: (string | number)[] }[] {
+  return placeholderUses(rule).filter((use) => placeholders.values(use.name) === undefined);
+}
+
+/** Placeholders of a rule's `|expand` values, with their document paths. */
+function placeholderUses(rule: DetectionRule): { name: string; path: (string | number)[] }[] {
   const found: { name: string; path: (string | number)[] }[] = [];
   const visitMap = (map: unknown, path: (string | number)[]): void => {
     if (map === null || typeof map !== 'object' || Array.isArray(map)) return;
@@ -492,9 +521,7 @@ export function unresolvedPlaceholders(
       if (!key.includes('expand') || !key.split('|').includes('expand')) continue;
       for (const item of Array.isArray(value) ? value : [value]) {
         if (typeof item !== 'string') continue;
-        for (const name of placeholderNames(item)) {
-          if (placeholders.values(name) === undefined) found.push({ name, path: [...path, key] });
-        }
+        for (const name of placeholderNames(item)) found.push({ name, path: [...path, key] });
       }
     }
   };

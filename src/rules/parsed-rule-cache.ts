@@ -1,18 +1,6 @@
-import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { join } from 'node:path';
 import type { PlainValueCache } from '../context/yaml-view.js';
+import { hashOf, readCacheEntries, writeCacheFile } from './cache-file.js';
 
 /**
  * The values of rule files as the plain YAML parse read them, kept in a file between runs and
@@ -22,9 +10,7 @@ import type { PlainValueCache } from '../context/yaml-view.js';
  *
  * Only values that JSON gives back unchanged are kept (`isJsonValue`). A text that changes gets
  * a new hash, and the file names the parser and the product version, so an upgrade starts it
- * again. Its last line is a hash of the lines before it, so a file damaged in any byte is read
- * as empty and written again. Nothing fails for the cache: a file that cannot be read or
- * written is left alone, and anything but a regular file is not read.
+ * again. The file's format and its checks are those of cache-file.ts.
  *
  * NOTE: the plain parse's values depend on js-yaml and on `readYamlDocuments`. A change to
  * either that changes values must raise `format` in `header`, since builds of one product
@@ -48,9 +34,6 @@ function header(product: string): string {
 const MAX_ENTRIES = 20_000;
 
 const FILE_NAME = 'rule-yaml.cache';
-
-/** Starts the last line, which contains the hash of the lines before it. */
-const CHECK_PREFIX = 'sha256 ';
 
 export class ParsedRuleCache implements PlainValueCache {
   /** Values read from the file, as JSON texts by hash. */
@@ -78,7 +61,7 @@ export class ParsedRuleCache implements PlainValueCache {
     const first = header(product);
     if (directory === undefined) return new ParsedRuleCache(undefined, first, new Map());
     const file = join(directory, FILE_NAME);
-    return new ParsedRuleCache(file, first, readEntries(file, first));
+    return new ParsedRuleCache(file, first, readCacheEntries(file, first));
   }
 
   get(text: string): { value: unknown } | undefined {
@@ -109,36 +92,25 @@ export class ParsedRuleCache implements PlainValueCache {
   /** Writes the file when this run added values. Returns false when it could not. */
   save(): boolean {
     if (this.file === undefined || this.added === 0) return true;
-    const lines = [this.header];
-    for (const [key, json] of this.used) lines.push(`${key} ${json}`);
-    for (const [key, json] of this.stored) {
-      if (lines.length > MAX_ENTRIES) break;
-      if (!this.used.has(key)) lines.push(`${key} ${json}`);
-    }
-    const body = `${lines.join('\n')}\n`;
-
-    // Written beside the file and renamed over it, so that a reader never sees half a file.
-    const partial = `${this.file}.${process.pid}-${threadId}.partial`;
-    try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(partial, `${body}${CHECK_PREFIX}${hashOf(body)}\n`);
-      renameSync(partial, this.file);
-      this.added = 0;
-      return true;
-    } catch {
-      removeQuietly(partial);
-      return false;
-    }
+    const written = writeCacheFile(
+      this.file,
+      this.header,
+      usedThenStored(this.used, this.stored),
+      // The values of this run are all kept, and older ones up to the limit.
+      Math.max(MAX_ENTRIES, this.used.size),
+    );
+    if (written) this.added = 0;
+    return written;
   }
 }
 
-/** Removes a file if it is there and can be removed. */
-function removeQuietly(file: string): void {
-  try {
-    rmSync(file, { force: true });
-  } catch {
-    // A folder that cannot be written to has no partial file either.
-  }
+/** Lists the entries of this run, then the older ones that this run did not use. */
+function* usedThenStored(
+  used: ReadonlyMap<string, string>,
+  stored: ReadonlyMap<string, string>,
+): Iterable<[string, string]> {
+  yield* used;
+  for (const entry of stored) if (!used.has(entry[0])) yield entry;
 }
 
 /**
@@ -172,52 +144,6 @@ function asciiJson(value: unknown): string {
     /[\u0080-\uffff]/g,
     (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-}
-
-function hashOf(text: string): string {
-  return createHash('sha256').update(text).digest('base64');
-}
-
-/** Reads the entries of a cache file, or none when it is missing, damaged or of another kind. */
-function readEntries(file: string, first: string): Map<string, string> {
-  const entries = new Map<string, string>();
-  const text = readRegularFile(file);
-  if (text === undefined) return entries;
-
-  // The hash line starts a line, and a value could contain its prefix too.
-  const check = text.lastIndexOf(`\n${CHECK_PREFIX}`) + 1;
-  const body = check <= 0 ? '' : text.slice(0, check);
-  if (body === '' || text.slice(check + CHECK_PREFIX.length).trimEnd() !== hashOf(body)) {
-    return entries;
-  }
-  const lines = body.split('\n');
-  if (lines[0] !== first) return entries;
-  for (let at = 1; at < lines.length; at++) {
-    const line = lines[at] as string;
-    const space = line.indexOf(' ');
-    if (space > 0) entries.set(line.slice(0, space), line.slice(space + 1));
-  }
-  return entries;
-}
-
-/**
- * Returns the text of a regular file, or undefined. The file is opened without waiting, so that
- * a named pipe put in its place cannot stall the command.
- */
-function readRegularFile(file: string): string | undefined {
-  let descriptor: number;
-  try {
-    descriptor = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch {
-    return undefined;
-  }
-  try {
-    return fstatSync(descriptor).isFile() ? readFileSync(descriptor, 'utf8') : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(descriptor);
-  }
 }
 
 /** Maximum depth of a value kept: rule documents nest a few levels. */
