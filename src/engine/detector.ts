@@ -100,8 +100,11 @@ export class Detector {
   private readonly variants: Variant[] = [];
   /** Routes seen, named by their mappings joined with commas. */
   private readonly routes = new Map<string, Route>();
-  /** Routes by the router's list of mappings, which is one array per combination of values. */
-  private readonly routesByList = new Map<readonly number[], Route>();
+  /**
+   * Routes by the router's list of mappings, which is one array per combination of values. A
+   * list the router made for one event only leaves the map with the list.
+   */
+  private readonly routesByList = new WeakMap<readonly number[], Route>();
   private readonly memoPool = new MemoPool();
   /** Line memos of the word and substring keys (line-finds.ts), and their budget. */
   private readonly lineMemos = new Map<WordKey | SubstringKey, TextScanner<Variant[]>>();
@@ -265,10 +268,7 @@ export class Detector {
     return { parts, memo };
   }
 
-  /**
-   * Returns the state of a route, made when the route is first seen. A new list is looked up by
-   * its name, and kept for the next time while there are fewer than `MAX_LISTS`.
-   */
+  /** Returns the state of a route, made when the route is first seen, and found by its list. */
   private routeOf(mappings: readonly number[]): Route {
     const known = this.routesByList.get(mappings);
     if (known !== undefined) return known;
@@ -282,7 +282,7 @@ export class Detector {
       route = { index, whole: { parts: [], memo }, partMemos: new Map(), choices: new Map() };
       this.routes.set(name, route);
     }
-    if (this.routesByList.size < MAX_LISTS) this.routesByList.set(mappings, route);
+    this.routesByList.set(mappings, route);
     return route;
   }
 
@@ -397,9 +397,6 @@ interface PartChoice {
   parts: readonly KeyedVariants[];
   memo: VerdictMemo | undefined;
 }
-
-/** Lists of mappings by which a detector keeps routes. The OTRF events make a few dozen. */
-const MAX_LISTS = 4096;
 
 /** Values of the split field whose choice a route keeps: event ids are a few hundred at most. */
 const MAX_CHOICES = 4096;

@@ -116,6 +116,12 @@ export class VerdictMemo {
   readonly live: readonly Variant[];
   private readonly liveRules: ReadonlySet<number>;
   private readonly accessors: readonly FieldAccessor[];
+  /**
+   * The names of the fields, for those the record has as they are named; undefined for a dotted
+   * name, which the accessor finds. Reading `fields[name]` in the loop costs less than a call
+   * per field.
+   */
+  private readonly plainNames: readonly (string | undefined)[];
   private readonly buckets = new Map<number, Remembered[]>();
   private readonly seenOnce = new Set<number>();
   /** Values of the event being detected, and their hash and text length. */
@@ -149,6 +155,7 @@ export class VerdictMemo {
       for (const field of variant.reads) fields.add(field);
     }
     this.accessors = [...fields].sort().map(fieldAccessor);
+    this.plainNames = this.accessors.map(({ name }) => (name.includes('.') ? undefined : name));
     this.values = new Array(this.accessors.length);
     const useless = this.live.length === variants.length || fields.size > MAX_FIELDS;
     if (useless) this.resting = Number.POSITIVE_INFINITY;
@@ -223,11 +230,14 @@ export class VerdictMemo {
   /** Reads the event's values into `values`, with their hash; false for a list or an object. */
   private read(event: Event): boolean {
     const accessors = this.accessors;
+    const names = this.plainNames;
+    const fields = event.fields;
     const values = this.values;
     let hash = SAMPLED_HASH_START;
     let units = 0;
     for (let at = 0; at < accessors.length; at++) {
-      const value = (accessors[at] as FieldAccessor).get(event);
+      const name = names[at];
+      const value = name === undefined ? (accessors[at] as FieldAccessor).get(event) : fields[name];
       if (typeof value === 'string') {
         hash = mix(hash, sampledHash(value));
         units += value.length;

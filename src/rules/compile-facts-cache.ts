@@ -12,9 +12,10 @@ import type { FactsAtLoad } from './compiled-at-load.js';
  *
  * Index keys decide which rules an event is tested with, so facts from other code would miss
  * matches. The file names the build of trustwatch, a hash of its code that the bundle script
- * computes, and a run without one (the modules run from source) neither reads nor writes it. A
- * rule is kept only when its compile reported nothing, needed no time budget for an expression
- * and used no placeholder, whose values come from settings.
+ * computes, and the versions of Node.js, V8 and ICU. A run without a build (the modules run
+ * from source) neither reads nor writes it. A rule is kept only when its compile reported
+ * nothing, needed no time budget for an expression and used no placeholder, whose values come
+ * from settings. So the detector compiles a rule from this file as this build and runtime did.
  */
 
 /** Facts kept at most: those of the last load first, then older ones. */
@@ -22,9 +23,15 @@ const MAX_ENTRIES = 20_000;
 
 const FILE_NAME = 'rule-facts.cache';
 
-/** Builds the first line of a cache file, which a file must have to be read. */
+/**
+ * Builds the first line of a cache file, which a file must have to be read. It names the
+ * runtime too: whether an expression compiles, and whether it runs in linear time, is V8's
+ * to decide, and lower-casing of index keys ICU's.
+ */
 function header(product: string, build: string): string {
-  return JSON.stringify({ cache: 'trustwatch rule facts', format: 1, product, build });
+  const { node, v8, icu } = process.versions;
+  const runtime = { node, v8, icu: icu ?? null };
+  return JSON.stringify({ cache: 'trustwatch rule facts', format: 1, product, build, runtime });
 }
 
 /** Facts looked up by a rule document's key (`documentKeys`). */

@@ -147,6 +147,8 @@ describe('CompileFactsCache', () => {
 
   it('reads no facts of another build or product', async () => {
     const { folder } = await coldThenWarm([DEFAULT_RULES_PATH]);
+    const first = readFileSync(join(folder, 'rule-facts.cache'), 'utf8').split('\n')[0] ?? '';
+    assert.equal(JSON.parse(first).runtime.v8, process.versions.v8);
     for (const [product, build] of [
       ['1.0.0', 'build-b'],
       ['1.0.1', 'build-a'],

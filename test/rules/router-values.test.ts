@@ -119,6 +119,25 @@ describe('LogSourceRouter by field value', () => {
     }
   });
 
+  it('reuses lists of tested product mappings', () => {
+    const router = new LogSourceRouter([
+      { index: 0, logsource: { product: 'aws', service: 'cloudtrail' } },
+      { index: 1, logsource: { product: 'aws' } },
+      { index: 2, logsource: { product: 'aws', service: 's3' } },
+    ]);
+    const cloud = (service: string) => {
+      const item = event({ eventName: 'ConsoleLogin' });
+      item.logsource = { product: 'aws', service };
+      return router.routeList(item);
+    };
+    const trail = cloud('cloudtrail');
+    assert.deepEqual(trail, [1, 0]);
+    assert.equal(cloud('cloudtrail'), trail);
+    assert.deepEqual(cloud('s3'), [1, 2]);
+    assert.equal(cloud('s3'), cloud('s3'));
+    assert.deepEqual(cloud('guardduty'), [1]);
+  });
+
   it('reuses one list per combination', () => {
     const router = new LogSourceRouter(TABLE);
     const processEvent = router.routeList(event({ Channel: CHANNEL, EventID: 1 }));

@@ -140,6 +140,9 @@ interface ProductRoutes {
   lastRoutes: ChannelRoutes | undefined;
   /** Mappings without a channel that test the event's own log source. */
   other: Route[];
+  /** Lists of `withOther`, by the channel's list (or `otherAlways`) and the mask of `other`. */
+  withOther: Map<readonly number[], Map<number, number[]>>;
+  withOtherCount: number;
   /** Indexes of the mappings without a channel that apply to every event of the product. */
   otherAlways: number[];
 }
@@ -166,6 +169,8 @@ export class LogSourceRouter {
           lastRoutes: undefined,
           other: [],
           otherAlways: [],
+          withOther: new Map(),
+          withOtherCount: 0,
         };
         this.byProduct.set(product, group);
       }
@@ -200,9 +205,9 @@ export class LogSourceRouter {
 
   /**
    * Indexes of the mappings the event belongs to. The list belongs to the router and must not
-   * be changed. Events with the same values of the tested fields, as they write them, get the
-   * same array while the channel remembers fewer than `MAX_REMEMBERED_VALUES` combinations, so
-   * callers may keep what they derive from a list by the list.
+   * be changed. Events with the same log source and the same values of the tested fields, as
+   * they write them, get the same array. The router keeps up to `MAX_REMEMBERED_VALUES` such
+   * lists per channel and per product. So callers may keep what they derive from a list by it.
    */
   routeList(event: Event): readonly number[] {
     const group = this.groupOf(event.logsource.product);
@@ -213,12 +218,20 @@ export class LogSourceRouter {
       const list = channelRoutes(group, channel);
       if (list) found = routeChannel(list, group, event);
     }
-    if (group.other.length === 0) return found ?? group.otherAlways;
+    const base = found ?? group.otherAlways;
+    if (group.other.length === 0) return base;
 
     // Mappings whose service or category the event's own log source decides.
-    const out = [...(found ?? group.otherAlways)];
-    for (const route of group.other) if (applies(route, event)) out.push(route.index);
-    return out;
+    if (group.other.length > MAX_TESTED_OTHER) {
+      const out = [...base];
+      for (const route of group.other) if (applies(route, event)) out.push(route.index);
+      return out;
+    }
+    let applied = 0;
+    for (let at = 0; at < group.other.length; at++) {
+      if (applies(group.other[at] as Route, event)) applied |= 1 << at;
+    }
+    return withOther(group, base, applied);
   }
 
   private groupOf(product: string | undefined): ProductRoutes | undefined {
@@ -232,6 +245,32 @@ export class LogSourceRouter {
 }
 
 const NO_INDEXES: readonly number[] = [];
+
+/** Mappings without a channel that test the event, at most, for lists kept by a bit mask. */
+const MAX_TESTED_OTHER = 30;
+
+/**
+ * Returns `base` with the indexes of the tested mappings whose bits `applied` sets, as one array
+ * per base and mask, up to `MAX_REMEMBERED_VALUES` in the product.
+ */
+function withOther(group: ProductRoutes, base: readonly number[], applied: number): number[] {
+  let byMask = group.withOther.get(base);
+  const known = byMask?.get(applied);
+  if (known !== undefined) return known;
+
+  const list = [...base];
+  group.other.forEach((route, at) => {
+    if (applied & (1 << at)) list.push(route.index);
+  });
+  if (group.withOtherCount >= MAX_REMEMBERED_VALUES) return list;
+  if (byMask === undefined) {
+    byMask = new Map();
+    group.withOther.set(base, byMask);
+  }
+  byMask.set(applied, list);
+  group.withOtherCount++;
+  return list;
+}
 
 /**
  * Splits a product's mappings without a channel into those that apply to all its events, such as
