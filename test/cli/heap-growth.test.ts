@@ -5,7 +5,7 @@ import { HEAP_GROWING_PERCENT, heapGrowthFlag } from '../../src/cli/heap-growth.
 describe('heapGrowthFlag', () => {
   it('caps the growth when the user set nothing', () => {
     assert.equal(heapGrowthFlag([]), `--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-    assert.equal(heapGrowthFlag(['--enable-source-maps']), '--heap-growing-percent=100');
+    assert.equal(heapGrowthFlag(['--enable-source-maps']), '--heap-growing-percent=50');
   });
 
   it('keeps a growth given on the node command line', () => {
