@@ -18,9 +18,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 
 /**
- * Returns the build id (src/cli/build-id.ts): a hash of the compiled modules and of the
- * versions of the packages installed, which the bundles take in. Caches keyed by it are never
- * read by a build of other code.
+ * Returns the build id (src/cli/build-id.ts): a hash of the compiled modules and of the package
+ * lock, whose packages the bundles take in. A build of other code gets another id, so it reads
+ * no cache that names this one.
  */
 function buildId() {
   const hash = createHash('sha256');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { hashOf, readCacheEntries, writeCacheFile } from './cache-file.js';
+import { asciiJson, CacheEntries, hashOf, readCacheEntries } from './cache-file.js';
 import type { FactsAtLoad } from './compiled-at-load.js';
 
 /**
@@ -25,8 +25,8 @@ const FILE_NAME = 'rule-facts.cache';
 
 /**
  * Builds the first line of a cache file, which a file must have to be read. It names the
- * runtime too: whether an expression compiles, and whether it runs in linear time, is V8's
- * to decide, and lower-casing of index keys ICU's.
+ * runtime too, because V8 decides whether an expression compiles and runs in linear time, and
+ * ICU how index keys are lower-cased.
  */
 function header(product: string, build: string): string {
   const { node, v8, icu } = process.versions;
@@ -47,11 +47,7 @@ export function documentKeys(text: string): (index: number) => string {
 }
 
 export class CompileFactsCache implements FactsCache {
-  /** Facts read from the file, as JSON texts by key. */
-  private readonly stored: Map<string, string>;
-  /** Facts of this run, found or new, as JSON texts by key. */
-  private readonly used = new Map<string, string>();
-  private added = 0;
+  private readonly entries: CacheEntries;
   /** Documents found in the cache, and documents not found, in this run. */
   hits = 0;
   misses = 0;
@@ -60,7 +56,7 @@ export class CompileFactsCache implements FactsCache {
     private readonly file: string,
     private readonly header: string,
   ) {
-    this.stored = readCacheEntries(file, header);
+    this.entries = new CacheEntries(readCacheEntries(file, header));
   }
 
   /**
@@ -77,35 +73,24 @@ export class CompileFactsCache implements FactsCache {
   }
 
   get(key: string): FactsAtLoad | undefined {
-    const json = this.used.get(key) ?? this.stored.get(key);
+    const json = this.entries.find(key);
     const facts = json === undefined ? undefined : decodeFacts(json);
     if (facts === undefined) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.used.set(key, json as string);
+    this.entries.keep(key, json as string);
     return facts;
   }
 
   set(key: string, facts: FactsAtLoad): void {
-    this.used.set(key, encodeFacts(facts));
-    this.added++;
+    this.entries.add(key, encodeFacts(facts));
   }
 
   /** Writes the file when this run added facts. Returns false when it could not. */
   save(): boolean {
-    if (this.added === 0) return true;
-    const entries = [...this.used];
-    for (const entry of this.stored) if (!this.used.has(entry[0])) entries.push(entry);
-    const written = writeCacheFile(
-      this.file,
-      this.header,
-      entries,
-      Math.max(MAX_ENTRIES, this.used.size),
-    );
-    if (written) this.added = 0;
-    return written;
+    return this.entries.save(this.file, this.header, MAX_ENTRIES);
   }
 }
 
@@ -126,7 +111,7 @@ export function encodeFacts(facts: FactsAtLoad): string {
     reads: typeof facts.reads === 'string' ? facts.reads : [...facts.reads].sort(),
     fields: [...facts.fields],
   };
-  return JSON.stringify(encoded).replace(/[\u0080-\uffff]/g, asciiEscape);
+  return asciiJson(encoded);
 }
 
 /** Returns the facts of a JSON text, or undefined when it is not what `encodeFacts` writes. */
@@ -167,9 +152,4 @@ function isKeyedList(value: unknown): value is [string, string[]][] {
         isTextList(entry[1]),
     )
   );
-}
-
-/** Escapes a character beyond ASCII as JSON does, so that the file reads as one-byte text. */
-function asciiEscape(character: string): string {
-  return `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

@@ -176,9 +176,8 @@ export function keepSearchesAtLoad(placeholders: Placeholders): SearchSharing {
 
 /**
  * Searches that the detector compiled for one mapping of a rule without renaming a field they
- * read, for its other mappings. A rule whose facts came from the cache between runs
- * (compile-facts-cache.ts) has no searches from loading, and a process creation rule runs
- * under the Sysmon and the Security mappings alike.
+ * read, for the rule's other mappings. A rule with facts from compile-facts-cache.ts has no
+ * searches from loading, and a process creation rule runs under Sysmon and Security mappings.
  */
 interface SearchOfVariant extends SearchAtLoad {
   guard: FieldTestEnv['regexGuard'];

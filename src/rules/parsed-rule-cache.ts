@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { PlainValueCache } from '../context/yaml-view.js';
-import { hashOf, readCacheEntries, writeCacheFile } from './cache-file.js';
+import { asciiJson, CacheEntries, hashOf, readCacheEntries } from './cache-file.js';
 
 /**
  * The values of rule files as the plain YAML parse read them, kept in a file between runs and
@@ -36,11 +36,6 @@ const MAX_ENTRIES = 20_000;
 const FILE_NAME = 'rule-yaml.cache';
 
 export class ParsedRuleCache implements PlainValueCache {
-  /** Values read from the file, as JSON texts by hash. */
-  private readonly stored: Map<string, string>;
-  /** Values of this run, found or new, as JSON texts by hash. */
-  private readonly used = new Map<string, string>();
-  private added = 0;
   /** Texts found in the cache, and texts not found, in this run. */
   hits = 0;
   misses = 0;
@@ -48,10 +43,8 @@ export class ParsedRuleCache implements PlainValueCache {
   private constructor(
     private readonly file: string | undefined,
     private readonly header: string,
-    stored: Map<string, string>,
-  ) {
-    this.stored = stored;
-  }
+    private readonly entries: CacheEntries,
+  ) {}
 
   /**
    * Opens the cache file in `directory`, or without one a cache that lives for this run only.
@@ -59,58 +52,42 @@ export class ParsedRuleCache implements PlainValueCache {
    */
   static open(directory: string | undefined, product: string): ParsedRuleCache {
     const first = header(product);
-    if (directory === undefined) return new ParsedRuleCache(undefined, first, new Map());
+    if (directory === undefined) {
+      return new ParsedRuleCache(undefined, first, new CacheEntries(new Map()));
+    }
     const file = join(directory, FILE_NAME);
-    return new ParsedRuleCache(file, first, readCacheEntries(file, first));
+    return new ParsedRuleCache(file, first, new CacheEntries(readCacheEntries(file, first)));
   }
 
   get(text: string): { value: unknown } | undefined {
     const key = hashOf(text);
-    const json = this.used.get(key) ?? this.stored.get(key);
+    const json = this.entries.find(key);
     let value: unknown;
     try {
       value = json === undefined ? undefined : JSON.parse(json);
     } catch {
       // Only a file whose hash matched is read, so this is a defence: the text is parsed again.
-      this.stored.delete(key);
+      this.entries.drop(key);
     }
     if (value === undefined) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.used.set(key, json as string);
+    this.entries.keep(key, json as string);
     return { value };
   }
 
   set(text: string, value: unknown): void {
     if (!isJsonValue(value, 0)) return;
-    this.used.set(hashOf(text), asciiJson(value));
-    this.added++;
+    this.entries.add(hashOf(text), asciiJson(value));
   }
 
   /** Writes the file when this run added values. Returns false when it could not. */
   save(): boolean {
-    if (this.file === undefined || this.added === 0) return true;
-    const written = writeCacheFile(
-      this.file,
-      this.header,
-      usedThenStored(this.used, this.stored),
-      // The values of this run are all kept, and older ones up to the limit.
-      Math.max(MAX_ENTRIES, this.used.size),
-    );
-    if (written) this.added = 0;
-    return written;
+    if (this.file === undefined) return true;
+    return this.entries.save(this.file, this.header, MAX_ENTRIES);
   }
-}
-
-/** Lists the entries of this run, then the older ones that this run did not use. */
-function* usedThenStored(
-  used: ReadonlyMap<string, string>,
-  stored: ReadonlyMap<string, string>,
-): Iterable<[string, string]> {
-  yield* used;
-  for (const entry of stored) if (!used.has(entry[0])) yield entry;
 }
 
 /**
@@ -132,18 +109,6 @@ export function cacheDirectory(
   const xdg = env.XDG_CACHE_HOME;
   if (xdg) return join(xdg, 'trustwatch');
   return home ? join(home, '.cache', 'trustwatch') : undefined;
-}
-
-/**
- * Returns the JSON of a value with every character beyond ASCII escaped, so that the cache file
- * is read as a one-byte string. One emoji in one rule made the whole file a two-byte string, of
- * twice the memory. `JSON.parse` gives the same value back.
- */
-function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[\u0080-\uffff]/g,
-    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 /** Maximum depth of a value kept: rule documents nest a few levels. */

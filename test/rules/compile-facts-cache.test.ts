@@ -36,7 +36,7 @@ function detections(set: RuleSet): DetectionRule[] {
   return set.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
 }
 
-/** Returns each rule's facts as sorted text, to compare loads whatever the order of sets. */
+/** Returns each rule's facts as text with sorted values, to compare loads whatever the set order. */
 function factsText(rules: readonly DetectionRule[], used: Placeholders): string[] {
   return rules.map((rule) => {
     const facts = factsAtLoad(rule, used);
@@ -56,7 +56,7 @@ async function coldThenWarm(paths: string[]) {
 }
 
 describe('CompileFactsCache', () => {
-  it('gives the pack the facts of its compile', async () => {
+  it("keeps the pack's compile facts", async () => {
     const plain = detections(await load([DEFAULT_RULES_PATH]));
     const { cold, second, warm } = await coldThenWarm([DEFAULT_RULES_PATH]);
 
@@ -73,7 +73,7 @@ describe('CompileFactsCache', () => {
     assert.equal(uncompiled(cached), uncompiled(plain) + warm.hits);
   });
 
-  it('gives the SigmaHQ rules the facts of their compile', async (t) => {
+  it('keeps SigmaHQ compile facts', async (t) => {
     const rules = sharedPath(t, 'peer', 'sigmahq-rules', 'rules', 'windows');
     if (!rules) return;
     const plain = detections(await load([rules]));
@@ -127,7 +127,7 @@ describe('CompileFactsCache', () => {
     assert.ok(matched >= 3, `${matched} matches`);
   });
 
-  it('compiles rules with placeholders each time', async () => {
+  it('compiles placeholder rules each time', async () => {
     const rules = mkdtempSync(join(tmpdir(), 'trustwatch-rules-'));
     writeFileSync(
       join(rules, 'admins.yml'),
@@ -145,7 +145,7 @@ describe('CompileFactsCache', () => {
     assert.equal(warm.hits, 0);
   });
 
-  it('reads no facts of another build or product', async () => {
+  it('ignores another build or product', async () => {
     const { folder } = await coldThenWarm([DEFAULT_RULES_PATH]);
     const first = readFileSync(join(folder, 'rule-facts.cache'), 'utf8').split('\n')[0] ?? '';
     assert.equal(JSON.parse(first).runtime.v8, process.versions.v8);
@@ -159,7 +159,7 @@ describe('CompileFactsCache', () => {
     }
   });
 
-  it('reads nothing of a damaged file', async () => {
+  it('ignores a damaged file', async () => {
     const { folder } = await coldThenWarm([DEFAULT_RULES_PATH]);
     const file = join(folder, 'rule-facts.cache');
     const text = readFileSync(file, 'utf8');
@@ -169,12 +169,12 @@ describe('CompileFactsCache', () => {
     assert.equal(damaged.hits, 0);
   });
 
-  it('opens no file without a build', () => {
+  it('opens nothing without a build', () => {
     assert.equal(CompileFactsCache.open(cacheFolder(), '1.0.0', undefined), undefined);
     assert.equal(CompileFactsCache.open(undefined, '1.0.0', 'build-a'), undefined);
   });
 
-  it('decodes what it encodes, and nothing else', () => {
+  it('decodes only what it encodes', () => {
     const facts: FactsAtLoad = {
       requires: new Map([['~CommandLine', new Set(['vssadmin', 'wmic'])]]),
       equalities: new Map([['=EventID', new Set(['1'])]]),
